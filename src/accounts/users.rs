@@ -1,0 +1,171 @@
+//! User accounts: validated creation with roles.
+
+use std::fmt;
+
+use crate::clock::Clock;
+use crate::secrets::random_token;
+use crate::store::users::UserRecord;
+use crate::store::{Store, StoreError};
+
+use super::password;
+
+/// What a person may do on the platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Consumer,
+    Farmer,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "consumer" => Some(Role::Consumer),
+            "farmer" => Some(Role::Farmer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Consumer => "consumer",
+            Role::Farmer => "farmer",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("that username or email is already registered")]
+    Taken,
+    #[error(transparent)]
+    Password(#[from] password::PasswordError),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for UserError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict => UserError::Taken,
+            other => UserError::Store(other),
+        }
+    }
+}
+
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// Validates and stores a new user; returns the stored record (without the password).
+pub async fn create(store: &Store, clock: &Clock, new: NewUser) -> Result<UserRecord, UserError> {
+    let username = check_username(&new.username)?;
+    let email = check_email(&new.email)?;
+    check_password(&new.password)?;
+    if new.roles.is_empty() {
+        return Err(UserError::Invalid("a user needs at least one role".into()));
+    }
+    let password_hash = password::hash(new.password).await?;
+    let now = clock.now();
+    let mut roles: Vec<String> = Vec::new();
+    for role in &new.roles {
+        if !roles.iter().any(|r| r == role.as_str()) {
+            roles.push(role.as_str().to_string());
+        }
+    }
+    let record = UserRecord {
+        id: random_token::<16>(),
+        username,
+        email,
+        email_verified: false,
+        password_hash: Some(password_hash),
+        roles,
+        created_at: now,
+        updated_at: now,
+    };
+    store.insert_user(&record).await?;
+    Ok(UserRecord {
+        password_hash: None,
+        ..record
+    })
+}
+
+/// 3 to 64 characters: letters, digits, `.`, `_` and `-`.
+fn check_username(text: &str) -> Result<String, UserError> {
+    let ok = (3..=64).contains(&text.chars().count())
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    ok.then(|| text.to_string()).ok_or_else(|| {
+        UserError::Invalid("username must be 3 to 64 letters, digits, '.', '_' or '-'".into())
+    })
+}
+
+/// A plausible address: one `@`, something on each side, a dot in the domain, no spaces.
+fn check_email(text: &str) -> Result<String, UserError> {
+    let text = text.trim();
+    let ok = text.len() <= 254
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+        && text.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    ok.then(|| text.to_string())
+        .ok_or_else(|| UserError::Invalid("email is not a valid address".into()))
+}
+
+/// NIST SP 800-63B §5.1.1.2: length limits, no composition rules.
+pub fn check_password(password: &str) -> Result<(), UserError> {
+    let chars = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+        return Err(UserError::Invalid(format!(
+            "password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_emails_and_passwords_are_checked() {
+        assert!(check_username("farmer_jo").is_ok());
+        assert!(check_username("jo").is_err());
+        assert!(check_username("jo smith").is_err());
+        assert!(check_email("jo@farm.example").is_ok());
+        for bad in [
+            "jo",
+            "jo@",
+            "@farm.example",
+            "jo@farm",
+            "jo @farm.example",
+            "a@b@c.d",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+        assert!(check_password("1234567").is_err());
+        assert!(check_password("12345678").is_ok());
+        assert!(check_password(&"x".repeat(129)).is_err());
+    }
+}

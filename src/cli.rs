@@ -1,0 +1,293 @@
+//! The command line (CONTRACT.md): `serve`, `migrate`, and the operator commands for users,
+//! clients and keys. Every command reads the same configuration; those that touch the
+//! database migrate it first, so any of them works on a fresh database.
+
+use std::io::Read;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::accounts::users::{self, NewUser, Role};
+use crate::app::{App, shutdown_signal};
+use crate::clock::Clock;
+use crate::config::{Config, ConfigArgs};
+use crate::keys;
+use crate::oauth2::clients::{self, Client, NewClient};
+use crate::store::Store;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "farm-auth",
+    version,
+    about = "The sign-in and token service of Not Far(m) From Home"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve,
+    /// Run the database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage OAuth clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create(UserCreate),
+}
+
+#[derive(Args, Debug)]
+pub struct UserCreate {
+    #[arg(long)]
+    username: String,
+    #[arg(long)]
+    email: String,
+    /// consumer, farmer or admin (repeat for several).
+    #[arg(long = "role", required = true)]
+    roles: Vec<String>,
+    /// Read the password from standard input (never from an argument).
+    #[arg(long, required = true)]
+    password_stdin: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClientCommand {
+    /// Register a client; its secret is printed this once.
+    Create(ClientCreate),
+    /// List registered clients (never their secrets).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a client; its tokens stop being valid at introspection.
+    Delete { client_id: String },
+}
+
+#[derive(Args, Debug)]
+pub struct ClientCreate {
+    #[arg(long)]
+    name: String,
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    #[arg(long = "grant-type")]
+    grant_types: Vec<String>,
+    /// Space-separated scopes the client may request.
+    #[arg(long)]
+    scope: Option<String>,
+    /// A public client (no secret; PKCE required).
+    #[arg(long)]
+    public: bool,
+    #[arg(long)]
+    token_endpoint_auth_method: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Make a new signing key active; old public keys stay published until their tokens expire.
+    Rotate {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = App::build(config).await?;
+            app.run_until_stopped(shutdown_signal())
+                .await
+                .context("server failed")
+        }
+        Command::Migrate => {
+            open_store(&config).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::User(UserCommand::Create(args)) => {
+            create_user(&open_store(&config).await?, args).await
+        }
+        Command::Client(command) => client_command(&open_store(&config).await?, command).await,
+        Command::Keys(KeysCommand::Rotate { json }) => {
+            let store = open_store(&config).await?;
+            let kid = keys::rotate(
+                &store,
+                &Clock::System,
+                config.key_retention().as_secs() as i64,
+            )
+            .await?;
+            print_result(
+                json,
+                serde_json::json!({ "kid": kid }),
+                &format!("new active signing key: {kid}"),
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .context("cannot open the database")?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    Ok(store)
+}
+
+async fn create_user(store: &Store, args: UserCreate) -> anyhow::Result<()> {
+    let roles = args
+        .roles
+        .iter()
+        .map(|r| {
+            Role::parse(r)
+                .with_context(|| format!("unknown role '{r}' (consumer, farmer or admin)"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let password = read_password_from_stdin()?;
+    let new = NewUser {
+        username: args.username,
+        email: args.email,
+        password,
+        roles,
+    };
+    let user = users::create(store, &Clock::System, new).await?;
+    let json = serde_json::json!({ "id": user.id, "username": user.username, "email": user.email, "roles": user.roles });
+    print_result(
+        args.json,
+        json,
+        &format!("created user {} ({})", user.username, user.id),
+    );
+    Ok(())
+}
+
+/// The whole of standard input, less one trailing line break.
+fn read_password_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .take(4096)
+        .read_to_string(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.strip_suffix('\n').unwrap_or(&password);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(password.to_string())
+}
+
+async fn client_command(store: &Store, command: ClientCommand) -> anyhow::Result<()> {
+    match command {
+        ClientCommand::Create(args) => {
+            let new = NewClient {
+                name: args.name,
+                redirect_uris: args.redirect_uris,
+                post_logout_redirect_uris: args.post_logout_redirect_uris,
+                grant_types: args.grant_types,
+                scope: args.scope,
+                public: args.public,
+                auth_method: args.token_endpoint_auth_method,
+            };
+            let registered = clients::register(store, &Clock::System, new).await?;
+            let mut json = serde_json::json!({ "client_id": registered.client.id });
+            if let Some(secret) = &registered.secret {
+                json["client_secret"] = secret.clone().into();
+            }
+            let text = match &registered.secret {
+                Some(secret) => format!(
+                    "client_id: {}\nclient_secret: {secret}\n(the secret is shown this once)",
+                    registered.client.id
+                ),
+                None => format!("client_id: {} (public)", registered.client.id),
+            };
+            print_result(args.json, json, &text);
+        }
+        ClientCommand::List { json } => {
+            let clients: Vec<Client> = store
+                .list_clients()
+                .await?
+                .into_iter()
+                .map(Client::try_from)
+                .collect::<Result<_, _>>()?;
+            if json {
+                let list: Vec<_> = clients.iter().map(client_summary).collect();
+                println!("{}", serde_json::Value::from(list));
+            } else {
+                for client in &clients {
+                    println!(
+                        "{}\t{}\t{}",
+                        client.id,
+                        client.name,
+                        client_summary(client)["grant_types"]
+                    );
+                }
+            }
+        }
+        ClientCommand::Delete { client_id } => {
+            if !store.delete_client(&client_id).await? {
+                bail!("no client with id '{client_id}'");
+            }
+            eprintln!("deleted client {client_id}");
+        }
+    }
+    Ok(())
+}
+
+fn client_summary(client: &Client) -> serde_json::Value {
+    serde_json::json!({
+        "client_id": client.id,
+        "client_name": client.name,
+        "token_endpoint_auth_method": client.auth_method.as_str(),
+        "redirect_uris": client.redirect_uris,
+        "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "grant_types": client.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        "scope": client.scope.to_string(),
+        "created_at": client.created_at,
+    })
+}
+
+fn print_result(json: bool, value: serde_json::Value, text: &str) {
+    if json {
+        println!("{value}");
+    } else {
+        println!("{text}");
+    }
+}
+
+/// Structured logs on standard error (standard output is for command results), filtered by
+/// `RUST_LOG` (default `info`).
+pub fn init_tracing(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
+    let _ = match config.log_format {
+        crate::config::LogFormat::Json => builder.json().try_init(),
+        crate::config::LogFormat::Text => builder.try_init(),
+    };
+}

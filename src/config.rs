@@ -1,0 +1,279 @@
+//! One typed [`Config`], read from flags and environment variables (a `.env` file is loaded
+//! into the environment first by `main`). Every setting has a default, so an empty
+//! environment gives a working server on 127.0.0.1:8080 with an SQLite file.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use url::Url;
+
+/// The raw settings as given; [`Config::from_args`] checks them and names the variable of the
+/// first bad one.
+#[derive(Args, Clone, Debug, Default)]
+pub struct ConfigArgs {
+    /// Database: `sqlite://…` (embedded) or `postgres://…` (shared by replicas).
+    #[arg(long, env = "FARM_AUTH_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Socket address to bind.
+    #[arg(long, env = "FARM_AUTH_LISTEN", global = true)]
+    pub listen: Option<String>,
+    /// The `iss` of every token and the base of every advertised URL.
+    #[arg(long, env = "FARM_AUTH_ISSUER", global = true)]
+    pub issuer: Option<String>,
+    /// SMTP server for mail; unset: mail is written as `.eml` files.
+    #[arg(long, env = "FARM_AUTH_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// Where `.eml` files go when no SMTP server is set.
+    #[arg(long, env = "FARM_AUTH_MAIL_DIR", global = true)]
+    pub mail_dir: Option<PathBuf>,
+    /// Access token lifetime in seconds.
+    #[arg(long, env = "FARM_AUTH_ACCESS_TOKEN_TTL", global = true)]
+    pub access_token_ttl: Option<String>,
+    /// The `aud` of access tokens issued without a more specific audience.
+    #[arg(long, env = "FARM_AUTH_ACCESS_TOKEN_AUDIENCE", global = true)]
+    pub access_token_audience: Option<String>,
+    /// How often, in seconds, a running server re-reads the signing keys from the database
+    /// (the longest a replica takes to notice a rotation).
+    #[arg(long, env = "FARM_AUTH_KEY_REFRESH_SECS", global = true)]
+    pub key_refresh_secs: Option<String>,
+    /// Log output: `text` or `json`.
+    #[arg(long, env = "FARM_AUTH_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// Without a trailing slash. `None` means "derive from the bound address", resolved by
+    /// [`Config::issuer_for`].
+    pub issuer: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+    pub access_token_ttl: Duration,
+    pub access_token_audience: Option<String>,
+    pub key_refresh_interval: Duration,
+    pub log_format: LogFormat,
+}
+
+/// A setting that could not be used, named by its environment variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+fn bad(variable: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        message: message.into(),
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://farm-auth.db?mode=rwc";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::from_args(ConfigArgs::default()).expect("the defaults are valid")
+    }
+}
+
+impl Config {
+    pub fn from_args(args: ConfigArgs) -> Result<Config, ConfigError> {
+        let database_url = args
+            .database_url
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(bad(
+                "FARM_AUTH_DATABASE_URL",
+                "must start with sqlite: or postgres://",
+            ));
+        }
+        let listen_text = args.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+        let listen = listen_text.parse().map_err(|_| {
+            bad(
+                "FARM_AUTH_LISTEN",
+                format!("'{listen_text}' is not a socket address like 127.0.0.1:8080"),
+            )
+        })?;
+        let issuer = args.issuer.as_deref().map(parse_issuer).transpose()?;
+        let access_token_ttl = seconds(
+            "FARM_AUTH_ACCESS_TOKEN_TTL",
+            args.access_token_ttl.as_deref(),
+            900,
+            60..=86_400,
+        )?;
+        let key_refresh_interval = seconds(
+            "FARM_AUTH_KEY_REFRESH_SECS",
+            args.key_refresh_secs.as_deref(),
+            10,
+            1..=3_600,
+        )?;
+        let log_format = match args.log_format.as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(bad(
+                    "FARM_AUTH_LOG_FORMAT",
+                    format!("'{other}' is neither text nor json"),
+                ));
+            }
+        };
+        if let Some(smtp) = &args.smtp_url {
+            Url::parse(smtp).map_err(|e| bad("FARM_AUTH_SMTP_URL", e.to_string()))?;
+        }
+        let access_token_audience = match args.access_token_audience {
+            Some(aud) if aud.trim().is_empty() => {
+                return Err(bad("FARM_AUTH_ACCESS_TOKEN_AUDIENCE", "must not be empty"));
+            }
+            other => other,
+        };
+        Ok(Config {
+            database_url,
+            listen,
+            issuer,
+            smtp_url: args.smtp_url,
+            mail_dir: args.mail_dir.unwrap_or_else(|| PathBuf::from("./mail")),
+            access_token_ttl,
+            access_token_audience,
+            key_refresh_interval,
+            log_format,
+        })
+    }
+
+    /// The issuer in force once the server is bound: the configured one, or `http://` plus
+    /// the address actually bound (so port 0 in tests gives a usable issuer).
+    pub fn issuer_for(&self, bound: SocketAddr) -> String {
+        match &self.issuer {
+            Some(issuer) => issuer.clone(),
+            None => format!("http://{bound}"),
+        }
+    }
+
+    /// How long a retired signing key stays in the JWKS: the longest a token it signed can
+    /// live, plus the time replicas may keep signing with it before they notice the rotation,
+    /// plus a minute for clock skew between machines.
+    pub fn key_retention(&self) -> Duration {
+        self.access_token_ttl + self.key_refresh_interval + Duration::from_secs(60)
+    }
+}
+
+/// OpenID Connect Discovery 1.0 §3: the issuer is a URL with scheme, host and optional path,
+/// and no query or fragment.
+fn parse_issuer(text: &str) -> Result<String, ConfigError> {
+    const VAR: &str = "FARM_AUTH_ISSUER";
+    let url = Url::parse(text).map_err(|e| bad(VAR, format!("'{text}' is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(bad(VAR, "must be an https (or, for development, http) URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(VAR, "must not have a query or fragment"));
+    }
+    if url.host_str().is_none() || !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(VAR, "must name a host and carry no credentials"));
+    }
+    // Keep the issuer as written: relying parties compare it byte for byte with `iss`. Only a
+    // trailing slash goes, so that endpoint URLs built on it never contain "//".
+    Ok(text.trim_end_matches('/').to_string())
+}
+
+fn seconds(
+    variable: &'static str,
+    text: Option<&str>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Duration, ConfigError> {
+    let value = match text {
+        None => default,
+        Some(t) => t
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| bad(variable, format!("'{t}' is not a whole number of seconds")))?,
+    };
+    if !range.contains(&value) {
+        return Err(bad(
+            variable,
+            format!(
+                "{value} is outside {}..={} seconds",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    Ok(Duration::from_secs(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_configuration_gives_sqlite_on_port_8080() {
+        let config = Config::default();
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.issuer_for(config.listen), "http://127.0.0.1:8080");
+        assert_eq!(config.access_token_ttl, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let args = ConfigArgs {
+            listen: Some("nowhere".into()),
+            ..Default::default()
+        };
+        let err = Config::from_args(args).unwrap_err();
+        assert_eq!(err.variable, "FARM_AUTH_LISTEN");
+        assert!(err.to_string().starts_with("FARM_AUTH_LISTEN: "));
+
+        let args = ConfigArgs {
+            issuer: Some("https://x.test/?a=b".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::from_args(args).unwrap_err().variable,
+            "FARM_AUTH_ISSUER"
+        );
+
+        let args = ConfigArgs {
+            access_token_ttl: Some("-5".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::from_args(args).unwrap_err().variable,
+            "FARM_AUTH_ACCESS_TOKEN_TTL"
+        );
+
+        let args = ConfigArgs {
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::from_args(args).unwrap_err().variable,
+            "FARM_AUTH_DATABASE_URL"
+        );
+    }
+
+    #[test]
+    fn a_trailing_slash_on_the_issuer_is_dropped() {
+        let args = ConfigArgs {
+            issuer: Some("https://auth.farm.test/".into()),
+            ..Default::default()
+        };
+        let config = Config::from_args(args).unwrap();
+        assert_eq!(config.issuer.unwrap(), "https://auth.farm.test");
+    }
+}

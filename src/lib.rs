@@ -1,0 +1,33 @@
+//! farm-auth: the sign-in and token service of *Not Far(m) From Home*.
+//!
+//! An OAuth 2.0 authorization server and OpenID Provider. The crate is laid out so that the
+//! protocol lives apart from the two adapters around it:
+//!
+//! - [`web`] is the only module that knows HTTP (axum). Each area owns its routes; errors are
+//!   rendered in one place ([`web::error`]).
+//! - [`oauth2`] and [`oidc`] hold the protocol rules (RFC 6749, 7009, 7662, 9068; OpenID
+//!   Connect Discovery) with no HTTP types in them.
+//! - [`keys`] owns the signing keys: generation, rotation, the JWKS, signing and verifying JWTs.
+//! - [`accounts`] owns people: users, roles and password hashing.
+//! - [`store`] is the only module that talks SQL (sqlx), one query layer for SQLite and
+//!   PostgreSQL.
+//!
+//! Dependencies point one way: `web → (oauth2 | oidc | accounts | keys) → store`.
+//! [`app`] wires them together; [`cli`] is the command line; `main.rs` is a shim.
+
+pub mod accounts;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod keys;
+pub mod oauth2;
+pub mod oidc;
+pub mod secrets;
+pub mod state;
+pub mod store;
+pub mod web;
+
+pub use app::App;
+pub use clock::Clock;
+pub use config::Config;

@@ -1,0 +1,44 @@
+//! The `farm-auth` binary: read `.env`, parse the command line, run. Everything else is in
+//! the library, shared with the tests.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use farm_auth::cli::{self, Cli};
+use farm_auth::config::Config;
+
+fn main() -> ExitCode {
+    // A `.env` file fills in what the real environment does not set.
+    if let Err(error) = dotenvy::dotenv()
+        && !error.not_found()
+    {
+        eprintln!("error: .env: {error}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::parse();
+    let config = match Config::from_args(cli.config) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    cli::init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! JWT access tokens (RFC 9068): signed, never stored. A token is valid while its signature
+//! holds, it has not expired, its `jti` is not revoked, and its client still exists.
+
+use serde::{Deserialize, Serialize};
+
+use super::OAuthError;
+use crate::keys::JwtType;
+use crate::secrets::random_token;
+use crate::state::AppState;
+
+/// RFC 9068 §2.2 claims.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessTokenClaims {
+    pub iss: String,
+    /// The resource owner, or the client itself for client credentials (RFC 9068 §2.2).
+    pub sub: String,
+    pub aud: String,
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
+/// A freshly signed access token.
+pub struct IssuedAccessToken {
+    pub token: String,
+    pub expires_in: i64,
+    pub claims: AccessTokenClaims,
+}
+
+/// Signs an access token for `client_id` acting for `sub` with `scope` (empty: no claim).
+pub fn issue(
+    state: &AppState,
+    client_id: &str,
+    sub: &str,
+    scope: &str,
+) -> Result<IssuedAccessToken, OAuthError> {
+    let now = state.clock.now();
+    let expires_in = state.config.access_token_ttl.as_secs() as i64;
+    let claims = AccessTokenClaims {
+        iss: state.issuer.to_string(),
+        sub: sub.to_string(),
+        aud: state.audience.to_string(),
+        client_id: client_id.to_string(),
+        scope: (!scope.is_empty()).then(|| scope.to_string()),
+        iat: now,
+        exp: now + expires_in,
+        jti: random_token::<16>(),
+    };
+    let token = state.keys.current().sign(JwtType::AccessToken, &claims)?;
+    Ok(IssuedAccessToken {
+        token,
+        expires_in,
+        claims,
+    })
+}
+
+/// The claims of `token` if its signature, type, issuer and expiry hold. Revocation is
+/// checked separately ([`is_revoked_or_orphaned`]): it needs the database.
+pub fn verify(state: &AppState, token: &str) -> Option<AccessTokenClaims> {
+    let claims: AccessTokenClaims = state
+        .keys
+        .current()
+        .verify(token, JwtType::AccessToken)
+        .ok()?;
+    let fresh = claims.exp > state.clock.now();
+    (fresh && claims.iss == *state.issuer).then_some(claims)
+}
+
+/// Whether a verified token was revoked, or its client deleted since it was issued.
+pub async fn is_revoked_or_orphaned(
+    state: &AppState,
+    claims: &AccessTokenClaims,
+) -> Result<bool, OAuthError> {
+    if state.store.is_token_revoked(&claims.jti).await? {
+        return Ok(true);
+    }
+    Ok(!state.store.client_exists(&claims.client_id).await?)
+}

@@ -1,0 +1,201 @@
+//! Client authentication at the token, introspection and revocation endpoints (RFC 6749
+//! §2.3): `client_secret_basic`, `client_secret_post`, and `none` for public clients.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::OAuthError;
+use super::clients::{AuthMethod, Client};
+use super::params::Params;
+use crate::secrets::{constant_time_eq, hash_secret};
+use crate::store::Store;
+
+/// Credentials as presented, before they are checked.
+#[derive(Clone, Debug)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    secret: Option<String>,
+    pub method: AuthMethod,
+}
+
+const MAX_CREDENTIAL_LEN: usize = 256;
+
+impl ClientCredentials {
+    /// Reads credentials from the `Authorization` header value and the body parameters.
+    /// `Ok(None)`: the request carries none at all.
+    pub fn from_request(
+        authorization: Option<&str>,
+        params: &Params,
+    ) -> Result<Option<Self>, OAuthError> {
+        let body_id = params.get("client_id");
+        let body_secret = params.get("client_secret");
+        if let Some(header) = authorization {
+            // RFC 6749 §2.3: a client MUST NOT use more than one authentication method.
+            if body_secret.is_some() {
+                return Err(OAuthError::invalid_request(
+                    "more than one client authentication method used",
+                ));
+            }
+            let (client_id, secret) = parse_basic(header)?;
+            if body_id.is_some_and(|id| id != client_id) {
+                return Err(OAuthError::invalid_client(
+                    "client_id does not match the Authorization header",
+                ));
+            }
+            return Ok(Some(ClientCredentials {
+                client_id,
+                secret: Some(secret),
+                method: AuthMethod::ClientSecretBasic,
+            }));
+        }
+        let Some(client_id) = body_id else {
+            if body_secret.is_some() {
+                return Err(OAuthError::invalid_request(
+                    "client_secret without client_id",
+                ));
+            }
+            return Ok(None);
+        };
+        if client_id.len() > MAX_CREDENTIAL_LEN
+            || body_secret.is_some_and(|s| s.len() > MAX_CREDENTIAL_LEN)
+        {
+            return Err(OAuthError::invalid_client("client authentication failed"));
+        }
+        let method = if body_secret.is_some() {
+            AuthMethod::ClientSecretPost
+        } else {
+            AuthMethod::None
+        };
+        Ok(Some(ClientCredentials {
+            client_id: client_id.to_string(),
+            secret: body_secret.map(str::to_string),
+            method,
+        }))
+    }
+}
+
+/// RFC 7617 Basic credentials, whose two halves RFC 6749 §2.3.1 form-urlencodes first.
+fn parse_basic(header: &str) -> Result<(String, String), OAuthError> {
+    let failed = || OAuthError::invalid_client("malformed Basic authorization header");
+    let (scheme, encoded) = header.trim().split_once(' ').ok_or_else(failed)?;
+    if !scheme.eq_ignore_ascii_case("basic") || encoded.len() > 4 * MAX_CREDENTIAL_LEN {
+        return Err(OAuthError::invalid_client(
+            "only Basic client authentication is accepted in the Authorization header",
+        ));
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| failed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| failed())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(failed)?;
+    let id = form_decode(id).ok_or_else(failed)?;
+    let secret = form_decode(secret).ok_or_else(failed)?;
+    if id.is_empty() {
+        return Err(failed());
+    }
+    Ok((id, secret))
+}
+
+fn form_decode(text: &str) -> Option<String> {
+    let plus_as_space = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus_as_space)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
+}
+
+/// Checks credentials against the registered client. Every failure is the same
+/// `invalid_client`, so a caller learns nothing about which part was wrong.
+pub async fn authenticate(
+    store: &Store,
+    credentials: Option<ClientCredentials>,
+) -> Result<Client, OAuthError> {
+    let failed = || OAuthError::invalid_client("client authentication failed");
+    let Some(credentials) = credentials else {
+        return Err(OAuthError::invalid_client(
+            "client authentication is required",
+        ));
+    };
+    let Some(record) = store.find_client(&credentials.client_id).await? else {
+        // Spend the same hashing work as for a real client, so timing tells nothing.
+        let _ = constant_time_eq(
+            hash_secret(credentials.secret.as_deref().unwrap_or("")).as_bytes(),
+            &[0; 64],
+        );
+        return Err(failed());
+    };
+    let client = Client::try_from(record)?;
+    if credentials.method != client.auth_method {
+        return Err(OAuthError::invalid_client(format!(
+            "this client authenticates with {}",
+            client.auth_method
+        )));
+    }
+    match (client.secret_hash(), credentials.secret.as_deref()) {
+        (None, None) => Ok(client),
+        (Some(stored), Some(presented))
+            if constant_time_eq(hash_secret(presented).as_bytes(), stored.as_bytes()) =>
+        {
+            Ok(client)
+        }
+        _ => Err(failed()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(id: &str, secret: &str) -> String {
+        format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        let (id, secret) = parse_basic(&basic("my%20client", "s%3Acret+x")).unwrap();
+        assert_eq!(id, "my client");
+        assert_eq!(secret, "s:cret x");
+    }
+
+    #[test]
+    fn malformed_basic_headers_fail_as_invalid_client() {
+        for header in [
+            "Basic",
+            "Basic !!!",
+            "Bearer abc",
+            &basic("", "x"),
+            "Basic Zm9v",
+        ] {
+            let err = parse_basic(header).unwrap_err();
+            assert_eq!(
+                err.code(),
+                Some(super::super::ErrorCode::InvalidClient),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn two_methods_at_once_are_refused() {
+        let params = Params::parse(b"client_id=a&client_secret=b").unwrap();
+        let err = ClientCredentials::from_request(Some(&basic("a", "b")), &params).unwrap_err();
+        assert_eq!(err.code(), Some(super::super::ErrorCode::InvalidRequest));
+    }
+
+    #[test]
+    fn body_credentials_are_post_and_a_lone_id_is_public() {
+        let post = Params::parse(b"client_id=a&client_secret=b").unwrap();
+        let creds = ClientCredentials::from_request(None, &post)
+            .unwrap()
+            .unwrap();
+        assert_eq!(creds.method, AuthMethod::ClientSecretPost);
+        let public = Params::parse(b"client_id=a").unwrap();
+        let creds = ClientCredentials::from_request(None, &public)
+            .unwrap()
+            .unwrap();
+        assert_eq!(creds.method, AuthMethod::None);
+        assert!(
+            ClientCredentials::from_request(None, &Params::default())
+                .unwrap()
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! The token endpoint (RFC 6749 §3.2): authenticate the client, then dispatch on
+//! `grant_type` to one of [`super::grants`].
+
+use serde::Serialize;
+
+use super::access_token::IssuedAccessToken;
+use super::client_auth::{self, ClientCredentials};
+use super::clients::GrantType;
+use super::params::Params;
+use super::{ErrorCode, OAuthError, grants};
+use crate::state::AppState;
+
+/// RFC 6749 §5.1 successful response.
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+impl TokenResponse {
+    pub fn bearer(issued: IssuedAccessToken) -> Self {
+        TokenResponse {
+            access_token: issued.token,
+            token_type: "Bearer",
+            expires_in: issued.expires_in,
+            scope: issued.claims.scope,
+            refresh_token: None,
+            id_token: None,
+        }
+    }
+}
+
+/// Handles one token request: `authorization` is the raw `Authorization` header, if any.
+pub async fn exchange(
+    state: &AppState,
+    authorization: Option<&str>,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    let credentials = ClientCredentials::from_request(authorization, params)?;
+    let client = client_auth::authenticate(&state.store, credentials).await?;
+    let grant_type = params.require("grant_type")?;
+    let grant = GrantType::parse(grant_type).ok_or_else(|| {
+        OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            "this grant type is not supported",
+        )
+    })?;
+    if !client.may_use(grant) {
+        return Err(OAuthError::unauthorized_client(
+            "this client is not registered for this grant type",
+        ));
+    }
+    match grant {
+        GrantType::ClientCredentials => {
+            grants::client_credentials::exchange(state, &client, params)
+        }
+        GrantType::AuthorizationCode | GrantType::RefreshToken | GrantType::DeviceCode => {
+            Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                "this grant type is not supported",
+            ))
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! What every request handler can reach: configuration, storage, keys, time.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::keys::KeyRing;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub keys: Arc<KeyRing>,
+    pub clock: Clock,
+    /// The issuer in force (configured, or derived from the bound address), no trailing slash.
+    pub issuer: Arc<str>,
+    /// The `aud` of access tokens.
+    pub audience: Arc<str>,
+    /// The provider metadata document, serialized once.
+    pub discovery: Bytes,
+}

@@ -1,0 +1,113 @@
+//! The `clients` table: registered OAuth clients. Secrets are stored only as hashes.
+
+use sqlx::FromRow;
+
+use super::{Result, Store, StoreError, from_json_list, to_json_list};
+
+/// A client as stored; [`crate::oauth2::clients::Client`] is the parsed form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientRecord {
+    pub client_id: String,
+    pub name: String,
+    pub secret_hash: Option<String>,
+    pub token_endpoint_auth_method: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub scope: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(FromRow)]
+struct ClientRow {
+    client_id: String,
+    name: String,
+    secret_hash: Option<String>,
+    token_endpoint_auth_method: String,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    grant_types: String,
+    scope: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<ClientRow> for ClientRecord {
+    type Error = StoreError;
+
+    fn try_from(row: ClientRow) -> Result<Self> {
+        Ok(ClientRecord {
+            client_id: row.client_id,
+            name: row.name,
+            secret_hash: row.secret_hash,
+            token_endpoint_auth_method: row.token_endpoint_auth_method,
+            redirect_uris: from_json_list(&row.redirect_uris)?,
+            post_logout_redirect_uris: from_json_list(&row.post_logout_redirect_uris)?,
+            grant_types: from_json_list(&row.grant_types)?,
+            scope: row.scope,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "client_id, name, secret_hash, token_endpoint_auth_method, redirect_uris, \
+                       post_logout_redirect_uris, grant_types, scope, created_at, updated_at";
+
+impl Store {
+    pub async fn insert_client(&self, client: &ClientRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO clients (client_id, name, secret_hash, token_endpoint_auth_method, \
+             redirect_uris, post_logout_redirect_uris, grant_types, scope, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&client.client_id)
+        .bind(&client.name)
+        .bind(&client.secret_hash)
+        .bind(&client.token_endpoint_auth_method)
+        .bind(to_json_list(&client.redirect_uris))
+        .bind(to_json_list(&client.post_logout_redirect_uris))
+        .bind(to_json_list(&client.grant_types))
+        .bind(&client.scope)
+        .bind(client.created_at)
+        .bind(client.updated_at)
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_insert)?;
+        Ok(())
+    }
+
+    pub async fn find_client(&self, client_id: &str) -> Result<Option<ClientRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM clients WHERE client_id = $1");
+        let row: Option<ClientRow> = sqlx::query_as(&sql)
+            .bind(client_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(ClientRecord::try_from).transpose()
+    }
+
+    pub async fn list_clients(&self) -> Result<Vec<ClientRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM clients ORDER BY created_at, client_id");
+        let rows: Vec<ClientRow> = sqlx::query_as(&sql).fetch_all(self.pool()).await?;
+        rows.into_iter().map(ClientRecord::try_from).collect()
+    }
+
+    /// Whether a client is still registered (its tokens die with it).
+    pub async fn client_exists(&self, client_id: &str) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM clients WHERE client_id = $1")
+            .bind(client_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// Deletes a client; `false` when there was none.
+    pub async fn delete_client(&self, client_id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
+            .bind(client_id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,108 @@
+//! The `signing_keys` table. At most one row is active (`active = 1`, enforced by a unique
+//! column); retired rows stay until `expires_at`, when every token they signed has expired.
+
+use sqlx::FromRow;
+
+use super::{Result, Store, StoreError};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    /// PKCS#8 DER.
+    pub private_key: Vec<u8>,
+    pub active: Option<i64>,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+    pub expires_at: Option<i64>,
+}
+
+impl Store {
+    /// Inserts `key` as the active key unless one is already active. Returns whether it was
+    /// inserted: when two replicas start at once, exactly one wins.
+    pub async fn insert_first_signing_key(
+        &self,
+        kid: &str,
+        pkcs8: &[u8],
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO signing_keys (kid, private_key, active, created_at) VALUES ($1, $2, 1, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(kid)
+        .bind(pkcs8)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Retires the active key (published until `retired_expires_at`) and makes `kid` active,
+    /// in one transaction. A concurrent rotation fails with [`StoreError::Conflict`].
+    pub async fn rotate_signing_key(
+        &self,
+        kid: &str,
+        pkcs8: &[u8],
+        now: i64,
+        retired_expires_at: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE signing_keys SET active = NULL, retired_at = $1, expires_at = $2 \
+             WHERE active = 1",
+        )
+        .bind(now)
+        .bind(retired_expires_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, private_key, active, created_at) VALUES ($1, $2, 1, $3)",
+        )
+        .bind(kid)
+        .bind(pkcs8)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_insert)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keys whose public half belongs in the JWKS at `now`: the active one first, then
+    /// retired ones newest first.
+    pub async fn list_published_signing_keys(&self, now: i64) -> Result<Vec<SigningKeyRecord>> {
+        let rows = sqlx::query_as(
+            "SELECT kid, private_key, active, created_at, retired_at, expires_at FROM signing_keys \
+             WHERE active = 1 OR expires_at > $1 \
+             ORDER BY active IS NULL, created_at DESC, kid",
+        )
+        .bind(now)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+
+    /// A cheap fingerprint of the published key set (its kids, in order), so replicas notice a
+    /// rotation without reading private keys.
+    pub async fn signing_keys_version(&self, now: i64) -> Result<String> {
+        let kids: Vec<String> = sqlx::query_scalar(
+            "SELECT kid FROM signing_keys WHERE active = 1 OR expires_at > $1 \
+             ORDER BY active IS NULL, created_at DESC, kid",
+        )
+        .bind(now)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(kids.join(" "))
+    }
+
+    /// Deletes retired keys whose tokens have all expired.
+    pub async fn delete_expired_signing_keys(&self, now: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM signing_keys WHERE active IS NULL AND expires_at IS NOT NULL AND expires_at <= $1",
+        )
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

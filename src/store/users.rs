@@ -1,0 +1,86 @@
+//! The `users` table: people who sign in. Passwords are stored as Argon2id PHC strings.
+
+use sqlx::FromRow;
+
+use super::{Result, Store, StoreError, from_json_list, to_json_list};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRecord {
+    /// The stable subject identifier (`sub`), never reassigned.
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub password_hash: Option<String>,
+    pub roles: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(FromRow)]
+struct UserRow {
+    id: String,
+    username: String,
+    email: String,
+    email_verified: i64,
+    password_hash: Option<String>,
+    roles: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<UserRow> for UserRecord {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self> {
+        Ok(UserRecord {
+            id: row.id,
+            username: row.username,
+            email: row.email,
+            email_verified: row.email_verified != 0,
+            password_hash: row.password_hash,
+            roles: from_json_list(&row.roles)?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+const COLUMNS: &str =
+    "id, username, email, email_verified, password_hash, roles, created_at, updated_at";
+
+impl Store {
+    /// Inserts a user; [`StoreError::Conflict`] when the username or email (ignoring case) is
+    /// taken.
+    pub async fn insert_user(&self, user: &UserRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO users (id, username, username_normalized, email, email_normalized, \
+             email_verified, password_hash, roles, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&user.id)
+        .bind(&user.username)
+        .bind(user.username.to_lowercase())
+        .bind(&user.email)
+        .bind(user.email.to_lowercase())
+        .bind(i64::from(user.email_verified))
+        .bind(&user.password_hash)
+        .bind(to_json_list(&user.roles))
+        .bind(user.created_at)
+        .bind(user.updated_at)
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_insert)?;
+        Ok(())
+    }
+
+    /// Finds a user by username, ignoring case.
+    pub async fn find_user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE username_normalized = $1");
+        let row: Option<UserRow> = sqlx::query_as(&sql)
+            .bind(username.to_lowercase())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(UserRecord::try_from).transpose()
+    }
+}

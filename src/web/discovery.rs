@@ -1,0 +1,48 @@
+//! Provider metadata and the JWKS, served from bytes computed ahead of time.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use bytes::Bytes;
+
+use crate::oidc::discovery::paths;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::OPENID_CONFIGURATION, get(get_provider_metadata))
+        .route(
+            paths::OAUTH_AUTHORIZATION_SERVER,
+            get(get_provider_metadata),
+        )
+        .route(paths::JWKS, get(get_jwks))
+}
+
+async fn get_provider_metadata(State(state): State<AppState>) -> impl IntoResponse {
+    public_json(state.discovery.clone(), "public, max-age=3600")
+}
+
+/// Short-lived in caches: after a rotation, verifiers that meet an unknown `kid` refetch.
+async fn get_jwks(State(state): State<AppState>) -> impl IntoResponse {
+    public_json(state.keys.current().jwks(), "public, max-age=300")
+}
+
+/// JSON that browsers may fetch from any origin (single-page apps read both documents).
+fn public_json(body: Bytes, cache: &'static str) -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
+        ],
+        body,
+    )
+}

@@ -1,0 +1,46 @@
+//! The HTTP adapter: the only module that knows axum. Each area owns its routes in its own
+//! file; this one merges them and adds what every response shares (request tracing without
+//! query strings or bodies, security headers, panic containment).
+
+pub mod discovery;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod oauth2;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, Request, header};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::router())
+        .merge(discovery::router())
+        .merge(oauth2::router())
+        .fallback(error::not_found)
+        .layer(
+            ServiceBuilder::new()
+                .layer(CatchPanicLayer::custom(error::panic_response))
+                .layer(
+                    // Path only: query strings may carry codes or tokens, and never a body.
+                    TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                        tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+                    }),
+                )
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    HeaderName::from_static("referrer-policy"),
+                    HeaderValue::from_static("no-referrer"),
+                )),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,46 @@
+//! The token, introspection and revocation endpoints: parse the form, call the protocol,
+//! render JSON that is never cached.
+
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Json, Router};
+
+use super::error::no_store;
+use super::extract::OAuthRequest;
+use crate::oauth2::{OAuthError, introspect, revoke, token};
+use crate::oidc::discovery::paths;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::TOKEN, post(post_token))
+        .route(paths::INTROSPECT, post(post_introspect))
+        .route(paths::REVOKE, post(post_revoke))
+}
+
+async fn post_token(
+    State(state): State<AppState>,
+    request: OAuthRequest,
+) -> Result<impl IntoResponse, OAuthError> {
+    let response =
+        token::exchange(&state, request.authorization.as_deref(), &request.params).await?;
+    Ok((no_store(), Json(response)))
+}
+
+async fn post_introspect(
+    State(state): State<AppState>,
+    request: OAuthRequest,
+) -> Result<impl IntoResponse, OAuthError> {
+    let response =
+        introspect::introspect(&state, request.authorization.as_deref(), &request.params).await?;
+    Ok((no_store(), Json(response)))
+}
+
+async fn post_revoke(
+    State(state): State<AppState>,
+    request: OAuthRequest,
+) -> Result<impl IntoResponse, OAuthError> {
+    revoke::revoke(&state, request.authorization.as_deref(), &request.params).await?;
+    Ok(no_store())
+}
