@@ -277,10 +277,12 @@ fn print_result(json: bool, value: serde_json::Value, text: &str) {
 }
 
 /// Structured logs on standard error (standard output is for command results), filtered by
-/// `RUST_LOG` (default `info`).
+/// `RUST_LOG` (default `info`, less PostgreSQL's chatter such as "relation already exists,
+/// skipping" during migrations).
 pub fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -94,8 +94,22 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await?;
-        Ok(())
+        // PostgreSQL: sqlx serialises concurrent migrators with an advisory lock. SQLite has
+        // no such lock, so a process that starts beside another (a replica on the same file,
+        // or `farm-auth migrate` next to `serve`) may lose the race for a migration the other
+        // applies first; reading the applied list again then finds nothing left to do.
+        let mut attempts = 0;
+        loop {
+            match migrator.run(&self.pool).await {
+                Ok(()) => return Ok(()),
+                Err(error) if self.backend == Backend::Sqlite && attempts < 3 => {
+                    attempts += 1;
+                    tracing::debug!(%error, "migration raced another process; retrying");
+                    tokio::time::sleep(Duration::from_millis(100 * attempts)).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
     }
 
     /// A round trip to the database, for `/readyz`.

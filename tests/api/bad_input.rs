@@ -1,0 +1,237 @@
+//! Malformed, missing, repeated, oversized and hostile input: each gets the RFC error and
+//! status, never a 500, and nothing is written.
+
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+
+use crate::helpers::{TestApp, TestClient, assert_oauth_error};
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+async fn post_raw(
+    app: &TestApp,
+    endpoint: &str,
+    client: Option<&TestClient>,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    let mut request = app
+        .http
+        .post(app.endpoint(endpoint).await)
+        .header(CONTENT_TYPE, content_type)
+        .body(body);
+    if let Some(client) = client {
+        request = request.basic_auth(&client.id, Some(&client.secret));
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn token_requests_with_missing_repeated_or_unknown_grant_types_get_rfc_errors() {
+    let app = TestApp::spawn().await;
+    let bot = app.machine_client("orders:read").await;
+    let cases = [
+        ("", "invalid_request"),
+        ("scope=orders:read", "invalid_request"),
+        ("grant_type=", "invalid_request"),
+        (
+            "grant_type=client_credentials&grant_type=client_credentials",
+            "invalid_request",
+        ),
+        (
+            "grant_type=client_credentials&scope=a&scope=b",
+            "invalid_request",
+        ),
+        (
+            "grant_type=password&username=a&password=b",
+            "unsupported_grant_type",
+        ),
+        ("grant_type=urn:example:unknown", "unsupported_grant_type"),
+        ("grant_type=%00%ff", "unsupported_grant_type"),
+        (
+            "grant_type=client_credentials&scope=%22%5C",
+            "invalid_scope",
+        ),
+    ];
+    for (body, error) in cases {
+        let response = post_raw(&app, "token_endpoint", Some(&bot), FORM, body).await;
+        assert_oauth_error(response, StatusCode::BAD_REQUEST, error).await;
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_a_form_is_an_invalid_request() {
+    let app = TestApp::spawn().await;
+    let bot = app.machine_client("orders:read").await;
+    for endpoint in [
+        "token_endpoint",
+        "introspection_endpoint",
+        "revocation_endpoint",
+    ] {
+        let json = r#"{"grant_type":"client_credentials","token":"x"}"#;
+        let response = post_raw(&app, endpoint, Some(&bot), "application/json", json).await;
+        assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+        let response = app
+            .http
+            .post(app.endpoint(endpoint).await)
+            .basic_auth(&bot.id, Some(&bot.secret))
+            .send()
+            .await
+            .unwrap();
+        assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413_before_anything_else() {
+    let app = TestApp::spawn().await;
+    let bot = app.machine_client("orders:read").await;
+    let body = format!(
+        "grant_type=client_credentials&scope={}",
+        "a".repeat(64 * 1024)
+    );
+    for endpoint in [
+        "token_endpoint",
+        "introspection_endpoint",
+        "revocation_endpoint",
+    ] {
+        let response = post_raw(&app, endpoint, Some(&bot), FORM, body.clone()).await;
+        assert_oauth_error(response, StatusCode::PAYLOAD_TOO_LARGE, "invalid_request").await;
+    }
+    // Without a Content-Length (chunked), the limit holds while reading.
+    let chunk = "a".repeat(8192);
+    let mut request = format!(
+        "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    for _ in 0..4 {
+        request.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    request.push_str("0\r\n\r\n");
+    let response = crate::helpers::raw_http(&app.address, request.as_bytes()).await;
+    assert!(response.starts_with("HTTP/1.1 413"), "{response:.80}");
+    assert!(response.contains(r#""error":"invalid_request""#));
+}
+
+#[tokio::test]
+async fn failed_client_authentication_is_a_401_with_www_authenticate() {
+    let app = TestApp::spawn().await;
+    let bot = app.machine_client("orders:read").await;
+    let wrong_secret = TestClient {
+        id: bot.id.clone(),
+        secret: "not-the-secret".into(),
+    };
+    let unknown = TestClient {
+        id: "no-such-client".into(),
+        secret: bot.secret.clone(),
+    };
+    for client in [&wrong_secret, &unknown] {
+        let response = app.client_credentials(client, None).await;
+        assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+    }
+    let token_url = app.endpoint("token_endpoint").await;
+    for header in [
+        "Basic",
+        "Basic !!!!",
+        "Basic Zm9v",
+        "Bearer abc",
+        "Basic OnNlY3JldA==",
+        "basic",
+    ] {
+        let response = app
+            .http
+            .post(&token_url)
+            .header(AUTHORIZATION, header)
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+    }
+    // No credentials at all.
+    let response = app
+        .post_form(
+            "token_endpoint",
+            None,
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+}
+
+#[tokio::test]
+async fn a_non_utf8_authorization_header_is_refused_cleanly() {
+    let app = TestApp::spawn().await;
+    let value = reqwest::header::HeaderValue::from_bytes(b"Basic \xff\xfe").unwrap();
+    let response = app
+        .http
+        .post(app.endpoint("token_endpoint").await)
+        .header(AUTHORIZATION, value)
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+}
+
+#[tokio::test]
+async fn two_authentication_methods_at_once_are_an_invalid_request() {
+    let app = TestApp::spawn().await;
+    let bot = app.machine_client("orders:read").await;
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", bot.id.as_str()),
+        ("client_secret", bot.secret.as_str()),
+    ];
+    let response = app.post_form("token_endpoint", Some(&bot), &form).await;
+    assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+}
+
+#[tokio::test]
+async fn a_deleted_client_can_no_longer_authenticate() {
+    let app = TestApp::spawn().await;
+    let bot = app.machine_client("orders:read").await;
+    app.access_token(&bot, None).await;
+    assert!(app.store.delete_client(&bot.id).await.unwrap());
+    let response = app.client_credentials(&bot, None).await;
+    assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+}
+
+#[tokio::test]
+async fn hostile_parameter_names_and_values_do_not_break_the_endpoint() {
+    let app = TestApp::spawn().await;
+    let bot = app.machine_client("orders:read").await;
+    let many: Vec<String> = (0..100).map(|i| format!("p{i}=x")).collect();
+    let bodies = [
+        many.join("&"),
+        "grant_type=client_credentials&%22%3E%3Cscript%3E=1".to_string(),
+        "===&&&grant_type=client_credentials".to_string(),
+        "grant_type=client_credentials&scope=%E2%80%AE".to_string(),
+        "%".to_string(),
+    ];
+    for body in bodies {
+        let response = post_raw(&app, "token_endpoint", Some(&bot), FORM, body.clone()).await;
+        let status = response.status();
+        assert!(
+            status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
+            "{status} for {body:.60}"
+        );
+        let json: serde_json::Value = response.json().await.unwrap();
+        assert!(json.get("access_token").is_some() || json.get("error").is_some());
+    }
+}
+
+#[tokio::test]
+async fn wrong_methods_and_unknown_paths_are_not_server_errors() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .http
+        .get(app.endpoint("token_endpoint").await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let response = app.http.get(app.url("/no/such/path")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = app.http.post(app.url("/oauth2/jwks")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+}

@@ -1,0 +1,425 @@
+//! The command line of CONTRACT.md, run as the real binary.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::TestDatabase;
+
+const BIN: &str = env!("CARGO_BIN_EXE_farm-auth");
+
+/// Runs the binary in `dir` with only the given environment (no `.env` from elsewhere).
+fn run(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .envs(env.iter().copied());
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run farm-auth");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout_json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+/// A failure is a non-zero exit with exactly one line on standard error.
+fn assert_one_line_error(output: &Output, mentions: &str) {
+    assert!(!output.status.success(), "unexpected success");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "stderr: {stderr}");
+    assert!(
+        stderr.contains(mentions),
+        "stderr {stderr:?} does not mention {mentions:?}"
+    );
+}
+
+struct Cli {
+    dir: tempfile::TempDir,
+    database: std::sync::Arc<TestDatabase>,
+}
+
+impl Cli {
+    async fn new() -> Cli {
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+            database: TestDatabase::new().await,
+        }
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        run(
+            self.dir.path(),
+            &[("FARM_AUTH_DATABASE_URL", &self.database.url)],
+            args,
+            stdin,
+        )
+    }
+}
+
+#[tokio::test]
+async fn clients_are_created_listed_and_deleted() {
+    let cli = Cli::new().await;
+    let created = stdout_json(&cli.run(
+        &[
+            "client",
+            "create",
+            "--name",
+            "Veg Box",
+            "--redirect-uri",
+            "https://vegbox.example/cb",
+            "--grant-type",
+            "authorization_code",
+            "--grant-type",
+            "refresh_token",
+            "--scope",
+            "openid profile email offline_access",
+            "--json",
+        ],
+        None,
+    ));
+    let id = created["client_id"].as_str().unwrap();
+    let secret = created["client_secret"].as_str().unwrap();
+    assert!(secret.len() >= 43);
+
+    let public = stdout_json(&cli.run(
+        &[
+            "client",
+            "create",
+            "--name",
+            "App",
+            "--redirect-uri",
+            "com.vegbox.app:/cb",
+            "--public",
+            "--json",
+        ],
+        None,
+    ));
+    assert!(
+        public.get("client_secret").is_none(),
+        "a public client has no secret"
+    );
+
+    let list = cli.run(&["client", "list", "--json"], None);
+    let listed = stdout_json(&list);
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert!(
+        !String::from_utf8_lossy(&list.stdout).contains(secret),
+        "list never shows secrets"
+    );
+    let veg_box = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_id"] == id)
+        .unwrap();
+    assert_eq!(
+        veg_box["grant_types"],
+        serde_json::json!(["authorization_code", "refresh_token"])
+    );
+    assert_eq!(veg_box["client_name"], "Veg Box");
+
+    assert!(cli.run(&["client", "delete", id], None).status.success());
+    assert_one_line_error(&cli.run(&["client", "delete", id], None), "no client");
+    assert_eq!(
+        stdout_json(&cli.run(&["client", "list", "--json"], None))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn bad_client_metadata_is_refused_with_one_line_and_nothing_stored() {
+    let cli = Cli::new().await;
+    let cases: [&[&str]; 4] = [
+        &[
+            "client",
+            "create",
+            "--name",
+            "x",
+            "--redirect-uri",
+            "http://shop.example/cb",
+            "--json",
+        ],
+        &[
+            "client",
+            "create",
+            "--name",
+            "x",
+            "--grant-type",
+            "password",
+            "--json",
+        ],
+        &[
+            "client",
+            "create",
+            "--name",
+            "x",
+            "--public",
+            "--grant-type",
+            "client_credentials",
+            "--json",
+        ],
+        &[
+            "client",
+            "create",
+            "--name",
+            "x",
+            "--token-endpoint-auth-method",
+            "private_key_jwt",
+            "--json",
+        ],
+    ];
+    for args in cases {
+        assert_one_line_error(&cli.run(args, None), "error:");
+    }
+    assert_eq!(
+        stdout_json(&cli.run(&["client", "list", "--json"], None)),
+        serde_json::json!([])
+    );
+}
+
+#[tokio::test]
+async fn users_are_created_with_the_password_from_standard_input() {
+    let cli = Cli::new().await;
+    let args = [
+        "user",
+        "create",
+        "--username",
+        "jo",
+        "--email",
+        "jo@farm.example",
+        "--role",
+        "farmer",
+        "--password-stdin",
+        "--json",
+    ];
+    let short_name = cli.run(&args, Some("a long password\n"));
+    assert_one_line_error(&short_name, "username");
+
+    let args = [
+        "user",
+        "create",
+        "--username",
+        "farmer_jo",
+        "--email",
+        "jo@farm.example",
+        "--role",
+        "farmer",
+        "--password-stdin",
+        "--json",
+    ];
+    let user = stdout_json(&cli.run(&args, Some("a long password\n")));
+    assert_eq!(user["username"], "farmer_jo");
+    assert_eq!(user["roles"], serde_json::json!(["farmer"]));
+
+    let store = farm_auth::store::Store::connect(&cli.database.url)
+        .await
+        .unwrap();
+    let stored = store
+        .find_user_by_username("FARMER_JO")
+        .await
+        .unwrap()
+        .unwrap();
+    let hash = stored.password_hash.unwrap();
+    assert!(
+        farm_auth::accounts::password::verify_blocking("a long password", &hash),
+        "newline stripped"
+    );
+
+    let again = [
+        "user",
+        "create",
+        "--username",
+        "Farmer_Jo",
+        "--email",
+        "x@farm.example",
+        "--role",
+        "consumer",
+        "--password-stdin",
+    ];
+    assert_one_line_error(
+        &cli.run(&again, Some("another long one")),
+        "already registered",
+    );
+    let bad_role = [
+        "user",
+        "create",
+        "--username",
+        "sam",
+        "--email",
+        "s@farm.example",
+        "--role",
+        "root",
+        "--password-stdin",
+    ];
+    assert_one_line_error(&cli.run(&bad_role, Some("a long password")), "role");
+    let short = [
+        "user",
+        "create",
+        "--username",
+        "sam",
+        "--email",
+        "s@farm.example",
+        "--role",
+        "consumer",
+        "--password-stdin",
+    ];
+    assert_one_line_error(&cli.run(&short, Some("short")), "password");
+    assert_one_line_error(&cli.run(&short, Some("")), "password");
+}
+
+#[tokio::test]
+async fn keys_rotate_makes_a_new_active_key() {
+    let cli = Cli::new().await;
+    let first = stdout_json(&cli.run(&["keys", "rotate", "--json"], None));
+    let second = stdout_json(&cli.run(&["keys", "rotate", "--json"], None));
+    assert_ne!(first["kid"], second["kid"]);
+    let store = farm_auth::store::Store::connect(&cli.database.url)
+        .await
+        .unwrap();
+    let keys = store
+        .list_published_signing_keys(farm_auth::Clock::System.now())
+        .await
+        .unwrap();
+    assert_eq!(keys[0].kid, second["kid"].as_str().unwrap());
+    assert_eq!(keys[0].active, Some(1));
+    assert_eq!(keys.len(), 2);
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_one_line_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("FARM_AUTH_LISTEN", "not-an-address"),
+        ("FARM_AUTH_ISSUER", "ftp://auth.example"),
+        ("FARM_AUTH_DATABASE_URL", "mysql://localhost/x"),
+        ("FARM_AUTH_ACCESS_TOKEN_TTL", "ten minutes"),
+        ("FARM_AUTH_LOG_FORMAT", "xml"),
+    ];
+    for (variable, value) in cases {
+        let output = run(dir.path(), &[(variable, value)], &["serve"], None);
+        assert_one_line_error(&output, variable);
+    }
+}
+
+#[test]
+fn a_dot_env_file_is_read_and_the_real_environment_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "FARM_AUTH_DATABASE_URL=sqlite://from-dotenv.db?mode=rwc\n",
+    )
+    .unwrap();
+    assert!(run(dir.path(), &[], &["migrate"], None).status.success());
+    assert!(dir.path().join("from-dotenv.db").exists());
+
+    let env = [("FARM_AUTH_DATABASE_URL", "sqlite://from-env.db?mode=rwc")];
+    assert!(run(dir.path(), &env, &["migrate"], None).status.success());
+    assert!(dir.path().join("from-env.db").exists());
+}
+
+#[tokio::test]
+async fn serve_finishes_in_flight_requests_on_sigterm_then_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::new().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("FARM_AUTH_DATABASE_URL", &database.url)
+        .env("FARM_AUTH_LISTEN", &listen)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let address = format!("http://{listen}");
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if http
+            .get(format!("{address}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "server did not start");
+
+    // A request whose body is still arriving when SIGTERM comes.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = "grant_type=client_credentials";
+    let mut stream = tokio::net::TcpStream::connect(&listen).await.unwrap();
+    let head = format!(
+        "POST /oauth2/token HTTP/1.1\r\nHost: {listen}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..5]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // SAFETY: kill(2) on the child we started; no memory is involved.
+    unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        server.try_wait().unwrap().is_none(),
+        "the server waits for the in-flight request"
+    );
+    stream.write_all(&body.as_bytes()[5..]).await.unwrap();
+    let mut response = vec![0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    let response = String::from_utf8_lossy(&response[..n]);
+    assert!(
+        response.starts_with("HTTP/1.1 401"),
+        "the request was answered: {response:.60}"
+    );
+    drop(stream);
+
+    let mut status = None;
+    for _ in 0..50 {
+        status = server.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = status.unwrap_or_else(|| {
+        let _ = server.kill();
+        panic!("the server did not exit after SIGTERM");
+    });
+    assert!(status.success(), "exit status {status}");
+    // New connections are refused once it has stopped.
+    assert!(tokio::net::TcpStream::connect(&listen).await.is_err());
+}

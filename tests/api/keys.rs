@@ -1,0 +1,99 @@
+//! Signing key rotation: the new key signs at once, old public keys stay published until
+//! every token they signed has expired.
+
+use std::time::Duration;
+
+use farm_auth::keys;
+
+use crate::helpers::{Options, TestApp};
+
+/// Polls `check` every 100 ms for up to `seconds`.
+pub async fn eventually<F, Fut>(seconds: u64, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+fn kid_of(token: &str) -> String {
+    jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
+}
+
+async fn published_kids(app: &TestApp) -> Vec<String> {
+    app.jwks()
+        .await
+        .keys
+        .iter()
+        .filter_map(|k| k.common.key_id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn after_a_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify() {
+    let app = TestApp::spawn_with(Options {
+        key_refresh_secs: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let bot = app.machine_client("orders:read").await;
+    let old_token = app.access_token(&bot, None).await;
+    let old_kid = kid_of(&old_token);
+
+    let new_kid = keys::rotate(&app.store, &app.clock, 960).await.unwrap();
+    assert_ne!(new_kid, old_kid);
+    assert!(
+        eventually(5, || async {
+            kid_of(&app.access_token(&bot, None).await) == new_kid
+        })
+        .await
+    );
+
+    let kids = published_kids(&app).await;
+    assert_eq!(
+        kids,
+        vec![new_kid.clone(), old_kid.clone()],
+        "active key first, old key kept"
+    );
+    app.verify_like_a_resource_server(&old_token)
+        .await
+        .expect("old token still verifies");
+    assert_eq!(app.introspect(&bot, &old_token).await["active"], true);
+
+    // Once every token the old key signed has expired, the old key leaves the JWKS.
+    app.clock.advance(961);
+    assert!(
+        eventually(5, || async {
+            published_kids(&app).await == vec![new_kid.clone()]
+        })
+        .await
+    );
+    assert_eq!(
+        app.store
+            .delete_expired_signing_keys(app.clock.now())
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_restart_keeps_the_same_signing_key() {
+    let first = TestApp::spawn().await;
+    let kids = published_kids(&first).await;
+    let database = first.database.clone();
+    drop(first);
+    let second = TestApp::spawn_with(Options {
+        database: Some(database),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(published_kids(&second).await, kids);
+}

@@ -1,0 +1,106 @@
+//! Two replicas on one database behave as one server: tokens, revocations and key rotations
+//! made at one are honoured at the other.
+
+use farm_auth::keys;
+
+use crate::helpers::{Options, TestApp};
+use crate::keys::eventually;
+
+async fn two_replicas() -> (TestApp, TestApp) {
+    let options = Options {
+        issuer: Some("https://auth.farm.test".into()),
+        key_refresh_secs: Some(1),
+        ..Default::default()
+    };
+    let a = TestApp::spawn_with(options.clone()).await;
+    let b = TestApp::spawn_with(Options {
+        database: Some(a.database.clone()),
+        ..options
+    })
+    .await;
+    (a, b)
+}
+
+#[tokio::test]
+async fn a_token_issued_by_one_replica_verifies_with_the_jwks_of_the_other() {
+    let (a, b) = two_replicas().await;
+    let bot = a.machine_client("orders:read").await;
+    let token = a.access_token(&bot, None).await;
+    let claims = b
+        .verify_like_a_resource_server(&token)
+        .await
+        .expect("verifies at B");
+    assert_eq!(claims["client_id"], bot.id.as_str());
+    assert_eq!(b.introspect(&bot, &token).await["active"], true);
+}
+
+#[tokio::test]
+async fn a_revocation_at_one_replica_shows_at_the_others_introspection() {
+    let (a, b) = two_replicas().await;
+    let bot = a.machine_client("orders:read").await;
+    let token = b.access_token(&bot, None).await;
+    assert_eq!(b.introspect(&bot, &token).await["active"], true);
+    assert_eq!(
+        a.revoke(&bot, &token).await.status(),
+        reqwest::StatusCode::OK
+    );
+    assert_eq!(b.introspect(&bot, &token).await["active"], false);
+}
+
+#[tokio::test]
+async fn a_key_rotated_at_one_replica_appears_in_the_others_jwks() {
+    let (a, b) = two_replicas().await;
+    let new_kid = keys::rotate(&a.store, &a.clock, 960).await.unwrap();
+    assert!(
+        eventually(5, || publishes(&a, &new_kid)).await,
+        "A publishes the new key"
+    );
+    assert!(
+        eventually(5, || publishes(&b, &new_kid)).await,
+        "B publishes the new key"
+    );
+    // And B signs with it.
+    let bot = b.machine_client("orders:read").await;
+    let token = b.access_token(&bot, None).await;
+    assert_eq!(
+        jsonwebtoken::decode_header(&token).unwrap().kid.unwrap(),
+        new_kid
+    );
+    a.verify_like_a_resource_server(&token)
+        .await
+        .expect("verifies at A");
+}
+
+async fn publishes(app: &TestApp, kid: &str) -> bool {
+    app.jwks().await.find(kid).is_some()
+}
+
+#[tokio::test]
+async fn replicas_starting_on_an_empty_database_agree_on_one_key() {
+    let database = crate::helpers::TestDatabase::new().await;
+    let options = |db| Options {
+        issuer: Some("https://auth.farm.test".into()),
+        database: Some(db),
+        ..Default::default()
+    };
+    let (a, b) = tokio::join!(
+        TestApp::spawn_with(options(database.clone())),
+        TestApp::spawn_with(options(database.clone()))
+    );
+    let kids_a: Vec<_> = a
+        .jwks()
+        .await
+        .keys
+        .into_iter()
+        .map(|k| k.common.key_id)
+        .collect();
+    let kids_b: Vec<_> = b
+        .jwks()
+        .await
+        .keys
+        .into_iter()
+        .map(|k| k.common.key_id)
+        .collect();
+    assert_eq!(kids_a.len(), 1);
+    assert_eq!(kids_a, kids_b);
+}

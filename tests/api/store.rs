@@ -1,0 +1,121 @@
+//! Storage rules that hold on both engines.
+
+use farm_auth::Clock;
+use farm_auth::accounts::users::{self, NewUser, Role, UserError};
+use farm_auth::oauth2::clients::{self, NewClient, RegistrationError};
+use farm_auth::store::Store;
+
+use crate::helpers::TestDatabase;
+
+async fn store() -> (Store, std::sync::Arc<TestDatabase>) {
+    let database = TestDatabase::new().await;
+    let store = Store::connect(&database.url).await.unwrap();
+    store.migrate().await.unwrap();
+    (store, database)
+}
+
+fn new_user(username: &str, email: &str) -> NewUser {
+    NewUser {
+        username: username.into(),
+        email: email.into(),
+        password: "a long password".into(),
+        roles: vec![Role::Farmer],
+    }
+}
+
+#[tokio::test]
+async fn usernames_and_emails_are_unique_ignoring_case() {
+    let (store, _db) = store().await;
+    let clock = Clock::System;
+    let user = users::create(&store, &clock, new_user("Farmer_Jo", "jo@farm.example"))
+        .await
+        .unwrap();
+    assert_eq!(user.roles, vec!["farmer"]);
+    assert!(user.password_hash.is_none(), "the hash is not handed back");
+    let stored = store
+        .find_user_by_username("farmer_jo")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.password_hash.unwrap().starts_with("$argon2id$"));
+
+    for (username, email) in [
+        ("farmer_JO", "other@farm.example"),
+        ("someone", "JO@farm.example"),
+    ] {
+        let err = users::create(&store, &clock, new_user(username, email))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, UserError::Taken), "{username} {email}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn a_client_secret_is_stored_only_as_a_hash() {
+    let (store, _db) = store().await;
+    let registered = clients::register(
+        &store,
+        &Clock::System,
+        NewClient {
+            name: "bot".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let secret = registered.secret.unwrap();
+    assert!(secret.len() >= 43, "at least 256 bits");
+    let record = store
+        .find_client(&registered.client.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = record.secret_hash.unwrap();
+    assert_ne!(stored, secret);
+    assert_eq!(stored, farm_auth::secrets::hash_secret(&secret));
+}
+
+#[tokio::test]
+async fn invalid_client_metadata_stores_nothing() {
+    let (store, _db) = store().await;
+    let bad = NewClient {
+        name: "x".into(),
+        redirect_uris: vec!["http://evil.example/cb".into()],
+        ..Default::default()
+    };
+    let err = clients::register(&store, &Clock::System, bad)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RegistrationError::RedirectUri(_)));
+    assert!(store.list_clients().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn only_one_signing_key_can_be_active() {
+    let (store, _db) = store().await;
+    assert!(
+        store
+            .insert_first_signing_key("k1", b"der", 1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .insert_first_signing_key("k2", b"der", 2)
+            .await
+            .unwrap(),
+        "k1 is already active"
+    );
+    store
+        .rotate_signing_key("k3", b"der", 3, 100)
+        .await
+        .unwrap();
+    let keys = store.list_published_signing_keys(50).await.unwrap();
+    let kids: Vec<_> = keys.iter().map(|k| (k.kid.as_str(), k.active)).collect();
+    assert_eq!(kids, vec![("k3", Some(1)), ("k1", None)]);
+    assert_eq!(
+        store.list_published_signing_keys(100).await.unwrap().len(),
+        1,
+        "k1 expired at 100"
+    );
+}
