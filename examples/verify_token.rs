@@ -12,14 +12,24 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let token = std::env::args().nth(1).ok_or("usage: verify_token ACCESS_TOKEN")?;
-    let issuer = std::env::var("FARM_AUTH_ISSUER").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
-    let audience = std::env::var("FARM_AUTH_ACCESS_TOKEN_AUDIENCE").unwrap_or_else(|_| issuer.clone());
+    let token = std::env::args()
+        .nth(1)
+        .ok_or("usage: verify_token ACCESS_TOKEN")?;
+    let issuer =
+        std::env::var("FARM_AUTH_ISSUER").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+    let audience =
+        std::env::var("FARM_AUTH_ACCESS_TOKEN_AUDIENCE").unwrap_or_else(|_| issuer.clone());
 
     let http = reqwest::Client::new();
-    let metadata: serde_json::Value =
-        http.get(format!("{issuer}/.well-known/openid-configuration")).send().await?.json().await?;
-    let jwks_uri = metadata["jwks_uri"].as_str().ok_or("no jwks_uri in discovery")?;
+    let metadata: serde_json::Value = http
+        .get(format!("{issuer}/.well-known/openid-configuration"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let jwks_uri = metadata["jwks_uri"]
+        .as_str()
+        .ok_or("no jwks_uri in discovery")?;
     let jwks: JwkSet = http.get(jwks_uri).send().await?.json().await?;
 
     let header = jsonwebtoken::decode_header(&token)?;
@@ -28,11 +38,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("not an RFC 9068 access token".into());
     }
     let kid = header.kid.ok_or("token has no kid")?;
-    let jwk = jwks.find(&kid).ok_or("kid not in the JWKS (refetch it after a rotation)")?;
+    let jwk = jwks
+        .find(&kid)
+        .ok_or("kid not in the JWKS (refetch it after a rotation)")?;
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_issuer(&[&issuer]);
     validation.set_audience(&[&audience]);
-    let data = jsonwebtoken::decode::<serde_json::Value>(&token, &DecodingKey::from_jwk(jwk)?, &validation)?;
-    println!("valid; claims: {}", serde_json::to_string_pretty(&data.claims)?);
+    let data = jsonwebtoken::decode::<serde_json::Value>(
+        &token,
+        &DecodingKey::from_jwk(jwk)?,
+        &validation,
+    )?;
+    println!(
+        "valid; claims: {}",
+        serde_json::to_string_pretty(&data.claims)?
+    );
     Ok(())
 }

@@ -12,6 +12,8 @@ use tokio::net::TcpListener;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::KeyRing;
+use crate::oauth2::registry::ClientRegistry;
+use crate::oauth2::revocation_list::RevocationList;
 use crate::oidc::discovery;
 use crate::state::AppState;
 use crate::store::Store;
@@ -56,11 +58,21 @@ impl App {
             .as_deref()
             .unwrap_or(&issuer)
             .into();
+        let revocations = RevocationList::load(store.clone(), clock.clone())
+            .await
+            .context("cannot load the revocation list")?;
+        let clients = ClientRegistry::new(
+            store.clone(),
+            clock.clone(),
+            config.client_cache_ttl.as_secs(),
+        );
         let state = AppState {
             discovery: discovery::document(&issuer).into(),
             config: Arc::new(config),
             store,
             keys: Arc::new(keys),
+            clients: Arc::new(clients),
+            revocations: Arc::new(revocations),
             clock,
             issuer,
             audience,
@@ -85,10 +97,7 @@ impl App {
     ) -> std::io::Result<()> {
         let App { listener, state } = self;
         tracing::info!(address = %listener.local_addr()?, issuer = %state.issuer, "farm-auth listening");
-        let background = [
-            tokio::spawn(refresh_keys(state.clone())),
-            tokio::spawn(sweep_expired(state.clone())),
-        ];
+        let background = background_tasks(&state);
         let router = web::router(state.clone());
         let served = axum::serve(
             listener,
@@ -105,36 +114,77 @@ impl App {
     }
 }
 
-/// Re-reads the signing keys so a rotation made elsewhere is picked up within the interval.
-async fn refresh_keys(state: AppState) {
-    let mut tick = tokio::time::interval(state.config.key_refresh_interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if let Err(error) = state.keys.refresh().await {
-            tracing::warn!(%error, "signing key refresh failed; keeping the current keys");
+/// Runs `job` every `interval` until aborted; a failure is logged and retried next time.
+fn every<F, Fut>(interval: Duration, what: &'static str, job: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(), String>> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await; // the first tick is immediate; start-up has just done the work
+        loop {
+            tick.tick().await;
+            if let Err(error) = job().await {
+                tracing::warn!(%error, "{what} failed; trying again later");
+            }
         }
-    }
+    })
 }
 
-async fn sweep_expired(state: AppState) {
-    let mut tick = tokio::time::interval(SWEEP_INTERVAL);
-    loop {
-        tick.tick().await;
-        let now = state.clock.now();
-        let swept = async {
-            let revocations = state.store.delete_expired_revocations(now).await?;
-            let keys = state.store.delete_expired_signing_keys(now).await?;
-            Ok::<_, crate::store::StoreError>((revocations, keys))
-        };
-        match swept.await {
-            Ok((revocations, keys)) if revocations + keys > 0 => {
-                tracing::info!(revocations, keys, "swept expired rows");
-            }
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "sweep of expired rows failed"),
-        }
+/// The work that keeps this process in step with the database and the database tidy.
+fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 3] {
+    let config = &state.config;
+    let (keys, revocations, sweep) = (state.clone(), state.clone(), state.clone());
+    [
+        // A rotation made elsewhere is picked up within the interval.
+        every(
+            config.key_refresh_interval,
+            "signing key refresh",
+            move || {
+                let state = keys.clone();
+                async move {
+                    state
+                        .keys
+                        .refresh()
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                }
+            },
+        ),
+        // So is a revocation made at another replica.
+        every(
+            config.revocation_sync_interval,
+            "revocation sync",
+            move || {
+                let state = revocations.clone();
+                async move {
+                    state
+                        .revocations
+                        .sync()
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                }
+            },
+        ),
+        every(SWEEP_INTERVAL, "sweep of expired rows", move || {
+            let state = sweep.clone();
+            async move { sweep_expired(&state).await.map_err(|e| e.to_string()) }
+        }),
+    ]
+}
+
+async fn sweep_expired(state: &AppState) -> Result<(), crate::store::StoreError> {
+    let now = state.clock.now();
+    let revocations = state.store.delete_expired_revocations(now).await?;
+    let keys = state.store.delete_expired_signing_keys(now).await?;
+    if revocations + keys > 0 {
+        tracing::info!(revocations, keys, "swept expired rows");
     }
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

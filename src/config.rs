@@ -38,6 +38,13 @@ pub struct ConfigArgs {
     /// (the longest a replica takes to notice a rotation).
     #[arg(long, env = "FARM_AUTH_KEY_REFRESH_SECS", global = true)]
     pub key_refresh_secs: Option<String>,
+    /// How often, in seconds, a running server reads revocations made by other replicas.
+    #[arg(long, env = "FARM_AUTH_REVOCATION_SYNC_SECS", global = true)]
+    pub revocation_sync_secs: Option<String>,
+    /// How long, in seconds, a server keeps a client registration in memory (0: not at all):
+    /// the longest a deletion or change made elsewhere takes to reach it.
+    #[arg(long, env = "FARM_AUTH_CLIENT_CACHE_SECS", global = true)]
+    pub client_cache_secs: Option<String>,
     /// Log output: `text` or `json`.
     #[arg(long, env = "FARM_AUTH_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
@@ -61,6 +68,8 @@ pub struct Config {
     pub access_token_ttl: Duration,
     pub access_token_audience: Option<String>,
     pub key_refresh_interval: Duration,
+    pub client_cache_ttl: Duration,
+    pub revocation_sync_interval: Duration,
     pub log_format: LogFormat,
 }
 
@@ -122,6 +131,18 @@ impl Config {
             10,
             1..=3_600,
         )?;
+        let client_cache_ttl = seconds(
+            "FARM_AUTH_CLIENT_CACHE_SECS",
+            args.client_cache_secs.as_deref(),
+            10,
+            0..=300,
+        )?;
+        let revocation_sync_interval = seconds(
+            "FARM_AUTH_REVOCATION_SYNC_SECS",
+            args.revocation_sync_secs.as_deref(),
+            1,
+            1..=60,
+        )?;
         let log_format = match args.log_format.as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -150,6 +171,8 @@ impl Config {
             access_token_ttl,
             access_token_audience,
             key_refresh_interval,
+            client_cache_ttl,
+            revocation_sync_interval,
             log_format,
         })
     }

@@ -7,6 +7,8 @@ use bytes::Bytes;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::KeyRing;
+use crate::oauth2::registry::ClientRegistry;
+use crate::oauth2::revocation_list::RevocationList;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -14,6 +16,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
     pub keys: Arc<KeyRing>,
+    pub clients: Arc<ClientRegistry>,
+    pub revocations: Arc<RevocationList>,
     pub clock: Clock,
     /// The issuer in force (configured, or derived from the bound address), no trailing slash.
     pub issuer: Arc<str>,

@@ -42,6 +42,8 @@ CREATE TABLE signing_keys (
 
 CREATE TABLE revoked_tokens (
     jti         TEXT PRIMARY KEY,
-    expires_at  INTEGER NOT NULL          -- kept until the token would have expired anyway
+    expires_at  INTEGER NOT NULL,         -- kept until the token would have expired anyway
+    revoked_at  INTEGER NOT NULL          -- replicas read what is new since their last look
 );
+CREATE INDEX revoked_tokens_revoked_at ON revoked_tokens (revoked_at);
 CREATE INDEX revoked_tokens_expires_at ON revoked_tokens (expires_at);

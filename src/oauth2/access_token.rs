@@ -58,7 +58,7 @@ pub fn issue(
 }
 
 /// The claims of `token` if its signature, type, issuer and expiry hold. Revocation is
-/// checked separately ([`is_revoked_or_orphaned`]): it needs the database.
+/// checked separately ([`is_revoked_or_orphaned`]).
 pub fn verify(state: &AppState, token: &str) -> Option<AccessTokenClaims> {
     let claims: AccessTokenClaims = state
         .keys
@@ -74,8 +74,8 @@ pub async fn is_revoked_or_orphaned(
     state: &AppState,
     claims: &AccessTokenClaims,
 ) -> Result<bool, OAuthError> {
-    if state.store.is_token_revoked(&claims.jti).await? {
+    if state.revocations.is_revoked(&claims.jti) {
         return Ok(true);
     }
-    Ok(!state.store.client_exists(&claims.client_id).await?)
+    Ok(state.clients.find(&claims.client_id).await?.is_none())
 }

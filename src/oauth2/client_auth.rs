@@ -1,14 +1,16 @@
 //! Client authentication at the token, introspection and revocation endpoints (RFC 6749
 //! §2.3): `client_secret_basic`, `client_secret_post`, and `none` for public clients.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::OAuthError;
 use super::clients::{AuthMethod, Client};
 use super::params::Params;
+use super::registry::ClientRegistry;
 use crate::secrets::{constant_time_eq, hash_secret};
-use crate::store::Store;
 
 /// Credentials as presented, before they are checked.
 #[derive(Clone, Debug)]
@@ -105,16 +107,16 @@ fn form_decode(text: &str) -> Option<String> {
 /// Checks credentials against the registered client. Every failure is the same
 /// `invalid_client`, so a caller learns nothing about which part was wrong.
 pub async fn authenticate(
-    store: &Store,
+    clients: &ClientRegistry,
     credentials: Option<ClientCredentials>,
-) -> Result<Client, OAuthError> {
+) -> Result<Arc<Client>, OAuthError> {
     let failed = || OAuthError::invalid_client("client authentication failed");
     let Some(credentials) = credentials else {
         return Err(OAuthError::invalid_client(
             "client authentication is required",
         ));
     };
-    let Some(record) = store.find_client(&credentials.client_id).await? else {
+    let Some(client) = clients.find(&credentials.client_id).await? else {
         // Spend the same hashing work as for a real client, so timing tells nothing.
         let _ = constant_time_eq(
             hash_secret(credentials.secret.as_deref().unwrap_or("")).as_bytes(),
@@ -122,7 +124,6 @@ pub async fn authenticate(
         );
         return Err(failed());
     };
-    let client = Client::try_from(record)?;
     if credentials.method != client.auth_method {
         return Err(OAuthError::invalid_client(format!(
             "this client authenticates with {}",

@@ -35,7 +35,7 @@ pub async fn introspect(
     params: &Params,
 ) -> Result<Introspection, OAuthError> {
     let credentials = ClientCredentials::from_request(authorization, params)?;
-    let caller = client_auth::authenticate(&state.store, credentials).await?;
+    let caller = client_auth::authenticate(&state.clients, credentials).await?;
     // RFC 7662 §2.1: the endpoint MUST require authorization; a public client proves nothing.
     if caller.is_public() {
         return Err(OAuthError::invalid_client(

@@ -11,6 +11,8 @@ pub mod error;
 pub mod grants;
 pub mod introspect;
 pub mod params;
+pub mod registry;
+pub mod revocation_list;
 pub mod revoke;
 pub mod scope;
 pub mod token;

@@ -14,7 +14,7 @@ pub async fn revoke(
     params: &Params,
 ) -> Result<(), OAuthError> {
     let credentials = ClientCredentials::from_request(authorization, params)?;
-    let client = client_auth::authenticate(&state.store, credentials).await?;
+    let client = client_auth::authenticate(&state.clients, credentials).await?;
     let token = params.require("token")?;
     let Some(claims) = access_token::verify(state, token) else {
         return Ok(());
@@ -26,9 +26,6 @@ pub async fn revoke(
             "this token was issued to another client",
         ));
     }
-    state
-        .store
-        .insert_revoked_token(&claims.jti, claims.exp)
-        .await?;
+    state.revocations.revoke(&claims.jti, claims.exp).await?;
     Ok(())
 }

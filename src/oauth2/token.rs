@@ -44,7 +44,7 @@ pub async fn exchange(
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
     let credentials = ClientCredentials::from_request(authorization, params)?;
-    let client = client_auth::authenticate(&state.store, credentials).await?;
+    let client = client_auth::authenticate(&state.clients, credentials).await?;
     let grant_type = params.require("grant_type")?;
     let grant = GrantType::parse(grant_type).ok_or_else(|| {
         OAuthError::new(

@@ -93,15 +93,6 @@ impl Store {
         rows.into_iter().map(ClientRecord::try_from).collect()
     }
 
-    /// Whether a client is still registered (its tokens die with it).
-    pub async fn client_exists(&self, client_id: &str) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM clients WHERE client_id = $1")
-            .bind(client_id)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(found.is_some())
-    }
-
     /// Deletes a client; `false` when there was none.
     pub async fn delete_client(&self, client_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")

@@ -65,7 +65,12 @@ impl Store {
         } else {
             Backend::Postgres
         };
+        // No ping before each acquire: on SQLite it is an extra round trip to sqlx's worker
+        // thread, on PostgreSQL an extra network round trip, on every query. A connection
+        // that died is reported once by the query that meets it and then replaced.
         let options = AnyPoolOptions::new()
+            .test_before_acquire(false)
+            .max_lifetime(Duration::from_secs(1800))
             .acquire_timeout(Duration::from_secs(10))
             .idle_timeout(Duration::from_secs(600));
         let pool = match backend {

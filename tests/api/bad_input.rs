@@ -191,6 +191,22 @@ async fn a_deleted_client_can_no_longer_authenticate() {
     let app = TestApp::spawn().await;
     let bot = app.machine_client("orders:read").await;
     app.access_token(&bot, None).await;
+    // Deleted by another process (the CLI): seen once the client cache entry expires.
+    assert!(app.store.delete_client(&bot.id).await.unwrap());
+    app.clock.advance(10);
+    let response = app.client_credentials(&bot, None).await;
+    assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+}
+
+#[tokio::test]
+async fn without_a_client_cache_a_deletion_takes_effect_at_once() {
+    let options = crate::helpers::Options {
+        client_cache_secs: Some(0),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(options).await;
+    let bot = app.machine_client("orders:read").await;
+    app.access_token(&bot, None).await;
     assert!(app.store.delete_client(&bot.id).await.unwrap());
     let response = app.client_credentials(&bot, None).await;
     assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;

@@ -87,6 +87,7 @@ pub struct Options {
     pub issuer: Option<String>,
     pub key_refresh_secs: Option<u64>,
     pub access_token_ttl: Option<u64>,
+    pub client_cache_secs: Option<u64>,
     pub database: Option<Arc<TestDatabase>>,
     pub clock: Option<Clock>,
 }
@@ -131,6 +132,7 @@ impl TestApp {
             issuer: options.issuer.clone(),
             key_refresh_secs: options.key_refresh_secs.map(|s| s.to_string()),
             access_token_ttl: options.access_token_ttl.map(|s| s.to_string()),
+            client_cache_secs: options.client_cache_secs.map(|s| s.to_string()),
             ..Default::default()
         };
         let config = Config::from_args(args).expect("test configuration");

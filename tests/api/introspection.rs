@@ -87,6 +87,7 @@ async fn a_token_of_a_deleted_client_is_inactive() {
     let resource_server = app.machine_client("").await;
     let token = app.access_token(&bot, None).await;
     assert!(app.store.delete_client(&bot.id).await.unwrap());
+    app.clock.advance(10); // the client cache's lifetime
     assert_eq!(
         app.introspect(&resource_server, &token).await["active"],
         false

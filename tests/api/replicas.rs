@@ -44,7 +44,10 @@ async fn a_revocation_at_one_replica_shows_at_the_others_introspection() {
         a.revoke(&bot, &token).await.status(),
         reqwest::StatusCode::OK
     );
-    assert_eq!(b.introspect(&bot, &token).await["active"], false);
+    // At A at once; at B by its next revocation sync (every second here and by default).
+    assert_eq!(a.introspect(&bot, &token).await["active"], false);
+    let inactive_at_b = || async { b.introspect(&bot, &token).await["active"] == false };
+    assert!(eventually(3, inactive_at_b).await, "B saw the revocation");
 }
 
 #[tokio::test]

@@ -69,6 +69,24 @@ async fn revocation_requires_client_authentication() {
 }
 
 #[tokio::test]
+async fn a_revocation_survives_a_restart() {
+    let first = TestApp::spawn().await;
+    let bot = first.machine_client("orders:read").await;
+    let token = first.access_token(&bot, None).await;
+    assert_eq!(first.revoke(&bot, &token).await.status(), StatusCode::OK);
+    let database = first.database.clone();
+    let clock = first.clock.clone();
+    drop(first);
+    let options = crate::helpers::Options {
+        database: Some(database),
+        clock: Some(clock),
+        ..Default::default()
+    };
+    let second = TestApp::spawn_with(options).await;
+    assert_eq!(second.introspect(&bot, &token).await["active"], false);
+}
+
+#[tokio::test]
 async fn a_revocation_is_forgotten_once_the_token_has_expired_anyway() {
     let app = TestApp::spawn().await;
     let bot = app.machine_client("orders:read").await;

@@ -119,3 +119,40 @@ async fn only_one_signing_key_can_be_active() {
         "k1 expired at 100"
     );
 }
+
+#[tokio::test]
+async fn a_revocation_list_learns_of_revocations_made_elsewhere_and_forgets_expired_ones() {
+    use farm_auth::oauth2::revocation_list::RevocationList;
+    let (store, _db) = store().await;
+    let clock = Clock::manual(1_000_000);
+    let here = RevocationList::load(store.clone(), clock.clone())
+        .await
+        .unwrap();
+    let elsewhere = RevocationList::load(store.clone(), clock.clone())
+        .await
+        .unwrap();
+
+    elsewhere.revoke("jti-1", 1_000_900).await.unwrap();
+    assert!(
+        elsewhere.is_revoked("jti-1"),
+        "at once where it was revoked"
+    );
+    assert!(!here.is_revoked("jti-1"), "not yet here");
+    clock.advance(1);
+    assert_eq!(here.sync().await.unwrap(), 1);
+    assert!(here.is_revoked("jti-1"));
+
+    // A revocation stamped by a replica whose clock runs a minute behind is still seen.
+    let behind = RevocationList::load(store.clone(), Clock::manual(1_000_001 - 60))
+        .await
+        .unwrap();
+    behind.revoke("jti-2", 1_000_900).await.unwrap();
+    clock.advance(1);
+    here.sync().await.unwrap();
+    assert!(here.is_revoked("jti-2"));
+
+    // Once the tokens have expired, the list forgets them.
+    clock.advance(900);
+    assert_eq!(here.sync().await.unwrap(), 0);
+    assert!(!here.is_revoked("jti-1"));
+}

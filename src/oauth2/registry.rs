@@ -1,0 +1,81 @@
+//! The client registry as the request path sees it: clients read from the database and kept
+//! in memory for a bounded time (`FARM_AUTH_CLIENT_CACHE_SECS`, default 10 s).
+//!
+//! Why a cache: a client lookup is the only database access on the token endpoint, and
+//! through sqlx's SQLite worker threads it costs about a third of an RSA signature, so the
+//! endpoint would spend its time on the database instead of on signing. The price is bounded
+//! staleness: a client deleted or changed by another process (the CLI, another replica) is
+//! seen by this one within the TTL. Changes made through this process invalidate at once.
+//! Unknown client ids are never cached, so random ids cannot fill memory.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use super::clients::Client;
+use crate::clock::{Clock, UnixTime};
+use crate::store::{Store, StoreError};
+
+/// More clients than the platform will register; past this the cache starts over.
+const MAX_ENTRIES: usize = 10_000;
+
+pub struct ClientRegistry {
+    store: Store,
+    clock: Clock,
+    ttl_secs: i64,
+    entries: RwLock<HashMap<String, (Arc<Client>, UnixTime)>>,
+}
+
+impl ClientRegistry {
+    /// `ttl_secs = 0` disables the cache: every lookup reads the database.
+    pub fn new(store: Store, clock: Clock, ttl_secs: u64) -> ClientRegistry {
+        ClientRegistry {
+            store,
+            clock,
+            ttl_secs: ttl_secs as i64,
+            entries: RwLock::default(),
+        }
+    }
+
+    /// The registered client with this id, if any.
+    pub async fn find(&self, client_id: &str) -> Result<Option<Arc<Client>>, StoreError> {
+        let now = self.clock.now();
+        if let Some((client, loaded_at)) = self.read_entries().get(client_id)
+            && now < loaded_at + self.ttl_secs
+        {
+            return Ok(Some(client.clone()));
+        }
+        let Some(record) = self.store.find_client(client_id).await? else {
+            self.invalidate(client_id);
+            return Ok(None);
+        };
+        let client = Arc::new(Client::try_from(record)?);
+        if self.ttl_secs > 0 {
+            let mut entries = self
+                .entries
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(client_id.to_string(), (client.clone(), now));
+        }
+        Ok(Some(client))
+    }
+
+    /// Forgets a client this process changed or deleted.
+    pub fn invalidate(&self, client_id: &str) {
+        self.entries
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(client_id);
+    }
+
+    fn read_entries(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, HashMap<String, (Arc<Client>, UnixTime)>> {
+        // A panic while holding the lock leaves plain data behind; it is still consistent.
+        self.entries
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
