@@ -199,36 +199,42 @@ async fn bad_client_metadata_is_refused_with_one_line_and_nothing_stored() {
     );
 }
 
+/// `user create` arguments; the password comes on standard input.
+fn user_create<'a>(username: &'a str, email: &'a str, role: &'a str) -> [&'a str; 10] {
+    let args = [
+        "user",
+        "create",
+        "--username",
+        username,
+        "--email",
+        email,
+        "--role",
+        role,
+    ];
+    [
+        args[0],
+        args[1],
+        args[2],
+        args[3],
+        args[4],
+        args[5],
+        args[6],
+        args[7],
+        "--password-stdin",
+        "--json",
+    ]
+}
+
 #[tokio::test]
 async fn users_are_created_with_the_password_from_standard_input() {
     let cli = Cli::new().await;
-    let args = [
-        "user",
-        "create",
-        "--username",
-        "jo",
-        "--email",
-        "jo@farm.example",
-        "--role",
-        "farmer",
-        "--password-stdin",
-        "--json",
-    ];
-    let short_name = cli.run(&args, Some("a long password\n"));
+    let short_name = cli.run(
+        &user_create("jo", "jo@farm.example", "farmer"),
+        Some("a long password\n"),
+    );
     assert_one_line_error(&short_name, "username");
 
-    let args = [
-        "user",
-        "create",
-        "--username",
-        "farmer_jo",
-        "--email",
-        "jo@farm.example",
-        "--role",
-        "farmer",
-        "--password-stdin",
-        "--json",
-    ];
+    let args = user_create("farmer_jo", "jo@farm.example", "farmer");
     let user = stdout_json(&cli.run(&args, Some("a long password\n")));
     assert_eq!(user["username"], "farmer_jo");
     assert_eq!(user["roles"], serde_json::json!(["farmer"]));
@@ -244,49 +250,19 @@ async fn users_are_created_with_the_password_from_standard_input() {
     let hash = stored.password_hash.unwrap();
     assert!(
         farm_auth::accounts::password::verify_blocking("a long password", &hash),
-        "newline stripped"
+        "the trailing newline is not part of the password"
     );
 
-    let again = [
-        "user",
-        "create",
-        "--username",
-        "Farmer_Jo",
-        "--email",
-        "x@farm.example",
-        "--role",
-        "consumer",
-        "--password-stdin",
-    ];
+    let again = user_create("Farmer_Jo", "x@farm.example", "consumer");
     assert_one_line_error(
         &cli.run(&again, Some("another long one")),
         "already registered",
     );
-    let bad_role = [
-        "user",
-        "create",
-        "--username",
-        "sam",
-        "--email",
-        "s@farm.example",
-        "--role",
-        "root",
-        "--password-stdin",
-    ];
+    let bad_role = user_create("sam", "s@farm.example", "root");
     assert_one_line_error(&cli.run(&bad_role, Some("a long password")), "role");
-    let short = [
-        "user",
-        "create",
-        "--username",
-        "sam",
-        "--email",
-        "s@farm.example",
-        "--role",
-        "consumer",
-        "--password-stdin",
-    ];
-    assert_one_line_error(&cli.run(&short, Some("short")), "password");
-    assert_one_line_error(&cli.run(&short, Some("")), "password");
+    let sam = user_create("sam", "s@farm.example", "consumer");
+    assert_one_line_error(&cli.run(&sam, Some("short")), "password");
+    assert_one_line_error(&cli.run(&sam, Some("")), "password");
 }
 
 #[tokio::test]

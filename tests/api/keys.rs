@@ -27,7 +27,7 @@ fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
 }
 
-async fn published_kids(app: &TestApp) -> Vec<String> {
+pub async fn published_kids(app: &TestApp) -> Vec<String> {
     app.jwks()
         .await
         .keys

@@ -4,7 +4,7 @@
 use farm_auth::keys;
 
 use crate::helpers::{Options, TestApp};
-use crate::keys::eventually;
+use crate::keys::{eventually, published_kids};
 
 async fn two_replicas() -> (TestApp, TestApp) {
     let options = Options {
@@ -90,20 +90,8 @@ async fn replicas_starting_on_an_empty_database_agree_on_one_key() {
         TestApp::spawn_with(options(database.clone())),
         TestApp::spawn_with(options(database.clone()))
     );
-    let kids_a: Vec<_> = a
-        .jwks()
-        .await
-        .keys
-        .into_iter()
-        .map(|k| k.common.key_id)
-        .collect();
-    let kids_b: Vec<_> = b
-        .jwks()
-        .await
-        .keys
-        .into_iter()
-        .map(|k| k.common.key_id)
-        .collect();
+    let kids_a = published_kids(&a).await;
+    let kids_b = published_kids(&b).await;
     assert_eq!(kids_a.len(), 1);
     assert_eq!(kids_a, kids_b);
 }
