@@ -1,6 +1,8 @@
 //! User accounts: validated creation with roles.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::clock::Clock;
 use crate::secrets::random_token;
@@ -133,7 +135,8 @@ fn check_email(text: &str) -> Result<String, UserError> {
         .ok_or_else(|| UserError::Invalid("email is not a valid address".into()))
 }
 
-/// NIST SP 800-63B §5.1.1.2: length limits, no composition rules.
+/// NIST SP 800-63B §5.1.1.2: length limits, no composition rules, and no password that is
+/// among the most commonly used ones.
 pub fn check_password(password: &str) -> Result<(), UserError> {
     let chars = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
@@ -141,7 +144,24 @@ pub fn check_password(password: &str) -> Result<(), UserError> {
             "password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
         )));
     }
+    if is_common_password(password) {
+        return Err(UserError::Invalid(
+            "that password is one of the most commonly used; choose another".into(),
+        ));
+    }
     Ok(())
+}
+
+/// Whether `password`, ignoring case, is on the shipped list of common passwords.
+pub fn is_common_password(password: &str) -> bool {
+    static COMMON: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    let common = COMMON.get_or_init(|| {
+        include_str!("common_passwords.txt")
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.is_empty())
+            .collect()
+    });
+    common.contains(password.to_lowercase().as_str())
 }
 
 #[cfg(test)]
@@ -165,7 +185,21 @@ mod tests {
             assert!(check_email(bad).is_err(), "{bad}");
         }
         assert!(check_password("1234567").is_err());
-        assert!(check_password("12345678").is_ok());
+        assert!(check_password("8 chars!").is_ok());
         assert!(check_password(&"x".repeat(129)).is_err());
+        assert!(check_password("a long and unusual passphrase").is_ok());
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        assert!(is_common_password("password"));
+        assert!(is_common_password("PassWord"));
+        assert!(is_common_password("baseball"));
+        assert!(check_password("qwertyuiop").is_err());
+        assert!(!is_common_password("correct horse battery staple"));
+        // Comment lines of the list file are not passwords.
+        assert!(!is_common_password(
+            "# the most common passwords of 8 characters or more, most common first: the entries of"
+        ));
     }
 }

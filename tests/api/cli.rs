@@ -399,3 +399,10 @@ async fn serve_finishes_in_flight_requests_on_sigterm_then_exits_cleanly() {
     // New connections are refused once it has stopped.
     assert!(tokio::net::TcpStream::connect(&listen).await.is_err());
 }
+
+#[tokio::test]
+async fn a_common_password_is_refused() {
+    let cli = Cli::new().await;
+    let args = user_create("sam", "s@farm.example", "consumer");
+    assert_one_line_error(&cli.run(&args, Some("baseball")), "commonly used");
+}
