@@ -10,7 +10,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, MAX_KEY_RETENTION_SECS};
 use crate::keys::KeyRing;
 use crate::oauth2::registry::ClientRegistry;
 use crate::oauth2::revocation_list::RevocationList;
@@ -49,9 +49,13 @@ impl App {
             .migrate()
             .await
             .context("cannot migrate the database")?;
-        let keys = KeyRing::load(store.clone(), clock.clone())
-            .await
-            .context("cannot load signing keys")?;
+        let keys = KeyRing::load(
+            store.clone(),
+            clock.clone(),
+            config.key_retention().as_secs() as i64,
+        )
+        .await
+        .context("cannot load signing keys")?;
         let issuer: Arc<str> = config.issuer_for(listener.local_addr()?).into();
         let audience: Arc<str> = config
             .access_token_audience
@@ -180,7 +184,10 @@ fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 3] {
 async fn sweep_expired(state: &AppState) -> Result<(), crate::store::StoreError> {
     let now = state.clock.now();
     let revocations = state.store.delete_expired_revocations(now).await?;
-    let keys = state.store.delete_expired_signing_keys(now).await?;
+    let keys = state
+        .store
+        .delete_expired_signing_keys(now - MAX_KEY_RETENTION_SECS)
+        .await?;
     if revocations + keys > 0 {
         tracing::info!(revocations, keys, "swept expired rows");
     }

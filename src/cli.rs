@@ -130,12 +130,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Client(command) => client_command(&open_store(&config).await?, command).await,
         Command::Keys(KeysCommand::Rotate { json }) => {
             let store = open_store(&config).await?;
-            let kid = keys::rotate(
-                &store,
-                &Clock::System,
-                config.key_retention().as_secs() as i64,
-            )
-            .await?;
+            let kid = keys::rotate(&store, &Clock::System).await?;
             print_result(
                 json,
                 serde_json::json!({ "kid": kid }),

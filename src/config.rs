@@ -91,6 +91,14 @@ fn bad(variable: &'static str, message: impl Into<String>) -> ConfigError {
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://farm-auth.db?mode=rwc";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
+/// The longest [`Config::key_retention`] any valid configuration gives: retired keys older
+/// than this are deleted, whatever the settings of the replica that sweeps.
+pub const MAX_KEY_RETENTION_SECS: i64 =
+    MAX_ACCESS_TOKEN_TTL + MAX_KEY_REFRESH_SECS + CLOCK_SKEW_SECS;
+const MAX_ACCESS_TOKEN_TTL: i64 = 86_400;
+const MAX_KEY_REFRESH_SECS: i64 = 3_600;
+const CLOCK_SKEW_SECS: i64 = 60;
+
 impl Default for Config {
     fn default() -> Self {
         Config::from_args(ConfigArgs::default()).expect("the defaults are valid")
@@ -123,13 +131,13 @@ impl Config {
             "FARM_AUTH_ACCESS_TOKEN_TTL",
             args.access_token_ttl.as_deref(),
             900,
-            60..=86_400,
+            60..=MAX_ACCESS_TOKEN_TTL as u64,
         )?;
         let key_refresh_interval = seconds(
             "FARM_AUTH_KEY_REFRESH_SECS",
             args.key_refresh_secs.as_deref(),
             10,
-            1..=3_600,
+            1..=MAX_KEY_REFRESH_SECS as u64,
         )?;
         let client_cache_ttl = seconds(
             "FARM_AUTH_CLIENT_CACHE_SECS",
@@ -190,7 +198,9 @@ impl Config {
     /// live, plus the time replicas may keep signing with it before they notice the rotation,
     /// plus a minute for clock skew between machines.
     pub fn key_retention(&self) -> Duration {
-        self.access_token_ttl + self.key_refresh_interval + Duration::from_secs(60)
+        self.access_token_ttl
+            + self.key_refresh_interval
+            + Duration::from_secs(CLOCK_SKEW_SECS as u64)
     }
 }
 

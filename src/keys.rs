@@ -201,15 +201,14 @@ impl KeySet {
             &payload,
             &mut token,
         );
-        let mut signature = [0u8; 512];
-        let signature = &mut signature[..self.signing.pair.public_modulus_len()];
+        let mut signature = vec![0u8; self.signing.pair.public_modulus_len()];
         self.signing
             .pair
             .sign(
                 &RSA_PKCS1_SHA256,
                 &SystemRandom::new(),
                 token.as_bytes(),
-                signature,
+                &mut signature,
             )
             .map_err(|_| KeyError::Sign)?;
         token.push('.');
@@ -293,14 +292,12 @@ async fn generate_off_runtime() -> Result<(String, Vec<u8>), KeyError> {
         .map_err(|_| KeyError::Generate)?
 }
 
-/// Makes a new key the active one; the old key stays published until `retention_secs` from
-/// now, which must cover the lifetime of every token it may have signed. Returns the new kid.
-pub async fn rotate(store: &Store, clock: &Clock, retention_secs: i64) -> Result<String, KeyError> {
+/// Makes a new key the active one. The old key stays published while tokens it signed may
+/// still be valid: each server decides how long from its own token lifetime
+/// ([`crate::config::Config::key_retention`]). Returns the new kid.
+pub async fn rotate(store: &Store, clock: &Clock) -> Result<String, KeyError> {
     let (kid, der) = generate_off_runtime().await?;
-    let now = clock.now();
-    store
-        .rotate_signing_key(&kid, &der, now, now + retention_secs)
-        .await?;
+    store.rotate_signing_key(&kid, &der, clock.now()).await?;
     Ok(kid)
 }
 
@@ -309,16 +306,24 @@ pub struct KeyRing {
     current: ArcSwap<KeySet>,
     store: Store,
     clock: Clock,
+    /// How long a retired key stays published, in seconds.
+    retention: i64,
 }
 
 impl KeyRing {
     /// Loads the published keys, creating the first key if the database has none.
-    pub async fn load(store: Store, clock: Clock) -> Result<KeyRing, KeyError> {
-        let set = load_set(&store, &clock).await?;
+    /// `retention_secs`: how long a retired key stays published.
+    pub async fn load(
+        store: Store,
+        clock: Clock,
+        retention_secs: i64,
+    ) -> Result<KeyRing, KeyError> {
+        let set = load_set(&store, &clock, retention_secs).await?;
         Ok(KeyRing {
             current: ArcSwap::from_pointee(set),
             store,
             clock,
+            retention: retention_secs,
         })
     }
 
@@ -329,31 +334,30 @@ impl KeyRing {
 
     /// Re-reads the key set if the database's differs from ours. Returns whether it changed.
     pub async fn refresh(&self) -> Result<bool, KeyError> {
-        let version = self.store.signing_keys_version(self.clock.now()).await?;
+        let now = self.clock.now();
+        let version = self.store.signing_keys_version(now, self.retention).await?;
         if version == self.current.load().version {
             return Ok(false);
         }
-        let set = load_set(&self.store, &self.clock).await?;
+        let set = load_set(&self.store, &self.clock, self.retention).await?;
         tracing::info!(active_kid = set.active_kid(), "signing keys reloaded");
         self.current.store(Arc::new(set));
         Ok(true)
     }
 }
 
-async fn load_set(store: &Store, clock: &Clock) -> Result<KeySet, KeyError> {
-    let records = store.list_published_signing_keys(clock.now()).await?;
+async fn load_set(store: &Store, clock: &Clock, retention: i64) -> Result<KeySet, KeyError> {
+    let now = clock.now();
+    let records = store.list_published_signing_keys(now, retention).await?;
     if records.iter().any(|r| r.active == Some(1)) {
         return KeySet::from_records(&records);
     }
     let (kid, der) = generate_off_runtime().await?;
-    if store
-        .insert_first_signing_key(&kid, &der, clock.now())
-        .await?
-    {
+    if store.insert_first_signing_key(&kid, &der, now).await? {
         tracing::info!(kid, "generated the first signing key");
     }
     // Whoever won the race, the database now holds exactly one active key.
-    let records = store.list_published_signing_keys(clock.now()).await?;
+    let records = store.list_published_signing_keys(now, retention).await?;
     KeySet::from_records(&records)
 }
 
@@ -369,7 +373,6 @@ mod tests {
             active: Some(1),
             created_at: 0,
             retired_at: None,
-            expires_at: None,
         };
         KeySet::from_records(&[record]).unwrap()
     }

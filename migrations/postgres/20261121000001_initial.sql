@@ -35,9 +35,9 @@ CREATE TABLE signing_keys (
     -- most one key is active even when replicas start or rotate at the same moment.
     active       BIGINT UNIQUE,
     created_at   BIGINT NOT NULL,
-    retired_at   BIGINT,
-    -- After this the public key leaves the JWKS: every token it signed has expired.
-    expires_at   BIGINT
+    -- When it stopped signing. Each server publishes it while its own tokens signed
+    -- before then may still be valid (its access token TTL + key refresh + skew).
+    retired_at   BIGINT
 );
 
 CREATE TABLE revoked_tokens (

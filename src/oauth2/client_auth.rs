@@ -40,9 +40,7 @@ impl ClientCredentials {
             }
             let (client_id, secret) = parse_basic(header)?;
             if body_id.is_some_and(|id| id != client_id) {
-                return Err(OAuthError::invalid_client(
-                    "client_id does not match the Authorization header",
-                ));
+                return Err(OAuthError::invalid_client("client authentication failed"));
             }
             return Ok(Some(ClientCredentials {
                 client_id,
@@ -105,40 +103,58 @@ fn form_decode(text: &str) -> Option<String> {
 }
 
 /// Checks credentials against the registered client. Every failure is the same
-/// `invalid_client`, so a caller learns nothing about which part was wrong.
+/// `invalid_client` with the same description and the same hashing work, so a caller learns
+/// neither whether the client exists nor which part was wrong; the reason is logged at debug.
 pub async fn authenticate(
     clients: &ClientRegistry,
     credentials: Option<ClientCredentials>,
 ) -> Result<Arc<Client>, OAuthError> {
-    let failed = || OAuthError::invalid_client("client authentication failed");
     let Some(credentials) = credentials else {
         return Err(OAuthError::invalid_client(
             "client authentication is required",
         ));
     };
-    let Some(client) = clients.find(&credentials.client_id).await? else {
-        // Spend the same hashing work as for a real client, so timing tells nothing.
-        let _ = constant_time_eq(
-            hash_secret(credentials.secret.as_deref().unwrap_or("")).as_bytes(),
-            &[0; 64],
-        );
-        return Err(failed());
+    let presented = credentials.secret.as_deref().unwrap_or("");
+    let presented_hash = hash_secret(presented);
+    // Ids we issue are base64url; anything else (a NUL byte, say, which PostgreSQL text
+    // cannot hold) is an unknown client without asking the database.
+    let client = match is_plausible_client_id(&credentials.client_id) {
+        true => clients.find(&credentials.client_id).await?,
+        false => None,
     };
-    if credentials.method != client.auth_method {
-        return Err(OAuthError::invalid_client(format!(
-            "this client authenticates with {}",
-            client.auth_method
-        )));
-    }
-    match (client.secret_hash(), credentials.secret.as_deref()) {
-        (None, None) => Ok(client),
-        (Some(stored), Some(presented))
-            if constant_time_eq(hash_secret(presented).as_bytes(), stored.as_bytes()) =>
-        {
-            Ok(client)
+    let failure = match &client {
+        None => Some("unknown client"),
+        Some(client) if credentials.method != client.auth_method => {
+            Some("authentication method is not the registered one")
         }
-        _ => Err(failed()),
+        Some(client) => match (client.secret_hash(), credentials.secret.is_some()) {
+            (None, false) => None,
+            (Some(stored), true)
+                if constant_time_eq(presented_hash.as_bytes(), stored.as_bytes()) =>
+            {
+                None
+            }
+            _ => Some("wrong secret"),
+        },
+    };
+    match (client, failure) {
+        (Some(client), None) => Ok(client),
+        (_, reason) => {
+            tracing::debug!(
+                reason = reason.unwrap_or_default(),
+                "client authentication failed"
+            );
+            Err(OAuthError::invalid_client("client authentication failed"))
+        }
     }
+}
+
+/// Client ids are base64url tokens (22 characters when farm-auth generates them).
+fn is_plausible_client_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 //! through sqlx's SQLite worker threads it costs about a third of an RSA signature, so the
 //! endpoint would spend its time on the database instead of on signing. The price is bounded
 //! staleness: a client deleted or changed by another process (the CLI, another replica) is
-//! seen by this one within the TTL. Changes made through this process invalidate at once.
-//! Unknown client ids are never cached, so random ids cannot fill memory.
+//! seen by this one within the TTL. Unknown client ids are never cached, so random ids
+//! cannot fill memory (they are checked for shape before they reach the database).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -45,15 +45,12 @@ impl ClientRegistry {
             return Ok(Some(client.clone()));
         }
         let Some(record) = self.store.find_client(client_id).await? else {
-            self.invalidate(client_id);
+            self.write_entries().remove(client_id);
             return Ok(None);
         };
         let client = Arc::new(Client::try_from(record)?);
         if self.ttl_secs > 0 {
-            let mut entries = self
-                .entries
-                .write()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut entries = self.write_entries();
             if entries.len() >= MAX_ENTRIES {
                 entries.clear();
             }
@@ -62,12 +59,12 @@ impl ClientRegistry {
         Ok(Some(client))
     }
 
-    /// Forgets a client this process changed or deleted.
-    pub fn invalidate(&self, client_id: &str) {
+    fn write_entries(
+        &self,
+    ) -> std::sync::RwLockWriteGuard<'_, HashMap<String, (Arc<Client>, UnixTime)>> {
         self.entries
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(client_id);
     }
 
     fn read_entries(

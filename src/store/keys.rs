@@ -1,5 +1,7 @@
 //! The `signing_keys` table. At most one row is active (`active = 1`, enforced by a unique
-//! column); retired rows stay until `expires_at`, when every token they signed has expired.
+//! column). A retired row records when it was retired; each server publishes it for as long
+//! as its own tokens can live after that, and the sweep deletes it after the longest any
+//! configuration allows.
 
 use sqlx::FromRow;
 
@@ -13,8 +15,11 @@ pub struct SigningKeyRecord {
     pub active: Option<i64>,
     pub created_at: i64,
     pub retired_at: Option<i64>,
-    pub expires_at: Option<i64>,
 }
+
+/// Published keys: the active one, and those retired less than `retention` seconds ago.
+const PUBLISHED: &str = "FROM signing_keys WHERE active = 1 OR retired_at > $1 \
+                         ORDER BY active IS NULL, created_at DESC, kid";
 
 impl Store {
     /// Inserts `key` as the active key unless one is already active. Returns whether it was
@@ -37,24 +42,15 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Retires the active key (published until `retired_expires_at`) and makes `kid` active,
-    /// in one transaction. A concurrent rotation fails with [`StoreError::Conflict`].
-    pub async fn rotate_signing_key(
-        &self,
-        kid: &str,
-        pkcs8: &[u8],
-        now: i64,
-        retired_expires_at: i64,
-    ) -> Result<()> {
+    /// Retires the active key and makes `kid` active, in one transaction. Concurrent
+    /// rotations run one after the other (SQLite) or the later one fails with
+    /// [`StoreError::Conflict`] (PostgreSQL); either way one key is active.
+    pub async fn rotate_signing_key(&self, kid: &str, pkcs8: &[u8], now: i64) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE signing_keys SET active = NULL, retired_at = $1, expires_at = $2 \
-             WHERE active = 1",
-        )
-        .bind(now)
-        .bind(retired_expires_at)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE signing_keys SET active = NULL, retired_at = $1 WHERE active = 1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO signing_keys (kid, private_key, active, created_at) VALUES ($1, $2, 1, $3)",
         )
@@ -68,41 +64,38 @@ impl Store {
         Ok(())
     }
 
-    /// Keys whose public half belongs in the JWKS at `now`: the active one first, then
-    /// retired ones newest first.
-    pub async fn list_published_signing_keys(&self, now: i64) -> Result<Vec<SigningKeyRecord>> {
-        let rows = sqlx::query_as(
-            "SELECT kid, private_key, active, created_at, retired_at, expires_at FROM signing_keys \
-             WHERE active = 1 OR expires_at > $1 \
-             ORDER BY active IS NULL, created_at DESC, kid",
-        )
-        .bind(now)
-        .fetch_all(self.pool())
-        .await?;
+    /// Keys whose public half belongs in the JWKS at `now` for a server whose tokens live up
+    /// to `retention` seconds: the active one first, then retired ones newest first.
+    pub async fn list_published_signing_keys(
+        &self,
+        now: i64,
+        retention: i64,
+    ) -> Result<Vec<SigningKeyRecord>> {
+        let sql = format!("SELECT kid, private_key, active, created_at, retired_at {PUBLISHED}");
+        let rows = sqlx::query_as(&sql)
+            .bind(now - retention)
+            .fetch_all(self.pool())
+            .await?;
         Ok(rows)
     }
 
     /// A cheap fingerprint of the published key set (its kids, in order), so replicas notice a
     /// rotation without reading private keys.
-    pub async fn signing_keys_version(&self, now: i64) -> Result<String> {
-        let kids: Vec<String> = sqlx::query_scalar(
-            "SELECT kid FROM signing_keys WHERE active = 1 OR expires_at > $1 \
-             ORDER BY active IS NULL, created_at DESC, kid",
-        )
-        .bind(now)
-        .fetch_all(self.pool())
-        .await?;
+    pub async fn signing_keys_version(&self, now: i64, retention: i64) -> Result<String> {
+        let sql = format!("SELECT kid {PUBLISHED}");
+        let kids: Vec<String> = sqlx::query_scalar(&sql)
+            .bind(now - retention)
+            .fetch_all(self.pool())
+            .await?;
         Ok(kids.join(" "))
     }
 
-    /// Deletes retired keys whose tokens have all expired.
-    pub async fn delete_expired_signing_keys(&self, now: i64) -> Result<u64> {
-        let done = sqlx::query(
-            "DELETE FROM signing_keys WHERE active IS NULL AND expires_at IS NOT NULL AND expires_at <= $1",
-        )
-        .bind(now)
-        .execute(self.pool())
-        .await?;
+    /// Deletes keys retired before `retired_before`.
+    pub async fn delete_expired_signing_keys(&self, retired_before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM signing_keys WHERE active IS NULL AND retired_at < $1")
+            .bind(retired_before)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected())
     }
 }

@@ -275,7 +275,7 @@ async fn keys_rotate_makes_a_new_active_key() {
         .await
         .unwrap();
     let keys = store
-        .list_published_signing_keys(farm_auth::Clock::System.now())
+        .list_published_signing_keys(farm_auth::Clock::System.now(), 961)
         .await
         .unwrap();
     assert_eq!(keys[0].kid, second["kid"].as_str().unwrap());

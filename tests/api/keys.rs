@@ -47,7 +47,7 @@ async fn after_a_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify
     let old_token = app.access_token(&bot, None).await;
     let old_kid = kid_of(&old_token);
 
-    let new_kid = keys::rotate(&app.store, &app.clock, 960).await.unwrap();
+    let new_kid = keys::rotate(&app.store, &app.clock).await.unwrap();
     assert_ne!(new_kid, old_kid);
     assert!(
         eventually(5, || async {
@@ -67,8 +67,16 @@ async fn after_a_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify
         .expect("old token still verifies");
     assert_eq!(app.introspect(&bot, &old_token).await["active"], true);
 
-    // Once every token the old key signed has expired, the old key leaves the JWKS.
-    app.clock.advance(961);
+    // Once every token the old key signed has expired (TTL 900 s + refresh 1 s + 60 s of
+    // clock skew), the old key leaves the JWKS.
+    app.clock.advance(960);
+    tokio::time::sleep(Duration::from_millis(1100)).await; // a refresh has run
+    assert_eq!(
+        published_kids(&app).await.len(),
+        2,
+        "still published at 960 s"
+    );
+    app.clock.advance(1);
     assert!(
         eventually(5, || async {
             published_kids(&app).await == vec![new_kid.clone()]
@@ -81,6 +89,30 @@ async fn after_a_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify
             .await
             .unwrap(),
         1
+    );
+}
+
+#[tokio::test]
+async fn a_server_keeps_old_keys_for_its_own_token_lifetime_whoever_rotates() {
+    let options = Options {
+        key_refresh_secs: Some(1),
+        access_token_ttl: Some(3600),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(options).await;
+    let old_kid = published_kids(&app).await[0].clone();
+    // Rotated by the CLI, which knows nothing of the server's one-hour tokens.
+    let new_kid = keys::rotate(&app.store, &app.clock).await.unwrap();
+    assert!(eventually(5, || async { published_kids(&app).await.len() == 2 }).await);
+    app.clock.advance(3600);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(published_kids(&app).await, vec![new_kid.clone(), old_kid]);
+    app.clock.advance(61);
+    assert!(
+        eventually(5, || async {
+            published_kids(&app).await == vec![new_kid.clone()]
+        })
+        .await
     );
 }
 

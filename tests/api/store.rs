@@ -106,18 +106,18 @@ async fn only_one_signing_key_can_be_active() {
             .unwrap(),
         "k1 is already active"
     );
-    store
-        .rotate_signing_key("k3", b"der", 3, 100)
-        .await
-        .unwrap();
-    let keys = store.list_published_signing_keys(50).await.unwrap();
+    store.rotate_signing_key("k3", b"der", 3).await.unwrap();
+    let keys = store.list_published_signing_keys(50, 100).await.unwrap();
     let kids: Vec<_> = keys.iter().map(|k| (k.kid.as_str(), k.active)).collect();
     assert_eq!(kids, vec![("k3", Some(1)), ("k1", None)]);
+    let published_at_103 = store.list_published_signing_keys(103, 100).await.unwrap();
     assert_eq!(
-        store.list_published_signing_keys(100).await.unwrap().len(),
+        published_at_103.len(),
         1,
-        "k1 expired at 100"
+        "k1, retired at 3, is unpublished 100 s later"
     );
+    assert_eq!(store.delete_expired_signing_keys(3).await.unwrap(), 0);
+    assert_eq!(store.delete_expired_signing_keys(4).await.unwrap(), 1);
 }
 
 #[tokio::test]
