@@ -271,6 +271,21 @@ fn print_result(json: bool, value: serde_json::Value, text: &str) {
     }
 }
 
+/// A multi-line message (clap's usage errors) as one line: the lines that say what is wrong,
+/// without the usage summary and the hint to try `--help`.
+pub fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            !line.is_empty()
+                && !line.starts_with("Usage:")
+                && !line.starts_with("For more information")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Structured logs on standard error (standard output is for command results), filtered by
 /// `RUST_LOG` (default `info`, less PostgreSQL's chatter such as "relation already exists,
 /// skipping" during migrations).

@@ -10,43 +10,89 @@ use clap::Args;
 use url::Url;
 
 /// The raw settings as given; [`Config::from_args`] checks them and names the variable of the
-/// first bad one.
+/// first bad one. `--help` names the variables but never shows their values (the database and
+/// SMTP URLs may carry passwords).
 #[derive(Args, Clone, Debug, Default)]
 pub struct ConfigArgs {
     /// Database: `sqlite://…` (embedded) or `postgres://…` (shared by replicas).
-    #[arg(long, env = "FARM_AUTH_DATABASE_URL", global = true)]
+    #[arg(
+        long,
+        env = "FARM_AUTH_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Socket address to bind.
-    #[arg(long, env = "FARM_AUTH_LISTEN", global = true)]
+    #[arg(long, env = "FARM_AUTH_LISTEN", global = true, hide_env_values = true)]
     pub listen: Option<String>,
     /// The `iss` of every token and the base of every advertised URL.
-    #[arg(long, env = "FARM_AUTH_ISSUER", global = true)]
+    #[arg(long, env = "FARM_AUTH_ISSUER", global = true, hide_env_values = true)]
     pub issuer: Option<String>,
     /// SMTP server for mail; unset: mail is written as `.eml` files.
-    #[arg(long, env = "FARM_AUTH_SMTP_URL", global = true)]
+    #[arg(
+        long,
+        env = "FARM_AUTH_SMTP_URL",
+        global = true,
+        hide_env_values = true
+    )]
     pub smtp_url: Option<String>,
     /// Where `.eml` files go when no SMTP server is set.
-    #[arg(long, env = "FARM_AUTH_MAIL_DIR", global = true)]
+    #[arg(
+        long,
+        env = "FARM_AUTH_MAIL_DIR",
+        global = true,
+        hide_env_values = true
+    )]
     pub mail_dir: Option<PathBuf>,
     /// Access token lifetime in seconds.
-    #[arg(long, env = "FARM_AUTH_ACCESS_TOKEN_TTL", global = true)]
+    #[arg(
+        long,
+        env = "FARM_AUTH_ACCESS_TOKEN_TTL",
+        global = true,
+        hide_env_values = true
+    )]
     pub access_token_ttl: Option<String>,
     /// The `aud` of access tokens issued without a more specific audience.
-    #[arg(long, env = "FARM_AUTH_ACCESS_TOKEN_AUDIENCE", global = true)]
+    #[arg(
+        long,
+        env = "FARM_AUTH_ACCESS_TOKEN_AUDIENCE",
+        global = true,
+        hide_env_values = true
+    )]
     pub access_token_audience: Option<String>,
     /// How often, in seconds, a running server re-reads the signing keys from the database
     /// (the longest a replica takes to notice a rotation).
-    #[arg(long, env = "FARM_AUTH_KEY_REFRESH_SECS", global = true)]
+    #[arg(
+        long,
+        env = "FARM_AUTH_KEY_REFRESH_SECS",
+        global = true,
+        hide_env_values = true
+    )]
     pub key_refresh_secs: Option<String>,
     /// How often, in seconds, a running server reads revocations made by other replicas.
-    #[arg(long, env = "FARM_AUTH_REVOCATION_SYNC_SECS", global = true)]
+    #[arg(
+        long,
+        env = "FARM_AUTH_REVOCATION_SYNC_SECS",
+        global = true,
+        hide_env_values = true
+    )]
     pub revocation_sync_secs: Option<String>,
     /// How long, in seconds, a server keeps a client registration in memory (0: not at all):
     /// the longest a deletion or change made elsewhere takes to reach it.
-    #[arg(long, env = "FARM_AUTH_CLIENT_CACHE_SECS", global = true)]
+    #[arg(
+        long,
+        env = "FARM_AUTH_CLIENT_CACHE_SECS",
+        global = true,
+        hide_env_values = true
+    )]
     pub client_cache_secs: Option<String>,
     /// Log output: `text` or `json`.
-    #[arg(long, env = "FARM_AUTH_LOG_FORMAT", global = true)]
+    #[arg(
+        long,
+        env = "FARM_AUTH_LOG_FORMAT",
+        global = true,
+        hide_env_values = true
+    )]
     pub log_format: Option<String>,
 }
 
@@ -165,8 +211,13 @@ impl Config {
             Url::parse(smtp).map_err(|e| bad("FARM_AUTH_SMTP_URL", e.to_string()))?;
         }
         let access_token_audience = match args.access_token_audience {
-            Some(aud) if aud.trim().is_empty() => {
-                return Err(bad("FARM_AUTH_ACCESS_TOKEN_AUDIENCE", "must not be empty"));
+            Some(aud)
+                if aud.is_empty() || aud.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+            {
+                return Err(bad(
+                    "FARM_AUTH_ACCESS_TOKEN_AUDIENCE",
+                    "must be non-empty, without spaces or control characters",
+                ));
             }
             other => other,
         };
@@ -208,6 +259,9 @@ impl Config {
 /// and no query or fragment.
 fn parse_issuer(text: &str) -> Result<String, ConfigError> {
     const VAR: &str = "FARM_AUTH_ISSUER";
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad(VAR, "must not contain spaces or control characters"));
+    }
     let url = Url::parse(text).map_err(|e| bad(VAR, format!("'{text}' is not a URL: {e}")))?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err(bad(VAR, "must be an https (or, for development, http) URL"));
@@ -274,6 +328,15 @@ mod tests {
 
         let args = ConfigArgs {
             issuer: Some("https://x.test/?a=b".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::from_args(args).unwrap_err().variable,
+            "FARM_AUTH_ISSUER"
+        );
+
+        let args = ConfigArgs {
+            issuer: Some("https://auth.farm.test ".into()),
             ..Default::default()
         };
         assert_eq!(

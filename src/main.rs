@@ -15,7 +15,15 @@ fn main() -> ExitCode {
         eprintln!("error: .env: {error}");
         return ExitCode::from(2);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print as clap formats them, and exit 0.
+        Err(error) if !error.use_stderr() => error.exit(),
+        Err(error) => {
+            eprintln!("{}", cli::one_line(&error.render().to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let config = match Config::from_args(cli.config) {
         Ok(config) => config,
         Err(error) => {

@@ -294,6 +294,10 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), RegistrationError> {
     if uri.len() > MAX_URI_LEN {
         return Err(bad("too long"));
     }
+    // The URL parser would quietly trim these; exact matching (RFC 9700 §4.1.3) must not.
+    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("must not contain spaces or control characters"));
+    }
     let url = Url::parse(uri).map_err(|_| bad("not an absolute URI"))?;
     if url.fragment().is_some() || uri.contains('#') {
         return Err(bad("must not contain a fragment"));
@@ -349,6 +353,8 @@ mod tests {
         assert!(check_redirect_uri("https://shop.example/cb#frag").is_err());
         assert!(check_redirect_uri("javascript:alert(1)").is_err());
         assert!(check_redirect_uri("/relative").is_err());
+        assert!(check_redirect_uri(" https://shop.example/cb").is_err());
+        assert!(check_redirect_uri("https://shop.example/cb\n").is_err());
     }
 
     #[test]

@@ -55,7 +55,14 @@ impl<S: Send + Sync> FromRequest<S> for OAuthRequest {
         }
         let body = to_bytes(request.into_body(), MAX_FORM_BYTES)
             .await
-            .map_err(|_| too_large())?;
+            .map_err(|error| {
+                let over_limit = std::error::Error::source(&error)
+                    .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
+                match over_limit {
+                    true => too_large(),
+                    false => OAuthError::invalid_request("the request body could not be read"),
+                }
+            })?;
         let params = Params::parse(&body)?;
         Ok(OAuthRequest {
             params,

@@ -251,3 +251,60 @@ async fn wrong_methods_and_unknown_paths_are_not_server_errors() {
     let response = app.http.post(app.url("/oauth2/jwks")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[tokio::test]
+async fn client_ids_no_database_can_hold_are_unknown_clients_not_server_errors() {
+    let app = TestApp::spawn().await;
+    let token_url = app.endpoint("token_endpoint").await;
+    for id in ["a%00b", "%00", "%C3%A9t%C3%A9", "a%20b", &"x".repeat(200)] {
+        let body = format!("grant_type=client_credentials&client_id={id}&client_secret=s");
+        let response = post_raw(&app, "token_endpoint", None, FORM, body).await;
+        assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+        // RFC 6749 §2.3.1: the id is form-urlencoded inside standard base64.
+        let encoded = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{id}:s"),
+        );
+        let basic = format!("Basic {encoded}");
+        let response = app
+            .http
+            .post(&token_url)
+            .header(AUTHORIZATION, basic)
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+    }
+}
+
+#[tokio::test]
+async fn every_client_authentication_failure_reads_the_same() {
+    let app = TestApp::spawn().await;
+    let bot = app.machine_client("orders:read").await;
+    let known_wrong_method = [
+        ("grant_type", "client_credentials"),
+        ("client_id", bot.id.as_str()),
+    ];
+    let unknown = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "unknown-client"),
+    ];
+    let mut descriptions = Vec::new();
+    for form in [&known_wrong_method[..], &unknown[..]] {
+        let response = app.post_form("token_endpoint", None, form).await;
+        let body = assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+        descriptions.push(body["error_description"].clone());
+    }
+    let wrong_secret = TestClient {
+        id: bot.id.clone(),
+        secret: "nope".into(),
+    };
+    let response = app.client_credentials(&wrong_secret, None).await;
+    let body = assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+    descriptions.push(body["error_description"].clone());
+    assert!(
+        descriptions.windows(2).all(|w| w[0] == w[1]),
+        "{descriptions:?}"
+    );
+}

@@ -406,3 +406,31 @@ async fn a_common_password_is_refused() {
     let args = user_create("sam", "s@farm.example", "consumer");
     assert_one_line_error(&cli.run(&args, Some("baseball")), "commonly used");
 }
+
+#[test]
+fn usage_errors_are_one_line_and_help_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_one_line_error(
+        &run(dir.path(), &[], &["client", "create", "--json"], None),
+        "--name",
+    );
+    assert_one_line_error(
+        &run(dir.path(), &[], &["no-such-command"], None),
+        "no-such-command",
+    );
+    let secret_url = [(
+        "FARM_AUTH_DATABASE_URL",
+        "postgres://farm:hunter2-secret@db/farm",
+    )];
+    let help = run(dir.path(), &secret_url, &["serve", "--help"], None);
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("FARM_AUTH_DATABASE_URL"),
+        "help names the variables"
+    );
+    assert!(
+        !help.contains("hunter2-secret"),
+        "help never shows their values"
+    );
+}
