@@ -103,12 +103,28 @@ impl App {
         tracing::info!(address = %listener.local_addr()?, issuer = %state.issuer, "farm-auth listening");
         let background = background_tasks(&state);
         let router = web::router(state.clone());
-        let served = axum::serve(
+        let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
+        let serve = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stopping.send(true);
+        });
+        // In-flight requests get the request timeout to finish; a connection that never
+        // completes a request does not keep the process alive after that.
+        let deadline = async move {
+            let _ = stop_requested.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(web::REQUEST_TIMEOUT).await;
+        };
+        let served = tokio::select! {
+            served = serve => served,
+            () = deadline => {
+                tracing::warn!("in-flight requests did not finish in time; stopping anyway");
+                Ok(())
+            }
+        };
         for task in background {
             task.abort();
         }

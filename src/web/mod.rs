@@ -10,13 +10,17 @@ pub mod oauth2;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
+
+/// The longest one request may take, from its first body byte to its response.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -24,6 +28,9 @@ pub fn router(state: AppState) -> Router {
         .merge(discovery::router())
         .merge(oauth2::router())
         .fallback(error::not_found)
+        // A request (its body included) that takes longer than this is cut off with 408, so
+        // slow clients cannot hold connections and workers forever.
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(
             ServiceBuilder::new()
                 .layer(CatchPanicLayer::custom(error::panic_response))
