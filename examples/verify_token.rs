@@ -27,6 +27,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .json()
         .await?;
+    // RFC 8414 §3.3: the metadata's issuer MUST be the one we asked.
+    if metadata["issuer"] != issuer.as_str() {
+        return Err("discovery document names another issuer".into());
+    }
     let jwks_uri = metadata["jwks_uri"]
         .as_str()
         .ok_or("no jwks_uri in discovery")?;

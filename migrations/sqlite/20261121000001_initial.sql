@@ -43,7 +43,9 @@ CREATE TABLE signing_keys (
 CREATE TABLE revoked_tokens (
     jti         TEXT PRIMARY KEY,
     expires_at  INTEGER NOT NULL,         -- kept until the token would have expired anyway
-    revoked_at  INTEGER NOT NULL          -- replicas read what is new since their last look
+    -- Stamped by the database's clock, so replicas that read what is new since their last
+    -- look agree on time whatever their own clocks say.
+    revoked_at  INTEGER NOT NULL DEFAULT (unixepoch())
 );
 CREATE INDEX revoked_tokens_revoked_at ON revoked_tokens (revoked_at);
 CREATE INDEX revoked_tokens_expires_at ON revoked_tokens (expires_at);

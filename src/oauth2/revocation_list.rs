@@ -15,17 +15,19 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use crate::clock::{Clock, UnixTime};
 use crate::store::{Store, StoreError};
 
-/// Each sync re-reads this much before the previous one: revocations stamped by a replica
-/// whose clock runs behind ours, or committed late, are still picked up.
-const OVERLAP_SECS: i64 = 120;
+/// Each sync re-reads this much before the newest stamp it has seen: a revocation stamped
+/// earlier but committed later (a slow transaction) is still picked up. Stamps come from the
+/// database's clock, so the replicas' own clocks do not matter.
+const OVERLAP_SECS: i64 = 60;
 
 pub struct RevocationList {
     store: Store,
     clock: Clock,
     /// jti → the token's expiry.
     revoked: RwLock<HashMap<String, UnixTime>>,
-    /// When the last sync began; the next one reads from `OVERLAP_SECS` before it.
-    synced_from: AtomicI64,
+    /// The newest `revoked_at` (database time) seen; the next sync reads from `OVERLAP_SECS`
+    /// before it.
+    newest_seen: AtomicI64,
 }
 
 impl RevocationList {
@@ -35,7 +37,7 @@ impl RevocationList {
             store,
             clock,
             revoked: RwLock::default(),
-            synced_from: AtomicI64::new(i64::MIN + OVERLAP_SECS),
+            newest_seen: AtomicI64::new(i64::MIN + OVERLAP_SECS),
         };
         list.sync().await?;
         Ok(list)
@@ -47,9 +49,7 @@ impl RevocationList {
 
     /// Records a revocation in the database, then here.
     pub async fn revoke(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError> {
-        self.store
-            .insert_revoked_token(jti, expires_at, self.clock.now())
-            .await?;
+        self.store.insert_revoked_token(jti, expires_at).await?;
         self.write().insert(jti.to_string(), expires_at);
         Ok(())
     }
@@ -57,13 +57,19 @@ impl RevocationList {
     /// Reads revocations made elsewhere since the last sync and forgets expired ones.
     /// Returns how many entries the list holds.
     pub async fn sync(&self) -> Result<usize, StoreError> {
-        let started = self.clock.now();
-        let since = self.synced_from.load(Ordering::SeqCst) - OVERLAP_SECS;
-        let rows = self.store.list_revocations_since(since, started).await?;
+        let now = self.clock.now();
+        let since = self.newest_seen.load(Ordering::SeqCst) - OVERLAP_SECS;
+        let rows = self.store.list_revocations_since(since, now).await?;
+        let newest = rows.iter().map(|(_, _, revoked_at)| *revoked_at).max();
         let mut revoked = self.write();
-        revoked.extend(rows);
-        revoked.retain(|_, expires_at| *expires_at > started);
-        self.synced_from.store(started, Ordering::SeqCst);
+        revoked.extend(
+            rows.into_iter()
+                .map(|(jti, expires_at, _)| (jti, expires_at)),
+        );
+        revoked.retain(|_, expires_at| *expires_at > now);
+        if let Some(newest) = newest {
+            self.newest_seen.fetch_max(newest, Ordering::SeqCst);
+        }
         Ok(revoked.len())
     }
 

@@ -77,6 +77,7 @@ impl Store {
             // One writer at a time is SQLite's nature; WAL lets readers run beside it. The
             // busy timeout (sqlx's default, 5 s) makes writers wait rather than fail.
             Backend::Sqlite => {
+                create_private_file(url)?;
                 options
                     .max_connections(8)
                     .after_connect(|conn, _| {
@@ -123,16 +124,34 @@ impl Store {
         Ok(())
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     pub async fn close(&self) {
         self.pool.close().await;
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+}
+
+/// Creates the SQLite file readable by its owner only (it holds the private signing keys),
+/// before SQLite would create it with the umask's permissions. SQLite gives its `-wal` and
+/// `-shm` files the same mode as the database file.
+fn create_private_file(url: &str) -> Result<()> {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    match file.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Database(sqlx::Error::Io(e))),
     }
 }
 

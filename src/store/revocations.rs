@@ -4,25 +4,30 @@
 use super::{Result, Store};
 
 impl Store {
-    /// Records a revocation; revoking twice is not an error (RFC 7009 §2.2).
-    pub async fn insert_revoked_token(&self, jti: &str, expires_at: i64, now: i64) -> Result<()> {
+    /// Records a revocation, stamped with the database's clock; revoking twice is not an error
+    /// (RFC 7009 §2.2).
+    pub async fn insert_revoked_token(&self, jti: &str, expires_at: i64) -> Result<()> {
         sqlx::query(
-            "INSERT INTO revoked_tokens (jti, expires_at, revoked_at) VALUES ($1, $2, $3) \
+            "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) \
              ON CONFLICT (jti) DO NOTHING",
         )
         .bind(jti)
         .bind(expires_at)
-        .bind(now)
         .execute(self.pool())
         .await?;
         Ok(())
     }
 
-    /// Revocations recorded at or after `since` whose tokens have not expired at `now`, as
-    /// `(jti, expires_at)`.
-    pub async fn list_revocations_since(&self, since: i64, now: i64) -> Result<Vec<(String, i64)>> {
+    /// Revocations stamped at or after `since` (database time) whose tokens have not expired
+    /// at `now`, as `(jti, expires_at, revoked_at)`.
+    pub async fn list_revocations_since(
+        &self,
+        since: i64,
+        now: i64,
+    ) -> Result<Vec<(String, i64, i64)>> {
         let rows = sqlx::query_as(
-            "SELECT jti, expires_at FROM revoked_tokens WHERE revoked_at >= $1 AND expires_at > $2",
+            "SELECT jti, expires_at, revoked_at FROM revoked_tokens \
+             WHERE revoked_at >= $1 AND expires_at > $2",
         )
         .bind(since)
         .bind(now)

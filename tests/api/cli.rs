@@ -308,7 +308,11 @@ fn a_dot_env_file_is_read_and_the_real_environment_wins() {
     )
     .unwrap();
     assert!(run(dir.path(), &[], &["migrate"], None).status.success());
-    assert!(dir.path().join("from-dotenv.db").exists());
+    let database = dir.path().join("from-dotenv.db");
+    assert!(database.exists());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&database).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the database holds private keys: owner only");
 
     let env = [("FARM_AUTH_DATABASE_URL", "sqlite://from-env.db?mode=rwc")];
     assert!(run(dir.path(), &env, &["migrate"], None).status.success());
