@@ -2,7 +2,7 @@
 //! status, never a 500, and nothing is written.
 
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
 use crate::helpers::{TestApp, TestClient, assert_oauth_error};
 
@@ -112,6 +112,17 @@ async fn an_oversized_body_is_refused_with_413_before_anything_else() {
     assert!(response.contains(r#""error":"invalid_request""#));
 }
 
+/// A client credentials request carrying exactly this `Authorization` header.
+async fn token_request_with_authorization(app: &TestApp, value: HeaderValue) -> reqwest::Response {
+    app.http
+        .post(app.endpoint("token_endpoint").await)
+        .header(AUTHORIZATION, value)
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn failed_client_authentication_is_a_401_with_www_authenticate() {
     let app = TestApp::spawn().await;
@@ -128,7 +139,6 @@ async fn failed_client_authentication_is_a_401_with_www_authenticate() {
         let response = app.client_credentials(client, None).await;
         assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
     }
-    let token_url = app.endpoint("token_endpoint").await;
     for header in [
         "Basic",
         "Basic !!!!",
@@ -137,14 +147,8 @@ async fn failed_client_authentication_is_a_401_with_www_authenticate() {
         "Basic OnNlY3JldA==",
         "basic",
     ] {
-        let response = app
-            .http
-            .post(&token_url)
-            .header(AUTHORIZATION, header)
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap();
+        let response =
+            token_request_with_authorization(&app, HeaderValue::from_str(header).unwrap()).await;
         assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
     }
     // No credentials at all.
@@ -161,15 +165,8 @@ async fn failed_client_authentication_is_a_401_with_www_authenticate() {
 #[tokio::test]
 async fn a_non_utf8_authorization_header_is_refused_cleanly() {
     let app = TestApp::spawn().await;
-    let value = reqwest::header::HeaderValue::from_bytes(b"Basic \xff\xfe").unwrap();
-    let response = app
-        .http
-        .post(app.endpoint("token_endpoint").await)
-        .header(AUTHORIZATION, value)
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let value = HeaderValue::from_bytes(b"Basic \xff\xfe").unwrap();
+    let response = token_request_with_authorization(&app, value).await;
     assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
 }
 
@@ -255,7 +252,6 @@ async fn wrong_methods_and_unknown_paths_are_not_server_errors() {
 #[tokio::test]
 async fn client_ids_no_database_can_hold_are_unknown_clients_not_server_errors() {
     let app = TestApp::spawn().await;
-    let token_url = app.endpoint("token_endpoint").await;
     for id in ["a%00b", "%00", "%C3%A9t%C3%A9", "a%20b", &"x".repeat(200)] {
         let body = format!("grant_type=client_credentials&client_id={id}&client_secret=s");
         let response = post_raw(&app, "token_endpoint", None, FORM, body).await;
@@ -266,14 +262,8 @@ async fn client_ids_no_database_can_hold_are_unknown_clients_not_server_errors()
             format!("{id}:s"),
         );
         let basic = format!("Basic {encoded}");
-        let response = app
-            .http
-            .post(&token_url)
-            .header(AUTHORIZATION, basic)
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap();
+        let response =
+            token_request_with_authorization(&app, HeaderValue::from_str(&basic).unwrap()).await;
         assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
     }
 }
