@@ -102,13 +102,16 @@ fn form_decode(text: &str) -> Option<String> {
         .map(|s| s.into_owned())
 }
 
-/// Checks credentials against the registered client. Every failure is the same
+/// Reads the credentials of a request (the raw `Authorization` header and the body) and
+/// checks them against the registered client. Every failure is the same
 /// `invalid_client` with the same description and the same hashing work, so a caller learns
 /// neither whether the client exists nor which part was wrong; the reason is logged at debug.
 pub async fn authenticate(
     clients: &ClientRegistry,
-    credentials: Option<ClientCredentials>,
+    authorization: Option<&str>,
+    params: &Params,
 ) -> Result<Arc<Client>, OAuthError> {
+    let credentials = ClientCredentials::from_request(authorization, params)?;
     let Some(credentials) = credentials else {
         return Err(OAuthError::invalid_client(
             "client authentication is required",

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::OAuthError;
 use super::access_token::{self, AccessTokenClaims};
-use super::client_auth::{self, ClientCredentials};
+use super::client_auth;
 use super::params::Params;
 use crate::state::AppState;
 
@@ -34,8 +34,7 @@ pub async fn introspect(
     authorization: Option<&str>,
     params: &Params,
 ) -> Result<Introspection, OAuthError> {
-    let credentials = ClientCredentials::from_request(authorization, params)?;
-    let caller = client_auth::authenticate(&state.clients, credentials).await?;
+    let caller = client_auth::authenticate(&state.clients, authorization, params).await?;
     // RFC 7662 §2.1: the endpoint MUST require authorization; a public client proves nothing.
     if caller.is_public() {
         return Err(OAuthError::invalid_client(

@@ -2,7 +2,7 @@
 
 use super::OAuthError;
 use super::access_token;
-use super::client_auth::{self, ClientCredentials};
+use super::client_auth;
 use super::params::Params;
 use crate::state::AppState;
 
@@ -13,8 +13,7 @@ pub async fn revoke(
     authorization: Option<&str>,
     params: &Params,
 ) -> Result<(), OAuthError> {
-    let credentials = ClientCredentials::from_request(authorization, params)?;
-    let client = client_auth::authenticate(&state.clients, credentials).await?;
+    let client = client_auth::authenticate(&state.clients, authorization, params).await?;
     let token = params.require("token")?;
     let Some(claims) = access_token::verify(state, token) else {
         return Ok(());

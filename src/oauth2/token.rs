@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::access_token::IssuedAccessToken;
-use super::client_auth::{self, ClientCredentials};
+use super::client_auth;
 use super::clients::GrantType;
 use super::params::Params;
 use super::{ErrorCode, OAuthError, grants};
@@ -43,8 +43,7 @@ pub async fn exchange(
     authorization: Option<&str>,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
-    let credentials = ClientCredentials::from_request(authorization, params)?;
-    let client = client_auth::authenticate(&state.clients, credentials).await?;
+    let client = client_auth::authenticate(&state.clients, authorization, params).await?;
     let grant_type = params.require("grant_type")?;
     let grant = GrantType::parse(grant_type).ok_or_else(|| {
         OAuthError::new(
