@@ -56,6 +56,7 @@ impl App {
         )
         .await
         .context("cannot load signing keys")?;
+        crate::accounts::login::prepare().await;
         let issuer: Arc<str> = config.issuer_for(listener.local_addr()?).into();
         let audience: Arc<str> = config
             .access_token_audience
@@ -204,8 +205,10 @@ async fn sweep_expired(state: &AppState) -> Result<(), crate::store::StoreError>
         .store
         .delete_expired_signing_keys(now - MAX_KEY_RETENTION_SECS)
         .await?;
-    if revocations + keys > 0 {
-        tracing::info!(revocations, keys, "swept expired rows");
+    let sessions = state.store.delete_expired_sessions(now).await?;
+    let grants = state.store.delete_expired_grants(now).await?;
+    if revocations + keys + sessions + grants > 0 {
+        tracing::info!(revocations, keys, sessions, grants, "swept expired rows");
     }
     Ok(())
 }

@@ -86,6 +86,38 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub client_cache_secs: Option<String>,
+    /// How long, in seconds, a browser stays signed in without being used.
+    #[arg(
+        long,
+        env = "FARM_AUTH_SESSION_IDLE_SECS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub session_idle_secs: Option<String>,
+    /// The longest, in seconds, a sign-in lasts however active it is.
+    #[arg(
+        long,
+        env = "FARM_AUTH_SESSION_MAX_SECS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub session_max_secs: Option<String>,
+    /// How long, in seconds, an unused refresh token stays valid.
+    #[arg(
+        long,
+        env = "FARM_AUTH_REFRESH_TOKEN_IDLE_SECS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub refresh_token_idle_secs: Option<String>,
+    /// The longest, in seconds, refresh tokens of one authorization keep being renewed.
+    #[arg(
+        long,
+        env = "FARM_AUTH_REFRESH_TOKEN_MAX_SECS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub refresh_token_max_secs: Option<String>,
     /// Log output: `text` or `json`.
     #[arg(
         long,
@@ -116,6 +148,14 @@ pub struct Config {
     pub key_refresh_interval: Duration,
     pub client_cache_ttl: Duration,
     pub revocation_sync_interval: Duration,
+    /// A browser session unused this long is forgotten.
+    pub session_idle: Duration,
+    /// A sign-in ends this long after it began, however active.
+    pub session_max: Duration,
+    /// A refresh token unused this long expires.
+    pub refresh_token_idle: Duration,
+    /// Refresh tokens of one authorization are renewed for at most this long.
+    pub refresh_token_max: Duration,
     pub log_format: LogFormat,
 }
 
@@ -197,6 +237,31 @@ impl Config {
             1,
             1..=60,
         )?;
+        const DAY: u64 = 86_400;
+        let session_idle = seconds(
+            "FARM_AUTH_SESSION_IDLE_SECS",
+            args.session_idle_secs.as_deref(),
+            7 * DAY,
+            60..=365 * DAY,
+        )?;
+        let session_max = seconds(
+            "FARM_AUTH_SESSION_MAX_SECS",
+            args.session_max_secs.as_deref(),
+            30 * DAY,
+            60..=365 * DAY,
+        )?;
+        let refresh_token_idle = seconds(
+            "FARM_AUTH_REFRESH_TOKEN_IDLE_SECS",
+            args.refresh_token_idle_secs.as_deref(),
+            14 * DAY,
+            60..=365 * DAY,
+        )?;
+        let refresh_token_max = seconds(
+            "FARM_AUTH_REFRESH_TOKEN_MAX_SECS",
+            args.refresh_token_max_secs.as_deref(),
+            90 * DAY,
+            60..=3 * 365 * DAY,
+        )?;
         let log_format = match args.log_format.as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -232,6 +297,10 @@ impl Config {
             key_refresh_interval,
             client_cache_ttl,
             revocation_sync_interval,
+            session_idle,
+            session_max,
+            refresh_token_idle,
+            refresh_token_max,
             log_format,
         })
     }

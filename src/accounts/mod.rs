@@ -1,4 +1,5 @@
-//! People: user accounts, roles and password hashing.
+//! People: user accounts, roles, password hashing, and signing in.
 
+pub mod login;
 pub mod password;
 pub mod users;

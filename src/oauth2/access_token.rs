@@ -18,6 +18,9 @@ pub struct AccessTokenClaims {
     pub client_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The person's roles, with the `roles` scope: services authorize on them offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
@@ -30,25 +33,50 @@ pub struct IssuedAccessToken {
     pub claims: AccessTokenClaims,
 }
 
-/// Signs an access token for `client_id` acting for `sub` with `scope` (empty: no claim).
+/// The identity of an access token about to be issued, known beforehand so that it can be
+/// recorded (and revoked) with what issues it.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub jti: String,
+    pub exp: i64,
+}
+
+pub fn plan(state: &AppState) -> Planned {
+    Planned {
+        jti: random_token::<16>(),
+        exp: state.clock.now() + state.config.access_token_ttl.as_secs() as i64,
+    }
+}
+
+/// Who a token is for and what it allows.
+pub struct Subject<'a> {
+    pub client_id: &'a str,
+    /// The person, or the client itself for client credentials.
+    pub sub: &'a str,
+    /// Empty: no `scope` claim.
+    pub scope: &'a str,
+    pub roles: Option<&'a [String]>,
+}
+
+/// Signs the planned access token for `subject`.
 pub fn issue(
     state: &AppState,
-    client_id: &str,
-    sub: &str,
-    scope: &str,
+    subject: Subject<'_>,
+    planned: Planned,
 ) -> Result<IssuedAccessToken, OAuthError> {
     let now = state.clock.now();
-    let expires_in = state.config.access_token_ttl.as_secs() as i64;
     let claims = AccessTokenClaims {
         iss: state.issuer.to_string(),
-        sub: sub.to_string(),
+        sub: subject.sub.to_string(),
         aud: state.audience.to_string(),
-        client_id: client_id.to_string(),
-        scope: (!scope.is_empty()).then(|| scope.to_string()),
+        client_id: subject.client_id.to_string(),
+        scope: (!subject.scope.is_empty()).then(|| subject.scope.to_string()),
+        roles: subject.roles.map(<[String]>::to_vec),
         iat: now,
-        exp: now + expires_in,
-        jti: random_token::<16>(),
+        exp: planned.exp,
+        jti: planned.jti,
     };
+    let expires_in = (planned.exp - now).max(0);
     let token = state.keys.current().sign(JwtType::AccessToken, &claims)?;
     Ok(IssuedAccessToken {
         token,

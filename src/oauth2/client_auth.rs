@@ -153,7 +153,7 @@ pub async fn authenticate(
 }
 
 /// Client ids are base64url tokens (22 characters when farm-auth generates them).
-fn is_plausible_client_id(id: &str) -> bool {
+pub(crate) fn is_plausible_client_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && id
             .bytes()

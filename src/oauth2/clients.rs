@@ -99,6 +99,31 @@ impl Client {
         self.grant_types.contains(&grant)
     }
 
+    /// RFC 9700 §4.1.3: the redirect URI must be one registered, compared as exact strings.
+    /// RFC 8252 §7.3: for a loopback IP address (not `localhost`) any port is allowed, since
+    /// a native app picks a free one at the time of the request.
+    pub fn redirect_uri_matches(&self, uri: &str) -> bool {
+        if self.redirect_uris.iter().any(|r| r == uri) {
+            return true;
+        }
+        let Ok(asked) = Url::parse(uri) else {
+            return false;
+        };
+        let loopback_ip = matches!(asked.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+            || matches!(asked.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback());
+        if asked.scheme() != "http" || !loopback_ip || asked.port().is_none() {
+            return false;
+        }
+        let mut portless = asked.clone();
+        if portless.set_port(None).is_err() {
+            return false;
+        }
+        self.redirect_uris.iter().any(|registered| {
+            Url::parse(registered).is_ok_and(|mut r| r.set_port(None).is_ok() && r == portless)
+                && !uri.contains('#')
+        })
+    }
+
     pub(crate) fn secret_hash(&self) -> Option<&str> {
         self.secret_hash.as_deref()
     }

@@ -1,5 +1,6 @@
 //! Token introspection (RFC 7662): a resource server, authenticated as a client, asks whether
-//! a token is active and what it carries.
+//! a token is active and what it carries. Access tokens may be introspected by any
+//! confidential client; a refresh token only by the client it was issued to.
 
 use serde::Serialize;
 
@@ -7,6 +8,7 @@ use super::OAuthError;
 use super::access_token::{self, AccessTokenClaims};
 use super::client_auth;
 use super::params::Params;
+use crate::secrets::hash_secret;
 use crate::state::AppState;
 
 /// RFC 7662 §2.2: `{"active": false}` and nothing else for a token that is not active.
@@ -14,9 +16,27 @@ use crate::state::AppState;
 pub struct Introspection {
     pub active: bool,
     #[serde(flatten)]
-    pub claims: Option<AccessTokenClaims>,
+    pub claims: Option<TokenDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<&'static str>,
+}
+
+/// What an active token carries (RFC 7662 §2.2).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum TokenDetails {
+    Access(AccessTokenClaims),
+    Refresh(RefreshTokenDetails),
+}
+
+#[derive(Debug, Serialize)]
+pub struct RefreshTokenDetails {
+    pub iss: String,
+    pub sub: String,
+    pub client_id: String,
+    pub scope: String,
+    pub iat: i64,
+    pub exp: i64,
 }
 
 impl Introspection {
@@ -42,16 +62,52 @@ pub async fn introspect(
         ));
     }
     let token = params.require("token")?;
-    // `token_type_hint` may be ignored (§2.1): only access tokens are self-contained here.
+    // `token_type_hint` may be ignored (§2.1): both kinds are recognised by their form.
     let Some(claims) = access_token::verify(state, token) else {
-        return Ok(Introspection::inactive());
+        return introspect_refresh_token(state, &caller.id, token).await;
     };
     if access_token::is_revoked_or_orphaned(state, &claims).await? {
         return Ok(Introspection::inactive());
     }
     Ok(Introspection {
         active: true,
-        claims: Some(claims),
+        claims: Some(TokenDetails::Access(claims)),
         token_type: Some("Bearer"),
+    })
+}
+
+async fn introspect_refresh_token(
+    state: &AppState,
+    caller: &str,
+    token: &str,
+) -> Result<Introspection, OAuthError> {
+    if token.len() > 128 {
+        return Ok(Introspection::inactive());
+    }
+    let now = state.clock.now();
+    let Some(refresh) = state
+        .store
+        .find_unused_refresh_token(&hash_secret(token))
+        .await?
+        .filter(|r| r.idle_expires_at > now)
+    else {
+        return Ok(Introspection::inactive());
+    };
+    let grant = state.store.find_live_grant(&refresh.grant_id, now).await?;
+    let Some(grant) = grant.filter(|g| g.client_id == caller) else {
+        return Ok(Introspection::inactive());
+    };
+    Ok(Introspection {
+        active: true,
+        claims: Some(TokenDetails::Refresh(RefreshTokenDetails {
+            iss: state.issuer.to_string(),
+            sub: grant.user_id,
+            client_id: grant.client_id,
+            scope: refresh.scope,
+            iat: refresh.created_at,
+            exp: refresh.idle_expires_at.min(grant.expires_at),
+        })),
+        // RFC 7662 §2.2 `token_type` names an access token type (RFC 6749 §7.1); none here.
+        token_type: None,
     })
 }

@@ -5,12 +5,14 @@
 //! [`params::Params`], call one function here, and render its result or [`OAuthError`].
 
 pub mod access_token;
+pub mod authorize;
 pub mod client_auth;
 pub mod clients;
 pub mod error;
 pub mod grants;
 pub mod introspect;
 pub mod params;
+pub mod pkce;
 pub mod registry;
 pub mod revocation_list;
 pub mod revoke;

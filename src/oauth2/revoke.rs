@@ -1,13 +1,21 @@
-//! Token revocation (RFC 7009): a client revokes a token that was issued to it.
+//! Token revocation (RFC 7009): a client revokes a token that was issued to it. Access tokens
+//! are revoked by `jti`; a refresh token revokes its whole grant, and with it the access
+//! tokens the grant issued (§2.1: the server SHOULD invalidate those too).
 
 use super::OAuthError;
 use super::access_token;
 use super::client_auth;
+use super::grants::revoke_grant;
 use super::params::Params;
+use crate::secrets::hash_secret;
 use crate::state::AppState;
 
+/// Refresh tokens are 43 characters; longer strings are not ours.
+const MAX_REFRESH_TOKEN_LEN: usize = 128;
+
 /// Revokes `token` if it is ours and belongs to the calling client. RFC 7009 §2.2: an
-/// invalid, expired or unknown token is answered with success all the same.
+/// invalid, expired or unknown token is answered with success all the same. The
+/// `token_type_hint` only speeds up a lookup (§2.1), so both kinds are tried either way.
 pub async fn revoke(
     state: &AppState,
     authorization: Option<&str>,
@@ -15,16 +23,32 @@ pub async fn revoke(
 ) -> Result<(), OAuthError> {
     let client = client_auth::authenticate(&state.clients, authorization, params).await?;
     let token = params.require("token")?;
-    let Some(claims) = access_token::verify(state, token) else {
-        return Ok(());
-    };
     // RFC 7009 §2.1: the server verifies the token was issued to the requesting client, and
     // refuses the request otherwise.
-    if claims.client_id != client.id {
-        return Err(OAuthError::unauthorized_client(
-            "this token was issued to another client",
-        ));
+    let foreign = || OAuthError::unauthorized_client("this token was issued to another client");
+    if let Some(claims) = access_token::verify(state, token) {
+        if claims.client_id != client.id {
+            return Err(foreign());
+        }
+        state.revocations.revoke(&claims.jti, claims.exp).await?;
+        return Ok(());
     }
-    state.revocations.revoke(&claims.jti, claims.exp).await?;
-    Ok(())
+    if token.len() > MAX_REFRESH_TOKEN_LEN {
+        return Ok(());
+    }
+    let Some(refresh) = state
+        .store
+        .find_unused_refresh_token(&hash_secret(token))
+        .await?
+    else {
+        return Ok(());
+    };
+    let now = state.clock.now();
+    let Some(grant) = state.store.find_live_grant(&refresh.grant_id, now).await? else {
+        return Ok(());
+    };
+    if grant.client_id != client.id {
+        return Err(foreign());
+    }
+    revoke_grant(state, &grant.id).await
 }

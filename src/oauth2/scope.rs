@@ -63,6 +63,14 @@ impl Scope {
         self.iter().filter(|t| !other.contains(t))
     }
 
+    /// This scope with `token` added (at the end) if it was not there.
+    pub fn with(mut self, token: &str) -> Scope {
+        if !self.contains(token) {
+            self.0.push(token.to_string());
+        }
+        self
+    }
+
     /// Keeps the tokens for which `keep` is true.
     pub fn filter(&self, keep: impl Fn(&str) -> bool) -> Scope {
         Scope(self.0.iter().filter(|t| keep(t)).cloned().collect())

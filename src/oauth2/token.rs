@@ -60,11 +60,13 @@ pub async fn exchange(
         GrantType::ClientCredentials => {
             grants::client_credentials::exchange(state, &client, params)
         }
-        GrantType::AuthorizationCode | GrantType::RefreshToken | GrantType::DeviceCode => {
-            Err(OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                "this grant type is not supported",
-            ))
+        GrantType::AuthorizationCode => {
+            grants::authorization_code::exchange(state, &client, params).await
         }
+        GrantType::RefreshToken => grants::refresh_token::exchange(state, &client, params).await,
+        GrantType::DeviceCode => Err(OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            "this grant type is not supported",
+        )),
     }
 }

@@ -1,35 +1,63 @@
 //! Provider metadata: OpenID Connect Discovery 1.0 §3 and RFC 8414 §2, one document served
 //! at both well-known paths. Built once at start-up: it depends only on the issuer.
-//! Only what works is advertised; each later capability adds its own fields here.
+//! Only what works is advertised.
 
 use serde::Serialize;
+
+use super::claims;
 
 /// Every endpoint path, relative to the issuer; the router mounts the same constants.
 pub mod paths {
     pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
     pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
     pub const JWKS: &str = "/oauth2/jwks";
+    pub const AUTHORIZE: &str = "/oauth2/authorize";
+    /// Where a pending authorization request continues after sign-in or consent.
+    pub const AUTHORIZE_RESUME: &str = "/oauth2/authorize/resume";
+    pub const USERINFO: &str = "/oauth2/userinfo";
+    pub const END_SESSION: &str = "/logout";
     pub const TOKEN: &str = "/oauth2/token";
     pub const INTROSPECT: &str = "/oauth2/introspect";
     pub const REVOKE: &str = "/oauth2/revoke";
 }
 
 const CLIENT_AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post"];
+const TOKEN_AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post", "none"];
+
+/// The scopes a client can be granted; `address` and `phone` are not, since farm-auth holds
+/// neither.
+pub const SCOPES_SUPPORTED: &[&str] = &["openid", "profile", "email", "roles", "offline_access"];
 
 #[derive(Serialize)]
 struct ProviderMetadata<'a> {
     issuer: &'a str,
-    jwks_uri: String,
+    authorization_endpoint: String,
     token_endpoint: String,
+    userinfo_endpoint: String,
+    jwks_uri: String,
+    end_session_endpoint: String,
     introspection_endpoint: String,
     revocation_endpoint: String,
-    grant_types_supported: &'static [&'static str],
-    /// RFC 8414 §2: REQUIRED. Empty until the authorization endpoint exists; no grant
-    /// offered so far uses one.
+    scopes_supported: &'static [&'static str],
     response_types_supported: &'static [&'static str],
+    response_modes_supported: &'static [&'static str],
+    grant_types_supported: &'static [&'static str],
+    subject_types_supported: &'static [&'static str],
+    id_token_signing_alg_values_supported: &'static [&'static str],
     token_endpoint_auth_methods_supported: &'static [&'static str],
     introspection_endpoint_auth_methods_supported: &'static [&'static str],
     revocation_endpoint_auth_methods_supported: &'static [&'static str],
+    code_challenge_methods_supported: &'static [&'static str],
+    claims_supported: &'static [&'static str],
+    claims_parameter_supported: bool,
+    request_parameter_supported: bool,
+    request_uri_parameter_supported: bool,
+    require_request_uri_registration: bool,
+    prompt_values_supported: &'static [&'static str],
+    /// RFC 9207 §3: every authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: bool,
+    frontchannel_logout_supported: bool,
+    backchannel_logout_supported: bool,
 }
 
 /// The metadata document for `issuer` (no trailing slash), as JSON bytes.
@@ -37,15 +65,32 @@ pub fn document(issuer: &str) -> Vec<u8> {
     let url = |path: &str| format!("{issuer}{path}");
     let metadata = ProviderMetadata {
         issuer,
-        jwks_uri: url(paths::JWKS),
+        authorization_endpoint: url(paths::AUTHORIZE),
         token_endpoint: url(paths::TOKEN),
+        userinfo_endpoint: url(paths::USERINFO),
+        jwks_uri: url(paths::JWKS),
+        end_session_endpoint: url(paths::END_SESSION),
         introspection_endpoint: url(paths::INTROSPECT),
         revocation_endpoint: url(paths::REVOKE),
-        grant_types_supported: &["client_credentials"],
-        response_types_supported: &[],
-        token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+        scopes_supported: SCOPES_SUPPORTED,
+        response_types_supported: &["code"],
+        response_modes_supported: &["query", "form_post"],
+        grant_types_supported: &["authorization_code", "refresh_token", "client_credentials"],
+        subject_types_supported: &["public"],
+        id_token_signing_alg_values_supported: &["RS256"],
+        token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
         introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-        revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+        revocation_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
+        code_challenge_methods_supported: &["S256"],
+        claims_supported: claims::SUPPORTED,
+        claims_parameter_supported: true,
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
+        require_request_uri_registration: false,
+        prompt_values_supported: &["none", "login", "consent", "select_account"],
+        authorization_response_iss_parameter_supported: true,
+        frontchannel_logout_supported: false,
+        backchannel_logout_supported: false,
     };
     serde_json::to_vec(&metadata).expect("provider metadata always serializes")
 }

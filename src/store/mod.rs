@@ -4,8 +4,11 @@
 //! the URL here, at the edge, and never inside a query. One file per table family.
 
 pub mod clients;
+pub mod consents;
+pub mod grants;
 pub mod keys;
 pub mod revocations;
+pub mod sessions;
 pub mod users;
 
 use std::time::Duration;

@@ -83,4 +83,14 @@ impl Store {
             .await?;
         row.map(UserRecord::try_from).transpose()
     }
+
+    /// Finds a user by their stable id (`sub`).
+    pub async fn find_user_by_id(&self, id: &str) -> Result<Option<UserRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+        let row: Option<UserRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(UserRecord::try_from).transpose()
+    }
 }

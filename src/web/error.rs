@@ -4,6 +4,11 @@
 //!   no-store`: 400, or 401 with `WWW-Authenticate` for `invalid_client`, or 413 for a body
 //!   over the limit. An internal error is logged once with its cause and answered with a bare
 //!   `server_error` 500 that says nothing more.
+//! - [`AuthorizeError`] → a page at the provider while the client or redirect URI is not
+//!   trusted (RFC 6749 §4.1.2.1), otherwise the error response delivered to the client.
+//! - [`BearerError`] → RFC 6750 §3.1: 401 with `WWW-Authenticate: Bearer`, 403 for
+//!   `insufficient_scope`, 400 for `invalid_request`.
+//! - [`PageError`] and [`LogoutError`] → an HTML page saying what happened, in plain words.
 
 use std::any::Any;
 
@@ -12,7 +17,134 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::pages;
+use crate::oauth2::authorize::AuthorizeError;
 use crate::oauth2::{ErrorCode, OAuthError};
+use crate::oidc::logout::LogoutError;
+use crate::oidc::userinfo::BearerError;
+
+/// What can go wrong on a page.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// A form without the session's CSRF token: 403.
+    #[error("the form's CSRF token is missing or wrong")]
+    Csrf,
+    /// A request no page can make sense of: 400 with the reason.
+    #[error("{0}")]
+    BadRequest(&'static str),
+    /// Ours: logged, answered with a 500 page that says nothing more.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<crate::store::StoreError> for PageError {
+    fn from(error: crate::store::StoreError) -> Self {
+        PageError::Internal(error.to_string())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Csrf => pages::message(
+                StatusCode::FORBIDDEN,
+                "This form has expired",
+                "For your safety, forms can only be sent from the page we gave you. Go back, reload the page and try again.",
+                None,
+            ),
+            PageError::BadRequest(why) => pages::message(
+                StatusCode::BAD_REQUEST,
+                "Something is wrong with this request",
+                why,
+                None,
+            ),
+            PageError::Internal(cause) => internal_page(&cause),
+        }
+    }
+}
+
+fn internal_page(cause: &str) -> Response {
+    tracing::error!(%cause, "internal error");
+    pages::message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side",
+        "Please try again in a moment.",
+        None,
+    )
+}
+
+impl IntoResponse for AuthorizeError {
+    fn into_response(self) -> Response {
+        match self {
+            AuthorizeError::Page(why) => pages::message(
+                StatusCode::BAD_REQUEST,
+                "We cannot sign you in to this application",
+                &why,
+                None,
+            ),
+            AuthorizeError::Redirect(response) => super::authorize::deliver(&response),
+            AuthorizeError::Internal(cause) => internal_page(&cause),
+        }
+    }
+}
+
+impl IntoResponse for LogoutError {
+    fn into_response(self) -> Response {
+        match self {
+            LogoutError::Invalid(why) => pages::message(
+                StatusCode::BAD_REQUEST,
+                "We cannot process this sign-out request",
+                why,
+                None,
+            ),
+            LogoutError::Store(error) => internal_page(&error.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for BearerError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            BearerError::Missing => (StatusCode::UNAUTHORIZED, None),
+            BearerError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, Some("invalid_request")),
+            BearerError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, Some("invalid_token")),
+            BearerError::InsufficientScope(_) => {
+                (StatusCode::FORBIDDEN, Some("insufficient_scope"))
+            }
+            BearerError::Internal(cause) => {
+                return OAuthError::Internal(cause.clone()).into_response();
+            }
+        };
+        // RFC 6750 §3: the challenge names the error; §3.1: none when no token was sent.
+        let challenge = match code {
+            None => "Bearer realm=\"farm-auth\"".to_string(),
+            Some(code) => format!(
+                "Bearer realm=\"farm-auth\", error=\"{code}\", error_description=\"{}\"",
+                description_text(&self.to_string()).replace('"', "'")
+            ),
+        };
+        let Some(error) = code else {
+            let mut response = (status, no_store()).into_response();
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
+            }
+            return response;
+        };
+        let body = ErrorBody {
+            error,
+            error_description: Some(description_text(&self.to_string())),
+        };
+        let mut response = (status, no_store(), Json(body)).into_response();
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
+}
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -78,8 +210,13 @@ pub fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
     ]
 }
 
-pub async fn not_found() -> impl IntoResponse {
-    (StatusCode::NOT_FOUND, "not found\n")
+pub async fn not_found() -> Response {
+    pages::message(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is nothing at this address.",
+        Some(("/account", "Go to your account")),
+    )
 }
 
 /// A panic in a handler is a bug: log it, answer 500, reveal nothing.

@@ -4,6 +4,7 @@ use axum::body::to_bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 
+use super::error::PageError;
 use crate::oauth2::params::Params;
 use crate::oauth2::{ErrorCode, OAuthError};
 
@@ -17,20 +18,90 @@ pub struct OAuthRequest {
     pub authorization: Option<String>,
 }
 
+/// Whether the request declares an `application/x-www-form-urlencoded` body.
+pub fn is_form(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// Reads a form body of at most [`MAX_FORM_BYTES`]: `Err(true)` when it is over the limit,
+/// `Err(false)` when it cannot be read.
+pub async fn read_form(request: Request) -> Result<bytes::Bytes, bool> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_FORM_BYTES as u64) {
+        return Err(true);
+    }
+    to_bytes(request.into_body(), MAX_FORM_BYTES)
+        .await
+        .map_err(|error| {
+            std::error::Error::source(&error)
+                .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>())
+        })
+}
+
+/// A form posted from one of the pages, parsed under the same rules as OAuth parameters
+/// (no repeats, empty means omitted). Bad bodies get a page, not JSON.
+pub struct PageForm(pub Params);
+
+impl<S: Send + Sync> FromRequest<S> for PageForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        if !is_form(request.headers()) {
+            return Err(PageError::BadRequest(
+                "The form was not sent as a web form.",
+            ));
+        }
+        let body = read_form(request)
+            .await
+            .map_err(|too_large| match too_large {
+                true => PageError::BadRequest("The form is too large."),
+                false => PageError::BadRequest("The form could not be read."),
+            })?;
+        Params::parse(&body)
+            .map(PageForm)
+            .map_err(|_| PageError::BadRequest("The form has a field more than once."))
+    }
+}
+
+/// The raw body of a form POST (for the authorization endpoint, which reads it like a query).
+pub struct RawForm(pub bytes::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        if !is_form(request.headers()) {
+            return Err(PageError::BadRequest(
+                "The request was not sent as a web form.",
+            ));
+        }
+        read_form(request)
+            .await
+            .map(RawForm)
+            .map_err(|too_large| match too_large {
+                true => PageError::BadRequest("The request is too large."),
+                false => PageError::BadRequest("The request could not be read."),
+            })
+    }
+}
+
 impl<S: Send + Sync> FromRequest<S> for OAuthRequest {
     type Rejection = OAuthError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let headers = request.headers();
-        let is_form = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                v.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            });
-        if !is_form {
+        if !is_form(headers) {
             return Err(OAuthError::invalid_request(
                 "the body must be application/x-www-form-urlencoded",
             ));
@@ -44,24 +115,13 @@ impl<S: Send + Sync> FromRequest<S> for OAuthRequest {
                     .to_string(),
             ),
         };
-        let too_large =
-            || OAuthError::new(ErrorCode::RequestTooLarge, "the request body is too large");
-        let declared = headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|len| len > MAX_FORM_BYTES as u64) {
-            return Err(too_large());
-        }
-        let body = to_bytes(request.into_body(), MAX_FORM_BYTES)
+        let body = read_form(request)
             .await
-            .map_err(|error| {
-                let over_limit = std::error::Error::source(&error)
-                    .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
-                match over_limit {
-                    true => too_large(),
-                    false => OAuthError::invalid_request("the request body could not be read"),
+            .map_err(|too_large| match too_large {
+                true => {
+                    OAuthError::new(ErrorCode::RequestTooLarge, "the request body is too large")
                 }
+                false => OAuthError::invalid_request("the request body could not be read"),
             })?;
         let params = Params::parse(&body)?;
         Ok(OAuthRequest {

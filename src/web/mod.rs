@@ -2,11 +2,20 @@
 //! file; this one merges them and adds what every response shares (request tracing without
 //! query strings or bodies, security headers, panic containment).
 
+pub mod account;
+pub mod authorize;
+pub mod consent;
 pub mod discovery;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod login;
+pub mod logout;
 pub mod oauth2;
+pub mod pages;
+pub mod session;
+pub mod session_store;
+pub mod userinfo;
 
 use axum::Router;
 use axum::body::Body;
@@ -23,10 +32,21 @@ use crate::state::AppState;
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
+    // What a person's browser sees: these routes, and only these, have a session cookie.
+    let pages = Router::new()
+        .merge(authorize::router())
+        .merge(login::router())
+        .merge(consent::router())
+        .merge(logout::router())
+        .merge(account::router())
+        .layer(session::layer(&state));
     Router::new()
+        .merge(pages)
         .merge(health::router())
         .merge(discovery::router())
         .merge(oauth2::router())
+        .merge(userinfo::router())
+        .route("/static/style.css", axum::routing::get(pages::get_style))
         .fallback(error::not_found)
         // A request (its body included) that takes longer than this is cut off with 408, so
         // slow clients cannot hold connections and workers forever.

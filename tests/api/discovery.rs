@@ -1,6 +1,7 @@
 //! Provider metadata, the JWKS and the health probes.
 
 use reqwest::StatusCode;
+use serde_json::json;
 
 use crate::helpers::{Options, TestApp};
 
@@ -9,31 +10,74 @@ async fn discovery_advertises_exactly_the_endpoints_that_answer() {
     let app = TestApp::spawn().await;
     let metadata = app.discovery().await;
     assert_eq!(metadata["issuer"], app.issuer.as_str());
+    let issuer = &app.issuer;
+    for (field, path) in [
+        ("authorization_endpoint", "/oauth2/authorize"),
+        ("token_endpoint", "/oauth2/token"),
+        ("userinfo_endpoint", "/oauth2/userinfo"),
+        ("jwks_uri", "/oauth2/jwks"),
+        ("end_session_endpoint", "/logout"),
+        ("introspection_endpoint", "/oauth2/introspect"),
+        ("revocation_endpoint", "/oauth2/revoke"),
+    ] {
+        assert_eq!(metadata[field], format!("{issuer}{path}"), "{field}");
+    }
     assert_eq!(
         metadata["grant_types_supported"],
-        serde_json::json!(["client_credentials"])
+        json!(["authorization_code", "refresh_token", "client_credentials"])
     );
     assert_eq!(
         metadata["token_endpoint_auth_methods_supported"],
-        serde_json::json!(["client_secret_basic", "client_secret_post"])
+        json!(["client_secret_basic", "client_secret_post", "none"])
     );
-    // Nothing is advertised that does not exist yet.
-    for absent in [
-        "authorization_endpoint",
-        "userinfo_endpoint",
-        "end_session_endpoint",
-        "registration_endpoint",
-    ] {
-        assert!(metadata.get(absent).is_none(), "{absent} advertised");
+    // OpenID Connect Discovery 1.0 §3: the REQUIRED members.
+    assert_eq!(metadata["response_types_supported"], json!(["code"]));
+    assert_eq!(metadata["subject_types_supported"], json!(["public"]));
+    assert_eq!(
+        metadata["id_token_signing_alg_values_supported"],
+        json!(["RS256"])
+    );
+    assert_eq!(
+        metadata["code_challenge_methods_supported"],
+        json!(["S256"])
+    );
+    let scopes: Vec<&str> = metadata["scopes_supported"]
+        .as_array()
+        .expect("scopes_supported")
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    for scope in ["openid", "profile", "email", "offline_access"] {
+        assert!(scopes.contains(&scope), "{scope} missing from {scopes:?}");
     }
-    // Every advertised endpoint answers (POST endpoints refuse a bare POST with an OAuth error).
-    let jwks = app
-        .http
-        .get(app.endpoint("jwks_uri").await)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(jwks.status(), StatusCode::OK);
+    // farm-auth holds no postal address or phone number, so it offers neither.
+    for scope in ["address", "phone"] {
+        assert!(!scopes.contains(&scope), "{scope} advertised");
+    }
+    // Nothing is advertised that does not exist yet.
+    assert!(
+        metadata.get("registration_endpoint").is_none(),
+        "registration_endpoint advertised"
+    );
+
+    // Every advertised endpoint answers. GET endpoints are there (not 404) even when the
+    // request is empty: the authorization endpoint with an error page, UserInfo with a
+    // bearer challenge, the end-session endpoint with a "signed out" page.
+    for (endpoint, status) in [
+        ("jwks_uri", StatusCode::OK),
+        ("authorization_endpoint", StatusCode::BAD_REQUEST),
+        ("userinfo_endpoint", StatusCode::UNAUTHORIZED),
+        ("end_session_endpoint", StatusCode::OK),
+    ] {
+        let response = app
+            .http
+            .get(app.endpoint(endpoint).await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{endpoint}");
+    }
+    // POST endpoints refuse a bare POST with an OAuth error.
     for endpoint in [
         "token_endpoint",
         "introspection_endpoint",

@@ -85,6 +85,9 @@ impl Drop for TestDatabase {
 #[derive(Clone, Default)]
 pub struct Options {
     pub issuer: Option<String>,
+    /// Issuer `http://localhost:{bound port}`, for browser tests: passkeys refuse IP
+    /// addresses, and browsers count `localhost` (unlike a made-up host) as a secure context.
+    pub localhost_issuer: bool,
     pub key_refresh_secs: Option<u64>,
     pub access_token_ttl: Option<u64>,
     pub client_cache_secs: Option<u64>,
@@ -126,17 +129,24 @@ impl TestApp {
             Some(database) => database,
             None => TestDatabase::new().await,
         };
+        // Bound before configuring, so a localhost issuer can name the port.
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let issuer = if options.localhost_issuer {
+            let port = listener.local_addr().expect("bound address").port();
+            Some(format!("http://localhost:{port}"))
+        } else {
+            options.issuer.clone()
+        };
         let args = ConfigArgs {
             database_url: Some(database.url.clone()),
             listen: Some("127.0.0.1:0".into()),
-            issuer: options.issuer.clone(),
+            issuer,
             key_refresh_secs: options.key_refresh_secs.map(|s| s.to_string()),
             access_token_ttl: options.access_token_ttl.map(|s| s.to_string()),
             client_cache_secs: options.client_cache_secs.map(|s| s.to_string()),
             ..Default::default()
         };
         let config = Config::from_args(args).expect("test configuration");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         // A manual clock that starts at the real time, so JWT libraries agree on expiry.
         let clock = options.clock.unwrap_or_else(|| Clock::manual(now()));
         let app = App::from_listener(config, listener, clock.clone())

@@ -3,14 +3,24 @@
 //! and talks to it over HTTP, as a client would.
 
 mod helpers;
+mod user_agent;
 
+mod authorization_code;
 mod bad_input;
+mod bad_input_authorize;
+mod bad_input_pages;
+mod browser;
 mod cli;
 mod client_credentials;
 mod discovery;
 mod introspection;
 mod keys;
+mod logout;
 mod logs;
+mod oidc_rp;
+mod prompt;
+mod refresh;
 mod replicas;
 mod revocation;
 mod store;
+mod userinfo;

@@ -15,7 +15,13 @@ pub fn exchange(
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
     let scope = granted_scope(client, params.get("scope"))?;
-    let issued = access_token::issue(state, &client.id, &client.id, &scope.to_string())?;
+    let subject = access_token::Subject {
+        client_id: &client.id,
+        sub: &client.id,
+        scope: &scope.to_string(),
+        roles: None,
+    };
+    let issued = access_token::issue(state, subject, access_token::plan(state))?;
     Ok(TokenResponse::bearer(issued))
 }
 

@@ -1,3 +1,133 @@
-//! One file per grant type (RFC 6749 §4), dispatched from [`crate::oauth2::token`].
+//! One file per grant type (RFC 6749 §4), dispatched from [`super::token::exchange`]; and
+//! what the person-facing grants share: issuing the token set of a grant, and revoking it.
 
+pub mod authorization_code;
 pub mod client_credentials;
+pub mod refresh_token;
+
+use super::access_token::{self, Planned, Subject};
+use super::clients::{Client, GrantType};
+use super::scope::Scope;
+use super::token::TokenResponse;
+use super::{ErrorCode, OAuthError};
+use crate::oidc::claims::{self, Destination};
+use crate::oidc::id_token::{self, IdTokenFacts};
+use crate::secrets::{hash_secret, random_token};
+use crate::state::AppState;
+use crate::store::grants::{GrantRecord, RefreshTokenRecord};
+use crate::store::users::UserRecord;
+
+pub(crate) fn invalid_grant(description: &'static str) -> OAuthError {
+    OAuthError::new(ErrorCode::InvalidGrant, description)
+}
+
+/// Revokes a grant, its refresh tokens and every access token it issued that is still
+/// unexpired.
+pub async fn revoke_grant(state: &AppState, grant_id: &str) -> Result<(), OAuthError> {
+    let issued = state
+        .store
+        .revoke_grant(grant_id, state.clock.now())
+        .await?;
+    for (jti, exp) in issued {
+        state.revocations.revoke(&jti, exp).await?;
+    }
+    Ok(())
+}
+
+/// A code (RFC 6749 §4.1.2) or refresh token (RFC 9700 §4.14.2) used before was presented
+/// again: someone holds a copy, so nothing the grant issued can be trusted any more.
+pub(crate) async fn replayed(state: &AppState, grant_id: &str, what: &'static str) -> OAuthError {
+    tracing::warn!(
+        what,
+        "a used credential was presented again; its grant is revoked"
+    );
+    match revoke_grant(state, grant_id).await {
+        Ok(()) => invalid_grant(match what {
+            "authorization code" => "the code was already used",
+            _ => "the refresh token was already used",
+        }),
+        Err(error) => error,
+    }
+}
+
+/// The tokens for one use of a person's grant: an access token (`planned`) for `scope`, an
+/// ID token when `openid` is in `scope`, and a fresh refresh token when the grant holds
+/// `offline_access`.
+pub(crate) async fn issue_tokens(
+    state: &AppState,
+    client: &Client,
+    grant: &GrantRecord,
+    user: &UserRecord,
+    scope: &Scope,
+    planned: Planned,
+    nonce: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
+    let now = state.clock.now();
+    let subject = Subject {
+        client_id: &client.id,
+        sub: &user.id,
+        scope: &scope.to_string(),
+        roles: scope.contains("roles").then_some(user.roles.as_slice()),
+    };
+    let access_jti = planned.jti.clone();
+    let access = access_token::issue(state, subject, planned)?;
+    let id_token = match scope.contains("openid") {
+        false => None,
+        true => Some(id_token::issue(
+            state,
+            IdTokenFacts {
+                client_id: &client.id,
+                sub: &user.id,
+                auth_time: grant.auth_time,
+                nonce,
+                amr: &grant.amr,
+                sid: &grant.sid,
+                access_token: &access.token,
+                person: claims::for_user(
+                    user,
+                    scope,
+                    grant.claims.as_deref(),
+                    Destination::IdToken,
+                ),
+            },
+        )?),
+    };
+    let granted = Scope::parse(&grant.scope).unwrap_or_default();
+    let refresh_token =
+        match granted.contains("offline_access") && client.may_use(GrantType::RefreshToken) {
+            false => None,
+            true => {
+                let token = random_token::<32>();
+                let idle = state.config.refresh_token_idle.as_secs() as i64;
+                let record = RefreshTokenRecord {
+                    token_hash: hash_secret(&token),
+                    grant_id: grant.id.clone(),
+                    // RFC 6749 §6: a new refresh token has the scope of the one it replaces,
+                    // whatever narrower scope this access token was asked for.
+                    scope: grant.scope.clone(),
+                    created_at: now,
+                    idle_expires_at: (now + idle).min(grant.expires_at),
+                    access_jti,
+                    access_exp: access.claims.exp,
+                };
+                state.store.insert_refresh_token(&record).await?;
+                Some(token)
+            }
+        };
+    let mut response = TokenResponse::bearer(access);
+    response.id_token = id_token;
+    response.refresh_token = refresh_token;
+    Ok(response)
+}
+
+/// The person a grant is for, if they still exist.
+pub(crate) async fn grant_user(
+    state: &AppState,
+    grant: &GrantRecord,
+) -> Result<UserRecord, OAuthError> {
+    state
+        .store
+        .find_user_by_id(&grant.user_id)
+        .await?
+        .ok_or_else(|| invalid_grant("the person of this grant no longer exists"))
+}

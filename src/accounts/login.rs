@@ -1,0 +1,100 @@
+//! Signing in with a password, and the login session it starts.
+//!
+//! Whether the username exists or not, a login attempt costs one Argon2id verification and
+//! fails with the same error, so neither the answer nor its timing tells an attacker which
+//! usernames are registered.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::secrets::random_token;
+use crate::store::sessions::LoginSessionRecord;
+use crate::store::users::UserRecord;
+use crate::store::{Store, StoreError};
+
+use super::password;
+
+/// Longest username or password read from a login form; longer ones cannot be valid and
+/// are refused before any hashing.
+const MAX_INPUT_LEN: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("the username or password is wrong")]
+    WrongCredentials,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The person signed in at the provider, as the browser session knows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub user_id: String,
+    pub sid: String,
+    pub auth_time: i64,
+    pub amr: Vec<String>,
+}
+
+/// A hash of a random password, verified when the username is unknown so that the work (and
+/// time) is the same as for a real account.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| password::hash_blocking(&random_token::<16>()).unwrap_or_default())
+}
+
+/// The user with this username and password.
+pub async fn check_credentials(
+    store: &Store,
+    username: &str,
+    password_text: &str,
+) -> Result<UserRecord, LoginError> {
+    if username.len() > MAX_INPUT_LEN || password_text.len() > MAX_INPUT_LEN {
+        return Err(LoginError::WrongCredentials);
+    }
+    let user = store.find_user_by_username(username.trim()).await?;
+    let hash = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| decoy_hash().to_string());
+    let matches = password::verify(password_text.to_string(), hash).await;
+    match user {
+        Some(user) if matches => Ok(user),
+        _ => Err(LoginError::WrongCredentials),
+    }
+}
+
+/// Starts a login session for `user`, who just proved who they are with the methods `amr`
+/// (RFC 8176 values).
+pub async fn start_session(
+    store: &Store,
+    clock: &Clock,
+    config: &Config,
+    user: &UserRecord,
+    amr: &[&str],
+) -> Result<SignedIn, StoreError> {
+    let now = clock.now();
+    let record = LoginSessionRecord {
+        sid: random_token::<16>(),
+        user_id: user.id.clone(),
+        auth_time: now,
+        amr: amr.iter().map(|m| m.to_string()).collect(),
+        created_at: now,
+        expires_at: now + config.session_max.as_secs() as i64,
+    };
+    store.insert_login_session(&record).await?;
+    Ok(SignedIn {
+        user_id: record.user_id,
+        sid: record.sid,
+        auth_time: record.auth_time,
+        amr: record.amr,
+    })
+}
+
+/// Warms the decoy hash at start-up, off the async workers, so the first login for an
+/// unknown name is not slower than the rest.
+pub async fn prepare() {
+    let _ = tokio::task::spawn_blocking(decoy_hash).await;
+}

@@ -1,0 +1,676 @@
+//! The authorization endpoint (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2): the request is
+//! parsed into an [`AuthorizationRequest`], [`next_step`] says whether the person must sign
+//! in or consent first, and [`issue_code`] answers with a code (RFC 6749 §4.1.2).
+//!
+//! Errors follow RFC 6749 §4.1.2.1: until the client and its redirect URI are verified the
+//! request is answered at the provider ([`AuthorizeError::Page`]) and never redirected;
+//! afterwards every error goes back to the client with `state` and `iss` (RFC 9207).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::clients::{Client, GrantType};
+use super::pkce::CodeChallenge;
+use super::scope::Scope;
+use crate::accounts::login::SignedIn;
+use crate::oidc::id_token;
+use crate::secrets::{hash_secret, random_token};
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::grants::GrantRecord;
+
+/// RFC 6749 §4.1.2: a code lives at most ten minutes; RFC 9700 recommends far less.
+pub const CODE_TTL_SECS: i64 = 60;
+/// How long a person has to sign in and consent before the request must start over.
+pub const PENDING_TTL_SECS: i64 = 15 * 60;
+/// Grants without refresh tokens are kept this long after their code, so that a replayed
+/// code can still revoke what it issued.
+const REPLAY_WINDOW_SECS: i64 = 86_400;
+
+const MAX_PARAMS: usize = 64;
+const MAX_STATE_LEN: usize = 2048;
+const MAX_NONCE_LEN: usize = 512;
+const MAX_HINT_LEN: usize = 256;
+const MAX_CLAIMS_LEN: usize = 4096;
+
+/// How the response reaches the client.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResponseMode {
+    /// RFC 6749 §4.1.2: parameters in the redirect URI's query.
+    #[default]
+    Query,
+    /// OAuth 2.0 Form Post Response Mode: an auto-submitted HTML form.
+    FormPost,
+}
+
+/// OpenID Connect Core §3.1.2.1 `prompt`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    pub none: bool,
+    pub login: bool,
+    pub consent: bool,
+}
+
+/// A verified authorization request: its client and redirect URI are trusted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizationRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    /// Whether the request named it (RFC 6749 §4.1.3: then the token request must too).
+    pub redirect_uri_given: bool,
+    pub response_mode: ResponseMode,
+    pub state: Option<String>,
+    /// What will be asked of the person: the requested scopes the client is registered for.
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub prompt: Prompt,
+    pub max_age: Option<i64>,
+    pub login_hint: Option<String>,
+    /// The `sub` of a valid `id_token_hint`: only that person may be signed in.
+    pub hinted_sub: Option<String>,
+    pub code_challenge: Option<String>,
+    /// The `claims` request parameter (OpenID Connect Core §5.5), as compact JSON.
+    pub claims: Option<String>,
+    pub received_at: i64,
+}
+
+/// A response to deliver to the client: a code or an error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorizationResponse {
+    pub redirect_uri: String,
+    pub mode: ResponseMode,
+    pub params: Vec<(&'static str, String)>,
+}
+
+impl AuthorizationResponse {
+    /// The redirect URI with the parameters added to its query (RFC 6749 §3.1.2: keeping
+    /// the query it was registered with).
+    pub fn location(&self) -> String {
+        let Ok(mut url) = Url::parse(&self.redirect_uri) else {
+            return self.redirect_uri.clone();
+        };
+        url.query_pairs_mut()
+            .extend_pairs(self.params.iter().map(|(k, v)| (*k, v.as_str())));
+        url.to_string()
+    }
+}
+
+#[derive(Debug)]
+pub enum AuthorizeError {
+    /// Shown at the provider: the client or redirect URI cannot be trusted.
+    Page(Cow<'static, str>),
+    /// Sent back to the client's redirect URI.
+    Redirect(AuthorizationResponse),
+    Internal(String),
+}
+
+impl From<StoreError> for AuthorizeError {
+    fn from(error: StoreError) -> Self {
+        AuthorizeError::Internal(error.to_string())
+    }
+}
+
+/// What must happen before a code can be issued.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NextStep {
+    SignIn,
+    Consent,
+    IssueCode,
+}
+
+/// Where errors for a trusted client go, before the whole request is parsed.
+struct ErrorTarget<'a> {
+    issuer: &'a str,
+    redirect_uri: String,
+    mode: ResponseMode,
+    state: Option<String>,
+}
+
+impl ErrorTarget<'_> {
+    fn error(&self, code: &'static str, description: impl Into<String>) -> AuthorizeError {
+        AuthorizeError::Redirect(error_response(
+            self.issuer,
+            &self.redirect_uri,
+            self.mode,
+            self.state.as_deref(),
+            code,
+            &description.into(),
+        ))
+    }
+}
+
+/// RFC 6749 §4.1.2.1 error response, with RFC 9207 `iss`.
+fn error_response(
+    issuer: &str,
+    redirect_uri: &str,
+    mode: ResponseMode,
+    state: Option<&str>,
+    code: &'static str,
+    description: &str,
+) -> AuthorizationResponse {
+    let mut params = vec![
+        ("error", code.to_string()),
+        ("error_description", description.to_string()),
+    ];
+    if let Some(state) = state {
+        params.push(("state", state.to_string()));
+    }
+    params.push(("iss", issuer.to_string()));
+    AuthorizationResponse {
+        redirect_uri: redirect_uri.to_string(),
+        mode,
+        params,
+    }
+}
+
+/// Raw query or form pairs, with RFC 6749 §3.1's rules applied on access: an empty value is
+/// an omitted parameter, a repeated one is an error.
+struct RawParams(Vec<(String, String)>);
+
+enum Lookup<'a> {
+    Missing,
+    Present(&'a str),
+    Repeated,
+}
+
+impl RawParams {
+    fn lookup(&self, name: &str) -> Lookup<'_> {
+        let mut found = self.0.iter().filter(|(n, _)| n == name);
+        match (found.next(), found.next()) {
+            (None, _) => Lookup::Missing,
+            (Some(_), Some(_)) => Lookup::Repeated,
+            (Some((_, v)), None) if v.is_empty() => Lookup::Missing,
+            (Some((_, v)), None) => Lookup::Present(v),
+        }
+    }
+
+    fn repeated(&self) -> Option<&str> {
+        self.0
+            .iter()
+            .enumerate()
+            .find(|(i, (name, _))| self.0[..*i].iter().any(|(n, _)| n == name))
+            .map(|(_, (name, _))| name.as_str())
+    }
+}
+
+/// Parses and verifies an authorization request from its query string (or form body).
+pub async fn parse_request(
+    state: &AppState,
+    raw: &[u8],
+) -> Result<(AuthorizationRequest, Arc<Client>), AuthorizeError> {
+    let page = |text: &'static str| AuthorizeError::Page(Cow::Borrowed(text));
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw)
+        .take(MAX_PARAMS + 1)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if pairs.len() > MAX_PARAMS {
+        return Err(page("The request has too many parameters."));
+    }
+    let raw = RawParams(pairs);
+    let client_id = match raw.lookup("client_id") {
+        Lookup::Present(id) => id,
+        Lookup::Missing => {
+            return Err(page(
+                "The request does not name an application (client_id is missing).",
+            ));
+        }
+        Lookup::Repeated => return Err(page("The request names more than one application.")),
+    };
+    let client = match super::client_auth::is_plausible_client_id(client_id) {
+        true => state.clients.find(client_id).await?,
+        false => None,
+    };
+    let Some(client) = client else {
+        return Err(page(
+            "The application that sent you here is not registered with us.",
+        ));
+    };
+    let requested_scope = match raw.lookup("scope") {
+        Lookup::Present(s) => Some(s),
+        _ => None,
+    };
+    let redirect_uri = match raw.lookup("redirect_uri") {
+        Lookup::Present(uri) if client.redirect_uri_matches(uri) => uri.to_string(),
+        Lookup::Present(_) => {
+            return Err(page(
+                "The address the application asked us to send you back to is not registered for it.",
+            ));
+        }
+        Lookup::Repeated => return Err(page("The request carries more than one return address.")),
+        // RFC 6749 §3.1.2.3: optional when exactly one is registered; OpenID Connect Core
+        // §3.1.2.1 makes it REQUIRED for OpenID requests.
+        Lookup::Missing => match client.redirect_uris.as_slice() {
+            [only] if !requested_scope.is_some_and(|s| s.split(' ').any(|t| t == "openid")) => {
+                only.clone()
+            }
+            _ => {
+                return Err(page(
+                    "The request does not say where to send you back (redirect_uri is missing).",
+                ));
+            }
+        },
+    };
+    let redirect_uri_given = matches!(raw.lookup("redirect_uri"), Lookup::Present(_));
+    let mut target = ErrorTarget {
+        issuer: &state.issuer,
+        redirect_uri,
+        mode: ResponseMode::Query,
+        state: None,
+    };
+    // State first: every later error echoes it (RFC 6749 §4.1.2.1).
+    match raw.lookup("state") {
+        Lookup::Present(s) if s.len() <= MAX_STATE_LEN => target.state = Some(s.to_string()),
+        Lookup::Present(_) => return Err(target.error("invalid_request", "state is too long")),
+        Lookup::Repeated => {
+            return Err(target.error("invalid_request", "parameter 'state' is repeated"));
+        }
+        Lookup::Missing => {}
+    }
+    target.mode = match raw.lookup("response_mode") {
+        Lookup::Missing | Lookup::Present("query") => ResponseMode::Query,
+        Lookup::Present("form_post") => ResponseMode::FormPost,
+        Lookup::Present(_) => {
+            return Err(target.error(
+                "invalid_request",
+                "response_mode must be query or form_post",
+            ));
+        }
+        Lookup::Repeated => {
+            return Err(target.error("invalid_request", "parameter 'response_mode' is repeated"));
+        }
+    };
+    if let Some(name) = raw.repeated() {
+        let name: String = name
+            .chars()
+            .filter(char::is_ascii_graphic)
+            .take(40)
+            .collect();
+        return Err(target.error("invalid_request", format!("parameter '{name}' is repeated")));
+    }
+    let get = |name: &str| match raw.lookup(name) {
+        Lookup::Present(v) => Some(v),
+        _ => None,
+    };
+    let mut request = parse_rest(state, &client, &target, &get)?;
+    request.redirect_uri_given = redirect_uri_given;
+    Ok((request, client))
+}
+
+/// Everything after the client, redirect URI, state and response mode are settled.
+fn parse_rest<'a>(
+    state: &AppState,
+    client: &Client,
+    target: &ErrorTarget<'_>,
+    get: &dyn Fn(&str) -> Option<&'a str>,
+) -> Result<AuthorizationRequest, AuthorizeError> {
+    match get("response_type") {
+        Some("code") => {}
+        None => return Err(target.error("invalid_request", "response_type is missing")),
+        Some(_) => {
+            return Err(target.error(
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            ));
+        }
+    }
+    if !client.may_use(GrantType::AuthorizationCode) {
+        return Err(target.error(
+            "unauthorized_client",
+            "this client is not registered for the authorization code grant",
+        ));
+    }
+    // OpenID Connect Core §6: request objects are not supported, and say so.
+    if get("request").is_some() {
+        return Err(target.error("request_not_supported", "request objects are not supported"));
+    }
+    if get("request_uri").is_some() {
+        return Err(target.error("request_uri_not_supported", "request_uri is not supported"));
+    }
+    if get("registration").is_some() {
+        return Err(target.error(
+            "registration_not_supported",
+            "the registration parameter is not supported",
+        ));
+    }
+    let scope =
+        granted_scope(client, get("scope")).map_err(|e| target.error("invalid_scope", e))?;
+    let prompt = parse_prompt(get("prompt")).map_err(|e| target.error("invalid_request", e))?;
+    let max_age = match get("max_age") {
+        None => None,
+        Some(text) => Some(
+            text.parse::<i64>()
+                .ok()
+                .filter(|age| *age >= 0)
+                .ok_or_else(|| {
+                    target.error(
+                        "invalid_request",
+                        "max_age must be a whole number of seconds",
+                    )
+                })?,
+        ),
+    };
+    let nonce = get("nonce").map(str::to_string);
+    if nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE_LEN) {
+        return Err(target.error("invalid_request", "nonce is too long"));
+    }
+    let login_hint = get("login_hint")
+        .filter(|h| h.len() <= MAX_HINT_LEN)
+        .map(str::to_string);
+    let code_challenge = match (get("code_challenge"), get("code_challenge_method")) {
+        (Some(challenge), method) => Some(
+            CodeChallenge::parse(challenge, method)
+                .map_err(|e| target.error("invalid_request", e))?
+                .as_str()
+                .to_string(),
+        ),
+        (None, Some(_)) => {
+            return Err(target.error(
+                "invalid_request",
+                "code_challenge_method without code_challenge",
+            ));
+        }
+        // RFC 9700 §2.1.1: public clients MUST use PKCE.
+        (None, None) if client.is_public() => {
+            return Err(target.error(
+                "invalid_request",
+                "PKCE (code_challenge with S256) is required",
+            ));
+        }
+        (None, None) => None,
+    };
+    let claims = get("claims")
+        .map(parse_claims_request)
+        .transpose()
+        .map_err(|e| target.error("invalid_request", e))?;
+    let hinted_sub = get("id_token_hint")
+        .map(|hint| hinted_subject(state, hint))
+        .transpose()
+        .map_err(|e| target.error("invalid_request", e))?;
+    Ok(AuthorizationRequest {
+        client_id: client.id.clone(),
+        redirect_uri: target.redirect_uri.clone(),
+        redirect_uri_given: true,
+        response_mode: target.mode,
+        state: target.state.clone(),
+        scope: scope.to_string(),
+        nonce,
+        prompt,
+        max_age,
+        login_hint,
+        hinted_sub,
+        code_challenge,
+        claims,
+        received_at: state.clock.now(),
+    })
+}
+
+/// The requested scopes the client is registered for. OpenID Connect Core §3.1.2.1 says
+/// scope values not understood SHOULD be ignored, and RFC 6749 §3.3 lets the server grant
+/// less than asked, so others are dropped rather than refused. `offline_access` is kept only
+/// for clients that may use refresh tokens (Core §11).
+fn granted_scope(client: &Client, requested: Option<&str>) -> Result<Scope, String> {
+    let requested = requested.ok_or("scope is required")?;
+    let requested = Scope::parse(requested).map_err(|e| e.to_string())?;
+    let granted = requested.filter(|s| {
+        client.scope.contains(s)
+            && (s != "offline_access" || client.may_use(GrantType::RefreshToken))
+    });
+    if granted.is_empty() {
+        return Err("none of the requested scopes is allowed for this client".into());
+    }
+    Ok(granted)
+}
+
+fn parse_prompt(text: Option<&str>) -> Result<Prompt, &'static str> {
+    let mut prompt = Prompt::default();
+    for value in text
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|v| !v.is_empty())
+    {
+        match value {
+            "none" => prompt.none = true,
+            "login" => prompt.login = true,
+            "consent" => prompt.consent = true,
+            // One account per browser session: choosing one means signing in again.
+            "select_account" => prompt.login = true,
+            _ => return Err("prompt has an unknown value"),
+        }
+    }
+    // OpenID Connect Core §3.1.2.1: `none` with any other value is an error.
+    if prompt.none && (prompt.login || prompt.consent) {
+        return Err("prompt=none cannot be combined with other values");
+    }
+    Ok(prompt)
+}
+
+/// OpenID Connect Core §5.5: a JSON object with optional `userinfo` and `id_token` members.
+fn parse_claims_request(text: &str) -> Result<String, &'static str> {
+    let invalid = "claims must be a JSON object with userinfo and id_token members";
+    if text.len() > MAX_CLAIMS_LEN {
+        return Err("claims is too long");
+    }
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| invalid)?;
+    let object = value.as_object().ok_or(invalid)?;
+    for member in ["userinfo", "id_token"] {
+        if object
+            .get(member)
+            .is_some_and(|m| !m.is_object() && !m.is_null())
+        {
+            return Err(invalid);
+        }
+    }
+    Ok(value.to_string())
+}
+
+/// The subject of an `id_token_hint`: one of our ID tokens, possibly expired (Core §3.1.2.1).
+fn hinted_subject(state: &AppState, hint: &str) -> Result<String, &'static str> {
+    id_token::verify_hint(state, hint)
+        .map(|claims| claims.sub)
+        .ok_or("id_token_hint is not an ID token issued here")
+}
+
+/// What the person has done since the request arrived.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Signed in on the login page for this request: that satisfies `prompt=login` and
+    /// `max_age`, whatever the clock says.
+    pub signed_in: bool,
+    /// Allowed it on the consent page.
+    pub consented: bool,
+}
+
+/// What has to happen before `request` can be answered with a code, given who is signed in
+/// and what they did for this request.
+pub async fn next_step(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    signed_in: Option<&SignedIn>,
+    progress: Progress,
+) -> Result<NextStep, AuthorizeError> {
+    let now = state.clock.now();
+    let needs_sign_in = match signed_in {
+        None => true,
+        Some(person) => {
+            let too_old = request
+                .max_age
+                .is_some_and(|max| now - person.auth_time > max);
+            // Core §3.1.2.1: only the person the hint names may be signed in.
+            let someone_else = request
+                .hinted_sub
+                .as_ref()
+                .is_some_and(|sub| *sub != person.user_id);
+            // max_age=0 with a sign-in this very second still needs the login page.
+            let forced = request.prompt.login || too_old || request.max_age == Some(0);
+            someone_else || (forced && !progress.signed_in)
+        }
+    };
+    if needs_sign_in {
+        return match request.prompt.none {
+            true => Err(request_error(
+                state,
+                request,
+                "login_required",
+                "the person is not signed in",
+            )),
+            false => Ok(NextStep::SignIn),
+        };
+    }
+    let Some(person) = signed_in else {
+        return Ok(NextStep::SignIn);
+    };
+    if progress.consented {
+        return Ok(NextStep::IssueCode);
+    }
+    let remembered = state
+        .store
+        .find_consent(&person.user_id, &request.client_id)
+        .await?
+        .and_then(|scope| Scope::parse(&scope).ok())
+        .unwrap_or_default();
+    let asked = Scope::parse(&request.scope).unwrap_or_default();
+    let covered = asked.missing_from(&remembered).next().is_none();
+    match (covered && !request.prompt.consent, request.prompt.none) {
+        (true, _) => Ok(NextStep::IssueCode),
+        (false, true) => Err(request_error(
+            state,
+            request,
+            "consent_required",
+            "the person has not allowed this application yet",
+        )),
+        (false, false) => Ok(NextStep::Consent),
+    }
+}
+
+/// An error response for a parsed request.
+pub fn request_error(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    code: &'static str,
+    description: &str,
+) -> AuthorizeError {
+    AuthorizeError::Redirect(error_response(
+        &state.issuer,
+        &request.redirect_uri,
+        request.response_mode,
+        request.state.as_deref(),
+        code,
+        description,
+    ))
+}
+
+/// Remembers that the person allowed the requested scopes (added to what they allowed
+/// before).
+pub async fn record_consent(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    person: &SignedIn,
+) -> Result<(), AuthorizeError> {
+    let store = &state.store;
+    let mut allowed = store
+        .find_consent(&person.user_id, &request.client_id)
+        .await?
+        .map(|s| Scope::parse(&s).unwrap_or_default())
+        .unwrap_or_default();
+    for scope in Scope::parse(&request.scope).unwrap_or_default().iter() {
+        allowed = allowed.with(scope);
+    }
+    store
+        .upsert_consent(
+            &person.user_id,
+            &request.client_id,
+            &allowed.to_string(),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Creates the grant and answers with its code: 256 random bits, stored only as a hash, for
+/// at most [`CODE_TTL_SECS`] and one use.
+pub async fn issue_code(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    person: &SignedIn,
+) -> Result<AuthorizationResponse, AuthorizeError> {
+    let now = state.clock.now();
+    let code = random_token::<32>();
+    let offline = Scope::parse(&request.scope)
+        .unwrap_or_default()
+        .contains("offline_access");
+    let lifetime = match offline {
+        true => state.config.refresh_token_max.as_secs() as i64,
+        false => REPLAY_WINDOW_SECS,
+    };
+    let grant = GrantRecord {
+        id: random_token::<16>(),
+        client_id: request.client_id.clone(),
+        user_id: person.user_id.clone(),
+        scope: request.scope.clone(),
+        claims: request.claims.clone(),
+        sid: person.sid.clone(),
+        auth_time: person.auth_time,
+        amr: person.amr.clone(),
+        nonce: request.nonce.clone(),
+        // Empty when the request omitted it: the token request may omit it then.
+        redirect_uri: match request.redirect_uri_given {
+            true => request.redirect_uri.clone(),
+            false => String::new(),
+        },
+        code_challenge: request.code_challenge.clone(),
+        code_hash: hash_secret(&code),
+        code_expires_at: now + CODE_TTL_SECS,
+        created_at: now,
+        expires_at: now + lifetime,
+    };
+    state.store.insert_grant(&grant).await?;
+    let mut params = vec![("code", code)];
+    if let Some(s) = &request.state {
+        params.push(("state", s.clone()));
+    }
+    // RFC 9207: the issuer in the response defends against mix-up attacks.
+    params.push(("iss", state.issuer.to_string()));
+    Ok(AuthorizationResponse {
+        redirect_uri: request.redirect_uri.clone(),
+        mode: request.response_mode,
+        params,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_none_cannot_be_combined() {
+        assert!(parse_prompt(Some("none login")).is_err());
+        assert!(parse_prompt(Some("bogus")).is_err());
+        let prompt = parse_prompt(Some("login consent")).unwrap();
+        assert!(prompt.login && prompt.consent && !prompt.none);
+        assert_eq!(parse_prompt(None).unwrap(), Prompt::default());
+    }
+
+    #[test]
+    fn claims_requests_must_be_json_objects() {
+        assert!(parse_claims_request(r#"{"userinfo":{"email":null}}"#).is_ok());
+        assert!(parse_claims_request("[1]").is_err());
+        assert!(parse_claims_request(r#"{"id_token":3}"#).is_err());
+        assert!(parse_claims_request("{").is_err());
+    }
+
+    #[test]
+    fn responses_keep_the_registered_query() {
+        let response = AuthorizationResponse {
+            redirect_uri: "https://app.example/cb?x=1".into(),
+            mode: ResponseMode::Query,
+            params: vec![("code", "a b".into()), ("state", "s&t".into())],
+        };
+        assert_eq!(
+            response.location(),
+            "https://app.example/cb?x=1&code=a+b&state=s%26t"
+        );
+    }
+}

@@ -1,0 +1,68 @@
+//! The UserInfo endpoint (OpenID Connect Core §5.3): claims about the person an access token
+//! was issued for, limited to its scopes and the `claims` request of its grant. Bearer token
+//! errors follow RFC 6750 §3.1.
+
+use serde_json::{Map, Value, json};
+
+use crate::oauth2::access_token;
+use crate::oauth2::scope::Scope;
+use crate::oidc::claims::{self, Destination};
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// RFC 6750 §3.1 errors.
+#[derive(Debug, thiserror::Error)]
+pub enum BearerError {
+    /// No token at all: 401 with a bare challenge, no error code (§3.1).
+    #[error("no access token")]
+    Missing,
+    /// 400 `invalid_request`.
+    #[error("{0}")]
+    InvalidRequest(&'static str),
+    /// 401 `invalid_token`.
+    #[error("{0}")]
+    InvalidToken(&'static str),
+    /// 403 `insufficient_scope`.
+    #[error("{0}")]
+    InsufficientScope(&'static str),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for BearerError {
+    fn from(error: StoreError) -> Self {
+        BearerError::Internal(error.to_string())
+    }
+}
+
+pub async fn userinfo(state: &AppState, token: &str) -> Result<Map<String, Value>, BearerError> {
+    let invalid = BearerError::InvalidToken("the access token is invalid or expired");
+    let Some(claims) = access_token::verify(state, token) else {
+        return Err(invalid);
+    };
+    let revoked = access_token::is_revoked_or_orphaned(state, &claims)
+        .await
+        .map_err(|e| BearerError::Internal(e.to_string()))?;
+    if revoked {
+        return Err(invalid);
+    }
+    let scope = Scope::parse(claims.scope.as_deref().unwrap_or_default()).unwrap_or_default();
+    if !scope.contains("openid") {
+        return Err(BearerError::InsufficientScope(
+            "the access token lacks the openid scope",
+        ));
+    }
+    let Some(user) = state.store.find_user_by_id(&claims.sub).await? else {
+        return Err(invalid);
+    };
+    let claims_request = state.store.find_claims_request(&claims.jti).await?;
+    let mut out = Map::new();
+    out.insert("sub".into(), json!(user.id));
+    out.extend(claims::for_user(
+        &user,
+        &scope,
+        claims_request.as_deref(),
+        Destination::UserInfo,
+    ));
+    Ok(out)
+}

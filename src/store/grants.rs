@@ -1,0 +1,306 @@
+//! The `grants` and `refresh_tokens` tables: what a person allowed a client, born with its
+//! authorization code, and the rotating refresh tokens that hang off it. Codes and refresh
+//! tokens are stored only as hashes; `take_*` consumes one atomically.
+
+use sqlx::FromRow;
+
+use super::{Result, Store, StoreError, from_json_list, to_json_list};
+
+/// One authorization, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantRecord {
+    pub id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub scope: String,
+    pub claims: Option<String>,
+    pub sid: String,
+    pub auth_time: i64,
+    pub amr: Vec<String>,
+    pub nonce: Option<String>,
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+    pub code_hash: String,
+    pub code_expires_at: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(FromRow)]
+struct GrantRow {
+    id: String,
+    client_id: String,
+    user_id: String,
+    scope: String,
+    claims: Option<String>,
+    sid: String,
+    auth_time: i64,
+    amr: String,
+    nonce: Option<String>,
+    redirect_uri: String,
+    code_challenge: Option<String>,
+    code_hash: String,
+    code_expires_at: i64,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl TryFrom<GrantRow> for GrantRecord {
+    type Error = StoreError;
+
+    fn try_from(row: GrantRow) -> Result<Self> {
+        Ok(GrantRecord {
+            id: row.id,
+            client_id: row.client_id,
+            user_id: row.user_id,
+            scope: row.scope,
+            claims: row.claims,
+            sid: row.sid,
+            auth_time: row.auth_time,
+            amr: from_json_list(&row.amr)?,
+            nonce: row.nonce,
+            redirect_uri: row.redirect_uri,
+            code_challenge: row.code_challenge,
+            code_hash: row.code_hash,
+            code_expires_at: row.code_expires_at,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, client_id, user_id, scope, claims, sid, auth_time, amr, nonce, \
+                       redirect_uri, code_challenge, code_hash, code_expires_at, created_at, \
+                       expires_at";
+
+/// A refresh token as stored, with the grant it belongs to.
+#[derive(Clone, Debug)]
+pub struct RefreshTokenRecord {
+    pub token_hash: String,
+    pub grant_id: String,
+    pub scope: String,
+    pub created_at: i64,
+    pub idle_expires_at: i64,
+    pub access_jti: String,
+    pub access_exp: i64,
+}
+
+/// What presenting a code or refresh token found.
+#[derive(Debug)]
+pub enum Taken<T> {
+    /// Unused until now, and now used: the caller owns it.
+    Fresh(T),
+    /// Used before (or its grant revoked): a replay. Carries the grant's id.
+    Replayed(String),
+    Unknown,
+}
+
+/// An access token some grant issued, to revoke with it.
+pub type IssuedJti = (String, i64);
+
+impl Store {
+    pub async fn insert_grant(&self, grant: &GrantRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO grants (id, client_id, user_id, scope, claims, sid, auth_time, amr, \
+             nonce, redirect_uri, code_challenge, code_hash, code_expires_at, created_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(&grant.id)
+        .bind(&grant.client_id)
+        .bind(&grant.user_id)
+        .bind(&grant.scope)
+        .bind(&grant.claims)
+        .bind(&grant.sid)
+        .bind(grant.auth_time)
+        .bind(to_json_list(&grant.amr))
+        .bind(&grant.nonce)
+        .bind(&grant.redirect_uri)
+        .bind(&grant.code_challenge)
+        .bind(&grant.code_hash)
+        .bind(grant.code_expires_at)
+        .bind(grant.created_at)
+        .bind(grant.expires_at)
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_insert)?;
+        Ok(())
+    }
+
+    /// Consumes the authorization code with this hash, recording beforehand the access token
+    /// that will be issued for it (so a replay can revoke it). RFC 6749 §4.1.2: a code is
+    /// used once, so every presentation consumes it, valid or not.
+    pub async fn take_authorization_code(
+        &self,
+        code_hash: &str,
+        now: i64,
+        access: &IssuedJti,
+    ) -> Result<Taken<GrantRecord>> {
+        let sql = format!(
+            "UPDATE grants SET code_used_at = $2, access_jti = $3, access_exp = $4 \
+             WHERE code_hash = $1 AND code_used_at IS NULL AND revoked_at IS NULL \
+             RETURNING {COLUMNS}"
+        );
+        let row: Option<GrantRow> = sqlx::query_as(&sql)
+            .bind(code_hash)
+            .bind(now)
+            .bind(&access.0)
+            .bind(access.1)
+            .fetch_optional(self.pool())
+            .await?;
+        if let Some(row) = row {
+            return Ok(Taken::Fresh(row.try_into()?));
+        }
+        let seen: Option<(String,)> = sqlx::query_as("SELECT id FROM grants WHERE code_hash = $1")
+            .bind(code_hash)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(seen.map_or(Taken::Unknown, |(id,)| Taken::Replayed(id)))
+    }
+
+    /// A grant that is neither revoked nor past its absolute end.
+    pub async fn find_live_grant(&self, id: &str, now: i64) -> Result<Option<GrantRecord>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM grants WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2"
+        );
+        let row: Option<GrantRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(GrantRecord::try_from).transpose()
+    }
+
+    /// Revokes a grant and its refresh tokens; returns the access tokens it issued that may
+    /// still be unexpired at `now`, for the caller to revoke.
+    pub async fn revoke_grant(&self, id: &str, now: i64) -> Result<Vec<IssuedJti>> {
+        sqlx::query("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        let issued: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT access_jti, access_exp FROM grants \
+             WHERE id = $1 AND access_jti IS NOT NULL AND access_exp > $2 \
+             UNION ALL \
+             SELECT access_jti, access_exp FROM refresh_tokens \
+             WHERE grant_id = $1 AND access_exp > $2",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(issued)
+    }
+
+    pub async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, grant_id, scope, created_at, \
+             idle_expires_at, access_jti, access_exp) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&token.token_hash)
+        .bind(&token.grant_id)
+        .bind(&token.scope)
+        .bind(token.created_at)
+        .bind(token.idle_expires_at)
+        .bind(&token.access_jti)
+        .bind(token.access_exp)
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_insert)?;
+        Ok(())
+    }
+
+    /// Consumes the refresh token with this hash (rotation: each is used once).
+    pub async fn take_refresh_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Taken<RefreshTokenRecord>> {
+        let row: Option<RefreshRow> = sqlx::query_as(
+            "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL \
+             RETURNING token_hash, grant_id, scope, created_at, idle_expires_at, access_jti, \
+             access_exp",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(row) = row {
+            return Ok(Taken::Fresh(row.into()));
+        }
+        let seen: Option<(String,)> =
+            sqlx::query_as("SELECT grant_id FROM refresh_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(seen.map_or(Taken::Unknown, |(id,)| Taken::Replayed(id)))
+    }
+
+    /// An unused refresh token (for introspection and revocation), whatever its grant's state.
+    pub async fn find_unused_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<RefreshTokenRecord>> {
+        let row: Option<RefreshRow> = sqlx::query_as(
+            "SELECT token_hash, grant_id, scope, created_at, idle_expires_at, access_jti, \
+             access_exp FROM refresh_tokens WHERE token_hash = $1 AND used_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// The `claims` request of the grant that issued the access token `jti`, if it had one.
+    pub async fn find_claims_request(&self, jti: &str) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT claims FROM grants WHERE access_jti = $1 \
+             UNION ALL \
+             SELECT g.claims FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id \
+             WHERE r.access_jti = $1",
+        )
+        .bind(jti)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.and_then(|(claims,)| claims))
+    }
+
+    /// Drops grants past their end (their refresh tokens go with them) and refresh tokens
+    /// past their idle end; returns how many rows went.
+    pub async fn delete_expired_grants(&self, now: i64) -> Result<u64> {
+        let tokens = sqlx::query("DELETE FROM refresh_tokens WHERE idle_expires_at <= $1")
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        let grants = sqlx::query("DELETE FROM grants WHERE expires_at <= $1")
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(tokens.rows_affected() + grants.rows_affected())
+    }
+}
+
+#[derive(FromRow)]
+struct RefreshRow {
+    token_hash: String,
+    grant_id: String,
+    scope: String,
+    created_at: i64,
+    idle_expires_at: i64,
+    access_jti: String,
+    access_exp: i64,
+}
+
+impl From<RefreshRow> for RefreshTokenRecord {
+    fn from(row: RefreshRow) -> Self {
+        RefreshTokenRecord {
+            token_hash: row.token_hash,
+            grant_id: row.grant_id,
+            scope: row.scope,
+            created_at: row.created_at,
+            idle_expires_at: row.idle_expires_at,
+            access_jti: row.access_jti,
+            access_exp: row.access_exp,
+        }
+    }
+}

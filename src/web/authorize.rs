@@ -1,0 +1,176 @@
+//! The authorization endpoint and its return path: `GET|POST /oauth2/authorize` takes a
+//! request, sends the person to sign in or consent when needed (keeping the request in the
+//! browser session), and `/oauth2/authorize/resume` carries on from where they left.
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::error::PageError;
+use super::extract::RawForm;
+use super::pages::{self, Csp, FORM_POST_SCRIPT, FormPostPage};
+use super::session::BrowserSession;
+use crate::oauth2::authorize::{
+    self, AuthorizationRequest, AuthorizationResponse, AuthorizeError, NextStep, PENDING_TTL_SECS,
+    Progress, ResponseMode,
+};
+use crate::oidc::discovery::paths;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::AUTHORIZE, get(get_authorize).post(post_authorize))
+        .route(paths::AUTHORIZE_RESUME, get(get_authorize_resume))
+}
+
+async fn get_authorize(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AuthorizeError> {
+    let (request, _client) =
+        authorize::parse_request(&state, query.unwrap_or_default().as_bytes()).await?;
+    proceed(&state, &session, request, None).await
+}
+
+/// OpenID Connect Core §3.1.2.1: the request may come as a form POST. A cross-site POST
+/// carries no `SameSite=Lax` cookie, so the browser is sent to the same request as a GET,
+/// where its session is visible again (RFC 9700 §4.12: 303, never 307).
+async fn post_authorize(RawForm(body): RawForm) -> Response {
+    // Re-encoded rather than copied: whatever bytes the body held, the Location header gets
+    // a well-formed query with the same parameters.
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form_urlencoded::parse(&body))
+        .finish();
+    Redirect::to(&format!("{}?{query}", paths::AUTHORIZE)).into_response()
+}
+
+#[derive(Deserialize)]
+struct ResumeQuery {
+    request: Option<String>,
+}
+
+async fn get_authorize_resume(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    query: Result<Query<ResumeQuery>, QueryRejection>,
+) -> Result<Response, AuthorizeError> {
+    let Some(id) = query.ok().and_then(|Query(q)| q.request) else {
+        return Ok(expired_request());
+    };
+    let pending = session.pending(&id).await.map_err(page_error)?;
+    let now = state.clock.now();
+    let Some(pending) = pending.filter(|p| p.request.received_at + PENDING_TTL_SECS > now) else {
+        session.remove_pending(&id).await.map_err(page_error)?;
+        return Ok(expired_request());
+    };
+    proceed_with(
+        &state,
+        &session,
+        pending.request,
+        Some(pending.id),
+        pending.progress,
+    )
+    .await
+}
+
+/// The page shown when a request kept in the session is gone or too old.
+pub fn expired_request() -> Response {
+    pages::message(
+        StatusCode::BAD_REQUEST,
+        "This sign-in request has expired",
+        "It was completed already, or it waited too long. Go back to the application and start again.",
+        None,
+    )
+}
+
+fn page_error(error: PageError) -> AuthorizeError {
+    match error {
+        PageError::Internal(cause) => AuthorizeError::Internal(cause),
+        other => AuthorizeError::Page(other.to_string().into()),
+    }
+}
+
+async fn proceed(
+    state: &AppState,
+    session: &BrowserSession,
+    request: AuthorizationRequest,
+    pending_id: Option<String>,
+) -> Result<Response, AuthorizeError> {
+    proceed_with(state, session, request, pending_id, Progress::default()).await
+}
+
+/// Takes the request one step further: to the login page, the consent page, or back to
+/// the client with a code.
+async fn proceed_with(
+    state: &AppState,
+    session: &BrowserSession,
+    request: AuthorizationRequest,
+    pending_id: Option<String>,
+    progress: Progress,
+) -> Result<Response, AuthorizeError> {
+    let signed_in = session.signed_in(state).await.map_err(page_error)?;
+    let step = authorize::next_step(state, &request, signed_in.as_ref(), progress).await;
+    let forget = async |id: &Option<String>| match id {
+        Some(id) => session.remove_pending(id).await.map_err(page_error),
+        None => Ok(()),
+    };
+    let step = match step {
+        Ok(step) => step,
+        Err(error) => {
+            forget(&pending_id).await?;
+            return Err(error);
+        }
+    };
+    let page = match (step, signed_in) {
+        (NextStep::IssueCode, Some(person)) => {
+            forget(&pending_id).await?;
+            let response = authorize::issue_code(state, &request, &person).await?;
+            return Ok(deliver(&response));
+        }
+        (NextStep::Consent, Some(_)) => "/consent",
+        _ => "/login",
+    };
+    let id = match pending_id {
+        Some(id) => id,
+        None => session.add_pending(request).await.map_err(page_error)?,
+    };
+    Ok(Redirect::to(&format!("{page}?request={id}")).into_response())
+}
+
+/// Sends an authorization response to the client: a 303 redirect with the parameters in
+/// the query, or the form post page (OAuth 2.0 Form Post Response Mode).
+pub fn deliver(response: &AuthorizationResponse) -> Response {
+    match response.mode {
+        ResponseMode::Query => {
+            let location = response.location();
+            let mut redirect = StatusCode::SEE_OTHER.into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                redirect.headers_mut().insert(header::LOCATION, value);
+            }
+            // RFC 6749 §10.12 / RFC 9700 §4.2.4: the code must not leak through caches.
+            redirect
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            redirect
+        }
+        ResponseMode::FormPost => {
+            let page = FormPostPage {
+                action: response.redirect_uri.clone(),
+                params: response.params.clone(),
+                script: FORM_POST_SCRIPT,
+            };
+            let csp = Csp {
+                form_targets: pages::source_of(&response.redirect_uri)
+                    .into_iter()
+                    .collect(),
+                script: Some(FORM_POST_SCRIPT),
+            };
+            pages::page(StatusCode::OK, &page, csp)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The consent page: the person sees which application asks for what, in plain words, and
+//! allows or denies. The decision is remembered per person, client and scopes.
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::authorize::expired_request;
+use super::error::PageError;
+use super::extract::PageForm;
+use super::pages::{self, ConsentPage, Csp};
+use super::session::BrowserSession;
+use crate::oauth2::authorize::{self, AuthorizeError};
+use crate::oauth2::scope::Scope;
+use crate::oidc::discovery::paths;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/consent", get(get_consent).post(post_consent))
+}
+
+#[derive(Deserialize)]
+struct ConsentQuery {
+    request: Option<String>,
+}
+
+/// What each scope lets an application do, as a person would say it.
+pub fn describe(scope: &str) -> String {
+    match scope {
+        "openid" => "Know who you are when you sign in".into(),
+        "profile" => "See your username".into(),
+        "email" => "See your email address and whether it is confirmed".into(),
+        "roles" => "See whether you are a consumer, a farmer or an administrator".into(),
+        "offline_access" => {
+            "Keep access when you are not using it, until you sign it out from your account".into()
+        }
+        other => format!("Use the “{other}” permission"),
+    }
+}
+
+async fn get_consent(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    query: Result<Query<ConsentQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let id = query
+        .ok()
+        .and_then(|Query(q)| q.request)
+        .unwrap_or_default();
+    let Some(pending) = session.pending(&id).await? else {
+        return Ok(expired_request());
+    };
+    let Some(person) = session.signed_in(&state).await? else {
+        return Ok(Redirect::to(&format!("/login?request={}", pending.id)).into_response());
+    };
+    let client = state.clients.find(&pending.request.client_id).await?;
+    let Some(client) = client else {
+        return Ok(expired_request());
+    };
+    let username = state
+        .store
+        .find_user_by_id(&person.user_id)
+        .await?
+        .map(|u| u.username)
+        .unwrap_or_default();
+    let scopes = Scope::parse(&pending.request.scope)
+        .unwrap_or_default()
+        .iter()
+        .map(describe)
+        .collect();
+    let template = ConsentPage {
+        csrf_token: session.csrf_token().await?,
+        request: pending.id.clone(),
+        client_name: client.name.clone(),
+        username,
+        scopes,
+    };
+    let csp = Csp::returning_to(Some(&pending.request.redirect_uri));
+    Ok(pages::page(StatusCode::OK, &template, csp))
+}
+
+async fn post_consent(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let id = form.get("request").unwrap_or_default();
+    let Some(pending) = session.pending(id).await? else {
+        return Ok(expired_request());
+    };
+    let Some(person) = session.signed_in(&state).await? else {
+        return Ok(Redirect::to(&format!("/login?request={}", pending.id)).into_response());
+    };
+    match form.get("decision") {
+        Some("allow") => {
+            authorize::record_consent(&state, &pending.request, &person)
+                .await
+                .map_err(internal)?;
+            session
+                .record_progress(&pending.id, |p| p.consented = true)
+                .await?;
+            let resume = format!("{}?request={}", paths::AUTHORIZE_RESUME, pending.id);
+            Ok(Redirect::to(&resume).into_response())
+        }
+        Some("deny") => {
+            session.remove_pending(&pending.id).await?;
+            let denied = authorize::request_error(
+                &state,
+                &pending.request,
+                "access_denied",
+                "the person denied the request",
+            );
+            Ok(denied.into_response())
+        }
+        _ => Err(PageError::BadRequest("Choose Allow or Deny.")),
+    }
+}
+
+fn internal(error: AuthorizeError) -> PageError {
+    match error {
+        AuthorizeError::Internal(cause) => PageError::Internal(cause),
+        other => PageError::Internal(format!("{other:?}")),
+    }
+}

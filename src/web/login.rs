@@ -1,0 +1,276 @@
+//! The sign-in and sign-up pages. Both end, on success, with a new session id and a 303 to
+//! the pending authorization request (or to the account page).
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::error::PageError;
+use super::extract::PageForm;
+use super::pages::{self, Flow, LoginPage, SignupPage};
+use super::session::{BrowserSession, Pending};
+use crate::accounts::login::{self, LoginError, SignedIn};
+use crate::accounts::users::{self, NewUser, Role, UserError};
+use crate::oidc::discovery::paths;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(get_login).post(post_login))
+        .route("/signup", get(get_signup).post(post_signup))
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    request: Option<String>,
+}
+
+/// The pending request a page belongs to, if it is still there.
+async fn pending(session: &BrowserSession, id: Option<&str>) -> Result<Option<Pending>, PageError> {
+    match id {
+        Some(id) if id.len() <= 64 => session.pending(id).await,
+        _ => Ok(None),
+    }
+}
+
+/// The request-related part of the sign-in and sign-up pages.
+async fn flow(
+    state: &AppState,
+    session: &BrowserSession,
+    pending: Option<&Pending>,
+) -> Result<Flow, PageError> {
+    let client_name = match pending {
+        Some(p) => state
+            .clients
+            .find(&p.request.client_id)
+            .await?
+            .map(|c| c.name.clone()),
+        None => None,
+    };
+    Ok(Flow {
+        csrf_token: session.csrf_token().await?,
+        request: pending.map(|p| p.id.clone()),
+        client_name,
+        redirect_uri: pending.map(|p| p.request.redirect_uri.clone()),
+    })
+}
+
+fn with_request(path: &str, pending: Option<&Pending>) -> String {
+    match pending {
+        Some(p) => format!("{path}?request={}", p.id),
+        None => path.to_string(),
+    }
+}
+
+/// Where to go once signed in.
+fn after_sign_in(pending: Option<&Pending>) -> Response {
+    let target = match pending {
+        Some(p) => format!("{}?request={}", paths::AUTHORIZE_RESUME, p.id),
+        None => "/account".to_string(),
+    };
+    Redirect::to(&target).into_response()
+}
+
+struct LoginView {
+    username: String,
+    error: Option<String>,
+    status: StatusCode,
+}
+
+async fn render_login(
+    state: &AppState,
+    session: &BrowserSession,
+    pending: Option<&Pending>,
+    view: LoginView,
+) -> Result<Response, PageError> {
+    let flow = flow(state, session, pending).await?;
+    let csp = flow.csp();
+    let template = LoginPage {
+        flow,
+        username: view.username,
+        error: view.error,
+        signup_href: with_request("/signup", pending),
+    };
+    Ok(pages::page(view.status, &template, csp))
+}
+
+async fn get_login(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let request = query.ok().and_then(|Query(q)| q.request);
+    let pending = pending(&session, request.as_deref()).await?;
+    if pending.is_none() && session.signed_in(&state).await?.is_some() {
+        return Ok(Redirect::to("/account").into_response());
+    }
+    let username = pending
+        .as_ref()
+        .and_then(|p| p.request.login_hint.clone())
+        .unwrap_or_default();
+    let view = LoginView {
+        username,
+        error: None,
+        status: StatusCode::OK,
+    };
+    render_login(&state, &session, pending.as_ref(), view).await
+}
+
+async fn post_login(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let pending = pending(&session, form.get("request")).await?;
+    let username = form.get("username").unwrap_or_default();
+    let password = form.get("password").unwrap_or_default();
+    match login::check_credentials(&state.store, username, password).await {
+        Ok(user) => {
+            let person =
+                login::start_session(&state.store, &state.clock, &state.config, &user, &["pwd"])
+                    .await?;
+            finish_sign_in(&session, &person, pending.as_ref()).await
+        }
+        Err(LoginError::WrongCredentials) => {
+            let view = LoginView {
+                username: username.chars().take(64).collect(),
+                error: Some("The username or password is wrong.".into()),
+                status: StatusCode::UNAUTHORIZED,
+            };
+            render_login(&state, &session, pending.as_ref(), view).await
+        }
+        Err(LoginError::Store(error)) => Err(error.into()),
+    }
+}
+
+async fn finish_sign_in(
+    session: &BrowserSession,
+    person: &SignedIn,
+    pending: Option<&Pending>,
+) -> Result<Response, PageError> {
+    session.sign_in(person).await?;
+    if let Some(pending) = pending {
+        session
+            .record_progress(&pending.id, |p| p.signed_in = true)
+            .await?;
+    }
+    Ok(after_sign_in(pending))
+}
+
+struct SignupView {
+    username: String,
+    email: String,
+    role: String,
+    error: Option<String>,
+    status: StatusCode,
+}
+
+async fn render_signup(
+    state: &AppState,
+    session: &BrowserSession,
+    pending: Option<&Pending>,
+    view: SignupView,
+) -> Result<Response, PageError> {
+    let flow = flow(state, session, pending).await?;
+    let csp = flow.csp();
+    let template = SignupPage {
+        flow,
+        username: view.username,
+        email: view.email,
+        role: view.role,
+        error: view.error,
+        login_href: with_request("/login", pending),
+    };
+    Ok(pages::page(view.status, &template, csp))
+}
+
+async fn get_signup(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let request = query.ok().and_then(|Query(q)| q.request);
+    let pending = pending(&session, request.as_deref()).await?;
+    let view = SignupView {
+        username: String::new(),
+        email: String::new(),
+        role: "consumer".into(),
+        error: None,
+        status: StatusCode::OK,
+    };
+    render_signup(&state, &session, pending.as_ref(), view).await
+}
+
+async fn post_signup(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let pending = pending(&session, form.get("request")).await?;
+    let text = |name: &str| {
+        form.get(name)
+            .unwrap_or_default()
+            .chars()
+            .take(254)
+            .collect::<String>()
+    };
+    let (username, email, role_text) = (text("username"), text("email"), text("role"));
+    // People choose between buying and selling; administrators are appointed, never self-made.
+    let role = match role_text.as_str() {
+        "farmer" => Some(Role::Farmer),
+        "consumer" => Some(Role::Consumer),
+        _ => None,
+    };
+    let outcome = match role {
+        None => Err(UserError::Invalid(
+            "Choose whether you join as a consumer or a farmer.".into(),
+        )),
+        Some(role) => {
+            let new = NewUser {
+                username: username.clone(),
+                email: email.clone(),
+                password: form.get("password").unwrap_or_default().to_string(),
+                roles: vec![role],
+            };
+            users::create(&state.store, &state.clock, new).await
+        }
+    };
+    let user = match outcome {
+        Ok(user) => user,
+        Err(UserError::Store(error)) => return Err(error.into()),
+        Err(UserError::Password(error)) => return Err(PageError::Internal(error.to_string())),
+        Err(error) => {
+            let view = SignupView {
+                username,
+                email,
+                role: role_text,
+                error: Some(sentence(&error.to_string())),
+                status: StatusCode::BAD_REQUEST,
+            };
+            return render_signup(&state, &session, pending.as_ref(), view).await;
+        }
+    };
+    let person =
+        login::start_session(&state.store, &state.clock, &state.config, &user, &["pwd"]).await?;
+    finish_sign_in(&session, &person, pending.as_ref()).await
+}
+
+/// An error message as a sentence: capitalised, with a full stop.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    out.extend(chars);
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}

@@ -1,0 +1,114 @@
+//! The end-session endpoint (OpenID Connect RP-Initiated Logout 1.0) and the sign-out
+//! confirmation. `GET` and `POST` both take a logout request (§2); a `POST` from the
+//! confirmation form carries the CSRF token and `confirm=yes`.
+
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use super::error::PageError;
+use super::extract::PageForm;
+use super::pages::{self, Csp, LogoutPage};
+use super::session::BrowserSession;
+use crate::oauth2::params::Params;
+use crate::oidc::discovery::paths;
+use crate::oidc::logout::{self, LogoutRequest};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::END_SESSION, get(get_logout).post(post_logout))
+}
+
+async fn get_logout(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Response> {
+    let params = Params::parse(query.unwrap_or_default().as_bytes()).map_err(|_| {
+        PageError::BadRequest("A parameter is given more than once.").into_response()
+    })?;
+    end_session(&state, &session, &params, false).await
+}
+
+async fn post_logout(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    PageForm(params): PageForm,
+) -> Result<Response, Response> {
+    let confirmed = params.get("confirm") == Some("yes");
+    if confirmed {
+        session
+            .check_csrf(params.get("csrf_token"))
+            .await
+            .map_err(IntoResponse::into_response)?;
+    }
+    end_session(&state, &session, &params, confirmed).await
+}
+
+async fn end_session(
+    state: &AppState,
+    session: &BrowserSession,
+    params: &Params,
+    confirmed: bool,
+) -> Result<Response, Response> {
+    let request = logout::parse_request(state, params)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let signed_in = session
+        .signed_in(state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let needs_confirmation = signed_in.is_some()
+        && !confirmed
+        && !request.is_confirmed_by_hint(signed_in.as_ref().map(|p| p.user_id.as_str()));
+    if needs_confirmation {
+        return confirmation_page(state, session, &request)
+            .await
+            .map_err(IntoResponse::into_response);
+    }
+    if let Some(person) = &signed_in {
+        logout::end_login_session(state, &person.sid)
+            .await
+            .map_err(|e| PageError::from(e).into_response())?;
+    }
+    session
+        .sign_out()
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok(match request.return_to() {
+        Some(target) => Redirect::to(&target).into_response(),
+        None => pages::message(
+            StatusCode::OK,
+            "You are signed out",
+            "Your session on Not Far(m) From Home has ended in this browser.",
+            Some(("/login", "Sign in again")),
+        ),
+    })
+}
+
+async fn confirmation_page(
+    state: &AppState,
+    session: &BrowserSession,
+    request: &LogoutRequest,
+) -> Result<Response, PageError> {
+    let username = match session.signed_in(state).await? {
+        Some(person) => state
+            .store
+            .find_user_by_id(&person.user_id)
+            .await?
+            .map(|u| u.username),
+        None => None,
+    };
+    let template = LogoutPage {
+        csrf_token: session.csrf_token().await?,
+        username,
+        client_name: request.client.as_ref().map(|c| c.name.clone()),
+        client_id: request.client.as_ref().map(|c| c.id.clone()),
+        post_logout_redirect_uri: request.post_logout_redirect_uri.clone(),
+        state: request.state.clone(),
+    };
+    let csp = Csp::returning_to(request.post_logout_redirect_uri.as_deref());
+    Ok(pages::page(StatusCode::OK, &template, csp))
+}

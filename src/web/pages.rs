@@ -1,0 +1,222 @@
+//! The HTML pages: askama templates (in `templates/`), and the one way every page is sent,
+//! with a strict Content Security Policy, no framing and no caching.
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use url::Url;
+
+/// What the sign-in and sign-up pages show of the authorization request they serve.
+pub struct Flow {
+    pub csrf_token: String,
+    /// The pending request's id, carried in a hidden field.
+    pub request: Option<String>,
+    /// The application the person is signing in to.
+    pub client_name: Option<String>,
+    /// Where the flow ends, for the page's `form-action`.
+    pub redirect_uri: Option<String>,
+}
+
+impl Flow {
+    pub fn csp(&self) -> Csp {
+        Csp::returning_to(self.redirect_uri.as_deref())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub flow: Flow,
+    pub username: String,
+    pub error: Option<String>,
+    pub signup_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+pub struct SignupPage {
+    pub flow: Flow,
+    pub username: String,
+    pub email: String,
+    pub role: String,
+    pub error: Option<String>,
+    pub login_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "consent.html")]
+pub struct ConsentPage {
+    pub csrf_token: String,
+    pub request: String,
+    pub client_name: String,
+    pub username: String,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "logout.html")]
+pub struct LogoutPage {
+    pub csrf_token: String,
+    pub username: Option<String>,
+    pub client_name: Option<String>,
+    pub client_id: Option<String>,
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub csrf_token: String,
+    pub username: String,
+    pub email: String,
+    pub roles: String,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub title: String,
+    pub message: String,
+    pub link: Option<(String, String)>,
+}
+
+/// The Form Post Response Mode page: hidden fields posted to the client by a one-line script
+/// (allowed by its hash), or by a button when scripts are off.
+#[derive(Template)]
+#[template(path = "form_post.html")]
+pub struct FormPostPage {
+    pub action: String,
+    pub params: Vec<(&'static str, String)>,
+    pub script: &'static str,
+}
+
+pub const FORM_POST_SCRIPT: &str = "document.forms[0].submit();";
+
+/// Where a page's forms may lead, beyond the provider itself: the client a flow returns to.
+/// Browsers apply `form-action` to the redirects that follow a form too, so a sign-in form
+/// whose answer redirects to the client must name the client's origin.
+#[derive(Default)]
+pub struct Csp {
+    pub form_targets: Vec<String>,
+    pub script: Option<&'static str>,
+}
+
+impl Csp {
+    /// A policy whose forms may also lead to `uri`'s origin.
+    pub fn returning_to(uri: Option<&str>) -> Csp {
+        Csp {
+            form_targets: uri.and_then(source_of).into_iter().collect(),
+            script: None,
+        }
+    }
+
+    fn header(&self) -> String {
+        let mut form_action = String::from("'self'");
+        for target in &self.form_targets {
+            form_action.push(' ');
+            form_action.push_str(target);
+        }
+        let script = match self.script {
+            Some(text) => format!("'sha256-{}'", script_hash(text)),
+            None => "'none'".into(),
+        };
+        format!(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src {script}; \
+             form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+        )
+    }
+}
+
+/// A CSP source expression for a redirect URI: its origin, or its scheme for a native app.
+pub fn source_of(uri: &str) -> Option<String> {
+    let url = Url::parse(uri).ok()?;
+    let source = match url.scheme() {
+        "http" | "https" => url.origin().ascii_serialization(),
+        scheme => format!("{scheme}:"),
+    };
+    // CSP separators must never come from a URI.
+    (!source.contains([';', ',', ' ', '\'']) && source != "null").then_some(source)
+}
+
+fn script_hash(text: &str) -> String {
+    use base64::Engine;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+}
+
+/// Sends a rendered page.
+pub fn page(status: StatusCode, template: &impl Template, csp: Csp) -> Response {
+    let body = match template.render() {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "a page failed to render");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal server error\n").into_response();
+        }
+    };
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&csp.header()) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Pages carry CSRF tokens and personal details: never cached, never shared.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A page that only says something: errors, "signed out", "expired".
+pub fn message(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    link: Option<(&str, &str)>,
+) -> Response {
+    let template = MessagePage {
+        title: title.to_string(),
+        message: message.to_string(),
+        link: link.map(|(href, text)| (href.to_string(), text.to_string())),
+    };
+    page(status, &template, Csp::default())
+}
+
+/// The stylesheet, compiled in: one binary carries everything it serves.
+pub async fn get_style() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/style.css"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_targets_are_origins_or_schemes_only() {
+        assert_eq!(
+            source_of("https://app.example:8443/cb?x=1").as_deref(),
+            Some("https://app.example:8443")
+        );
+        assert_eq!(
+            source_of("com.example.app:/cb").as_deref(),
+            Some("com.example.app:")
+        );
+        assert_eq!(source_of("not a uri"), None);
+    }
+
+    #[test]
+    fn the_policy_forbids_framing_and_scripts_by_default() {
+        let header = Csp::returning_to(Some("https://app.example/cb")).header();
+        assert!(header.contains("frame-ancestors 'none'"));
+        assert!(header.contains("script-src 'none'"));
+        assert!(header.contains("form-action 'self' https://app.example;"));
+    }
+}

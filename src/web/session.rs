@@ -1,0 +1,184 @@
+//! The browser session: a tower-sessions record in the database, named by an `HttpOnly`,
+//! `SameSite=Lax` cookie (`Secure`, with the `__Host-` prefix, when the issuer is https).
+//! It holds the CSRF token of the forms, who is signed in, and the authorization requests
+//! waiting for the person to sign in or consent.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+
+use super::error::PageError;
+use super::session_store::DbSessionStore;
+use crate::accounts::login::SignedIn;
+use crate::oauth2::authorize::{AuthorizationRequest, Progress};
+use crate::secrets::{constant_time_eq, random_token};
+use crate::state::AppState;
+
+const CSRF: &str = "csrf";
+const LOGIN: &str = "login";
+const PENDING: &str = "pending";
+/// Authorization requests kept per browser; the oldest goes when another arrives.
+const MAX_PENDING: usize = 8;
+
+/// The session layer for the page routes.
+pub fn layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
+    let secure = state.issuer.starts_with("https://");
+    let store = DbSessionStore::new(state.store.clone(), state.clock.clone());
+    let idle = state.config.session_idle.as_secs() as i64;
+    SessionManagerLayer::new(store)
+        .with_name(match secure {
+            // RFC 6265bis §4.1.3.2: the prefix makes browsers insist on Secure, Path=/
+            // and no Domain, so no sibling host can plant or overwrite the cookie.
+            true => "__Host-farm_auth",
+            false => "farm_auth_session",
+        })
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(idle)))
+}
+
+/// An authorization request waiting for the person.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Pending {
+    pub id: String,
+    pub request: AuthorizationRequest,
+    pub progress: Progress,
+}
+
+pub struct BrowserSession(Session);
+
+impl<S: Send + Sync> FromRequestParts<S> for BrowserSession {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Session::from_request_parts(parts, state)
+            .await
+            .map(BrowserSession)
+            .map_err(|(_, why)| PageError::Internal(why.to_string()))
+    }
+}
+
+fn internal(error: tower_sessions::session::Error) -> PageError {
+    PageError::Internal(error.to_string())
+}
+
+impl BrowserSession {
+    /// The CSRF token of this browser's forms, created on first use.
+    pub async fn csrf_token(&self) -> Result<String, PageError> {
+        if let Some(token) = self.0.get::<String>(CSRF).await.map_err(internal)? {
+            return Ok(token);
+        }
+        let token = random_token::<32>();
+        self.0.insert(CSRF, &token).await.map_err(internal)?;
+        Ok(token)
+    }
+
+    /// Synchronizer-token check for every form POST.
+    pub async fn check_csrf(&self, presented: Option<&str>) -> Result<(), PageError> {
+        let expected = self.0.get::<String>(CSRF).await.map_err(internal)?;
+        match (expected, presented) {
+            (Some(expected), Some(presented))
+                if constant_time_eq(expected.as_bytes(), presented.as_bytes()) =>
+            {
+                Ok(())
+            }
+            _ => Err(PageError::Csrf),
+        }
+    }
+
+    /// Who is signed in, if their login session is still live (not ended by logout
+    /// elsewhere, not past its absolute end).
+    pub async fn signed_in(&self, state: &AppState) -> Result<Option<SignedIn>, PageError> {
+        let Some(person) = self.0.get::<SignedIn>(LOGIN).await.map_err(internal)? else {
+            return Ok(None);
+        };
+        let live = state
+            .store
+            .find_live_login_session(&person.sid, state.clock.now())
+            .await
+            .map_err(|e| PageError::Internal(e.to_string()))?;
+        match live {
+            Some(login) if login.user_id == person.user_id => Ok(Some(person)),
+            _ => {
+                self.0.remove::<SignedIn>(LOGIN).await.map_err(internal)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Records a sign-in. The session id changes (against session fixation) and so does
+    /// the CSRF token; pending requests carry over.
+    pub async fn sign_in(&self, person: &SignedIn) -> Result<(), PageError> {
+        self.0.cycle_id().await.map_err(internal)?;
+        self.0.insert(LOGIN, person).await.map_err(internal)?;
+        self.0
+            .insert(CSRF, random_token::<32>())
+            .await
+            .map_err(internal)
+    }
+
+    /// Forgets everything and drops the cookie.
+    pub async fn sign_out(&self) -> Result<(), PageError> {
+        self.0.flush().await.map_err(internal)
+    }
+
+    async fn pending_list(&self) -> Result<Vec<Pending>, PageError> {
+        match self.0.get::<Vec<Pending>>(PENDING).await {
+            Ok(list) => Ok(list.unwrap_or_default()),
+            // Written by an older version: those requests start over.
+            Err(tower_sessions::session::Error::SerdeJson(_)) => Ok(Vec::new()),
+            Err(error) => Err(internal(error)),
+        }
+    }
+
+    async fn store_pending(&self, list: Vec<Pending>) -> Result<(), PageError> {
+        self.0.insert(PENDING, list).await.map_err(internal)
+    }
+
+    /// Keeps `request` for after sign-in or consent; returns its id.
+    pub async fn add_pending(&self, request: AuthorizationRequest) -> Result<String, PageError> {
+        let mut list = self.pending_list().await?;
+        let id = random_token::<16>();
+        if list.len() >= MAX_PENDING {
+            list.remove(0);
+        }
+        list.push(Pending {
+            id: id.clone(),
+            request,
+            progress: Progress::default(),
+        });
+        self.store_pending(list).await?;
+        Ok(id)
+    }
+
+    pub async fn pending(&self, id: &str) -> Result<Option<Pending>, PageError> {
+        Ok(self.pending_list().await?.into_iter().find(|p| p.id == id))
+    }
+
+    /// Records what the person did for a pending request.
+    pub async fn record_progress(
+        &self,
+        id: &str,
+        update: impl Fn(&mut Progress),
+    ) -> Result<(), PageError> {
+        let mut list = self.pending_list().await?;
+        for pending in list.iter_mut().filter(|p| p.id == id) {
+            update(&mut pending.progress);
+        }
+        self.store_pending(list).await
+    }
+
+    pub async fn remove_pending(&self, id: &str) -> Result<(), PageError> {
+        let mut list = self.pending_list().await?;
+        let before = list.len();
+        list.retain(|p| p.id != id);
+        match list.len() == before {
+            true => Ok(()),
+            false => self.store_pending(list).await,
+        }
+    }
+}
