@@ -54,7 +54,13 @@ pub async fn check_credentials(
     if username.len() > MAX_INPUT_LEN || password_text.len() > MAX_INPUT_LEN {
         return Err(LoginError::WrongCredentials);
     }
-    let user = store.find_user_by_username(username.trim()).await?;
+    // No username has control characters (and PostgreSQL text cannot hold a NUL): such a
+    // name is unknown, answered after the same work as any other.
+    let plausible = !username.chars().any(char::is_control);
+    let user = match plausible {
+        true => store.find_user_by_username(username.trim()).await?,
+        false => None,
+    };
     let hash = user
         .as_ref()
         .and_then(|u| u.password_hash.clone())

@@ -356,6 +356,14 @@ fn parse_rest<'a>(
     if nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE_LEN) {
         return Err(target.error("invalid_request", "nonce is too long"));
     }
+    // The nonce is stored and signed into the ID token; control characters (a NUL cannot
+    // even be stored in PostgreSQL text) have no place in it.
+    if nonce
+        .as_ref()
+        .is_some_and(|n| n.chars().any(char::is_control))
+    {
+        return Err(target.error("invalid_request", "nonce contains control characters"));
+    }
     let login_hint = get("login_hint")
         .filter(|h| h.len() <= MAX_HINT_LEN)
         .map(str::to_string);
