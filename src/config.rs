@@ -315,10 +315,12 @@ impl Config {
     }
 
     /// How long a retired signing key stays in the JWKS: the longest a token it signed can
-    /// live, plus the time replicas may keep signing with it before they notice the rotation,
+    /// live (access token or ID token), plus the time replicas may keep signing with it before they notice the rotation,
     /// plus a minute for clock skew between machines.
     pub fn key_retention(&self) -> Duration {
-        self.access_token_ttl
+        // ID tokens come back as `id_token_hint`s; they must verify as long as they live.
+        let id_token_ttl = Duration::from_secs(crate::oidc::id_token::ID_TOKEN_TTL_SECS as u64);
+        self.access_token_ttl.max(id_token_ttl)
             + self.key_refresh_interval
             + Duration::from_secs(CLOCK_SKEW_SECS as u64)
     }

@@ -57,7 +57,6 @@ CREATE TABLE grants (
     revoked_at       INTEGER
 );
 CREATE INDEX grants_expires_at ON grants (expires_at);
-CREATE INDEX grants_access_jti ON grants (access_jti);
 
 -- Refresh tokens, stored as hashes, rotated on every use: a used one presented again
 -- revokes its grant.
@@ -72,4 +71,3 @@ CREATE TABLE refresh_tokens (
     access_exp       INTEGER NOT NULL
 );
 CREATE INDEX refresh_tokens_grant_id ON refresh_tokens (grant_id);
-CREATE INDEX refresh_tokens_access_jti ON refresh_tokens (access_jti);

@@ -16,7 +16,7 @@ use super::clients::{Client, GrantType};
 use super::pkce::CodeChallenge;
 use super::scope::Scope;
 use crate::accounts::login::SignedIn;
-use crate::oidc::id_token;
+use crate::oidc::{claims, id_token};
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -71,6 +71,9 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// The `sub` of a valid `id_token_hint`: only that person may be signed in.
     pub hinted_sub: Option<String>,
+    /// A public client whose redirect URI is not https cannot prove which app it is (RFC
+    /// 8252 §8.6): any app could claim its id, so remembered consent does not count for it.
+    pub consent_each_time: bool,
     pub code_challenge: Option<String>,
     /// The `claims` request parameter (OpenID Connect Core §5.5), as compact JSON.
     pub claims: Option<String>,
@@ -151,9 +154,18 @@ fn error_response(
     code: &'static str,
     description: &str,
 ) -> AuthorizationResponse {
+    // RFC 6749 §4.1.2.1: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
+    let description: String = description
+        .chars()
+        .take(200)
+        .map(|c| match c {
+            ' ' | '!' | '#'..='[' | ']'..='~' => c,
+            _ => '?',
+        })
+        .collect();
     let mut params = vec![
         ("error", code.to_string()),
-        ("error_description", description.to_string()),
+        ("error_description", description),
     ];
     if let Some(state) = state {
         params.push(("state", state.to_string()));
@@ -335,68 +347,16 @@ fn parse_rest<'a>(
             "the registration parameter is not supported",
         ));
     }
-    let scope =
-        granted_scope(client, get("scope")).map_err(|e| target.error("invalid_scope", e))?;
-    let prompt = parse_prompt(get("prompt")).map_err(|e| target.error("invalid_request", e))?;
-    let max_age = match get("max_age") {
-        None => None,
-        Some(text) => Some(
-            text.parse::<i64>()
-                .ok()
-                .filter(|age| *age >= 0)
-                .ok_or_else(|| {
-                    target.error(
-                        "invalid_request",
-                        "max_age must be a whole number of seconds",
-                    )
-                })?,
-        ),
-    };
-    let nonce = get("nonce").map(str::to_string);
-    if nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE_LEN) {
-        return Err(target.error("invalid_request", "nonce is too long"));
-    }
-    // The nonce is stored and signed into the ID token; control characters (a NUL cannot
-    // even be stored in PostgreSQL text) have no place in it.
-    if nonce
-        .as_ref()
-        .is_some_and(|n| n.chars().any(char::is_control))
-    {
-        return Err(target.error("invalid_request", "nonce contains control characters"));
-    }
-    let login_hint = get("login_hint")
-        .filter(|h| h.len() <= MAX_HINT_LEN)
-        .map(str::to_string);
-    let code_challenge = match (get("code_challenge"), get("code_challenge_method")) {
-        (Some(challenge), method) => Some(
-            CodeChallenge::parse(challenge, method)
-                .map_err(|e| target.error("invalid_request", e))?
-                .as_str()
-                .to_string(),
-        ),
-        (None, Some(_)) => {
-            return Err(target.error(
-                "invalid_request",
-                "code_challenge_method without code_challenge",
-            ));
-        }
-        // RFC 9700 §2.1.1: public clients MUST use PKCE.
-        (None, None) if client.is_public() => {
-            return Err(target.error(
-                "invalid_request",
-                "PKCE (code_challenge with S256) is required",
-            ));
-        }
-        (None, None) => None,
-    };
+    let invalid = |e: &str| target.error("invalid_request", e.to_string());
     let claims = get("claims")
         .map(parse_claims_request)
         .transpose()
-        .map_err(|e| target.error("invalid_request", e))?;
-    let hinted_sub = get("id_token_hint")
-        .map(|hint| hinted_subject(state, hint))
-        .transpose()
-        .map_err(|e| target.error("invalid_request", e))?;
+        .map_err(invalid)?;
+    let asked_by_claims = claims.as_ref().map(claims::scopes_asked_by);
+    let scope = granted_scope(client, get("scope"), asked_by_claims.unwrap_or_default())
+        .map_err(|e| target.error("invalid_scope", e))?;
+    let hinted_sub =
+        requested_subject(state, get("id_token_hint"), claims.as_ref()).map_err(invalid)?;
     Ok(AuthorizationRequest {
         client_id: client.id.clone(),
         redirect_uri: target.redirect_uri.clone(),
@@ -404,24 +364,97 @@ fn parse_rest<'a>(
         response_mode: target.mode,
         state: target.state.clone(),
         scope: scope.to_string(),
-        nonce,
-        prompt,
-        max_age,
-        login_hint,
+        nonce: parse_nonce(get("nonce")).map_err(invalid)?,
+        prompt: parse_prompt(get("prompt")).map_err(invalid)?,
+        max_age: parse_max_age(get("max_age")).map_err(invalid)?,
+        login_hint: get("login_hint")
+            .filter(|h| h.len() <= MAX_HINT_LEN)
+            .map(str::to_string),
         hinted_sub,
-        code_challenge,
-        claims,
+        consent_each_time: client.is_public() && !target.redirect_uri.starts_with("https://"),
+        code_challenge: parse_pkce(client, get("code_challenge"), get("code_challenge_method"))
+            .map_err(invalid)?,
+        claims: claims.map(|c| c.to_string()),
         received_at: state.clock.now(),
     })
 }
 
-/// The requested scopes the client is registered for. OpenID Connect Core §3.1.2.1 says
+fn parse_max_age(text: Option<&str>) -> Result<Option<i64>, &'static str> {
+    text.map(|t| {
+        t.parse::<i64>()
+            .ok()
+            .filter(|age| *age >= 0)
+            .ok_or("max_age must be a whole number of seconds")
+    })
+    .transpose()
+}
+
+fn parse_nonce(text: Option<&str>) -> Result<Option<String>, &'static str> {
+    match text {
+        Some(n) if n.len() > MAX_NONCE_LEN => Err("nonce is too long"),
+        // The nonce is stored and signed into the ID token; control characters (a NUL
+        // cannot even be stored in PostgreSQL text) have no place in it.
+        Some(n) if n.chars().any(char::is_control) => Err("nonce contains control characters"),
+        other => Ok(other.map(str::to_string)),
+    }
+}
+
+/// The PKCE challenge to store (RFC 7636 §4.3, S256 only).
+fn parse_pkce(
+    client: &Client,
+    challenge: Option<&str>,
+    method: Option<&str>,
+) -> Result<Option<String>, &'static str> {
+    match (challenge, method) {
+        (Some(challenge), method) => Ok(Some(
+            CodeChallenge::parse(challenge, method)?
+                .as_str()
+                .to_string(),
+        )),
+        (None, Some(_)) => Err("code_challenge_method without code_challenge"),
+        // RFC 9700 §2.1.1: public clients MUST use PKCE.
+        (None, None) if client.is_public() => Err("PKCE (code_challenge with S256) is required"),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The only person who may be signed in, named by an `id_token_hint` and/or a `sub` value
+/// in the `claims` request (Core §3.1.2.1, §5.5.1); they must agree.
+fn requested_subject(
+    state: &AppState,
+    hint: Option<&str>,
+    claims: Option<&serde_json::Value>,
+) -> Result<Option<String>, &'static str> {
+    let hinted = hint.map(|h| hinted_subject(state, h)).transpose()?;
+    let claimed = match claims.map(claims::required_subject) {
+        None => None,
+        Some(Ok(sub)) => sub,
+        Some(Err(_)) => return Err("claims asks for two different subjects"),
+    };
+    match (hinted, claimed) {
+        (Some(a), Some(b)) if a != b => Err("id_token_hint and claims name different people"),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// The requested scopes (and those the `claims` parameter implies) the client is registered
+/// for. OpenID Connect Core §3.1.2.1 says
 /// scope values not understood SHOULD be ignored, and RFC 6749 §3.3 lets the server grant
 /// less than asked, so others are dropped rather than refused. `offline_access` is kept only
 /// for clients that may use refresh tokens (Core §11).
-fn granted_scope(client: &Client, requested: Option<&str>) -> Result<Scope, String> {
+fn granted_scope(
+    client: &Client,
+    requested: Option<&str>,
+    asked_by_claims: Vec<&str>,
+) -> Result<Scope, String> {
     let requested = requested.ok_or("scope is required")?;
-    let requested = Scope::parse(requested).map_err(|e| e.to_string())?;
+    let mut requested = Scope::parse(requested).map_err(|e| e.to_string())?;
+    // Core §5.5: claims asked for by name need the consent their scope needs.
+    if requested.contains("openid") {
+        for scope in asked_by_claims {
+            requested = requested.with(scope);
+        }
+    }
     let granted = requested.filter(|s| {
         client.scope.contains(s)
             && (s != "offline_access" || client.may_use(GrantType::RefreshToken))
@@ -456,7 +489,7 @@ fn parse_prompt(text: Option<&str>) -> Result<Prompt, &'static str> {
 }
 
 /// OpenID Connect Core §5.5: a JSON object with optional `userinfo` and `id_token` members.
-fn parse_claims_request(text: &str) -> Result<String, &'static str> {
+fn parse_claims_request(text: &str) -> Result<serde_json::Value, &'static str> {
     let invalid = "claims must be a JSON object with userinfo and id_token members";
     if text.len() > MAX_CLAIMS_LEN {
         return Err("claims is too long");
@@ -471,7 +504,7 @@ fn parse_claims_request(text: &str) -> Result<String, &'static str> {
             return Err(invalid);
         }
     }
-    Ok(value.to_string())
+    Ok(value)
 }
 
 /// The subject of an `id_token_hint`: one of our ID tokens, possibly expired (Core §3.1.2.1).
@@ -513,6 +546,15 @@ pub async fn next_step(
                 .is_some_and(|sub| *sub != person.user_id);
             // max_age=0 with a sign-in this very second still needs the login page.
             let forced = request.prompt.login || too_old || request.max_age == Some(0);
+            if someone_else && progress.signed_in {
+                // They signed in for this request, as someone the client did not mean.
+                return Err(request_error(
+                    state,
+                    request,
+                    "login_required",
+                    "the person who signed in is not the one the request names",
+                ));
+            }
             someone_else || (forced && !progress.signed_in)
         }
     };
@@ -541,7 +583,8 @@ pub async fn next_step(
         .unwrap_or_default();
     let asked = Scope::parse(&request.scope).unwrap_or_default();
     let covered = asked.missing_from(&remembered).next().is_none();
-    match (covered && !request.prompt.consent, request.prompt.none) {
+    let remembered_counts = covered && !request.prompt.consent && !request.consent_each_time;
+    match (remembered_counts, request.prompt.none) {
         (true, _) => Ok(NextStep::IssueCode),
         (false, true) => Err(request_error(
             state,

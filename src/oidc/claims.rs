@@ -1,6 +1,7 @@
 //! Which claims about a person a client receives (OpenID Connect Core §5.4 and §5.5): those
-//! of the scopes granted, plus those named in the `claims` request parameter, and only ever
-//! the ones farm-auth holds.
+//! of the scopes granted, and only ever the ones farm-auth holds. Every claim is released by
+//! a scope, so a `claims` request parameter naming a claim counts as asking for its scope,
+//! which the person must allow like any other.
 
 use serde_json::{Map, Value, json};
 
@@ -34,52 +35,63 @@ const SCOPE_CLAIMS: &[(&str, &[&str])] = &[
     ("roles", &["roles"]),
 ];
 
-/// Where claims are going: the `claims` parameter names members for each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Destination {
-    IdToken,
-    UserInfo,
-}
-
-impl Destination {
-    fn member(self) -> &'static str {
-        match self {
-            Destination::IdToken => "id_token",
-            Destination::UserInfo => "userinfo",
-        }
-    }
-}
-
-/// The claims about `user` released by `scope` and by the `claims` request (JSON), for
-/// `destination`. `sub` is not included: the caller always sets it.
-pub fn for_user(
-    user: &UserRecord,
-    scope: &Scope,
-    claims_request: Option<&str>,
-    destination: Destination,
-) -> Map<String, Value> {
-    let mut names: Vec<&str> = SCOPE_CLAIMS
-        .iter()
-        .filter(|(s, _)| scope.contains(s))
-        .flat_map(|(_, claims)| claims.iter().copied())
-        .collect();
-    let requested: Option<Value> = claims_request.and_then(|c| serde_json::from_str(c).ok());
-    if let Some(Value::Object(members)) =
-        requested.as_ref().and_then(|r| r.get(destination.member()))
-    {
-        for name in members.keys() {
-            if let Some(known) = SUPPORTED.iter().find(|s| *s == name) {
-                names.push(known);
+/// The claims about `user` that `scope` releases. `sub` is not included: the caller always
+/// sets it.
+pub fn for_user(user: &UserRecord, scope: &Scope) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (_, names) in SCOPE_CLAIMS.iter().filter(|(s, _)| scope.contains(s)) {
+        for name in *names {
+            if let Some(value) = user_claim(user, name) {
+                out.insert(name.to_string(), value);
             }
         }
     }
-    let mut out = Map::new();
-    for name in names {
-        if let Some(value) = user_claim(user, name) {
-            out.insert(name.to_string(), value);
+    out
+}
+
+/// The scopes that release the claims a `claims` request (Core §5.5) names, in either
+/// member. A claim is released only under consent to its scope, so asking for a claim is
+/// asking for its scope.
+pub fn scopes_asked_by(request: &Value) -> Vec<&'static str> {
+    let mut scopes = Vec::new();
+    for member in ["userinfo", "id_token"] {
+        let Some(Value::Object(claims)) = request.get(member) else {
+            continue;
+        };
+        for name in claims.keys() {
+            let releasing = SCOPE_CLAIMS
+                .iter()
+                .find(|(_, names)| names.contains(&name.as_str()))
+                .map(|(scope, _)| *scope);
+            if let Some(scope) = releasing.filter(|s| !scopes.contains(s)) {
+                scopes.push(scope);
+            }
         }
     }
-    out
+    scopes
+}
+
+/// The two members of a `claims` request name different subjects.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConflictingSubjects;
+
+/// Core §5.5.1: a `sub` claim requested with a `value` names the only person who may be
+/// signed in.
+pub fn required_subject(request: &Value) -> Result<Option<String>, ConflictingSubjects> {
+    let mut found: Option<String> = None;
+    for member in ["userinfo", "id_token"] {
+        let value = request
+            .get(member)
+            .and_then(|m| m.get("sub"))
+            .and_then(|sub| sub.get("value"));
+        match (value, &found) {
+            (None, _) => {}
+            (Some(Value::String(sub)), None) => found = Some(sub.clone()),
+            (Some(Value::String(sub)), Some(seen)) if sub == seen => {}
+            _ => return Err(ConflictingSubjects),
+        }
+    }
+    Ok(found)
 }
 
 fn user_claim(user: &UserRecord, name: &str) -> Option<Value> {
@@ -114,23 +126,32 @@ mod tests {
     #[test]
     fn scopes_release_their_claims_and_nothing_else() {
         let scope = Scope::parse("openid email").unwrap();
-        let claims = for_user(&user(), &scope, None, Destination::IdToken);
+        let claims = for_user(&user(), &scope);
         assert_eq!(claims.get("email"), Some(&json!("ada@example.com")));
         assert_eq!(claims.get("email_verified"), Some(&json!(false)));
         assert!(claims.get("preferred_username").is_none());
         assert!(claims.get("roles").is_none());
+        assert!(claims.get("password_hash").is_none());
     }
 
     #[test]
-    fn the_claims_parameter_adds_known_claims_for_its_destination() {
-        let scope = Scope::parse("openid").unwrap();
-        let request = r#"{"userinfo":{"roles":null,"password_hash":null},"id_token":{"email":{"essential":true}}}"#;
-        let userinfo = for_user(&user(), &scope, Some(request), Destination::UserInfo);
-        assert_eq!(userinfo.get("roles"), Some(&json!(["farmer"])));
-        assert!(userinfo.get("password_hash").is_none());
-        assert!(userinfo.get("email").is_none());
-        let id_token = for_user(&user(), &scope, Some(request), Destination::IdToken);
-        assert!(id_token.get("email").is_some());
-        assert!(id_token.get("roles").is_none());
+    fn a_claims_request_asks_for_the_scopes_that_release_its_claims() {
+        let request = json!({"userinfo": {"roles": null, "password_hash": null},
+                             "id_token": {"email": {"essential": true}, "roles": null}});
+        assert_eq!(scopes_asked_by(&request), vec!["roles", "email"]);
+        assert!(scopes_asked_by(&json!({})).is_empty());
+    }
+
+    #[test]
+    fn a_requested_sub_value_must_agree_between_members() {
+        let one = json!({"id_token": {"sub": {"value": "u1"}}});
+        assert_eq!(required_subject(&one), Ok(Some("u1".into())));
+        let two =
+            json!({"id_token": {"sub": {"value": "u1"}}, "userinfo": {"sub": {"value": "u2"}}});
+        assert_eq!(required_subject(&two), Err(ConflictingSubjects));
+        assert_eq!(
+            required_subject(&json!({"userinfo": {"sub": null}})),
+            Ok(None)
+        );
     }
 }

@@ -1,12 +1,12 @@
 //! The UserInfo endpoint (OpenID Connect Core §5.3): claims about the person an access token
-//! was issued for, limited to its scopes and the `claims` request of its grant. Bearer token
+//! was issued for, limited to its scopes. Bearer token
 //! errors follow RFC 6750 §3.1.
 
 use serde_json::{Map, Value, json};
 
 use crate::oauth2::access_token;
 use crate::oauth2::scope::Scope;
-use crate::oidc::claims::{self, Destination};
+use crate::oidc::claims;
 use crate::state::AppState;
 use crate::store::StoreError;
 
@@ -55,14 +55,8 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<Map<String, Value
     let Some(user) = state.store.find_user_by_id(&claims.sub).await? else {
         return Err(invalid);
     };
-    let claims_request = state.store.find_claims_request(&claims.jti).await?;
     let mut out = Map::new();
     out.insert("sub".into(), json!(user.id));
-    out.extend(claims::for_user(
-        &user,
-        &scope,
-        claims_request.as_deref(),
-        Destination::UserInfo,
-    ));
+    out.extend(claims::for_user(&user, &scope));
     Ok(out)
 }

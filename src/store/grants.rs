@@ -193,47 +193,47 @@ impl Store {
     }
 
     pub async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO refresh_tokens (token_hash, grant_id, scope, created_at, \
-             idle_expires_at, access_jti, access_exp) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&token.token_hash)
-        .bind(&token.grant_id)
-        .bind(&token.scope)
-        .bind(token.created_at)
-        .bind(token.idle_expires_at)
-        .bind(&token.access_jti)
-        .bind(token.access_exp)
-        .execute(self.pool())
-        .await
-        .map_err(StoreError::from_insert)?;
-        Ok(())
+        insert_refresh_token(self.pool(), token).await
     }
 
-    /// Consumes the refresh token with this hash (rotation: each is used once).
-    pub async fn take_refresh_token(
-        &self,
-        token_hash: &str,
-        now: i64,
-    ) -> Result<Taken<RefreshTokenRecord>> {
-        let row: Option<RefreshRow> = sqlx::query_as(
-            "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL \
-             RETURNING token_hash, grant_id, scope, created_at, idle_expires_at, access_jti, \
-             access_exp",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await?;
-        if let Some(row) = row {
-            return Ok(Taken::Fresh(row.into()));
-        }
-        let seen: Option<(String,)> =
+    /// The grant of a refresh token, used or not.
+    pub async fn find_refresh_token_grant(&self, token_hash: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> =
             sqlx::query_as("SELECT grant_id FROM refresh_tokens WHERE token_hash = $1")
                 .bind(token_hash)
                 .fetch_optional(self.pool())
                 .await?;
-        Ok(seen.map_or(Taken::Unknown, |(id,)| Taken::Replayed(id)))
+        Ok(row.map(|(id,)| id))
+    }
+
+    /// Uses up the refresh token with this hash and stores its successor (if any) in one
+    /// transaction: both happen, or neither.
+    pub async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        now: i64,
+        successor: Option<&RefreshTokenRecord>,
+    ) -> Result<Taken<()>> {
+        let mut tx = self.pool().begin().await?;
+        let used = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
+        )
+        .bind(presented_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if used.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(match self.find_refresh_token_grant(presented_hash).await? {
+                Some(grant_id) => Taken::Replayed(grant_id),
+                None => Taken::Unknown,
+            });
+        }
+        if let Some(token) = successor {
+            insert_refresh_token(&mut *tx, token).await?;
+        }
+        tx.commit().await?;
+        Ok(Taken::Fresh(()))
     }
 
     /// An unused refresh token (for introspection and revocation), whatever its grant's state.
@@ -249,20 +249,6 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         Ok(row.map(Into::into))
-    }
-
-    /// The `claims` request of the grant that issued the access token `jti`, if it had one.
-    pub async fn find_claims_request(&self, jti: &str) -> Result<Option<String>> {
-        let row: Option<(Option<String>,)> = sqlx::query_as(
-            "SELECT claims FROM grants WHERE access_jti = $1 \
-             UNION ALL \
-             SELECT g.claims FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id \
-             WHERE r.access_jti = $1",
-        )
-        .bind(jti)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.and_then(|(claims,)| claims))
     }
 
     /// Drops grants past their end (their refresh tokens go with them) and refresh tokens
@@ -303,4 +289,25 @@ impl From<RefreshRow> for RefreshTokenRecord {
             access_exp: row.access_exp,
         }
     }
+}
+
+async fn insert_refresh_token<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    token: &RefreshTokenRecord,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, grant_id, scope, created_at, \
+         idle_expires_at, access_jti, access_exp) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&token.token_hash)
+    .bind(&token.grant_id)
+    .bind(&token.scope)
+    .bind(token.created_at)
+    .bind(token.idle_expires_at)
+    .bind(&token.access_jti)
+    .bind(token.access_exp)
+    .execute(executor)
+    .await
+    .map_err(StoreError::from_insert)?;
+    Ok(())
 }

@@ -18,6 +18,7 @@ use crate::oauth2::authorize::{
     self, AuthorizationRequest, AuthorizationResponse, AuthorizeError, NextStep, PENDING_TTL_SECS,
     Progress, ResponseMode,
 };
+use crate::oauth2::clients::GrantType;
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 
@@ -40,13 +41,8 @@ async fn get_authorize(
 /// OpenID Connect Core §3.1.2.1: the request may come as a form POST. A cross-site POST
 /// carries no `SameSite=Lax` cookie, so the browser is sent to the same request as a GET,
 /// where its session is visible again (RFC 9700 §4.12: 303, never 307).
-async fn post_authorize(RawForm(body): RawForm) -> Response {
-    // Re-encoded rather than copied: whatever bytes the body held, the Location header gets
-    // a well-formed query with the same parameters.
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form_urlencoded::parse(&body))
-        .finish();
-    Redirect::to(&format!("{}?{query}", paths::AUTHORIZE)).into_response()
+async fn post_authorize(form: RawForm) -> Response {
+    Redirect::to(&format!("{}?{}", paths::AUTHORIZE, form.to_query())).into_response()
 }
 
 #[derive(Deserialize)]
@@ -68,6 +64,17 @@ async fn get_authorize_resume(
         session.remove_pending(&id).await.map_err(page_error)?;
         return Ok(expired_request());
     };
+    // The client may have changed while the person was signing in: it must still exist,
+    // use the code flow and have this redirect URI.
+    let client = state.clients.find(&pending.request.client_id).await?;
+    let still_valid = client.is_some_and(|c| {
+        c.may_use(GrantType::AuthorizationCode)
+            && c.redirect_uri_matches(&pending.request.redirect_uri)
+    });
+    if !still_valid {
+        session.remove_pending(&id).await.map_err(page_error)?;
+        return Ok(expired_request());
+    }
     proceed_with(
         &state,
         &session,

@@ -74,8 +74,18 @@ impl<S: Send + Sync> FromRequest<S> for PageForm {
     }
 }
 
-/// The raw body of a form POST (for the authorization endpoint, which reads it like a query).
+/// The raw body of a form POST, for endpoints that treat a POST like the same GET.
 pub struct RawForm(pub bytes::Bytes);
+
+impl RawForm {
+    /// The body as a query string: re-encoded rather than copied, so that whatever bytes it
+    /// held, a `Location` header built from it is well-formed.
+    pub fn to_query(&self) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form_urlencoded::parse(&self.0))
+            .finish()
+    }
+}
 
 impl<S: Send + Sync> FromRequest<S> for RawForm {
     type Rejection = PageError;

@@ -16,6 +16,7 @@ use super::session::{BrowserSession, Pending};
 use crate::accounts::login::{self, LoginError, SignedIn};
 use crate::accounts::users::{self, NewUser, Role, UserError};
 use crate::oidc::discovery::paths;
+use crate::oidc::logout;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -134,7 +135,7 @@ async fn post_login(
             let person =
                 login::start_session(&state.store, &state.clock, &state.config, &user, &["pwd"])
                     .await?;
-            finish_sign_in(&session, &person, pending.as_ref()).await
+            finish_sign_in(&state, &session, &person, pending.as_ref()).await
         }
         Err(LoginError::WrongCredentials) => {
             let view = LoginView {
@@ -149,10 +150,15 @@ async fn post_login(
 }
 
 async fn finish_sign_in(
+    state: &AppState,
     session: &BrowserSession,
     person: &SignedIn,
     pending: Option<&Pending>,
 ) -> Result<Response, PageError> {
+    // Signing in over another sign-in (switching accounts) ends the one it replaces.
+    if let Some(previous) = session.signed_in(state).await? {
+        logout::end_login_session(state, &previous.sid).await?;
+    }
     session.sign_in(person).await?;
     if let Some(pending) = pending {
         session
@@ -258,7 +264,7 @@ async fn post_signup(
     };
     let person =
         login::start_session(&state.store, &state.clock, &state.config, &user, &["pwd"]).await?;
-    finish_sign_in(&session, &person, pending.as_ref()).await
+    finish_sign_in(&state, &session, &person, pending.as_ref()).await
 }
 
 /// An error message as a sentence: capitalised, with a full stop.

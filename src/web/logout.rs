@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::error::PageError;
-use super::extract::PageForm;
+use super::extract::RawForm;
 use super::pages::{self, Csp, LogoutPage};
 use super::session::BrowserSession;
 use crate::oauth2::params::Params;
@@ -32,19 +32,26 @@ async fn get_logout(
     end_session(&state, &session, &params, false).await
 }
 
+/// The confirmation form, or a logout request POSTed by a client (§2). A cross-site POST
+/// carries no `SameSite=Lax` cookie, so the provider could not tell who is signed in: the
+/// request is sent back (303) as the same GET, which does carry it.
 async fn post_logout(
     State(state): State<AppState>,
     session: BrowserSession,
-    PageForm(params): PageForm,
+    form: RawForm,
 ) -> Result<Response, Response> {
-    let confirmed = params.get("confirm") == Some("yes");
-    if confirmed {
-        session
-            .check_csrf(params.get("csrf_token"))
-            .await
-            .map_err(IntoResponse::into_response)?;
+    let params = Params::parse(&form.0).map_err(|_| {
+        PageError::BadRequest("A parameter is given more than once.").into_response()
+    })?;
+    if params.get("confirm") != Some("yes") {
+        let location = format!("{}?{}", paths::END_SESSION, form.to_query());
+        return Ok(Redirect::to(&location).into_response());
     }
-    end_session(&state, &session, &params, confirmed).await
+    session
+        .check_csrf(params.get("csrf_token"))
+        .await
+        .map_err(IntoResponse::into_response)?;
+    end_session(&state, &session, &params, true).await
 }
 
 async fn end_session(

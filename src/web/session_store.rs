@@ -1,5 +1,6 @@
 //! tower-sessions' [`SessionStore`] over the `browser_sessions` table, so that a browser
-//! session survives restarts and is shared by replicas on one database. Records are JSON;
+//! session survives restarts and is shared by replicas on one database. Records are JSON,
+//! keyed by the SHA-256 of the cookie's id (a copy of the database signs nobody in);
 //! expired rows are ignored on load and swept by the server's background task.
 
 use async_trait::async_trait;
@@ -7,6 +8,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
 use crate::clock::Clock;
+use crate::secrets::hash_secret;
 use crate::store::{Store, StoreError};
 
 #[derive(Clone, Debug)]
@@ -35,6 +37,11 @@ impl DbSessionStore {
     }
 }
 
+/// The row key of a session id: its hash, like every other bearer secret at rest.
+fn key(id: &Id) -> String {
+    hash_secret(&id.to_string())
+}
+
 fn backend(error: StoreError) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
 }
@@ -49,9 +56,12 @@ impl SessionStore for DbSessionStore {
         let data = encode(record)?;
         // A 128-bit random id colliding is next to impossible; if it happens, draw again.
         loop {
-            let id = record.id.to_string();
             let expires = self.stored_expiry(record.expiry_date);
-            match self.store.insert_browser_session(&id, &data, expires).await {
+            match self
+                .store
+                .insert_browser_session(&key(&record.id), &data, expires)
+                .await
+            {
                 Err(StoreError::Conflict) => record.id = Id::default(),
                 other => return other.map_err(backend),
             }
@@ -62,7 +72,7 @@ impl SessionStore for DbSessionStore {
         let data = encode(record)?;
         self.store
             .upsert_browser_session(
-                &record.id.to_string(),
+                &key(&record.id),
                 &data,
                 self.stored_expiry(record.expiry_date),
             )
@@ -73,7 +83,7 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let Some((data, expires_at)) = self
             .store
-            .find_browser_session(&id.to_string(), self.clock.now())
+            .find_browser_session(&key(id), self.clock.now())
             .await
             .map_err(backend)?
         else {
@@ -93,7 +103,7 @@ impl SessionStore for DbSessionStore {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.store
-            .delete_browser_session(&id.to_string())
+            .delete_browser_session(&key(id))
             .await
             .map_err(backend)
     }

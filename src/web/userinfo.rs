@@ -2,7 +2,7 @@
 //! Bearer` header (RFC 6750 §2.1), or in a form body's `access_token` (§2.2).
 
 use axum::extract::{FromRequest, Request, State};
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -53,7 +53,8 @@ impl<S: Send + Sync> FromRequest<S> for BearerToken {
                 BearerError::InvalidRequest("malformed Authorization header")
             })?)?),
         };
-        let in_body = match is_form(request.headers()) {
+        // RFC 6750 §2.2: the form body is for POST only.
+        let in_body = match request.method() == Method::POST && is_form(request.headers()) {
             false => None,
             true => {
                 let body = read_form(request).await.map_err(|_| {

@@ -229,3 +229,31 @@ async fn logout_with_nobody_signed_in_says_so_or_returns() {
     let back = stranger.navigate(&url).await.client();
     assert_eq!(back.as_str(), format!("{POST_LOGOUT_URI}?state=x"));
 }
+
+/// RP-Initiated Logout §2: the OP MUST accept the request by POST. A cross-site POST carries
+/// no SameSite=Lax cookie, so the provider sends it back as the same GET, which does; the
+/// session really ends.
+#[tokio::test]
+async fn a_logout_request_posted_by_the_client_ends_the_session_it_cannot_see_at_first() {
+    let app = TestApp::spawn().await;
+    let (agent, client, id_token) = ada_signed_in(&app).await;
+    let form = [
+        ("id_token_hint", id_token.as_str()),
+        ("post_logout_redirect_uri", POST_LOGOUT_URI),
+        ("state", "bye"),
+    ];
+    // As the browser sends a cross-site form POST: without the cookie.
+    let cookieless = UserAgent::new(&app);
+    let posted = cookieless.post("/logout", &form).await;
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let again = posted.headers()["location"].to_str().unwrap().to_string();
+    assert!(again.starts_with("/logout?"), "{again}");
+    // The redirected GET is top-level navigation: the cookie comes along.
+    let response = agent.get(&again).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()["location"],
+        format!("{POST_LOGOUT_URI}?state=bye").as_str()
+    );
+    assert!(!still_signed_in(&app, &agent, &client).await);
+}

@@ -312,3 +312,58 @@ async fn a_wrong_password_shows_the_login_form_again_with_401() {
     assert!(back.as_str().starts_with(REDIRECT_URI));
     code_from(&app, &back);
 }
+
+/// Signing in, for a request whose id_token_hint names someone else, as yet another person
+/// ends the request with login_required instead of showing the login page forever.
+#[tokio::test]
+async fn signing_in_as_someone_other_than_the_hint_names_ends_with_login_required() {
+    let app = TestApp::spawn().await;
+    let (ada_agent, client) = ada_signed_in(&app).await;
+    app.person("bob", Role::Farmer).await;
+    let bob_agent = UserAgent::new(&app);
+    let bob_tokens = app
+        .sign_in_for_tokens(&bob_agent, &client, "bob", SCOPE)
+        .await;
+    let bob_id_token = bob_tokens["id_token"].as_str().unwrap();
+    let url = app.authorize_url(&client, SCOPE, &[("id_token_hint", bob_id_token)]);
+    let landing = assert_login_page(&ada_agent, &url).await;
+    let back = ada_agent.log_in(landing, "ada", PASSWORD).await.client();
+    assert_redirect_error(&app, &back, "login_required");
+}
+
+/// RFC 8252 §8.6: a public client with a loopback or private-use redirect URI cannot prove
+/// which app it is, so remembered consent does not count for it: the person is asked each
+/// time, and prompt=none cannot get a code silently.
+#[tokio::test]
+async fn a_native_public_client_asks_for_consent_every_time() {
+    let app = TestApp::spawn().await;
+    app.person("ada", Role::Consumer).await;
+    let redirect = "http://127.0.0.1:8765/callback";
+    let client = app
+        .register(farm_auth::oauth2::clients::NewClient {
+            name: "Farm app".into(),
+            redirect_uris: vec![redirect.into()],
+            scope: Some(SCOPE.into()),
+            public: true,
+            ..Default::default()
+        })
+        .await;
+    let agent = UserAgent::new(&app);
+    let url = app.authorize_url(&client, SCOPE, &[("redirect_uri", redirect)]);
+    let landing = agent.navigate(&url).await;
+    let landing = agent.log_in(landing, "ada", PASSWORD).await;
+    agent.consent(landing, "allow").await.client();
+
+    let again = agent.navigate(&url).await;
+    agent.consent(again, "allow").await.client();
+    let silent = app.authorize_url(
+        &client,
+        SCOPE,
+        &[("redirect_uri", redirect), ("prompt", "none")],
+    );
+    let back = agent.navigate(&silent).await.client();
+    assert_eq!(
+        Landing::param(&back, "error").as_deref(),
+        Some("consent_required")
+    );
+}

@@ -1,12 +1,11 @@
 //! The UserInfo endpoint (OpenID Connect Core §5.3) and its bearer token errors (RFC 6750).
 
-use base64::Engine;
 use farm_auth::accounts::users::Role;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::user_agent::{UserAgent, code_from, token_json};
+use crate::user_agent::{Landing, UserAgent, code_from, token_json};
 
 /// `ada`'s token response for a web client allowed `scope`, and her `sub`.
 async fn ada_tokens(app: &TestApp, scope: &str, extra: &[(&str, &str)]) -> (Value, String) {
@@ -110,22 +109,42 @@ async fn userinfo_releases_only_the_claims_of_the_granted_scopes() {
     assert_eq!(claims, json!({ "sub": sub }));
 }
 
+/// OpenID Connect Core §5.5: a claim asked for by name is released like its scope: only if
+/// the client is registered for that scope and the person allows it on the consent page.
 #[tokio::test]
-async fn the_claims_parameter_adds_email_to_userinfo_for_an_openid_only_request() {
+async fn the_claims_parameter_asks_for_the_scope_of_its_claims_and_the_person_allows_it() {
     let app = TestApp::spawn().await;
-    let claims_request = r#"{"userinfo":{"email":null}}"#;
-    let (tokens, sub) = ada_tokens(&app, "openid", &[("claims", claims_request)]).await;
+    let sub = app.person("ada", Role::Farmer).await;
+    let client = app.web_client("openid email").await;
+    let agent = UserAgent::new(&app);
+    let claims_request = r#"{"userinfo":{"email":null},"id_token":{"roles":null}}"#;
+    let url = app.authorize_url(&client, "openid", &[("claims", claims_request)]);
+    let landing = agent.navigate(&url).await;
+    let landing = agent
+        .log_in(landing, "ada", crate::user_agent::PASSWORD)
+        .await;
+    let Landing::Page { body: consent, .. } = &landing else {
+        panic!("expected the consent page, got {landing:?}");
+    };
+    assert!(consent.contains("See your email address"), "{consent}");
+    assert!(
+        !consent.contains("administrator"),
+        "roles is not registered: {consent}"
+    );
+    let back = agent.consent(landing, "allow").await.client();
+    let tokens = token_json(app.exchange_code(&client, &code_from(&app, &back)).await).await;
+    assert_eq!(tokens["scope"], "openid email");
     let token = tokens["access_token"].as_str().unwrap();
     let claims = json_of(app.userinfo(token).await).await;
-    assert_eq!(claims, json!({ "sub": sub, "email": "ada@farm.example" }));
-    // Asked for UserInfo only: the ID token does not carry it.
-    let id_token = tokens["id_token"].as_str().unwrap();
-    let payload = id_token.split('.').nth(1).unwrap();
-    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap();
-    let id_claims: Value = serde_json::from_slice(&payload).unwrap();
-    assert!(id_claims.get("email").is_none(), "{id_claims}");
+    assert_eq!(
+        claims,
+        json!({ "sub": sub, "email": "ada@farm.example", "email_verified": false })
+    );
+    let id_claims = app
+        .verify_id_token(&client, tokens["id_token"].as_str().unwrap())
+        .await;
+    assert_eq!(id_claims["email"], "ada@farm.example");
+    assert!(id_claims.get("roles").is_none(), "{id_claims}");
 }
 
 #[tokio::test]

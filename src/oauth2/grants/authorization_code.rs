@@ -8,7 +8,7 @@ use super::super::params::Params;
 use super::super::pkce::CodeChallenge;
 use super::super::scope::Scope;
 use super::super::token::TokenResponse;
-use super::{grant_user, invalid_grant, issue_tokens, replayed};
+use super::{Refresh, grant_user, invalid_grant, issue_tokens, replayed};
 use crate::secrets::hash_secret;
 use crate::state::AppState;
 use crate::store::grants::Taken;
@@ -80,6 +80,7 @@ pub async fn exchange(
         &scope,
         planned,
         grant.nonce.as_deref(),
+        Refresh::First,
     )
     .await
 }

@@ -10,11 +10,11 @@ use super::clients::{Client, GrantType};
 use super::scope::Scope;
 use super::token::TokenResponse;
 use super::{ErrorCode, OAuthError};
-use crate::oidc::claims::{self, Destination};
+use crate::oidc::claims;
 use crate::oidc::id_token::{self, IdTokenFacts};
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
-use crate::store::grants::{GrantRecord, RefreshTokenRecord};
+use crate::store::grants::{GrantRecord, RefreshTokenRecord, Taken};
 use crate::store::users::UserRecord;
 
 pub(crate) fn invalid_grant(description: &'static str) -> OAuthError {
@@ -50,9 +50,20 @@ pub(crate) async fn replayed(state: &AppState, grant_id: &str, what: &'static st
     }
 }
 
+/// How this use of a grant treats refresh tokens.
+pub(crate) enum Refresh<'a> {
+    /// A code exchange: a first refresh token, if the grant holds `offline_access`.
+    First,
+    /// A refresh: the presented token (by hash) is used up and its successor stored in the
+    /// same transaction, so no failure leaves the client without a valid one, and a replay
+    /// racing this request revokes the successor too.
+    Rotate { presented_hash: &'a str },
+}
+
 /// The tokens for one use of a person's grant: an access token (`planned`) for `scope`, an
 /// ID token when `openid` is in `scope`, and a fresh refresh token when the grant holds
-/// `offline_access`.
+/// `offline_access`. Everything is stored before anything is signed.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn issue_tokens(
     state: &AppState,
     client: &Client,
@@ -61,15 +72,15 @@ pub(crate) async fn issue_tokens(
     scope: &Scope,
     planned: Planned,
     nonce: Option<&str>,
+    refresh: Refresh<'_>,
 ) -> Result<TokenResponse, OAuthError> {
-    let now = state.clock.now();
+    let refresh_token = store_refresh_token(state, client, grant, &planned, refresh).await?;
     let subject = Subject {
         client_id: &client.id,
         sub: &user.id,
         scope: &scope.to_string(),
         roles: scope.contains("roles").then_some(user.roles.as_slice()),
     };
-    let access_jti = planned.jti.clone();
     let access = access_token::issue(state, subject, planned)?;
     let id_token = match scope.contains("openid") {
         false => None,
@@ -83,41 +94,67 @@ pub(crate) async fn issue_tokens(
                 amr: &grant.amr,
                 sid: &grant.sid,
                 access_token: &access.token,
-                person: claims::for_user(
-                    user,
-                    scope,
-                    grant.claims.as_deref(),
-                    Destination::IdToken,
-                ),
+                person: claims::for_user(user, scope),
             },
         )?),
     };
-    let granted = Scope::parse(&grant.scope).unwrap_or_default();
-    let refresh_token =
-        match granted.contains("offline_access") && client.may_use(GrantType::RefreshToken) {
-            false => None,
-            true => {
-                let token = random_token::<32>();
-                let idle = state.config.refresh_token_idle.as_secs() as i64;
-                let record = RefreshTokenRecord {
-                    token_hash: hash_secret(&token),
-                    grant_id: grant.id.clone(),
-                    // RFC 6749 §6: a new refresh token has the scope of the one it replaces,
-                    // whatever narrower scope this access token was asked for.
-                    scope: grant.scope.clone(),
-                    created_at: now,
-                    idle_expires_at: (now + idle).min(grant.expires_at),
-                    access_jti,
-                    access_exp: access.claims.exp,
-                };
-                state.store.insert_refresh_token(&record).await?;
-                Some(token)
-            }
-        };
     let mut response = TokenResponse::bearer(access);
     response.id_token = id_token;
     response.refresh_token = refresh_token;
     Ok(response)
+}
+
+/// Stores the refresh token of this use, if there is one, and uses up the presented one.
+async fn store_refresh_token(
+    state: &AppState,
+    client: &Client,
+    grant: &GrantRecord,
+    planned: &Planned,
+    refresh: Refresh<'_>,
+) -> Result<Option<String>, OAuthError> {
+    let now = state.clock.now();
+    let offline = Scope::parse(&grant.scope)
+        .unwrap_or_default()
+        .contains("offline_access")
+        && client.may_use(GrantType::RefreshToken);
+    let token = random_token::<32>();
+    let idle = state.config.refresh_token_idle.as_secs() as i64;
+    let record = RefreshTokenRecord {
+        token_hash: hash_secret(&token),
+        grant_id: grant.id.clone(),
+        // RFC 6749 §6: a new refresh token has the scope of the one it replaces, whatever
+        // narrower scope this access token was asked for.
+        scope: grant.scope.clone(),
+        created_at: now,
+        idle_expires_at: (now + idle).min(grant.expires_at),
+        access_jti: planned.jti.clone(),
+        access_exp: planned.exp,
+    };
+    let taken = match (refresh, offline) {
+        (Refresh::First, false) => return Ok(None),
+        (Refresh::First, true) => {
+            state.store.insert_refresh_token(&record).await?;
+            return Ok(Some(token));
+        }
+        (Refresh::Rotate { presented_hash }, true) => {
+            state
+                .store
+                .rotate_refresh_token(presented_hash, now, Some(&record))
+                .await?
+        }
+        (Refresh::Rotate { presented_hash }, false) => {
+            state
+                .store
+                .rotate_refresh_token(presented_hash, now, None)
+                .await?
+        }
+    };
+    match taken {
+        Taken::Fresh(()) => Ok(offline.then_some(token)),
+        // Another request used it between the checks and now.
+        Taken::Replayed(grant_id) => Err(replayed(state, &grant_id, "refresh token").await),
+        Taken::Unknown => Err(invalid_grant("the refresh token is invalid or expired")),
+    }
 }
 
 /// The person a grant is for, if they still exist.

@@ -9,10 +9,10 @@ use super::super::clients::Client;
 use super::super::params::Params;
 use super::super::scope::Scope;
 use super::super::token::TokenResponse;
-use super::{grant_user, invalid_grant, issue_tokens, replayed};
+use super::{Refresh, grant_user, invalid_grant, issue_tokens, replayed};
 use crate::secrets::hash_secret;
 use crate::state::AppState;
-use crate::store::grants::{GrantRecord, RefreshTokenRecord, Taken};
+use crate::store::grants::{GrantRecord, RefreshTokenRecord};
 
 const MAX_TOKEN_LEN: usize = 128;
 
@@ -31,20 +31,12 @@ pub async fn exchange(
     // refresh token (RFC 6749 §6 replaces it only when a new one is issued).
     let (grant, scope) = match state.store.find_unused_refresh_token(&hash).await? {
         Some(token) => check(state, client, &token, params.get("scope"), now).await?,
-        // Used before, or unknown: consuming it below tells which.
-        None => match state.store.take_refresh_token(&hash, now).await? {
-            Taken::Replayed(grant_id) => {
-                return Err(replayed(state, &grant_id, "refresh token").await);
-            }
-            _ => return Err(invalid_grant("the refresh token is invalid or expired")),
+        // Used before (a replay), or never ours.
+        None => match state.store.find_refresh_token_grant(&hash).await? {
+            Some(grant_id) => return Err(replayed(state, &grant_id, "refresh token").await),
+            None => return Err(invalid_grant("the refresh token is invalid or expired")),
         },
     };
-    match state.store.take_refresh_token(&hash, now).await? {
-        Taken::Fresh(_) => {}
-        // Another request used it between the check and now.
-        Taken::Replayed(grant_id) => return Err(replayed(state, &grant_id, "refresh token").await),
-        Taken::Unknown => return Err(invalid_grant("the refresh token is invalid or expired")),
-    }
     let user = grant_user(state, &grant).await?;
     // OpenID Connect Core §12.2: no nonce in an ID token from a refresh.
     issue_tokens(
@@ -55,6 +47,9 @@ pub async fn exchange(
         &scope,
         access_token::plan(state),
         None,
+        Refresh::Rotate {
+            presented_hash: &hash,
+        },
     )
     .await
 }
