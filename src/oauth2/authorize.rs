@@ -31,7 +31,8 @@ pub const PENDING_TTL_SECS: i64 = 15 * 60;
 const REPLAY_WINDOW_SECS: i64 = 86_400;
 
 const MAX_PARAMS: usize = 64;
-const MAX_STATE_LEN: usize = 2048;
+/// The longest `state` echoed back to a client (here and at logout).
+pub const MAX_STATE_LEN: usize = 2048;
 const MAX_NONCE_LEN: usize = 512;
 const MAX_HINT_LEN: usize = 256;
 const MAX_CLAIMS_LEN: usize = 4096;
@@ -283,11 +284,14 @@ pub async fn parse_request(
     }
     target.mode = match raw.lookup("response_mode") {
         Lookup::Missing | Lookup::Present("query") => ResponseMode::Query,
-        Lookup::Present("form_post") => ResponseMode::FormPost,
+        // A form can only be posted to a web page, not to an app's private-use scheme.
+        Lookup::Present("form_post") if target.redirect_uri.starts_with("http") => {
+            ResponseMode::FormPost
+        }
         Lookup::Present(_) => {
             return Err(target.error(
                 "invalid_request",
-                "response_mode must be query or form_post",
+                "response_mode must be query, or form_post for an http(s) redirect URI",
             ));
         }
         Lookup::Repeated => {

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::OAuthError;
 use super::access_token::{self, AccessTokenClaims};
 use super::client_auth;
+use super::grants::refresh_token;
 use super::params::Params;
 use crate::secrets::hash_secret;
 use crate::state::AppState;
@@ -81,7 +82,7 @@ async fn introspect_refresh_token(
     caller: &str,
     token: &str,
 ) -> Result<Introspection, OAuthError> {
-    if token.len() > 128 {
+    if token.len() > refresh_token::MAX_TOKEN_LEN {
         return Ok(Introspection::inactive());
     }
     let now = state.clock.now();

@@ -5,13 +5,10 @@
 use super::OAuthError;
 use super::access_token;
 use super::client_auth;
-use super::grants::revoke_grant;
+use super::grants::{refresh_token, revoke_grant};
 use super::params::Params;
 use crate::secrets::hash_secret;
 use crate::state::AppState;
-
-/// Refresh tokens are 43 characters; longer strings are not ours.
-const MAX_REFRESH_TOKEN_LEN: usize = 128;
 
 /// Revokes `token` if it is ours and belongs to the calling client. RFC 7009 §2.2: an
 /// invalid, expired or unknown token is answered with success all the same. The
@@ -33,7 +30,7 @@ pub async fn revoke(
         state.revocations.revoke(&claims.jti, claims.exp).await?;
         return Ok(());
     }
-    if token.len() > MAX_REFRESH_TOKEN_LEN {
+    if token.len() > refresh_token::MAX_TOKEN_LEN {
         return Ok(());
     }
     let Some(refresh) = state

@@ -7,12 +7,11 @@ use std::sync::Arc;
 use url::Url;
 
 use super::id_token::{self, IdTokenClaims};
+use crate::oauth2::authorize::MAX_STATE_LEN;
 use crate::oauth2::clients::Client;
 use crate::oauth2::params::Params;
 use crate::state::AppState;
 use crate::store::StoreError;
-
-const MAX_STATE_LEN: usize = 2048;
 
 /// A verified logout request.
 #[derive(Debug, Default)]

@@ -3,15 +3,13 @@
 //! browser session), and `/oauth2/authorize/resume` carries on from where they left.
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use serde::Deserialize;
 
 use super::error::PageError;
-use super::extract::RawForm;
+use super::extract::{PendingId, RawForm};
 use super::pages::{self, Csp, FORM_POST_SCRIPT, FormPostPage};
 use super::session::BrowserSession;
 use crate::oauth2::authorize::{
@@ -45,17 +43,12 @@ async fn post_authorize(form: RawForm) -> Response {
     Redirect::to(&format!("{}?{}", paths::AUTHORIZE, form.to_query())).into_response()
 }
 
-#[derive(Deserialize)]
-struct ResumeQuery {
-    request: Option<String>,
-}
-
 async fn get_authorize_resume(
     State(state): State<AppState>,
     session: BrowserSession,
-    query: Result<Query<ResumeQuery>, QueryRejection>,
+    PendingId(id): PendingId,
 ) -> Result<Response, AuthorizeError> {
-    let Some(id) = query.ok().and_then(|Query(q)| q.request) else {
+    let Some(id) = id else {
         return Ok(expired_request());
     };
     let pending = session.pending(&id).await.map_err(page_error)?;
@@ -154,11 +147,19 @@ async fn proceed_with(
 pub fn deliver(response: &AuthorizationResponse) -> Response {
     match response.mode {
         ResponseMode::Query => {
-            let location = response.location();
+            // A serialized URL is always a valid header value; should that ever fail, the
+            // person sees a page rather than a redirect to nowhere.
+            let Ok(location) = HeaderValue::from_str(&response.location()) else {
+                tracing::error!("an authorization response could not be made a Location header");
+                return pages::message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side",
+                    "Please go back to the application and try again.",
+                    None,
+                );
+            };
             let mut redirect = StatusCode::SEE_OTHER.into_response();
-            if let Ok(value) = HeaderValue::from_str(&location) {
-                redirect.headers_mut().insert(header::LOCATION, value);
-            }
+            redirect.headers_mut().insert(header::LOCATION, location);
             // RFC 6749 §10.12 / RFC 9700 §4.2.4: the code must not leak through caches.
             redirect
                 .headers_mut()

@@ -2,16 +2,14 @@
 //! allows or denies. The decision is remembered per person, client and scopes.
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use serde::Deserialize;
 
 use super::authorize::expired_request;
 use super::error::PageError;
-use super::extract::PageForm;
+use super::extract::{PageForm, PendingId};
 use super::pages::{self, ConsentPage, Csp};
 use super::session::BrowserSession;
 use crate::oauth2::authorize::{self, AuthorizeError};
@@ -21,11 +19,6 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/consent", get(get_consent).post(post_consent))
-}
-
-#[derive(Deserialize)]
-struct ConsentQuery {
-    request: Option<String>,
 }
 
 /// What each scope lets an application do, as a person would say it.
@@ -45,12 +38,9 @@ pub fn describe(scope: &str) -> String {
 async fn get_consent(
     State(state): State<AppState>,
     session: BrowserSession,
-    query: Result<Query<ConsentQuery>, QueryRejection>,
+    PendingId(id): PendingId,
 ) -> Result<Response, PageError> {
-    let id = query
-        .ok()
-        .and_then(|Query(q)| q.request)
-        .unwrap_or_default();
+    let id = id.unwrap_or_default();
     let Some(pending) = session.pending(&id).await? else {
         return Ok(expired_request());
     };

@@ -140,3 +140,22 @@ impl<S: Send + Sync> FromRequest<S> for OAuthRequest {
         })
     }
 }
+
+/// The `request` query parameter of the pages a pending authorization request passes
+/// through (`/login?request=…`); absent or unreadable is `None`, never a rejection.
+pub struct PendingId(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PendingId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let id = form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+            .find(|(name, _)| name == "request")
+            .map(|(_, value)| value.into_owned())
+            .filter(|value| !value.is_empty());
+        Ok(PendingId(id))
+    }
+}

@@ -2,15 +2,13 @@
 //! the pending authorization request (or to the account page).
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use serde::Deserialize;
 
 use super::error::PageError;
-use super::extract::PageForm;
+use super::extract::{PageForm, PendingId};
 use super::pages::{self, Flow, LoginPage, SignupPage};
 use super::session::{BrowserSession, Pending};
 use crate::accounts::login::{self, LoginError, SignedIn};
@@ -23,11 +21,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(get_login).post(post_login))
         .route("/signup", get(get_signup).post(post_signup))
-}
-
-#[derive(Deserialize)]
-struct PageQuery {
-    request: Option<String>,
 }
 
 /// The pending request a page belongs to, if it is still there.
@@ -102,9 +95,8 @@ async fn render_login(
 async fn get_login(
     State(state): State<AppState>,
     session: BrowserSession,
-    query: Result<Query<PageQuery>, QueryRejection>,
+    PendingId(request): PendingId,
 ) -> Result<Response, PageError> {
-    let request = query.ok().and_then(|Query(q)| q.request);
     let pending = pending(&session, request.as_deref()).await?;
     if pending.is_none() && session.signed_in(&state).await?.is_some() {
         return Ok(Redirect::to("/account").into_response());
@@ -198,9 +190,8 @@ async fn render_signup(
 async fn get_signup(
     State(state): State<AppState>,
     session: BrowserSession,
-    query: Result<Query<PageQuery>, QueryRejection>,
+    PendingId(request): PendingId,
 ) -> Result<Response, PageError> {
-    let request = query.ok().and_then(|Query(q)| q.request);
     let pending = pending(&session, request.as_deref()).await?;
     let view = SignupView {
         username: String::new(),

@@ -14,7 +14,8 @@ use crate::secrets::hash_secret;
 use crate::state::AppState;
 use crate::store::grants::{GrantRecord, RefreshTokenRecord};
 
-const MAX_TOKEN_LEN: usize = 128;
+/// Refresh tokens are 43 characters; longer strings are not ours and are not looked up.
+pub const MAX_TOKEN_LEN: usize = 128;
 
 pub async fn exchange(
     state: &AppState,
