@@ -56,7 +56,6 @@ impl App {
         )
         .await
         .context("cannot load signing keys")?;
-        crate::accounts::login::prepare().await;
         let issuer: Arc<str> = config.issuer_for(listener.local_addr()?).into();
         let audience: Arc<str> = config
             .access_token_audience

@@ -139,8 +139,10 @@ impl BrowserSession {
         self.0.insert(PENDING, list).await.map_err(internal)
     }
 
-    /// Keeps `request` for after sign-in or consent; returns its id.
+    /// Keeps `request` for after sign-in or consent; returns its id. The CSRF token the
+    /// next page needs is made now, in the same write.
     pub async fn add_pending(&self, request: AuthorizationRequest) -> Result<String, PageError> {
+        self.csrf_token().await?;
         let mut list = self.pending_list().await?;
         let id = random_token::<16>();
         if list.len() >= MAX_PENDING {
