@@ -1,0 +1,363 @@
+//! The browser flow: a person signs in to the web client, and the client redeems the code.
+//! One measured flow is five requests (authorize → login page → login → resume with the
+//! consent remembered → code for tokens) by a fresh browser with its own `CookieJar`; the
+//! first flow, before anything is measured, also allows the web client on the consent page.
+//! Its constants name the web client and the user: the server module registers them, and
+//! the Argon2id rate is measured on the same password.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use anyhow::{Result, anyhow, ensure};
+use bytes::Bytes;
+use url::Url;
+
+use crate::http::{Connection, Response, Target, contains, send};
+use crate::server::{Credentials, Endpoints};
+
+/// The browser flow's relying party: a confidential web client with PKCE. The redirect URI
+/// is only compared, never fetched.
+pub(crate) const WEB_CLIENT_SCOPE: &str = "openid profile";
+pub(crate) const REDIRECT_URI: &str = "https://rp.example/cb";
+/// The one user every flow signs in as.
+pub(crate) const USERNAME: &str = "bench-user";
+pub(crate) const EMAIL: &str = "bench-user@example.com";
+pub(crate) const PASSWORD: &str = "furrow-turnip-lantern-42";
+/// RFC 7636 Appendix B: a verifier and its S256 challenge.
+const CODE_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CODE_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const FLOW_STATE: &str = "s";
+/// The requests of one measured flow, in order.
+pub(crate) const FLOW_STEPS: [&str; 5] = [
+    "GET /oauth2/authorize",
+    "GET /login",
+    "POST /login",
+    "GET /oauth2/authorize/resume",
+    "POST /oauth2/token",
+];
+
+/// The parts of the flow that are the same every time.
+pub(crate) struct Flow {
+    target: Target,
+    /// The first request: the same for every flow, since a fresh browser has no cookie.
+    authorize: Bytes,
+    token_path: String,
+    /// The web client's Basic authorization header, for the token request.
+    client_authorization: String,
+}
+
+/// The cookies of one browser, which lives for one flow.
+#[derive(Default)]
+struct CookieJar(Vec<(String, String)>);
+
+impl CookieJar {
+    /// Keeps what the response's `Set-Cookie` headers set (attributes aside: every cookie
+    /// here is for this one host and path `/`), and forgets what they delete.
+    fn update(&mut self, response: &Response) {
+        for set_cookie in response.headers("set-cookie") {
+            let mut attributes = set_cookie.split(';');
+            let Some((name, value)) = attributes.next().and_then(|pair| pair.split_once('='))
+            else {
+                continue;
+            };
+            let (name, value) = (name.trim(), value.trim());
+            let deleted =
+                value.is_empty() || attributes.any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
+            self.0.retain(|(n, _)| n != name);
+            if !deleted {
+                self.0.push((name.to_string(), value.to_string()));
+            }
+        }
+    }
+
+    /// The `Cookie` header to send.
+    fn header(&self) -> String {
+        let mut header = String::new();
+        for (name, value) in &self.0 {
+            if !header.is_empty() {
+                header.push_str("; ");
+            }
+            let _ = write!(header, "{name}={value}");
+        }
+        header
+    }
+}
+
+/// What a failed step returns: which request, and what went wrong.
+fn at(step: &str, what: impl std::fmt::Display) -> String {
+    format!("{step}: {what}")
+}
+
+impl Flow {
+    pub(crate) fn new(endpoints: &Endpoints, client: &Credentials) -> Result<Flow> {
+        let mut authorize = endpoints.authorization.clone();
+        authorize
+            .query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &client.client_id)
+            .append_pair("redirect_uri", REDIRECT_URI)
+            .append_pair("scope", WEB_CLIENT_SCOPE)
+            .append_pair("state", FLOW_STATE)
+            .append_pair("nonce", "n")
+            .append_pair("code_challenge", CODE_CHALLENGE)
+            .append_pair("code_challenge_method", "S256");
+        let target = Target::of(&authorize)?;
+        ensure!(
+            Target::of(&endpoints.token)?.address == target.address,
+            "the token endpoint {} is not on the server of {}",
+            endpoints.token,
+            endpoints.authorization
+        );
+        let path =
+            |url: &Url| url[url::Position::BeforePath..url::Position::AfterQuery].to_string();
+        Ok(Flow {
+            authorize: target.render("GET", &path(&authorize), &[], ""),
+            token_path: path(&endpoints.token),
+            client_authorization: client.basic_authorization(),
+            target,
+        })
+    }
+
+    /// One measured flow: five requests, the consent already remembered.
+    pub(crate) async fn run(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+    ) -> Result<(), String> {
+        self.walk(connection, steps, false).await
+    }
+
+    /// Signs in once and allows the web client on the consent page, before anything is
+    /// measured.
+    pub(crate) async fn remember_consent(&self) -> Result<()> {
+        self.walk(&mut None, &mut Vec::new(), true)
+            .await
+            .map_err(|error| anyhow!("the first browser flow (with consent) failed: {error}"))
+    }
+
+    /// Authorize → login page → login → resume (→ consent page → consent → resume, only when
+    /// `may_consent`) → token. Every request's latency is pushed to `steps`.
+    async fn walk(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+        may_consent: bool,
+    ) -> Result<(), String> {
+        let mut jar = CookieJar::default();
+        // The client sends the browser to the authorization endpoint; nobody is signed in.
+        let step = FLOW_STEPS[0];
+        let response = self.exchange(connection, steps, &self.authorize).await;
+        let login = redirect(response, &mut jar, "/login?").map_err(|e| at(step, e))?;
+        ensure_cookie(&jar).map_err(|e| at(step, e))?;
+        let request_id = query_value(&login, "request").map_err(|e| at(step, e))?;
+
+        // The login page, for its CSRF token.
+        let step = FLOW_STEPS[1];
+        let response = self.get(connection, steps, &login, &jar).await;
+        let csrf = page(response, &mut jar, "csrf_token").map_err(|e| at(step, e))?;
+
+        // The login form. The session id must change (against session fixation).
+        let step = FLOW_STEPS[2];
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("csrf_token", &csrf)
+            .append_pair("request", &request_id)
+            .append_pair("username", USERNAME)
+            .append_pair("password", PASSWORD)
+            .finish();
+        let before = jar.header();
+        let response = self.post(connection, steps, "/login", &jar, &form).await;
+        let resume =
+            redirect(response, &mut jar, "/oauth2/authorize/resume?").map_err(|e| at(step, e))?;
+        if jar.header() == before {
+            return Err(at(step, "the session cookie did not change at sign-in"));
+        }
+
+        // Back to the authorization request: with the consent remembered, to the client.
+        let step = FLOW_STEPS[3];
+        let response = self.get(connection, steps, &resume, &jar).await;
+        let mut back = redirect(response, &mut jar, "").map_err(|e| at(step, e))?;
+        if back.starts_with("/consent?") {
+            if !may_consent {
+                return Err(at(
+                    step,
+                    "the consent page came back: consent not remembered",
+                ));
+            }
+            back = self.consent(connection, steps, &mut jar, &back).await?;
+        }
+        if !back.starts_with(&format!("{REDIRECT_URI}?")) {
+            return Err(at(step, format!("redirected to {back}, not to the client")));
+        }
+        let state = query_value(&back, "state").map_err(|e| at(step, e))?;
+        if state != FLOW_STATE {
+            return Err(at(step, format!("state '{state}' is not '{FLOW_STATE}'")));
+        }
+        let code = query_value(&back, "code").map_err(|e| at(step, e))?;
+
+        // The client redeems the code, from its own server: no browser cookies.
+        let step = FLOW_STEPS[4];
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "authorization_code")
+            .append_pair("code", &code)
+            .append_pair("redirect_uri", REDIRECT_URI)
+            .append_pair("code_verifier", CODE_VERIFIER)
+            .finish();
+        let headers = [
+            ("authorization", self.client_authorization.as_str()),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ];
+        let request = self
+            .target
+            .render("POST", &self.token_path, &headers, &form);
+        let response = self
+            .exchange(connection, steps, &request)
+            .await
+            .map_err(|e| at(step, e))?;
+        let tokens_ok = contains(&response.body, br#""access_token""#)
+            && contains(&response.body, br#""id_token""#);
+        if response.status != 200 || !tokens_ok {
+            let what = format!(
+                "status {}, body {}",
+                response.status,
+                response.body_excerpt()
+            );
+            return Err(at(step, what));
+        }
+        Ok(())
+    }
+
+    /// The consent page, allowed; returns where the resumed request sends the browser.
+    async fn consent(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+        jar: &mut CookieJar,
+        consent_page: &str,
+    ) -> Result<String, String> {
+        let step = "GET /consent";
+        let request_id = query_value(consent_page, "request").map_err(|e| at(step, e))?;
+        let response = self.get(connection, steps, consent_page, jar).await;
+        let csrf = page(response, jar, "csrf_token").map_err(|e| at(step, e))?;
+        let step = "POST /consent";
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("csrf_token", &csrf)
+            .append_pair("request", &request_id)
+            .append_pair("decision", "allow")
+            .finish();
+        let response = self.post(connection, steps, "/consent", jar, &form).await;
+        let resume =
+            redirect(response, jar, "/oauth2/authorize/resume?").map_err(|e| at(step, e))?;
+        let step = "GET /oauth2/authorize/resume (after consent)";
+        let response = self.get(connection, steps, &resume, jar).await;
+        redirect(response, jar, "").map_err(|e| at(step, e))
+    }
+
+    async fn get(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+        path: &str,
+        jar: &CookieJar,
+    ) -> Result<Response, String> {
+        let cookie = jar.header();
+        let request = self.target.render("GET", path, &[("cookie", &cookie)], "");
+        self.exchange(connection, steps, &request).await
+    }
+
+    /// A form the browser posts from one of the pages.
+    async fn post(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+        path: &str,
+        jar: &CookieJar,
+        form: &str,
+    ) -> Result<Response, String> {
+        let cookie = jar.header();
+        let headers = [
+            ("cookie", cookie.as_str()),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ];
+        let request = self.target.render("POST", path, &headers, form);
+        self.exchange(connection, steps, &request).await
+    }
+
+    /// Sends one request of the flow and notes how long it took.
+    async fn exchange(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+        request: &[u8],
+    ) -> Result<Response, String> {
+        let started = Instant::now();
+        let response = send(connection, self.target.address, request).await;
+        steps.push(started.elapsed().as_nanos() as u64);
+        response
+    }
+}
+
+/// The `Location` of a 303 that starts with `prefix`, once the cookies it sets are kept.
+fn redirect(
+    response: Result<Response, String>,
+    jar: &mut CookieJar,
+    prefix: &str,
+) -> Result<String, String> {
+    let response = response?;
+    jar.update(&response);
+    if response.status != 303 {
+        return Err(format!(
+            "status {} instead of 303, body {}",
+            response.status,
+            response.body_excerpt()
+        ));
+    }
+    let location = response
+        .header("location")
+        .ok_or("a 303 without a location")?;
+    if !location.starts_with(prefix) {
+        return Err(format!("redirected to {location}, expected {prefix}..."));
+    }
+    Ok(location.to_string())
+}
+
+/// A 200 page's hidden form field `name`, once the cookies it sets are kept.
+fn page(
+    response: Result<Response, String>,
+    jar: &mut CookieJar,
+    name: &str,
+) -> Result<String, String> {
+    let response = response?;
+    jar.update(&response);
+    let html = std::str::from_utf8(&response.body).unwrap_or_default();
+    let needle = format!(r#"name="{name}""#);
+    let value = html
+        .find(&needle)
+        .map(|at| &html[at + needle.len()..])
+        .and_then(|rest| rest.split_once(r#"value=""#))
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(value, _)| value);
+    match value {
+        Some(value) if response.status == 200 && !value.is_empty() => Ok(value.to_string()),
+        _ => Err(format!(
+            "status {}, no {name} field in body {}",
+            response.status,
+            response.body_excerpt()
+        )),
+    }
+}
+
+fn ensure_cookie(jar: &CookieJar) -> Result<(), String> {
+    match jar.0.is_empty() {
+        true => Err("no session cookie was set".to_string()),
+        false => Ok(()),
+    }
+}
+
+/// The value of `name` in the query of `location`.
+fn query_value(location: &str, name: &str) -> Result<String, String> {
+    let query = location.split_once('?').map_or("", |(_, query)| query);
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(n, _)| n == name)
+        .map(|(_, value)| value.into_owned())
+        .ok_or_else(|| format!("no {name} in {location}"))
+}

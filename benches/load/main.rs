@@ -1,0 +1,162 @@
+//! Load benchmark of the real server: `cargo bench --bench load`.
+//!
+//! What it measures, and why this way:
+//! - The server runs as a separate process (the release binary cargo builds for benches), so
+//!   its CPU time and memory can be read from `/proc/<pid>` apart from the load generator's.
+//! - The headline figure is **requests per server CPU-second**, not requests per second: on a
+//!   small machine the load generator competes with the server for the same cores, so
+//!   wall-clock throughput mostly measures the machine; CPU cost per request measures the
+//!   server.
+//! - The token endpoint is judged against this machine's own RS256 signing rate, measured
+//!   with aws-lc-rs (the library the server signs with): one RSA signature per token is the
+//!   floor of that endpoint's cost, so the ratio shows how much the rest of the path adds.
+//! - The load generator speaks HTTP/1.1 itself over keep-alive connections (a request
+//!   rendered once, then one write and one read per request): a general HTTP client spends
+//!   more CPU per request than the cheap endpoints do, and would starve the server of cores.
+//! - The browser flow (authorize → login page → login → resume with remembered consent →
+//!   code for tokens) is one user signing in again and again, each flow with its own fresh
+//!   cookie jar. Its cost should be the Argon2id verification of the password, so flows per
+//!   second are judged against this machine's Argon2id verifications per second, measured in
+//!   the same run with the server's own `verify_blocking` on one thread per core: both use
+//!   every core (the server hashes on tokio's blocking pool, a thread per concurrent login).
+//!   Both are wall-clock rates, so the same ratio per CPU-second is printed beside it, and
+//!   every row shows what other processes and idle cores did meanwhile. The flow runs after
+//!   the other scenarios and the peak RSS goal is read before it: each concurrent Argon2id
+//!   verification holds 19 MiB, which says nothing about the other endpoints.
+//!
+//! Settings (environment): `BENCH_SECONDS` (default 10) measured per scenario after a 1 s
+//! warm-up; `BENCH_CONNECTIONS` (default 32) concurrent connections; `BENCH_FLOWS` (default
+//! 8) concurrent browser flows.
+//!
+//! Exit status: 0 when every scenario ran, whether or not the goals are met (this is a
+//! measurement); non-zero when the server does not start or a scenario sees more than 1%
+//! errors (then its numbers mean nothing).
+//!
+//! The modules, in the order a run uses them:
+//! - `settings`: the `BENCH_*` environment settings.
+//! - `server`: the `farm-auth serve` process, its set-up with the CLI (clients, the user),
+//!   and discovery and a first token over HTTP.
+//! - `measure`: this machine's RS256 signing and Argon2id rates, and CPU time and memory
+//!   read from `/proc`.
+//! - `scenarios`: the rows of the table and how each is driven: workers, warm-up, tally.
+//! - `http`: the load generator's own minimal HTTP/1.1 client.
+//! - `flow`: the browser sign-in flow, with its cookie jar.
+//! - `report`: each row's figures, and the printed table and goals.
+
+mod flow;
+mod http;
+mod measure;
+mod report;
+mod scenarios;
+mod server;
+mod settings;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use crate::flow::Flow;
+use crate::measure::{measure_hashing, measure_signing, proc_status_mib, signing_input};
+use crate::report::{MAX_ERROR_RATE, Report, Results, print_results};
+use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios};
+use crate::server::{Endpoints, Server, fetch_access_token, setup_http_client};
+use crate::settings::Settings;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(results) => {
+            print_results(&results);
+            if results.reports.iter().any(Report::too_many_errors) {
+                eprintln!(
+                    "error: a scenario had more than {}% errors; see the table",
+                    MAX_ERROR_RATE * 100.0
+                );
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: load benchmark failed: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<Results> {
+    let settings = Settings::from_env()?;
+    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
+    // One thread for the whole load generator: it leaves the other cores to the server, and
+    // its own CPU time (reported) shows whether it kept up.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot build the tokio runtime")?;
+    let mut server = Server::start(dir.path())?;
+    runtime.block_on(server.wait_until_healthy())?;
+    let idle_rss_mib = proc_status_mib(server.pid(), "VmRSS")?;
+    let credentials = server.create_client()?;
+    let web_client = server.create_web_client()?;
+    server.create_user()?;
+    let http = setup_http_client()?;
+    let endpoints = runtime.block_on(Endpoints::discover(&http, server.address))?;
+    // Fetched once, and valid for the whole run (see `server::ACCESS_TOKEN_TTL`).
+    let token = runtime.block_on(fetch_access_token(&http, &endpoints, &credentials))?;
+    let flow = Flow::new(&endpoints, &web_client)?;
+    // The user allows the web client once, on the consent page, so that the measured flows
+    // find the consent remembered (and the flow is known to work before it is timed).
+    runtime.block_on(flow.remember_consent())?;
+    // With the server idle and no load running, so nothing competes for the cores; over the
+    // exact bytes the server signs for this client.
+    let signing = measure_signing(signing_input(&token)?)?;
+    let hashing = measure_hashing()?;
+    let scenarios = scenarios(&endpoints, &credentials, &token, &settings)?;
+    let mut reports = run_scenarios(&runtime, scenarios, &settings, server.pid())?;
+    let peak_rss_mib = proc_status_mib(server.pid(), "VmHWM")?;
+    let flow_scenario = Scenario {
+        name: "browser flow (authorize → login → token)",
+        work: Work::BrowserFlow(flow),
+        workers: settings.flows,
+        goal: Goal::ShareOfHashRate(0.80),
+    };
+    reports.extend(run_scenarios(
+        &runtime,
+        vec![flow_scenario],
+        &settings,
+        server.pid(),
+    )?);
+    let flow_peak_rss_mib = proc_status_mib(server.pid(), "VmHWM")?;
+    let server_pid = server.pid();
+    drop(server); // stops it before the temporary directory with its database goes
+    Ok(Results {
+        settings,
+        server_pid,
+        signing,
+        hashing,
+        reports,
+        idle_rss_mib,
+        peak_rss_mib,
+        flow_peak_rss_mib,
+    })
+}
+
+/// Runs the scenarios one after the other, so each has the server to itself.
+fn run_scenarios(
+    runtime: &tokio::runtime::Runtime,
+    scenarios: Vec<Scenario>,
+    settings: &Settings,
+    server_pid: u32,
+) -> Result<Vec<Report>> {
+    let mut reports = Vec::new();
+    for scenario in scenarios {
+        eprintln!(
+            "running '{}' for {} s (+{} s warm-up) on {} connections ...",
+            scenario.name,
+            settings.duration.as_secs(),
+            WARM_UP.as_secs(),
+            scenario.workers
+        );
+        reports.push(runtime.block_on(drive(Arc::new(scenario), settings, server_pid))?);
+    }
+    Ok(reports)
+}

@@ -1,0 +1,276 @@
+//! The server under load and getting set up on it: `farm-auth serve` started as a separate
+//! process (the release binary cargo builds for benches) on a free loopback port with its
+//! own SQLite database, stopped when dropped; the clients and the user registered with the
+//! CLI, as an operator would; then, over HTTP with a general-purpose client, the endpoints
+//! from discovery and a first access token.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+use url::Url;
+
+use crate::flow::{EMAIL, PASSWORD, REDIRECT_URI, USERNAME, WEB_CLIENT_SCOPE};
+
+/// The first start generates an RSA key and migrates; generous, for a busy machine.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+const CLIENT_SCOPE: &str = "orders:read orders:write";
+/// The longest the server allows (a day), so the one token fetched for the introspection
+/// scenario is still active however long `BENCH_SECONDS` makes the run; it changes only a
+/// number in the claims, not the work per request.
+const ACCESS_TOKEN_TTL: &str = "86400";
+
+/// The running `farm-auth serve`; killed when dropped, so every error path stops it too.
+pub(crate) struct Server {
+    child: Child,
+    pub(crate) address: SocketAddr,
+    database_url: String,
+    dir: PathBuf,
+}
+
+impl Server {
+    pub(crate) fn start(dir: &Path) -> Result<Server> {
+        let address = free_local_address()?;
+        let database_url = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
+        let child = farm_auth(&database_url, dir)
+            .arg("serve")
+            .env("FARM_AUTH_LISTEN", address.to_string())
+            .env("FARM_AUTH_ACCESS_TOKEN_TTL", ACCESS_TOKEN_TTL)
+            .stdout(Stdio::null()) // its warnings and errors still reach stderr
+            .spawn()
+            .context("cannot start `farm-auth serve`")?;
+        Ok(Server {
+            child,
+            address,
+            database_url,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Polls `/healthz` until it answers 200; fails fast if the process exits instead.
+    pub(crate) async fn wait_until_healthy(&mut self) -> Result<()> {
+        let http = setup_http_client()?;
+        let url = format!("http://{}/healthz", self.address);
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().context("cannot check the server")? {
+                bail!("`farm-auth serve` exited during start-up ({status}); see its log above");
+            }
+            let last = match http.get(&url).send().await {
+                Ok(response) if response.status() == reqwest::StatusCode::OK => return Ok(()),
+                Ok(response) => format!("status {}", response.status()),
+                Err(error) => error.to_string(),
+            };
+            if Instant::now() >= deadline {
+                bail!("the server did not answer 200 on {url} within {STARTUP_TIMEOUT:?} ({last})");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Registers the bench's machine client with the CLI, as an operator would.
+    pub(crate) fn create_client(&self) -> Result<Credentials> {
+        self.register_client(&["--name", "bench", "--scope", CLIENT_SCOPE])
+    }
+
+    /// Registers the browser flow's web client (confidential, authorization code) the same way.
+    pub(crate) fn create_web_client(&self) -> Result<Credentials> {
+        self.register_client(&[
+            "--name",
+            "bench web",
+            "--redirect-uri",
+            REDIRECT_URI,
+            "--grant-type",
+            "authorization_code",
+            "--scope",
+            WEB_CLIENT_SCOPE,
+        ])
+    }
+
+    fn register_client(&self, args: &[&str]) -> Result<Credentials> {
+        let output = farm_auth(&self.database_url, &self.dir)
+            .args(["client", "create"])
+            .args(args)
+            .arg("--json")
+            .output()
+            .context("cannot run `farm-auth client create`")?;
+        ensure!(
+            output.status.success(),
+            "`farm-auth client create` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+        serde_json::from_slice(&output.stdout).with_context(|| {
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            format!("`farm-auth client create --json` printed no credentials: {stdout}")
+        })
+    }
+
+    /// Creates the browser flow's user with the CLI, the password on standard input.
+    pub(crate) fn create_user(&self) -> Result<()> {
+        let mut child = farm_auth(&self.database_url, &self.dir)
+            .args(["user", "create", "--username", USERNAME, "--email", EMAIL])
+            .args(["--role", "consumer", "--password-stdin", "--json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot run `farm-auth user create`")?;
+        let mut stdin = child
+            .stdin
+            .take()
+            .context("no stdin for `farm-auth user create`")?;
+        io::Write::write_all(&mut stdin, PASSWORD.as_bytes())
+            .context("cannot write the password to `farm-auth user create`")?;
+        drop(stdin); // end of input
+        let output = child
+            .wait_with_output()
+            .context("cannot run `farm-auth user create`")?;
+        ensure!(
+            output.status.success(),
+            "`farm-auth user create` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Errors here mean the process is already gone, which is the goal.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The farm-auth binary cargo built for this bench, configured only by what is set here.
+fn farm_auth(database_url: &str, dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_farm-auth"));
+    // An exported FARM_AUTH_ISSUER (say) would move the URLs this bench relies on.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("FARM_AUTH_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("FARM_AUTH_DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn") // a log line per request would be part of what is measured
+        .current_dir(dir) // no stray `.env` file is read, and `./mail` lands in the temp dir
+        .stdin(Stdio::null());
+    command
+}
+
+/// A loopback port nobody uses now: bind port 0, note the port, let it go.
+fn free_local_address() -> Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("cannot bind a loopback port")?;
+    listener
+        .local_addr()
+        .context("a bound listener has no address")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up over HTTP: discovery and a first token, with a general-purpose client
+
+#[derive(Deserialize)]
+pub(crate) struct Credentials {
+    pub(crate) client_id: String,
+    client_secret: String,
+}
+
+impl Credentials {
+    /// RFC 6749 §2.3.1: both halves are form-urlencoded before Basic encoding.
+    pub(crate) fn basic_authorization(&self) -> String {
+        let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let pair = format!(
+            "{}:{}",
+            encode(&self.client_id),
+            encode(&self.client_secret)
+        );
+        format!("Basic {}", STANDARD.encode(pair))
+    }
+}
+
+pub(crate) fn setup_http_client() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .no_proxy() // an HTTP(S)_PROXY in the environment must not see loopback traffic
+        .timeout(Duration::from_secs(10))
+        .build()
+        .context("cannot build the HTTP client")
+}
+
+/// The endpoints as the server advertises them, so the bench follows the server's own map.
+pub(crate) struct Endpoints {
+    pub(crate) discovery: Url,
+    pub(crate) jwks: Url,
+    pub(crate) authorization: Url,
+    pub(crate) token: Url,
+    pub(crate) introspection: Url,
+}
+
+impl Endpoints {
+    pub(crate) async fn discover(http: &reqwest::Client, address: SocketAddr) -> Result<Endpoints> {
+        let discovery = Url::parse(&format!(
+            "http://{address}/.well-known/openid-configuration"
+        ))?;
+        let document: serde_json::Value = http
+            .get(discovery.clone())
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .with_context(|| format!("GET {discovery} failed"))?
+            .json()
+            .await
+            .with_context(|| format!("GET {discovery} did not return JSON"))?;
+        let field = |name: &str| -> Result<Url> {
+            let text = document[name]
+                .as_str()
+                .with_context(|| format!("the discovery document has no {name}"))?;
+            Url::parse(text).with_context(|| format!("{name} '{text}' is not a URL"))
+        };
+        Ok(Endpoints {
+            jwks: field("jwks_uri")?,
+            authorization: field("authorization_endpoint")?,
+            token: field("token_endpoint")?,
+            introspection: field("introspection_endpoint")?,
+            discovery,
+        })
+    }
+}
+
+pub(crate) async fn fetch_access_token(
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    credentials: &Credentials,
+) -> Result<String> {
+    let response = http
+        .post(endpoints.token.clone())
+        .header("authorization", credentials.basic_authorization())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .context("the first token request failed")?;
+    let status = response.status();
+    let body = response.text().await.context("cannot read the token")?;
+    ensure!(
+        status.is_success(),
+        "the first token request got {status}: {body}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&body).context("the token response is not JSON")?;
+    json["access_token"]
+        .as_str()
+        .map(str::to_string)
+        .with_context(|| format!("the token response has no access_token: {body}"))
+}

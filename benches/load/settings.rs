@@ -1,0 +1,40 @@
+//! The settings of a run, read once from the environment: how long each scenario is
+//! measured (`BENCH_SECONDS`), on how many connections (`BENCH_CONNECTIONS`), and how many
+//! browser flows run at once (`BENCH_FLOWS`). Every one has a default, so a bare
+//! `cargo bench --bench load` works.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+pub(crate) struct Settings {
+    pub(crate) duration: Duration,
+    pub(crate) connections: usize,
+    /// Concurrent browser flows: a few per core, so that every core has a password to hash
+    /// while other flows wait on the network or the database.
+    pub(crate) flows: usize,
+}
+
+impl Settings {
+    pub(crate) fn from_env() -> Result<Settings> {
+        Ok(Settings {
+            duration: Duration::from_secs(env_number("BENCH_SECONDS", 10)?),
+            connections: usize::try_from(env_number("BENCH_CONNECTIONS", 32)?)
+                .context("BENCH_CONNECTIONS is too large")?,
+            flows: usize::try_from(env_number("BENCH_FLOWS", 8)?)
+                .context("BENCH_FLOWS is too large")?,
+        })
+    }
+}
+
+fn env_number(name: &str, default: u64) -> Result<u64> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .with_context(|| format!("{name}='{text}' is not a positive whole number")),
+    }
+}
