@@ -77,6 +77,7 @@ impl App {
             keys: Arc::new(keys),
             clients: Arc::new(clients),
             revocations: Arc::new(revocations),
+            verified: Arc::default(),
             clock,
             issuer,
             audience,

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::keys::KeyRing;
 use crate::oauth2::registry::ClientRegistry;
 use crate::oauth2::revocation_list::RevocationList;
+use crate::oauth2::verified_tokens::VerifiedTokens;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     pub clients: Arc<ClientRegistry>,
     pub revocations: Arc<RevocationList>,
+    /// Access tokens whose signature was checked already.
+    pub verified: Arc<VerifiedTokens>,
     pub clock: Clock,
     /// The issuer in force (configured, or derived from the bound address), no trailing slash.
     pub issuer: Arc<str>,

@@ -88,13 +88,20 @@ pub fn issue(
 /// The claims of `token` if its signature, type, issuer and expiry hold. Revocation is
 /// checked separately ([`is_revoked_or_orphaned`]).
 pub fn verify(state: &AppState, token: &str) -> Option<AccessTokenClaims> {
+    let now = state.clock.now();
+    if let Some(claims) = state.verified.get(token, now) {
+        return Some(claims);
+    }
     let claims: AccessTokenClaims = state
         .keys
         .current()
         .verify(token, JwtType::AccessToken)
         .ok()?;
-    let fresh = claims.exp > state.clock.now();
-    (fresh && claims.iss == *state.issuer).then_some(claims)
+    let valid = claims.exp > now && claims.iss == *state.issuer;
+    if valid {
+        state.verified.remember(token, &claims, now);
+    }
+    valid.then_some(claims)
 }
 
 /// Whether a verified token was revoked, or its client deleted since it was issued.

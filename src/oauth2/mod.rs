@@ -18,5 +18,6 @@ pub mod revocation_list;
 pub mod revoke;
 pub mod scope;
 pub mod token;
+pub mod verified_tokens;
 
 pub use error::{ErrorCode, OAuthError};
