@@ -435,3 +435,25 @@ async fn the_session_cookie_is_httponly_lax_and_renewed_at_sign_in() {
     let location = response.headers()["location"].to_str().unwrap();
     assert!(location.contains("error=login_required"), "{location}");
 }
+
+/// Under an https issuer the session cookie is Secure, with the `__Host-` prefix (no Domain,
+/// Path=/), so it never travels over plain http and no sibling host can set it.
+#[tokio::test]
+async fn under_an_https_issuer_the_session_cookie_is_secure_and_host_only() {
+    let app = TestApp::spawn_with(crate::helpers::Options {
+        issuer: Some("https://auth.farm.test".into()),
+        ..Default::default()
+    })
+    .await;
+    let client = app.web_client(SCOPE).await;
+    let agent = UserAgent::new(&app);
+    let response = agent.get(&app.authorize_url(&client, SCOPE, &[])).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, header) = set_cookie(&response, "__Host-farm_auth").expect("a __Host- cookie");
+    let attributes = header.to_ascii_lowercase();
+    assert!(attributes.contains("; secure"), "{header}");
+    assert!(attributes.contains("; httponly"), "{header}");
+    assert!(attributes.contains("; path=/"), "{header}");
+    assert!(!attributes.contains("domain="), "{header}");
+    assert!(set_cookie(&response, SESSION_COOKIE).is_none());
+}
