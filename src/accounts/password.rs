@@ -47,7 +47,11 @@ fn queue() -> &'static Mutex<Sender<Job>> {
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            // A panicking hash must not take its thread (and, in the end,
+                            // every hashing thread) with it; its caller sees a failure.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
                             Err(_) => return,
                         }
                     }
@@ -190,5 +194,14 @@ mod tests {
         .to_string();
         assert!(verify_blocking("sunflower fields", &theirs));
         assert!(!verify_blocking("sunflower field", &theirs));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_leaves_the_hashing_threads_working() {
+        for _ in 0..=hashing_threads() {
+            let failed = run_queued(|| -> u8 { panic!("a hash that panics") }).await;
+            assert!(failed.is_none());
+        }
+        assert_eq!(run_queued(|| 7).await, Some(7));
     }
 }
