@@ -166,12 +166,13 @@ fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 3] {
             move || {
                 let state = keys.clone();
                 async move {
-                    state
-                        .keys
-                        .refresh()
-                        .await
-                        .map(drop)
-                        .map_err(|e| e.to_string())
+                    let changed = state.keys.refresh().await.map_err(|e| e.to_string())?;
+                    // A key withdrawn by hand (after a compromise, say) must not keep the
+                    // tokens it signed alive through the verified-token cache.
+                    if changed {
+                        state.verified.clear();
+                    }
+                    Ok(())
                 }
             },
         ),

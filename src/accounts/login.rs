@@ -23,6 +23,9 @@ const MAX_INPUT_LEN: usize = 1024;
 pub enum LoginError {
     #[error("the username or password is wrong")]
     WrongCredentials,
+    /// The password could not be checked (the queue is full, or hashing failed).
+    #[error(transparent)]
+    Password(#[from] password::PasswordError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -61,7 +64,7 @@ pub async fn check_credentials(
         .as_ref()
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| DECOY_HASH.to_string());
-    let matches = password::verify(password_text.to_string(), hash).await;
+    let matches = password::verify(password_text.to_string(), hash).await?;
     match user {
         Some(user) if matches => Ok(user),
         _ => Err(LoginError::WrongCredentials),

@@ -1,13 +1,14 @@
 //! Password hashing with Argon2id at the OWASP minimum (m = 19 MiB, t = 2, p = 1).
 //!
 //! A hash takes tens of milliseconds of CPU and 19 MiB of memory, so it never runs on the
-//! async workers: one hashing thread per core takes jobs from a queue. A flood of login
-//! attempts waits in line instead of exhausting memory; a thread that finishes a hash starts
-//! the next at once, with no hand-off through the async runtime; and each thread keeps its
-//! 19 MiB work area, instead of allocating (and page-faulting) that much per hash.
+//! async workers: one hashing thread per core takes jobs from a bounded queue. A flood of
+//! login attempts waits in line, then is refused ([`PasswordError::Busy`]), instead of
+//! exhausting memory; a job whose caller has gone is skipped; a thread that finishes a hash
+//! starts the next at once, with no hand-off through the async runtime; and each thread
+//! keeps its 19 MiB work area, instead of allocating (and page-faulting) that much per hash.
 
 use std::cell::RefCell;
-use std::sync::mpsc::{Sender, channel};
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::password_hash::{Output, PasswordHash, SaltString};
@@ -18,7 +19,13 @@ use tokio::sync::oneshot;
 pub enum PasswordError {
     #[error("password hashing failed")]
     Hash,
+    /// The queue is full: more checks are waiting than can finish in good time.
+    #[error("too many password checks are waiting")]
+    Busy,
 }
+
+/// Jobs that may wait per hashing thread: at ~25 ms a hash, under two seconds of backlog.
+const QUEUE_PER_THREAD: usize = 64;
 
 fn params() -> Params {
     Params::new(19 * 1024, 2, 1, Some(32)).expect("OWASP Argon2id parameters are valid")
@@ -31,10 +38,10 @@ pub fn hashing_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
-fn queue() -> &'static Mutex<Sender<Job>> {
-    static QUEUE: OnceLock<Mutex<Sender<Job>>> = OnceLock::new();
+fn queue() -> &'static SyncSender<Job> {
+    static QUEUE: OnceLock<SyncSender<Job>> = OnceLock::new();
     QUEUE.get_or_init(|| {
-        let (sender, receiver) = channel::<Job>();
+        let (sender, receiver) = sync_channel::<Job>(QUEUE_PER_THREAD * hashing_threads());
         let receiver = Arc::new(Mutex::new(receiver));
         for n in 0..hashing_threads() {
             let receiver = Arc::clone(&receiver);
@@ -60,18 +67,28 @@ fn queue() -> &'static Mutex<Sender<Job>> {
                 tracing::error!(%error, "cannot start a password hashing thread");
             }
         }
-        Mutex::new(sender)
+        sender
     })
 }
 
 /// Runs `work` on a hashing thread, after the jobs queued before it.
-async fn run_queued<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+async fn run_queued<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordError> {
     let (done, result) = oneshot::channel();
     let job: Job = Box::new(move || {
+        // The caller gave up (its request timed out or its client left): skip the work.
+        if done.is_closed() {
+            return;
+        }
         let _ = done.send(work());
     });
-    queue().lock().ok()?.send(job).ok()?;
-    result.await.ok()
+    match queue().try_send(job) {
+        Ok(()) => {}
+        Err(TrySendError::Full(_)) => return Err(PasswordError::Busy),
+        Err(TrySendError::Disconnected(_)) => return Err(PasswordError::Hash),
+    }
+    result.await.map_err(|_| PasswordError::Hash)
 }
 
 /// Runs Argon2 in this thread's work area (made, or remade, at the size `argon` needs).
@@ -92,9 +109,7 @@ fn compute(argon: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> 
 
 /// Hashes `password` into a PHC string (salt and parameters included).
 pub async fn hash(password: String) -> Result<String, PasswordError> {
-    run_queued(move || hash_blocking(&password))
-        .await
-        .ok_or(PasswordError::Hash)?
+    run_queued(move || hash_blocking(&password)).await?
 }
 
 pub fn hash_blocking(password: &str) -> Result<String, PasswordError> {
@@ -116,11 +131,10 @@ pub fn hash_blocking(password: &str) -> Result<String, PasswordError> {
     Ok(phc.to_string())
 }
 
-/// Whether `password` matches the PHC string `hash`. A malformed hash never matches.
-pub async fn verify(password: String, hash: String) -> bool {
-    run_queued(move || verify_blocking(&password, &hash))
-        .await
-        .unwrap_or(false)
+/// Whether `password` matches the PHC string `hash`. A malformed hash never matches; a
+/// check that could not run is an error, never a mismatch.
+pub async fn verify(password: String, hash: String) -> Result<bool, PasswordError> {
+    run_queued(move || verify_blocking(&password, &hash)).await
 }
 
 /// Verifies under the algorithm, version and parameters the hash names, so hashes made
@@ -200,8 +214,8 @@ mod tests {
     async fn a_panicking_job_leaves_the_hashing_threads_working() {
         for _ in 0..=hashing_threads() {
             let failed = run_queued(|| -> u8 { panic!("a hash that panics") }).await;
-            assert!(failed.is_none());
+            assert!(matches!(failed, Err(PasswordError::Hash)));
         }
-        assert_eq!(run_queued(|| 7).await, Some(7));
+        assert_eq!(run_queued(|| 7).await.ok(), Some(7));
     }
 }

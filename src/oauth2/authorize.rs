@@ -209,6 +209,11 @@ impl RawParams {
     }
 }
 
+/// Whether a redirect URI is an http(s) page a form can be posted to.
+fn is_web_page(uri: &str) -> bool {
+    Url::parse(uri).is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
+}
+
 /// Parses and verifies an authorization request from its query string (or form body).
 pub async fn parse_request(
     state: &AppState,
@@ -285,9 +290,7 @@ pub async fn parse_request(
     target.mode = match raw.lookup("response_mode") {
         Lookup::Missing | Lookup::Present("query") => ResponseMode::Query,
         // A form can only be posted to a web page, not to an app's private-use scheme.
-        Lookup::Present("form_post") if target.redirect_uri.starts_with("http") => {
-            ResponseMode::FormPost
-        }
+        Lookup::Present("form_post") if is_web_page(&target.redirect_uri) => ResponseMode::FormPost,
         Lookup::Present(_) => {
             return Err(target.error(
                 "invalid_request",
@@ -433,7 +436,7 @@ fn requested_subject(
     let claimed = match claims.map(claims::required_subject) {
         None => None,
         Some(Ok(sub)) => sub,
-        Some(Err(_)) => return Err("claims asks for two different subjects"),
+        Some(Err(_)) => return Err("claims names the subject inconsistently"),
     };
     match (hinted, claimed) {
         (Some(a), Some(b)) if a != b => Err("id_token_hint and claims name different people"),
@@ -598,6 +601,18 @@ pub async fn next_step(
         )),
         (false, false) => Ok(NextStep::Consent),
     }
+}
+
+/// Whether the client of a kept request still exists, uses the code flow and has this
+/// redirect URI: it may have changed while the person was signing in or deciding.
+pub async fn client_still_allows(
+    state: &AppState,
+    request: &AuthorizationRequest,
+) -> Result<bool, StoreError> {
+    let client = state.clients.find(&request.client_id).await?;
+    Ok(client.is_some_and(|c| {
+        c.may_use(GrantType::AuthorizationCode) && c.redirect_uri_matches(&request.redirect_uri)
+    }))
 }
 
 /// An error response for a parsed request.

@@ -36,6 +36,13 @@ impl VerifiedTokens {
         map.get(&key(token)).filter(|c| c.exp > now).cloned()
     }
 
+    /// Forgets everything: the published keys changed.
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.map.lock() {
+            map.clear();
+        }
+    }
+
     pub fn remember(&self, token: &str, claims: &AccessTokenClaims, now: UnixTime) {
         let Ok(mut map) = self.map.lock() else {
             return;

@@ -71,7 +71,7 @@ pub fn scopes_asked_by(request: &Value) -> Vec<&'static str> {
     scopes
 }
 
-/// The two members of a `claims` request name different subjects.
+/// The `sub` value of a `claims` request is not a string, or its two members disagree.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ConflictingSubjects;
 

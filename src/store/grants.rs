@@ -1,6 +1,7 @@
 //! The `grants` and `refresh_tokens` tables: what a person allowed a client, born with its
 //! authorization code, and the rotating refresh tokens that hang off it. Codes and refresh
-//! tokens are stored only as hashes; `take_*` consumes one atomically.
+//! tokens are stored only as hashes; a code is consumed atomically (`take_*`), a refresh
+//! token rotated in one transaction.
 
 use sqlx::FromRow;
 
@@ -90,7 +91,7 @@ pub struct RefreshTokenRecord {
 pub enum Taken<T> {
     /// Unused until now, and now used: the caller owns it.
     Fresh(T),
-    /// Used before (or its grant revoked): a replay. Carries the grant's id.
+    /// Used before: a replay. Carries the grant's id.
     Replayed(String),
     Unknown,
 }
@@ -208,13 +209,31 @@ impl Store {
 
     /// Uses up the refresh token with this hash and stores its successor (if any) in one
     /// transaction: both happen, or neither.
+    ///
+    /// The grant must still be live when the transaction writes: its row is touched first,
+    /// which on PostgreSQL locks it (and on SQLite the write lock serialises everything),
+    /// so a revocation either comes before (and the rotation finds nothing) or waits and
+    /// then sees the successor and its access token, which it revokes too.
     pub async fn rotate_refresh_token(
         &self,
+        grant_id: &str,
         presented_hash: &str,
         now: i64,
         successor: Option<&RefreshTokenRecord>,
     ) -> Result<Taken<()>> {
         let mut tx = self.pool().begin().await?;
+        let live = sqlx::query(
+            "UPDATE grants SET revoked_at = revoked_at \
+             WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(grant_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if live.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(Taken::Unknown);
+        }
         let used = sqlx::query(
             "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
         )

@@ -85,16 +85,9 @@ impl Store {
                     .max_connections(8)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            // WAL with synchronous=NORMAL: a commit is durable once the WAL
-                            // is synced at checkpoints, not fsynced on each commit. The
-                            // database stays consistent; a power cut (not a crash of the
-                            // process) may lose the last moments of sessions and codes.
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON;",
-                            )
-                            .await
-                            .map(|_| ())
+                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
+                                .await
+                                .map(|_| ())
                         })
                     })
                     .connect(url)

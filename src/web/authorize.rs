@@ -16,7 +16,6 @@ use crate::oauth2::authorize::{
     self, AuthorizationRequest, AuthorizationResponse, AuthorizeError, NextStep, PENDING_TTL_SECS,
     Progress, ResponseMode,
 };
-use crate::oauth2::clients::GrantType;
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 
@@ -57,14 +56,7 @@ async fn get_authorize_resume(
         session.remove_pending(&id).await.map_err(page_error)?;
         return Ok(expired_request());
     };
-    // The client may have changed while the person was signing in: it must still exist,
-    // use the code flow and have this redirect URI.
-    let client = state.clients.find(&pending.request.client_id).await?;
-    let still_valid = client.is_some_and(|c| {
-        c.may_use(GrantType::AuthorizationCode)
-            && c.redirect_uri_matches(&pending.request.redirect_uri)
-    });
-    if !still_valid {
+    if !authorize::client_still_allows(&state, &pending.request).await? {
         session.remove_pending(&id).await.map_err(page_error)?;
         return Ok(expired_request());
     }

@@ -83,6 +83,10 @@ async fn post_consent(
     let Some(pending) = session.pending(id).await? else {
         return Ok(expired_request());
     };
+    if !authorize::client_still_allows(&state, &pending.request).await? {
+        session.remove_pending(&pending.id).await?;
+        return Ok(expired_request());
+    }
     let Some(person) = session.signed_in(&state).await? else {
         return Ok(Redirect::to(&format!("/login?request={}", pending.id)).into_response());
     };

@@ -32,6 +32,9 @@ pub enum PageError {
     /// A request no page can make sense of: 400 with the reason.
     #[error("{0}")]
     BadRequest(&'static str),
+    /// Too many sign-ins waiting for a password check: 503, try again shortly.
+    #[error("too busy")]
+    Busy,
     /// Ours: logged, answered with a 500 page that says nothing more.
     #[error("internal error: {0}")]
     Internal(String),
@@ -58,7 +61,28 @@ impl IntoResponse for PageError {
                 why,
                 None,
             ),
+            PageError::Busy => {
+                let mut response = pages::message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Too many sign-ins at once",
+                    "We could not check your password just now. Please try again in a few seconds.",
+                    None,
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                response
+            }
             PageError::Internal(cause) => internal_page(&cause),
+        }
+    }
+}
+
+impl From<crate::accounts::password::PasswordError> for PageError {
+    fn from(error: crate::accounts::password::PasswordError) -> Self {
+        match error {
+            crate::accounts::password::PasswordError::Busy => PageError::Busy,
+            other => PageError::Internal(other.to_string()),
         }
     }
 }

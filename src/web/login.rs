@@ -137,6 +137,7 @@ async fn post_login(
             };
             render_login(&state, &session, pending.as_ref(), view).await
         }
+        Err(LoginError::Password(error)) => Err(error.into()),
         Err(LoginError::Store(error)) => Err(error.into()),
     }
 }
@@ -241,7 +242,7 @@ async fn post_signup(
     let user = match outcome {
         Ok(user) => user,
         Err(UserError::Store(error)) => return Err(error.into()),
-        Err(UserError::Password(error)) => return Err(PageError::Internal(error.to_string())),
+        Err(UserError::Password(error)) => return Err(error.into()),
         Err(error) => {
             let view = SignupView {
                 username,

@@ -205,3 +205,48 @@ async fn without_offline_access_there_is_no_refresh_token() {
         "{tokens}"
     );
 }
+
+/// A revocation that lands between a refresh's checks and its rotation: the rotation
+/// touches the grant first, so it finds the grant revoked and stores nothing.
+#[tokio::test]
+async fn a_rotation_after_the_grant_was_revoked_stores_no_successor() {
+    use farm_auth::secrets::hash_secret;
+    use farm_auth::store::grants::Taken;
+
+    let app = TestApp::spawn().await;
+    let (_, tokens) = ada_tokens(&app).await;
+    let presented = hash_secret(&refresh_token(&tokens));
+    let token = app
+        .store
+        .find_unused_refresh_token(&presented)
+        .await
+        .unwrap()
+        .expect("the refresh token is stored");
+    let now = app.clock.now();
+    app.store.revoke_grant(&token.grant_id, now).await.unwrap();
+    let successor = farm_auth::store::grants::RefreshTokenRecord {
+        token_hash: hash_secret("successor"),
+        ..token.clone()
+    };
+    let taken = app
+        .store
+        .rotate_refresh_token(&token.grant_id, &presented, now, Some(&successor))
+        .await
+        .unwrap();
+    assert!(matches!(taken, Taken::Unknown), "{taken:?}");
+    // Nothing was written: no successor, and the presented token is not used up either.
+    assert!(
+        app.store
+            .find_unused_refresh_token(&hash_secret("successor"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.store
+            .find_unused_refresh_token(&presented)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

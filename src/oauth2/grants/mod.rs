@@ -55,8 +55,9 @@ pub(crate) enum Refresh<'a> {
     /// A code exchange: a first refresh token, if the grant holds `offline_access`.
     First,
     /// A refresh: the presented token (by hash) is used up and its successor stored in the
-    /// same transaction, so no failure leaves the client without a valid one, and a replay
-    /// racing this request revokes the successor too.
+    /// same transaction (a database failure leaves the presented one valid), while the
+    /// grant is live; a revocation racing this request revokes the successor too. A
+    /// response lost after the commit strands the client: the grant then has to start over.
     Rotate { presented_hash: &'a str },
 }
 
@@ -139,13 +140,13 @@ async fn store_refresh_token(
         (Refresh::Rotate { presented_hash }, true) => {
             state
                 .store
-                .rotate_refresh_token(presented_hash, now, Some(&record))
+                .rotate_refresh_token(&grant.id, presented_hash, now, Some(&record))
                 .await?
         }
         (Refresh::Rotate { presented_hash }, false) => {
             state
                 .store
-                .rotate_refresh_token(presented_hash, now, None)
+                .rotate_refresh_token(&grant.id, presented_hash, now, None)
                 .await?
         }
     };
