@@ -17,8 +17,9 @@
 //!   code for tokens) is one user signing in again and again, each flow with its own fresh
 //!   cookie jar. Its cost should be the Argon2id verification of the password, so flows per
 //!   second are judged against this machine's Argon2id verifications per second, measured in
-//!   the same run with the server's own `verify_blocking` on one thread per core: both use
-//!   every core (the server hashes on tokio's blocking pool, a thread per concurrent login).
+//!   the same run with the server's own `verify_blocking` on one thread per core, just before
+//!   and just after the flows (the mean of the two; the machine's speed drifts): both use
+//!   every core (the server hashes on one thread per core too).
 //!   Both are wall-clock rates, so the same ratio per CPU-second is printed beside it, and
 //!   every row shows what other processes and idle cores did meanwhile. The flow runs after
 //!   the other scenarios and the peak RSS goal is read before it: each concurrent Argon2id
@@ -57,7 +58,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 
 use crate::flow::Flow;
-use crate::measure::{measure_hashing, measure_signing, proc_status_mib, signing_input};
+use crate::measure::{Hashing, measure_hashing, measure_signing, proc_status_mib, signing_input};
 use crate::report::{MAX_ERROR_RATE, Report, Results, print_results};
 use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios};
 use crate::server::{Endpoints, Server, fetch_access_token, setup_http_client};
@@ -109,10 +110,12 @@ fn run() -> Result<Results> {
     // With the server idle and no load running, so nothing competes for the cores; over the
     // exact bytes the server signs for this client.
     let signing = measure_signing(signing_input(&token)?)?;
-    let hashing = measure_hashing()?;
     let scenarios = scenarios(&endpoints, &credentials, &token, &settings)?;
     let mut reports = run_scenarios(&runtime, scenarios, &settings, server.pid())?;
     let peak_rss_mib = proc_status_mib(server.pid(), "VmHWM")?;
+    // Right before and right after the flows (with the server idle each time), so that the
+    // rate they are compared with is the machine's speed at that moment.
+    let hashing_before = measure_hashing()?;
     let flow_scenario = Scenario {
         name: "browser flow (authorize → login → token)",
         work: Work::BrowserFlow(flow),
@@ -126,6 +129,12 @@ fn run() -> Result<Results> {
         server.pid(),
     )?);
     let flow_peak_rss_mib = proc_status_mib(server.pid(), "VmHWM")?;
+    let hashing_after = measure_hashing()?;
+    eprintln!(
+        "Argon2id rate before the flows {:.1}/s, after {:.1}/s",
+        hashing_before.per_second, hashing_after.per_second
+    );
+    let hashing = Hashing::mean(&hashing_before, &hashing_after);
     let server_pid = server.pid();
     drop(server); // stops it before the temporary directory with its database goes
     Ok(Results {

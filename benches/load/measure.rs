@@ -164,6 +164,19 @@ pub(crate) struct Hashing {
     pub(crate) core_share: f64,
 }
 
+impl Hashing {
+    /// The mean of two measurements: the machine's speed drifts over a run (it is shared),
+    /// so the rate is measured on both sides of the flows it is compared with.
+    pub(crate) fn mean(a: &Hashing, b: &Hashing) -> Hashing {
+        Hashing {
+            threads: a.threads,
+            per_second: (a.per_second + b.per_second) / 2.0,
+            per_cpu_second: (a.per_cpu_second + b.per_cpu_second) / 2.0,
+            core_share: a.core_share.min(b.core_share),
+        }
+    }
+}
+
 /// Verifies the bench user's password against an Argon2id hash made by the server's own
 /// code (m = 19 MiB, t = 2, p = 1), back to back on one thread per core: the most logins this
 /// machine could ever check per second. With the server idle, like the signing rate.

@@ -152,8 +152,8 @@ pub(crate) fn print_results(results: &Results) {
     let hashing = &results.hashing;
     println!(
         "Argon2id verification (m=19 MiB, t=2, p=1, the server's `verify_blocking`) on {} \
-         threads: {:.1} per second ({:.1} per CPU-second; the threads had {:.0}% of their \
-         cores).\n",
+         threads, mean of just before and just after the browser flows: {:.1} per second \
+         ({:.1} per CPU-second; the threads had {:.0}% of their cores).\n",
         hashing.threads,
         hashing.per_second,
         hashing.per_cpu_second,
