@@ -1,6 +1,6 @@
 //! The browser flow: a person signs in to the web client, and the client redeems the code.
-//! One measured flow is five requests (authorize → login page → login → resume with the
-//! consent remembered → code for tokens) by a fresh browser with its own `CookieJar`; the
+//! One measured flow is four requests (authorize → login page → login, answered with the
+//! code since the consent is remembered → code for tokens) by a fresh browser with its own `CookieJar`; the
 //! first flow, before anything is measured, also allows the web client on the consent page.
 //! Its constants name the web client and the user: the server module registers them, and
 //! the Argon2id rate is measured on the same password.
@@ -28,11 +28,10 @@ const CODE_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CODE_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const FLOW_STATE: &str = "s";
 /// The requests of one measured flow, in order.
-pub(crate) const FLOW_STEPS: [&str; 5] = [
+pub(crate) const FLOW_STEPS: [&str; 4] = [
     "GET /oauth2/authorize",
     "GET /login",
     "POST /login",
-    "GET /oauth2/authorize/resume",
     "POST /oauth2/token",
 ];
 
@@ -118,7 +117,7 @@ impl Flow {
         })
     }
 
-    /// One measured flow: five requests, the consent already remembered.
+    /// One measured flow: four requests, the consent already remembered.
     pub(crate) async fn run(
         &self,
         connection: &mut Option<Connection>,
@@ -135,8 +134,9 @@ impl Flow {
             .map_err(|error| anyhow!("the first browser flow (with consent) failed: {error}"))
     }
 
-    /// Authorize → login page → login → resume (→ consent page → consent → resume, only when
-    /// `may_consent`) → token. Every request's latency is pushed to `steps`.
+    /// Authorize → login page → login, which answers with the code (or, only when
+    /// `may_consent`, the consent page → consent → code) → token. Every request's latency is
+    /// pushed to `steps`.
     async fn walk(
         &self,
         connection: &mut Option<Connection>,
@@ -165,17 +165,12 @@ impl Flow {
             .append_pair("password", PASSWORD)
             .finish();
         let before = jar.header();
+        // With the consent remembered, the answer sends the browser back to the client.
         let response = self.post(connection, steps, "/login", &jar, &form).await;
-        let resume =
-            redirect(response, &mut jar, "/oauth2/authorize/resume?").map_err(|e| at(step, e))?;
+        let mut back = redirect(response, &mut jar, "").map_err(|e| at(step, e))?;
         if jar.header() == before {
             return Err(at(step, "the session cookie did not change at sign-in"));
         }
-
-        // Back to the authorization request: with the consent remembered, to the client.
-        let step = FLOW_STEPS[3];
-        let response = self.get(connection, steps, &resume, &jar).await;
-        let mut back = redirect(response, &mut jar, "").map_err(|e| at(step, e))?;
         if back.starts_with("/consent?") {
             if !may_consent {
                 return Err(at(
@@ -195,7 +190,7 @@ impl Flow {
         let code = query_value(&back, "code").map_err(|e| at(step, e))?;
 
         // The client redeems the code, from its own server: no browser cookies.
-        let step = FLOW_STEPS[4];
+        let step = FLOW_STEPS[3];
         let form = form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "authorization_code")
             .append_pair("code", &code)
@@ -226,7 +221,7 @@ impl Flow {
         Ok(())
     }
 
-    /// The consent page, allowed; returns where the resumed request sends the browser.
+    /// The consent page, allowed; returns where its answer sends the browser.
     async fn consent(
         &self,
         connection: &mut Option<Connection>,
@@ -245,10 +240,6 @@ impl Flow {
             .append_pair("decision", "allow")
             .finish();
         let response = self.post(connection, steps, "/consent", jar, &form).await;
-        let resume =
-            redirect(response, jar, "/oauth2/authorize/resume?").map_err(|e| at(step, e))?;
-        let step = "GET /oauth2/authorize/resume (after consent)";
-        let response = self.get(connection, steps, &resume, jar).await;
         redirect(response, jar, "").map_err(|e| at(step, e))
     }
 

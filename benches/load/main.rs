@@ -13,8 +13,8 @@
 //! - The load generator speaks HTTP/1.1 itself over keep-alive connections (a request
 //!   rendered once, then one write and one read per request): a general HTTP client spends
 //!   more CPU per request than the cheap endpoints do, and would starve the server of cores.
-//! - The browser flow (authorize → login page → login → resume with remembered consent →
-//!   code for tokens) is one user signing in again and again, each flow with its own fresh
+//! - The browser flow (authorize → login page → login, answered with the code since the
+//!   consent is remembered → code for tokens) is one user signing in again and again, each flow with its own fresh
 //!   cookie jar. Its cost should be the Argon2id verification of the password, so flows per
 //!   second are judged against this machine's Argon2id verifications per second, measured in
 //!   the same run with the server's own `verify_blocking` on one thread per core, just before

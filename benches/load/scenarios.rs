@@ -35,7 +35,7 @@ pub(crate) struct Scenario {
 pub(crate) enum Work {
     /// One request, always the same, and what counts as success.
     Request { request: Request, expect: Expect },
-    /// The whole browser sign-in flow, five requests, with a fresh cookie jar each time.
+    /// The whole browser sign-in flow, four requests, with a fresh cookie jar each time.
     BrowserFlow(Flow),
 }
 

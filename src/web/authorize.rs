@@ -12,6 +12,7 @@ use super::error::PageError;
 use super::extract::{PendingId, RawForm};
 use super::pages::{self, Csp, FORM_POST_SCRIPT, FormPostPage};
 use super::session::BrowserSession;
+use crate::accounts::login::SignedIn;
 use crate::oauth2::authorize::{
     self, AuthorizationRequest, AuthorizationResponse, AuthorizeError, NextStep, PENDING_TTL_SECS,
     Progress, ResponseMode,
@@ -32,7 +33,7 @@ async fn get_authorize(
 ) -> Result<Response, AuthorizeError> {
     let (request, _client) =
         authorize::parse_request(&state, query.unwrap_or_default().as_bytes()).await?;
-    proceed(&state, &session, request, None).await
+    proceed_with(&state, &session, request, Kept::default()).await
 }
 
 /// OpenID Connect Core §3.1.2.1: the request may come as a form POST. A cross-site POST
@@ -50,24 +51,45 @@ async fn get_authorize_resume(
     let Some(id) = id else {
         return Ok(expired_request());
     };
-    let pending = session.pending(&id).await.map_err(page_error)?;
+    resume(&state, &session, &id, None).await
+}
+
+/// Carries a kept request on from where the person left it: signed in (`person`, when the
+/// caller has just signed them in) or consented. The login and consent forms call this
+/// directly, so that their answer is already the next step (often the code), one redirect
+/// fewer than going through `/oauth2/authorize/resume`.
+pub async fn resume(
+    state: &AppState,
+    session: &BrowserSession,
+    id: &str,
+    person: Option<SignedIn>,
+) -> Result<Response, AuthorizeError> {
+    let pending = session.pending(id).await.map_err(page_error)?;
     let now = state.clock.now();
     let Some(pending) = pending.filter(|p| p.request.received_at + PENDING_TTL_SECS > now) else {
-        session.remove_pending(&id).await.map_err(page_error)?;
+        session.remove_pending(id).await.map_err(page_error)?;
         return Ok(expired_request());
     };
-    if !authorize::client_still_allows(&state, &pending.request).await? {
-        session.remove_pending(&id).await.map_err(page_error)?;
+    if !authorize::client_still_allows(state, &pending.request).await? {
+        session.remove_pending(id).await.map_err(page_error)?;
         return Ok(expired_request());
     }
-    proceed_with(
-        &state,
-        &session,
-        pending.request,
-        Some(pending.id),
-        pending.progress,
-    )
-    .await
+    let kept = Kept {
+        id: Some(pending.id),
+        progress: pending.progress,
+        person,
+    };
+    proceed_with(state, session, pending.request, kept).await
+}
+
+/// What is known of a request beyond its parameters.
+#[derive(Default)]
+struct Kept {
+    /// Its id in the session, once it has been kept there.
+    id: Option<String>,
+    progress: Progress,
+    /// Who the caller has just signed in (no need to look them up again).
+    person: Option<SignedIn>,
 }
 
 /// The page shown when a request kept in the session is gone or too old.
@@ -87,25 +109,23 @@ fn page_error(error: PageError) -> AuthorizeError {
     }
 }
 
-async fn proceed(
-    state: &AppState,
-    session: &BrowserSession,
-    request: AuthorizationRequest,
-    pending_id: Option<String>,
-) -> Result<Response, AuthorizeError> {
-    proceed_with(state, session, request, pending_id, Progress::default()).await
-}
-
 /// Takes the request one step further: to the login page, the consent page, or back to
 /// the client with a code.
 async fn proceed_with(
     state: &AppState,
     session: &BrowserSession,
     request: AuthorizationRequest,
-    pending_id: Option<String>,
-    progress: Progress,
+    kept: Kept,
 ) -> Result<Response, AuthorizeError> {
-    let signed_in = session.signed_in(state).await.map_err(page_error)?;
+    let Kept {
+        id: pending_id,
+        progress,
+        person,
+    } = kept;
+    let signed_in = match person {
+        Some(person) => Some(person),
+        None => session.signed_in(state).await.map_err(page_error)?,
+    };
     let step = authorize::next_step(state, &request, signed_in.as_ref(), progress).await;
     let forget = async |id: &Option<String>| match id {
         Some(id) => session.remove_pending(id).await.map_err(page_error),

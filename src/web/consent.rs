@@ -14,7 +14,6 @@ use super::pages::{self, ConsentPage, Csp};
 use super::session::BrowserSession;
 use crate::oauth2::authorize::{self, AuthorizeError};
 use crate::oauth2::scope::Scope;
-use crate::oidc::discovery::paths;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -98,8 +97,12 @@ async fn post_consent(
             session
                 .record_progress(&pending.id, |p| p.consented = true)
                 .await?;
-            let resume = format!("{}?request={}", paths::AUTHORIZE_RESUME, pending.id);
-            Ok(Redirect::to(&resume).into_response())
+            // Straight back to the client with the code.
+            Ok(
+                super::authorize::resume(&state, &session, &pending.id, Some(person))
+                    .await
+                    .into_response(),
+            )
         }
         Some("deny") => {
             session.remove_pending(&pending.id).await?;

@@ -7,13 +7,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
+use super::authorize;
 use super::error::PageError;
 use super::extract::{PageForm, PendingId};
 use super::pages::{self, Flow, LoginPage, SignupPage};
 use super::session::{BrowserSession, Pending};
 use crate::accounts::login::{self, LoginError, SignedIn};
 use crate::accounts::users::{self, NewUser, Role, UserError};
-use crate::oidc::discovery::paths;
 use crate::oidc::logout;
 use crate::state::AppState;
 
@@ -58,15 +58,6 @@ fn with_request(path: &str, pending: Option<&Pending>) -> String {
         Some(p) => format!("{path}?request={}", p.id),
         None => path.to_string(),
     }
-}
-
-/// Where to go once signed in.
-fn after_sign_in(pending: Option<&Pending>) -> Response {
-    let target = match pending {
-        Some(p) => format!("{}?request={}", paths::AUTHORIZE_RESUME, p.id),
-        None => "/account".to_string(),
-    };
-    Redirect::to(&target).into_response()
 }
 
 struct LoginView {
@@ -153,12 +144,18 @@ async fn finish_sign_in(
         logout::end_login_session(state, &previous.sid).await?;
     }
     session.sign_in(person).await?;
-    if let Some(pending) = pending {
-        session
-            .record_progress(&pending.id, |p| p.signed_in = true)
-            .await?;
-    }
-    Ok(after_sign_in(pending))
+    let Some(pending) = pending else {
+        return Ok(Redirect::to("/account").into_response());
+    };
+    session
+        .record_progress(&pending.id, |p| p.signed_in = true)
+        .await?;
+    // The request goes on from here: the consent page, or straight back to the client.
+    Ok(
+        authorize::resume(state, session, &pending.id, Some(person.clone()))
+            .await
+            .into_response(),
+    )
 }
 
 struct SignupView {
