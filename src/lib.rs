@@ -3,12 +3,14 @@
 //! An OAuth 2.0 authorization server and OpenID Provider. The crate is laid out so that the
 //! protocol lives apart from the two adapters around it:
 //!
-//! - [`web`] is the only module that knows HTTP (axum). Each area owns its routes; errors are
-//!   rendered in one place ([`web::error`]).
-//! - [`oauth2`] and [`oidc`] hold the protocol rules (RFC 6749, 7009, 7662, 9068; OpenID
-//!   Connect Discovery) with no HTTP types in them.
+//! - [`web`] is the only module that knows HTTP (axum), pages (askama) and browser sessions
+//!   (tower-sessions). Each area owns its routes; errors are rendered in one place
+//!   ([`web::error`]).
+//! - [`oauth2`] and [`oidc`] hold the protocol rules (RFC 6749, 6750, 7009, 7636, 7662,
+//!   9068, 9207; OpenID Connect Core, Discovery and RP-Initiated Logout) with no HTTP types
+//!   in them: the authorization endpoint, one file per grant, ID tokens, claims, UserInfo.
 //! - [`keys`] owns the signing keys: generation, rotation, the JWKS, signing and verifying JWTs.
-//! - [`accounts`] owns people: users, roles and password hashing.
+//! - [`accounts`] owns people: users, roles, password hashing and signing in.
 //! - [`store`] is the only module that talks SQL (sqlx), one query layer for SQLite and
 //!   PostgreSQL.
 //!
