@@ -108,14 +108,18 @@ pub async fn create(store: &Store, clock: &Clock, new: NewUser) -> Result<UserRe
     })
 }
 
-/// 3 to 64 characters: letters, digits, `.`, `_` and `-`.
+/// 3 to 64 characters: ASCII letters and digits, `.`, `_` and `-`.
 fn check_username(text: &str) -> Result<String, UserError> {
     let ok = (3..=64).contains(&text.chars().count())
         && text
             .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+            // ASCII only: with open sign-up, Unicode look-alikes ("аda" with a Cyrillic а)
+            // would let one person pass for another in `preferred_username`.
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     ok.then(|| text.to_string()).ok_or_else(|| {
-        UserError::Invalid("username must be 3 to 64 letters, digits, '.', '_' or '-'".into())
+        UserError::Invalid(
+            "username must be 3 to 64 letters (a-z, A-Z), digits, '.', '_' or '-'".into(),
+        )
     })
 }
 
@@ -173,6 +177,8 @@ mod tests {
         assert!(check_username("farmer_jo").is_ok());
         assert!(check_username("jo").is_err());
         assert!(check_username("jo smith").is_err());
+        assert!(check_username("\u{430}da").is_err(), "Cyrillic a");
+        assert!(check_username("jos\u{e9}").is_err());
         assert!(check_email("jo@farm.example").is_ok());
         for bad in [
             "jo",
