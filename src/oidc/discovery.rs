@@ -12,7 +12,7 @@ pub mod paths {
     pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
     pub const JWKS: &str = "/oauth2/jwks";
     pub const AUTHORIZE: &str = "/oauth2/authorize";
-    /// Where a pending authorization request continues after sign-in or consent.
+    /// Where a kept authorization request can be carried on (not advertised).
     pub const AUTHORIZE_RESUME: &str = "/oauth2/authorize/resume";
     pub const USERINFO: &str = "/oauth2/userinfo";
     pub const END_SESSION: &str = "/logout";

@@ -1,6 +1,8 @@
 //! The authorization endpoint and its return path: `GET|POST /oauth2/authorize` takes a
-//! request, sends the person to sign in or consent when needed (keeping the request in the
-//! browser session), and `/oauth2/authorize/resume` carries on from where they left.
+//! request and sends the person to sign in or consent when needed, keeping the request in
+//! the browser session. The login and consent forms carry it on in the same request
+//! ([`resume`]); `/oauth2/authorize/resume?request=…` does the same for a browser that
+//! comes back to a kept request by itself.
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
