@@ -1,11 +1,15 @@
-//! The sign-in and sign-up pages. Both end, on success, with a new session id and a 303 to
-//! the pending authorization request (or to the account page).
+//! The sign-in and sign-up pages. Every POST is answered with a 303 (Post/Redirect/Get, so
+//! a reload never sends a password again): on success, with a new session id, to where the
+//! pending authorization request goes next (or the account page); when refused, back to
+//! the form, which shows why and what was typed (never the password).
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+
+use serde::{Deserialize, Serialize};
 
 use super::authorize;
 use super::error::PageError;
@@ -60,11 +64,16 @@ fn with_request(path: &str, pending: Option<&Pending>) -> String {
     }
 }
 
+/// What the login page shows besides the flow; kept across the 303 after a refused
+/// attempt (never the password).
+#[derive(Default, Serialize, Deserialize)]
 struct LoginView {
     username: String,
     error: Option<String>,
-    status: StatusCode,
 }
+
+const LOGIN_FLASH: &str = "flash:login";
+const SIGNUP_FLASH: &str = "flash:signup";
 
 async fn render_login(
     state: &AppState,
@@ -80,7 +89,7 @@ async fn render_login(
         error: view.error,
         signup_href: with_request("/signup", pending),
     };
-    Ok(pages::page(view.status, &template, csp))
+    Ok(pages::page(StatusCode::OK, &template, csp))
 }
 
 async fn get_login(
@@ -92,14 +101,15 @@ async fn get_login(
     if pending.is_none() && session.signed_in(&state).await?.is_some() {
         return Ok(Redirect::to("/account").into_response());
     }
-    let username = pending
-        .as_ref()
-        .and_then(|p| p.request.login_hint.clone())
-        .unwrap_or_default();
-    let view = LoginView {
-        username,
-        error: None,
-        status: StatusCode::OK,
+    let view = match session.take_flash::<LoginView>(LOGIN_FLASH).await? {
+        Some(refused) => refused,
+        None => LoginView {
+            username: pending
+                .as_ref()
+                .and_then(|p| p.request.login_hint.clone())
+                .unwrap_or_default(),
+            error: None,
+        },
     };
     render_login(&state, &session, pending.as_ref(), view).await
 }
@@ -120,13 +130,15 @@ async fn post_login(
                     .await?;
             finish_sign_in(&state, &session, &person, pending.as_ref()).await
         }
+        // Post/Redirect/Get here too: reloading the page must not send the password again.
         Err(LoginError::WrongCredentials) => {
             let view = LoginView {
                 username: username.chars().take(64).collect(),
                 error: Some("The username or password is wrong.".into()),
-                status: StatusCode::UNAUTHORIZED,
             };
-            render_login(&state, &session, pending.as_ref(), view).await
+            session.set_flash(LOGIN_FLASH, &view).await?;
+            let again = with_request("/login", pending.as_ref());
+            Ok(Redirect::to(&again).into_response())
         }
         Err(LoginError::Password(error)) => Err(error.into()),
         Err(LoginError::Store(error)) => Err(error.into()),
@@ -158,12 +170,14 @@ async fn finish_sign_in(
     )
 }
 
+/// What the sign-up page shows besides the flow; kept across the 303 after a refused
+/// attempt (never the password).
+#[derive(Serialize, Deserialize)]
 struct SignupView {
     username: String,
     email: String,
     role: String,
     error: Option<String>,
-    status: StatusCode,
 }
 
 async fn render_signup(
@@ -182,7 +196,7 @@ async fn render_signup(
         error: view.error,
         login_href: with_request("/login", pending),
     };
-    Ok(pages::page(view.status, &template, csp))
+    Ok(pages::page(StatusCode::OK, &template, csp))
 }
 
 async fn get_signup(
@@ -191,12 +205,14 @@ async fn get_signup(
     PendingId(request): PendingId,
 ) -> Result<Response, PageError> {
     let pending = pending(&session, request.as_deref()).await?;
-    let view = SignupView {
-        username: String::new(),
-        email: String::new(),
-        role: "consumer".into(),
-        error: None,
-        status: StatusCode::OK,
+    let view = match session.take_flash::<SignupView>(SIGNUP_FLASH).await? {
+        Some(refused) => refused,
+        None => SignupView {
+            username: String::new(),
+            email: String::new(),
+            role: "consumer".into(),
+            error: None,
+        },
     };
     render_signup(&state, &session, pending.as_ref(), view).await
 }
@@ -240,15 +256,18 @@ async fn post_signup(
         Ok(user) => user,
         Err(UserError::Store(error)) => return Err(error.into()),
         Err(UserError::Password(error)) => return Err(error.into()),
+        // Post/Redirect/Get: the form comes back with the reason and what was typed
+        // (never the password).
         Err(error) => {
             let view = SignupView {
                 username,
                 email,
                 role: role_text,
                 error: Some(sentence(&error.to_string())),
-                status: StatusCode::BAD_REQUEST,
             };
-            return render_signup(&state, &session, pending.as_ref(), view).await;
+            session.set_flash(SIGNUP_FLASH, &view).await?;
+            let again = with_request("/signup", pending.as_ref());
+            return Ok(Redirect::to(&again).into_response());
         }
     };
     let person =

@@ -121,6 +121,23 @@ impl BrowserSession {
             .map_err(internal)
     }
 
+    /// Keeps what a refused form shows again after its 303 (Post/Redirect/Get), once.
+    pub async fn set_flash<T: Serialize>(&self, key: &str, value: &T) -> Result<(), PageError> {
+        self.0.insert(key, value).await.map_err(internal)
+    }
+
+    /// What [`Self::set_flash`] kept under `key`, taken away.
+    pub async fn take_flash<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, PageError> {
+        match self.0.remove::<T>(key).await {
+            Ok(value) => Ok(value),
+            Err(tower_sessions::session::Error::SerdeJson(_)) => Ok(None),
+            Err(error) => Err(internal(error)),
+        }
+    }
+
     /// Forgets everything and drops the cookie.
     pub async fn sign_out(&self) -> Result<(), PageError> {
         self.0.flush().await.map_err(internal)

@@ -293,7 +293,7 @@ async fn an_id_token_hint_for_someone_else_asks_for_a_sign_in() {
 }
 
 #[tokio::test]
-async fn a_wrong_password_shows_the_login_form_again_with_401() {
+async fn a_wrong_password_brings_the_login_form_back_with_the_reason() {
     let app = TestApp::spawn().await;
     app.person("ada", Role::Consumer).await;
     let client = app.web_client(SCOPE).await;
@@ -303,7 +303,9 @@ async fn a_wrong_password_shows_the_login_form_again_with_401() {
         .await;
     let landing = agent.log_in(landing, "ada", "not the password").await;
     let (path, status, body) = landing.page();
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Reached through a 303 (Post/Redirect/Get): a reload does not send the password again.
+    assert_eq!(status, StatusCode::OK);
+    assert!(path.starts_with("/login?request="), "{path}");
     assert!(body.contains("The username or password is wrong."));
     // The same request goes on from the form shown again.
     let landing = Landing::Page { path, status, body };

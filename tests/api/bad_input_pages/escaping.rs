@@ -38,7 +38,7 @@ async fn markup_in_signup_and_login_input_is_escaped_when_the_page_is_shown_agai
         let (path, status, body) = landing.page();
         assert_eq!(
             (path.as_str(), status),
-            ("/signup", StatusCode::BAD_REQUEST),
+            ("/signup", StatusCode::OK),
             "{what}"
         );
         assert!(
@@ -74,7 +74,7 @@ async fn markup_in_signup_and_login_input_is_escaped_when_the_page_is_shown_agai
             )
             .await;
         let (_, status, body) = landing.page();
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(status, StatusCode::OK);
         assert!(
             !body.contains("<script") && !body.contains("<img"),
             "{body}"

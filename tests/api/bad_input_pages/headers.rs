@@ -47,7 +47,13 @@ async fn every_page_carries_the_security_headers() {
             ],
         )
         .await;
-    check("failed login", &response, StatusCode::UNAUTHORIZED);
+    // A refused login is a 303 back to the form, which then shows why.
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    check(
+        "login shown again",
+        &agent.get("/login").await,
+        StatusCode::OK,
+    );
     let response = agent.get("/oauth2/authorize?client_id=nope").await;
     check("authorization error", &response, StatusCode::BAD_REQUEST);
     let response = agent.get("/consent?request=nope").await;

@@ -59,7 +59,7 @@ async fn a_signup_cannot_choose_the_admin_role_or_take_a_name_and_writes_nothing
         let (path, status, body) = landing.page();
         assert_eq!(
             (path.as_str(), status),
-            ("/signup", StatusCode::BAD_REQUEST),
+            ("/signup", StatusCode::OK),
             "{what}"
         );
         assert!(body.contains("role=\"alert\""), "{what}: no error shown");
@@ -111,7 +111,7 @@ async fn over_long_usernames_and_passwords_at_login_are_wrong_credentials() {
         let (path, status, body) = landing.page();
         assert_eq!(
             (path.as_str(), status),
-            ("/login", StatusCode::UNAUTHORIZED),
+            ("/login", StatusCode::OK),
             "{what}"
         );
         assert!(
@@ -151,10 +151,13 @@ async fn login_answers_the_same_for_an_unknown_user_and_a_wrong_password() {
             ("password", password),
         ];
         let started = Instant::now();
-        let response = agent.post("/login", &form).await;
+        let posted = agent.post("/login", &form).await;
         let elapsed = started.elapsed();
-        let status = response.status();
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        // Post/Redirect/Get: the refusal is a 303 back to the form, which shows why.
+        let status = posted.status();
+        assert_eq!(posted.headers()["location"], "/login");
+        let response = agent.get("/login").await;
+        assert_eq!(response.status(), StatusCode::OK);
         assert_page_headers("failed login", &response);
         let body = normalised(&response.text().await.unwrap(), &csrf, username);
         (status, body, elapsed)
@@ -164,7 +167,7 @@ async fn login_answers_the_same_for_an_unknown_user_and_a_wrong_password() {
     let (case_status, case_body, _) = attempt("ADA", "wrong password 1").await;
     let (empty_status, empty_body, _) = attempt("ada", "").await;
     for status in [wrong_status, unknown_status, case_status, empty_status] {
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(status, StatusCode::SEE_OTHER);
     }
     assert_eq!(wrong_body, unknown_body);
     assert_eq!(wrong_body, case_body);
