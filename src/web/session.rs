@@ -131,6 +131,11 @@ impl BrowserSession {
         &self,
         key: &str,
     ) -> Result<Option<T>, PageError> {
+        // Looked at first: removing marks the session changed (a write) even when the key
+        // was not there, and most page views have nothing kept.
+        if self.0.get_value(key).await.map_err(internal)?.is_none() {
+            return Ok(None);
+        }
         match self.0.remove::<T>(key).await {
             Ok(value) => Ok(value),
             Err(tower_sessions::session::Error::SerdeJson(_)) => Ok(None),

@@ -457,3 +457,22 @@ async fn under_an_https_issuer_the_session_cookie_is_secure_and_host_only() {
     assert!(!attributes.contains("domain="), "{header}");
     assert!(set_cookie(&response, SESSION_COOKIE).is_none());
 }
+
+/// The login page of a kept request changes nothing in the session (its CSRF token was made
+/// with the request), so it writes nothing: tower-sessions re-sends the cookie only after a
+/// write. One database write fewer per sign-in.
+#[tokio::test]
+async fn showing_the_login_page_writes_no_session() {
+    let app = TestApp::spawn().await;
+    let client = app.web_client(SCOPE).await;
+    let agent = UserAgent::new(&app);
+    let response = agent.get(&app.authorize_url(&client, SCOPE, &[])).await;
+    assert!(set_cookie(&response, SESSION_COOKIE).is_some());
+    let login = response.headers()["location"].to_str().unwrap().to_string();
+    let page = agent.get(&login).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        set_cookie(&page, SESSION_COOKIE).is_none(),
+        "the session was written"
+    );
+}
