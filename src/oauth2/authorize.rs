@@ -638,7 +638,7 @@ pub async fn record_consent(
     state: &AppState,
     request: &AuthorizationRequest,
     person: &SignedIn,
-) -> Result<(), AuthorizeError> {
+) -> Result<(), StoreError> {
     let store = &state.store;
     let mut allowed = store
         .find_consent(&person.user_id, &request.client_id)

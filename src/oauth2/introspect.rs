@@ -9,7 +9,6 @@ use super::access_token::{self, AccessTokenClaims};
 use super::client_auth;
 use super::grants::refresh_token;
 use super::params::Params;
-use crate::secrets::hash_secret;
 use crate::state::AppState;
 
 /// RFC 7662 §2.2: `{"active": false}` and nothing else for a token that is not active.
@@ -82,20 +81,15 @@ async fn introspect_refresh_token(
     caller: &str,
     token: &str,
 ) -> Result<Introspection, OAuthError> {
-    if token.len() > refresh_token::MAX_TOKEN_LEN {
-        return Ok(Introspection::inactive());
-    }
     let now = state.clock.now();
-    let Some(refresh) = state
-        .store
-        .find_unused_refresh_token(&hash_secret(token))
+    let live = refresh_token::find_unused(state, token, now)
         .await?
-        .filter(|r| r.idle_expires_at > now)
-    else {
-        return Ok(Introspection::inactive());
-    };
-    let grant = state.store.find_live_grant(&refresh.grant_id, now).await?;
-    let Some(grant) = grant.filter(|g| g.client_id == caller) else {
+        .and_then(|unused| {
+            let grant = unused.grant?;
+            (grant.client_id == caller && unused.token.idle_expires_at > now)
+                .then_some((unused.token, grant))
+        });
+    let Some((refresh, grant)) = live else {
         return Ok(Introspection::inactive());
     };
     Ok(Introspection {

@@ -7,7 +7,6 @@ use super::access_token;
 use super::client_auth;
 use super::grants::{refresh_token, revoke_grant};
 use super::params::Params;
-use crate::secrets::hash_secret;
 use crate::state::AppState;
 
 /// Revokes `token` if it is ours and belongs to the calling client. RFC 7009 §2.2: an
@@ -30,18 +29,8 @@ pub async fn revoke(
         state.revocations.revoke(&claims.jti, claims.exp).await?;
         return Ok(());
     }
-    if token.len() > refresh_token::MAX_TOKEN_LEN {
-        return Ok(());
-    }
-    let Some(refresh) = state
-        .store
-        .find_unused_refresh_token(&hash_secret(token))
-        .await?
-    else {
-        return Ok(());
-    };
-    let now = state.clock.now();
-    let Some(grant) = state.store.find_live_grant(&refresh.grant_id, now).await? else {
+    let unused = refresh_token::find_unused(state, token, state.clock.now()).await?;
+    let Some(grant) = unused.and_then(|u| u.grant) else {
         return Ok(());
     };
     if grant.client_id != client.id {

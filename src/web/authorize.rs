@@ -10,7 +10,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
-use super::error::PageError;
 use super::extract::{PendingId, RawForm};
 use super::pages::{self, Csp, FORM_POST_SCRIPT, FormPostPage};
 use super::session::BrowserSession;
@@ -66,14 +65,14 @@ pub async fn resume(
     id: &str,
     person: Option<SignedIn>,
 ) -> Result<Response, AuthorizeError> {
-    let pending = session.pending(id).await.map_err(page_error)?;
+    let pending = session.pending(id).await?;
     let now = state.clock.now();
     let Some(pending) = pending.filter(|p| p.request.received_at + PENDING_TTL_SECS > now) else {
-        session.remove_pending(id).await.map_err(page_error)?;
+        session.remove_pending(id).await?;
         return Ok(expired_request());
     };
     if !authorize::client_still_allows(state, &pending.request).await? {
-        session.remove_pending(id).await.map_err(page_error)?;
+        session.remove_pending(id).await?;
         return Ok(expired_request());
     }
     let kept = Kept {
@@ -104,13 +103,6 @@ pub fn expired_request() -> Response {
     )
 }
 
-fn page_error(error: PageError) -> AuthorizeError {
-    match error {
-        PageError::Internal(cause) => AuthorizeError::Internal(cause),
-        other => AuthorizeError::Page(other.to_string().into()),
-    }
-}
-
 /// Takes the request one step further: to the login page, the consent page, or back to
 /// the client with a code.
 async fn proceed_with(
@@ -126,11 +118,14 @@ async fn proceed_with(
     } = kept;
     let signed_in = match person {
         Some(person) => Some(person),
-        None => session.signed_in(state).await.map_err(page_error)?,
+        None => session.signed_in(state).await?,
     };
     let step = authorize::next_step(state, &request, signed_in.as_ref(), progress).await;
     let forget = async |id: &Option<String>| match id {
-        Some(id) => session.remove_pending(id).await.map_err(page_error),
+        Some(id) => session
+            .remove_pending(id)
+            .await
+            .map_err(AuthorizeError::from),
         None => Ok(()),
     };
     let step = match step {
@@ -151,7 +146,7 @@ async fn proceed_with(
     };
     let id = match pending_id {
         Some(id) => id,
-        None => session.add_pending(request).await.map_err(page_error)?,
+        None => session.add_pending(request).await?,
     };
     Ok(Redirect::to(&format!("{page}?request={id}")).into_response())
 }

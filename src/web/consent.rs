@@ -12,7 +12,7 @@ use super::error::PageError;
 use super::extract::{PageForm, PendingId};
 use super::pages::{self, ConsentPage, Csp};
 use super::session::BrowserSession;
-use crate::oauth2::authorize::{self, AuthorizeError};
+use crate::oauth2::authorize;
 use crate::oauth2::scope::Scope;
 use crate::state::AppState;
 
@@ -91,9 +91,7 @@ async fn post_consent(
     };
     match form.get("decision") {
         Some("allow") => {
-            authorize::record_consent(&state, &pending.request, &person)
-                .await
-                .map_err(internal)?;
+            authorize::record_consent(&state, &pending.request, &person).await?;
             session
                 .record_progress(&pending.id, |p| p.consented = true)
                 .await?;
@@ -115,12 +113,5 @@ async fn post_consent(
             Ok(denied.into_response())
         }
         _ => Err(PageError::BadRequest("Choose Allow or Deny.")),
-    }
-}
-
-fn internal(error: AuthorizeError) -> PageError {
-    match error {
-        AuthorizeError::Internal(cause) => PageError::Internal(cause),
-        other => PageError::Internal(format!("{other:?}")),
     }
 }

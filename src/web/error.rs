@@ -97,6 +97,16 @@ fn internal_page(cause: &str) -> Response {
     )
 }
 
+/// A page problem met while answering an authorization request (the browser session).
+impl From<PageError> for AuthorizeError {
+    fn from(error: PageError) -> Self {
+        match error {
+            PageError::Internal(cause) => AuthorizeError::Internal(cause),
+            other => AuthorizeError::Page(other.to_string().into()),
+        }
+    }
+}
+
 impl IntoResponse for AuthorizeError {
     fn into_response(self) -> Response {
         match self {
@@ -139,28 +149,30 @@ impl IntoResponse for BearerError {
                 return OAuthError::Internal(cause.clone()).into_response();
             }
         };
-        // RFC 6750 §3: the challenge names the error; §3.1: none when no token was sent.
-        let challenge = match code {
-            None => "Bearer realm=\"farm-auth\"".to_string(),
-            Some(code) => format!(
-                "Bearer realm=\"farm-auth\", error=\"{code}\", error_description=\"{}\"",
-                description_text(&self.to_string()).replace('"', "'")
+        // RFC 6750 §3: the challenge names the error; §3.1: neither the challenge nor a
+        // body names one when no token was sent. The description is already limited to
+        // characters that need no escaping inside the quotes.
+        let description = description_text(&self.to_string());
+        let (challenge, mut response) = match code {
+            None => (
+                "Bearer realm=\"farm-auth\"".to_string(),
+                (status, no_store()).into_response(),
+            ),
+            Some(error) => (
+                format!(
+                    "Bearer realm=\"farm-auth\", error=\"{error}\", error_description=\"{description}\""
+                ),
+                (
+                    status,
+                    no_store(),
+                    Json(ErrorBody {
+                        error,
+                        error_description: Some(description),
+                    }),
+                )
+                    .into_response(),
             ),
         };
-        let Some(error) = code else {
-            let mut response = (status, no_store()).into_response();
-            if let Ok(value) = HeaderValue::from_str(&challenge) {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, value);
-            }
-            return response;
-        };
-        let body = ErrorBody {
-            error,
-            error_description: Some(description_text(&self.to_string())),
-        };
-        let mut response = (status, no_store(), Json(body)).into_response();
         if let Ok(value) = HeaderValue::from_str(&challenge) {
             response
                 .headers_mut()

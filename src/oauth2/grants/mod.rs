@@ -131,22 +131,17 @@ async fn store_refresh_token(
         access_jti: planned.jti.clone(),
         access_exp: planned.exp,
     };
-    let taken = match (refresh, offline) {
-        (Refresh::First, false) => return Ok(None),
-        (Refresh::First, true) => {
+    let taken = match refresh {
+        Refresh::First if !offline => return Ok(None),
+        Refresh::First => {
             state.store.insert_refresh_token(&record).await?;
             return Ok(Some(token));
         }
-        (Refresh::Rotate { presented_hash }, true) => {
+        Refresh::Rotate { presented_hash } => {
+            let successor = offline.then_some(&record);
             state
                 .store
-                .rotate_refresh_token(&grant.id, presented_hash, now, Some(&record))
-                .await?
-        }
-        (Refresh::Rotate { presented_hash }, false) => {
-            state
-                .store
-                .rotate_refresh_token(&grant.id, presented_hash, now, None)
+                .rotate_refresh_token(&grant.id, presented_hash, now, successor)
                 .await?
         }
     };

@@ -12,10 +12,38 @@ use super::super::token::TokenResponse;
 use super::{Refresh, grant_user, invalid_grant, issue_tokens, replayed};
 use crate::secrets::hash_secret;
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::grants::{GrantRecord, RefreshTokenRecord};
 
 /// Refresh tokens are 43 characters; longer strings are not ours and are not looked up.
 pub const MAX_TOKEN_LEN: usize = 128;
+
+/// An unused refresh token, as looked up from what a client presented.
+pub(crate) struct Unused {
+    /// The SHA-256 it is stored under.
+    pub hash: String,
+    pub token: RefreshTokenRecord,
+    /// Its grant, if neither revoked nor past its absolute end.
+    pub grant: Option<GrantRecord>,
+}
+
+/// How the grant, revocation (RFC 7009) and introspection (RFC 7662) all start: a string
+/// that could be one of ours, looked up by hash, unused, with its grant if that is live.
+pub(crate) async fn find_unused(
+    state: &AppState,
+    presented: &str,
+    now: i64,
+) -> Result<Option<Unused>, StoreError> {
+    if presented.len() > MAX_TOKEN_LEN {
+        return Ok(None);
+    }
+    let hash = hash_secret(presented);
+    let Some(token) = state.store.find_unused_refresh_token(&hash).await? else {
+        return Ok(None);
+    };
+    let grant = state.store.find_live_grant(&token.grant_id, now).await?;
+    Ok(Some(Unused { hash, token, grant }))
+}
 
 pub async fn exchange(
     state: &AppState,
@@ -23,19 +51,28 @@ pub async fn exchange(
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
     let presented = params.require("refresh_token")?;
-    if presented.len() > MAX_TOKEN_LEN {
-        return Err(invalid_grant("the refresh token is invalid or expired"));
-    }
     let now = state.clock.now();
-    let hash = hash_secret(presented);
+    let expired = || invalid_grant("the refresh token is invalid or expired");
     // Checked before the token is consumed: a refused request must not cost the client its
     // refresh token (RFC 6749 §6 replaces it only when a new one is issued).
-    let (grant, scope) = match state.store.find_unused_refresh_token(&hash).await? {
-        Some(token) => check(state, client, &token, params.get("scope"), now).await?,
+    let (hash, grant, scope) = match find_unused(state, presented, now).await? {
+        Some(Unused {
+            hash,
+            token,
+            grant: Some(grant),
+        }) => {
+            let scope = check(client, &token, &grant, params.get("scope"), now)?;
+            (hash, grant, scope)
+        }
+        Some(Unused { grant: None, .. }) => return Err(expired()),
         // Used before (a replay), or never ours.
-        None => match state.store.find_refresh_token_grant(&hash).await? {
+        None => match state
+            .store
+            .find_refresh_token_grant(&hash_secret(presented))
+            .await?
+        {
             Some(grant_id) => return Err(replayed(state, &grant_id, "refresh token").await),
-            None => return Err(invalid_grant("the refresh token is invalid or expired")),
+            None => return Err(expired()),
         },
     };
     let user = grant_user(state, &grant).await?;
@@ -55,20 +92,15 @@ pub async fn exchange(
     .await
 }
 
-/// The grant a refresh token belongs to and the scope of the new access token, if the
-/// token may be used by `client` now.
-async fn check(
-    state: &AppState,
+/// The scope of the new access token, if `token` of the live `grant` may be used by
+/// `client` now.
+fn check(
     client: &Client,
     token: &RefreshTokenRecord,
+    grant: &GrantRecord,
     asked: Option<&str>,
     now: i64,
-) -> Result<(GrantRecord, Scope), OAuthError> {
-    let grant = state
-        .store
-        .find_live_grant(&token.grant_id, now)
-        .await?
-        .ok_or_else(|| invalid_grant("the refresh token is invalid or expired"))?;
+) -> Result<Scope, OAuthError> {
     // RFC 6749 §6: the token must have been issued to the authenticated client.
     if grant.client_id != client.id {
         return Err(invalid_grant(
@@ -80,18 +112,14 @@ async fn check(
     }
     let held = Scope::parse(&token.scope).unwrap_or_default();
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
-    let scope = match asked {
-        None => held,
-        Some(asked) => {
-            let asked =
-                Scope::parse(asked).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
-            if let Some(extra) = asked.missing_from(&held).next() {
-                return Err(OAuthError::invalid_scope(format!(
-                    "scope '{extra}' was not granted"
-                )));
-            }
-            asked
-        }
+    let Some(asked) = asked else {
+        return Ok(held);
     };
-    Ok((grant, scope))
+    let asked = Scope::parse(asked).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+    if let Some(extra) = asked.missing_from(&held).next() {
+        return Err(OAuthError::invalid_scope(format!(
+            "scope '{extra}' was not granted"
+        )));
+    }
+    Ok(asked)
 }
