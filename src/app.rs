@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::clock::Clock;
 use crate::config::{Config, MAX_KEY_RETENTION_SECS};
 use crate::keys::KeyRing;
+use crate::mail::{self, Mailer};
 use crate::oauth2::registry::ClientRegistry;
 use crate::oauth2::revocation_list::RevocationList;
 use crate::oidc::discovery;
@@ -70,7 +71,14 @@ impl App {
             clock.clone(),
             config.client_cache_ttl.as_secs(),
         );
+        let mailer = Mailer::from_config(&config, &issuer)?;
+        let passkeys = crate::accounts::passkeys::relying_party(&issuer).map(Arc::new);
+        if passkeys.is_none() {
+            tracing::info!(%issuer, "passkeys are off: WebAuthn needs an issuer with a host name (such as localhost), not an IP address");
+        }
         let state = AppState {
+            passkeys,
+            mailer: Arc::new(mailer),
             discovery: discovery::document(&issuer).into(),
             config: Arc::new(config),
             store,
@@ -155,7 +163,7 @@ where
 }
 
 /// The work that keeps this process in step with the database and the database tidy.
-fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 3] {
+fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 4] {
     let config = &state.config;
     let (keys, revocations, sweep) = (state.clone(), state.clone(), state.clone());
     [
@@ -196,6 +204,8 @@ fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 3] {
             let state = sweep.clone();
             async move { sweep_expired(&state).await.map_err(|e| e.to_string()) }
         }),
+        // Mail waiting in the outbox, sent as soon as it is written and retried after.
+        tokio::spawn(mail::run_outbox(state.clone())),
     ]
 }
 
@@ -208,8 +218,20 @@ async fn sweep_expired(state: &AppState) -> Result<(), crate::store::StoreError>
         .await?;
     let sessions = state.store.delete_expired_sessions(now).await?;
     let grants = state.store.delete_expired_grants(now).await?;
-    if revocations + keys + sessions + grants > 0 {
-        tracing::info!(revocations, keys, sessions, grants, "swept expired rows");
+    const DAY: i64 = 86_400;
+    let security = state.store.delete_expired_email_tokens(now).await?
+        + state.store.delete_stale_throttles(now - DAY, now).await?
+        + state.store.delete_old_rate_windows(now - 3_600).await?
+        + state.store.delete_finished_mail(now - 7 * DAY).await?;
+    if revocations + keys + sessions + grants + security > 0 {
+        tracing::info!(
+            revocations,
+            keys,
+            sessions,
+            grants,
+            security,
+            "swept expired rows"
+        );
     }
     Ok(())
 }

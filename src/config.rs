@@ -118,6 +118,31 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub refresh_token_max_secs: Option<String>,
+    /// The `From` of mail farm-auth sends.
+    #[arg(
+        long,
+        env = "FARM_AUTH_MAIL_FROM",
+        global = true,
+        hide_env_values = true
+    )]
+    pub mail_from: Option<String>,
+    /// Comma-separated addresses of reverse proxies whose `X-Forwarded-For` is believed
+    /// (the client address that brute-force defence and the audit trail see).
+    #[arg(
+        long,
+        env = "FARM_AUTH_TRUSTED_PROXIES",
+        global = true,
+        hide_env_values = true
+    )]
+    pub trusted_proxies: Option<String>,
+    /// Token endpoint requests allowed per client and minute, over all replicas (0: no limit).
+    #[arg(
+        long,
+        env = "FARM_AUTH_TOKEN_RATE_LIMIT",
+        global = true,
+        hide_env_values = true
+    )]
+    pub token_rate_limit: Option<String>,
     /// Log output: `text` or `json`.
     #[arg(
         long,
@@ -156,6 +181,12 @@ pub struct Config {
     pub refresh_token_idle: Duration,
     /// Refresh tokens of one authorization are renewed for at most this long.
     pub refresh_token_max: Duration,
+    /// The `From` of mail; `None`: no-reply at the issuer's host.
+    pub mail_from: Option<String>,
+    /// Proxies whose `X-Forwarded-For` header names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Token requests per client and minute (0: unlimited).
+    pub token_rate_limit: u64,
     pub log_format: LogFormat,
 }
 
@@ -176,6 +207,9 @@ fn bad(variable: &'static str, message: impl Into<String>) -> ConfigError {
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://farm-auth.db?mode=rwc";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Token requests per client and minute: 50 a second sustained, far above what a person's
+/// app needs, low enough that one runaway client cannot starve the others.
+pub const DEFAULT_TOKEN_RATE_LIMIT: u64 = 3_000;
 
 /// The longest [`Config::key_retention`] any valid configuration gives: retired keys older
 /// than this are deleted, whatever the settings of the replica that sweeps.
@@ -286,7 +320,40 @@ impl Config {
             }
             other => other,
         };
+        let trusted_proxies = match args.trusted_proxies.as_deref() {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse().map_err(|_| {
+                        bad(
+                            "FARM_AUTH_TRUSTED_PROXIES",
+                            format!("'{a}' is not an IP address"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let token_rate_limit = match args.token_rate_limit.as_deref() {
+            None => DEFAULT_TOKEN_RATE_LIMIT,
+            Some(text) => text.trim().parse::<u64>().map_err(|_| {
+                bad(
+                    "FARM_AUTH_TOKEN_RATE_LIMIT",
+                    format!("'{text}' is not a whole number"),
+                )
+            })?,
+        };
+        if let Some(from) = &args.mail_from
+            && (from.is_empty() || from.chars().any(char::is_control))
+        {
+            return Err(bad("FARM_AUTH_MAIL_FROM", "must be a mail address"));
+        }
         Ok(Config {
+            mail_from: args.mail_from,
+            trusted_proxies,
+            token_rate_limit,
             database_url,
             listen,
             issuer,

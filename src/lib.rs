@@ -10,7 +10,10 @@
 //!   9068, 9207; OpenID Connect Core, Discovery and RP-Initiated Logout) with no HTTP types
 //!   in them: the authorization endpoint, one file per grant, ID tokens, claims, UserInfo.
 //! - [`keys`] owns the signing keys: generation, rotation, the JWKS, signing and verifying JWTs.
-//! - [`accounts`] owns people: users, roles, password hashing and signing in.
+//! - [`accounts`] owns people: users, roles, password hashing, signing in, second factors
+//!   (TOTP, recovery codes, passkeys), recovery by mail, brute-force defence, the audit trail.
+//! - [`mail`] is the adapter to the outside mail system (lettre): an outbox in the database,
+//!   sent by a background worker over SMTP or into `.eml` files.
 //! - [`store`] is the only module that talks SQL (sqlx), one query layer for SQLite and
 //!   PostgreSQL.
 //!
@@ -23,6 +26,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod keys;
+pub mod mail;
 pub mod oauth2;
 pub mod oidc;
 pub mod secrets;

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::KeyRing;
+use crate::mail::Mailer;
 use crate::oauth2::registry::ClientRegistry;
 use crate::oauth2::revocation_list::RevocationList;
 use crate::oauth2::verified_tokens::VerifiedTokens;
@@ -22,6 +23,10 @@ pub struct AppState {
     /// Access tokens whose signature was checked already.
     pub verified: Arc<VerifiedTokens>,
     pub clock: Clock,
+    /// Outgoing mail and the bell of its outbox worker.
+    pub mailer: Arc<Mailer>,
+    /// The WebAuthn relying party; `None` when the issuer's host is an IP address.
+    pub passkeys: Option<Arc<webauthn_rs::Webauthn>>,
     /// The issuer in force (configured, or derived from the bound address), no trailing slash.
     pub issuer: Arc<str>,
     /// The `aud` of access tokens.

@@ -2,18 +2,20 @@
 //!
 //! Whether the username exists or not, a login attempt costs one Argon2id verification and
 //! fails with the same error, so neither the answer nor its timing tells an attacker which
-//! usernames are registered.
+//! usernames are registered. Failures earn back-off locks (see [`super::throttle`]), keyed
+//! by what was typed, so a lock tells nothing either.
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Clock;
-use crate::config::Config;
 use crate::secrets::random_token;
+use crate::state::AppState;
 use crate::store::sessions::LoginSessionRecord;
 use crate::store::users::UserRecord;
 use crate::store::{Store, StoreError};
 
+use super::audit::{self, Event, Origin, Outcome};
 use super::password;
+use super::throttle::{self, Locked};
 
 /// Longest username or password read from a login form; longer ones cannot be valid and
 /// are refused before any hashing.
@@ -23,6 +25,9 @@ const MAX_INPUT_LEN: usize = 1024;
 pub enum LoginError {
     #[error("the username or password is wrong")]
     WrongCredentials,
+    /// Too many failures: refused unchecked until the lock ends.
+    #[error("too many failed attempts")]
+    Locked(Locked),
     /// The password could not be checked (the queue is full, or hashing failed).
     #[error(transparent)]
     Password(#[from] password::PasswordError),
@@ -71,25 +76,62 @@ pub async fn check_credentials(
     }
 }
 
+/// A password login with brute-force defence and an audit record: the user, if the
+/// password is right and no lock is in force.
+pub async fn password_login(
+    state: &AppState,
+    origin: &Origin,
+    username: &str,
+    password_text: &str,
+) -> Result<UserRecord, LoginError> {
+    let keys = throttle::login_keys(username, origin);
+    let typed = Event::new("login.password").username(username);
+    if let Err(locked) = throttle::check(state, &keys).await? {
+        audit::record(state, origin, typed.outcome(Outcome::Locked)).await?;
+        return Err(LoginError::Locked(locked));
+    }
+    match check_credentials(&state.store, username, password_text).await {
+        Ok(user) => {
+            throttle::succeed(state, &keys).await?;
+            let event = Event::of_user("login.password", &user.id).username(&user.username);
+            audit::record(state, origin, event).await?;
+            Ok(user)
+        }
+        Err(LoginError::WrongCredentials) => {
+            let locked = throttle::fail(state, &keys).await?;
+            let typed = typed.outcome(Outcome::Failure);
+            let typed = match locked {
+                Some(lock) => typed.detail(format!("locked until {}", lock.until)),
+                None => typed,
+            };
+            audit::record(state, origin, typed).await?;
+            Err(LoginError::WrongCredentials)
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// Starts a login session for `user`, who just proved who they are with the methods `amr`
 /// (RFC 8176 values).
 pub async fn start_session(
-    store: &Store,
-    clock: &Clock,
-    config: &Config,
+    state: &AppState,
     user: &UserRecord,
     amr: &[&str],
+    origin: &Origin,
 ) -> Result<SignedIn, StoreError> {
-    let now = clock.now();
+    let now = state.clock.now();
     let record = LoginSessionRecord {
         sid: random_token::<16>(),
         user_id: user.id.clone(),
         auth_time: now,
         amr: amr.iter().map(|m| m.to_string()).collect(),
         created_at: now,
-        expires_at: now + config.session_max.as_secs() as i64,
+        expires_at: now + state.config.session_max.as_secs() as i64,
+        ip: origin.ip.map(|ip| ip.to_string()),
+        user_agent: origin.user_agent.clone(),
+        last_seen_at: Some(now),
     };
-    store.insert_login_session(&record).await?;
+    state.store.insert_login_session(&record).await?;
     Ok(SignedIn {
         user_id: record.user_id,
         sid: record.sid,

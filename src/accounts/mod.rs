@@ -1,5 +1,15 @@
-//! People: user accounts, roles, password hashing, and signing in.
+//! People: user accounts, roles, password hashing, signing in, second factors, recovery,
+//! brute-force defence and the security audit trail.
 
+pub mod audit;
+pub mod email_links;
 pub mod login;
+pub mod passkeys;
 pub mod password;
+pub mod password_change;
+pub mod recovery;
+pub mod second_factor;
+pub mod sessions;
+pub mod throttle;
+pub mod totp;
 pub mod users;

@@ -36,4 +36,45 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// Forgets what `user_id` allowed `client_id`; true if there was something.
+    pub async fn delete_consent(&self, user_id: &str, client_id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM consents WHERE user_id = $1 AND client_id = $2")
+            .bind(user_id)
+            .bind(client_id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The apps `user_id` has connected: every client holding their consent or a live
+    /// grant, with the scopes allowed and when they were last granted.
+    pub async fn list_connected_apps(&self, user_id: &str, now: i64) -> Result<Vec<ConnectedApp>> {
+        let rows = sqlx::query_as(
+            "SELECT client_id, MAX(scope) AS scope, MAX(granted_at) AS granted_at, \
+             SUM(live) AS live_grants FROM ( \
+               SELECT client_id, scope, granted_at, 0 AS live FROM consents WHERE user_id = $1 \
+               UNION ALL \
+               SELECT client_id, NULL AS scope, created_at AS granted_at, 1 AS live FROM grants \
+               WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+                 AND code_used_at IS NOT NULL \
+             ) AS held GROUP BY client_id ORDER BY client_id",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+}
+
+/// A client that holds a person's consent or tokens.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ConnectedApp {
+    pub client_id: String,
+    /// The scopes remembered as allowed, if consent is remembered.
+    pub scope: Option<String>,
+    pub granted_at: i64,
+    /// How many of its authorizations are live (refresh tokens may be renewed).
+    pub live_grants: i64,
 }

@@ -193,6 +193,31 @@ impl Store {
         Ok(issued)
     }
 
+    /// Revokes every live grant of `user_id` (of one client, when given); returns how many,
+    /// and the access tokens issued under them that may still be valid.
+    pub async fn revoke_user_grants(
+        &self,
+        user_id: &str,
+        client_id: Option<&str>,
+        now: i64,
+    ) -> Result<(usize, Vec<IssuedJti>)> {
+        let ids: Vec<(String,)> = sqlx::query_as(
+            "UPDATE grants SET revoked_at = $2 \
+             WHERE user_id = $1 AND revoked_at IS NULL AND ($3 IS NULL OR client_id = $3) \
+             RETURNING id",
+        )
+        .bind(user_id)
+        .bind(now)
+        .bind(client_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut issued = Vec::new();
+        for (id,) in &ids {
+            issued.extend(self.revoke_grant(id, now).await?);
+        }
+        Ok((ids.len(), issued))
+    }
+
     pub async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<()> {
         insert_refresh_token(self.pool(), token).await
     }

@@ -3,12 +3,17 @@
 //! `ON CONFLICT`, `RETURNING`), run through sqlx's `Any` driver. The backend is chosen from
 //! the URL here, at the edge, and never inside a query. One file per table family.
 
+pub mod audit;
 pub mod clients;
 pub mod consents;
+pub mod email_tokens;
+pub mod factors;
 pub mod grants;
 pub mod keys;
+pub mod outbox;
 pub mod revocations;
 pub mod sessions;
+pub mod throttles;
 pub mod users;
 
 use std::time::Duration;

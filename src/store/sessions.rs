@@ -14,6 +14,11 @@ pub struct LoginSessionRecord {
     pub amr: Vec<String>,
     pub created_at: i64,
     pub expires_at: i64,
+    /// Where and with what the person signed in, as the sessions page shows it.
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// When the session was last used (to the minute); `None` until then.
+    pub last_seen_at: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -24,7 +29,31 @@ struct LoginSessionRow {
     amr: String,
     created_at: i64,
     expires_at: i64,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    last_seen_at: Option<i64>,
 }
+
+impl TryFrom<LoginSessionRow> for LoginSessionRecord {
+    type Error = StoreError;
+
+    fn try_from(row: LoginSessionRow) -> Result<Self> {
+        Ok(LoginSessionRecord {
+            sid: row.sid,
+            user_id: row.user_id,
+            auth_time: row.auth_time,
+            amr: from_json_list(&row.amr)?,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            last_seen_at: row.last_seen_at,
+        })
+    }
+}
+
+const LOGIN_COLUMNS: &str =
+    "sid, user_id, auth_time, amr, created_at, expires_at, ip, user_agent, last_seen_at";
 
 impl Store {
     /// Stores a browser session record, replacing the one with the same id.
@@ -101,8 +130,8 @@ impl Store {
 
     pub async fn insert_login_session(&self, login: &LoginSessionRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO login_sessions (sid, user_id, auth_time, amr, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO login_sessions (sid, user_id, auth_time, amr, created_at, expires_at, \
+             ip, user_agent, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&login.sid)
         .bind(&login.user_id)
@@ -110,6 +139,9 @@ impl Store {
         .bind(to_json_list(&login.amr))
         .bind(login.created_at)
         .bind(login.expires_at)
+        .bind(&login.ip)
+        .bind(&login.user_agent)
+        .bind(login.last_seen_at)
         .execute(self.pool())
         .await
         .map_err(StoreError::from_insert)?;
@@ -122,25 +154,72 @@ impl Store {
         sid: &str,
         now: i64,
     ) -> Result<Option<LoginSessionRecord>> {
-        let row: Option<LoginSessionRow> = sqlx::query_as(
-            "SELECT sid, user_id, auth_time, amr, created_at, expires_at FROM login_sessions \
-             WHERE sid = $1 AND ended_at IS NULL AND expires_at > $2",
+        let sql = format!(
+            "SELECT {LOGIN_COLUMNS} FROM login_sessions \
+             WHERE sid = $1 AND ended_at IS NULL AND expires_at > $2"
+        );
+        let row: Option<LoginSessionRow> = sqlx::query_as(&sql)
+            .bind(sid)
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(LoginSessionRecord::try_from).transpose()
+    }
+
+    /// `user_id`'s live login sessions, the most recently started first.
+    pub async fn list_live_login_sessions(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Vec<LoginSessionRecord>> {
+        let sql = format!(
+            "SELECT {LOGIN_COLUMNS} FROM login_sessions \
+             WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $2 \
+             ORDER BY created_at DESC, sid"
+        );
+        let rows: Vec<LoginSessionRow> = sqlx::query_as(&sql)
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(LoginSessionRecord::try_from).collect()
+    }
+
+    /// Notes that a login session was used at `now`; written at most once a minute.
+    pub async fn touch_login_session(&self, sid: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE login_sessions SET last_seen_at = $2 \
+             WHERE sid = $1 AND (last_seen_at IS NULL OR last_seen_at < $2 - 60)",
         )
         .bind(sid)
         .bind(now)
-        .fetch_optional(self.pool())
+        .execute(self.pool())
         .await?;
-        row.map(|row| {
-            Ok(LoginSessionRecord {
-                sid: row.sid,
-                user_id: row.user_id,
-                auth_time: row.auth_time,
-                amr: from_json_list(&row.amr)?,
-                created_at: row.created_at,
-                expires_at: row.expires_at,
-            })
-        })
-        .transpose()
+        Ok(())
+    }
+
+    /// Ends `user_id`'s live login sessions, all or one (`only`), except `keep`; returns the
+    /// sids ended.
+    pub async fn end_login_sessions_of_user(
+        &self,
+        user_id: &str,
+        only: Option<&str>,
+        keep: Option<&str>,
+        now: i64,
+    ) -> Result<Vec<String>> {
+        let ended: Vec<(String,)> = sqlx::query_as(
+            "UPDATE login_sessions SET ended_at = $2 \
+             WHERE user_id = $1 AND ended_at IS NULL \
+             AND ($3 IS NULL OR sid = $3) AND ($4 IS NULL OR sid <> $4) \
+             RETURNING sid",
+        )
+        .bind(user_id)
+        .bind(now)
+        .bind(only)
+        .bind(keep)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(ended.into_iter().map(|(sid,)| sid).collect())
     }
 
     /// Ends a login session (logout); ending it twice is not an error.

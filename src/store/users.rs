@@ -93,4 +93,38 @@ impl Store {
             .await?;
         row.map(UserRecord::try_from).transpose()
     }
+
+    /// Finds a user by email address, ignoring case.
+    pub async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE email_normalized = $1");
+        let row: Option<UserRow> = sqlx::query_as(&sql)
+            .bind(email.to_lowercase())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(UserRecord::try_from).transpose()
+    }
+
+    pub async fn update_password_hash(&self, user_id: &str, hash: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(hash)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Marks the address verified, if it is still the user's address; true if it is.
+    pub async fn set_email_verified(&self, user_id: &str, email: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET email_verified = 1, updated_at = $3 \
+             WHERE id = $1 AND email_normalized = $2",
+        )
+        .bind(user_id)
+        .bind(email.to_lowercase())
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
 }

@@ -1,36 +1,198 @@
-//! The person's own account page (its security and sessions parts come with issue 4).
+//! The person's own account: profile, password, second factors, passkeys, sessions and
+//! connected apps, on one page (`/account`) whose forms post to the paths below it. Every
+//! change answers 303 back to the page, with what happened said at the top.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
 
 use super::error::PageError;
-use super::pages::{self, AccountPage, Csp};
+use super::extract::{PageForm, RequestOrigin};
+use super::pages::{self, AccountPage, AppView, Csp, PasskeyView, SessionView};
 use super::session::BrowserSession;
+use crate::accounts::login::SignedIn;
+use crate::accounts::password_change::{self, ChangeError};
+use crate::accounts::second_factor::{self, FactorError};
+use crate::accounts::{email_links, sessions};
 use crate::state::AppState;
+use crate::store::users::UserRecord;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/account", get(get_account))
+    Router::new()
+        .route("/account", get(get_account))
+        .route("/account/password", post(post_password))
+        .route("/account/email/verify", post(post_resend_verification))
+        .merge(super::account_factors::router())
+        .merge(super::account_sessions::router())
+}
+
+const NOTICE: &str = "flash:account";
+
+/// What the last change on the account page came to, shown once at the top.
+#[derive(Default, Serialize, Deserialize)]
+pub struct Notice {
+    pub done: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The signed-in person and their account, or the way to the login page.
+pub enum Person {
+    Here(SignedIn, UserRecord),
+    Away(Response),
+}
+
+/// Who is signed in; a page for anyone else sends them to sign in.
+pub async fn person(state: &AppState, session: &BrowserSession) -> Result<Person, PageError> {
+    let Some(signed_in) = session.signed_in(state).await? else {
+        return Ok(Person::Away(Redirect::to("/login").into_response()));
+    };
+    match state.store.find_user_by_id(&signed_in.user_id).await? {
+        Some(user) => Ok(Person::Here(signed_in, user)),
+        None => {
+            session.sign_out().await?;
+            Ok(Person::Away(Redirect::to("/login").into_response()))
+        }
+    }
+}
+
+/// Back to the account page, saying how the change went.
+pub async fn back(session: &BrowserSession, notice: Notice) -> Result<Response, PageError> {
+    session.set_flash(NOTICE, &notice).await?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+pub fn done(text: &str) -> Notice {
+    Notice {
+        done: Some(text.to_string()),
+        error: None,
+    }
+}
+
+pub fn refused(text: impl Into<String>) -> Notice {
+    Notice {
+        done: None,
+        error: Some(text.into()),
+    }
+}
+
+/// The words for a refused password or code; internal failures stay errors.
+pub fn factor_refusal(state: &AppState, error: FactorError) -> Result<Notice, PageError> {
+    let now = state.clock.now();
+    Ok(refused(match error {
+        FactorError::WrongPassword => "Your current password is not right.".to_string(),
+        FactorError::WrongCode => "That code is not right. Check it and try again.".to_string(),
+        FactorError::Locked(lock) => format!("Too many failed attempts. {}", lock.try_again(now)),
+        FactorError::NotEnrolled => "No authenticator app is set up.".to_string(),
+        FactorError::AlreadyEnabled => "An authenticator app is already set up.".to_string(),
+        FactorError::Password(error) => return Err(error.into()),
+        FactorError::Store(error) => return Err(error.into()),
+    }))
 }
 
 async fn get_account(
     State(state): State<AppState>,
     session: BrowserSession,
 ) -> Result<Response, PageError> {
-    let Some(person) = session.signed_in(&state).await? else {
-        return Ok(Redirect::to("/login").into_response());
+    let (me, user) = match person(&state, &session).await? {
+        Person::Here(me, user) => (me, user),
+        Person::Away(response) => return Ok(response),
     };
-    let Some(user) = state.store.find_user_by_id(&person.user_id).await? else {
-        session.sign_out().await?;
-        return Ok(Redirect::to("/login").into_response());
-    };
+    let notice = session
+        .take_flash::<Notice>(NOTICE)
+        .await?
+        .unwrap_or_default();
+    let factors = second_factor::factors_of(&state, &user.id).await?;
+    let sessions = sessions::live_sessions(&state, &user.id)
+        .await?
+        .into_iter()
+        .map(|s| SessionView::new(&s, &me.sid))
+        .collect();
+    let mut apps = Vec::new();
+    for app in sessions::connected_apps(&state, &user.id).await? {
+        let name = match state.clients.find(&app.client_id).await? {
+            Some(client) => client.name.clone(),
+            None => continue,
+        };
+        apps.push(AppView::new(&app, name));
+    }
+    let passkeys = state
+        .store
+        .list_passkeys(&user.id)
+        .await?
+        .iter()
+        .map(PasskeyView::new)
+        .collect();
     let template = AccountPage {
         csrf_token: session.csrf_token().await?,
         username: user.username,
         email: user.email,
+        email_verified: user.email_verified,
         roles: user.roles.join(", "),
+        notice,
+        totp: factors.totp,
+        recovery_codes_left: factors.recovery_codes_left,
+        passkeys,
+        passkeys_available: state.passkeys.is_some(),
+        sessions,
+        apps,
     };
-    Ok(pages::page(StatusCode::OK, &template, Csp::default()))
+    Ok(pages::page(
+        StatusCode::OK,
+        &template,
+        Csp::default().with_own_scripts(),
+    ))
+}
+
+async fn post_password(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let (me, user) = match person(&state, &session).await? {
+        Person::Here(me, user) => (me, user),
+        Person::Away(response) => return Ok(response),
+    };
+    let current = form.get("current_password").unwrap_or_default();
+    let new_password = form.get("new_password").unwrap_or_default();
+    let changed = password_change::change_password(
+        &state,
+        &origin,
+        &user,
+        current,
+        new_password,
+        Some(&me.sid),
+    )
+    .await;
+    let notice = match changed {
+        Ok(()) => done("Your password is changed. Your other sessions were signed out."),
+        Err(ChangeError::Weak(why)) => refused(format!("The new password cannot be used: {why}.")),
+        Err(ChangeError::Confirm(error)) => factor_refusal(&state, error)?,
+    };
+    back(&session, notice).await
+}
+
+async fn post_resend_verification(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let user = match person(&state, &session).await? {
+        Person::Here(_, user) => user,
+        Person::Away(response) => return Ok(response),
+    };
+    if user.email_verified {
+        return back(&session, done("Your email address is already confirmed.")).await;
+    }
+    email_links::send_verification(&state, &user).await?;
+    back(
+        &session,
+        done("We sent a new confirmation link. It works for 24 hours."),
+    )
+    .await
 }

@@ -186,6 +186,7 @@ pub fn deliver(response: &AuthorizationResponse) -> Response {
                     .into_iter()
                     .collect(),
                 script: Some(FORM_POST_SCRIPT),
+                own_scripts: false,
             };
             pages::page(StatusCode::OK, &page, csp)
         }

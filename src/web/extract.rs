@@ -1,12 +1,17 @@
 //! Extractors: how a handler states what it needs from a request.
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::body::to_bytes;
-use axum::extract::{FromRequest, Request};
-use axum::http::header;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 
 use super::error::PageError;
+use crate::accounts::audit::Origin;
 use crate::oauth2::params::Params;
 use crate::oauth2::{ErrorCode, OAuthError};
+use crate::state::AppState;
 
 /// The largest body an OAuth endpoint reads; bigger requests get 413 without being read.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -157,5 +162,86 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PendingId {
             .map(|(_, value)| value.into_owned())
             .filter(|value| !value.is_empty());
         Ok(PendingId(id))
+    }
+}
+
+/// Where the request came from: the peer address, or, when the peer is a trusted proxy
+/// (`FARM_AUTH_TRUSTED_PROXIES`), the nearest untrusted address in `X-Forwarded-For`; and
+/// the `User-Agent`, cut short. Never fails: without a connection address (in-process
+/// calls), the address is unknown.
+pub struct RequestOrigin(pub Origin);
+
+/// The longest `User-Agent` kept for the sessions page and the audit trail.
+const MAX_USER_AGENT_CHARS: usize = 200;
+
+impl FromRequestParts<AppState> for RequestOrigin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip());
+        let ip =
+            peer.map(|peer| client_address(peer, &parts.headers, &state.config.trusted_proxies));
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.chars()
+                    .filter(|c| !c.is_control())
+                    .take(MAX_USER_AGENT_CHARS)
+                    .collect()
+            });
+        Ok(RequestOrigin(Origin { ip, user_agent }))
+    }
+}
+
+/// The client's address: walking `X-Forwarded-For` from the right (the entries our own
+/// proxies appended), the first one that is not a trusted proxy. Entries further left were
+/// written by the client and prove nothing.
+fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    let mut client = peer;
+    for entry in forwarded.iter().rev() {
+        match entry.parse::<IpAddr>() {
+            Ok(address) if trusted.contains(&address) => client = address,
+            Ok(address) => return address,
+            Err(_) => return client,
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
+        let client = client_address(proxy, &headers, &[proxy]);
+        assert_eq!(client, "203.0.113.7".parse::<IpAddr>().unwrap());
+        // A direct client cannot name another address.
+        let stranger: IpAddr = "198.51.100.2".parse().unwrap();
+        assert_eq!(client_address(stranger, &headers, &[proxy]), stranger);
+        // Garbage stops the walk at the last address proven.
+        headers.insert("x-forwarded-for", "not-an-ip".parse().unwrap());
+        assert_eq!(client_address(proxy, &headers, &[proxy]), proxy);
     }
 }

@@ -13,11 +13,13 @@ use serde::{Deserialize, Serialize};
 
 use super::authorize;
 use super::error::PageError;
-use super::extract::{PageForm, PendingId};
+use super::extract::{PageForm, PendingId, RequestOrigin};
 use super::pages::{self, Flow, LoginPage, SignupPage};
-use super::session::{BrowserSession, Pending};
+use super::session::{BrowserSession, PartialLogin, Pending};
+use crate::accounts::audit::Origin;
 use crate::accounts::login::{self, LoginError, SignedIn};
 use crate::accounts::users::{self, NewUser, Role, UserError};
+use crate::accounts::{email_links, second_factor};
 use crate::oidc::logout;
 use crate::state::AppState;
 
@@ -27,8 +29,14 @@ pub fn router() -> Router<AppState> {
         .route("/signup", get(get_signup).post(post_signup))
 }
 
+/// How long the second factor may take after the password.
+const SECOND_FACTOR_WINDOW_SECS: i64 = 300;
+
 /// The pending request a page belongs to, if it is still there.
-async fn pending(session: &BrowserSession, id: Option<&str>) -> Result<Option<Pending>, PageError> {
+pub async fn pending(
+    session: &BrowserSession,
+    id: Option<&str>,
+) -> Result<Option<Pending>, PageError> {
     match id {
         Some(id) if id.len() <= 64 => session.pending(id).await,
         _ => Ok(None),
@@ -57,7 +65,7 @@ async fn flow(
     })
 }
 
-fn with_request(path: &str, pending: Option<&Pending>) -> String {
+pub fn with_request(path: &str, pending: Option<&Pending>) -> String {
     match pending {
         Some(p) => format!("{path}?request={}", p.id),
         None => path.to_string(),
@@ -117,35 +125,49 @@ async fn get_login(
 async fn post_login(
     State(state): State<AppState>,
     session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
     session.check_csrf(form.get("csrf_token")).await?;
     let pending = pending(&session, form.get("request")).await?;
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
-    match login::check_credentials(&state.store, username, password).await {
+    let refused = match login::password_login(&state, &origin, username, password).await {
         Ok(user) => {
-            let person =
-                login::start_session(&state.store, &state.clock, &state.config, &user, &["pwd"])
-                    .await?;
-            finish_sign_in(&state, &session, &person, pending.as_ref()).await
+            let factors = second_factor::factors_of(&state, &user.id).await?;
+            if factors.any() {
+                let partial = PartialLogin {
+                    user_id: user.id.clone(),
+                    amr: vec!["pwd".into()],
+                    expires_at: state.clock.now() + SECOND_FACTOR_WINDOW_SECS,
+                };
+                session.set_partial_login(&partial).await?;
+                let next = with_request("/login/second-factor", pending.as_ref());
+                return Ok(Redirect::to(&next).into_response());
+            }
+            let person = login::start_session(&state, &user, &["pwd"], &origin).await?;
+            return finish_sign_in(&state, &session, &person, pending.as_ref()).await;
         }
-        // Post/Redirect/Get here too: reloading the page must not send the password again.
-        Err(LoginError::WrongCredentials) => {
-            let view = LoginView {
-                username: username.chars().take(64).collect(),
-                error: Some("The username or password is wrong.".into()),
-            };
-            session.set_flash(LOGIN_FLASH, &view).await?;
-            let again = with_request("/login", pending.as_ref());
-            Ok(Redirect::to(&again).into_response())
-        }
-        Err(LoginError::Password(error)) => Err(error.into()),
-        Err(LoginError::Store(error)) => Err(error.into()),
-    }
+        Err(LoginError::WrongCredentials) => "The username or password is wrong.".to_string(),
+        Err(LoginError::Locked(lock)) => format!(
+            "Too many failed sign-ins for this account or from this network. {}",
+            lock.try_again(state.clock.now())
+        ),
+        Err(LoginError::Password(error)) => return Err(error.into()),
+        Err(LoginError::Store(error)) => return Err(error.into()),
+    };
+    // Post/Redirect/Get here too: reloading the page must not send the password again.
+    let view = LoginView {
+        username: username.chars().take(64).collect(),
+        error: Some(refused),
+    };
+    session.set_flash(LOGIN_FLASH, &view).await?;
+    let again = with_request("/login", pending.as_ref());
+    Ok(Redirect::to(&again).into_response())
 }
 
-async fn finish_sign_in(
+/// Completes a sign-in: the session records the person, and the pending request goes on.
+pub async fn finish_sign_in(
     state: &AppState,
     session: &BrowserSession,
     person: &SignedIn,
@@ -220,6 +242,7 @@ async fn get_signup(
 async fn post_signup(
     State(state): State<AppState>,
     session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
     session.check_csrf(form.get("csrf_token")).await?;
@@ -270,9 +293,16 @@ async fn post_signup(
             return Ok(Redirect::to(&again).into_response());
         }
     };
-    let person =
-        login::start_session(&state.store, &state.clock, &state.config, &user, &["pwd"]).await?;
+    email_links::send_verification(&state, &user).await?;
+    signed_up(&state, &origin, &user.id).await?;
+    let person = login::start_session(&state, &user, &["pwd"], &origin).await?;
     finish_sign_in(&state, &session, &person, pending.as_ref()).await
+}
+
+async fn signed_up(state: &AppState, origin: &Origin, user_id: &str) -> Result<(), PageError> {
+    use crate::accounts::audit::{self, Event};
+    audit::record(state, origin, Event::of_user("signup", user_id)).await?;
+    Ok(())
 }
 
 /// An error message as a sentence: capitalised, with a full stop.

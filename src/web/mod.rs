@@ -3,6 +3,8 @@
 //! query strings or bodies, security headers, panic containment).
 
 pub mod account;
+pub mod account_factors;
+pub mod account_sessions;
 pub mod authorize;
 pub mod consent;
 pub mod discovery;
@@ -13,6 +15,8 @@ pub mod login;
 pub mod logout;
 pub mod oauth2;
 pub mod pages;
+pub mod password_reset;
+pub mod second_factor;
 pub mod session;
 pub mod session_store;
 pub mod userinfo;
@@ -39,6 +43,8 @@ pub fn router(state: AppState) -> Router {
         .merge(consent::router())
         .merge(logout::router())
         .merge(account::router())
+        .merge(second_factor::router())
+        .merge(password_reset::router())
         .layer(session::layer(&state));
     Router::new()
         .merge(pages)

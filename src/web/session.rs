@@ -19,6 +19,7 @@ use crate::state::AppState;
 const CSRF: &str = "csrf";
 const LOGIN: &str = "login";
 const PENDING: &str = "pending";
+const PARTIAL: &str = "partial";
 /// Authorization requests kept per browser; the oldest goes when another arrives.
 const MAX_PENDING: usize = 8;
 
@@ -47,6 +48,16 @@ pub struct Pending {
     pub id: String,
     pub request: AuthorizationRequest,
     pub progress: Progress,
+}
+
+/// A sign-in half done: the password was right, the second factor is still to come.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PartialLogin {
+    pub user_id: String,
+    /// What the first step proved (RFC 8176 values).
+    pub amr: Vec<String>,
+    /// The second factor must follow before this time.
+    pub expires_at: i64,
 }
 
 pub struct BrowserSession(Session);
@@ -114,6 +125,7 @@ impl BrowserSession {
     /// the CSRF token; pending requests carry over.
     pub async fn sign_in(&self, person: &SignedIn) -> Result<(), PageError> {
         self.0.cycle_id().await.map_err(internal)?;
+        self.clear_partial_login().await?;
         self.0.insert(LOGIN, person).await.map_err(internal)?;
         self.0
             .insert(CSRF, random_token::<32>())
@@ -141,6 +153,43 @@ impl BrowserSession {
             Err(tower_sessions::session::Error::SerdeJson(_)) => Ok(None),
             Err(error) => Err(internal(error)),
         }
+    }
+
+    /// Keeps `value` under `key` in this browser's session.
+    pub async fn put<T: Serialize>(&self, key: &str, value: &T) -> Result<(), PageError> {
+        self.0.insert(key, value).await.map_err(internal)
+    }
+
+    /// What is kept under `key`; `None` also when it cannot be read (written by an older
+    /// version).
+    pub async fn read<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, PageError> {
+        match self.0.get::<T>(key).await {
+            Ok(value) => Ok(value),
+            Err(tower_sessions::session::Error::SerdeJson(_)) => Ok(None),
+            Err(error) => Err(internal(error)),
+        }
+    }
+
+    /// The half-done sign-in waiting for its second factor, if it has not run out.
+    pub async fn partial_login(&self, now: i64) -> Result<Option<PartialLogin>, PageError> {
+        Ok(self
+            .read::<PartialLogin>(PARTIAL)
+            .await?
+            .filter(|p| p.expires_at > now))
+    }
+
+    /// Records a right password of someone who has a second factor to show. The session id
+    /// changes, as at a full sign-in.
+    pub async fn set_partial_login(&self, partial: &PartialLogin) -> Result<(), PageError> {
+        self.0.cycle_id().await.map_err(internal)?;
+        self.put(PARTIAL, partial).await
+    }
+
+    pub async fn clear_partial_login(&self) -> Result<(), PageError> {
+        self.take_flash::<PartialLogin>(PARTIAL).await.map(|_| ())
     }
 
     /// Forgets everything and drops the cookie.

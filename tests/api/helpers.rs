@@ -93,6 +93,12 @@ pub struct Options {
     pub client_cache_secs: Option<u64>,
     pub database: Option<Arc<TestDatabase>>,
     pub clock: Option<Clock>,
+    /// `FARM_AUTH_SMTP_URL`; unset: mail goes to the test's own mail directory.
+    pub smtp_url: Option<String>,
+    /// `FARM_AUTH_TOKEN_RATE_LIMIT`.
+    pub token_rate_limit: Option<u64>,
+    /// `FARM_AUTH_TRUSTED_PROXIES`.
+    pub trusted_proxies: Option<String>,
 }
 
 pub struct TestApp {
@@ -103,6 +109,12 @@ pub struct TestApp {
     pub store: Store,
     pub clock: Clock,
     pub database: Arc<TestDatabase>,
+    /// The server's state, for driving background work (the mail outbox) from a test.
+    #[allow(dead_code)]
+    pub state: farm_auth::state::AppState,
+    /// Where `.eml` files land when no SMTP server is configured.
+    pub mail_dir: std::path::PathBuf,
+    _mail_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -137,8 +149,13 @@ impl TestApp {
         } else {
             options.issuer.clone()
         };
+        let mail_dir = tempfile::tempdir().expect("mail dir");
         let args = ConfigArgs {
             database_url: Some(database.url.clone()),
+            mail_dir: Some(mail_dir.path().to_path_buf()),
+            smtp_url: options.smtp_url.clone(),
+            token_rate_limit: options.token_rate_limit.map(|n| n.to_string()),
+            trusted_proxies: options.trusted_proxies.clone(),
             listen: Some("127.0.0.1:0".into()),
             issuer,
             key_refresh_secs: options.key_refresh_secs.map(|s| s.to_string()),
@@ -155,6 +172,7 @@ impl TestApp {
         let address = format!("http://{}", app.local_addr());
         let issuer = app.state().issuer.to_string();
         let store = app.state().store.clone();
+        let state = app.state().clone();
         let (shutdown, stopped) = oneshot::channel();
         tokio::spawn(app.run_until_stopped(async {
             let _ = stopped.await;
@@ -170,8 +188,47 @@ impl TestApp {
             store,
             clock,
             database,
+            state,
+            mail_dir: mail_dir.path().to_path_buf(),
+            _mail_dir: mail_dir,
             shutdown: Some(shutdown),
         }
+    }
+
+    /// The `.eml` files written so far, as text, oldest first.
+    pub fn mails(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else {
+            return Vec::new();
+        };
+        let mut files: Vec<_> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|(_, path)| std::fs::read_to_string(path).ok())
+            .collect()
+    }
+
+    /// Waits (up to 10 s) for the `n`-th mail (counting from 1) to `to` and returns it.
+    pub async fn wait_for_mail(&self, to: &str, n: usize) -> String {
+        for _ in 0..200 {
+            let found: Vec<String> = self
+                .mails()
+                .into_iter()
+                .filter(|m| m.contains(&format!("To: {to}")) && m.contains("</html>"))
+                .collect();
+            if found.len() >= n {
+                return found[n - 1].clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "no mail number {n} to {to} arrived; mails: {:?}",
+            self.mails()
+        );
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -373,4 +430,16 @@ fn init_log_capture() {
             .with_writer(move || Capture(buffer.clone()))
             .try_init();
     });
+}
+
+/// The first link in `mail` that starts with `prefix` (a full URL), whole.
+pub fn link_in(mail: &str, prefix: &str) -> String {
+    let start = mail
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no link starting {prefix} in:\n{mail}"));
+    mail[start..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .expect("a link")
+        .to_string()
 }

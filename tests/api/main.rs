@@ -5,6 +5,7 @@
 mod helpers;
 mod user_agent;
 
+mod account_security;
 mod authorization_code;
 mod bad_input;
 mod bad_input_authorize;

@@ -1,0 +1,114 @@
+//! The security trail: every sign-in, failure, lockout, factor change, reset and ended
+//! session is written to `audit_events` with time, user, client IP and outcome.
+
+use std::net::IpAddr;
+
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::audit::AuditRecord;
+
+/// Where a request came from, as far as the server can tell.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The client's address (the peer, or the address a trusted proxy forwarded).
+    pub ip: Option<IpAddr>,
+    /// The `User-Agent` header, cut to a readable length.
+    pub user_agent: Option<String>,
+}
+
+/// How an event went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    /// Refused without checking, because of earlier failures.
+    Locked,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Locked => "locked",
+        }
+    }
+}
+
+/// One event about to be recorded.
+pub struct Event<'a> {
+    pub event: &'static str,
+    pub outcome: Outcome,
+    pub user_id: Option<&'a str>,
+    pub username: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub detail: Option<String>,
+}
+
+impl<'a> Event<'a> {
+    /// A successful `event`, of no one in particular yet.
+    pub fn new(event: &'static str) -> Self {
+        Event {
+            event,
+            outcome: Outcome::Success,
+            user_id: None,
+            username: None,
+            client_id: None,
+            detail: None,
+        }
+    }
+
+    /// A successful `event` of `user_id`.
+    pub fn of_user(event: &'static str, user_id: &'a str) -> Self {
+        Event::new(event).user(user_id)
+    }
+
+    pub fn user(mut self, user_id: &'a str) -> Self {
+        self.user_id = Some(user_id);
+        self
+    }
+
+    pub fn outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    pub fn username(mut self, username: &'a str) -> Self {
+        self.username = Some(username);
+        self
+    }
+
+    pub fn client(mut self, client_id: &'a str) -> Self {
+        self.client_id = Some(client_id);
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// Longest username kept from a failed attempt: enough to recognise it, never a paste of
+/// something else.
+const MAX_USERNAME_CHARS: usize = 64;
+
+/// Writes `event` to the trail.
+pub async fn record(state: &AppState, origin: &Origin, event: Event<'_>) -> Result<(), StoreError> {
+    let record = AuditRecord {
+        at: state.clock.now(),
+        event: event.event.to_string(),
+        outcome: event.outcome.as_str().to_string(),
+        user_id: event.user_id.map(str::to_string),
+        username: event.username.map(|name| {
+            name.chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_USERNAME_CHARS)
+                .collect()
+        }),
+        ip: origin.ip.map(|ip| ip.to_string()),
+        client_id: event.client_id.map(str::to_string),
+        detail: event.detail,
+    };
+    state.store.insert_audit_event(&record).await
+}

@@ -1,0 +1,245 @@
+//! The two links farm-auth sends by mail: address verification at sign-up and password
+//! reset. Each is a 256-bit token, stored as its SHA-256 hash, used once, short-lived
+//! (30 minutes for a reset, a day for a verification).
+//!
+//! A reset request is answered the same whether or not the address is known; it changes the
+//! password only, so an enrolled second factor is still asked at the next sign-in. After a
+//! reset every session and refresh token of the account is revoked.
+
+use crate::mail::{self, LinkMail};
+use crate::secrets::{hash_secret, random_token};
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::email_tokens::EmailTokenRecord;
+use crate::store::users::UserRecord;
+
+use super::audit::{self, Event, Origin, Outcome};
+use super::password::{self, PasswordError};
+use super::users::{self, UserError};
+use super::{sessions, throttle};
+
+pub const PASSWORD_RESET: &str = "password_reset";
+pub const VERIFY_EMAIL: &str = "verify_email";
+/// How long a reset link works.
+pub const RESET_TTL_SECS: i64 = 30 * 60;
+/// How long a verification link works.
+pub const VERIFY_TTL_SECS: i64 = 24 * 3_600;
+/// Links of one kind mailed to one account per hour, at most: a stranger cannot flood a
+/// mailbox with them.
+const MAX_LINKS_PER_HOUR: i64 = 3;
+
+/// The longest token read from a link: longer ones cannot be ours.
+const MAX_TOKEN_LEN: usize = 128;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// Unknown, used, expired or malformed: the same answer for all four.
+    #[error("this link is not valid any more")]
+    Invalid,
+    #[error("{0}")]
+    WeakPassword(String),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+async fn new_link(
+    state: &AppState,
+    user: &UserRecord,
+    purpose: &'static str,
+    ttl: i64,
+    path: &str,
+) -> Result<Option<String>, StoreError> {
+    let now = state.clock.now();
+    let recent = state
+        .store
+        .count_email_tokens_since(&user.id, purpose, now - 3_600)
+        .await?;
+    if recent >= MAX_LINKS_PER_HOUR {
+        return Ok(None);
+    }
+    let token = random_token::<32>();
+    state
+        .store
+        .insert_email_token(&EmailTokenRecord {
+            token_hash: hash_secret(&token),
+            purpose: purpose.to_string(),
+            user_id: user.id.clone(),
+            email: user.email.clone(),
+            created_at: now,
+            expires_at: now + ttl,
+        })
+        .await?;
+    Ok(Some(format!("{}{path}?token={token}", state.issuer)))
+}
+
+async fn send(state: &AppState, user: &UserRecord, mail: LinkMail<'_>) -> Result<(), StoreError> {
+    let (text, html) = mail::render_link_mail(&mail)
+        .map_err(|e| StoreError::Corrupt(format!("a mail template failed: {e}")))?;
+    mail::enqueue(state, &user.email, mail.subject, text, html).await?;
+    Ok(())
+}
+
+/// Mails `user` a link that proves they read their address.
+pub async fn send_verification(state: &AppState, user: &UserRecord) -> Result<(), StoreError> {
+    let Some(link) = new_link(state, user, VERIFY_EMAIL, VERIFY_TTL_SECS, "/email/verify").await?
+    else {
+        return Ok(());
+    };
+    let mail = LinkMail {
+        subject: "Confirm your email address",
+        greeting_name: &user.username,
+        intro: "Welcome to Not Far(m) From Home. Please confirm that this is your email address; the link works for 24 hours.",
+        link: &link,
+        link_text: "Confirm my address",
+        closing: "If you did not create an account, ignore this message and nothing will happen.",
+    };
+    send(state, user, mail).await
+}
+
+/// Uses a verification link: the user whose address it confirmed.
+pub async fn verify_email(
+    state: &AppState,
+    origin: &Origin,
+    token: &str,
+) -> Result<UserRecord, LinkError> {
+    let taken = take(state, token, VERIFY_EMAIL).await?;
+    let now = state.clock.now();
+    // The address may have changed since the link was sent; only the one it went to counts.
+    if !state
+        .store
+        .set_email_verified(&taken.user_id, &taken.email, now)
+        .await?
+    {
+        return Err(LinkError::Invalid);
+    }
+    audit::record(
+        state,
+        origin,
+        Event::of_user("email.verified", &taken.user_id),
+    )
+    .await?;
+    state
+        .store
+        .find_user_by_id(&taken.user_id)
+        .await?
+        .ok_or(LinkError::Invalid)
+}
+
+/// Handles "I forgot my password" for `email`: mails a reset link if an account has that
+/// address. The caller answers the same whatever happens here.
+pub async fn request_reset(
+    state: &AppState,
+    origin: &Origin,
+    email: &str,
+) -> Result<(), StoreError> {
+    let address = origin.ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let keys = throttle::key(throttle::RESET_REQUEST, &address);
+    if throttle::check(state, &keys).await?.is_err() {
+        let event = Event::new("password.reset_requested").outcome(Outcome::Locked);
+        return audit::record(state, origin, event).await;
+    }
+    // Every request counts against the address, found or not: the limit is on asking.
+    throttle::fail(state, &keys).await?;
+    let email = email.trim();
+    let user = match email.len() <= 254 && !email.chars().any(char::is_control) {
+        true => state.store.find_user_by_email(email).await?,
+        false => None,
+    };
+    let Some(user) = user else {
+        let event = Event::new("password.reset_requested")
+            .outcome(Outcome::Failure)
+            .detail("no account has that address");
+        return audit::record(state, origin, event).await;
+    };
+    let Some(link) = new_link(
+        state,
+        &user,
+        PASSWORD_RESET,
+        RESET_TTL_SECS,
+        "/password/reset",
+    )
+    .await?
+    else {
+        let event = Event::of_user("password.reset_requested", &user.id)
+            .outcome(Outcome::Locked)
+            .detail("too many links this hour");
+        return audit::record(state, origin, event).await;
+    };
+    let mail = LinkMail {
+        subject: "Reset your password",
+        greeting_name: &user.username,
+        intro: "Someone (we hope you) asked to reset the password of your account. The link works once, for 30 minutes.",
+        link: &link,
+        link_text: "Choose a new password",
+        closing: "If you did not ask for this, ignore this message: your password stays as it is.",
+    };
+    send(state, &user, mail).await?;
+    audit::record(
+        state,
+        origin,
+        Event::of_user("password.reset_requested", &user.id),
+    )
+    .await
+}
+
+/// Whether a reset link still works (the page that asks for the new password).
+pub async fn check_reset_link(state: &AppState, token: &str) -> Result<bool, StoreError> {
+    if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+        return Ok(false);
+    }
+    let found = state
+        .store
+        .find_email_token(&hash_secret(token), PASSWORD_RESET, state.clock.now())
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Sets a new password with a reset link, then ends every session and revokes every token
+/// of the account. A weak password is refused before the link is used up.
+pub async fn reset_password(
+    state: &AppState,
+    origin: &Origin,
+    token: &str,
+    new_password: &str,
+) -> Result<UserRecord, LinkError> {
+    if let Err(error) = users::check_password(new_password) {
+        return Err(match error {
+            UserError::Invalid(why) => LinkError::WeakPassword(why),
+            other => LinkError::WeakPassword(other.to_string()),
+        });
+    }
+    if !check_reset_link(state, token).await? {
+        return Err(LinkError::Invalid);
+    }
+    let hash = password::hash(new_password.to_string()).await?;
+    let taken = take(state, token, PASSWORD_RESET).await?;
+    let now = state.clock.now();
+    state
+        .store
+        .update_password_hash(&taken.user_id, &hash, now)
+        .await?;
+    sessions::sign_out_everywhere(state, origin, &taken.user_id, None, true).await?;
+    let user = state
+        .store
+        .find_user_by_id(&taken.user_id)
+        .await?
+        .ok_or(LinkError::Invalid)?;
+    // A reset is a fresh start for the account's own lock; the address locks stay.
+    let name = user.username.to_lowercase();
+    throttle::succeed(state, &throttle::key(throttle::LOGIN_ACCOUNT, &name)).await?;
+    audit::record(state, origin, Event::of_user("password.reset", &user.id)).await?;
+    Ok(user)
+}
+
+async fn take(state: &AppState, token: &str, purpose: &str) -> Result<EmailTokenRecord, LinkError> {
+    if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+        return Err(LinkError::Invalid);
+    }
+    state
+        .store
+        .take_email_token(&hash_secret(token), purpose, state.clock.now())
+        .await?
+        .ok_or(LinkError::Invalid)
+}

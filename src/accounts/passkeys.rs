@@ -1,0 +1,281 @@
+//! Passkeys (WebAuthn, through webauthn-rs): registering them from the account page,
+//! using one as the second factor after a password, and signing in with a passkey alone
+//! (a discoverable credential, found without a username).
+//!
+//! The relying party id is the issuer's host, so passkeys work only when the issuer names a
+//! host (`localhost` in development): WebAuthn has no relying party id for an IP address.
+//! Ceremony state lives in the browser session and is taken out before a response is
+//! checked, so one challenge answers once. User verification is required, so a passkey
+//! alone is two factors (something held, and a PIN or biometric).
+
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, CredentialID, DiscoverableAuthentication, Passkey,
+    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse, Url, Uuid, Webauthn, WebauthnBuilder,
+};
+use webauthn_rs_proto::ResidentKeyRequirement;
+
+use crate::secrets::base64url;
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::factors::PasskeyRecord;
+use crate::store::users::UserRecord;
+
+use super::audit::{self, Event, Origin, Outcome};
+
+/// The most passkeys one account may hold.
+pub const MAX_PER_USER: usize = 20;
+/// The longest name of a passkey.
+pub const MAX_NAME_CHARS: usize = 64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasskeyError {
+    /// The browser's answer did not prove anything: wrong challenge, origin, signature,
+    /// unknown credential, replay.
+    #[error("the passkey could not be verified")]
+    Rejected,
+    #[error("{0}")]
+    Invalid(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The relying party for `issuer`, or `None` when its host is an IP address.
+pub fn relying_party(issuer: &str) -> Option<Webauthn> {
+    let origin = Url::parse(issuer).ok()?;
+    let host = origin.domain()?.to_string();
+    let mut origin = origin;
+    origin.set_path("");
+    WebauthnBuilder::new(&host, &origin)
+        .ok()?
+        .rp_name("Not Far(m) From Home")
+        .build()
+        .ok()
+}
+
+/// The WebAuthn user handle of a user: 16 bytes derived from the stable user id, so it
+/// needs no column and reveals nothing.
+pub fn user_handle(user_id: &str) -> Uuid {
+    let mut input = b"farm-auth webauthn user handle v1\0".to_vec();
+    input.extend_from_slice(user_id.as_bytes());
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &input);
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest.as_ref()[..16]);
+    Uuid::from_bytes(bytes)
+}
+
+fn parse(record: &PasskeyRecord) -> Result<Passkey, StoreError> {
+    serde_json::from_str(&record.credential)
+        .map_err(|e| StoreError::Corrupt(format!("passkey {}: {e}", record.credential_id)))
+}
+
+fn to_json(passkey: &Passkey) -> String {
+    serde_json::to_string(passkey).expect("a passkey always serializes")
+}
+
+fn rejected(error: impl std::fmt::Display) -> PasskeyError {
+    tracing::debug!(%error, "a passkey response was rejected");
+    PasskeyError::Rejected
+}
+
+/// The options for the browser to create a discoverable passkey, and the state to keep.
+pub async fn start_registration(
+    state: &AppState,
+    webauthn: &Webauthn,
+    user: &UserRecord,
+) -> Result<(CreationChallengeResponse, PasskeyRegistration), PasskeyError> {
+    let existing = state.store.list_passkeys(&user.id).await?;
+    if existing.len() >= MAX_PER_USER {
+        return Err(PasskeyError::Invalid(
+            "You have as many passkeys as an account may hold.",
+        ));
+    }
+    let exclude: Vec<CredentialID> = existing
+        .iter()
+        .filter_map(|r| parse(r).ok())
+        .map(|p| p.cred_id().clone())
+        .collect();
+    let (mut options, registration) = webauthn
+        .start_passkey_registration(
+            user_handle(&user.id),
+            &user.username,
+            &user.username,
+            (!exclude.is_empty()).then_some(exclude),
+        )
+        .map_err(rejected)?;
+    // webauthn-rs asks for a non-discoverable credential; signing in without a username
+    // needs the authenticator to keep it (the finish step does not depend on this).
+    if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
+        selection.resident_key = Some(ResidentKeyRequirement::Required);
+        selection.require_resident_key = true;
+    }
+    Ok((options, registration))
+}
+
+/// Checks the browser's new credential against the kept state and stores it as `name`.
+pub async fn finish_registration(
+    state: &AppState,
+    origin: &Origin,
+    webauthn: &Webauthn,
+    user: &UserRecord,
+    name: &str,
+    response: &RegisterPublicKeyCredential,
+    registration: &PasskeyRegistration,
+) -> Result<(), PasskeyError> {
+    let name: String = name.trim().chars().filter(|c| !c.is_control()).collect();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(PasskeyError::Invalid(
+            "Give the passkey a name of 1 to 64 characters.",
+        ));
+    }
+    let passkey = webauthn
+        .finish_passkey_registration(response, registration)
+        .map_err(rejected)?;
+    let record = PasskeyRecord {
+        credential_id: base64url(passkey.cred_id().as_ref()),
+        user_id: user.id.clone(),
+        name: name.clone(),
+        credential: to_json(&passkey),
+        created_at: state.clock.now(),
+        last_used_at: None,
+    };
+    match state.store.insert_passkey(&record).await {
+        Ok(()) => {}
+        // The same credential registered before (by anyone): never two owners.
+        Err(StoreError::Conflict) => return Err(PasskeyError::Rejected),
+        Err(other) => return Err(other.into()),
+    }
+    let event = Event::of_user("passkey.added", &user.id).detail(name);
+    audit::record(state, origin, event).await?;
+    Ok(())
+}
+
+/// The options for the browser to use one of `user_id`'s passkeys, after their password.
+pub async fn start_second_factor(
+    state: &AppState,
+    webauthn: &Webauthn,
+    user_id: &str,
+) -> Result<(RequestChallengeResponse, PasskeyAuthentication), PasskeyError> {
+    let passkeys: Vec<Passkey> = state
+        .store
+        .list_passkeys(user_id)
+        .await?
+        .iter()
+        .map(parse)
+        .collect::<Result<_, _>>()?;
+    if passkeys.is_empty() {
+        return Err(PasskeyError::Invalid("This account has no passkey."));
+    }
+    webauthn
+        .start_passkey_authentication(&passkeys)
+        .map_err(rejected)
+}
+
+/// Checks a passkey used as `user_id`'s second factor.
+pub async fn finish_second_factor(
+    state: &AppState,
+    origin: &Origin,
+    webauthn: &Webauthn,
+    user_id: &str,
+    response: &PublicKeyCredential,
+    authentication: &PasskeyAuthentication,
+) -> Result<(), PasskeyError> {
+    let result = match webauthn.finish_passkey_authentication(response, authentication) {
+        Ok(result) => result,
+        Err(error) => {
+            let event = Event::of_user("login.passkey", user_id).outcome(Outcome::Failure);
+            audit::record(state, origin, event).await?;
+            return Err(rejected(error));
+        }
+    };
+    let id = base64url(result.cred_id().as_ref());
+    let record = match state.store.find_passkey(&id).await? {
+        Some(record) if record.user_id == user_id => record,
+        _ => return Err(PasskeyError::Rejected),
+    };
+    let mut passkey = parse(&record)?;
+    passkey.update_credential(&result);
+    state
+        .store
+        .update_passkey_use(&id, &to_json(&passkey), state.clock.now())
+        .await?;
+    audit::record(
+        state,
+        origin,
+        Event::of_user("login.passkey", user_id).detail(record.name),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The options for the browser to offer any passkey it keeps for us.
+pub fn start_passwordless(
+    webauthn: &Webauthn,
+) -> Result<(RequestChallengeResponse, DiscoverableAuthentication), PasskeyError> {
+    webauthn
+        .start_discoverable_authentication()
+        .map_err(rejected)
+}
+
+/// Checks a passkey used alone: the user it belongs to.
+pub async fn finish_passwordless(
+    state: &AppState,
+    origin: &Origin,
+    webauthn: &Webauthn,
+    response: &PublicKeyCredential,
+    authentication: DiscoverableAuthentication,
+) -> Result<UserRecord, PasskeyError> {
+    let (handle, credential_id) = webauthn
+        .identify_discoverable_authentication(response)
+        .map_err(rejected)?;
+    let id = base64url(credential_id);
+    let Some(record) = state.store.find_passkey(&id).await? else {
+        let event = Event::new("login.passkey")
+            .outcome(Outcome::Failure)
+            .detail("unknown passkey");
+        audit::record(state, origin, event).await?;
+        return Err(PasskeyError::Rejected);
+    };
+    // Found by credential id; the handle the authenticator kept must name the same user.
+    if user_handle(&record.user_id) != handle {
+        return Err(PasskeyError::Rejected);
+    }
+    let mut passkey = parse(&record)?;
+    let result =
+        match webauthn.finish_discoverable_authentication_v2(response, authentication, &passkey) {
+            Ok(result) => result,
+            Err(error) => {
+                let event =
+                    Event::of_user("login.passkey", &record.user_id).outcome(Outcome::Failure);
+                audit::record(state, origin, event).await?;
+                return Err(rejected(error));
+            }
+        };
+    passkey.update_credential(&result);
+    state
+        .store
+        .update_passkey_use(&id, &to_json(&passkey), state.clock.now())
+        .await?;
+    let user = state
+        .store
+        .find_user_by_id(&record.user_id)
+        .await?
+        .ok_or(PasskeyError::Rejected)?;
+    let event = Event::of_user("login.passkey", &user.id).detail(record.name);
+    audit::record(state, origin, event).await?;
+    Ok(user)
+}
+
+/// Removes one of `user_id`'s passkeys.
+pub async fn remove(
+    state: &AppState,
+    origin: &Origin,
+    user_id: &str,
+    credential_id: &str,
+) -> Result<bool, StoreError> {
+    if credential_id.len() > 1024 || !state.store.delete_passkey(user_id, credential_id).await? {
+        return Ok(false);
+    }
+    audit::record(state, origin, Event::of_user("passkey.removed", user_id)).await?;
+    Ok(true)
+}

@@ -1,0 +1,281 @@
+//! Second factors of an account: the authenticator app (enrol, confirm, check, disable),
+//! recovery codes, and the password asked again before a factor is removed. Every check is
+//! throttled per user and written to the audit trail.
+
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::users::UserRecord;
+
+use super::audit::{self, Event, Origin, Outcome};
+use super::password::{self, PasswordError};
+use super::throttle::{self, Locked};
+use super::{recovery, totp};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FactorError {
+    #[error("that code is not right")]
+    WrongCode,
+    #[error("the password is wrong")]
+    WrongPassword,
+    #[error("too many failed attempts")]
+    Locked(Locked),
+    #[error("no authenticator app is set up")]
+    NotEnrolled,
+    #[error("an authenticator app is already set up")]
+    AlreadyEnabled,
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a person has besides their password.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Factors {
+    pub totp: bool,
+    pub recovery_codes_left: i64,
+    pub passkeys: usize,
+}
+
+impl Factors {
+    /// Whether a password alone is not enough to sign in.
+    pub fn any(&self) -> bool {
+        self.totp || self.passkeys > 0
+    }
+}
+
+pub async fn factors_of(state: &AppState, user_id: &str) -> Result<Factors, StoreError> {
+    let totp = state
+        .store
+        .find_totp(user_id)
+        .await?
+        .is_some_and(|t| t.confirmed_at.is_some());
+    Ok(Factors {
+        totp,
+        recovery_codes_left: state.store.count_recovery_codes(user_id).await?,
+        passkeys: state.store.list_passkeys(user_id).await?.len(),
+    })
+}
+
+/// An authenticator app waiting for its first code: what the enrolment page shows.
+pub struct Enrolment {
+    pub secret: String,
+    pub otpauth_uri: String,
+    pub qr_svg: String,
+}
+
+fn enrolment(secret: String, user: &UserRecord) -> Result<Enrolment, FactorError> {
+    let uri = totp::otpauth_uri(&secret, &user.username)
+        .ok_or_else(|| StoreError::Corrupt("a TOTP secret is not base32".into()))?;
+    let svg = totp::qr_svg(&uri).ok_or_else(|| StoreError::Corrupt("QR code too long".into()))?;
+    Ok(Enrolment {
+        secret,
+        otpauth_uri: uri,
+        qr_svg: svg,
+    })
+}
+
+/// Starts an enrolment with a new secret (replacing one that was never confirmed).
+pub async fn start_totp(state: &AppState, user: &UserRecord) -> Result<Enrolment, FactorError> {
+    let secret = totp::new_secret();
+    match state
+        .store
+        .upsert_pending_totp(&user.id, &secret, state.clock.now())
+        .await
+    {
+        Ok(()) => enrolment(secret, user),
+        Err(StoreError::Conflict) => Err(FactorError::AlreadyEnabled),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The enrolment in progress, if any.
+pub async fn pending_totp(
+    state: &AppState,
+    user: &UserRecord,
+) -> Result<Option<Enrolment>, FactorError> {
+    match state.store.find_totp(&user.id).await? {
+        Some(factor) if factor.confirmed_at.is_none() => enrolment(factor.secret, user).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Completes an enrolment with the first valid code; returns the new recovery codes, to be
+/// shown once.
+pub async fn confirm_totp(
+    state: &AppState,
+    origin: &Origin,
+    user_id: &str,
+    code: &str,
+) -> Result<Vec<String>, FactorError> {
+    let keys = throttle::key(throttle::SECOND_FACTOR, user_id);
+    guard(state, &keys).await?;
+    let now = state.clock.now();
+    let pending = match state.store.find_totp(user_id).await? {
+        Some(factor) if factor.confirmed_at.is_none() => factor,
+        Some(_) => return Err(FactorError::AlreadyEnabled),
+        None => return Err(FactorError::NotEnrolled),
+    };
+    let accepted = match totp::matching_step(&pending.secret, code, now) {
+        Some(step) => state.store.take_totp_step(user_id, step, true, now).await?,
+        None => false,
+    };
+    if !accepted {
+        return failed(state, origin, user_id, "totp.enabled", &keys).await;
+    }
+    throttle::succeed(state, &keys).await?;
+    let codes = new_recovery_codes(state, user_id).await?;
+    audit::record(state, origin, Event::of_user("totp.enabled", user_id)).await?;
+    Ok(codes)
+}
+
+/// Checks a sign-in code from the authenticator app.
+pub async fn check_totp(
+    state: &AppState,
+    origin: &Origin,
+    user_id: &str,
+    code: &str,
+) -> Result<(), FactorError> {
+    let keys = throttle::key(throttle::SECOND_FACTOR, user_id);
+    guard(state, &keys).await?;
+    let now = state.clock.now();
+    let factor = match state.store.find_totp(user_id).await? {
+        Some(factor) if factor.confirmed_at.is_some() => factor,
+        _ => return Err(FactorError::NotEnrolled),
+    };
+    // RFC 6238 §5.2: the verifier MUST NOT accept the second attempt of the same OTP.
+    let accepted = match totp::matching_step(&factor.secret, code, now) {
+        Some(step) => {
+            state
+                .store
+                .take_totp_step(user_id, step, false, now)
+                .await?
+        }
+        None => false,
+    };
+    if !accepted {
+        return failed(state, origin, user_id, "login.totp", &keys).await;
+    }
+    throttle::succeed(state, &keys).await?;
+    audit::record(state, origin, Event::of_user("login.totp", user_id)).await?;
+    Ok(())
+}
+
+/// Uses up a recovery code at sign-in.
+pub async fn check_recovery_code(
+    state: &AppState,
+    origin: &Origin,
+    user_id: &str,
+    code: &str,
+) -> Result<(), FactorError> {
+    let keys = throttle::key(throttle::SECOND_FACTOR, user_id);
+    guard(state, &keys).await?;
+    let accepted = match recovery::hash(user_id, code) {
+        Some(hash) => {
+            state
+                .store
+                .take_recovery_code(user_id, &hash, state.clock.now())
+                .await?
+        }
+        None => false,
+    };
+    if !accepted {
+        return failed(state, origin, user_id, "login.recovery_code", &keys).await;
+    }
+    throttle::succeed(state, &keys).await?;
+    let left = state.store.count_recovery_codes(user_id).await?;
+    let event = Event::of_user("login.recovery_code", user_id).detail(format!("{left} left"));
+    audit::record(state, origin, event).await?;
+    Ok(())
+}
+
+/// Removes the authenticator app and its recovery codes, after the password once more.
+pub async fn disable_totp(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    password_text: &str,
+) -> Result<(), FactorError> {
+    confirm_password(state, origin, user, password_text).await?;
+    if !state.store.delete_totp(&user.id).await? {
+        return Err(FactorError::NotEnrolled);
+    }
+    audit::record(state, origin, Event::of_user("totp.disabled", &user.id)).await?;
+    Ok(())
+}
+
+/// Replaces the recovery codes, after the password once more; returns the new ones.
+pub async fn regenerate_recovery_codes(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    password_text: &str,
+) -> Result<Vec<String>, FactorError> {
+    confirm_password(state, origin, user, password_text).await?;
+    if !factors_of(state, &user.id).await?.totp {
+        return Err(FactorError::NotEnrolled);
+    }
+    let codes = new_recovery_codes(state, &user.id).await?;
+    let event = Event::of_user("recovery_codes.regenerated", &user.id);
+    audit::record(state, origin, event).await?;
+    Ok(codes)
+}
+
+async fn new_recovery_codes(state: &AppState, user_id: &str) -> Result<Vec<String>, FactorError> {
+    let codes = recovery::generate();
+    let hashes: Vec<String> = codes
+        .iter()
+        .filter_map(|code| recovery::hash(user_id, code))
+        .collect();
+    state
+        .store
+        .replace_recovery_codes(user_id, &hashes, state.clock.now())
+        .await?;
+    Ok(codes)
+}
+
+/// The signed-in person's password, asked again before a change that weakens the account;
+/// throttled like a login.
+pub async fn confirm_password(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    password_text: &str,
+) -> Result<(), FactorError> {
+    let keys = throttle::key(throttle::PASSWORD_CONFIRM, &user.id);
+    guard(state, &keys).await?;
+    let hash = user.password_hash.clone().unwrap_or_default();
+    let matches = !hash.is_empty()
+        && password_text.len() <= 1024
+        && password::verify(password_text.to_string(), hash).await?;
+    if !matches {
+        throttle::fail(state, &keys).await?;
+        let event = Event::of_user("password.confirm", &user.id).outcome(Outcome::Failure);
+        audit::record(state, origin, event).await?;
+        return Err(FactorError::WrongPassword);
+    }
+    throttle::succeed(state, &keys).await?;
+    Ok(())
+}
+
+async fn guard(state: &AppState, keys: &[(throttle::Policy, String)]) -> Result<(), FactorError> {
+    throttle::check(state, keys)
+        .await?
+        .map_err(FactorError::Locked)
+}
+
+async fn failed<T>(
+    state: &AppState,
+    origin: &Origin,
+    user_id: &str,
+    event: &'static str,
+    keys: &[(throttle::Policy, String)],
+) -> Result<T, FactorError> {
+    let locked = throttle::fail(state, keys).await?;
+    let mut record = Event::of_user(event, user_id).outcome(Outcome::Failure);
+    if let Some(lock) = locked {
+        record = record.detail(format!("locked until {}", lock.until));
+    }
+    audit::record(state, origin, record).await?;
+    Err(FactorError::WrongCode)
+}

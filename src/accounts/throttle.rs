@@ -1,0 +1,220 @@
+//! Brute-force defence: failures earn an exponential back-off per key (a username, a
+//! username from one address, an address, a user's second factor), kept in the database so
+//! that every replica enforces the same locks.
+//!
+//! The locks are short by design (at most 15 minutes for an account): long enough to make
+//! guessing hopeless, short enough that an attacker cannot keep a person out for long. Keys
+//! name what was typed, not what exists, so a lock says nothing about whether an account
+//! does.
+
+use crate::secrets::hash_secret;
+use crate::state::AppState;
+use crate::store::StoreError;
+
+use super::audit::Origin;
+
+/// How failures of one kind are punished.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    prefix: &'static str,
+    /// The failure that earns the first lock.
+    free: i64,
+    /// The first lock, in seconds; each further failure doubles it.
+    base: i64,
+    /// The longest lock, in seconds.
+    max: i64,
+    /// Failures older than this many seconds are forgotten.
+    forget: i64,
+}
+
+const HOUR: i64 = 3_600;
+
+/// One username, tried from one address: the attacker's own lane.
+pub const LOGIN_FROM_ADDRESS: Policy = Policy {
+    prefix: "login-from",
+    free: 5,
+    base: 30,
+    max: 900,
+    forget: HOUR,
+};
+
+/// One username from anywhere: slows attacks spread over many addresses, with more room,
+/// since it also holds the person themselves back.
+pub const LOGIN_ACCOUNT: Policy = Policy {
+    prefix: "login",
+    free: 20,
+    base: 60,
+    max: 900,
+    forget: HOUR,
+};
+
+/// One address, any username: password spraying.
+pub const LOGIN_ADDRESS: Policy = Policy {
+    prefix: "login-ip",
+    free: 30,
+    base: 60,
+    max: HOUR,
+    forget: HOUR,
+};
+
+/// A signed-in user's second factor (TOTP and recovery codes), or their password asked
+/// again on the account page.
+pub const SECOND_FACTOR: Policy = Policy {
+    prefix: "mfa",
+    free: 5,
+    base: 30,
+    max: 900,
+    forget: HOUR,
+};
+
+/// The current password asked again on the account page and the account API.
+pub const PASSWORD_CONFIRM: Policy = Policy {
+    prefix: "password",
+    free: 5,
+    base: 30,
+    max: 900,
+    forget: HOUR,
+};
+
+/// Password reset requests from one address.
+pub const RESET_REQUEST: Policy = Policy {
+    prefix: "reset-ip",
+    free: 10,
+    base: 60,
+    max: HOUR,
+    forget: HOUR,
+};
+
+impl Policy {
+    /// The key for `subject` (hashed, so that typed text of any length and content fits).
+    pub fn key(&self, subject: &str) -> String {
+        format!("{}:{}", self.prefix, &hash_secret(subject)[..32])
+    }
+
+    /// The lock earned by the `failures`-th failure, in seconds (0: none).
+    fn lock_for(&self, failures: i64) -> i64 {
+        let over = failures - self.free;
+        if over < 0 {
+            return 0;
+        }
+        let doublings = over.min(20) as u32;
+        self.base.saturating_mul(1 << doublings).min(self.max)
+    }
+}
+
+/// The keys a password login counts against.
+pub fn login_keys(username: &str, origin: &Origin) -> Vec<(Policy, String)> {
+    let name = username.trim().to_lowercase();
+    let address = origin.ip.map(|ip| ip.to_string()).unwrap_or_default();
+    vec![
+        (
+            LOGIN_FROM_ADDRESS,
+            LOGIN_FROM_ADDRESS.key(&format!("{name}\n{address}")),
+        ),
+        (LOGIN_ACCOUNT, LOGIN_ACCOUNT.key(&name)),
+        (LOGIN_ADDRESS, LOGIN_ADDRESS.key(&address)),
+    ]
+}
+
+/// The key of one policy applied to one subject.
+pub fn key(policy: Policy, subject: &str) -> Vec<(Policy, String)> {
+    vec![(policy, policy.key(subject))]
+}
+
+/// Refused for a while: the time the lock ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Locked {
+    pub until: i64,
+}
+
+impl Locked {
+    /// Whole seconds left, at least 1 (for `Retry-After`).
+    pub fn retry_after(&self, now: i64) -> i64 {
+        (self.until - now).max(1)
+    }
+
+    /// "Try again in …", for people.
+    pub fn try_again(&self, now: i64) -> String {
+        let seconds = self.retry_after(now);
+        match seconds {
+            0..=59 => format!("Try again in {seconds} seconds."),
+            60..=119 => "Try again in a minute.".to_string(),
+            _ => format!("Try again in {} minutes.", (seconds + 59) / 60),
+        }
+    }
+}
+
+/// `Err(Locked)` while any of `keys` is locked.
+pub async fn check(
+    state: &AppState,
+    keys: &[(Policy, String)],
+) -> Result<Result<(), Locked>, StoreError> {
+    let now = state.clock.now();
+    let mut until = 0;
+    for (_, key) in keys {
+        until = until.max(state.store.find_throttle(key).await?);
+    }
+    Ok(match until > now {
+        true => Err(Locked { until }),
+        false => Ok(()),
+    })
+}
+
+/// Counts a failure against every key; returns the lock it earned, if any.
+pub async fn fail(
+    state: &AppState,
+    keys: &[(Policy, String)],
+) -> Result<Option<Locked>, StoreError> {
+    let now = state.clock.now();
+    let mut locked = None;
+    for (policy, key) in keys {
+        let failures = state
+            .store
+            .add_throttle_failure(key, now, now - policy.forget)
+            .await?;
+        let seconds = policy.lock_for(failures);
+        if seconds > 0 {
+            state.store.lock_throttle(key, now + seconds).await?;
+            let until = now + seconds;
+            locked = Some(Locked {
+                until: locked.map_or(until, |l: Locked| l.until.max(until)),
+            });
+        }
+    }
+    Ok(locked)
+}
+
+/// Forgets the failures counted against `keys` (after a success). The address-wide key is
+/// kept: one good password does not excuse a spray from the same address.
+pub async fn succeed(state: &AppState, keys: &[(Policy, String)]) -> Result<(), StoreError> {
+    for (policy, key) in keys {
+        if policy.prefix != LOGIN_ADDRESS.prefix {
+            state.store.clear_throttle(key).await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locks_start_after_the_free_failures_and_double_up_to_the_cap() {
+        let p = LOGIN_FROM_ADDRESS;
+        assert_eq!(p.lock_for(4), 0);
+        assert_eq!(p.lock_for(5), 30);
+        assert_eq!(p.lock_for(6), 60);
+        assert_eq!(p.lock_for(7), 120);
+        assert_eq!(p.lock_for(10), 900);
+        assert_eq!(p.lock_for(i64::MAX), 900);
+    }
+
+    #[test]
+    fn keys_hide_what_was_typed_and_differ_by_policy() {
+        let a = LOGIN_ACCOUNT.key("alice");
+        assert!(!a.contains("alice"));
+        assert_ne!(a, LOGIN_FROM_ADDRESS.key("alice"));
+        assert_eq!(a, LOGIN_ACCOUNT.key("alice"));
+    }
+}

@@ -1,0 +1,33 @@
+//! The bodies of mail: one plain-text and one HTML template for every message that carries
+//! a link (password reset, address verification).
+
+use askama::Template;
+
+/// A message whose point is one link to follow.
+pub struct LinkMail<'a> {
+    pub subject: &'a str,
+    pub greeting_name: &'a str,
+    /// What happened and what the link does, one sentence or two.
+    pub intro: &'a str,
+    pub link: &'a str,
+    pub link_text: &'a str,
+    /// What to do if the person did not ask for this.
+    pub closing: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/link.txt")]
+struct LinkText<'a> {
+    mail: &'a LinkMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/link.html")]
+struct LinkHtml<'a> {
+    mail: &'a LinkMail<'a>,
+}
+
+/// The (text, HTML) bodies of `mail`.
+pub fn render_link_mail(mail: &LinkMail<'_>) -> Result<(String, String), askama::Error> {
+    Ok((LinkText { mail }.render()?, LinkHtml { mail }.render()?))
+}

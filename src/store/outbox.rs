@@ -1,0 +1,143 @@
+//! The `mail_outbox` table: mail waiting to be sent, claimed by one sender at a time and
+//! retried until it goes or is given up.
+
+use sqlx::FromRow;
+
+use super::{Result, Store};
+
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct OutgoingMail {
+    pub id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+}
+
+/// How far one message got.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct MailState {
+    pub attempts: i64,
+    pub sent_at: Option<i64>,
+    /// When it was given up.
+    pub failed_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    pub async fn insert_mail(&self, mail: &OutgoingMail) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, created_at, \
+             attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&mail.id)
+        .bind(&mail.recipient)
+        .bind(&mail.subject)
+        .bind(&mail.text_body)
+        .bind(&mail.html_body)
+        .bind(mail.created_at)
+        .bind(mail.attempts)
+        .bind(mail.next_attempt_at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Mail due at `now`, oldest first.
+    pub async fn list_due_mail(&self, now: i64, limit: i64) -> Result<Vec<OutgoingMail>> {
+        let rows = sqlx::query_as(
+            "SELECT id, recipient, subject, text_body, html_body, created_at, attempts, \
+             next_attempt_at FROM mail_outbox \
+             WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+
+    /// Claims a due mail for one send attempt, so that two replicas never send it at once:
+    /// true if this caller won it. The claim lasts until `lease_until`; a sender that dies
+    /// mid-send leaves the mail to be tried again then.
+    pub async fn claim_mail(&self, mail: &OutgoingMail, lease_until: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE mail_outbox SET next_attempt_at = $3, attempts = attempts + 1 \
+             WHERE id = $1 AND next_attempt_at = $2 AND sent_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(&mail.id)
+        .bind(mail.next_attempt_at)
+        .bind(lease_until)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records a delivery; the bodies (which may carry a link) are dropped.
+    pub async fn mark_mail_sent(&self, id: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE mail_outbox SET sent_at = $2, text_body = '', html_body = '', \
+             last_error = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: tried again at `retry_at`, or given up when `None` (the
+    /// bodies are dropped then too).
+    pub async fn mark_mail_failed(
+        &self,
+        id: &str,
+        error: &str,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        let query = match retry_at {
+            Some(at) => sqlx::query(
+                "UPDATE mail_outbox SET last_error = $2, next_attempt_at = $3 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(error)
+            .bind(at),
+            None => sqlx::query(
+                "UPDATE mail_outbox SET last_error = $2, failed_at = $3, text_body = '', \
+                 html_body = '' WHERE id = $1",
+            )
+            .bind(id)
+            .bind(error)
+            .bind(now),
+        };
+        query.execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// The delivery state of one mail, for tests and operators.
+    pub async fn find_mail_state(&self, id: &str) -> Result<Option<MailState>> {
+        let row = sqlx::query_as(
+            "SELECT attempts, sent_at, failed_at, last_error FROM mail_outbox WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row)
+    }
+
+    /// Drops mail sent or given up before `before`.
+    pub async fn delete_finished_mail(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL AND sent_at < $1) \
+             OR (failed_at IS NOT NULL AND failed_at < $1)",
+        )
+        .bind(before)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

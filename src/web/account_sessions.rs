@@ -1,0 +1,86 @@
+//! The sessions and connected apps of the account: end one session, all others, or take
+//! back what an app was given.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+
+use super::account::{Person, back, done, person, refused};
+use super::error::PageError;
+use super::extract::{PageForm, RequestOrigin};
+use super::session::BrowserSession;
+use crate::accounts::sessions;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account/sessions/end", post(post_end_session))
+        .route("/account/sessions/end-others", post(post_end_others))
+        .route("/account/apps/revoke", post(post_revoke_app))
+}
+
+async fn post_end_session(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let (me, user) = match person(&state, &session).await? {
+        Person::Here(me, user) => (me, user),
+        Person::Away(response) => return Ok(response),
+    };
+    let sid = form.get("session").unwrap_or_default();
+    if sid == me.sid {
+        // Ending the session in use is signing out.
+        sessions::end_session(&state, &origin, &user.id, sid).await?;
+        session.sign_out().await?;
+        return Ok(Redirect::to("/login").into_response());
+    }
+    let notice = match sessions::end_session(&state, &origin, &user.id, sid).await? {
+        true => done("That session is signed out."),
+        false => refused("That session had already ended."),
+    };
+    back(&session, notice).await
+}
+
+async fn post_end_others(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let (me, user) = match person(&state, &session).await? {
+        Person::Here(me, user) => (me, user),
+        Person::Away(response) => return Ok(response),
+    };
+    let ended =
+        sessions::sign_out_everywhere(&state, &origin, &user.id, Some(&me.sid), false).await?;
+    let notice = match ended.len() {
+        0 => done("There were no other sessions."),
+        1 => done("Your other session is signed out."),
+        n => done(&format!("Your {n} other sessions are signed out.")),
+    };
+    back(&session, notice).await
+}
+
+async fn post_revoke_app(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let user = match person(&state, &session).await? {
+        Person::Here(_, user) => user,
+        Person::Away(response) => return Ok(response),
+    };
+    let client_id = form.get("client_id").unwrap_or_default();
+    let notice = match sessions::revoke_app(&state, &origin, &user.id, client_id).await? {
+        true => done("The app's access is revoked. It will have to ask you again."),
+        false => refused("That app had no access to revoke."),
+    };
+    back(&session, notice).await
+}

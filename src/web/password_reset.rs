@@ -1,0 +1,201 @@
+//! "Forgot your password?": the request page (answered the same whether or not the address
+//! is known), the page the mailed link opens to set a new password, and the link that
+//! confirms an email address.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+
+use super::error::PageError;
+use super::extract::{PageForm, RequestOrigin};
+use super::pages::{self, Csp, ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
+use super::session::BrowserSession;
+use crate::accounts::email_links::{self, LinkError};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/password/forgot", get(get_forgot).post(post_forgot))
+        .route("/password/reset", get(get_reset).post(post_reset))
+        .route("/email/verify", get(get_verify).post(post_verify))
+}
+
+const FORGOT_FLASH: &str = "flash:forgot";
+const RESET_FLASH: &str = "flash:reset";
+
+#[derive(Default, Serialize, Deserialize)]
+struct ForgotView {
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+async fn get_forgot(session: BrowserSession) -> Result<Response, PageError> {
+    let view = session
+        .take_flash::<ForgotView>(FORGOT_FLASH)
+        .await?
+        .unwrap_or_default();
+    let page = ForgotPasswordPage {
+        csrf_token: session.csrf_token().await?,
+        email: view.email,
+        error: view.error,
+    };
+    Ok(pages::page(StatusCode::OK, &page, Csp::default()))
+}
+
+/// Answers at once, the same for every address: the lookup and the mail happen after the
+/// answer, so neither the words nor the timing tell whether an account has the address.
+async fn post_forgot(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let email: String = form
+        .get("email")
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(254)
+        .collect();
+    if !email.contains('@') {
+        let view = ForgotView {
+            email,
+            error: Some("Enter the email address of your account.".into()),
+        };
+        session.set_flash(FORGOT_FLASH, &view).await?;
+        return Ok(Redirect::to("/password/forgot").into_response());
+    }
+    let worker = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = email_links::request_reset(&worker, &origin, &email).await {
+            tracing::error!(%error, "a password reset request failed");
+        }
+    });
+    Ok(pages::message(
+        StatusCode::OK,
+        "Check your email",
+        "If an account has that address, we sent it a link to choose a new password. The link works once, for 30 minutes. Nothing arrived? Look in your spam folder, or ask again in a few minutes.",
+        Some(("/login", "Back to sign in")),
+    ))
+}
+
+fn link_invalid() -> Response {
+    pages::message(
+        StatusCode::BAD_REQUEST,
+        "This link does not work any more",
+        "Links we send by email work once and for a short time only. Ask for a new one.",
+        Some(("/password/forgot", "Ask for a new link")),
+    )
+}
+
+async fn get_reset(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    Query(query): Query<TokenQuery>,
+) -> Result<Response, PageError> {
+    let token = query.token.unwrap_or_default();
+    if !email_links::check_reset_link(&state, &token).await? {
+        return Ok(link_invalid());
+    }
+    let error = session.take_flash::<String>(RESET_FLASH).await?;
+    let page = ResetPasswordPage {
+        csrf_token: session.csrf_token().await?,
+        token,
+        error,
+    };
+    Ok(pages::page(StatusCode::OK, &page, Csp::default()))
+}
+
+async fn post_reset(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let token = form.get("token").unwrap_or_default();
+    let password = form.get("new_password").unwrap_or_default();
+    match email_links::reset_password(&state, &origin, token, password).await {
+        // Not signed in here: a second factor, if set up, is still asked at sign-in.
+        Ok(_) => {
+            session.sign_out().await?;
+            Ok(pages::message(
+                StatusCode::OK,
+                "Your password is changed",
+                "Every session of your account was signed out and apps must ask again. Sign in with your new password.",
+                Some(("/login", "Sign in")),
+            ))
+        }
+        Err(LinkError::WeakPassword(why)) => {
+            session
+                .set_flash(
+                    RESET_FLASH,
+                    &format!("This password cannot be used: {why}."),
+                )
+                .await?;
+            let again = format!("/password/reset?{}", query_with_token(token));
+            Ok(Redirect::to(&again).into_response())
+        }
+        Err(LinkError::Invalid) => Ok(link_invalid()),
+        Err(LinkError::Password(error)) => Err(error.into()),
+        Err(LinkError::Store(error)) => Err(error.into()),
+    }
+}
+
+fn query_with_token(token: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", token)
+        .finish()
+}
+
+/// The confirmation link asks for a click rather than acting on the GET: mail scanners
+/// fetch links, and a fetch must not count as the person confirming.
+async fn get_verify(
+    session: BrowserSession,
+    Query(query): Query<TokenQuery>,
+) -> Result<Response, PageError> {
+    let token = query.token.unwrap_or_default();
+    if token.is_empty() || token.len() > 128 {
+        return Ok(link_invalid());
+    }
+    let page = VerifyEmailPage {
+        csrf_token: session.csrf_token().await?,
+        token,
+    };
+    Ok(pages::page(StatusCode::OK, &page, Csp::default()))
+}
+
+async fn post_verify(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let token = form.get("token").unwrap_or_default();
+    match email_links::verify_email(&state, &origin, token).await {
+        Ok(_) => Ok(pages::message(
+            StatusCode::OK,
+            "Your email address is confirmed",
+            "Thank you. Apps you allow to see your email address will now see it as confirmed.",
+            Some(("/account", "Go to your account")),
+        )),
+        Err(LinkError::Store(error)) => Err(error.into()),
+        Err(LinkError::Password(error)) => Err(error.into()),
+        Err(_) => Ok(pages::message(
+            StatusCode::BAD_REQUEST,
+            "This link does not work any more",
+            "Confirmation links work once, for 24 hours. Sign in and ask for a new one on your account page.",
+            Some(("/account", "Go to your account")),
+        )),
+    }
+}

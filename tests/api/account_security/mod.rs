@@ -1,0 +1,3 @@
+//! Issue 4: second factors, passkeys, recovery by mail, brute-force defence, sessions.
+
+mod email_verification;
