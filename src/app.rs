@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::config::{Config, MAX_KEY_RETENTION_SECS};
 use crate::keys::KeyRing;
 use crate::mail::{self, Mailer};
+use crate::oauth2::rate_limit::RateLimiter;
 use crate::oauth2::registry::ClientRegistry;
 use crate::oauth2::revocation_list::RevocationList;
 use crate::oidc::discovery;
@@ -76,7 +77,9 @@ impl App {
         if passkeys.is_none() {
             tracing::info!(%issuer, "passkeys are off: WebAuthn needs an issuer with a host name (such as localhost), not an IP address");
         }
+        let token_rate = RateLimiter::new(config.token_rate_limit);
         let state = AppState {
+            token_rate: Arc::new(token_rate),
             passkeys,
             mailer: Arc::new(mailer),
             discovery: discovery::document(&issuer).into(),

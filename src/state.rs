@@ -23,6 +23,8 @@ pub struct AppState {
     /// Access tokens whose signature was checked already.
     pub verified: Arc<VerifiedTokens>,
     pub clock: Clock,
+    /// The token endpoint's per-client request limit.
+    pub token_rate: Arc<crate::oauth2::rate_limit::RateLimiter>,
     /// Outgoing mail and the bell of its outbox worker.
     pub mailer: Arc<Mailer>,
     /// The WebAuthn relying party; `None` when the issuer's host is an IP address.

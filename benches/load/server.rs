@@ -42,6 +42,9 @@ impl Server {
             .arg("serve")
             .env("FARM_AUTH_LISTEN", address.to_string())
             .env("FARM_AUTH_ACCESS_TOKEN_TTL", ACCESS_TOKEN_TTL)
+            // One client makes every token request here: the per-client limit would cap
+            // the rate this bench exists to measure.
+            .env("FARM_AUTH_TOKEN_RATE_LIMIT", "0")
             .stdout(Stdio::null()) // its warnings and errors still reach stderr
             .spawn()
             .context("cannot start `farm-auth serve`")?;

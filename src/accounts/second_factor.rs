@@ -37,13 +37,6 @@ pub struct Factors {
     pub passkeys: usize,
 }
 
-impl Factors {
-    /// Whether a password alone is not enough to sign in.
-    pub fn any(&self) -> bool {
-        self.totp || self.passkeys > 0
-    }
-}
-
 pub async fn factors_of(state: &AppState, user_id: &str) -> Result<Factors, StoreError> {
     let totp = state
         .store

@@ -20,6 +20,8 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     /// The request body is over the size limit: HTTP 413 with an `invalid_request` body.
     RequestTooLarge,
+    /// The client is over its request rate: HTTP 429 with `Retry-After`.
+    TooManyRequests,
 }
 
 impl ErrorCode {
@@ -32,6 +34,9 @@ impl ErrorCode {
             ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             ErrorCode::InvalidScope => "invalid_scope",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+            // The registered code closest in meaning (RFC 6749 §4.1.2.1); the status says
+            // the rest.
+            ErrorCode::TooManyRequests => "temporarily_unavailable",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod grants;
 pub mod introspect;
 pub mod params;
 pub mod pkce;
+pub mod rate_limit;
 pub mod registry;
 pub mod revocation_list;
 pub mod revoke;

@@ -44,6 +44,16 @@ pub async fn exchange(
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
     let client = client_auth::authenticate(&state.clients, authorization, params).await?;
+    if !state
+        .token_rate
+        .admit(&state.store, &client.id, state.clock.now())
+        .await?
+    {
+        return Err(OAuthError::new(
+            ErrorCode::TooManyRequests,
+            "this client is over its request rate; try again in a minute",
+        ));
+    }
     let grant_type = params.require("grant_type")?;
     let grant = GrantType::parse(grant_type).ok_or_else(|| {
         OAuthError::new(

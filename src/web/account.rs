@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(super::account_sessions::router())
 }
 
-const NOTICE: &str = "flash:account";
+pub const NOTICE: &str = "flash:account";
 
 /// What the last change on the account page came to, shown once at the top.
 #[derive(Default, Serialize, Deserialize)]

@@ -196,6 +196,7 @@ impl IntoResponse for OAuthError {
                 let status = match code {
                     ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
                     ErrorCode::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
                     _ => StatusCode::BAD_REQUEST,
                 };
                 let body = ErrorBody {
@@ -203,6 +204,13 @@ impl IntoResponse for OAuthError {
                     error_description: Some(description_text(&description)),
                 };
                 let mut response = (status, no_store(), Json(body)).into_response();
+                if code == ErrorCode::TooManyRequests {
+                    // The window is a minute long: by then the client may try again.
+                    let wait = crate::oauth2::rate_limit::WINDOW_SECS.to_string();
+                    if let Ok(value) = HeaderValue::from_str(&wait) {
+                        response.headers_mut().insert(header::RETRY_AFTER, value);
+                    }
+                }
                 if code == ErrorCode::InvalidClient {
                     // RFC 6749 §5.2: 401 with the scheme the client can authenticate with.
                     response.headers_mut().insert(

@@ -90,9 +90,14 @@ async fn render_login(
     view: LoginView,
 ) -> Result<Response, PageError> {
     let flow = flow(state, session, pending).await?;
-    let csp = flow.csp();
+    let passkeys = state.passkeys.is_some();
+    let csp = match passkeys {
+        true => flow.csp().with_own_scripts(),
+        false => flow.csp(),
+    };
     let template = LoginPage {
         flow,
+        passkeys,
         username: view.username,
         error: view.error,
         signup_href: with_request("/signup", pending),
@@ -135,7 +140,8 @@ async fn post_login(
     let refused = match login::password_login(&state, &origin, username, password).await {
         Ok(user) => {
             let factors = second_factor::factors_of(&state, &user.id).await?;
-            if factors.any() {
+            // Passkeys count only where this server can check them (a host-named issuer).
+            if factors.totp || (factors.passkeys > 0 && state.passkeys.is_some()) {
                 let partial = PartialLogin {
                     user_id: user.id.clone(),
                     amr: vec!["pwd".into()],
@@ -173,23 +179,36 @@ pub async fn finish_sign_in(
     person: &SignedIn,
     pending: Option<&Pending>,
 ) -> Result<Response, PageError> {
-    // Signing in over another sign-in (switching accounts) ends the one it replaces.
-    if let Some(previous) = session.signed_in(state).await? {
-        logout::end_login_session(state, &previous.sid).await?;
-    }
-    session.sign_in(person).await?;
+    record_sign_in(state, session, person, pending).await?;
     let Some(pending) = pending else {
         return Ok(Redirect::to("/account").into_response());
     };
-    session
-        .record_progress(&pending.id, |p| p.signed_in = true)
-        .await?;
     // The request goes on from here: the consent page, or straight back to the client.
     Ok(
         authorize::resume(state, session, &pending.id, Some(person.clone()))
             .await
             .into_response(),
     )
+}
+
+/// Records a sign-in in the browser session (and in the pending request, if any).
+pub async fn record_sign_in(
+    state: &AppState,
+    session: &BrowserSession,
+    person: &SignedIn,
+    pending: Option<&Pending>,
+) -> Result<(), PageError> {
+    // Signing in over another sign-in (switching accounts) ends the one it replaces.
+    if let Some(previous) = session.signed_in(state).await? {
+        logout::end_login_session(state, &previous.sid).await?;
+    }
+    session.sign_in(person).await?;
+    if let Some(pending) = pending {
+        session
+            .record_progress(&pending.id, |p| p.signed_in = true)
+            .await?;
+    }
+    Ok(())
 }
 
 /// What the sign-up page shows besides the flow; kept across the 303 after a refused

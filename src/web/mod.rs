@@ -15,6 +15,7 @@ pub mod login;
 pub mod logout;
 pub mod oauth2;
 pub mod pages;
+pub mod passkeys;
 pub mod password_reset;
 pub mod second_factor;
 pub mod session;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account::router())
         .merge(second_factor::router())
         .merge(password_reset::router())
+        .merge(passkeys::router())
         .layer(session::layer(&state));
     Router::new()
         .merge(pages)
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth2::router())
         .merge(userinfo::router())
         .route("/static/style.css", axum::routing::get(pages::get_style))
+        .route("/static/passkeys.js", axum::routing::get(pages::get_passkeys_script))
         .fallback(error::not_found)
         // A request (its body included) that takes longer than this is cut off with 408, so
         // slow clients cannot hold connections and workers forever.

@@ -27,6 +27,8 @@ impl Flow {
 #[template(path = "login.html")]
 pub struct LoginPage {
     pub flow: Flow,
+    /// Whether "Sign in with a passkey" is offered.
+    pub passkeys: bool,
     pub username: String,
     pub error: Option<String>,
     pub signup_href: String,
@@ -370,6 +372,17 @@ pub async fn get_style() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/style.css"),
+    )
+}
+
+/// The passkey ceremonies' script, compiled in like the stylesheet.
+pub async fn get_passkeys_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/passkeys.js"),
     )
 }
 

@@ -47,7 +47,7 @@ async fn get_second_factor(
         csrf_token: session.csrf_token().await?,
         request: pending.as_ref().map(|p| p.id.clone()),
         totp: factors.totp,
-        passkeys: factors.passkeys > 0,
+        passkeys: factors.passkeys > 0 && state.passkeys.is_some(),
         error,
     };
     let csp = pages::Csp::returning_to(pending.as_ref().map(|p| p.request.redirect_uri.as_str()))

@@ -1,0 +1,348 @@
+//! The passkey ceremonies, spoken as JSON with `static/passkeys.js`: registering a passkey
+//! from the account page, and signing in with one (after the password, or alone). Each
+//! request carries the page's CSRF token in `X-CSRF-Token`; each ceremony's state is taken
+//! out of the browser session before the answer is checked, so a challenge answers once.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use webauthn_rs::Webauthn;
+use webauthn_rs::prelude::{
+    DiscoverableAuthentication, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
+    RegisterPublicKeyCredential,
+};
+
+use super::account::{NOTICE, Person, back, done, person, refused};
+use super::error::PageError;
+use super::extract::{PageForm, RequestOrigin};
+use super::login::{pending, record_sign_in};
+use super::session::BrowserSession;
+use crate::accounts::login;
+use crate::accounts::passkeys::{self, PasskeyError};
+use crate::oidc::discovery::paths;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/account/passkeys/register/start",
+            post(post_register_start),
+        )
+        .route(
+            "/account/passkeys/register/finish",
+            post(post_register_finish),
+        )
+        .route("/account/passkeys/delete", post(post_delete))
+        .route("/login/passkey/start", post(post_login_start))
+        .route("/login/passkey/finish", post(post_login_finish))
+}
+
+const REGISTRATION: &str = "webauthn:registration";
+const LOGIN: &str = "webauthn:login";
+/// The largest ceremony body read: credentials are a few kilobytes at most.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A sign-in ceremony in progress.
+#[derive(Serialize, Deserialize)]
+enum LoginCeremony {
+    /// After the password, for this user.
+    SecondFactor {
+        user_id: String,
+        state: PasskeyAuthentication,
+    },
+    /// A passkey alone.
+    Passwordless(DiscoverableAuthentication),
+}
+
+/// A refusal the page's script shows as is.
+fn refusal(status: StatusCode, message: &str) -> Response {
+    let mut response = (status, axum::Json(json!({ "error": message }))).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+fn ok_json(value: serde_json::Value) -> Response {
+    let mut response = axum::Json(value).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+fn unavailable() -> Response {
+    refusal(
+        StatusCode::NOT_FOUND,
+        "Passkeys are not available on this server.",
+    )
+}
+
+fn from_error(error: PasskeyError) -> Result<Response, PageError> {
+    match error {
+        PasskeyError::Rejected => Ok(refusal(
+            StatusCode::BAD_REQUEST,
+            "That passkey could not be verified. Try again.",
+        )),
+        PasskeyError::Invalid(why) => Ok(refusal(StatusCode::BAD_REQUEST, why)),
+        PasskeyError::Store(error) => Err(error.into()),
+    }
+}
+
+/// A JSON body, or the status and words of the refusal to send back.
+fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, (StatusCode, &'static str)> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, "That request is too large."));
+    }
+    serde_json::from_slice(body).map_err(|_| {
+        (
+            StatusCode::BAD_REQUEST,
+            "That passkey response is malformed.",
+        )
+    })
+}
+
+async fn csrf(session: &BrowserSession, headers: &HeaderMap) -> Result<(), PageError> {
+    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    session.check_csrf(token).await
+}
+
+fn relying_party(state: &AppState) -> Option<&Webauthn> {
+    state.passkeys.as_deref()
+}
+
+async fn post_register_start(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    csrf(&session, &headers).await?;
+    let Some(webauthn) = relying_party(&state) else {
+        return Ok(unavailable());
+    };
+    let user = match person(&state, &session).await? {
+        Person::Here(_, user) => user,
+        Person::Away(_) => return Ok(refusal(StatusCode::UNAUTHORIZED, "Sign in first.")),
+    };
+    match passkeys::start_registration(&state, webauthn, &user).await {
+        Ok((options, registration)) => {
+            session.put(REGISTRATION, &registration).await?;
+            Ok(ok_json(json!(options)))
+        }
+        Err(error) => from_error(error),
+    }
+}
+
+#[derive(Deserialize)]
+struct RegisterFinish {
+    name: String,
+    credential: RegisterPublicKeyCredential,
+}
+
+async fn post_register_finish(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    csrf(&session, &headers).await?;
+    let Some(webauthn) = relying_party(&state) else {
+        return Ok(unavailable());
+    };
+    let user = match person(&state, &session).await? {
+        Person::Here(_, user) => user,
+        Person::Away(_) => return Ok(refusal(StatusCode::UNAUTHORIZED, "Sign in first.")),
+    };
+    // Taken first: whatever the answer, this challenge is spent.
+    let Some(registration) = session
+        .take_flash::<PasskeyRegistration>(REGISTRATION)
+        .await?
+    else {
+        return Ok(refusal(
+            StatusCode::BAD_REQUEST,
+            "Start again: that request expired.",
+        ));
+    };
+    let finish: RegisterFinish = match parse_body(&body) {
+        Ok(finish) => finish,
+        Err((status, why)) => return Ok(refusal(status, why)),
+    };
+    let added = passkeys::finish_registration(
+        &state,
+        &origin,
+        webauthn,
+        &user,
+        &finish.name,
+        &finish.credential,
+        &registration,
+    )
+    .await;
+    match added {
+        Ok(()) => {
+            session
+                .set_flash(NOTICE, &done("Your passkey is added."))
+                .await?;
+            Ok(ok_json(json!({ "next": "/account" })))
+        }
+        Err(error) => from_error(error),
+    }
+}
+
+async fn post_delete(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let user = match person(&state, &session).await? {
+        Person::Here(_, user) => user,
+        Person::Away(response) => return Ok(response),
+    };
+    let id = form.get("credential_id").unwrap_or_default();
+    let notice = match passkeys::remove(&state, &origin, &user.id, id).await? {
+        true => done("The passkey is removed."),
+        false => refused("That passkey was already gone."),
+    };
+    back(&session, notice).await
+}
+
+#[derive(Deserialize)]
+struct LoginStart {
+    /// `second-factor` (after the password) or `passwordless`.
+    mode: String,
+}
+
+async fn post_login_start(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    csrf(&session, &headers).await?;
+    let Some(webauthn) = relying_party(&state) else {
+        return Ok(unavailable());
+    };
+    let start: LoginStart = match parse_body(&body) {
+        Ok(start) => start,
+        Err((status, why)) => return Ok(refusal(status, why)),
+    };
+    let started = match start.mode.as_str() {
+        "second-factor" => {
+            let Some(partial) = session.partial_login(state.clock.now()).await? else {
+                return Ok(refusal(
+                    StatusCode::BAD_REQUEST,
+                    "Sign in with your password first.",
+                ));
+            };
+            passkeys::start_second_factor(&state, webauthn, &partial.user_id)
+                .await
+                .map(|(options, auth)| {
+                    let ceremony = LoginCeremony::SecondFactor {
+                        user_id: partial.user_id.clone(),
+                        state: auth,
+                    };
+                    (options, ceremony)
+                })
+        }
+        "passwordless" => passkeys::start_passwordless(webauthn)
+            .map(|(options, auth)| (options, LoginCeremony::Passwordless(auth))),
+        _ => return Ok(refusal(StatusCode::BAD_REQUEST, "Unknown sign-in mode.")),
+    };
+    match started {
+        Ok((options, ceremony)) => {
+            session.put(LOGIN, &ceremony).await?;
+            Ok(ok_json(json!(options)))
+        }
+        Err(error) => from_error(error),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginFinish {
+    credential: PublicKeyCredential,
+    /// The pending authorization request, when the sign-in serves one.
+    request: Option<String>,
+}
+
+async fn post_login_finish(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    csrf(&session, &headers).await?;
+    let Some(webauthn) = relying_party(&state) else {
+        return Ok(unavailable());
+    };
+    let Some(ceremony) = session.take_flash::<LoginCeremony>(LOGIN).await? else {
+        return Ok(refusal(
+            StatusCode::BAD_REQUEST,
+            "Start again: that request expired.",
+        ));
+    };
+    let finish: LoginFinish = match parse_body(&body) {
+        Ok(finish) => finish,
+        Err((status, why)) => return Ok(refusal(status, why)),
+    };
+    let (user, amr): (_, &[&str]) = match ceremony {
+        LoginCeremony::SecondFactor {
+            user_id,
+            state: auth,
+        } => {
+            // The password step must still be in force, for the same person.
+            let partial = session.partial_login(state.clock.now()).await?;
+            if partial.as_ref().map(|p| p.user_id.as_str()) != Some(user_id.as_str()) {
+                return Ok(refusal(
+                    StatusCode::BAD_REQUEST,
+                    "Sign in with your password first.",
+                ));
+            }
+            let checked = passkeys::finish_second_factor(
+                &state,
+                &origin,
+                webauthn,
+                &user_id,
+                &finish.credential,
+                &auth,
+            )
+            .await;
+            if let Err(error) = checked {
+                return from_error(error);
+            }
+            match state.store.find_user_by_id(&user_id).await? {
+                Some(user) => (user, &["pwd", "hwk", "mfa"]),
+                None => return Ok(refusal(StatusCode::BAD_REQUEST, "Sign in again.")),
+            }
+        }
+        LoginCeremony::Passwordless(auth) => {
+            let found =
+                passkeys::finish_passwordless(&state, &origin, webauthn, &finish.credential, auth)
+                    .await;
+            match found {
+                // A passkey with user verification is two factors by itself: the device
+                // held, and the PIN or biometric that unlocked it.
+                Ok(user) => (user, &["hwk", "mfa"]),
+                Err(error) => return from_error(error),
+            }
+        }
+    };
+    let pending = pending(&session, finish.request.as_deref()).await?;
+    let person = login::start_session(&state, &user, amr, &origin).await?;
+    record_sign_in(&state, &session, &person, pending.as_ref()).await?;
+    let next = match &pending {
+        Some(p) => format!("{}?request={}", paths::AUTHORIZE_RESUME, p.id),
+        None => "/account".to_string(),
+    };
+    Ok(ok_json(json!({ "next": next })))
+}

@@ -1,0 +1,149 @@
+// Passkeys for farm-auth's pages, no dependencies. The server (webauthn-rs) sends the
+// WebAuthn options as JSON with base64url binary fields; these functions turn them into
+// what navigator.credentials wants, and the browser's answer back into JSON. The page
+// wiring at the end finds the [data-passkey-register] and [data-passkey-login] blocks, shows
+// their buttons (only where WebAuthn exists) and runs the ceremony on a click.
+"use strict";
+
+function b64urlToBuf(s) {
+  const b64 = s.replace(/-/g, "+").replace(/_/g, "/");
+  const bin = atob(b64 + "===".slice((b64.length + 3) % 4));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out.buffer;
+}
+
+function bufToB64url(buf) {
+  const bytes = new Uint8Array(buf);
+  let bin = "";
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function parse(options) {
+  return typeof options === "string" ? JSON.parse(options) : options;
+}
+
+function descriptors(list) {
+  return (list || []).map((c) => Object.assign({}, c, { id: b64urlToBuf(c.id) }));
+}
+
+// Only the extension outputs webauthn-rs reads; the others may hold ArrayBuffers.
+function extensionResults(cred) {
+  const r = cred.getClientExtensionResults ? cred.getClientExtensionResults() : {};
+  const out = {};
+  if (r.credProps) out.credProps = { rk: r.credProps.rk };
+  if (typeof r.appid === "boolean") out.appid = r.appid;
+  return out;
+}
+
+async function registerPasskey(optionsJson) {
+  const pk = Object.assign({}, parse(optionsJson).publicKey);
+  pk.challenge = b64urlToBuf(pk.challenge);
+  pk.user = Object.assign({}, pk.user, { id: b64urlToBuf(pk.user.id) });
+  if (pk.excludeCredentials) pk.excludeCredentials = descriptors(pk.excludeCredentials);
+  const cred = await navigator.credentials.create({ publicKey: pk });
+  const resp = cred.response;
+  const transports = resp.getTransports ? resp.getTransports() : [];
+  return JSON.stringify({
+    id: cred.id,
+    rawId: bufToB64url(cred.rawId),
+    type: cred.type,
+    response: {
+      attestationObject: bufToB64url(resp.attestationObject),
+      clientDataJSON: bufToB64url(resp.clientDataJSON),
+      transports, // unknown strings map to AuthenticatorTransport::Unknown
+    },
+    clientExtensionResults: extensionResults(cred),
+  });
+}
+
+// mediation: undefined for a "Sign in with a passkey" button (modal dialog). Pass
+// "conditional" only with an <input autocomplete="username webauthn"> on the page.
+// start_discoverable_authentication always sets mediation "conditional" in its JSON, so the
+// second argument overrides it; pass null to keep the server's value.
+async function getPasskey(optionsJson, mediation, signal) {
+  const opts = parse(optionsJson);
+  const pk = Object.assign({}, opts.publicKey);
+  pk.challenge = b64urlToBuf(pk.challenge);
+  pk.allowCredentials = descriptors(pk.allowCredentials);
+  const req = { publicKey: pk };
+  const m = mediation === null ? opts.mediation : mediation;
+  if (m) req.mediation = m;
+  if (signal) req.signal = signal;
+  const cred = await navigator.credentials.get(req);
+  const resp = cred.response;
+  return JSON.stringify({
+    id: cred.id,
+    rawId: bufToB64url(cred.rawId),
+    type: cred.type,
+    response: {
+      authenticatorData: bufToB64url(resp.authenticatorData),
+      clientDataJSON: bufToB64url(resp.clientDataJSON),
+      signature: bufToB64url(resp.signature),
+      userHandle: resp.userHandle ? bufToB64url(resp.userHandle) : null,
+    },
+    clientExtensionResults: extensionResults(cred),
+  });
+}
+
+async function postJson(url, csrf, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: JSON.stringify(body || {}),
+  });
+  let data = {};
+  try { data = await response.json(); } catch (e) { /* not JSON: a page */ }
+  if (!response.ok) {
+    throw new Error(data.error || "Something went wrong. Reload the page and try again.");
+  }
+  return data;
+}
+
+function showError(box, error) {
+  const alert = box.querySelector(".alert");
+  let text = error && error.message ? error.message : "Something went wrong.";
+  if (error && error.name === "NotAllowedError") text = "The passkey request was cancelled or timed out.";
+  if (error && error.name === "InvalidStateError") text = "This device already holds a passkey for your account.";
+  alert.textContent = text;
+  alert.hidden = false;
+}
+
+function wire(box, run) {
+  if (!window.PublicKeyCredential || !navigator.credentials) return;
+  const button = box.querySelector("button");
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    box.querySelector(".alert").hidden = true;
+    try {
+      const done = await run();
+      window.location.assign(done.next);
+    } catch (error) {
+      showError(box, error);
+      button.disabled = false;
+    }
+  });
+}
+
+document.querySelectorAll("[data-passkey-register]").forEach((box) => {
+  wire(box, async () => {
+    const csrf = box.dataset.csrf;
+    const options = await postJson("/account/passkeys/register/start", csrf);
+    const credential = JSON.parse(await registerPasskey(options));
+    const name = box.querySelector("input").value;
+    return postJson("/account/passkeys/register/finish", csrf, { name, credential });
+  });
+});
+
+document.querySelectorAll("[data-passkey-login]").forEach((box) => {
+  wire(box, async () => {
+    const csrf = box.dataset.csrf;
+    const options = await postJson("/login/passkey/start", csrf, { mode: box.dataset.passkeyLogin });
+    const credential = JSON.parse(await getPasskey(options));
+    const request = box.dataset.request || null;
+    return postJson("/login/passkey/finish", csrf, { credential, request });
+  });
+});
