@@ -184,10 +184,52 @@ pub struct Config {
     /// The `From` of mail; `None`: no-reply at the issuer's host.
     pub mail_from: Option<String>,
     /// Proxies whose `X-Forwarded-For` header names the client.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<IpNet>,
     /// Token requests per client and minute (0: unlimited).
     pub token_rate_limit: u64,
     pub log_format: LogFormat,
+}
+
+/// An IP network (`10.0.0.0/8`, `fd00::/8`), or one address (a full-length prefix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpNet {
+    address: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn parse(text: &str) -> Option<IpNet> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address.parse().ok()?, Some(prefix.parse::<u8>().ok()?)),
+            None => (text.parse().ok()?, None),
+        };
+        let bits = match address {
+            std::net::IpAddr::V4(_) => 32,
+            std::net::IpAddr::V6(_) => 128,
+        };
+        let prefix = prefix.unwrap_or(bits);
+        (prefix <= bits).then_some(IpNet { address, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        fn masked(bits: u128, width: u32, prefix: u8) -> u128 {
+            match prefix {
+                0 => 0,
+                p => bits >> (width - u32::from(p)),
+            }
+        }
+        match (self.address, ip) {
+            (std::net::IpAddr::V4(net), std::net::IpAddr::V4(ip)) => {
+                masked(u32::from(net).into(), 32, self.prefix)
+                    == masked(u32::from(ip).into(), 32, self.prefix)
+            }
+            (std::net::IpAddr::V6(net), std::net::IpAddr::V6(ip)) => {
+                masked(u128::from(net), 128, self.prefix)
+                    == masked(u128::from(ip), 128, self.prefix)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A setting that could not be used, named by its environment variable.
@@ -327,10 +369,10 @@ impl Config {
                 .map(str::trim)
                 .filter(|a| !a.is_empty())
                 .map(|a| {
-                    a.parse().map_err(|_| {
+                    IpNet::parse(a).ok_or_else(|| {
                         bad(
                             "FARM_AUTH_TRUSTED_PROXIES",
-                            format!("'{a}' is not an IP address"),
+                            format!("'{a}' is not an IP address or a network like 10.0.0.0/8"),
                         )
                     })
                 })
@@ -499,6 +541,25 @@ mod tests {
             Config::from_args(args).unwrap_err().variable,
             "FARM_AUTH_DATABASE_URL"
         );
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let net = IpNet::parse("10.0.0.0/8").unwrap();
+        assert!(net.contains("10.1.2.3".parse().unwrap()));
+        assert!(!net.contains("11.0.0.1".parse().unwrap()));
+        assert!(!net.contains("::1".parse().unwrap()));
+        let one = IpNet::parse("192.0.2.1").unwrap();
+        assert!(one.contains("192.0.2.1".parse().unwrap()));
+        assert!(!one.contains("192.0.2.2".parse().unwrap()));
+        assert!(
+            IpNet::parse("::/0")
+                .unwrap()
+                .contains("2001:db8::1".parse().unwrap())
+        );
+        for bad in ["10.0.0.0/33", "nope", "10.0.0.0/", "/8"] {
+            assert_eq!(IpNet::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

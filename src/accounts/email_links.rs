@@ -52,25 +52,22 @@ async fn new_link(
     path: &str,
 ) -> Result<Option<String>, StoreError> {
     let now = state.clock.now();
-    let recent = state
+    let token = random_token::<32>();
+    let record = EmailTokenRecord {
+        token_hash: hash_secret(&token),
+        purpose: purpose.to_string(),
+        user_id: user.id.clone(),
+        email: user.email.clone(),
+        created_at: now,
+        expires_at: now + ttl,
+    };
+    if !state
         .store
-        .count_email_tokens_since(&user.id, purpose, now - 3_600)
-        .await?;
-    if recent >= MAX_LINKS_PER_HOUR {
+        .insert_email_token_limited(&record, now - 3_600, MAX_LINKS_PER_HOUR)
+        .await?
+    {
         return Ok(None);
     }
-    let token = random_token::<32>();
-    state
-        .store
-        .insert_email_token(&EmailTokenRecord {
-            token_hash: hash_secret(&token),
-            purpose: purpose.to_string(),
-            user_id: user.id.clone(),
-            email: user.email.clone(),
-            created_at: now,
-            expires_at: now + ttl,
-        })
-        .await?;
     Ok(Some(format!("{}{path}?token={token}", state.issuer)))
 }
 
@@ -228,7 +225,7 @@ pub async fn reset_password(
         .ok_or(LinkError::Invalid)?;
     // A reset is a fresh start for the account's own lock; the address locks stay.
     let name = user.username.to_lowercase();
-    throttle::succeed(state, &throttle::key(throttle::LOGIN_ACCOUNT, &name)).await?;
+    throttle::clear(state, &throttle::key(throttle::LOGIN_ACCOUNT, &name)).await?;
     audit::record(state, origin, Event::of_user("password.reset", &user.id)).await?;
     Ok(user)
 }

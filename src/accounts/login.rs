@@ -86,20 +86,33 @@ pub async fn password_login(
 ) -> Result<UserRecord, LoginError> {
     let keys = throttle::login_keys(username, origin);
     let typed = Event::new("login.password").username(username);
-    if let Err(locked) = throttle::check(state, &keys).await? {
-        audit::record(state, origin, typed.outcome(Outcome::Locked)).await?;
-        return Err(LoginError::Locked(locked));
-    }
+    let seen = match throttle::check(state, &keys).await? {
+        Ok(seen) => seen,
+        Err(locked) => {
+            audit::record(state, origin, typed.outcome(Outcome::Locked)).await?;
+            return Err(LoginError::Locked(locked));
+        }
+    };
     match check_credentials(&state.store, username, password_text).await {
         Ok(user) => {
-            throttle::succeed(state, &keys).await?;
+            throttle::succeed(state, seen).await?;
             let event = Event::of_user("login.password", &user.id).username(&user.username);
             audit::record(state, origin, event).await?;
             Ok(user)
         }
         Err(LoginError::WrongCredentials) => {
             let locked = throttle::fail(state, &keys).await?;
+            // The account the attempt was against, for its own trail. Looked up after the
+            // answer was decided, for every attempt alike, so it tells an attacker nothing.
+            let known = match username.len() <= MAX_INPUT_LEN && !username.contains('\0') {
+                true => state.store.find_user_by_username(username.trim()).await?,
+                false => None,
+            };
             let typed = typed.outcome(Outcome::Failure);
+            let typed = match &known {
+                Some(user) => typed.user(&user.id),
+                None => typed,
+            };
             let typed = match locked {
                 Some(lock) => typed.detail(format!("locked until {}", lock.until)),
                 None => typed,

@@ -131,6 +131,12 @@ pub async fn finish_registration(
     let passkey = webauthn
         .finish_passkey_registration(response, registration)
         .map_err(rejected)?;
+    // Counted again: two ceremonies started side by side must not pass the limit together.
+    if state.store.list_passkeys(&user.id).await?.len() >= MAX_PER_USER {
+        return Err(PasskeyError::Invalid(
+            "You have as many passkeys as an account may hold.",
+        ));
+    }
     let record = PasskeyRecord {
         credential_id: base64url(passkey.cred_id().as_ref()),
         user_id: user.id.clone(),
@@ -238,6 +244,10 @@ pub async fn finish_passwordless(
     };
     // Found by credential id; the handle the authenticator kept must name the same user.
     if user_handle(&record.user_id) != handle {
+        let event = Event::of_user("login.passkey", &record.user_id)
+            .outcome(Outcome::Failure)
+            .detail("the user handle does not match the passkey");
+        audit::record(state, origin, event).await?;
         return Err(PasskeyError::Rejected);
     }
     let mut passkey = parse(&record)?;

@@ -38,15 +38,11 @@ pub struct Factors {
 }
 
 pub async fn factors_of(state: &AppState, user_id: &str) -> Result<Factors, StoreError> {
-    let totp = state
-        .store
-        .find_totp(user_id)
-        .await?
-        .is_some_and(|t| t.confirmed_at.is_some());
+    let (totp, recovery_codes_left, passkeys) = state.store.count_factors(user_id).await?;
     Ok(Factors {
-        totp,
-        recovery_codes_left: state.store.count_recovery_codes(user_id).await?,
-        passkeys: state.store.list_passkeys(user_id).await?.len(),
+        totp: totp > 0,
+        recovery_codes_left,
+        passkeys: usize::try_from(passkeys).unwrap_or(0),
     })
 }
 
@@ -102,7 +98,7 @@ pub async fn confirm_totp(
     code: &str,
 ) -> Result<Vec<String>, FactorError> {
     let keys = throttle::key(throttle::SECOND_FACTOR, user_id);
-    guard(state, &keys).await?;
+    let seen = guard(state, origin, user_id, "totp.enabled", &keys).await?;
     let now = state.clock.now();
     let pending = match state.store.find_totp(user_id).await? {
         Some(factor) if factor.confirmed_at.is_none() => factor,
@@ -116,7 +112,7 @@ pub async fn confirm_totp(
     if !accepted {
         return failed(state, origin, user_id, "totp.enabled", &keys).await;
     }
-    throttle::succeed(state, &keys).await?;
+    throttle::succeed(state, seen).await?;
     let codes = new_recovery_codes(state, user_id).await?;
     audit::record(state, origin, Event::of_user("totp.enabled", user_id)).await?;
     Ok(codes)
@@ -130,7 +126,7 @@ pub async fn check_totp(
     code: &str,
 ) -> Result<(), FactorError> {
     let keys = throttle::key(throttle::SECOND_FACTOR, user_id);
-    guard(state, &keys).await?;
+    let seen = guard(state, origin, user_id, "login.totp", &keys).await?;
     let now = state.clock.now();
     let factor = match state.store.find_totp(user_id).await? {
         Some(factor) if factor.confirmed_at.is_some() => factor,
@@ -149,7 +145,7 @@ pub async fn check_totp(
     if !accepted {
         return failed(state, origin, user_id, "login.totp", &keys).await;
     }
-    throttle::succeed(state, &keys).await?;
+    throttle::succeed(state, seen).await?;
     audit::record(state, origin, Event::of_user("login.totp", user_id)).await?;
     Ok(())
 }
@@ -162,7 +158,7 @@ pub async fn check_recovery_code(
     code: &str,
 ) -> Result<(), FactorError> {
     let keys = throttle::key(throttle::SECOND_FACTOR, user_id);
-    guard(state, &keys).await?;
+    let seen = guard(state, origin, user_id, "login.recovery_code", &keys).await?;
     let accepted = match recovery::hash(user_id, code) {
         Some(hash) => {
             state
@@ -175,7 +171,7 @@ pub async fn check_recovery_code(
     if !accepted {
         return failed(state, origin, user_id, "login.recovery_code", &keys).await;
     }
-    throttle::succeed(state, &keys).await?;
+    throttle::succeed(state, seen).await?;
     let left = state.store.count_recovery_codes(user_id).await?;
     let event = Event::of_user("login.recovery_code", user_id).detail(format!("{left} left"));
     audit::record(state, origin, event).await?;
@@ -236,7 +232,7 @@ pub async fn confirm_password(
     password_text: &str,
 ) -> Result<(), FactorError> {
     let keys = throttle::key(throttle::PASSWORD_CONFIRM, &user.id);
-    guard(state, &keys).await?;
+    let seen = guard(state, origin, &user.id, "password.confirm", &keys).await?;
     let hash = user.password_hash.clone().unwrap_or_default();
     let matches = !hash.is_empty()
         && password_text.len() <= 1024
@@ -247,14 +243,26 @@ pub async fn confirm_password(
         audit::record(state, origin, event).await?;
         return Err(FactorError::WrongPassword);
     }
-    throttle::succeed(state, &keys).await?;
+    throttle::succeed(state, seen).await?;
     Ok(())
 }
 
-async fn guard(state: &AppState, keys: &[(throttle::Policy, String)]) -> Result<(), FactorError> {
-    throttle::check(state, keys)
-        .await?
-        .map_err(FactorError::Locked)
+/// Passes while no key is locked; a refused attempt is written to the trail as `locked`.
+async fn guard(
+    state: &AppState,
+    origin: &Origin,
+    user_id: &str,
+    event: &'static str,
+    keys: &[(throttle::Policy, String)],
+) -> Result<throttle::Seen, FactorError> {
+    match throttle::check(state, keys).await? {
+        Ok(seen) => Ok(seen),
+        Err(locked) => {
+            let record = Event::of_user(event, user_id).outcome(Outcome::Locked);
+            audit::record(state, origin, record).await?;
+            Err(FactorError::Locked(locked))
+        }
+    }
 }
 
 async fn failed<T>(

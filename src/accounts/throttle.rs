@@ -137,26 +137,30 @@ impl Locked {
     pub fn try_again(&self, now: i64) -> String {
         let seconds = self.retry_after(now);
         match seconds {
-            0..=59 => format!("Try again in {seconds} seconds."),
+            1 => "Try again in a second.".to_string(),
+            2..=59 => format!("Try again in {seconds} seconds."),
             60..=119 => "Try again in a minute.".to_string(),
             _ => format!("Try again in {} minutes.", (seconds + 59) / 60),
         }
     }
 }
 
-/// `Err(Locked)` while any of `keys` is locked.
+/// What a check found: the keys with failures on record, which a success clears.
+#[derive(Debug, Default)]
+pub struct Seen(Vec<String>);
+
+/// `Err(Locked)` while any of `keys` is locked. One read, whatever the number of keys.
 pub async fn check(
     state: &AppState,
     keys: &[(Policy, String)],
-) -> Result<Result<(), Locked>, StoreError> {
+) -> Result<Result<Seen, Locked>, StoreError> {
     let now = state.clock.now();
-    let mut until = 0;
-    for (_, key) in keys {
-        until = until.max(state.store.find_throttle(key).await?);
-    }
+    let names: Vec<String> = keys.iter().map(|(_, key)| key.clone()).collect();
+    let found = state.store.find_throttles(&names).await?;
+    let until = found.iter().map(|(_, until)| *until).max().unwrap_or(0);
     Ok(match until > now {
         true => Err(Locked { until }),
-        false => Ok(()),
+        false => Ok(Seen(found.into_iter().map(|(key, _)| key).collect())),
     })
 }
 
@@ -184,13 +188,21 @@ pub async fn fail(
     Ok(locked)
 }
 
-/// Forgets the failures counted against `keys` (after a success). The address-wide key is
-/// kept: one good password does not excuse a spray from the same address.
-pub async fn succeed(state: &AppState, keys: &[(Policy, String)]) -> Result<(), StoreError> {
-    for (policy, key) in keys {
-        if policy.prefix != LOGIN_ADDRESS.prefix {
-            state.store.clear_throttle(key).await?;
-        }
+/// Forgets the failures a check saw (after a success); writes nothing when there were
+/// none. The address-wide key is kept: one good password does not excuse a spray from the
+/// same address.
+pub async fn succeed(state: &AppState, seen: Seen) -> Result<(), StoreError> {
+    let address = format!("{}:", LOGIN_ADDRESS.prefix);
+    for key in seen.0.iter().filter(|key| !key.starts_with(&address)) {
+        state.store.clear_throttle(key).await?;
+    }
+    Ok(())
+}
+
+/// Forgets the failures of `keys` whether or not a check saw them.
+pub async fn clear(state: &AppState, keys: &[(Policy, String)]) -> Result<(), StoreError> {
+    for (_, key) in keys {
+        state.store.clear_throttle(key).await?;
     }
     Ok(())
 }

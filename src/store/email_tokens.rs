@@ -18,7 +18,32 @@ pub struct EmailTokenRecord {
 }
 
 impl Store {
-    pub async fn insert_email_token(&self, token: &EmailTokenRecord) -> Result<()> {
+    /// Stores `token` unless `max` tokens of its purpose went to its user since `since`;
+    /// true if stored. The user's row is locked first, so concurrent requests for one
+    /// account are counted one after the other and never all slip under the limit.
+    pub async fn insert_email_token_limited(
+        &self,
+        token: &EmailTokenRecord,
+        since: i64,
+        max: i64,
+    ) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+            .bind(&token.user_id)
+            .execute(&mut *tx)
+            .await?;
+        let (recent,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM email_tokens \
+             WHERE user_id = $1 AND purpose = $2 AND created_at > $3",
+        )
+        .bind(&token.user_id)
+        .bind(&token.purpose)
+        .bind(since)
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent >= max {
+            return Ok(false);
+        }
         sqlx::query(
             "INSERT INTO email_tokens (token_hash, purpose, user_id, email, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -29,9 +54,10 @@ impl Store {
         .bind(&token.email)
         .bind(token.created_at)
         .bind(token.expires_at)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// An unused, unexpired token for `purpose`, without using it up.
@@ -86,25 +112,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(taken)
-    }
-
-    /// How many tokens for `purpose` went to `user_id` since `since` (mail flood control).
-    pub async fn count_email_tokens_since(
-        &self,
-        user_id: &str,
-        purpose: &str,
-        since: i64,
-    ) -> Result<i64> {
-        let (count,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM email_tokens \
-             WHERE user_id = $1 AND purpose = $2 AND created_at > $3",
-        )
-        .bind(user_id)
-        .bind(purpose)
-        .bind(since)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(count)
     }
 
     pub async fn delete_expired_email_tokens(&self, before: i64) -> Result<u64> {

@@ -155,6 +155,21 @@ impl Store {
         Ok(count)
     }
 
+    /// How many second factors `user_id` has: (confirmed TOTP, unused recovery codes,
+    /// passkeys), in one round trip.
+    pub async fn count_factors(&self, user_id: &str) -> Result<(i64, i64, i64)> {
+        let counts: (i64, i64, i64) = sqlx::query_as(
+            "SELECT \
+             (SELECT COUNT(*) FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL), \
+             (SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL), \
+             (SELECT COUNT(*) FROM passkeys WHERE user_id = $1)",
+        )
+        .bind(user_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(counts)
+    }
+
     pub async fn insert_passkey(&self, passkey: &PasskeyRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO passkeys (credential_id, user_id, name, credential, created_at) \

@@ -4,14 +4,21 @@
 use super::{Result, Store};
 
 impl Store {
-    /// Until when `key` is locked (0 when it never failed).
-    pub async fn find_throttle(&self, key: &str) -> Result<i64> {
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT locked_until FROM throttles WHERE key = $1")
-                .bind(key)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(row.map_or(0, |(until,)| until))
+    /// The keys among `keys` with failures on record, and until when each is locked.
+    pub async fn find_throttles(&self, keys: &[String]) -> Result<Vec<(String, i64)>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT key, locked_until FROM throttles WHERE key IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as(&sql);
+        for key in keys {
+            query = query.bind(key);
+        }
+        Ok(query.fetch_all(self.pool()).await?)
     }
 
     /// Counts a failure for `key` and returns the count, started afresh when the last failure

@@ -17,6 +17,7 @@ use crate::accounts::login::SignedIn;
 use crate::accounts::password_change::{self, ChangeError};
 use crate::accounts::second_factor::{self, FactorError};
 use crate::accounts::{email_links, sessions};
+use crate::oauth2::params::Params;
 use crate::state::AppState;
 use crate::store::users::UserRecord;
 
@@ -38,24 +39,32 @@ pub struct Notice {
     pub error: Option<String>,
 }
 
-/// The signed-in person and their account, or the way to the login page.
-pub enum Person {
-    Here(SignedIn, UserRecord),
-    Away(Response),
-}
-
-/// Who is signed in; a page for anyone else sends them to sign in.
-pub async fn person(state: &AppState, session: &BrowserSession) -> Result<Person, PageError> {
+/// The signed-in person and their account; [`PageError::SignInFirst`] for anyone else.
+pub async fn person(
+    state: &AppState,
+    session: &BrowserSession,
+) -> Result<(SignedIn, UserRecord), PageError> {
     let Some(signed_in) = session.signed_in(state).await? else {
-        return Ok(Person::Away(Redirect::to("/login").into_response()));
+        return Err(PageError::SignInFirst);
     };
     match state.store.find_user_by_id(&signed_in.user_id).await? {
-        Some(user) => Ok(Person::Here(signed_in, user)),
+        Some(user) => Ok((signed_in, user)),
         None => {
             session.sign_out().await?;
-            Ok(Person::Away(Redirect::to("/login").into_response()))
+            Err(PageError::SignInFirst)
         }
     }
+}
+
+/// The person sending one of the account page's forms: its CSRF token first, then who
+/// they are.
+pub async fn person_posting(
+    state: &AppState,
+    session: &BrowserSession,
+    form: &Params,
+) -> Result<(SignedIn, UserRecord), PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    person(state, session).await
 }
 
 /// Back to the account page, saying how the change went.
@@ -96,10 +105,7 @@ async fn get_account(
     State(state): State<AppState>,
     session: BrowserSession,
 ) -> Result<Response, PageError> {
-    let (me, user) = match person(&state, &session).await? {
-        Person::Here(me, user) => (me, user),
-        Person::Away(response) => return Ok(response),
-    };
+    let (me, user) = person(&state, &session).await?;
     let notice = session
         .take_flash::<Notice>(NOTICE)
         .await?
@@ -152,11 +158,7 @@ async fn post_password(
     RequestOrigin(origin): RequestOrigin,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
-    let (me, user) = match person(&state, &session).await? {
-        Person::Here(me, user) => (me, user),
-        Person::Away(response) => return Ok(response),
-    };
+    let (me, user) = person_posting(&state, &session, &form).await?;
     let current = form.get("current_password").unwrap_or_default();
     let new_password = form.get("new_password").unwrap_or_default();
     let changed = password_change::change_password(
@@ -181,11 +183,7 @@ async fn post_resend_verification(
     session: BrowserSession,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
-    let user = match person(&state, &session).await? {
-        Person::Here(_, user) => user,
-        Person::Away(response) => return Ok(response),
-    };
+    let (_, user) = person_posting(&state, &session, &form).await?;
     if user.email_verified {
         return back(&session, done("Your email address is already confirmed.")).await;
     }

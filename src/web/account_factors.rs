@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::account::{Person, back, done, factor_refusal, person};
+use super::account::{back, done, factor_refusal, person, person_posting};
 use super::error::PageError;
 use super::extract::{PageForm, RequestOrigin};
 use super::pages::{self, Csp, RecoveryCodesPage, TotpEnrolPage};
@@ -47,11 +47,7 @@ async fn post_totp_start(
     session: BrowserSession,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
-    let user = match person(&state, &session).await? {
-        Person::Here(_, user) => user,
-        Person::Away(response) => return Ok(response),
-    };
+    let (_, user) = person_posting(&state, &session, &form).await?;
     match second_factor::start_totp(&state, &user).await {
         Ok(_) => Ok(Redirect::to("/account/totp").into_response()),
         Err(error) => back(&session, factor_refusal(&state, error)?).await,
@@ -63,10 +59,7 @@ async fn get_totp(
     State(state): State<AppState>,
     session: BrowserSession,
 ) -> Result<Response, PageError> {
-    let user = match person(&state, &session).await? {
-        Person::Here(_, user) => user,
-        Person::Away(response) => return Ok(response),
-    };
+    let (_, user) = person(&state, &session).await?;
     let enrolment = match second_factor::pending_totp(&state, &user).await {
         Ok(Some(enrolment)) => enrolment,
         Ok(None) => return Ok(Redirect::to("/account").into_response()),
@@ -92,11 +85,7 @@ async fn post_totp_confirm(
     RequestOrigin(origin): RequestOrigin,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
-    let user = match person(&state, &session).await? {
-        Person::Here(_, user) => user,
-        Person::Away(response) => return Ok(response),
-    };
+    let (_, user) = person_posting(&state, &session, &form).await?;
     let code = form.get("code").unwrap_or_default();
     match second_factor::confirm_totp(&state, &origin, &user.id, code).await {
         Ok(codes) => {
@@ -121,11 +110,7 @@ async fn post_totp_disable(
     RequestOrigin(origin): RequestOrigin,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
-    let user = match person(&state, &session).await? {
-        Person::Here(_, user) => user,
-        Person::Away(response) => return Ok(response),
-    };
+    let (_, user) = person_posting(&state, &session, &form).await?;
     let password = form.get("password").unwrap_or_default();
     let notice = match second_factor::disable_totp(&state, &origin, &user, password).await {
         Ok(()) => done("The authenticator app and its recovery codes are removed."),
@@ -141,11 +126,7 @@ async fn post_recovery_codes(
     RequestOrigin(origin): RequestOrigin,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
-    let user = match person(&state, &session).await? {
-        Person::Here(_, user) => user,
-        Person::Away(response) => return Ok(response),
-    };
+    let (_, user) = person_posting(&state, &session, &form).await?;
     let password = form.get("password").unwrap_or_default();
     match second_factor::regenerate_recovery_codes(&state, &origin, &user, password).await {
         Ok(codes) => {
@@ -161,9 +142,7 @@ async fn get_recovery_codes(
     State(state): State<AppState>,
     session: BrowserSession,
 ) -> Result<Response, PageError> {
-    if let Person::Away(response) = person(&state, &session).await? {
-        return Ok(response);
-    }
+    person(&state, &session).await?;
     let Some(NewCodes { codes }) = session.take_flash::<NewCodes>(CODES).await? else {
         return Ok(Redirect::to("/account").into_response());
     };

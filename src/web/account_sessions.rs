@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 
-use super::account::{Person, back, done, person, refused};
+use super::account::{back, done, person_posting, refused};
 use super::error::PageError;
 use super::extract::{PageForm, RequestOrigin};
 use super::session::BrowserSession;
@@ -26,11 +26,7 @@ async fn post_end_session(
     RequestOrigin(origin): RequestOrigin,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
-    let (me, user) = match person(&state, &session).await? {
-        Person::Here(me, user) => (me, user),
-        Person::Away(response) => return Ok(response),
-    };
+    let (me, user) = person_posting(&state, &session, &form).await?;
     let sid = form.get("session").unwrap_or_default();
     if sid == me.sid {
         // Ending the session in use is signing out.
@@ -51,11 +47,7 @@ async fn post_end_others(
     RequestOrigin(origin): RequestOrigin,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
-    let (me, user) = match person(&state, &session).await? {
-        Person::Here(me, user) => (me, user),
-        Person::Away(response) => return Ok(response),
-    };
+    let (me, user) = person_posting(&state, &session, &form).await?;
     let ended =
         sessions::sign_out_everywhere(&state, &origin, &user.id, Some(&me.sid), false).await?;
     let notice = match ended.len() {
@@ -72,11 +64,7 @@ async fn post_revoke_app(
     RequestOrigin(origin): RequestOrigin,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
-    let user = match person(&state, &session).await? {
-        Person::Here(_, user) => user,
-        Person::Away(response) => return Ok(response),
-    };
+    let (_, user) = person_posting(&state, &session, &form).await?;
     let client_id = form.get("client_id").unwrap_or_default();
     let notice = match sessions::revoke_app(&state, &origin, &user.id, client_id).await? {
         true => done("The app's access is revoked. It will have to ask you again."),

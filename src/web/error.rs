@@ -14,7 +14,7 @@ use std::any::Any;
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
 use super::pages;
@@ -32,6 +32,9 @@ pub enum PageError {
     /// A request no page can make sense of: 400 with the reason.
     #[error("{0}")]
     BadRequest(&'static str),
+    /// A page for signed-in people, asked for by someone who is not: 303 to the login page.
+    #[error("not signed in")]
+    SignInFirst,
     /// Too many sign-ins waiting for a password check: 503, try again shortly.
     #[error("too busy")]
     Busy,
@@ -73,6 +76,7 @@ impl IntoResponse for PageError {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 response
             }
+            PageError::SignInFirst => Redirect::to("/login").into_response(),
             PageError::Internal(cause) => internal_page(&cause),
         }
     }

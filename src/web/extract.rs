@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, header};
 
 use super::error::PageError;
 use crate::accounts::audit::Origin;
+use crate::config::IpNet;
 use crate::oauth2::params::Params;
 use crate::oauth2::{ErrorCode, OAuthError};
 use crate::state::AppState;
@@ -204,8 +205,9 @@ impl FromRequestParts<AppState> for RequestOrigin {
 /// The client's address: walking `X-Forwarded-For` from the right (the entries our own
 /// proxies appended), the first one that is not a trusted proxy. Entries further left were
 /// written by the client and prove nothing.
-fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
+fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(peer) {
         return peer;
     }
     let forwarded = headers
@@ -218,7 +220,7 @@ fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAd
     let mut client = peer;
     for entry in forwarded.iter().rev() {
         match entry.parse::<IpAddr>() {
-            Ok(address) if trusted.contains(&address) => client = address,
+            Ok(address) if is_trusted(address) => client = address,
             Ok(address) => return address,
             Err(_) => return client,
         }
@@ -233,15 +235,16 @@ mod origin_tests {
     #[test]
     fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let trusted = [IpNet::parse("10.0.0.0/8").unwrap()];
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
-        let client = client_address(proxy, &headers, &[proxy]);
+        let client = client_address(proxy, &headers, &trusted);
         assert_eq!(client, "203.0.113.7".parse::<IpAddr>().unwrap());
         // A direct client cannot name another address.
         let stranger: IpAddr = "198.51.100.2".parse().unwrap();
-        assert_eq!(client_address(stranger, &headers, &[proxy]), stranger);
+        assert_eq!(client_address(stranger, &headers, &trusted), stranger);
         // Garbage stops the walk at the last address proven.
         headers.insert("x-forwarded-for", "not-an-ip".parse().unwrap());
-        assert_eq!(client_address(proxy, &headers, &[proxy]), proxy);
+        assert_eq!(client_address(proxy, &headers, &trusted), proxy);
     }
 }

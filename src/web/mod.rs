@@ -5,6 +5,7 @@
 pub mod account;
 pub mod account_factors;
 pub mod account_sessions;
+pub mod api;
 pub mod authorize;
 pub mod consent;
 pub mod discovery;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(discovery::router())
         .merge(oauth2::router())
         .merge(userinfo::router())
+        .merge(api::router())
         .route("/static/style.css", axum::routing::get(pages::get_style))
         .route("/static/passkeys.js", axum::routing::get(pages::get_passkeys_script))
         .fallback(error::not_found)

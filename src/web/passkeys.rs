@@ -18,7 +18,7 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential,
 };
 
-use super::account::{NOTICE, Person, back, done, person, refused};
+use super::account::{NOTICE, back, done, person, person_posting, refused};
 use super::error::PageError;
 use super::extract::{PageForm, RequestOrigin};
 use super::login::{pending, record_sign_in};
@@ -47,6 +47,31 @@ const REGISTRATION: &str = "webauthn:registration";
 const LOGIN: &str = "webauthn:login";
 /// The largest ceremony body read: credentials are a few kilobytes at most.
 const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How long a ceremony's challenge may be answered: WebAuthn's own default timeout is five
+/// minutes, and webauthn-rs does not enforce one on the server.
+const CEREMONY_TTL_SECS: i64 = 300;
+
+/// A ceremony's state as kept in the session, with the time its challenge runs out.
+#[derive(Serialize, Deserialize)]
+struct Kept<T> {
+    state: T,
+    expires_at: i64,
+}
+
+impl<T> Kept<T> {
+    fn new(state: T, now: i64) -> Self {
+        Kept {
+            state,
+            expires_at: now + CEREMONY_TTL_SECS,
+        }
+    }
+
+    /// The state, if its challenge has not run out.
+    fn live(self, now: i64) -> Option<T> {
+        (self.expires_at > now).then_some(self.state)
+    }
+}
 
 /// A sign-in ceremony in progress.
 #[derive(Serialize, Deserialize)]
@@ -128,13 +153,17 @@ async fn post_register_start(
     let Some(webauthn) = relying_party(&state) else {
         return Ok(unavailable());
     };
-    let user = match person(&state, &session).await? {
-        Person::Here(_, user) => user,
-        Person::Away(_) => return Ok(refusal(StatusCode::UNAUTHORIZED, "Sign in first.")),
+    let user = match person(&state, &session).await {
+        Ok((_, user)) => user,
+        Err(PageError::SignInFirst) => {
+            return Ok(refusal(StatusCode::UNAUTHORIZED, "Sign in first."));
+        }
+        Err(error) => return Err(error),
     };
     match passkeys::start_registration(&state, webauthn, &user).await {
         Ok((options, registration)) => {
-            session.put(REGISTRATION, &registration).await?;
+            let kept = Kept::new(registration, state.clock.now());
+            session.put(REGISTRATION, &kept).await?;
             Ok(ok_json(json!(options)))
         }
         Err(error) => from_error(error),
@@ -158,15 +187,18 @@ async fn post_register_finish(
     let Some(webauthn) = relying_party(&state) else {
         return Ok(unavailable());
     };
-    let user = match person(&state, &session).await? {
-        Person::Here(_, user) => user,
-        Person::Away(_) => return Ok(refusal(StatusCode::UNAUTHORIZED, "Sign in first.")),
+    let user = match person(&state, &session).await {
+        Ok((_, user)) => user,
+        Err(PageError::SignInFirst) => {
+            return Ok(refusal(StatusCode::UNAUTHORIZED, "Sign in first."));
+        }
+        Err(error) => return Err(error),
     };
     // Taken first: whatever the answer, this challenge is spent.
-    let Some(registration) = session
-        .take_flash::<PasskeyRegistration>(REGISTRATION)
-        .await?
-    else {
+    let kept = session
+        .take_flash::<Kept<PasskeyRegistration>>(REGISTRATION)
+        .await?;
+    let Some(registration) = kept.and_then(|k| k.live(state.clock.now())) else {
         return Ok(refusal(
             StatusCode::BAD_REQUEST,
             "Start again: that request expired.",
@@ -203,11 +235,7 @@ async fn post_delete(
     RequestOrigin(origin): RequestOrigin,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
-    let user = match person(&state, &session).await? {
-        Person::Here(_, user) => user,
-        Person::Away(response) => return Ok(response),
-    };
+    let (_, user) = person_posting(&state, &session, &form).await?;
     let id = form.get("credential_id").unwrap_or_default();
     let notice = match passkeys::remove(&state, &origin, &user.id, id).await? {
         true => done("The passkey is removed."),
@@ -260,7 +288,9 @@ async fn post_login_start(
     };
     match started {
         Ok((options, ceremony)) => {
-            session.put(LOGIN, &ceremony).await?;
+            session
+                .put(LOGIN, &Kept::new(ceremony, state.clock.now()))
+                .await?;
             Ok(ok_json(json!(options)))
         }
         Err(error) => from_error(error),
@@ -285,7 +315,8 @@ async fn post_login_finish(
     let Some(webauthn) = relying_party(&state) else {
         return Ok(unavailable());
     };
-    let Some(ceremony) = session.take_flash::<LoginCeremony>(LOGIN).await? else {
+    let kept = session.take_flash::<Kept<LoginCeremony>>(LOGIN).await?;
+    let Some(ceremony) = kept.and_then(|k| k.live(state.clock.now())) else {
         return Ok(refusal(
             StatusCode::BAD_REQUEST,
             "Start again: that request expired.",

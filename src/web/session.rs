@@ -113,7 +113,18 @@ impl BrowserSession {
             .await
             .map_err(|e| PageError::Internal(e.to_string()))?;
         match live {
-            Some(login) if login.user_id == person.user_id => Ok(Some(person)),
+            Some(login) if login.user_id == person.user_id => {
+                // "Last seen" on the sessions page, to the minute: one write a minute at most.
+                let now = state.clock.now();
+                if login.last_seen_at.is_none_or(|seen| seen < now - 60) {
+                    state
+                        .store
+                        .touch_login_session(&person.sid, now)
+                        .await
+                        .map_err(|e| PageError::Internal(e.to_string()))?;
+                }
+                Ok(Some(person))
+            }
             _ => {
                 self.0.remove::<SignedIn>(LOGIN).await.map_err(internal)?;
                 Ok(None)

@@ -21,7 +21,8 @@ pub fn router() -> Router<AppState> {
 /// The access token of a request, from exactly one place.
 pub struct BearerToken(String);
 
-fn from_header(value: &str) -> Result<String, BearerError> {
+/// The token of an `Authorization: Bearer` header value (RFC 6750 §2.1).
+pub fn bearer_from_header(value: &str) -> Result<String, BearerError> {
     let (scheme, token) = value
         .trim()
         .split_once(' ')
@@ -49,7 +50,7 @@ impl<S: Send + Sync> FromRequest<S> for BearerToken {
     async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let in_header = match request.headers().get(header::AUTHORIZATION) {
             None => None,
-            Some(value) => Some(from_header(value.to_str().map_err(|_| {
+            Some(value) => Some(bearer_from_header(value.to_str().map_err(|_| {
                 BearerError::InvalidRequest("malformed Authorization header")
             })?)?),
         };

@@ -82,6 +82,8 @@ if (!document.documentElement.getAttribute('lang')) problems.push('<html> has no
 if (!document.querySelector('meta[name="viewport"]')) problems.push('no <meta name="viewport">');
 for (const control of document.querySelectorAll('input, select, textarea')) {
   if (['hidden', 'submit', 'button', 'reset'].includes(control.type)) continue;
+  // Not rendered for anyone (a username kept for password managers): nothing to label.
+  if (control.closest('[hidden]')) continue;
   const labelled = control.closest('label')
     || (control.id && document.querySelector(`label[for="${CSS.escape(control.id)}"]`));
   if (!labelled) problems.push(`no label for ${control.outerHTML}`);

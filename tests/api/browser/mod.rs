@@ -11,6 +11,7 @@
 mod actions;
 mod checks;
 mod driver;
+mod passkeys;
 mod relying_party;
 
 use std::time::Duration;

@@ -1,0 +1,328 @@
+//! The handlers of the account API: each parses its JSON, calls one `accounts` function and
+//! answers JSON.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, Caller, JsonBody};
+use crate::accounts::email_links::{self, LinkError};
+use crate::accounts::password_change::{self, ChangeError};
+use crate::accounts::second_factor::{self, FactorError};
+use crate::accounts::sessions;
+use crate::accounts::users::{self, NewUser, Role, UserError};
+use crate::state::AppState;
+use crate::store::users::UserRecord;
+use crate::web::error::no_store;
+use crate::web::extract::RequestOrigin;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/users", post(post_user))
+        .route("/api/v1/password-reset-requests", post(post_reset_request))
+        .route("/api/v1/password-resets", post(post_reset))
+        .route("/api/v1/me", get(get_me))
+        .route("/api/v1/me/password", post(post_password))
+        .route("/api/v1/me/totp", post(post_totp_start))
+        .route("/api/v1/me/totp/verify", post(post_totp_verify))
+        .route("/api/v1/me/totp/disable", post(post_totp_disable))
+        .route("/api/v1/me/sessions", get(get_sessions))
+        .route("/api/v1/me/sessions/{id}", delete(delete_session))
+}
+
+fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
+    (status, no_store(), Json(body)).into_response()
+}
+
+fn no_content() -> Response {
+    (StatusCode::NO_CONTENT, no_store()).into_response()
+}
+
+#[derive(Serialize)]
+struct UserView {
+    id: String,
+    username: String,
+    email: String,
+    email_verified: bool,
+    roles: Vec<String>,
+}
+
+impl From<UserRecord> for UserView {
+    fn from(user: UserRecord) -> Self {
+        UserView {
+            id: user.id,
+            username: user.username,
+            email: user.email,
+            email_verified: user.email_verified,
+            roles: user.roles,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SignUp {
+    username: String,
+    email: String,
+    password: String,
+    /// `consumer` (the default) or `farmer`; administrators are appointed, never self-made.
+    role: Option<String>,
+}
+
+async fn post_user(
+    State(state): State<AppState>,
+    _caller: Caller,
+    RequestOrigin(origin): RequestOrigin,
+    JsonBody(form): JsonBody<SignUp>,
+) -> Result<Response, ApiError> {
+    let role = match form.role.as_deref().unwrap_or("consumer") {
+        "consumer" => Role::Consumer,
+        "farmer" => Role::Farmer,
+        _ => {
+            return Err(ApiError::Invalid(
+                "invalid_role",
+                "role is consumer or farmer".into(),
+            ));
+        }
+    };
+    let new = NewUser {
+        username: form.username,
+        email: form.email,
+        password: form.password,
+        roles: vec![role],
+    };
+    let user = match users::create(&state.store, &state.clock, new).await {
+        Ok(user) => user,
+        Err(UserError::Invalid(why)) => return Err(ApiError::Invalid("invalid_user", why)),
+        Err(UserError::Taken) => {
+            return Err(ApiError::Conflict(
+                "already_registered",
+                "that username or email is already registered".into(),
+            ));
+        }
+        Err(UserError::Password(error)) => return Err(error.into()),
+        Err(UserError::Store(error)) => return Err(error.into()),
+    };
+    email_links::send_verification(&state, &user).await?;
+    let event = crate::accounts::audit::Event::of_user("signup", &user.id);
+    crate::accounts::audit::record(&state, &origin, event).await?;
+    Ok(json(StatusCode::CREATED, UserView::from(user)))
+}
+
+#[derive(Deserialize)]
+struct ResetRequest {
+    email: String,
+}
+
+/// 202 whatever the address: the lookup and the mail happen after the answer.
+async fn post_reset_request(
+    State(state): State<AppState>,
+    _caller: Caller,
+    RequestOrigin(origin): RequestOrigin,
+    JsonBody(form): JsonBody<ResetRequest>,
+) -> Result<Response, ApiError> {
+    let worker = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = email_links::request_reset(&worker, &origin, &form.email).await {
+            tracing::error!(%error, "a password reset request failed");
+        }
+    });
+    Ok(json(StatusCode::ACCEPTED, serde_json::json!({})))
+}
+
+#[derive(Deserialize)]
+struct Reset {
+    token: String,
+    new_password: String,
+}
+
+async fn post_reset(
+    State(state): State<AppState>,
+    _caller: Caller,
+    RequestOrigin(origin): RequestOrigin,
+    JsonBody(form): JsonBody<Reset>,
+) -> Result<Response, ApiError> {
+    match email_links::reset_password(&state, &origin, &form.token, &form.new_password).await {
+        Ok(_) => Ok(no_content()),
+        Err(LinkError::Invalid) => Err(ApiError::Invalid(
+            "invalid_token",
+            "the reset token is unknown, used or expired".into(),
+        )),
+        Err(LinkError::WeakPassword(why)) => Err(ApiError::Invalid("weak_password", why)),
+        Err(LinkError::Password(error)) => Err(error.into()),
+        Err(LinkError::Store(error)) => Err(error.into()),
+    }
+}
+
+async fn get_me(caller: Caller) -> Result<Response, ApiError> {
+    Ok(json(
+        StatusCode::OK,
+        UserView::from(caller.person()?.clone()),
+    ))
+}
+
+/// The answer to a refused password or code.
+fn refused(state: &AppState, error: FactorError) -> ApiError {
+    match error {
+        FactorError::WrongPassword => {
+            ApiError::Invalid("invalid_password", "the password is wrong".into())
+        }
+        FactorError::WrongCode => ApiError::Invalid("invalid_code", "the code is wrong".into()),
+        FactorError::Locked(lock) => ApiError::Locked(lock, state.clock.now()),
+        FactorError::NotEnrolled => ApiError::Conflict(
+            "totp_not_enabled",
+            "no authenticator app is being set up or enabled".into(),
+        ),
+        FactorError::AlreadyEnabled => ApiError::Conflict(
+            "totp_already_enabled",
+            "an authenticator app is already enabled".into(),
+        ),
+        FactorError::Password(error) => error.into(),
+        FactorError::Store(error) => error.into(),
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+async fn post_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    RequestOrigin(origin): RequestOrigin,
+    JsonBody(form): JsonBody<PasswordChange>,
+) -> Result<Response, ApiError> {
+    let user = caller.person()?;
+    let changed = password_change::change_password(
+        &state,
+        &origin,
+        user,
+        &form.current_password,
+        &form.new_password,
+        None,
+    )
+    .await;
+    match changed {
+        Ok(()) => Ok(no_content()),
+        Err(ChangeError::Weak(why)) => Err(ApiError::Invalid("weak_password", why)),
+        Err(ChangeError::Confirm(error)) => Err(refused(&state, error)),
+    }
+}
+
+#[derive(Serialize)]
+struct TotpEnrolment {
+    secret: String,
+    otpauth_uri: String,
+}
+
+async fn post_totp_start(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    let user = caller.person()?;
+    match second_factor::start_totp(&state, user).await {
+        Ok(enrolment) => Ok(json(
+            StatusCode::CREATED,
+            TotpEnrolment {
+                secret: enrolment.secret,
+                otpauth_uri: enrolment.otpauth_uri,
+            },
+        )),
+        Err(error) => Err(refused(&state, error)),
+    }
+}
+
+#[derive(Deserialize)]
+struct Code {
+    code: String,
+}
+
+#[derive(Serialize)]
+struct RecoveryCodes {
+    recovery_codes: Vec<String>,
+}
+
+async fn post_totp_verify(
+    State(state): State<AppState>,
+    caller: Caller,
+    RequestOrigin(origin): RequestOrigin,
+    JsonBody(form): JsonBody<Code>,
+) -> Result<Response, ApiError> {
+    let user = caller.person()?;
+    match second_factor::confirm_totp(&state, &origin, &user.id, &form.code).await {
+        Ok(recovery_codes) => Ok(json(StatusCode::OK, RecoveryCodes { recovery_codes })),
+        Err(error) => Err(refused(&state, error)),
+    }
+}
+
+#[derive(Deserialize)]
+struct Password {
+    password: String,
+}
+
+async fn post_totp_disable(
+    State(state): State<AppState>,
+    caller: Caller,
+    RequestOrigin(origin): RequestOrigin,
+    JsonBody(form): JsonBody<Password>,
+) -> Result<Response, ApiError> {
+    let user = caller.person()?;
+    match second_factor::disable_totp(&state, &origin, user, &form.password).await {
+        Ok(()) => Ok(no_content()),
+        Err(error) => Err(refused(&state, error)),
+    }
+}
+
+#[derive(Serialize)]
+struct SessionItem {
+    id: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    amr: Vec<String>,
+    created_at: i64,
+    last_seen_at: Option<i64>,
+    expires_at: i64,
+}
+
+#[derive(Serialize)]
+struct SessionList {
+    sessions: Vec<SessionItem>,
+}
+
+async fn get_sessions(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let user = caller.person()?;
+    let sessions = sessions::live_sessions(&state, &user.id)
+        .await?
+        .into_iter()
+        .map(|s| SessionItem {
+            id: s.sid,
+            ip: s.ip,
+            user_agent: s.user_agent,
+            amr: s.amr,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+        })
+        .collect();
+    Ok(json(StatusCode::OK, SessionList { sessions }))
+}
+
+async fn delete_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    RequestOrigin(origin): RequestOrigin,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let user = caller.person()?;
+    if id.len() > 128 {
+        return Err(ApiError::NotFound);
+    }
+    match sessions::end_session(&state, &origin, &user.id, &id).await? {
+        true => Ok(no_content()),
+        false => Err(ApiError::NotFound),
+    }
+}
