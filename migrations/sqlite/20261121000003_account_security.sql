@@ -85,9 +85,26 @@ CREATE TABLE mail_outbox (
     next_attempt_at  INTEGER NOT NULL,
     last_error       TEXT,
     sent_at          INTEGER,
-    failed_at        INTEGER
+    failed_at        INTEGER,
+    -- Not worth sending after this (the link it carries has expired); NULL: no end.
+    give_up_at       INTEGER
 );
 CREATE INDEX mail_outbox_next_attempt_at ON mail_outbox (next_attempt_at);
+
+-- Browsers that completed a sign-in for an account: the account-wide lock does not apply
+-- to them, so an attacker who fails on purpose cannot keep the person out. The cookie holds
+-- the token; only its SHA-256 is stored.
+CREATE TABLE known_devices (
+    token_hash    TEXT PRIMARY KEY,
+    user_id       TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at    INTEGER NOT NULL,
+    last_used_at  INTEGER NOT NULL
+);
+CREATE INDEX known_devices_user_id ON known_devices (user_id);
+CREATE INDEX known_devices_last_used_at ON known_devices (last_used_at);
+
+-- Revoking a person's grants and listing their apps look grants up by person.
+CREATE INDEX grants_user_id ON grants (user_id, client_id);
 
 -- Security events: who, from where, what, and how it went. No foreign key: the trail
 -- outlives the account.

@@ -133,12 +133,11 @@ pub async fn request_reset(
 ) -> Result<(), StoreError> {
     let address = origin.ip.map(|ip| ip.to_string()).unwrap_or_default();
     let keys = throttle::key(throttle::RESET_REQUEST, &address);
-    if throttle::check(state, &keys).await?.is_err() {
+    // Every request counts against the address, found or not: the limit is on asking.
+    if throttle::begin(state, &keys).await?.is_err() {
         let event = Event::new("password.reset_requested").outcome(Outcome::Locked);
         return audit::record(state, origin, event).await;
     }
-    // Every request counts against the address, found or not: the limit is on asking.
-    throttle::fail(state, &keys).await?;
     let email = email.trim();
     let user = match email.len() <= 254 && !email.chars().any(char::is_control) {
         true => state.store.find_user_by_email(email).await?,

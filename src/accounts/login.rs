@@ -86,8 +86,8 @@ pub async fn password_login(
 ) -> Result<UserRecord, LoginError> {
     let keys = throttle::login_keys(username, origin);
     let typed = Event::new("login.password").username(username);
-    let seen = match throttle::check(state, &keys).await? {
-        Ok(seen) => seen,
+    let attempt = match throttle::begin(state, &keys).await? {
+        Ok(attempt) => attempt,
         Err(locked) => {
             audit::record(state, origin, typed.outcome(Outcome::Locked)).await?;
             return Err(LoginError::Locked(locked));
@@ -95,13 +95,13 @@ pub async fn password_login(
     };
     match check_credentials(&state.store, username, password_text).await {
         Ok(user) => {
-            throttle::succeed(state, seen).await?;
+            attempt.succeeded(state).await?;
             let event = Event::of_user("login.password", &user.id).username(&user.username);
             audit::record(state, origin, event).await?;
             Ok(user)
         }
         Err(LoginError::WrongCredentials) => {
-            let locked = throttle::fail(state, &keys).await?;
+            let locked = attempt.failed();
             // The account the attempt was against, for its own trail. Looked up after the
             // answer was decided, for every attempt alike, so it tells an attacker nothing.
             let known = match username.len() <= MAX_INPUT_LEN && !username.contains('\0') {
@@ -120,7 +120,10 @@ pub async fn password_login(
             audit::record(state, origin, typed).await?;
             Err(LoginError::WrongCredentials)
         }
-        Err(other) => Err(other),
+        Err(other) => {
+            attempt.abandoned(state).await?;
+            Err(other)
+        }
     }
 }
 

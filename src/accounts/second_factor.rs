@@ -8,7 +8,7 @@ use crate::store::users::UserRecord;
 
 use super::audit::{self, Event, Origin, Outcome};
 use super::password::{self, PasswordError};
-use super::throttle::{self, Locked};
+use super::throttle::{self, Attempt, Locked};
 use super::{recovery, totp};
 
 #[derive(Debug, thiserror::Error)]
@@ -97,22 +97,22 @@ pub async fn confirm_totp(
     user_id: &str,
     code: &str,
 ) -> Result<Vec<String>, FactorError> {
-    let keys = throttle::key(throttle::SECOND_FACTOR, user_id);
-    let seen = guard(state, origin, user_id, "totp.enabled", &keys).await?;
-    let now = state.clock.now();
     let pending = match state.store.find_totp(user_id).await? {
         Some(factor) if factor.confirmed_at.is_none() => factor,
         Some(_) => return Err(FactorError::AlreadyEnabled),
         None => return Err(FactorError::NotEnrolled),
     };
+    let keys = throttle::key(throttle::SECOND_FACTOR, user_id);
+    let attempt = begin(state, origin, user_id, "totp.enabled", &keys).await?;
+    let now = state.clock.now();
     let accepted = match totp::matching_step(&pending.secret, code, now) {
         Some(step) => state.store.take_totp_step(user_id, step, true, now).await?,
         None => false,
     };
     if !accepted {
-        return failed(state, origin, user_id, "totp.enabled", &keys).await;
+        return failed(state, origin, user_id, "totp.enabled", attempt).await;
     }
-    throttle::succeed(state, seen).await?;
+    attempt.succeeded(state).await?;
     let codes = new_recovery_codes(state, user_id).await?;
     audit::record(state, origin, Event::of_user("totp.enabled", user_id)).await?;
     Ok(codes)
@@ -125,13 +125,13 @@ pub async fn check_totp(
     user_id: &str,
     code: &str,
 ) -> Result<(), FactorError> {
-    let keys = throttle::key(throttle::SECOND_FACTOR, user_id);
-    let seen = guard(state, origin, user_id, "login.totp", &keys).await?;
-    let now = state.clock.now();
     let factor = match state.store.find_totp(user_id).await? {
         Some(factor) if factor.confirmed_at.is_some() => factor,
         _ => return Err(FactorError::NotEnrolled),
     };
+    let keys = throttle::key(throttle::SECOND_FACTOR, user_id);
+    let attempt = begin(state, origin, user_id, "login.totp", &keys).await?;
+    let now = state.clock.now();
     // RFC 6238 §5.2: the verifier MUST NOT accept the second attempt of the same OTP.
     let accepted = match totp::matching_step(&factor.secret, code, now) {
         Some(step) => {
@@ -143,9 +143,9 @@ pub async fn check_totp(
         None => false,
     };
     if !accepted {
-        return failed(state, origin, user_id, "login.totp", &keys).await;
+        return failed(state, origin, user_id, "login.totp", attempt).await;
     }
-    throttle::succeed(state, seen).await?;
+    attempt.succeeded(state).await?;
     audit::record(state, origin, Event::of_user("login.totp", user_id)).await?;
     Ok(())
 }
@@ -158,7 +158,7 @@ pub async fn check_recovery_code(
     code: &str,
 ) -> Result<(), FactorError> {
     let keys = throttle::key(throttle::SECOND_FACTOR, user_id);
-    let seen = guard(state, origin, user_id, "login.recovery_code", &keys).await?;
+    let attempt = begin(state, origin, user_id, "login.recovery_code", &keys).await?;
     let accepted = match recovery::hash(user_id, code) {
         Some(hash) => {
             state
@@ -169,9 +169,9 @@ pub async fn check_recovery_code(
         None => false,
     };
     if !accepted {
-        return failed(state, origin, user_id, "login.recovery_code", &keys).await;
+        return failed(state, origin, user_id, "login.recovery_code", attempt).await;
     }
-    throttle::succeed(state, seen).await?;
+    attempt.succeeded(state).await?;
     let left = state.store.count_recovery_codes(user_id).await?;
     let event = Event::of_user("login.recovery_code", user_id).detail(format!("{left} left"));
     audit::record(state, origin, event).await?;
@@ -232,31 +232,45 @@ pub async fn confirm_password(
     password_text: &str,
 ) -> Result<(), FactorError> {
     let keys = throttle::key(throttle::PASSWORD_CONFIRM, &user.id);
-    let seen = guard(state, origin, &user.id, "password.confirm", &keys).await?;
+    let attempt = begin(state, origin, &user.id, "password.confirm", &keys).await?;
     let hash = user.password_hash.clone().unwrap_or_default();
-    let matches = !hash.is_empty()
-        && password_text.len() <= 1024
-        && password::verify(password_text.to_string(), hash).await?;
-    if !matches {
-        throttle::fail(state, &keys).await?;
-        let event = Event::of_user("password.confirm", &user.id).outcome(Outcome::Failure);
-        audit::record(state, origin, event).await?;
-        return Err(FactorError::WrongPassword);
+    let matches = match hash.is_empty() || password_text.len() > 1024 {
+        true => Ok(false),
+        false => password::verify(password_text.to_string(), hash).await,
+    };
+    match matches {
+        Ok(true) => {
+            attempt.succeeded(state).await?;
+            Ok(())
+        }
+        Ok(false) => {
+            let locked = attempt.failed();
+            let mut event = Event::of_user("password.confirm", &user.id).outcome(Outcome::Failure);
+            if let Some(lock) = locked {
+                event = event.detail(format!("locked until {}", lock.until));
+            }
+            audit::record(state, origin, event).await?;
+            Err(FactorError::WrongPassword)
+        }
+        // Not checked (the hashers are saturated): not an attempt.
+        Err(error) => {
+            attempt.abandoned(state).await?;
+            Err(error.into())
+        }
     }
-    throttle::succeed(state, seen).await?;
-    Ok(())
 }
 
-/// Passes while no key is locked; a refused attempt is written to the trail as `locked`.
-async fn guard(
+/// Starts a counted attempt; one refused because of a lock is written to the trail as
+/// `locked`.
+async fn begin(
     state: &AppState,
     origin: &Origin,
     user_id: &str,
     event: &'static str,
     keys: &[(throttle::Policy, String)],
-) -> Result<throttle::Seen, FactorError> {
-    match throttle::check(state, keys).await? {
-        Ok(seen) => Ok(seen),
+) -> Result<Attempt, FactorError> {
+    match throttle::begin(state, keys).await? {
+        Ok(attempt) => Ok(attempt),
         Err(locked) => {
             let record = Event::of_user(event, user_id).outcome(Outcome::Locked);
             audit::record(state, origin, record).await?;
@@ -270,11 +284,10 @@ async fn failed<T>(
     origin: &Origin,
     user_id: &str,
     event: &'static str,
-    keys: &[(throttle::Policy, String)],
+    attempt: Attempt,
 ) -> Result<T, FactorError> {
-    let locked = throttle::fail(state, keys).await?;
     let mut record = Event::of_user(event, user_id).outcome(Outcome::Failure);
-    if let Some(lock) = locked {
+    if let Some(lock) = attempt.failed() {
         record = record.detail(format!("locked until {}", lock.until));
     }
     audit::record(state, origin, record).await?;

@@ -10,6 +10,7 @@
 use crate::secrets::hash_secret;
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::store::throttles::AttemptStart;
 
 use super::audit::Origin;
 
@@ -145,61 +146,72 @@ impl Locked {
     }
 }
 
-/// What a check found: the keys with failures on record, which a success clears.
-#[derive(Debug, Default)]
-pub struct Seen(Vec<String>);
+/// An attempt under way: counted, and provisionally locked against the attempts that come
+/// while it is checked. Settle it with [`Attempt::failed`] or [`Attempt::succeeded`];
+/// dropped unsettled, it stays counted as a failure.
+#[must_use]
+pub struct Attempt {
+    keys: Vec<(Policy, AttemptStart)>,
+}
 
-/// `Err(Locked)` while any of `keys` is locked. One read, whatever the number of keys.
-pub async fn check(
+/// Starts an attempt counted against every key, or refuses it while one is locked. The
+/// count comes first and is atomic, so attempts sent all at once cannot all slip in before
+/// the first failure is recorded.
+pub async fn begin(
     state: &AppState,
     keys: &[(Policy, String)],
-) -> Result<Result<Seen, Locked>, StoreError> {
+) -> Result<Result<Attempt, Locked>, StoreError> {
     let now = state.clock.now();
-    let names: Vec<String> = keys.iter().map(|(_, key)| key.clone()).collect();
-    let found = state.store.find_throttles(&names).await?;
-    let until = found.iter().map(|(_, until)| *until).max().unwrap_or(0);
-    Ok(match until > now {
-        true => Err(Locked { until }),
-        false => Ok(Seen(found.into_iter().map(|(key, _)| key).collect())),
+    let rows: Vec<(String, i64)> = keys
+        .iter()
+        .map(|(policy, key)| (key.clone(), policy.forget))
+        .collect();
+    let started = state
+        .store
+        .begin_throttled_attempt(&rows, now, |i, failures| keys[i].0.lock_for(failures))
+        .await?;
+    Ok(match started {
+        Ok(starts) => Ok(Attempt {
+            keys: keys.iter().map(|(policy, _)| *policy).zip(starts).collect(),
+        }),
+        Err(until) => Err(Locked { until }),
     })
 }
 
-/// Counts a failure against every key; returns the lock it earned, if any.
-pub async fn fail(
-    state: &AppState,
-    keys: &[(Policy, String)],
-) -> Result<Option<Locked>, StoreError> {
-    let now = state.clock.now();
-    let mut locked = None;
-    for (policy, key) in keys {
-        let failures = state
-            .store
-            .add_throttle_failure(key, now, now - policy.forget)
-            .await?;
-        let seconds = policy.lock_for(failures);
-        if seconds > 0 {
-            state.store.lock_throttle(key, now + seconds).await?;
-            let until = now + seconds;
-            locked = Some(Locked {
-                until: locked.map_or(until, |l: Locked| l.until.max(until)),
-            });
-        }
+impl Attempt {
+    /// The attempt failed: it stays counted. Returns the lock it earned, if any.
+    pub fn failed(self) -> Option<Locked> {
+        self.keys
+            .iter()
+            .filter(|(_, start)| start.locked_until > start.locked_before)
+            .map(|(_, start)| start.locked_until)
+            .max()
+            .map(|until| Locked { until })
     }
-    Ok(locked)
+
+    /// The attempt succeeded: its keys forget their failures. The address-wide key only
+    /// takes this attempt back: one good password does not excuse a spray from the same
+    /// address.
+    pub async fn succeeded(self, state: &AppState) -> Result<(), StoreError> {
+        let (undo, clear): (Vec<_>, Vec<_>) = self
+            .keys
+            .iter()
+            .partition(|(policy, _)| policy.prefix == LOGIN_ADDRESS.prefix);
+        let clear: Vec<&AttemptStart> = clear.into_iter().map(|(_, start)| start).collect();
+        let undo: Vec<&AttemptStart> = undo.into_iter().map(|(_, start)| start).collect();
+        state.store.settle_throttled_attempt(&clear, &undo).await
+    }
 }
 
-/// Forgets the failures a check saw (after a success); writes nothing when there were
-/// none. The address-wide key is kept: one good password does not excuse a spray from the
-/// same address.
-pub async fn succeed(state: &AppState, seen: Seen) -> Result<(), StoreError> {
-    let address = format!("{}:", LOGIN_ADDRESS.prefix);
-    for key in seen.0.iter().filter(|key| !key.starts_with(&address)) {
-        state.store.clear_throttle(key).await?;
+impl Attempt {
+    /// The attempt could not be checked (the server was busy): it is taken back.
+    pub async fn abandoned(self, state: &AppState) -> Result<(), StoreError> {
+        let undo: Vec<&AttemptStart> = self.keys.iter().map(|(_, start)| start).collect();
+        state.store.settle_throttled_attempt(&[], &undo).await
     }
-    Ok(())
 }
 
-/// Forgets the failures of `keys` whether or not a check saw them.
+/// Forgets the failures of `keys` (a password reset is a fresh start for the account).
 pub async fn clear(state: &AppState, keys: &[(Policy, String)]) -> Result<(), StoreError> {
     for (_, key) in keys {
         state.store.clear_throttle(key).await?;

@@ -3,56 +3,121 @@
 
 use super::{Result, Store};
 
+/// One key of an attempt under way, as [`Store::begin_throttled_attempt`] counted it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttemptStart {
+    pub key: String,
+    /// The failures on record, this attempt included.
+    pub failures: i64,
+    /// The lock before this attempt (ended).
+    pub locked_before: i64,
+    /// The lock while the attempt runs, kept if it fails.
+    pub locked_until: i64,
+}
+
 impl Store {
-    /// The keys among `keys` with failures on record, and until when each is locked.
-    pub async fn find_throttles(&self, keys: &[String]) -> Result<Vec<(String, i64)>> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT key, locked_until FROM throttles WHERE key IN ({})",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query_as(&sql);
-        for key in keys {
-            query = query.bind(key);
-        }
-        Ok(query.fetch_all(self.pool()).await?)
-    }
-
-    /// Counts a failure for `key` and returns the count, started afresh when the last failure
-    /// is older than `forget_before`. Atomic: concurrent failures all count.
-    pub async fn add_throttle_failure(
+    /// Counts an attempt against every key before it is checked, in one transaction that
+    /// holds the keys' rows, so that concurrent attempts are counted one after the other.
+    /// Failures older than `forget` seconds are forgotten first. If a key is locked at
+    /// `now`, nothing is counted and the latest lock end is returned as `Err`. Otherwise
+    /// each key gets the lock `lock_for(key index, count)` would earn if this attempt
+    /// fails (0: none), in force while the attempt runs; the start is returned.
+    pub async fn begin_throttled_attempt(
         &self,
-        key: &str,
+        keys: &[(String, i64)],
         now: i64,
-        forget_before: i64,
-    ) -> Result<i64> {
-        let (failures,): (i64,) = sqlx::query_as(
-            "INSERT INTO throttles (key, failures, last_failure_at, locked_until) \
-             VALUES ($1, 1, $2, 0) \
-             ON CONFLICT (key) DO UPDATE SET \
-             failures = CASE WHEN throttles.last_failure_at < $3 THEN 1 \
-                             ELSE throttles.failures + 1 END, \
-             last_failure_at = excluded.last_failure_at \
-             RETURNING failures",
-        )
-        .bind(key)
-        .bind(now)
-        .bind(forget_before)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(failures)
+        lock_for: impl Fn(usize, i64) -> i64,
+    ) -> Result<std::result::Result<Vec<AttemptStart>, i64>> {
+        // One order for every transaction: two attempts never wait on each other in a cycle.
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|a, b| keys[*a].0.cmp(&keys[*b].0));
+        let mut tx = self.pool().begin().await?;
+        let mut counted = vec![(0i64, 0i64); keys.len()];
+        for &i in &order {
+            let (key, forget) = &keys[i];
+            let row: (i64, i64) = sqlx::query_as(
+                "INSERT INTO throttles (key, failures, last_failure_at, locked_until) \
+                 VALUES ($1, 1, $2, 0) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                 failures = CASE WHEN throttles.last_failure_at < $3 THEN 1 \
+                                 ELSE throttles.failures + 1 END, \
+                 last_failure_at = excluded.last_failure_at \
+                 RETURNING failures, locked_until",
+            )
+            .bind(key)
+            .bind(now)
+            .bind(now - forget)
+            .fetch_one(&mut *tx)
+            .await?;
+            counted[i] = row;
+        }
+        let locked_until = counted.iter().map(|(_, until)| *until).max().unwrap_or(0);
+        if locked_until > now {
+            // Refused unchecked: that is not an attempt, and it is not counted.
+            for (key, _) in keys {
+                sqlx::query("UPDATE throttles SET failures = failures - 1 WHERE key = $1")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            return Ok(Err(locked_until));
+        }
+        let mut starts = Vec::with_capacity(keys.len());
+        for (i, (key, _)) in keys.iter().enumerate() {
+            let (failures, before) = counted[i];
+            let seconds = lock_for(i, failures);
+            let provisional = if seconds > 0 { now + seconds } else { before };
+            if seconds > 0 {
+                sqlx::query("UPDATE throttles SET locked_until = $2 WHERE key = $1")
+                    .bind(key)
+                    .bind(provisional)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            starts.push(AttemptStart {
+                key: key.clone(),
+                failures,
+                locked_before: before,
+                locked_until: provisional,
+            });
+        }
+        tx.commit().await?;
+        Ok(Ok(starts))
     }
 
-    /// Locks `key` until `until` (never shortening a longer lock).
-    pub async fn lock_throttle(&self, key: &str, until: i64) -> Result<()> {
-        sqlx::query("UPDATE throttles SET locked_until = $2 WHERE key = $1 AND locked_until < $2")
-            .bind(key)
-            .bind(until)
-            .execute(self.pool())
+    /// Settles attempts that succeeded (or never ran): the keys in `clear` are forgotten;
+    /// each of `undo` loses the count and, unless a later failure locked it further, the
+    /// lock this attempt set.
+    pub async fn settle_throttled_attempt(
+        &self,
+        clear: &[&AttemptStart],
+        undo: &[&AttemptStart],
+    ) -> Result<()> {
+        if clear.is_empty() && undo.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool().begin().await?;
+        for start in clear {
+            sqlx::query("DELETE FROM throttles WHERE key = $1")
+                .bind(&start.key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for start in undo {
+            sqlx::query(
+                "UPDATE throttles SET \
+                 failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
+                 locked_until = CASE WHEN locked_until = $2 THEN $3 ELSE locked_until END \
+                 WHERE key = $1",
+            )
+            .bind(&start.key)
+            .bind(start.locked_until)
+            .bind(start.locked_before)
+            .execute(&mut *tx)
             .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -295,7 +295,7 @@ async fn failures_spread_over_many_addresses_lock_the_account_for_fifteen_minute
 }
 
 #[tokio::test]
-async fn wrong_passwords_sent_all_at_once_are_all_counted() {
+async fn wrong_passwords_sent_all_at_once_are_counted_before_any_is_checked() {
     let app = TestApp::spawn().await;
     app.person("marigold", Role::Farmer).await;
     let mut tasks = tokio::task::JoinSet::new();
@@ -318,6 +318,19 @@ async fn wrong_passwords_sent_all_at_once_are_all_counted() {
         attempt(&UserAgent::new(&app), "marigold", PASSWORD).await,
         LOCKED,
     );
+    // And no more than five were checked: each attempt is counted before its password is,
+    // so the ones that came while the fifth was checked met its lock.
+    let events = app.store.list_audit_events(None, 100).await.unwrap();
+    let checked = events
+        .iter()
+        .filter(|e| e.event == "login.password" && e.outcome == "failure")
+        .count();
+    let refused = events
+        .iter()
+        .filter(|e| e.event == "login.password" && e.outcome == "locked")
+        .count();
+    assert_eq!(checked, 5, "{events:#?}");
+    assert_eq!(refused, 8 - 5 + 1, "{events:#?}");
 }
 
 #[tokio::test]

@@ -647,3 +647,29 @@ async fn the_same_recovery_code_given_by_two_browsers_at_once_signs_in_only_one(
     assert_eq!(paths, ["/account", "/login/second-factor"]);
     assert_eq!(app.store.count_recovery_codes(&id).await.unwrap(), 9);
 }
+
+#[tokio::test]
+async fn a_code_from_more_than_one_step_ago_or_ahead_is_refused() {
+    let app = TestApp::spawn().await;
+    app.person("marigold", Role::Farmer).await;
+    let enrolled = enrol(&app, "marigold").await;
+    let now = app.clock.now();
+    // RFC 6238 §5.2: one step of network delay either way is allowed, no more.
+    for stale in [
+        code_at(&enrolled.secret, now - 60).unwrap(),
+        code_at(&enrolled.secret, now + 60).unwrap(),
+    ] {
+        if stale == code_at(&enrolled.secret, now).unwrap() {
+            continue; // a one-in-a-million coincidence of codes
+        }
+        let (agent, page) = password_step(&app, "marigold").await;
+        assert_refused(give_code(&agent, &page, "totp", &stale).await, WRONG_CODE);
+        assert_signed_out(&agent).await;
+    }
+    // The code of the next step works (a phone a little ahead). The step before is the
+    // one that confirmed the app, used up already.
+    let (agent, page) = password_step(&app, "marigold").await;
+    let ahead = code_at(&enrolled.secret, now + 30).unwrap();
+    let (path, _, _) = give_code(&agent, &page, "totp", &ahead).await.page();
+    assert_eq!(path, "/account");
+}
