@@ -225,7 +225,15 @@ async fn sweep_expired(state: &AppState) -> Result<(), crate::store::StoreError>
     let security = state.store.delete_expired_email_tokens(now).await?
         + state.store.delete_stale_throttles(now - DAY, now).await?
         + state.store.delete_old_rate_windows(now - 3_600).await?
-        + state.store.delete_finished_mail(now - 7 * DAY).await?;
+        + state.store.delete_finished_mail(now - 7 * DAY).await?
+        + state
+            .store
+            .delete_unused_known_devices(now - crate::accounts::devices::DEVICE_TTL_SECS)
+            .await?
+        + state
+            .store
+            .delete_audit_events_before(now - crate::accounts::audit::RETENTION_SECS)
+            .await?;
     if revocations + keys + sessions + grants + security > 0 {
         tracing::info!(
             revocations,

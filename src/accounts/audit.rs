@@ -7,6 +7,9 @@ use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::audit::AuditRecord;
 
+/// How long events are kept: a year, long enough to look back on an incident.
+pub const RETENTION_SECS: i64 = 365 * 86_400;
+
 /// Where a request came from, as far as the server can tell.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Origin {

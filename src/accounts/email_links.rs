@@ -131,8 +131,7 @@ pub async fn request_reset(
     origin: &Origin,
     email: &str,
 ) -> Result<(), StoreError> {
-    let address = origin.ip.map(|ip| ip.to_string()).unwrap_or_default();
-    let keys = throttle::key(throttle::RESET_REQUEST, &address);
+    let keys = throttle::key(throttle::RESET_REQUEST, &throttle::address_of(origin));
     // Every request counts against the address, found or not: the limit is on asking.
     if throttle::begin(state, &keys).await?.is_err() {
         let event = Event::new("password.reset_requested").outcome(Outcome::Locked);

@@ -14,6 +14,7 @@ use crate::store::users::UserRecord;
 use crate::store::{Store, StoreError};
 
 use super::audit::{self, Event, Origin, Outcome};
+use super::devices;
 use super::password;
 use super::throttle::{self, Locked};
 
@@ -83,8 +84,10 @@ pub async fn password_login(
     origin: &Origin,
     username: &str,
     password_text: &str,
+    device: Option<&str>,
 ) -> Result<UserRecord, LoginError> {
-    let keys = throttle::login_keys(username, origin);
+    let known_device = is_known_for(state, device, username).await?;
+    let keys = throttle::login_keys(username, origin, known_device);
     let typed = Event::new("login.password").username(username);
     let attempt = match throttle::begin(state, &keys).await? {
         Ok(attempt) => attempt,
@@ -125,6 +128,20 @@ pub async fn password_login(
             Err(other)
         }
     }
+}
+
+/// Whether the browser's device token names the account `username` (an unknown or
+/// mismatched one is just not known).
+async fn is_known_for(
+    state: &AppState,
+    device: Option<&str>,
+    username: &str,
+) -> Result<bool, StoreError> {
+    let Some(owner) = devices::owner(state, device).await? else {
+        return Ok(false);
+    };
+    let user = state.store.find_user_by_id(&owner).await?;
+    Ok(user.is_some_and(|u| u.username.to_lowercase() == username.trim().to_lowercase()))
 }
 
 /// Starts a login session for `user`, who just proved who they are with the methods `amr`

@@ -2,6 +2,7 @@
 //! brute-force defence and the security audit trail.
 
 pub mod audit;
+pub mod devices;
 pub mod email_links;
 pub mod login;
 pub mod passkeys;

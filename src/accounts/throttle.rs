@@ -104,17 +104,35 @@ impl Policy {
 }
 
 /// The keys a password login counts against.
-pub fn login_keys(username: &str, origin: &Origin) -> Vec<(Policy, String)> {
+/// The account-wide key is left out for the person's own known browser
+/// ([`super::devices`]): failures elsewhere must not keep them out.
+pub fn login_keys(username: &str, origin: &Origin, known_device: bool) -> Vec<(Policy, String)> {
     let name = username.trim().to_lowercase();
-    let address = origin.ip.map(|ip| ip.to_string()).unwrap_or_default();
-    vec![
+    let address = address_of(origin);
+    let mut keys = vec![
         (
             LOGIN_FROM_ADDRESS,
             LOGIN_FROM_ADDRESS.key(&format!("{name}\n{address}")),
         ),
-        (LOGIN_ACCOUNT, LOGIN_ACCOUNT.key(&name)),
         (LOGIN_ADDRESS, LOGIN_ADDRESS.key(&address)),
-    ]
+    ];
+    if !known_device {
+        keys.push((LOGIN_ACCOUNT, LOGIN_ACCOUNT.key(&name)));
+    }
+    keys
+}
+
+/// What counts as one address: an IPv4 address, or an IPv6 /64 (one household or
+/// machine is given a whole /64, and could otherwise change address at every attempt).
+pub fn address_of(origin: &Origin) -> String {
+    match origin.ip.map(|ip| ip.to_canonical()) {
+        Some(std::net::IpAddr::V6(ip)) => {
+            let network = u128::from(ip) & !((1u128 << 64) - 1);
+            format!("{}/64", std::net::Ipv6Addr::from(network))
+        }
+        Some(ip) => ip.to_string(),
+        None => String::new(),
+    }
 }
 
 /// The key of one policy applied to one subject.
@@ -232,6 +250,24 @@ mod tests {
         assert_eq!(p.lock_for(7), 120);
         assert_eq!(p.lock_for(10), 900);
         assert_eq!(p.lock_for(i64::MAX), 900);
+    }
+
+    #[test]
+    fn an_ipv6_network_is_one_address_and_mapped_ipv4_is_ipv4() {
+        let origin = |ip: &str| Origin {
+            ip: Some(ip.parse().unwrap()),
+            user_agent: None,
+        };
+        assert_eq!(
+            address_of(&origin("2001:db8:1:2:aaaa::1")),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            address_of(&origin("2001:db8:1:2:bbbb::9")),
+            address_of(&origin("2001:db8:1:2:aaaa::1"))
+        );
+        assert_eq!(address_of(&origin("::ffff:192.0.2.7")), "192.0.2.7");
+        assert_eq!(address_of(&origin("192.0.2.7")), "192.0.2.7");
     }
 
     #[test]

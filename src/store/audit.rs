@@ -55,4 +55,13 @@ impl Store {
         .await?;
         Ok(rows)
     }
+
+    /// Drops events older than `before` (the trail's retention).
+    pub async fn delete_audit_events_before(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM audit_events WHERE at < $1")
+            .bind(before)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
 }

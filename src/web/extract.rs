@@ -185,7 +185,8 @@ impl FromRequestParts<AppState> for RequestOrigin {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(address)| address.ip());
+            // An IPv4 client of an IPv6 listener arrives as ::ffff:a.b.c.d.
+            .map(|ConnectInfo(address)| address.ip().to_canonical());
         let ip =
             peer.map(|peer| client_address(peer, &parts.headers, &state.config.trusted_proxies));
         let user_agent = parts
@@ -219,13 +220,59 @@ fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAdd
         .collect::<Vec<_>>();
     let mut client = peer;
     for entry in forwarded.iter().rev() {
-        match entry.parse::<IpAddr>() {
+        match entry.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
             Ok(address) if is_trusted(address) => client = address,
             Ok(address) => return address,
             Err(_) => return client,
         }
     }
     client
+}
+
+/// The device cookie ([`crate::accounts::devices`]): named `__Host-farm_auth_device` under
+/// an https issuer (so no sibling host can plant it), `farm_auth_device` otherwise.
+pub fn device_cookie_name(state: &AppState) -> &'static str {
+    match state.issuer.starts_with("https://") {
+        true => "__Host-farm_auth_device",
+        false => "farm_auth_device",
+    }
+}
+
+/// The token of the browser's device cookie, if it sent one.
+pub struct DeviceToken(pub Option<String>);
+
+impl FromRequestParts<AppState> for DeviceToken {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let name = device_cookie_name(state);
+        let token = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_string());
+        Ok(DeviceToken(token))
+    }
+}
+
+/// The `Set-Cookie` value that makes this browser a known device for a year.
+pub fn device_cookie(state: &AppState, token: &str) -> Option<axum::http::HeaderValue> {
+    let secure = match state.issuer.starts_with("https://") {
+        true => "; Secure",
+        false => "",
+    };
+    let max_age = crate::accounts::devices::DEVICE_TTL_SECS;
+    let name = device_cookie_name(state);
+    let value =
+        format!("{name}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}");
+    axum::http::HeaderValue::from_str(&value).ok()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
@@ -13,13 +13,13 @@ use serde::{Deserialize, Serialize};
 
 use super::authorize;
 use super::error::PageError;
-use super::extract::{PageForm, PendingId, RequestOrigin};
+use super::extract::{DeviceToken, PageForm, PendingId, RequestOrigin, device_cookie};
 use super::pages::{self, Flow, LoginPage, SignupPage};
 use super::session::{BrowserSession, PartialLogin, Pending};
 use crate::accounts::audit::Origin;
 use crate::accounts::login::{self, LoginError, SignedIn};
 use crate::accounts::users::{self, NewUser, Role, UserError};
-use crate::accounts::{email_links, second_factor};
+use crate::accounts::{devices, email_links, second_factor};
 use crate::oidc::logout;
 use crate::state::AppState;
 
@@ -131,13 +131,15 @@ async fn post_login(
     State(state): State<AppState>,
     session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
+    DeviceToken(device): DeviceToken,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
     session.check_csrf(form.get("csrf_token")).await?;
     let pending = pending(&session, form.get("request")).await?;
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
-    let refused = match login::password_login(&state, &origin, username, password).await {
+    let device = device.as_deref();
+    let refused = match login::password_login(&state, &origin, username, password, device).await {
         Ok(user) => {
             let factors = second_factor::factors_of(&state, &user.id).await?;
             // Passkeys count only where this server can check them (a host-named issuer).
@@ -152,7 +154,7 @@ async fn post_login(
                 return Ok(Redirect::to(&next).into_response());
             }
             let person = login::start_session(&state, &user, &["pwd"], &origin).await?;
-            return finish_sign_in(&state, &session, &person, pending.as_ref()).await;
+            return finish_sign_in(&state, &session, &person, pending.as_ref(), device).await;
         }
         Err(LoginError::WrongCredentials) => "The username or password is wrong.".to_string(),
         Err(LoginError::Locked(lock)) => format!(
@@ -172,32 +174,38 @@ async fn post_login(
     Ok(Redirect::to(&again).into_response())
 }
 
-/// Completes a sign-in: the session records the person, and the pending request goes on.
+/// Completes a sign-in: the session records the person, the browser becomes a known
+/// device, and the pending request goes on.
 pub async fn finish_sign_in(
     state: &AppState,
     session: &BrowserSession,
     person: &SignedIn,
     pending: Option<&Pending>,
+    device: Option<&str>,
 ) -> Result<Response, PageError> {
-    record_sign_in(state, session, person, pending).await?;
-    let Some(pending) = pending else {
-        return Ok(Redirect::to("/account").into_response());
-    };
-    // The request goes on from here: the consent page, or straight back to the client.
-    Ok(
-        authorize::resume(state, session, &pending.id, Some(person.clone()))
+    let cookie = record_sign_in(state, session, person, pending, device).await?;
+    let mut response = match pending {
+        None => Redirect::to("/account").into_response(),
+        // The request goes on from here: the consent page, or straight back to the client.
+        Some(pending) => authorize::resume(state, session, &pending.id, Some(person.clone()))
             .await
             .into_response(),
-    )
+    };
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
-/// Records a sign-in in the browser session (and in the pending request, if any).
+/// Records a sign-in in the browser session (and in the pending request, if any); returns
+/// the device cookie to set, when the browser was not known for this person yet.
 pub async fn record_sign_in(
     state: &AppState,
     session: &BrowserSession,
     person: &SignedIn,
     pending: Option<&Pending>,
-) -> Result<(), PageError> {
+    device: Option<&str>,
+) -> Result<Option<HeaderValue>, PageError> {
     // Signing in over another sign-in (switching accounts) ends the one it replaces.
     if let Some(previous) = session.signed_in(state).await? {
         logout::end_login_session(state, &previous.sid).await?;
@@ -208,7 +216,8 @@ pub async fn record_sign_in(
             .record_progress(&pending.id, |p| p.signed_in = true)
             .await?;
     }
-    Ok(())
+    let token = devices::remember(state, &person.user_id, device).await?;
+    Ok(token.and_then(|token| device_cookie(state, &token)))
 }
 
 /// What the sign-up page shows besides the flow; kept across the 303 after a refused
@@ -262,6 +271,7 @@ async fn post_signup(
     State(state): State<AppState>,
     session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
+    DeviceToken(device): DeviceToken,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
     session.check_csrf(form.get("csrf_token")).await?;
@@ -315,7 +325,14 @@ async fn post_signup(
     email_links::send_verification(&state, &user).await?;
     signed_up(&state, &origin, &user.id).await?;
     let person = login::start_session(&state, &user, &["pwd"], &origin).await?;
-    finish_sign_in(&state, &session, &person, pending.as_ref()).await
+    finish_sign_in(
+        &state,
+        &session,
+        &person,
+        pending.as_ref(),
+        device.as_deref(),
+    )
+    .await
 }
 
 async fn signed_up(state: &AppState, origin: &Origin, user_id: &str) -> Result<(), PageError> {

@@ -20,7 +20,7 @@ use webauthn_rs::prelude::{
 
 use super::account::{NOTICE, back, done, person, person_posting, refused};
 use super::error::PageError;
-use super::extract::{PageForm, RequestOrigin};
+use super::extract::{DeviceToken, PageForm, RequestOrigin};
 use super::login::{pending, record_sign_in};
 use super::session::BrowserSession;
 use crate::accounts::login;
@@ -308,6 +308,7 @@ async fn post_login_finish(
     State(state): State<AppState>,
     session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
+    DeviceToken(device): DeviceToken,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -370,10 +371,21 @@ async fn post_login_finish(
     };
     let pending = pending(&session, finish.request.as_deref()).await?;
     let person = login::start_session(&state, &user, amr, &origin).await?;
-    record_sign_in(&state, &session, &person, pending.as_ref()).await?;
+    let cookie = record_sign_in(
+        &state,
+        &session,
+        &person,
+        pending.as_ref(),
+        device.as_deref(),
+    )
+    .await?;
     let next = match &pending {
         Some(p) => format!("{}?request={}", paths::AUTHORIZE_RESUME, p.id),
         None => "/account".to_string(),
     };
-    Ok(ok_json(json!({ "next": next })))
+    let mut response = ok_json(json!({ "next": next }));
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }

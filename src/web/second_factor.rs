@@ -10,7 +10,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use super::error::PageError;
-use super::extract::{PageForm, PendingId, RequestOrigin};
+use super::extract::{DeviceToken, PageForm, PendingId, RequestOrigin};
 use super::login::{finish_sign_in, pending, with_request};
 use super::pages::{self, SecondFactorPage};
 use super::session::BrowserSession;
@@ -59,6 +59,7 @@ async fn post_second_factor(
     State(state): State<AppState>,
     session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
+    DeviceToken(device): DeviceToken,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
     session.check_csrf(form.get("csrf_token")).await?;
@@ -82,7 +83,8 @@ async fn post_second_factor(
             // RFC 8176: a password and a one-time code, two factors.
             let person =
                 login::start_session(&state, &user, &["pwd", "otp", "mfa"], &origin).await?;
-            return finish_sign_in(&state, &session, &person, pending.as_ref()).await;
+            let device = device.as_deref();
+            return finish_sign_in(&state, &session, &person, pending.as_ref(), device).await;
         }
         Err(FactorError::WrongCode) => "That code is not right. Check it and try again.".into(),
         Err(FactorError::Locked(lock)) => format!(

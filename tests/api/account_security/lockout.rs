@@ -389,3 +389,37 @@ async fn a_forwarded_address_from_an_untrusted_peer_does_not_escape_the_lock() {
     );
     assert!(page.contains("Try again in 30 seconds."), "{page}");
 }
+
+#[tokio::test]
+async fn failures_from_elsewhere_do_not_lock_the_person_out_of_a_browser_they_signed_in_with() {
+    let app = TestApp::spawn_with(Options {
+        trusted_proxies: Some("127.0.0.1".into()),
+        ..Default::default()
+    })
+    .await;
+    app.person("marigold", Role::Farmer).await;
+    // Marigold signs in once on her laptop, which becomes a known device, and signs out.
+    let laptop = browser_at(&app, "198.51.100.7");
+    assert_signed_in(attempt(&laptop, "marigold", PASSWORD).await);
+    let (_, _, account) = laptop.navigate("/account").await.page();
+    let (_, status, _) = laptop.submit(&account, "/logout", &[]).await.page();
+    assert_eq!(status, StatusCode::OK);
+
+    // Someone fails on purpose from twenty addresses: the account is locked everywhere...
+    for n in 1..=20 {
+        fail(&browser_at(&app, &format!("192.0.2.{n}")), "marigold", 1).await;
+    }
+    let stranger = browser_at(&app, "203.0.113.9");
+    assert_refused(attempt(&stranger, "marigold", PASSWORD).await, LOCKED);
+    // ...except on the laptop, whose device cookie names her account.
+    assert_signed_in(attempt(&laptop, "marigold", PASSWORD).await);
+
+    // The cookie counts only for the account it was set for.
+    let (_, _, account) = laptop.navigate("/account").await.page();
+    laptop.submit(&account, "/logout", &[]).await;
+    app.person("clover", Role::Consumer).await;
+    for n in 1..=20 {
+        fail(&browser_at(&app, &format!("192.0.2.{n}")), "clover", 1).await;
+    }
+    assert_refused(attempt(&laptop, "clover", PASSWORD).await, LOCKED);
+}
