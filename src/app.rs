@@ -79,6 +79,7 @@ impl App {
         }
         let token_rate = RateLimiter::new(config.token_rate_limit);
         let state = AppState {
+            after_answer: Arc::new(tokio::sync::Semaphore::new(32)),
             token_rate: Arc::new(token_rate),
             passkeys,
             mailer: Arc::new(mailer),

@@ -23,6 +23,9 @@ pub struct AppState {
     /// Access tokens whose signature was checked already.
     pub verified: Arc<VerifiedTokens>,
     pub clock: Clock,
+    /// Work done after the answer (reset mail lookups), at most this many at once; beyond
+    /// that the work is done before answering, which slows a flood down instead.
+    pub after_answer: Arc<tokio::sync::Semaphore>,
     /// The token endpoint's per-client request limit.
     pub token_rate: Arc<crate::oauth2::rate_limit::RateLimiter>,
     /// Outgoing mail and the bell of its outbox worker.

@@ -131,9 +131,10 @@ function wire(box, run) {
 document.querySelectorAll("[data-passkey-register]").forEach((box) => {
   wire(box, async () => {
     const csrf = box.dataset.csrf;
-    const options = await postJson("/account/passkeys/register/start", csrf);
+    const password = box.querySelector("input[type=password]").value;
+    const options = await postJson("/account/passkeys/register/start", csrf, { password });
     const credential = JSON.parse(await registerPasskey(options));
-    const name = box.querySelector("input").value;
+    const name = box.querySelector("input[type=text]").value;
     return postJson("/account/passkeys/register/finish", csrf, { name, credential });
   });
 });

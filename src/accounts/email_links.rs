@@ -71,10 +71,16 @@ async fn new_link(
     Ok(Some(format!("{}{path}?token={token}", state.issuer)))
 }
 
-async fn send(state: &AppState, user: &UserRecord, mail: LinkMail<'_>) -> Result<(), StoreError> {
-    let (text, html) = mail::render_link_mail(&mail)
+/// Mails `mail` to `user`; given up unsent after `valid_for` seconds, if given.
+async fn send(
+    state: &AppState,
+    user: &UserRecord,
+    mail: LinkMail<'_>,
+    valid_for: Option<i64>,
+) -> Result<(), StoreError> {
+    let bodies = mail::render_link_mail(&mail)
         .map_err(|e| StoreError::Corrupt(format!("a mail template failed: {e}")))?;
-    mail::enqueue(state, &user.email, mail.subject, text, html).await?;
+    mail::enqueue(state, &user.email, mail.subject, bodies, valid_for).await?;
     Ok(())
 }
 
@@ -92,7 +98,7 @@ pub async fn send_verification(state: &AppState, user: &UserRecord) -> Result<()
         link_text: "Confirm my address",
         closing: "If you did not create an account, ignore this message and nothing will happen.",
     };
-    send(state, user, mail).await
+    send(state, user, mail, Some(VERIFY_TTL_SECS)).await
 }
 
 /// Uses a verification link: the user whose address it confirmed.
@@ -124,14 +130,27 @@ pub async fn verify_email(
         .ok_or(LinkError::Invalid)
 }
 
+/// Who asks for a reset link, for the limit on asking.
+#[derive(Clone, Debug)]
+pub enum Asker {
+    /// A browser, counted by its address.
+    Browser,
+    /// One of the platform's apps through the account API, counted by its client id.
+    App(String),
+}
+
 /// Handles "I forgot my password" for `email`: mails a reset link if an account has that
 /// address. The caller answers the same whatever happens here.
 pub async fn request_reset(
     state: &AppState,
     origin: &Origin,
+    asker: &Asker,
     email: &str,
 ) -> Result<(), StoreError> {
-    let keys = throttle::key(throttle::RESET_REQUEST, &throttle::address_of(origin));
+    let keys = match asker {
+        Asker::Browser => throttle::key(throttle::RESET_REQUEST, &throttle::address_of(origin)),
+        Asker::App(client_id) => throttle::key(throttle::RESET_REQUEST_BY_APP, client_id),
+    };
     // Every request counts against the address, found or not: the limit is on asking.
     if throttle::begin(state, &keys).await?.is_err() {
         let event = Event::new("password.reset_requested").outcome(Outcome::Locked);
@@ -170,7 +189,7 @@ pub async fn request_reset(
         link_text: "Choose a new password",
         closing: "If you did not ask for this, ignore this message: your password stays as it is.",
     };
-    send(state, &user, mail).await?;
+    send(state, &user, mail, Some(RESET_TTL_SECS)).await?;
     audit::record(
         state,
         origin,
@@ -225,6 +244,8 @@ pub async fn reset_password(
     let name = user.username.to_lowercase();
     throttle::clear(state, &throttle::key(throttle::LOGIN_ACCOUNT, &name)).await?;
     audit::record(state, origin, Event::of_user("password.reset", &user.id)).await?;
+    let what = "The password of your account was reset with a link we mailed, and every session and app was signed out.";
+    security_notice(state, &user, what).await?;
     Ok(user)
 }
 
@@ -237,4 +258,26 @@ async fn take(state: &AppState, token: &str, purpose: &str) -> Result<EmailToken
         .take_email_token(&hash_secret(token), purpose, state.clock.now())
         .await?
         .ok_or(LinkError::Invalid)
+}
+
+/// Tells `user` by mail that something changed in how their account is protected, so that
+/// a change they did not make does not go unnoticed.
+pub async fn security_notice(
+    state: &AppState,
+    user: &UserRecord,
+    what: &str,
+) -> Result<(), StoreError> {
+    let intro = format!(
+        "{what} If this was you, there is nothing to do. If it was not, change your password now and check the sessions and sign-in methods on your account page."
+    );
+    let link = format!("{}/account", state.issuer);
+    let mail = LinkMail {
+        subject: "A change to how you sign in",
+        greeting_name: &user.username,
+        intro: &intro,
+        link: &link,
+        link_text: "Open my account",
+        closing: "We send this message whenever a sign-in method or the password of your account changes.",
+    };
+    send(state, user, mail, None).await
 }

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::secrets::random_token;
+use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
 use crate::store::sessions::LoginSessionRecord;
 use crate::store::users::UserRecord;
@@ -88,11 +88,12 @@ pub async fn password_login(
 ) -> Result<UserRecord, LoginError> {
     let known_device = is_known_for(state, device, username).await?;
     let keys = throttle::login_keys(username, origin, known_device);
-    let typed = Event::new("login.password").username(username);
     let attempt = match throttle::begin(state, &keys).await? {
         Ok(attempt) => attempt,
         Err(locked) => {
-            audit::record(state, origin, typed.outcome(Outcome::Locked)).await?;
+            let named = AttemptedName::of(state, username).await?;
+            let event = named.event().outcome(Outcome::Locked);
+            audit::record(state, origin, event).await?;
             return Err(LoginError::Locked(locked));
         }
     };
@@ -105,27 +106,55 @@ pub async fn password_login(
         }
         Err(LoginError::WrongCredentials) => {
             let locked = attempt.failed();
-            // The account the attempt was against, for its own trail. Looked up after the
-            // answer was decided, for every attempt alike, so it tells an attacker nothing.
-            let known = match username.len() <= MAX_INPUT_LEN && !username.contains('\0') {
-                true => state.store.find_user_by_username(username.trim()).await?,
-                false => None,
-            };
-            let typed = typed.outcome(Outcome::Failure);
-            let typed = match &known {
-                Some(user) => typed.user(&user.id),
-                None => typed,
-            };
-            let typed = match locked {
-                Some(lock) => typed.detail(format!("locked until {}", lock.until)),
-                None => typed,
-            };
-            audit::record(state, origin, typed).await?;
+            let named = AttemptedName::of(state, username).await?;
+            let mut event = named.event().outcome(Outcome::Failure);
+            if let Some(lock) = locked {
+                event = event.detail(format!("locked until {}", lock.until));
+            }
+            audit::record(state, origin, event).await?;
             Err(LoginError::WrongCredentials)
         }
         Err(other) => {
             attempt.abandoned(state).await?;
             Err(other)
+        }
+    }
+}
+
+/// The account a refused attempt named, as the trail records it: the account and its
+/// username when one has that name, otherwise only a hash of what was typed, because
+/// people paste passwords into the username field.
+struct AttemptedName {
+    user_id: Option<String>,
+    label: String,
+}
+
+impl AttemptedName {
+    /// Looked up after the answer was decided, for every attempt alike, so it tells an
+    /// attacker nothing.
+    async fn of(state: &AppState, typed: &str) -> Result<AttemptedName, StoreError> {
+        let typed = typed.trim();
+        let known = match typed.len() <= MAX_INPUT_LEN && !typed.chars().any(char::is_control) {
+            true => state.store.find_user_by_username(typed).await?,
+            false => None,
+        };
+        Ok(match known {
+            Some(user) => AttemptedName {
+                user_id: Some(user.id),
+                label: user.username,
+            },
+            None => AttemptedName {
+                user_id: None,
+                label: format!("unknown:{}", &hash_secret(&typed.to_lowercase())[..16]),
+            },
+        })
+    }
+
+    fn event(&self) -> Event<'_> {
+        let event = Event::new("login.password").username(&self.label);
+        match &self.user_id {
+            Some(id) => event.user(id),
+            None => event,
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::store::factors::PasskeyRecord;
 use crate::store::users::UserRecord;
 
 use super::audit::{self, Event, Origin, Outcome};
+use super::{email_links, second_factor};
 
 /// The most passkeys one account may hold.
 pub const MAX_PER_USER: usize = 20;
@@ -36,6 +37,9 @@ pub enum PasskeyError {
     Rejected,
     #[error("{0}")]
     Invalid(&'static str),
+    /// The password asked again was wrong, or too many were.
+    #[error(transparent)]
+    Confirm(#[from] second_factor::FactorError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -81,9 +85,13 @@ fn rejected(error: impl std::fmt::Display) -> PasskeyError {
 /// The options for the browser to create a discoverable passkey, and the state to keep.
 pub async fn start_registration(
     state: &AppState,
+    origin: &Origin,
     webauthn: &Webauthn,
     user: &UserRecord,
+    password_text: &str,
 ) -> Result<(CreationChallengeResponse, PasskeyRegistration), PasskeyError> {
+    // A passkey signs in alone: whoever holds a session must not add their own.
+    second_factor::confirm_password(state, origin, user, password_text).await?;
     let existing = state.store.list_passkeys(&user.id).await?;
     if existing.len() >= MAX_PER_USER {
         return Err(PasskeyError::Invalid(
@@ -151,8 +159,12 @@ pub async fn finish_registration(
         Err(StoreError::Conflict) => return Err(PasskeyError::Rejected),
         Err(other) => return Err(other.into()),
     }
-    let event = Event::of_user("passkey.added", &user.id).detail(name);
+    let event = Event::of_user("passkey.added", &user.id).detail(name.clone());
     audit::record(state, origin, event).await?;
+    let what = format!(
+        "A passkey named \u{201c}{name}\u{201d} was added to your account; it signs in without a password."
+    );
+    email_links::security_notice(state, user, &what).await?;
     Ok(())
 }
 
@@ -177,6 +189,31 @@ pub async fn start_second_factor(
         .map_err(rejected)
 }
 
+/// How a passkey that signed someone in keeps its key, for `amr` (RFC 8176): `hwk` for a key
+/// bound to one device's hardware, `swk` for a synced one (backup eligible), which lives in
+/// software across the person's devices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    Hardware,
+    Synced,
+}
+
+impl KeyKind {
+    fn of(result: &webauthn_rs::prelude::AuthenticationResult) -> KeyKind {
+        match result.backup_eligible() {
+            true => KeyKind::Synced,
+            false => KeyKind::Hardware,
+        }
+    }
+
+    pub fn amr(self) -> &'static str {
+        match self {
+            KeyKind::Hardware => "hwk",
+            KeyKind::Synced => "swk",
+        }
+    }
+}
+
 /// Checks a passkey used as `user_id`'s second factor.
 pub async fn finish_second_factor(
     state: &AppState,
@@ -185,7 +222,7 @@ pub async fn finish_second_factor(
     user_id: &str,
     response: &PublicKeyCredential,
     authentication: &PasskeyAuthentication,
-) -> Result<(), PasskeyError> {
+) -> Result<KeyKind, PasskeyError> {
     let result = match webauthn.finish_passkey_authentication(response, authentication) {
         Ok(result) => result,
         Err(error) => {
@@ -211,7 +248,7 @@ pub async fn finish_second_factor(
         Event::of_user("login.passkey", user_id).detail(record.name),
     )
     .await?;
-    Ok(())
+    Ok(KeyKind::of(&result))
 }
 
 /// The options for the browser to offer any passkey it keeps for us.
@@ -230,7 +267,7 @@ pub async fn finish_passwordless(
     webauthn: &Webauthn,
     response: &PublicKeyCredential,
     authentication: DiscoverableAuthentication,
-) -> Result<UserRecord, PasskeyError> {
+) -> Result<(UserRecord, KeyKind), PasskeyError> {
     let (handle, credential_id) = webauthn
         .identify_discoverable_authentication(response)
         .map_err(rejected)?;
@@ -273,19 +310,25 @@ pub async fn finish_passwordless(
         .ok_or(PasskeyError::Rejected)?;
     let event = Event::of_user("login.passkey", &user.id).detail(record.name);
     audit::record(state, origin, event).await?;
-    Ok(user)
+    Ok((user, KeyKind::of(&result)))
 }
 
-/// Removes one of `user_id`'s passkeys.
+/// Removes one of `user`'s passkeys, after the password once more; false if they have none
+/// with that id.
 pub async fn remove(
     state: &AppState,
     origin: &Origin,
-    user_id: &str,
+    user: &UserRecord,
     credential_id: &str,
-) -> Result<bool, StoreError> {
-    if credential_id.len() > 1024 || !state.store.delete_passkey(user_id, credential_id).await? {
+    password_text: &str,
+) -> Result<bool, PasskeyError> {
+    second_factor::confirm_password(state, origin, user, password_text).await?;
+    let plausible = credential_id.len() <= 1024 && !credential_id.chars().any(char::is_control);
+    if !plausible || !state.store.delete_passkey(&user.id, credential_id).await? {
         return Ok(false);
     }
-    audit::record(state, origin, Event::of_user("passkey.removed", user_id)).await?;
+    audit::record(state, origin, Event::of_user("passkey.removed", &user.id)).await?;
+    let what = "A passkey was removed from your account.";
+    email_links::security_notice(state, user, what).await?;
     Ok(true)
 }

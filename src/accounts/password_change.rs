@@ -7,7 +7,7 @@ use crate::store::users::UserRecord;
 use super::audit::{self, Event, Origin};
 use super::second_factor::{self, FactorError};
 use super::users::{self, UserError};
-use super::{password, sessions};
+use super::{email_links, password, sessions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
@@ -43,6 +43,10 @@ pub async fn change_password(
         .await
         .map_err(FactorError::from)?;
     audit::record(state, origin, Event::of_user("password.changed", &user.id))
+        .await
+        .map_err(FactorError::from)?;
+    let what = "The password of your account was changed, and its other sessions were signed out.";
+    email_links::security_notice(state, user, what)
         .await
         .map_err(FactorError::from)?;
     // Whoever knew the old password is signed out; the apps the person connected keep

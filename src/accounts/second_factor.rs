@@ -9,7 +9,7 @@ use crate::store::users::UserRecord;
 use super::audit::{self, Event, Origin, Outcome};
 use super::password::{self, PasswordError};
 use super::throttle::{self, Attempt, Locked};
-use super::{recovery, totp};
+use super::{email_links, recovery, totp};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FactorError {
@@ -64,8 +64,16 @@ fn enrolment(secret: String, user: &UserRecord) -> Result<Enrolment, FactorError
     })
 }
 
-/// Starts an enrolment with a new secret (replacing one that was never confirmed).
-pub async fn start_totp(state: &AppState, user: &UserRecord) -> Result<Enrolment, FactorError> {
+/// Starts (or restarts) an enrolment with a new secret (replacing one that was never
+/// confirmed), after the password once more: whoever holds a session or a token must not
+/// tie the account to their own phone.
+pub async fn start_totp(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    password_text: &str,
+) -> Result<Enrolment, FactorError> {
+    confirm_password(state, origin, user, password_text).await?;
     let secret = totp::new_secret();
     match state
         .store
@@ -115,6 +123,10 @@ pub async fn confirm_totp(
     attempt.succeeded(state).await?;
     let codes = new_recovery_codes(state, user_id).await?;
     audit::record(state, origin, Event::of_user("totp.enabled", user_id)).await?;
+    if let Some(user) = state.store.find_user_by_id(user_id).await? {
+        let what = "An authenticator app was set up for two-step sign-in on your account.";
+        email_links::security_notice(state, &user, what).await?;
+    }
     Ok(codes)
 }
 
@@ -190,6 +202,8 @@ pub async fn disable_totp(
         return Err(FactorError::NotEnrolled);
     }
     audit::record(state, origin, Event::of_user("totp.disabled", &user.id)).await?;
+    let what = "The authenticator app was removed from your account, with its recovery codes.";
+    email_links::security_notice(state, user, what).await?;
     Ok(())
 }
 

@@ -41,6 +41,9 @@ pub async fn end_session(
     user_id: &str,
     sid: &str,
 ) -> Result<bool, StoreError> {
+    if !plausible_id(sid) {
+        return Ok(false);
+    }
     let ended = state
         .store
         .end_login_sessions_of_user(user_id, Some(sid), None, state.clock.now())
@@ -80,6 +83,9 @@ pub async fn revoke_app(
     user_id: &str,
     client_id: &str,
 ) -> Result<bool, StoreError> {
+    if !plausible_id(client_id) {
+        return Ok(false);
+    }
     let revoked = revoke_tokens(state, user_id, Some(client_id)).await?;
     let forgot = state.store.delete_consent(user_id, client_id).await?;
     if !(revoked || forgot) {
@@ -103,4 +109,10 @@ async fn revoke_tokens(
         state.revocations.revoke(&jti, exp).await?;
     }
     Ok(grants > 0)
+}
+
+/// Whether `id` could name a session or a client at all: ids are short and printable, and
+/// PostgreSQL text cannot even hold a NUL.
+fn plausible_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 256 && !id.chars().any(char::is_control)
 }

@@ -86,6 +86,17 @@ pub const RESET_REQUEST: Policy = Policy {
     forget: HOUR,
 };
 
+/// Password reset requests from one of the platform's apps (the account API): the app
+/// asks for all its users, so the budget is larger; the hourly limit per account still
+/// holds.
+pub const RESET_REQUEST_BY_APP: Policy = Policy {
+    prefix: "reset-app",
+    free: 1_000,
+    base: 60,
+    max: HOUR,
+    forget: HOUR,
+};
+
 impl Policy {
     /// The key for `subject` (hashed, so that typed text of any length and content fits).
     pub fn key(&self, subject: &str) -> String {

@@ -149,13 +149,14 @@ enum SendError {
 }
 
 /// Puts a message in the outbox and wakes the worker; returns its id. The caller's request
-/// is answered whether or not the mail server is up.
+/// is answered whether or not the mail server is up. A message that is worth nothing after
+/// `valid_for` seconds (its link expires) is given up then, sent or not.
 pub async fn enqueue(
     state: &AppState,
     recipient: &str,
     subject: &str,
-    text_body: String,
-    html_body: String,
+    (text_body, html_body): (String, String),
+    valid_for: Option<i64>,
 ) -> Result<String, StoreError> {
     let now = state.clock.now();
     let mail = OutgoingMail {
@@ -167,6 +168,7 @@ pub async fn enqueue(
         created_at: now,
         attempts: 0,
         next_attempt_at: now,
+        give_up_at: valid_for.map(|secs| now + secs),
     };
     state.store.insert_mail(&mail).await?;
     state.mailer.wake.notify_one();
@@ -214,7 +216,14 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
 async fn deliver_one(state: &AppState, mail: &OutgoingMail) -> Result<bool, StoreError> {
     let attempt = mail.attempts + 1;
     let now = state.clock.now();
-    let (error, permanent) = match state.mailer.send(mail).await {
+    let expired = mail.give_up_at.is_some_and(|at| at <= now);
+    let sent = match expired {
+        true => Err(SendError::Permanent(
+            "its link expired before it could be sent".into(),
+        )),
+        false => state.mailer.send(mail).await,
+    };
+    let (error, permanent) = match sent {
         Ok(()) => {
             state.store.mark_mail_sent(&mail.id, now).await?;
             tracing::info!(mail = %mail.id, subject = %mail.subject, "mail sent");

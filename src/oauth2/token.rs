@@ -37,16 +37,24 @@ impl TokenResponse {
     }
 }
 
-/// Handles one token request: `authorization` is the raw `Authorization` header, if any.
+/// Handles one token request: `authorization` is the raw `Authorization` header, if any;
+/// `address` the client's network address, as lock keys count it.
 pub async fn exchange(
     state: &AppState,
     authorization: Option<&str>,
     params: &Params,
+    address: &str,
 ) -> Result<TokenResponse, OAuthError> {
     let client = client_auth::authenticate(&state.clients, authorization, params).await?;
+    // Anyone can speak for a public client (it has no secret), so its budget is per address:
+    // a stranger's flood must not use up the requests of the app's real users.
+    let rate_key = match client.is_public() {
+        true => format!("{}@{address}", client.id),
+        false => client.id.clone(),
+    };
     if !state
         .token_rate
-        .admit(&state.store, &client.id, state.clock.now())
+        .admit(&state.store, &rate_key, state.clock.now())
         .await?
     {
         return Err(OAuthError::new(

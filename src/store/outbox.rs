@@ -15,6 +15,8 @@ pub struct OutgoingMail {
     pub created_at: i64,
     pub attempts: i64,
     pub next_attempt_at: i64,
+    /// Not worth sending after this (the link it carries has expired).
+    pub give_up_at: Option<i64>,
 }
 
 /// How far one message got.
@@ -31,7 +33,7 @@ impl Store {
     pub async fn insert_mail(&self, mail: &OutgoingMail) -> Result<()> {
         sqlx::query(
             "INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, created_at, \
-             attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             attempts, next_attempt_at, give_up_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&mail.id)
         .bind(&mail.recipient)
@@ -41,6 +43,7 @@ impl Store {
         .bind(mail.created_at)
         .bind(mail.attempts)
         .bind(mail.next_attempt_at)
+        .bind(mail.give_up_at)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -50,7 +53,7 @@ impl Store {
     pub async fn list_due_mail(&self, now: i64, limit: i64) -> Result<Vec<OutgoingMail>> {
         let rows = sqlx::query_as(
             "SELECT id, recipient, subject, text_body, html_body, created_at, attempts, \
-             next_attempt_at FROM mail_outbox \
+             next_attempt_at, give_up_at FROM mail_outbox \
              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
              ORDER BY next_attempt_at, id LIMIT $2",
         )

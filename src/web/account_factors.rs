@@ -45,10 +45,12 @@ struct EnrolError {
 async fn post_totp_start(
     State(state): State<AppState>,
     session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
     let (_, user) = person_posting(&state, &session, &form).await?;
-    match second_factor::start_totp(&state, &user).await {
+    let password = form.get("password").unwrap_or_default();
+    match second_factor::start_totp(&state, &origin, &user, password).await {
         Ok(_) => Ok(Redirect::to("/account/totp").into_response()),
         Err(error) => back(&session, factor_refusal(&state, error)?).await,
     }

@@ -7,7 +7,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 
 use super::error::no_store;
-use super::extract::OAuthRequest;
+use super::extract::{OAuthRequest, RequestOrigin};
+use crate::accounts::throttle::address_of;
 use crate::oauth2::{OAuthError, introspect, revoke, token};
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
@@ -21,10 +22,12 @@ pub fn router() -> Router<AppState> {
 
 async fn post_token(
     State(state): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
     request: OAuthRequest,
 ) -> Result<impl IntoResponse, OAuthError> {
-    let response =
-        token::exchange(&state, request.authorization.as_deref(), &request.params).await?;
+    let address = address_of(&origin);
+    let authorization = request.authorization.as_deref();
+    let response = token::exchange(&state, authorization, &request.params, &address).await?;
     Ok((no_store(), Json(response)))
 }
 

@@ -18,13 +18,14 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential,
 };
 
-use super::account::{NOTICE, back, done, person, person_posting, refused};
+use super::account::{NOTICE, back, done, factor_refusal, person, person_posting, refused};
 use super::error::PageError;
 use super::extract::{DeviceToken, PageForm, RequestOrigin};
 use super::login::{pending, record_sign_in};
 use super::session::BrowserSession;
 use crate::accounts::login;
 use crate::accounts::passkeys::{self, PasskeyError};
+use crate::accounts::second_factor::FactorError;
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 
@@ -118,6 +119,16 @@ fn from_error(error: PasskeyError) -> Result<Response, PageError> {
             "That passkey could not be verified. Try again.",
         )),
         PasskeyError::Invalid(why) => Ok(refusal(StatusCode::BAD_REQUEST, why)),
+        PasskeyError::Confirm(FactorError::Locked(_)) => Ok(refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many wrong passwords. Try again later.",
+        )),
+        PasskeyError::Confirm(FactorError::Store(error)) => Err(error.into()),
+        PasskeyError::Confirm(FactorError::Password(error)) => Err(error.into()),
+        PasskeyError::Confirm(_) => Ok(refusal(
+            StatusCode::BAD_REQUEST,
+            "Your current password is not right.",
+        )),
         PasskeyError::Store(error) => Err(error.into()),
     }
 }
@@ -144,10 +155,18 @@ fn relying_party(state: &AppState) -> Option<&Webauthn> {
     state.passkeys.as_deref()
 }
 
+#[derive(Deserialize)]
+struct RegisterStart {
+    /// The current password: a passkey signs in alone, so adding one asks for it.
+    password: String,
+}
+
 async fn post_register_start(
     State(state): State<AppState>,
     session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Response, PageError> {
     csrf(&session, &headers).await?;
     let Some(webauthn) = relying_party(&state) else {
@@ -160,7 +179,11 @@ async fn post_register_start(
         }
         Err(error) => return Err(error),
     };
-    match passkeys::start_registration(&state, webauthn, &user).await {
+    let start: RegisterStart = match parse_body(&body) {
+        Ok(start) => start,
+        Err((status, why)) => return Ok(refusal(status, why)),
+    };
+    match passkeys::start_registration(&state, &origin, webauthn, &user, &start.password).await {
         Ok((options, registration)) => {
             let kept = Kept::new(registration, state.clock.now());
             session.put(REGISTRATION, &kept).await?;
@@ -237,9 +260,13 @@ async fn post_delete(
 ) -> Result<Response, PageError> {
     let (_, user) = person_posting(&state, &session, &form).await?;
     let id = form.get("credential_id").unwrap_or_default();
-    let notice = match passkeys::remove(&state, &origin, &user.id, id).await? {
-        true => done("The passkey is removed."),
-        false => refused("That passkey was already gone."),
+    let password = form.get("password").unwrap_or_default();
+    let notice = match passkeys::remove(&state, &origin, &user, id, password).await {
+        Ok(true) => done("The passkey is removed."),
+        Ok(false) => refused("That passkey was already gone."),
+        Err(PasskeyError::Confirm(error)) => factor_refusal(&state, error)?,
+        Err(PasskeyError::Store(error)) => return Err(error.into()),
+        Err(other) => refused(other.to_string()),
     };
     back(&session, notice).await
 }
@@ -327,7 +354,7 @@ async fn post_login_finish(
         Ok(finish) => finish,
         Err((status, why)) => return Ok(refusal(status, why)),
     };
-    let (user, amr): (_, &[&str]) = match ceremony {
+    let (user, amr): (_, Vec<&str>) = match ceremony {
         LoginCeremony::SecondFactor {
             user_id,
             state: auth,
@@ -349,11 +376,12 @@ async fn post_login_finish(
                 &auth,
             )
             .await;
-            if let Err(error) = checked {
-                return from_error(error);
-            }
+            let kind = match checked {
+                Ok(kind) => kind,
+                Err(error) => return from_error(error),
+            };
             match state.store.find_user_by_id(&user_id).await? {
-                Some(user) => (user, &["pwd", "hwk", "mfa"]),
+                Some(user) => (user, vec!["pwd", kind.amr(), "mfa"]),
                 None => return Ok(refusal(StatusCode::BAD_REQUEST, "Sign in again.")),
             }
         }
@@ -364,13 +392,13 @@ async fn post_login_finish(
             match found {
                 // A passkey with user verification is two factors by itself: the device
                 // held, and the PIN or biometric that unlocked it.
-                Ok(user) => (user, &["hwk", "mfa"]),
+                Ok((user, kind)) => (user, vec![kind.amr(), "mfa"]),
                 Err(error) => return from_error(error),
             }
         }
     };
     let pending = pending(&session, finish.request.as_deref()).await?;
-    let person = login::start_session(&state, &user, amr, &origin).await?;
+    let person = login::start_session(&state, &user, &amr, &origin).await?;
     let cookie = record_sign_in(
         &state,
         &session,

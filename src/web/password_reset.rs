@@ -13,7 +13,8 @@ use super::error::PageError;
 use super::extract::{PageForm, RequestOrigin};
 use super::pages::{self, Csp, ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
 use super::session::BrowserSession;
-use crate::accounts::email_links::{self, LinkError};
+use crate::accounts::audit::Origin;
+use crate::accounts::email_links::{self, Asker, LinkError};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -74,18 +75,40 @@ async fn post_forgot(
         session.set_flash(FORGOT_FLASH, &view).await?;
         return Ok(Redirect::to("/password/forgot").into_response());
     }
-    let worker = state.clone();
-    tokio::spawn(async move {
-        if let Err(error) = email_links::request_reset(&worker, &origin, &email).await {
-            tracing::error!(%error, "a password reset request failed");
-        }
-    });
+    request_reset_after_answer(&state, origin, Asker::Browser, email).await;
     Ok(pages::message(
         StatusCode::OK,
         "Check your email",
         "If an account has that address, we sent it a link to choose a new password. The link works once, for 30 minutes. Nothing arrived? Look in your spam folder, or ask again in a few minutes.",
         Some(("/login", "Back to sign in")),
     ))
+}
+
+/// Handles a reset request after the answer, so that neither its words nor its timing say
+/// whether the address is known; at most a few at once, beyond that before the answer.
+pub async fn request_reset_after_answer(
+    state: &AppState,
+    origin: Origin,
+    asker: Asker,
+    email: String,
+) {
+    let work = {
+        let state = state.clone();
+        async move {
+            if let Err(error) = email_links::request_reset(&state, &origin, &asker, &email).await {
+                tracing::error!(%error, "a password reset request failed");
+            }
+        }
+    };
+    match state.after_answer.clone().try_acquire_owned() {
+        Ok(permit) => {
+            tokio::spawn(async move {
+                work.await;
+                drop(permit);
+            });
+        }
+        Err(_) => work.await,
+    }
 }
 
 fn link_invalid() -> Response {

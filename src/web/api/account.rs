@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, Caller, JsonBody};
-use crate::accounts::email_links::{self, LinkError};
+use crate::accounts::email_links::{self, Asker, LinkError};
 use crate::accounts::password_change::{self, ChangeError};
 use crate::accounts::second_factor::{self, FactorError};
 use crate::accounts::sessions;
@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::store::users::UserRecord;
 use crate::web::error::no_store;
 use crate::web::extract::RequestOrigin;
+use crate::web::password_reset::request_reset_after_answer;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -119,16 +120,14 @@ struct ResetRequest {
 /// 202 whatever the address: the lookup and the mail happen after the answer.
 async fn post_reset_request(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     RequestOrigin(origin): RequestOrigin,
     JsonBody(form): JsonBody<ResetRequest>,
 ) -> Result<Response, ApiError> {
-    let worker = state.clone();
-    tokio::spawn(async move {
-        if let Err(error) = email_links::request_reset(&worker, &origin, &form.email).await {
-            tracing::error!(%error, "a password reset request failed");
-        }
-    });
+    // The app asks for its users from its own servers: its budget is its own, not the
+    // address's.
+    let asker = Asker::App(caller.claims.client_id.clone());
+    request_reset_after_answer(&state, origin, asker, form.email).await;
     Ok(json(StatusCode::ACCEPTED, serde_json::json!({})))
 }
 
@@ -222,9 +221,11 @@ struct TotpEnrolment {
 async fn post_totp_start(
     State(state): State<AppState>,
     caller: Caller,
+    RequestOrigin(origin): RequestOrigin,
+    JsonBody(form): JsonBody<Password>,
 ) -> Result<Response, ApiError> {
     let user = caller.person()?;
-    match second_factor::start_totp(&state, user).await {
+    match second_factor::start_totp(&state, &origin, user, &form.password).await {
         Ok(enrolment) => Ok(json(
             StatusCode::CREATED,
             TotpEnrolment {

@@ -503,7 +503,13 @@ async fn an_apps_own_token_cannot_act_as_a_person() {
     )
     .await;
     assert_api_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
-    let response = post(&app, "/api/v1/me/totp", Some(&token), &json!({})).await;
+    let response = post(
+        &app,
+        "/api/v1/me/totp",
+        Some(&token),
+        &json!({"password": PASSWORD}),
+    )
+    .await;
     assert_api_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
     let response = get(&app, "/api/v1/me/sessions", Some(&token)).await;
     assert_api_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
@@ -1143,12 +1149,24 @@ async fn an_authenticator_app_is_enabled_with_its_first_code_and_disabled_with_t
 
     // Starting twice: the second secret replaces the first.
     let first = json_answer(
-        post(&app, "/api/v1/me/totp", token, &json!({})).await,
+        post(
+            &app,
+            "/api/v1/me/totp",
+            token,
+            &json!({"password": PASSWORD}),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
     let started = json_answer(
-        post(&app, "/api/v1/me/totp", token, &json!({})).await,
+        post(
+            &app,
+            "/api/v1/me/totp",
+            token,
+            &json!({"password": PASSWORD}),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
@@ -1231,7 +1249,13 @@ async fn an_authenticator_app_is_enabled_with_its_first_code_and_disabled_with_t
     assert!(path.starts_with("/login/second-factor"), "{path}");
 
     // Enabled already.
-    let response = post(&app, "/api/v1/me/totp", token, &json!({})).await;
+    let response = post(
+        &app,
+        "/api/v1/me/totp",
+        token,
+        &json!({"password": PASSWORD}),
+    )
+    .await;
     assert_api_error(response, StatusCode::CONFLICT, "totp_already_enabled").await;
     app.clock.advance(30);
     let code = code_now(&app, &secret);
@@ -1293,7 +1317,13 @@ async fn wrong_authenticator_codes_are_held_back_after_five() {
     let ada = person(&app, "ada").await;
     let token = Some(ada.token.as_str());
     let started = json_answer(
-        post(&app, "/api/v1/me/totp", token, &json!({})).await,
+        post(
+            &app,
+            "/api/v1/me/totp",
+            token,
+            &json!({"password": PASSWORD}),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
@@ -1402,6 +1432,14 @@ async fn a_person_cannot_see_or_end_someone_elses_session() {
     assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
     assert!(is_signed_in(&bob.agent).await);
     assert_eq!(session_ids(&sessions_of(&app, &bob.token).await), bob_ids);
+    assert!(is_signed_in(&ada.agent).await);
+
+    // Ids no session can have are not found either, on both databases (PostgreSQL text
+    // cannot hold a NUL), and end nothing.
+    for id in ["a%00b", "%07", &"x".repeat(300)] {
+        let response = delete(&app, &format!("/api/v1/me/sessions/{id}"), Some(&ada.token)).await;
+        assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
     assert!(is_signed_in(&ada.agent).await);
 }
 
@@ -1595,7 +1633,13 @@ async fn answers_fit_the_schemas_the_document_gives_them() {
     assert_eq!(sessions["sessions"].as_array().unwrap().len(), 1);
 
     let started = json_answer(
-        post(&app, "/api/v1/me/totp", token, &json!({})).await,
+        post(
+            &app,
+            "/api/v1/me/totp",
+            token,
+            &json!({"password": PASSWORD}),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
@@ -1620,7 +1664,13 @@ async fn answers_fit_the_schemas_the_document_gives_them() {
         &codes,
         "verifyTotp",
     );
-    let again = post(&app, "/api/v1/me/totp", token, &json!({})).await;
+    let again = post(
+        &app,
+        "/api/v1/me/totp",
+        token,
+        &json!({"password": PASSWORD}),
+    )
+    .await;
     let again = json_answer(again, StatusCode::CONFLICT).await;
     assert_fits(
         &doc,

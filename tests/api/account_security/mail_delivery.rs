@@ -205,3 +205,23 @@ async fn a_mail_written_to_a_file_has_a_text_and_an_html_part_with_the_link_whol
     assert!(logs.contains("mail sent"), "the log is captured");
     assert!(!logs.contains(token), "a reset token is in the log");
 }
+
+#[tokio::test]
+async fn a_reset_mail_still_unsent_when_its_link_expires_is_given_up() {
+    let port = closed_port();
+    let app = app_mailing_to(port).await;
+    app.person("ada", Role::Consumer).await;
+    ask_for_reset(&app, "ada@farm.example").await;
+    let (mail, _) = wait_for_failed_attempt(&app).await;
+    // The server stays down past the link's 30 minutes: sending it later would only send
+    // a dead link.
+    app.clock.advance(30 * 60);
+    farm_auth::mail::deliver_due(&app.state).await.unwrap();
+    let state = wait_until_finished(&app, &mail.id).await;
+    assert!(state.failed_at.is_some(), "{state:?}");
+    assert!(
+        state.last_error.unwrap_or_default().contains("expired"),
+        "the reason is given"
+    );
+    assert_eq!(state.sent_at, None);
+}

@@ -146,7 +146,14 @@ async fn account_page(agent: &UserAgent) -> String {
 /// Starts a registration from the account page: the options for the authenticator.
 async fn start_registration(app: &TestApp, agent: &UserAgent) -> (String, Value) {
     let csrf = data_csrf(&account_page(agent).await);
-    let (status, options) = post_json(app, agent, REGISTER_START, &csrf, &json!({})).await;
+    let (status, options) = post_json(
+        app,
+        agent,
+        REGISTER_START,
+        &csrf,
+        &json!({"password": PASSWORD}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{options}");
     (csrf, options)
 }
@@ -584,7 +591,14 @@ async fn malformed_passkey_requests_get_json_errors_never_a_server_error() {
     }
 
     // Registering needs a signed-in person.
-    let reply = post_json(&app, &agent, REGISTER_START, &csrf, &json!({})).await;
+    let reply = post_json(
+        &app,
+        &agent,
+        REGISTER_START,
+        &csrf,
+        &json!({"password": PASSWORD}),
+    )
+    .await;
     assert_refused(&reply, StatusCode::UNAUTHORIZED);
 
     // The registration endpoints, for a signed-in person.
@@ -687,7 +701,14 @@ async fn passkey_requests_without_the_csrf_token_are_forbidden() {
         }
     }
     // The person's own token still works afterwards.
-    let (status, _) = post_json(&app, &signed, REGISTER_START, &csrf, &json!({})).await;
+    let (status, _) = post_json(
+        &app,
+        &signed,
+        REGISTER_START,
+        &csrf,
+        &json!({"password": PASSWORD}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -801,7 +822,11 @@ async fn a_removed_passkey_no_longer_signs_in_and_every_step_is_audited() {
     let response = jon
         .post(
             "/account/passkeys/delete",
-            &[("csrf_token", &csrf), ("credential_id", &credential_id)],
+            &[
+                ("csrf_token", &csrf),
+                ("credential_id", &credential_id),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     let (_, _, page) = jon.follow(response).await.page();
@@ -811,7 +836,19 @@ async fn a_removed_passkey_no_longer_signs_in_and_every_step_is_audited() {
     // Its owner can.
     let (owner, page) = signed_in_with_passkey(&app, "ivy", &mut authenticator).await;
     assert!(page.contains("Remove Phone"), "{page}");
-    let landing = owner.submit(&page, "/account/passkeys/delete", &[]).await;
+    // Not without the password once more.
+    let landing = owner
+        .submit(&page, "/account/passkeys/delete", &[("password", "not it")])
+        .await;
+    let (_, _, page) = landing.page();
+    assert!(
+        page.contains("Your current password is not right."),
+        "{page}"
+    );
+    assert_eq!(app.store.list_passkeys(&user_id).await.unwrap().len(), 1);
+    let landing = owner
+        .submit(&page, "/account/passkeys/delete", &[("password", PASSWORD)])
+        .await;
     let (path, _, page) = landing.page();
     assert_eq!(path, "/account");
     assert!(page.contains("The passkey is removed."), "{page}");
@@ -822,7 +859,11 @@ async fn a_removed_passkey_no_longer_signs_in_and_every_step_is_audited() {
     let response = owner
         .post(
             "/account/passkeys/delete",
-            &[("csrf_token", &csrf), ("credential_id", &credential_id)],
+            &[
+                ("csrf_token", &csrf),
+                ("credential_id", &credential_id),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     let (_, _, page) = owner.follow(response).await.page();
@@ -1043,7 +1084,14 @@ async fn passkey_names_are_shown_as_text_and_an_account_holds_twenty() {
     }
     assert_eq!(app.store.list_passkeys(&user_id).await.unwrap().len(), 20);
     let csrf = data_csrf(&account_page(&agent).await);
-    let reply = post_json(&app, &agent, REGISTER_START, &csrf, &json!({})).await;
+    let reply = post_json(
+        &app,
+        &agent,
+        REGISTER_START,
+        &csrf,
+        &json!({"password": PASSWORD}),
+    )
+    .await;
     let error = assert_refused(&reply, StatusCode::BAD_REQUEST);
     assert!(error.contains("as many passkeys"), "{error}");
 }
@@ -1063,4 +1111,24 @@ async fn a_passkey_challenge_left_unanswered_for_five_minutes_expires() {
     let error = assert_refused(&reply, StatusCode::BAD_REQUEST);
     assert!(error.contains("expired"), "{error}");
     assert!(!is_signed_in(&agent).await);
+}
+
+#[tokio::test]
+async fn adding_a_passkey_needs_the_password() {
+    let app = passkey_app().await;
+    app.person("ned", Role::Consumer).await;
+    let (agent, page) = signed_in("ned", &app).await;
+    let csrf = data_csrf(&page);
+    let reply = post_json(
+        &app,
+        &agent,
+        REGISTER_START,
+        &csrf,
+        &json!({"password": "nope"}),
+    )
+    .await;
+    let error = assert_refused(&reply, StatusCode::BAD_REQUEST);
+    assert!(error.contains("password"), "{error}");
+    let reply = post_json(&app, &agent, REGISTER_START, &csrf, &json!({})).await;
+    assert_refused(&reply, StatusCode::BAD_REQUEST);
 }

@@ -484,3 +484,31 @@ async fn every_account_form_sent_without_its_csrf_token_is_refused_and_changes_n
     assert!(!password_works(&app, "ada", NEW_PASSWORD).await);
     assert!(password_works(&app, "ada", PASSWORD).await);
 }
+
+#[tokio::test]
+async fn session_and_app_ids_no_row_can_have_are_refused_without_a_server_error() {
+    let app = TestApp::spawn().await;
+    app.person("ada", Role::Consumer).await;
+    let agent = UserAgent::new(&app);
+    let landing = agent.navigate("/login").await;
+    let (_, _, account) = agent.log_in(landing, "ada", PASSWORD).await.page();
+    for (action, field) in [
+        ("/account/sessions/end", "session"),
+        ("/account/apps/revoke", "client_id"),
+    ] {
+        for id in ["a\0b", "\u{7}", &"x".repeat(300)] {
+            let csrf = hidden_fields(&account, "/logout")
+                .into_iter()
+                .find(|(name, _)| name == "csrf_token")
+                .expect("a CSRF token")
+                .1;
+            let response = agent
+                .post(action, &[("csrf_token", &csrf), (field, id)])
+                .await;
+            let (path, status, page) = agent.follow(response).await.page();
+            assert_eq!(path, "/account", "{action} {id:?}: {page}");
+            assert_eq!(status, StatusCode::OK);
+        }
+    }
+    assert!(agent.navigate("/account").await.page().0 == "/account");
+}

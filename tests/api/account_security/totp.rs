@@ -24,7 +24,10 @@ pub(super) async fn signed_in(app: &TestApp, username: &str) -> (UserAgent, Stri
 
 /// Presses "Set up an authenticator app" on the account page: the enrolment page.
 pub(super) async fn start_enrolment(agent: &UserAgent, account: &str) -> String {
-    let (path, status, page) = agent.submit(account, "/account/totp", &[]).await.page();
+    let (path, status, page) = agent
+        .submit(account, "/account/totp", &[("password", PASSWORD)])
+        .await
+        .page();
     assert_eq!(path, "/account/totp", "{page}");
     assert_eq!(status, StatusCode::OK);
     page
@@ -281,7 +284,9 @@ async fn the_first_right_code_turns_the_app_on_and_shows_ten_recovery_codes_once
     // No enrolment waits any more, and a new one cannot replace the app that is set up.
     let (path, _, _) = agent.navigate("/account/totp").await.page();
     assert_eq!(path, "/account");
-    let response = agent.post("/account/totp", &csrf_of(&account)).await;
+    let mut form = csrf_of(&account);
+    form.push(("password", PASSWORD));
+    let response = agent.post("/account/totp", &form).await;
     let (path, _, account) = agent.follow(response).await.page();
     assert_eq!(path, "/account");
     assert!(
@@ -672,4 +677,56 @@ async fn a_code_from_more_than_one_step_ago_or_ahead_is_refused() {
     let ahead = code_at(&enrolled.secret, now + 30).unwrap();
     let (path, _, _) = give_code(&agent, &page, "totp", &ahead).await.page();
     assert_eq!(path, "/account");
+}
+
+#[tokio::test]
+async fn setting_up_an_app_needs_the_password_and_the_person_is_told_by_mail() {
+    let app = TestApp::spawn().await;
+    app.person("marigold", Role::Farmer).await;
+    let (agent, account) = signed_in(&app, "marigold").await;
+    // Whoever holds a signed-in browser must not tie the account to their own phone.
+    let (path, _, page) = agent
+        .submit(
+            &account,
+            "/account/totp",
+            &[("password", "not the password")],
+        )
+        .await
+        .page();
+    assert_eq!(path, "/account");
+    assert!(
+        page.contains("Your current password is not right."),
+        "{page}"
+    );
+    assert!(
+        app.store
+            .find_totp(&user_id(&app, "marigold").await)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    enrol(&app, "marigold").await;
+    let notice = app.wait_for_mail("marigold@farm.example", 1).await;
+    assert!(
+        notice.contains("Subject: A change to how you sign in"),
+        "{notice}"
+    );
+    assert!(
+        notice.contains("An authenticator app was set up"),
+        "{notice}"
+    );
+    assert!(
+        notice.contains(&format!("{}/account", app.issuer)),
+        "{notice}"
+    );
+}
+
+async fn user_id(app: &TestApp, username: &str) -> String {
+    app.store
+        .find_user_by_username(username)
+        .await
+        .unwrap()
+        .expect("the user")
+        .id
 }

@@ -157,6 +157,13 @@ async fn a_person_adds_a_passkey_then_signs_in_with_it_after_the_password_and_al
         .await;
     name.clear().await.expect("clear the passkey name");
     name.send_keys(PASSKEY_NAME).await.expect("type a name");
+    let password = browser
+        .wait_for(Locator::Css("#passkey-password"), "the password field")
+        .await;
+    password
+        .send_keys(PASSWORD)
+        .await
+        .expect("type the password");
     add.click().await.expect("click Add a passkey");
     browser.wait_for_text("Your passkey is added").await;
     browser
@@ -249,6 +256,13 @@ async fn a_person_sets_up_an_authenticator_app_and_signs_in_with_its_code() {
     let username = "farmer_cal";
     browser.sign_up(&app, username).await;
 
+    let password = browser
+        .wait_for(Locator::Css("#totp-password"), "the password field")
+        .await;
+    password
+        .send_keys(PASSWORD)
+        .await
+        .expect("type the password");
     browser
         .click(Locator::XPath(&button("Set up an authenticator app")))
         .await;
