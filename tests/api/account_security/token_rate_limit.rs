@@ -98,3 +98,50 @@ async fn a_limit_of_zero_means_no_limit() {
         );
     }
 }
+
+#[tokio::test]
+async fn anyone_can_speak_for_a_public_client_so_its_budget_is_per_address() {
+    let app = TestApp::spawn_with(Options {
+        token_rate_limit: Some(5),
+        clock: Some(start_of_minute()),
+        trusted_proxies: Some("127.0.0.1".into()),
+        ..Default::default()
+    })
+    .await;
+    let public = app
+        .register(farm_auth::oauth2::clients::NewClient {
+            name: "phone app".into(),
+            redirect_uris: vec!["com.farm.app:/callback".into()],
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            scope: Some("openid offline_access".into()),
+            public: true,
+            ..Default::default()
+        })
+        .await;
+    let from = |address: &str| {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "not a token"),
+            ("client_id", public.id.as_str()),
+        ];
+        app.http
+            .post(app.url("/oauth2/token"))
+            .header("x-forwarded-for", address)
+            .form(&form)
+            .send()
+    };
+    // A stranger floods from one address with garbage: only that address runs out.
+    for _ in 0..5 {
+        let response = from("192.0.2.1").await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    }
+    let refused = from("192.0.2.1").await.unwrap();
+    assert_oauth_error(
+        refused,
+        StatusCode::TOO_MANY_REQUESTS,
+        "temporarily_unavailable",
+    )
+    .await;
+    let elsewhere = from("198.51.100.2").await.unwrap();
+    assert_oauth_error(elsewhere, StatusCode::BAD_REQUEST, "invalid_grant").await;
+}
