@@ -24,7 +24,7 @@ pub struct AppState {
     pub verified: Arc<VerifiedTokens>,
     pub clock: Clock,
     /// Work done after the answer (reset mail lookups), at most this many at once; beyond
-    /// that the work is done before answering, which slows a flood down instead.
+    /// that it is dropped (a flood's own requests, mostly), and logged.
     pub after_answer: Arc<tokio::sync::Semaphore>,
     /// The token endpoint's per-client request limit.
     pub token_rate: Arc<crate::oauth2::rate_limit::RateLimiter>,

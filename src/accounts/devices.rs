@@ -57,3 +57,18 @@ pub async fn remember(
         .await?;
     Ok(Some(token))
 }
+
+/// Forgets `user_id`'s known browsers, but the one presenting `keep` (the browser that
+/// changed the password).
+pub async fn forget_all(
+    state: &AppState,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<(), StoreError> {
+    let keep = keep.filter(|t| plausible(t)).map(hash_secret);
+    state
+        .store
+        .delete_known_devices(user_id, keep.as_deref())
+        .await?;
+    Ok(())
+}

@@ -16,7 +16,7 @@ use crate::store::users::UserRecord;
 use super::audit::{self, Event, Origin, Outcome};
 use super::password::{self, PasswordError};
 use super::users::{self, UserError};
-use super::{sessions, throttle};
+use super::{devices, sessions, throttle};
 
 pub const PASSWORD_RESET: &str = "password_reset";
 pub const VERIFY_EMAIL: &str = "verify_email";
@@ -235,6 +235,7 @@ pub async fn reset_password(
         .update_password_hash(&taken.user_id, &hash, now)
         .await?;
     sessions::sign_out_everywhere(state, origin, &taken.user_id, None, true).await?;
+    devices::forget_all(state, &taken.user_id, None).await?;
     let user = state
         .store
         .find_user_by_id(&taken.user_id)
@@ -245,7 +246,7 @@ pub async fn reset_password(
     throttle::clear(state, &throttle::key(throttle::LOGIN_ACCOUNT, &name)).await?;
     audit::record(state, origin, Event::of_user("password.reset", &user.id)).await?;
     let what = "The password of your account was reset with a link we mailed, and every session and app was signed out.";
-    security_notice(state, &user, what).await?;
+    security_notice(state, &user, what).await;
     Ok(user)
 }
 
@@ -261,12 +262,23 @@ async fn take(state: &AppState, token: &str, purpose: &str) -> Result<EmailToken
 }
 
 /// Tells `user` by mail that something changed in how their account is protected, so that
-/// a change they did not make does not go unnoticed.
-pub async fn security_notice(
-    state: &AppState,
-    user: &UserRecord,
-    what: &str,
-) -> Result<(), StoreError> {
+/// a change they did not make does not go unnoticed. Only to a confirmed address (an
+/// unconfirmed one may belong to someone else), at most ten an hour, and best effort: the
+/// change is made whether or not the notice can be queued.
+pub async fn security_notice(state: &AppState, user: &UserRecord, what: &str) {
+    if !user.email_verified {
+        return;
+    }
+    if let Err(error) = queue_notice(state, user, what).await {
+        tracing::error!(%error, user = %user.id, "a security notice could not be queued");
+    }
+}
+
+async fn queue_notice(state: &AppState, user: &UserRecord, what: &str) -> Result<(), StoreError> {
+    let keys = throttle::key(throttle::SECURITY_NOTICE, &user.id);
+    if throttle::begin(state, &keys).await?.is_err() {
+        return Ok(());
+    }
     let intro = format!(
         "{what} If this was you, there is nothing to do. If it was not, change your password now and check the sessions and sign-in methods on your account page."
     );

@@ -86,7 +86,10 @@ pub async fn password_login(
     password_text: &str,
     device: Option<&str>,
 ) -> Result<UserRecord, LoginError> {
-    let known_device = is_known_for(state, device, username).await?;
+    let known_device = match is_known_for(state, device, username).await? {
+        true => device,
+        false => None,
+    };
     let keys = throttle::login_keys(username, origin, known_device);
     let attempt = match throttle::begin(state, &keys).await? {
         Ok(attempt) => attempt,

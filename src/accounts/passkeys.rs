@@ -164,7 +164,7 @@ pub async fn finish_registration(
     let what = format!(
         "A passkey named \u{201c}{name}\u{201d} was added to your account; it signs in without a password."
     );
-    email_links::security_notice(state, user, &what).await?;
+    email_links::security_notice(state, user, &what).await;
     Ok(())
 }
 
@@ -329,6 +329,6 @@ pub async fn remove(
     }
     audit::record(state, origin, Event::of_user("passkey.removed", &user.id)).await?;
     let what = "A passkey was removed from your account.";
-    email_links::security_notice(state, user, what).await?;
+    email_links::security_notice(state, user, what).await;
     Ok(true)
 }

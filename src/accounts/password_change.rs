@@ -7,7 +7,7 @@ use crate::store::users::UserRecord;
 use super::audit::{self, Event, Origin};
 use super::second_factor::{self, FactorError};
 use super::users::{self, UserError};
-use super::{email_links, password, sessions};
+use super::{devices, email_links, password, sessions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
@@ -25,6 +25,7 @@ pub async fn change_password(
     current: &str,
     new_password: &str,
     keep: Option<&str>,
+    keep_device: Option<&str>,
 ) -> Result<(), ChangeError> {
     second_factor::confirm_password(state, origin, user, current).await?;
     if let Err(error) = users::check_password(new_password) {
@@ -42,17 +43,18 @@ pub async fn change_password(
         .update_password_hash(&user.id, &hash, now)
         .await
         .map_err(FactorError::from)?;
+    // Whoever knew the old password is signed out, and their browsers are known no more;
+    // the apps the person connected keep working (the sessions page revokes them).
+    sessions::sign_out_everywhere(state, origin, &user.id, keep, false)
+        .await
+        .map_err(FactorError::from)?;
+    devices::forget_all(state, &user.id, keep_device)
+        .await
+        .map_err(FactorError::from)?;
     audit::record(state, origin, Event::of_user("password.changed", &user.id))
         .await
         .map_err(FactorError::from)?;
     let what = "The password of your account was changed, and its other sessions were signed out.";
-    email_links::security_notice(state, user, what)
-        .await
-        .map_err(FactorError::from)?;
-    // Whoever knew the old password is signed out; the apps the person connected keep
-    // working (the sessions page revokes them one by one).
-    sessions::sign_out_everywhere(state, origin, &user.id, keep, false)
-        .await
-        .map_err(FactorError::from)?;
+    email_links::security_notice(state, user, what).await;
     Ok(())
 }

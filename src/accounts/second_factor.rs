@@ -125,7 +125,7 @@ pub async fn confirm_totp(
     audit::record(state, origin, Event::of_user("totp.enabled", user_id)).await?;
     if let Some(user) = state.store.find_user_by_id(user_id).await? {
         let what = "An authenticator app was set up for two-step sign-in on your account.";
-        email_links::security_notice(state, &user, what).await?;
+        email_links::security_notice(state, &user, what).await;
     }
     Ok(codes)
 }
@@ -198,12 +198,16 @@ pub async fn disable_totp(
     password_text: &str,
 ) -> Result<(), FactorError> {
     confirm_password(state, origin, user, password_text).await?;
+    let was_on = factors_of(state, &user.id).await?.totp;
     if !state.store.delete_totp(&user.id).await? {
         return Err(FactorError::NotEnrolled);
     }
     audit::record(state, origin, Event::of_user("totp.disabled", &user.id)).await?;
-    let what = "The authenticator app was removed from your account, with its recovery codes.";
-    email_links::security_notice(state, user, what).await?;
+    // A setup that was never finished protected nothing: no need to tell anyone.
+    if was_on {
+        let what = "The authenticator app was removed from your account, with its recovery codes.";
+        email_links::security_notice(state, user, what).await;
+    }
     Ok(())
 }
 
@@ -221,6 +225,8 @@ pub async fn regenerate_recovery_codes(
     let codes = new_recovery_codes(state, &user.id).await?;
     let event = Event::of_user("recovery_codes.regenerated", &user.id);
     audit::record(state, origin, event).await?;
+    let what = "New recovery codes were made for your account; the old ones no longer work.";
+    email_links::security_notice(state, user, what).await;
     Ok(codes)
 }
 

@@ -49,6 +49,17 @@ pub const LOGIN_ACCOUNT: Policy = Policy {
     forget: HOUR,
 };
 
+/// One username from the person's own known browser ([`super::devices`]), in place of the
+/// account-wide key: failures elsewhere do not hold it back, and a stolen or forgotten
+/// device cookie is limited as the account would be.
+pub const LOGIN_DEVICE: Policy = Policy {
+    prefix: "login-device",
+    free: 20,
+    base: 60,
+    max: 900,
+    forget: HOUR,
+};
+
 /// One address, any username: password spraying.
 pub const LOGIN_ADDRESS: Policy = Policy {
     prefix: "login-ip",
@@ -86,6 +97,16 @@ pub const RESET_REQUEST: Policy = Policy {
     forget: HOUR,
 };
 
+/// Security notices mailed to one person: ten an hour, so that changing a factor back and
+/// forth cannot flood a mailbox.
+pub const SECURITY_NOTICE: Policy = Policy {
+    prefix: "notice",
+    free: 10,
+    base: HOUR,
+    max: HOUR,
+    forget: HOUR,
+};
+
 /// Password reset requests from one of the platform's apps (the account API): the app
 /// asks for all its users, so the budget is larger; the hourly limit per account still
 /// holds.
@@ -115,22 +136,24 @@ impl Policy {
 }
 
 /// The keys a password login counts against.
-/// The account-wide key is left out for the person's own known browser
-/// ([`super::devices`]): failures elsewhere must not keep them out.
-pub fn login_keys(username: &str, origin: &Origin, known_device: bool) -> Vec<(Policy, String)> {
+/// From the person's own known browser (`device`, its cookie token), that browser's key
+/// stands in for the account-wide one ([`super::devices`]): failures elsewhere must not
+/// keep them out.
+pub fn login_keys(username: &str, origin: &Origin, device: Option<&str>) -> Vec<(Policy, String)> {
     let name = username.trim().to_lowercase();
     let address = address_of(origin);
-    let mut keys = vec![
+    let account = match device {
+        Some(token) => (LOGIN_DEVICE, LOGIN_DEVICE.key(&format!("{name}\n{token}"))),
+        None => (LOGIN_ACCOUNT, LOGIN_ACCOUNT.key(&name)),
+    };
+    vec![
         (
             LOGIN_FROM_ADDRESS,
             LOGIN_FROM_ADDRESS.key(&format!("{name}\n{address}")),
         ),
+        account,
         (LOGIN_ADDRESS, LOGIN_ADDRESS.key(&address)),
-    ];
-    if !known_device {
-        keys.push((LOGIN_ACCOUNT, LOGIN_ACCOUNT.key(&name)));
-    }
-    keys
+    ]
 }
 
 /// What counts as one address: an IPv4 address, or an IPv6 /64 (one household or

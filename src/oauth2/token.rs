@@ -54,7 +54,7 @@ pub async fn exchange(
     };
     if !state
         .token_rate
-        .admit(&state.store, &rate_key, state.clock.now())
+        .admit(&state.store, &rate_key, &client.id, state.clock.now())
         .await?
     {
         return Err(OAuthError::new(

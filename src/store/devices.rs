@@ -65,4 +65,17 @@ impl Store {
             .await?;
         Ok(done.rows_affected())
     }
+
+    /// Forgets `user_id`'s known devices but `keep` (after a password change or reset: a
+    /// browser that knew the old password is known no more).
+    pub async fn delete_known_devices(&self, user_id: &str, keep: Option<&str>) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM known_devices WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)",
+        )
+        .bind(user_id)
+        .bind(keep)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
 }

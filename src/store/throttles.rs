@@ -32,55 +32,54 @@ impl Store {
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by(|a, b| keys[*a].0.cmp(&keys[*b].0));
         let mut tx = self.pool().begin().await?;
-        let mut counted = vec![(0i64, 0i64); keys.len()];
+        // First each key's row, locked (PostgreSQL: the no-op update takes the row lock;
+        // SQLite: the transaction holds the write lock) and read, without changing it.
+        let mut seen = vec![(0i64, 0i64, 0i64); keys.len()];
         for &i in &order {
-            let (key, forget) = &keys[i];
-            let row: (i64, i64) = sqlx::query_as(
+            seen[i] = sqlx::query_as(
                 "INSERT INTO throttles (key, failures, last_failure_at, locked_until) \
-                 VALUES ($1, 1, $2, 0) \
-                 ON CONFLICT (key) DO UPDATE SET \
-                 failures = CASE WHEN throttles.last_failure_at < $3 THEN 1 \
-                                 ELSE throttles.failures + 1 END, \
-                 last_failure_at = excluded.last_failure_at \
-                 RETURNING failures, locked_until",
+                 VALUES ($1, 0, 0, 0) \
+                 ON CONFLICT (key) DO UPDATE SET key = excluded.key \
+                 RETURNING failures, last_failure_at, locked_until",
             )
-            .bind(key)
-            .bind(now)
-            .bind(now - forget)
+            .bind(&keys[i].0)
             .fetch_one(&mut *tx)
             .await?;
-            counted[i] = row;
         }
-        let locked_until = counted.iter().map(|(_, until)| *until).max().unwrap_or(0);
+        let locked_until = seen.iter().map(|(_, _, until)| *until).max().unwrap_or(0);
         if locked_until > now {
-            // Refused unchecked: that is not an attempt, and it is not counted.
-            for (key, _) in keys {
-                sqlx::query("UPDATE throttles SET failures = failures - 1 WHERE key = $1")
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            // Refused unchecked: not an attempt, so nothing about it is recorded.
             tx.commit().await?;
             return Ok(Err(locked_until));
         }
         let mut starts = Vec::with_capacity(keys.len());
-        for (i, (key, _)) in keys.iter().enumerate() {
-            let (failures, before) = counted[i];
+        for (i, (key, forget)) in keys.iter().enumerate() {
+            let (failures, last_failure_at, before) = seen[i];
+            let failures = match last_failure_at < now - forget {
+                true => 1,
+                false => failures + 1,
+            };
             let seconds = lock_for(i, failures);
             let provisional = if seconds > 0 { now + seconds } else { before };
-            if seconds > 0 {
-                sqlx::query("UPDATE throttles SET locked_until = $2 WHERE key = $1")
-                    .bind(key)
-                    .bind(provisional)
-                    .execute(&mut *tx)
-                    .await?;
-            }
             starts.push(AttemptStart {
                 key: key.clone(),
                 failures,
                 locked_before: before,
                 locked_until: provisional,
             });
+        }
+        for &i in &order {
+            let start = &starts[i];
+            sqlx::query(
+                "UPDATE throttles SET failures = $2, last_failure_at = $3, locked_until = $4 \
+                 WHERE key = $1",
+            )
+            .bind(&start.key)
+            .bind(start.failures)
+            .bind(now)
+            .bind(start.locked_until)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(Ok(starts))
@@ -97,25 +96,28 @@ impl Store {
         if clear.is_empty() && undo.is_empty() {
             return Ok(());
         }
+        // The same order as [`Store::begin_throttled_attempt`]: no cycle of waits.
+        let mut all: Vec<(&AttemptStart, bool)> = clear
+            .iter()
+            .map(|start| (*start, true))
+            .chain(undo.iter().map(|start| (*start, false)))
+            .collect();
+        all.sort_by(|a, b| a.0.key.cmp(&b.0.key));
         let mut tx = self.pool().begin().await?;
-        for start in clear {
-            sqlx::query("DELETE FROM throttles WHERE key = $1")
+        for (start, forget) in all {
+            let query = match forget {
+                true => sqlx::query("DELETE FROM throttles WHERE key = $1").bind(&start.key),
+                false => sqlx::query(
+                    "UPDATE throttles SET \
+                     failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
+                     locked_until = CASE WHEN locked_until = $2 THEN $3 ELSE locked_until END \
+                     WHERE key = $1",
+                )
                 .bind(&start.key)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for start in undo {
-            sqlx::query(
-                "UPDATE throttles SET \
-                 failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
-                 locked_until = CASE WHEN locked_until = $2 THEN $3 ELSE locked_until END \
-                 WHERE key = $1",
-            )
-            .bind(&start.key)
-            .bind(start.locked_until)
-            .bind(start.locked_before)
-            .execute(&mut *tx)
-            .await?;
+                .bind(start.locked_until)
+                .bind(start.locked_before),
+            };
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

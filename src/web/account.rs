@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use super::error::PageError;
-use super::extract::{PageForm, RequestOrigin};
+use super::extract::{DeviceToken, PageForm, RequestOrigin};
 use super::pages::{self, AccountPage, AppView, Csp, PasskeyView, SessionView};
 use super::session::BrowserSession;
 use crate::accounts::login::SignedIn;
@@ -156,6 +156,7 @@ async fn post_password(
     State(state): State<AppState>,
     session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
+    DeviceToken(device): DeviceToken,
     PageForm(form): PageForm,
 ) -> Result<Response, PageError> {
     let (me, user) = person_posting(&state, &session, &form).await?;
@@ -168,6 +169,7 @@ async fn post_password(
         current,
         new_password,
         Some(&me.sid),
+        device.as_deref(),
     )
     .await;
     let notice = match changed {

@@ -203,6 +203,7 @@ async fn post_password(
         &form.current_password,
         &form.new_password,
         None,
+        None,
     )
     .await;
     match changed {

@@ -423,3 +423,38 @@ async fn failures_from_elsewhere_do_not_lock_the_person_out_of_a_browser_they_si
     }
     assert_refused(attempt(&laptop, "clover", PASSWORD).await, LOCKED);
 }
+
+#[tokio::test]
+async fn a_password_change_makes_the_other_browsers_strangers_again() {
+    let app = TestApp::spawn_with(Options {
+        trusted_proxies: Some("127.0.0.1".into()),
+        ..Default::default()
+    })
+    .await;
+    app.person("marigold", Role::Farmer).await;
+    // Known on the laptop, then the password is changed on the phone.
+    let laptop = browser_at(&app, "198.51.100.7");
+    assert_signed_in(attempt(&laptop, "marigold", PASSWORD).await);
+    let phone = browser_at(&app, "198.51.100.8");
+    let (_, _, account) = attempt(&phone, "marigold", PASSWORD).await;
+    const NEW: &str = "a brand new hedgerow";
+    let (_, _, page) = phone
+        .submit(
+            &account,
+            "/account/password",
+            &[("current_password", PASSWORD), ("new_password", NEW)],
+        )
+        .await
+        .page();
+    assert!(page.contains("Your password is changed."), "{page}");
+
+    // The laptop was signed out and is a stranger now: the account-wide lock holds it back.
+    for n in 1..=20 {
+        fail(&browser_at(&app, &format!("192.0.2.{n}")), "marigold", 1).await;
+    }
+    assert_refused(attempt(&laptop, "marigold", NEW).await, LOCKED);
+    // The phone, which changed it, is still known.
+    let (_, _, account) = phone.navigate("/account").await.page();
+    phone.submit(&account, "/logout", &[]).await;
+    assert_signed_in(attempt(&phone, "marigold", NEW).await);
+}

@@ -706,6 +706,18 @@ async fn setting_up_an_app_needs_the_password_and_the_person_is_told_by_mail() {
             .is_none()
     );
 
+    // An address nobody confirmed may be someone else's: it is told nothing.
+    app.person("clover", Role::Consumer).await;
+    enrol(&app, "clover").await;
+
+    let id = user_id(&app, "marigold").await;
+    let now = app.clock.now();
+    assert!(
+        app.store
+            .set_email_verified(&id, "marigold@farm.example", now)
+            .await
+            .unwrap()
+    );
     enrol(&app, "marigold").await;
     let notice = app.wait_for_mail("marigold@farm.example", 1).await;
     assert!(
