@@ -7,6 +7,7 @@ use std::io::Read;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
+use crate::accounts::admin;
 use crate::accounts::users::{self, NewUser, Role};
 use crate::app::{App, shutdown_signal};
 use crate::clock::Clock;
@@ -49,6 +50,29 @@ pub enum Command {
 pub enum UserCommand {
     /// Create a user; the password is read from standard input.
     Create(UserCreate),
+    /// Lock an account: no sign-in, every session ended, every token revoked.
+    Lock {
+        username: String,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lift a lock set with `user lock`.
+    Unlock {
+        username: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a user's roles (consumer, farmer, admin).
+    SetRoles {
+        username: String,
+        #[arg(required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -127,6 +151,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::User(UserCommand::Create(args)) => {
             create_user(&open_store(&config).await?, args).await
         }
+        Command::User(command) => user_command(&open_store(&config).await?, command).await,
         Command::Client(command) => client_command(&open_store(&config).await?, command).await,
         Command::Keys(KeysCommand::Rotate { json }) => {
             let store = open_store(&config).await?;
@@ -176,6 +201,45 @@ async fn create_user(store: &Store, args: UserCreate) -> anyhow::Result<()> {
         &format!("created user {} ({})", user.username, user.id),
     );
     Ok(())
+}
+
+/// The administrator of the command line, as the audit trail names them.
+const CLI_ACTOR: &str = "the command line";
+
+async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()> {
+    let clock = Clock::System;
+    match command {
+        UserCommand::Create(args) => create_user(store, args).await,
+        UserCommand::Lock {
+            username,
+            reason,
+            json,
+        } => {
+            let reason = reason.unwrap_or_default();
+            let user = admin::lock(store, &clock, &username, &reason, CLI_ACTOR).await?;
+            let value =
+                serde_json::json!({ "id": user.id, "username": user.username, "locked": true });
+            print_result(json, value, &format!("locked {}", user.username));
+            Ok(())
+        }
+        UserCommand::Unlock { username, json } => {
+            let user = admin::unlock(store, &clock, &username, CLI_ACTOR).await?;
+            let value =
+                serde_json::json!({ "id": user.id, "username": user.username, "locked": false });
+            print_result(json, value, &format!("unlocked {}", user.username));
+            Ok(())
+        }
+        UserCommand::SetRoles {
+            username,
+            roles,
+            json,
+        } => {
+            let roles = admin::set_roles(store, &clock, &username, &roles, CLI_ACTOR).await?;
+            let value = serde_json::json!({ "username": username, "roles": roles });
+            print_result(json, value, &format!("{username}: {}", roles.join(" ")));
+            Ok(())
+        }
+    }
 }
 
 /// The whole of standard input, less one trailing line break.

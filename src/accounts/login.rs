@@ -29,6 +29,10 @@ pub enum LoginError {
     /// Too many failures: refused unchecked until the lock ends.
     #[error("too many failed attempts")]
     Locked(Locked),
+    /// An administrator locked the account. Said only after the right password, so it
+    /// tells a stranger nothing.
+    #[error("this account is locked")]
+    AccountLocked,
     /// The password could not be checked (the queue is full, or hashing failed).
     #[error(transparent)]
     Password(#[from] password::PasswordError),
@@ -104,6 +108,13 @@ pub async fn password_login(
         Ok(user) => {
             attempt.succeeded(state).await?;
             let event = Event::of_user("login.password", &user.id).username(&user.username);
+            if user.locked.is_some() {
+                let event = event
+                    .outcome(Outcome::Locked)
+                    .detail("locked by an administrator");
+                audit::record(state, origin, event).await?;
+                return Err(LoginError::AccountLocked);
+            }
             audit::record(state, origin, event).await?;
             Ok(user)
         }

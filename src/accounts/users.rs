@@ -100,6 +100,7 @@ pub async fn create(store: &Store, clock: &Clock, new: NewUser) -> Result<UserRe
         roles,
         created_at: now,
         updated_at: now,
+        locked: None,
     };
     store.insert_user(&record).await?;
     Ok(UserRecord {

@@ -120,6 +120,7 @@ mod tests {
             roles: vec!["farmer".into()],
             created_at: 1,
             updated_at: 2,
+            locked: None,
         }
     }
 

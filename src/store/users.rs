@@ -15,6 +15,8 @@ pub struct UserRecord {
     pub roles: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When an administrator locked the account, and why; `None` when it is not locked.
+    pub locked: Option<(i64, String)>,
 }
 
 #[derive(FromRow)]
@@ -27,6 +29,8 @@ struct UserRow {
     roles: String,
     created_at: i64,
     updated_at: i64,
+    locked_at: Option<i64>,
+    locked_reason: Option<String>,
 }
 
 impl TryFrom<UserRow> for UserRecord {
@@ -42,12 +46,15 @@ impl TryFrom<UserRow> for UserRecord {
             roles: from_json_list(&row.roles)?,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            locked: row
+                .locked_at
+                .map(|at| (at, row.locked_reason.unwrap_or_default())),
         })
     }
 }
 
-const COLUMNS: &str =
-    "id, username, email, email_verified, password_hash, roles, created_at, updated_at";
+const COLUMNS: &str = "id, username, email, email_verified, password_hash, roles, created_at, \
+     updated_at, locked_at, locked_reason";
 
 impl Store {
     /// Inserts a user; [`StoreError::Conflict`] when the username or email (ignoring case) is
@@ -125,6 +132,36 @@ impl Store {
         .bind(now)
         .execute(self.pool())
         .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Locks (`Some((at, reason))`) or unlocks (`None`) an account; false if no such user.
+    pub async fn set_user_lock(
+        &self,
+        user_id: &str,
+        lock: Option<(i64, &str)>,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET locked_at = $2, locked_reason = $3, updated_at = $4 WHERE id = $1",
+        )
+        .bind(user_id)
+        .bind(lock.map(|(at, _)| at))
+        .bind(lock.map(|(_, reason)| reason))
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Replaces a user's roles; false if no such user.
+    pub async fn set_user_roles(&self, user_id: &str, roles: &[String], now: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET roles = $2, updated_at = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(to_json_list(roles))
+            .bind(now)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -29,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/signup", get(get_signup).post(post_signup))
 }
 
+/// What a person whose account an administrator locked is told, once they proved who
+/// they are.
+pub const ACCOUNT_LOCKED: &str = "This account is locked. If you think this is a mistake, contact Not Far(m) From Home's support.";
+
 /// How long the second factor may take after the password.
 const SECOND_FACTOR_WINDOW_SECS: i64 = 300;
 
@@ -157,6 +161,7 @@ async fn post_login(
             return finish_sign_in(&state, &session, &person, pending.as_ref(), device).await;
         }
         Err(LoginError::WrongCredentials) => "The username or password is wrong.".to_string(),
+        Err(LoginError::AccountLocked) => ACCOUNT_LOCKED.to_string(),
         Err(LoginError::Locked(lock)) => format!(
             "Too many failed sign-ins for this account or from this network. {}",
             lock.try_again(state.clock.now())
@@ -172,6 +177,20 @@ async fn post_login(
     session.set_flash(LOGIN_FLASH, &view).await?;
     let again = with_request("/login", pending.as_ref());
     Ok(Redirect::to(&again).into_response())
+}
+
+/// Back to the login page, saying the account is locked (the sign-in is dropped).
+pub async fn refuse_locked(
+    session: &BrowserSession,
+    pending: Option<&Pending>,
+) -> Result<Response, PageError> {
+    session.clear_partial_login().await?;
+    let view = LoginView {
+        username: String::new(),
+        error: Some(ACCOUNT_LOCKED.into()),
+    };
+    session.set_flash(LOGIN_FLASH, &view).await?;
+    Ok(Redirect::to(&with_request("/login", pending)).into_response())
 }
 
 /// Completes a sign-in: the session records the person, the browser becomes a known

@@ -21,7 +21,7 @@ use webauthn_rs::prelude::{
 use super::account::{NOTICE, back, done, factor_refusal, person, person_posting, refused};
 use super::error::PageError;
 use super::extract::{DeviceToken, PageForm, RequestOrigin};
-use super::login::{pending, record_sign_in};
+use super::login::{ACCOUNT_LOCKED, pending, record_sign_in};
 use super::session::BrowserSession;
 use crate::accounts::login;
 use crate::accounts::passkeys::{self, PasskeyError};
@@ -397,6 +397,9 @@ async fn post_login_finish(
             }
         }
     };
+    if user.locked.is_some() {
+        return Ok(refusal(StatusCode::FORBIDDEN, ACCOUNT_LOCKED));
+    }
     let pending = pending(&session, finish.request.as_deref()).await?;
     let person = login::start_session(&state, &user, &amr, &origin).await?;
     let cookie = record_sign_in(

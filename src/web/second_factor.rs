@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::PageError;
 use super::extract::{DeviceToken, PageForm, PendingId, RequestOrigin};
-use super::login::{finish_sign_in, pending, with_request};
+use super::login::{finish_sign_in, pending, refuse_locked, with_request};
 use super::pages::{self, SecondFactorPage};
 use super::session::BrowserSession;
 use crate::accounts::login;
@@ -80,6 +80,10 @@ async fn post_second_factor(
                 session.clear_partial_login().await?;
                 return Ok(Redirect::to("/login").into_response());
             };
+            // Locked by an administrator since the password step.
+            if user.locked.is_some() {
+                return refuse_locked(&session, pending.as_ref()).await;
+            }
             // RFC 8176: a password and a one-time code, two factors.
             let person =
                 login::start_session(&state, &user, &["pwd", "otp", "mfa"], &origin).await?;

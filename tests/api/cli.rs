@@ -438,3 +438,146 @@ fn usage_errors_are_one_line_and_help_still_works() {
         "help never shows their values"
     );
 }
+
+/// Runs the binary against `app`'s database, as an operator would beside a running server.
+fn operator(app: &crate::helpers::TestApp, args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        dir.path(),
+        &[("FARM_AUTH_DATABASE_URL", &app.database.url)],
+        args,
+        None,
+    )
+}
+
+#[tokio::test]
+async fn a_locked_person_cannot_sign_in_and_nothing_they_held_works_until_unlocked() {
+    use crate::user_agent::{PASSWORD, UserAgent};
+    use farm_auth::accounts::users::Role;
+    use reqwest::StatusCode;
+
+    let app = crate::helpers::TestApp::spawn().await;
+    app.person("marigold", Role::Farmer).await;
+    let client = app.web_client("openid offline_access").await;
+    let browser = UserAgent::new(&app);
+    let tokens = app
+        .sign_in_for_tokens(&browser, &client, "marigold", "openid offline_access")
+        .await;
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+
+    let locked = stdout_json(&operator(
+        &app,
+        &[
+            "user",
+            "lock",
+            "marigold",
+            "--reason",
+            "reported for fraud",
+            "--json",
+        ],
+    ));
+    assert_eq!(locked["locked"], true);
+
+    // Signed out everywhere, and the tokens are revoked.
+    assert_eq!(browser.navigate("/account").await.page().0, "/login");
+    let refused = app.refresh(&client, &refresh, None).await;
+    crate::helpers::assert_oauth_error(refused, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    let mut revoked = false;
+    for _ in 0..50 {
+        // Running servers read new revocations every second.
+        if app.userinfo(&access).await.status() == StatusCode::UNAUTHORIZED {
+            revoked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(revoked, "the access token still works");
+
+    // The right password is told about the lock; a wrong one is told it is wrong, as for
+    // anyone, so a stranger learns nothing.
+    let person = UserAgent::new(&app);
+    let landing = person.navigate("/login").await;
+    let (path, _, page) = person.log_in(landing, "marigold", PASSWORD).await.page();
+    assert_eq!(path, "/login");
+    assert!(page.contains("This account is locked."), "{page}");
+    let landing = person.navigate("/login").await;
+    let (_, _, page) = person
+        .log_in(landing, "marigold", "not it at all")
+        .await
+        .page();
+    assert!(
+        page.contains("The username or password is wrong."),
+        "{page}"
+    );
+    assert!(!page.contains("locked"), "{page}");
+
+    let events = app.store.list_audit_events(None, 50).await.unwrap();
+    let lock = events
+        .iter()
+        .find(|e| e.event == "user.locked")
+        .expect("audited");
+    assert_eq!(
+        lock.detail.as_deref(),
+        Some("by the command line: reported for fraud")
+    );
+
+    let unlocked = stdout_json(&operator(&app, &["user", "unlock", "marigold", "--json"]));
+    assert_eq!(unlocked["locked"], false);
+    let landing = person.navigate("/login").await;
+    let (path, _, _) = person.log_in(landing, "marigold", PASSWORD).await.page();
+    assert_eq!(path, "/account");
+}
+
+#[tokio::test]
+async fn roles_are_set_from_the_command_line_and_bad_input_changes_nothing() {
+    use farm_auth::accounts::users::Role;
+
+    let app = crate::helpers::TestApp::spawn().await;
+    app.person("marigold", Role::Farmer).await;
+    let set = stdout_json(&operator(
+        &app,
+        &[
+            "user",
+            "set-roles",
+            "marigold",
+            "farmer",
+            "admin",
+            "farmer",
+            "--json",
+        ],
+    ));
+    assert_eq!(set["roles"], serde_json::json!(["farmer", "admin"]));
+    let stored = app
+        .store
+        .find_user_by_username("marigold")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.roles, vec!["farmer", "admin"]);
+
+    assert_one_line_error(
+        &operator(&app, &["user", "set-roles", "marigold", "root"]),
+        "unknown role 'root'",
+    );
+    assert_one_line_error(
+        &operator(&app, &["user", "set-roles", "marigold"]),
+        "required",
+    );
+    assert_one_line_error(
+        &operator(&app, &["user", "lock", "nobody"]),
+        "no user named 'nobody'",
+    );
+    assert_one_line_error(
+        &operator(&app, &["user", "unlock", "nobody"]),
+        "no user named",
+    );
+    let stored = app
+        .store
+        .find_user_by_username("marigold")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.roles, vec!["farmer", "admin"]);
+    assert_eq!(stored.locked, None);
+}

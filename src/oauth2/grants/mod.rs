@@ -158,9 +158,14 @@ pub(crate) async fn grant_user(
     state: &AppState,
     grant: &GrantRecord,
 ) -> Result<UserRecord, OAuthError> {
-    state
+    let user = state
         .store
         .find_user_by_id(&grant.user_id)
         .await?
-        .ok_or_else(|| invalid_grant("the person of this grant no longer exists"))
+        .ok_or_else(|| invalid_grant("the person of this grant no longer exists"))?;
+    // A lock revokes the grants it finds; this catches one issued in the same moment.
+    match user.locked {
+        Some(_) => Err(invalid_grant("the person's account is locked")),
+        None => Ok(user),
+    }
 }
