@@ -62,6 +62,9 @@ pub enum UserCommand {
     /// Lift a lock set with `user lock`.
     Unlock {
         username: String,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        reason: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -148,9 +151,6 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::User(UserCommand::Create(args)) => {
-            create_user(&open_store(&config).await?, args).await
-        }
         Command::User(command) => user_command(&open_store(&config).await?, command).await,
         Command::Client(command) => client_command(&open_store(&config).await?, command).await,
         Command::Keys(KeysCommand::Rotate { json }) => {
@@ -222,8 +222,13 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()>
             print_result(json, value, &format!("locked {}", user.username));
             Ok(())
         }
-        UserCommand::Unlock { username, json } => {
-            let user = admin::unlock(store, &clock, &username, CLI_ACTOR).await?;
+        UserCommand::Unlock {
+            username,
+            reason,
+            json,
+        } => {
+            let reason = reason.unwrap_or_default();
+            let user = admin::unlock(store, &clock, &username, &reason, CLI_ACTOR).await?;
             let value =
                 serde_json::json!({ "id": user.id, "username": user.username, "locked": false });
             print_result(json, value, &format!("unlocked {}", user.username));
@@ -234,9 +239,14 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()>
             roles,
             json,
         } => {
-            let roles = admin::set_roles(store, &clock, &username, &roles, CLI_ACTOR).await?;
-            let value = serde_json::json!({ "username": username, "roles": roles });
-            print_result(json, value, &format!("{username}: {}", roles.join(" ")));
+            let (user, roles) =
+                admin::set_roles(store, &clock, &username, &roles, CLI_ACTOR).await?;
+            let value = serde_json::json!({ "username": user.username, "roles": roles });
+            print_result(
+                json,
+                value,
+                &format!("{}: {}", user.username, roles.join(" ")),
+            );
             Ok(())
         }
     }

@@ -3,8 +3,8 @@
 //! An OAuth 2.0 authorization server and OpenID Provider. The crate is laid out so that the
 //! protocol lives apart from the two adapters around it:
 //!
-//! - [`web`] is the only module that knows HTTP (axum), pages (askama) and browser sessions
-//!   (tower-sessions). Each area owns its routes; errors are rendered in one place
+//! - [`web`] is the only module that knows HTTP (axum), pages (askama; [`mail`] renders its
+//!   own mail templates) and browser sessions (tower-sessions). Each area owns its routes; errors are rendered in one place
 //!   ([`web::error`]).
 //! - [`oauth2`] and [`oidc`] hold the protocol rules (RFC 6749, 6750, 7009, 7636, 7662,
 //!   9068, 9207; OpenID Connect Core, Discovery and RP-Initiated Logout) with no HTTP types
@@ -17,7 +17,8 @@
 //! - [`store`] is the only module that talks SQL (sqlx), one query layer for SQLite and
 //!   PostgreSQL.
 //!
-//! Dependencies point one way: `web → (oauth2 | oidc | accounts | keys) → store`.
+//! Dependencies point one way: `web → (oauth2 | oidc | accounts | keys) → store`; `accounts`
+//! hands mail to [`mail`], which records delivery failures in the audit trail.
 //! [`app`] wires them together; [`cli`] is the command line; `main.rs` is a shim.
 
 pub mod accounts;

@@ -48,7 +48,7 @@ async fn record(
         outcome: "success".into(),
         user_id: Some(user.id.clone()),
         username: Some(user.username.clone()),
-        detail: Some(match detail {
+        detail: Some(match detail.filter(|d| !d.is_empty()) {
             Some(detail) => format!("by {actor}: {detail}"),
             None => format!("by {actor}"),
         }),
@@ -66,11 +66,7 @@ pub async fn lock(
     reason: &str,
     actor: &str,
 ) -> Result<UserRecord, AdminError> {
-    let reason: String = reason
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_REASON_CHARS)
-        .collect();
+    let reason = reason_text(reason);
     let user = find(store, username).await?;
     let now = clock.now();
     store
@@ -92,12 +88,23 @@ pub async fn unlock(
     store: &Store,
     clock: &Clock,
     username: &str,
+    reason: &str,
     actor: &str,
 ) -> Result<UserRecord, AdminError> {
     let user = find(store, username).await?;
     store.set_user_lock(&user.id, None, clock.now()).await?;
-    record(store, clock, "user.unlocked", &user, actor, None).await?;
+    let reason = reason_text(reason);
+    record(store, clock, "user.unlocked", &user, actor, Some(reason)).await?;
     Ok(user)
+}
+
+/// A reason as kept in the trail: printable, at most [`MAX_REASON_CHARS`].
+fn reason_text(reason: &str) -> String {
+    reason
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_REASON_CHARS)
+        .collect()
 }
 
 /// Replaces `username`'s roles. New tokens carry them; tokens already issued keep theirs
@@ -108,7 +115,7 @@ pub async fn set_roles(
     username: &str,
     roles: &[String],
     actor: &str,
-) -> Result<Vec<String>, AdminError> {
+) -> Result<(UserRecord, Vec<String>), AdminError> {
     let mut parsed: Vec<String> = Vec::new();
     for text in roles {
         let role = Role::parse(text).ok_or_else(|| {
@@ -125,5 +132,5 @@ pub async fn set_roles(
     store.set_user_roles(&user.id, &parsed, clock.now()).await?;
     let detail = format!("roles {}", parsed.join(" "));
     record(store, clock, "user.roles", &user, actor, Some(detail)).await?;
-    Ok(parsed)
+    Ok((user, parsed))
 }

@@ -1,6 +1,7 @@
-//! The two links farm-auth sends by mail: address verification at sign-up and password
-//! reset. Each is a 256-bit token, stored as its SHA-256 hash, used once, short-lived
-//! (30 minutes for a reset, a day for a verification).
+//! What farm-auth mails a person: the two links (address verification at sign-up and
+//! password reset) and the security notices sent when a sign-in method changes. Each link
+//! is a 256-bit token, stored as its SHA-256 hash, used once, short-lived (30 minutes for a
+//! reset, a day for a verification).
 //!
 //! A reset request is answered the same whether or not the address is known; it changes the
 //! password only, so an enrolled second factor is still asked at the next sign-in. After a
@@ -84,11 +85,12 @@ async fn send(
     Ok(())
 }
 
-/// Mails `user` a link that proves they read their address.
-pub async fn send_verification(state: &AppState, user: &UserRecord) -> Result<(), StoreError> {
+/// Mails `user` a link that proves they read their address; false when none went out
+/// (three were sent this hour already).
+pub async fn send_verification(state: &AppState, user: &UserRecord) -> Result<bool, StoreError> {
     let Some(link) = new_link(state, user, VERIFY_EMAIL, VERIFY_TTL_SECS, "/email/verify").await?
     else {
-        return Ok(());
+        return Ok(false);
     };
     let mail = LinkMail {
         subject: "Confirm your email address",
@@ -98,7 +100,8 @@ pub async fn send_verification(state: &AppState, user: &UserRecord) -> Result<()
         link_text: "Confirm my address",
         closing: "If you did not create an account, ignore this message and nothing will happen.",
     };
-    send(state, user, mail, Some(VERIFY_TTL_SECS)).await
+    send(state, user, mail, Some(VERIFY_TTL_SECS)).await?;
+    Ok(true)
 }
 
 /// Uses a verification link: the user whose address it confirmed.

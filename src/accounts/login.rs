@@ -173,6 +173,20 @@ impl AttemptedName {
     }
 }
 
+/// Records that `user` proved who they are by `event` (`login.totp`, `login.passkey`) but
+/// was refused because an administrator locked the account.
+pub async fn record_locked_out(
+    state: &AppState,
+    origin: &Origin,
+    user: &UserRecord,
+    event: &'static str,
+) -> Result<(), StoreError> {
+    let event = Event::of_user(event, &user.id)
+        .outcome(Outcome::Locked)
+        .detail("locked by an administrator");
+    audit::record(state, origin, event).await
+}
+
 /// Whether the browser's device token names the account `username` (an unknown or
 /// mismatched one is just not known).
 async fn is_known_for(

@@ -1,6 +1,6 @@
 //! Second factors of an account: the authenticator app (enrol, confirm, check, disable),
-//! recovery codes, and the password asked again before a factor is removed. Every check is
-//! throttled per user and written to the audit trail.
+//! recovery codes, and the password asked again before a sign-in method is added or
+//! removed. Every check is throttled per user and written to the audit trail.
 
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -243,8 +243,8 @@ async fn new_recovery_codes(state: &AppState, user_id: &str) -> Result<Vec<Strin
     Ok(codes)
 }
 
-/// The signed-in person's password, asked again before a change that weakens the account;
-/// throttled like a login.
+/// The signed-in person's password, asked again before a sign-in method is added or
+/// removed; throttled like a login.
 pub async fn confirm_password(
     state: &AppState,
     origin: &Origin,

@@ -69,8 +69,7 @@ pub const LOGIN_ADDRESS: Policy = Policy {
     forget: HOUR,
 };
 
-/// A signed-in user's second factor (TOTP and recovery codes), or their password asked
-/// again on the account page.
+/// A user's second factor at sign-in and at enrolment (TOTP and recovery codes).
 pub const SECOND_FACTOR: Policy = Policy {
     prefix: "mfa",
     free: 5,

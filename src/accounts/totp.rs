@@ -44,12 +44,15 @@ pub fn otpauth_uri(secret: &str, account: &str) -> Option<String> {
 /// The QR code of `uri`, as an SVG element drawn by the server.
 pub fn qr_svg(uri: &str) -> Option<String> {
     let code = QrCode::new(uri.as_bytes()).ok()?;
-    Some(
-        code.render::<svg::Color<'_>>()
-            .min_dimensions(200, 200)
-            .quiet_zone(true)
-            .build(),
-    )
+    let document = code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    // The renderer writes a whole document; inside an HTML page only the element belongs
+    // (an XML declaration there is a parse error).
+    let start = document.find("<svg")?;
+    Some(document[start..].to_string())
 }
 
 /// The time step whose code `typed` is, if it is a valid code at `now` (one step of skew

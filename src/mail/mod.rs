@@ -11,7 +11,6 @@
 mod templates;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::header::{ContentTransferEncoding, ContentType};
@@ -29,7 +28,7 @@ use crate::store::outbox::OutgoingMail;
 pub use templates::{LinkMail, render_link_mail};
 
 /// Sends after the first failure wait 30 s, then twice as long each time, at most an hour;
-/// after this many attempts (about nine hours) the message is given up.
+/// after this many attempts (about eight hours) the message is given up.
 const MAX_ATTEMPTS: i64 = 15;
 /// How long one send attempt holds its claim on a message.
 const LEASE_SECS: i64 = 120;
@@ -252,6 +251,3 @@ async fn deliver_one(state: &AppState, mail: &OutgoingMail) -> Result<bool, Stor
     }
     Ok(false)
 }
-
-/// Shared by the state: built once at start-up.
-pub type SharedMailer = Arc<Mailer>;

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use url::Url;
 
 use super::id_token::{self, IdTokenClaims};
+use crate::accounts::audit::{self, Event, Origin};
+use crate::accounts::login::SignedIn;
 use crate::oauth2::authorize::MAX_STATE_LEN;
 use crate::oauth2::clients::Client;
 use crate::oauth2::params::Params;
@@ -117,7 +119,18 @@ pub async fn parse_request(
     })
 }
 
-/// Ends a login session everywhere: the browser's session is the caller's to clear.
-pub async fn end_login_session(state: &AppState, sid: &str) -> Result<(), StoreError> {
-    state.store.end_login_session(sid, state.clock.now()).await
+/// Ends a login session everywhere, and says so in the trail (`why`: "signed out",
+/// "replaced by another sign-in"); the browser's session is the caller's to clear.
+pub async fn end_login_session(
+    state: &AppState,
+    origin: &Origin,
+    person: &SignedIn,
+    why: &'static str,
+) -> Result<(), StoreError> {
+    state
+        .store
+        .end_login_session(&person.sid, state.clock.now())
+        .await?;
+    let event = Event::of_user("session.ended", &person.user_id).detail(why);
+    audit::record(state, origin, event).await
 }

@@ -189,10 +189,11 @@ async fn post_resend_verification(
     if user.email_verified {
         return back(&session, done("Your email address is already confirmed.")).await;
     }
-    email_links::send_verification(&state, &user).await?;
-    back(
-        &session,
-        done("We sent a new confirmation link. It works for 24 hours."),
-    )
-    .await
+    let notice = match email_links::send_verification(&state, &user).await? {
+        true => done("We sent a new confirmation link. It works for 24 hours."),
+        false => refused(
+            "We sent three links this hour already. Please use one of those, or try again later.",
+        ),
+    };
+    back(&session, notice).await
 }

@@ -227,7 +227,8 @@ pub async fn record_sign_in(
 ) -> Result<Option<HeaderValue>, PageError> {
     // Signing in over another sign-in (switching accounts) ends the one it replaces.
     if let Some(previous) = session.signed_in(state).await? {
-        logout::end_login_session(state, &previous.sid).await?;
+        let replaced = "replaced by another sign-in in the same browser";
+        logout::end_login_session(state, &Origin::default(), &previous, replaced).await?;
     }
     session.sign_in(person).await?;
     if let Some(pending) = pending {

@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::error::PageError;
-use super::extract::RawForm;
+use super::extract::{RawForm, RequestOrigin};
 use super::pages::{self, Csp, LogoutPage};
 use super::session::BrowserSession;
+use crate::accounts::audit::Origin;
 use crate::oauth2::params::Params;
 use crate::oidc::discovery::paths;
 use crate::oidc::logout::{self, LogoutRequest};
@@ -24,12 +25,13 @@ pub fn router() -> Router<AppState> {
 async fn get_logout(
     State(state): State<AppState>,
     session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Response> {
     let params = Params::parse(query.unwrap_or_default().as_bytes()).map_err(|_| {
         PageError::BadRequest("A parameter is given more than once.").into_response()
     })?;
-    end_session(&state, &session, &params, false).await
+    end_session(&state, &session, &origin, &params, false).await
 }
 
 /// The confirmation form, or a logout request POSTed by a client (§2). A cross-site POST
@@ -38,6 +40,7 @@ async fn get_logout(
 async fn post_logout(
     State(state): State<AppState>,
     session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
     form: RawForm,
 ) -> Result<Response, Response> {
     let params = Params::parse(&form.0).map_err(|_| {
@@ -51,12 +54,13 @@ async fn post_logout(
         .check_csrf(params.get("csrf_token"))
         .await
         .map_err(IntoResponse::into_response)?;
-    end_session(&state, &session, &params, true).await
+    end_session(&state, &session, &origin, &params, true).await
 }
 
 async fn end_session(
     state: &AppState,
     session: &BrowserSession,
+    origin: &Origin,
     params: &Params,
     confirmed: bool,
 ) -> Result<Response, Response> {
@@ -76,7 +80,7 @@ async fn end_session(
             .map_err(IntoResponse::into_response);
     }
     if let Some(person) = &signed_in {
-        logout::end_login_session(state, &person.sid)
+        logout::end_login_session(state, origin, person, "signed out")
             .await
             .map_err(|e| PageError::from(e).into_response())?;
     }

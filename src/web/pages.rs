@@ -70,6 +70,8 @@ pub struct LogoutPage {
 #[template(path = "second_factor.html")]
 pub struct SecondFactorPage {
     pub csrf_token: String,
+    /// The login page, for this request.
+    pub start_again: String,
     pub request: Option<String>,
     pub totp: bool,
     pub passkeys: bool,

@@ -398,6 +398,7 @@ async fn post_login_finish(
         }
     };
     if user.locked.is_some() {
+        login::record_locked_out(&state, &origin, &user, "login.passkey").await?;
         return Ok(refusal(StatusCode::FORBIDDEN, ACCOUNT_LOCKED));
     }
     let pending = pending(&session, finish.request.as_deref()).await?;

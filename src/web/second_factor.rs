@@ -45,6 +45,7 @@ async fn get_second_factor(
     let error = session.take_flash::<Refused>(FLASH).await?.map(|r| r.error);
     let page = SecondFactorPage {
         csrf_token: session.csrf_token().await?,
+        start_again: with_request("/login", pending.as_ref()),
         request: pending.as_ref().map(|p| p.id.clone()),
         totp: factors.totp,
         passkeys: factors.passkeys > 0 && state.passkeys.is_some(),
@@ -82,6 +83,11 @@ async fn post_second_factor(
             };
             // Locked by an administrator since the password step.
             if user.locked.is_some() {
+                let event = match form.get("method") {
+                    Some("recovery") => "login.recovery_code",
+                    _ => "login.totp",
+                };
+                login::record_locked_out(&state, &origin, &user, event).await?;
                 return refuse_locked(&session, pending.as_ref()).await;
             }
             // RFC 8176: a password and a one-time code, two factors.

@@ -522,8 +522,22 @@ async fn a_locked_person_cannot_sign_in_and_nothing_they_held_works_until_unlock
         Some("by the command line: reported for fraud")
     );
 
-    let unlocked = stdout_json(&operator(&app, &["user", "unlock", "marigold", "--json"]));
+    let unlocked = stdout_json(&operator(
+        &app,
+        &[
+            "user", "unlock", "marigold", "--reason", "cleared", "--json",
+        ],
+    ));
     assert_eq!(unlocked["locked"], false);
+    let events = app.store.list_audit_events(None, 50).await.unwrap();
+    let unlock = events
+        .iter()
+        .find(|e| e.event == "user.unlocked")
+        .expect("audited");
+    assert_eq!(
+        unlock.detail.as_deref(),
+        Some("by the command line: cleared")
+    );
     let landing = person.navigate("/login").await;
     let (path, _, _) = person.log_in(landing, "marigold", PASSWORD).await.page();
     assert_eq!(path, "/account");

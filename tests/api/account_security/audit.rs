@@ -390,3 +390,19 @@ async fn a_code_refused_because_of_a_lock_is_recorded_as_locked() {
         "{events:#?}"
     );
 }
+
+#[tokio::test]
+async fn signing_out_is_recorded_as_the_end_of_a_session() {
+    let app = TestApp::spawn().await;
+    let id = app.person("marigold", Role::Farmer).await;
+    let agent = UserAgent::new(&app);
+    let landing = agent.navigate("/login").await;
+    let (_, _, account) = agent.log_in(landing, "marigold", PASSWORD).await.page();
+    let (_, status, _) = agent.submit(&account, "/logout", &[]).await.page();
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let events = app.store.list_audit_events(Some(&id), 20).await.unwrap();
+    let ended = rows(&events, "session.ended", "success");
+    assert_eq!(ended.len(), 1, "{events:#?}");
+    assert_eq!(ended[0].detail.as_deref(), Some("signed out"));
+    assert_from_here(ended[0]);
+}
