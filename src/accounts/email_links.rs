@@ -201,6 +201,30 @@ pub async fn request_reset(
     .await
 }
 
+/// Handles a reset request after the answer, so that neither its words nor its timing say
+/// whether the address is known; at most 32 at once.
+pub fn request_reset_after_answer(state: &AppState, origin: Origin, asker: Asker, email: String) {
+    let work = {
+        let state = state.clone();
+        async move {
+            if let Err(error) = request_reset(&state, &origin, &asker, &email).await {
+                tracing::error!(%error, "a password reset request failed");
+            }
+        }
+    };
+    // Beyond that many at once the request is dropped, not run before the answer: the
+    // answer must take the same time whatever the address.
+    match state.after_answer.clone().try_acquire_owned() {
+        Ok(permit) => {
+            tokio::spawn(async move {
+                work.await;
+                drop(permit);
+            });
+        }
+        Err(_) => tracing::warn!("too many password reset requests at once; one was dropped"),
+    }
+}
+
 /// Whether a reset link still works (the page that asks for the new password).
 pub async fn check_reset_link(state: &AppState, token: &str) -> Result<bool, StoreError> {
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {

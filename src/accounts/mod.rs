@@ -12,6 +12,7 @@ pub mod password_change;
 pub mod recovery;
 pub mod second_factor;
 pub mod sessions;
+pub mod signup;
 pub mod throttle;
 pub mod totp;
 pub mod users;

@@ -37,6 +37,19 @@ pub struct Factors {
     pub passkeys: usize,
 }
 
+impl Factors {
+    /// Whether passkeys can be offered: the person has some, and this server can check
+    /// them (its issuer names a host).
+    pub fn usable_passkeys(&self, state: &AppState) -> bool {
+        self.passkeys > 0 && state.passkeys.is_some()
+    }
+
+    /// Whether a password alone is not enough to sign in.
+    pub fn second_step_needed(&self, state: &AppState) -> bool {
+        self.totp || self.usable_passkeys(state)
+    }
+}
+
 pub async fn factors_of(state: &AppState, user_id: &str) -> Result<Factors, StoreError> {
     let (totp, recovery_codes_left, passkeys) = state.store.count_factors(user_id).await?;
     Ok(Factors {

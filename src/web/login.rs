@@ -18,8 +18,9 @@ use super::pages::{self, Flow, LoginPage, SignupPage};
 use super::session::{BrowserSession, PartialLogin, Pending};
 use crate::accounts::audit::Origin;
 use crate::accounts::login::{self, LoginError, SignedIn};
-use crate::accounts::users::{self, NewUser, Role, UserError};
-use crate::accounts::{devices, email_links, second_factor};
+use crate::accounts::signup::{self, SignUp, SignUpError};
+use crate::accounts::users::UserError;
+use crate::accounts::{devices, second_factor};
 use crate::oidc::logout;
 use crate::state::AppState;
 
@@ -146,8 +147,7 @@ async fn post_login(
     let refused = match login::password_login(&state, &origin, username, password, device).await {
         Ok(user) => {
             let factors = second_factor::factors_of(&state, &user.id).await?;
-            // Passkeys count only where this server can check them (a host-named issuer).
-            if factors.totp || (factors.passkeys > 0 && state.passkeys.is_some()) {
+            if factors.second_step_needed(&state) {
                 let partial = PartialLogin {
                     user_id: user.id.clone(),
                     amr: vec!["pwd".into()],
@@ -303,38 +303,24 @@ async fn post_signup(
             .take(254)
             .collect::<String>()
     };
-    let (username, email, role_text) = (text("username"), text("email"), text("role"));
-    // People choose between buying and selling; administrators are appointed, never self-made.
-    let role = match role_text.as_str() {
-        "farmer" => Some(Role::Farmer),
-        "consumer" => Some(Role::Consumer),
-        _ => None,
+    let (username, email, role) = (text("username"), text("email"), text("role"));
+    let form = SignUp {
+        username: username.clone(),
+        email: email.clone(),
+        password: form.get("password").unwrap_or_default().to_string(),
+        role: role.clone(),
     };
-    let outcome = match role {
-        None => Err(UserError::Invalid(
-            "Choose whether you join as a consumer or a farmer.".into(),
-        )),
-        Some(role) => {
-            let new = NewUser {
-                username: username.clone(),
-                email: email.clone(),
-                password: form.get("password").unwrap_or_default().to_string(),
-                roles: vec![role],
-            };
-            users::create(&state.store, &state.clock, new).await
-        }
-    };
-    let user = match outcome {
+    let user = match signup::sign_up(&state, &origin, form).await {
         Ok(user) => user,
-        Err(UserError::Store(error)) => return Err(error.into()),
-        Err(UserError::Password(error)) => return Err(error.into()),
+        Err(SignUpError::User(UserError::Store(error))) => return Err(error.into()),
+        Err(SignUpError::User(UserError::Password(error))) => return Err(error.into()),
         // Post/Redirect/Get: the form comes back with the reason and what was typed
         // (never the password).
         Err(error) => {
             let view = SignupView {
                 username,
                 email,
-                role: role_text,
+                role,
                 error: Some(sentence(&error.to_string())),
             };
             session.set_flash(SIGNUP_FLASH, &view).await?;
@@ -342,8 +328,6 @@ async fn post_signup(
             return Ok(Redirect::to(&again).into_response());
         }
     };
-    email_links::send_verification(&state, &user).await?;
-    signed_up(&state, &origin, &user.id).await?;
     let person = login::start_session(&state, &user, &["pwd"], &origin).await?;
     finish_sign_in(
         &state,
@@ -353,12 +337,6 @@ async fn post_signup(
         device.as_deref(),
     )
     .await
-}
-
-async fn signed_up(state: &AppState, origin: &Origin, user_id: &str) -> Result<(), PageError> {
-    use crate::accounts::audit::{self, Event};
-    audit::record(state, origin, Event::of_user("signup", user_id)).await?;
-    Ok(())
 }
 
 /// An error message as a sentence: capitalised, with a full stop.

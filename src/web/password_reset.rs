@@ -13,7 +13,6 @@ use super::error::PageError;
 use super::extract::{PageForm, RequestOrigin};
 use super::pages::{self, Csp, ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
 use super::session::BrowserSession;
-use crate::accounts::audit::Origin;
 use crate::accounts::email_links::{self, Asker, LinkError};
 use crate::state::AppState;
 
@@ -75,42 +74,13 @@ async fn post_forgot(
         session.set_flash(FORGOT_FLASH, &view).await?;
         return Ok(Redirect::to("/password/forgot").into_response());
     }
-    request_reset_after_answer(&state, origin, Asker::Browser, email).await;
+    email_links::request_reset_after_answer(&state, origin, Asker::Browser, email);
     Ok(pages::message(
         StatusCode::OK,
         "Check your email",
         "If an account has that address, we sent it a link to choose a new password. The link works once, for 30 minutes. Nothing arrived? Look in your spam folder, or ask again in a few minutes.",
         Some(("/login", "Back to sign in")),
     ))
-}
-
-/// Handles a reset request after the answer, so that neither its words nor its timing say
-/// whether the address is known; at most 32 at once.
-pub async fn request_reset_after_answer(
-    state: &AppState,
-    origin: Origin,
-    asker: Asker,
-    email: String,
-) {
-    let work = {
-        let state = state.clone();
-        async move {
-            if let Err(error) = email_links::request_reset(&state, &origin, &asker, &email).await {
-                tracing::error!(%error, "a password reset request failed");
-            }
-        }
-    };
-    // Beyond that many at once the request is dropped, not run before the answer: the
-    // answer must take the same time whatever the address.
-    match state.after_answer.clone().try_acquire_owned() {
-        Ok(permit) => {
-            tokio::spawn(async move {
-                work.await;
-                drop(permit);
-            });
-        }
-        Err(_) => tracing::warn!("too many password reset requests at once; one was dropped"),
-    }
 }
 
 fn link_invalid() -> Response {

@@ -48,7 +48,7 @@ async fn get_second_factor(
         start_again: with_request("/login", pending.as_ref()),
         request: pending.as_ref().map(|p| p.id.clone()),
         totp: factors.totp,
-        passkeys: factors.passkeys > 0 && state.passkeys.is_some(),
+        passkeys: factors.usable_passkeys(&state),
         error,
     };
     let csp = pages::Csp::returning_to(pending.as_ref().map(|p| p.request.redirect_uri.as_str()))

@@ -11,14 +11,14 @@ use serde::{Deserialize, Serialize};
 use super::{ApiError, Caller, JsonBody};
 use crate::accounts::email_links::{self, Asker, LinkError};
 use crate::accounts::password_change::{self, ChangeError};
-use crate::accounts::second_factor::{self, FactorError};
+use crate::accounts::second_factor;
 use crate::accounts::sessions;
-use crate::accounts::users::{self, NewUser, Role, UserError};
+use crate::accounts::signup::{self, SignUp, SignUpError};
+use crate::accounts::users::UserError;
 use crate::state::AppState;
 use crate::store::users::UserRecord;
 use crate::web::error::no_store;
 use crate::web::extract::RequestOrigin;
-use crate::web::password_reset::request_reset_after_answer;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -64,7 +64,7 @@ impl From<UserRecord> for UserView {
 }
 
 #[derive(Deserialize)]
-struct SignUp {
+struct SignUpBody {
     username: String,
     email: String,
     password: String,
@@ -76,39 +76,34 @@ async fn post_user(
     State(state): State<AppState>,
     _caller: Caller,
     RequestOrigin(origin): RequestOrigin,
-    JsonBody(form): JsonBody<SignUp>,
+    JsonBody(form): JsonBody<SignUpBody>,
 ) -> Result<Response, ApiError> {
-    let role = match form.role.as_deref().unwrap_or("consumer") {
-        "consumer" => Role::Consumer,
-        "farmer" => Role::Farmer,
-        _ => {
+    let form = SignUp {
+        username: form.username,
+        email: form.email,
+        password: form.password,
+        role: form.role.unwrap_or_else(|| "consumer".into()),
+    };
+    let user = match signup::sign_up(&state, &origin, form).await {
+        Ok(user) => user,
+        Err(SignUpError::Role) => {
             return Err(ApiError::Invalid(
                 "invalid_role",
                 "role is consumer or farmer".into(),
             ));
         }
-    };
-    let new = NewUser {
-        username: form.username,
-        email: form.email,
-        password: form.password,
-        roles: vec![role],
-    };
-    let user = match users::create(&state.store, &state.clock, new).await {
-        Ok(user) => user,
-        Err(UserError::Invalid(why)) => return Err(ApiError::Invalid("invalid_user", why)),
-        Err(UserError::Taken) => {
+        Err(SignUpError::User(UserError::Invalid(why))) => {
+            return Err(ApiError::Invalid("invalid_user", why));
+        }
+        Err(SignUpError::User(UserError::Taken)) => {
             return Err(ApiError::Conflict(
                 "already_registered",
                 "that username or email is already registered".into(),
             ));
         }
-        Err(UserError::Password(error)) => return Err(error.into()),
-        Err(UserError::Store(error)) => return Err(error.into()),
+        Err(SignUpError::User(UserError::Password(error))) => return Err(error.into()),
+        Err(SignUpError::User(UserError::Store(error))) => return Err(error.into()),
     };
-    email_links::send_verification(&state, &user).await?;
-    let event = crate::accounts::audit::Event::of_user("signup", &user.id);
-    crate::accounts::audit::record(&state, &origin, event).await?;
     Ok(json(StatusCode::CREATED, UserView::from(user)))
 }
 
@@ -127,7 +122,7 @@ async fn post_reset_request(
     // The app asks for its users from its own servers: its budget is its own, not the
     // address's.
     let asker = Asker::App(caller.claims.client_id.clone());
-    request_reset_after_answer(&state, origin, asker, form.email).await;
+    email_links::request_reset_after_answer(&state, origin, asker, form.email);
     Ok(json(StatusCode::ACCEPTED, serde_json::json!({})))
 }
 
@@ -162,27 +157,6 @@ async fn get_me(caller: Caller) -> Result<Response, ApiError> {
     ))
 }
 
-/// The answer to a refused password or code.
-fn refused(state: &AppState, error: FactorError) -> ApiError {
-    match error {
-        FactorError::WrongPassword => {
-            ApiError::Invalid("invalid_password", "the password is wrong".into())
-        }
-        FactorError::WrongCode => ApiError::Invalid("invalid_code", "the code is wrong".into()),
-        FactorError::Locked(lock) => ApiError::Locked(lock, state.clock.now()),
-        FactorError::NotEnrolled => ApiError::Conflict(
-            "totp_not_enabled",
-            "no authenticator app is being set up or enabled".into(),
-        ),
-        FactorError::AlreadyEnabled => ApiError::Conflict(
-            "totp_already_enabled",
-            "an authenticator app is already enabled".into(),
-        ),
-        FactorError::Password(error) => error.into(),
-        FactorError::Store(error) => error.into(),
-    }
-}
-
 #[derive(Deserialize)]
 struct PasswordChange {
     current_password: String,
@@ -209,7 +183,7 @@ async fn post_password(
     match changed {
         Ok(()) => Ok(no_content()),
         Err(ChangeError::Weak(why)) => Err(ApiError::Invalid("weak_password", why)),
-        Err(ChangeError::Confirm(error)) => Err(refused(&state, error)),
+        Err(ChangeError::Confirm(error)) => Err(ApiError::from_factor(&state, error)),
     }
 }
 
@@ -234,7 +208,7 @@ async fn post_totp_start(
                 otpauth_uri: enrolment.otpauth_uri,
             },
         )),
-        Err(error) => Err(refused(&state, error)),
+        Err(error) => Err(ApiError::from_factor(&state, error)),
     }
 }
 
@@ -257,7 +231,7 @@ async fn post_totp_verify(
     let user = caller.person()?;
     match second_factor::confirm_totp(&state, &origin, &user.id, &form.code).await {
         Ok(recovery_codes) => Ok(json(StatusCode::OK, RecoveryCodes { recovery_codes })),
-        Err(error) => Err(refused(&state, error)),
+        Err(error) => Err(ApiError::from_factor(&state, error)),
     }
 }
 
@@ -275,7 +249,7 @@ async fn post_totp_disable(
     let user = caller.person()?;
     match second_factor::disable_totp(&state, &origin, user, &form.password).await {
         Ok(()) => Ok(no_content()),
-        Err(error) => Err(refused(&state, error)),
+        Err(error) => Err(ApiError::from_factor(&state, error)),
     }
 }
 

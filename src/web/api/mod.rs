@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::error::no_store;
+use crate::accounts::second_factor::FactorError;
 use crate::accounts::throttle::Locked;
 use crate::oauth2::access_token::{self, AccessTokenClaims};
 use crate::oauth2::scope::Scope;
@@ -66,6 +67,29 @@ pub enum ApiError {
     Busy,
     /// Ours: logged, answered 500 without details.
     Internal(String),
+}
+
+impl ApiError {
+    /// The answer to a refused password or code.
+    pub fn from_factor(state: &AppState, error: FactorError) -> ApiError {
+        match error {
+            FactorError::WrongPassword => {
+                ApiError::Invalid("invalid_password", "the password is wrong".into())
+            }
+            FactorError::WrongCode => ApiError::Invalid("invalid_code", "the code is wrong".into()),
+            FactorError::Locked(lock) => ApiError::Locked(lock, state.clock.now()),
+            FactorError::NotEnrolled => ApiError::Conflict(
+                "totp_not_enabled",
+                "no authenticator app is being set up or enabled".into(),
+            ),
+            FactorError::AlreadyEnabled => ApiError::Conflict(
+                "totp_already_enabled",
+                "an authenticator app is already enabled".into(),
+            ),
+            FactorError::Password(error) => error.into(),
+            FactorError::Store(error) => error.into(),
+        }
+    }
 }
 
 impl From<StoreError> for ApiError {
