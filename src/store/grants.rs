@@ -179,6 +179,11 @@ impl Store {
             .bind(now)
             .execute(self.pool())
             .await?;
+        self.issued_under_grant(id, now).await
+    }
+
+    /// The access tokens grant `id` issued that have not expired at `now`.
+    async fn issued_under_grant(&self, id: &str, now: i64) -> Result<Vec<IssuedJti>> {
         let issued: Vec<(String, i64)> = sqlx::query_as(
             "SELECT access_jti, access_exp FROM grants \
              WHERE id = $1 AND access_jti IS NOT NULL AND access_exp > $2 \
@@ -213,7 +218,7 @@ impl Store {
         .await?;
         let mut issued = Vec::new();
         for (id,) in &ids {
-            issued.extend(self.revoke_grant(id, now).await?);
+            issued.extend(self.issued_under_grant(id, now).await?);
         }
         Ok((ids.len(), issued))
     }

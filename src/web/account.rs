@@ -3,7 +3,7 @@
 //! change answers 303 back to the page, with what happened said at the top.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -13,6 +13,7 @@ use super::error::PageError;
 use super::extract::{DeviceToken, PageForm, RequestOrigin};
 use super::pages::{self, AccountPage, AppView, Csp, PasskeyView, SessionView};
 use super::session::BrowserSession;
+use crate::accounts::audit::Origin;
 use crate::accounts::login::SignedIn;
 use crate::accounts::password_change::{self, ChangeError};
 use crate::accounts::second_factor::{self, FactorError};
@@ -56,15 +57,36 @@ pub async fn person(
     }
 }
 
-/// The person sending one of the account page's forms: its CSRF token first, then who
-/// they are.
-pub async fn person_posting(
-    state: &AppState,
-    session: &BrowserSession,
-    form: &Params,
-) -> Result<(SignedIn, UserRecord), PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
-    person(state, session).await
+/// A form of the account page, sent by the signed-in person: its CSRF token checked, who
+/// they are looked up ([`PageError::SignInFirst`] for anyone else). Who may call a handler
+/// is in its signature.
+pub struct AccountPost {
+    pub session: BrowserSession,
+    pub origin: Origin,
+    pub me: SignedIn,
+    pub user: UserRecord,
+    pub form: Params,
+}
+
+impl FromRequest<AppState> for AccountPost {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, PageError> {
+        let (mut parts, body) = request.into_parts();
+        let session = BrowserSession::from_request_parts(&mut parts, state).await?;
+        let Ok(RequestOrigin(origin)) = RequestOrigin::from_request_parts(&mut parts, state).await;
+        let PageForm(form) =
+            PageForm::from_request(Request::from_parts(parts, body), state).await?;
+        session.check_csrf(form.get("csrf_token")).await?;
+        let (me, user) = person(state, &session).await?;
+        Ok(AccountPost {
+            session,
+            origin,
+            me,
+            user,
+            form,
+        })
+    }
 }
 
 /// Back to the account page, saying how the change went.
@@ -154,12 +176,15 @@ async fn get_account(
 
 async fn post_password(
     State(state): State<AppState>,
-    session: BrowserSession,
-    RequestOrigin(origin): RequestOrigin,
     DeviceToken(device): DeviceToken,
-    PageForm(form): PageForm,
+    AccountPost {
+        session,
+        origin,
+        me,
+        user,
+        form,
+    }: AccountPost,
 ) -> Result<Response, PageError> {
-    let (me, user) = person_posting(&state, &session, &form).await?;
     let current = form.get("current_password").unwrap_or_default();
     let new_password = form.get("new_password").unwrap_or_default();
     let changed = password_change::change_password(
@@ -182,10 +207,8 @@ async fn post_password(
 
 async fn post_resend_verification(
     State(state): State<AppState>,
-    session: BrowserSession,
-    PageForm(form): PageForm,
+    AccountPost { session, user, .. }: AccountPost,
 ) -> Result<Response, PageError> {
-    let (_, user) = person_posting(&state, &session, &form).await?;
     if user.email_verified {
         return back(&session, done("Your email address is already confirmed.")).await;
     }

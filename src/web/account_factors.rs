@@ -9,9 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::account::{back, done, factor_refusal, person, person_posting};
+use super::account::{AccountPost, back, done, factor_refusal, person};
 use super::error::PageError;
-use super::extract::{PageForm, RequestOrigin};
 use super::pages::{self, Csp, RecoveryCodesPage, TotpEnrolPage};
 use super::session::BrowserSession;
 use crate::accounts::second_factor::{self, FactorError};
@@ -44,11 +43,14 @@ struct EnrolError {
 /// Starts (or restarts) an enrolment, then shows it.
 async fn post_totp_start(
     State(state): State<AppState>,
-    session: BrowserSession,
-    RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    AccountPost {
+        session,
+        origin,
+        user,
+        form,
+        ..
+    }: AccountPost,
 ) -> Result<Response, PageError> {
-    let (_, user) = person_posting(&state, &session, &form).await?;
     let password = form.get("password").unwrap_or_default();
     match second_factor::start_totp(&state, &origin, &user, password).await {
         Ok(_) => Ok(Redirect::to("/account/totp").into_response()),
@@ -83,11 +85,14 @@ async fn get_totp(
 
 async fn post_totp_confirm(
     State(state): State<AppState>,
-    session: BrowserSession,
-    RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    AccountPost {
+        session,
+        origin,
+        user,
+        form,
+        ..
+    }: AccountPost,
 ) -> Result<Response, PageError> {
-    let (_, user) = person_posting(&state, &session, &form).await?;
     let code = form.get("code").unwrap_or_default();
     match second_factor::confirm_totp(&state, &origin, &user.id, code).await {
         Ok(codes) => {
@@ -108,11 +113,14 @@ async fn post_totp_confirm(
 
 async fn post_totp_disable(
     State(state): State<AppState>,
-    session: BrowserSession,
-    RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    AccountPost {
+        session,
+        origin,
+        user,
+        form,
+        ..
+    }: AccountPost,
 ) -> Result<Response, PageError> {
-    let (_, user) = person_posting(&state, &session, &form).await?;
     let password = form.get("password").unwrap_or_default();
     let notice = match second_factor::disable_totp(&state, &origin, &user, password).await {
         Ok(()) => done("The authenticator app and its recovery codes are removed."),
@@ -124,11 +132,14 @@ async fn post_totp_disable(
 /// New recovery codes, after the password.
 async fn post_recovery_codes(
     State(state): State<AppState>,
-    session: BrowserSession,
-    RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    AccountPost {
+        session,
+        origin,
+        user,
+        form,
+        ..
+    }: AccountPost,
 ) -> Result<Response, PageError> {
-    let (_, user) = person_posting(&state, &session, &form).await?;
     let password = form.get("password").unwrap_or_default();
     match second_factor::regenerate_recovery_codes(&state, &origin, &user, password).await {
         Ok(codes) => {

@@ -6,10 +6,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 
-use super::account::{back, done, person_posting, refused};
+use super::account::{AccountPost, back, done, refused};
 use super::error::PageError;
-use super::extract::{PageForm, RequestOrigin};
-use super::session::BrowserSession;
 use crate::accounts::sessions;
 use crate::state::AppState;
 
@@ -22,11 +20,14 @@ pub fn router() -> Router<AppState> {
 
 async fn post_end_session(
     State(state): State<AppState>,
-    session: BrowserSession,
-    RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    AccountPost {
+        session,
+        origin,
+        me,
+        user,
+        form,
+    }: AccountPost,
 ) -> Result<Response, PageError> {
-    let (me, user) = person_posting(&state, &session, &form).await?;
     let sid = form.get("session").unwrap_or_default();
     if sid == me.sid {
         // Ending the session in use is signing out.
@@ -43,11 +44,14 @@ async fn post_end_session(
 
 async fn post_end_others(
     State(state): State<AppState>,
-    session: BrowserSession,
-    RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    AccountPost {
+        session,
+        origin,
+        me,
+        user,
+        ..
+    }: AccountPost,
 ) -> Result<Response, PageError> {
-    let (me, user) = person_posting(&state, &session, &form).await?;
     let ended =
         sessions::sign_out_everywhere(&state, &origin, &user.id, Some(&me.sid), false).await?;
     let notice = match ended.len() {
@@ -60,11 +64,14 @@ async fn post_end_others(
 
 async fn post_revoke_app(
     State(state): State<AppState>,
-    session: BrowserSession,
-    RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    AccountPost {
+        session,
+        origin,
+        user,
+        form,
+        ..
+    }: AccountPost,
 ) -> Result<Response, PageError> {
-    let (_, user) = person_posting(&state, &session, &form).await?;
     let client_id = form.get("client_id").unwrap_or_default();
     let notice = match sessions::revoke_app(&state, &origin, &user.id, client_id).await? {
         true => done("The app's access is revoked. It will have to ask you again."),

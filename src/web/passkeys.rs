@@ -18,9 +18,9 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential,
 };
 
-use super::account::{NOTICE, back, done, factor_refusal, person, person_posting, refused};
+use super::account::{AccountPost, NOTICE, back, done, factor_refusal, person, refused};
 use super::error::PageError;
-use super::extract::{DeviceToken, PageForm, RequestOrigin};
+use super::extract::{DeviceToken, RequestOrigin};
 use super::login::{ACCOUNT_LOCKED, pending, record_sign_in};
 use super::session::BrowserSession;
 use crate::accounts::login;
@@ -28,6 +28,7 @@ use crate::accounts::passkeys::{self, PasskeyError};
 use crate::accounts::second_factor::FactorError;
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
+use crate::store::users::UserRecord;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -146,13 +147,34 @@ fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, (StatusCode, &'sta
     })
 }
 
-async fn csrf(session: &BrowserSession, headers: &HeaderMap) -> Result<(), PageError> {
+/// What every ceremony request needs: the page's CSRF token in `X-CSRF-Token` (else 403)
+/// and a relying party (else a 404 refusal the script shows).
+async fn ceremony<'a>(
+    state: &'a AppState,
+    session: &BrowserSession,
+    headers: &HeaderMap,
+) -> Result<Result<&'a Webauthn, Response>, PageError> {
     let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
-    session.check_csrf(token).await
+    session.check_csrf(token).await?;
+    Ok(state.passkeys.as_deref().ok_or_else(unavailable))
 }
 
-fn relying_party(state: &AppState) -> Option<&Webauthn> {
-    state.passkeys.as_deref()
+/// [`ceremony`] for the signed-in person's own passkeys: also who they are (else a 401
+/// refusal).
+async fn person_ceremony<'a>(
+    state: &'a AppState,
+    session: &BrowserSession,
+    headers: &HeaderMap,
+) -> Result<Result<(&'a Webauthn, UserRecord), Response>, PageError> {
+    let webauthn = match ceremony(state, session, headers).await? {
+        Ok(webauthn) => webauthn,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    match person(state, session).await {
+        Ok((_, user)) => Ok(Ok((webauthn, user))),
+        Err(PageError::SignInFirst) => Ok(Err(refusal(StatusCode::UNAUTHORIZED, "Sign in first."))),
+        Err(error) => Err(error),
+    }
 }
 
 #[derive(Deserialize)]
@@ -168,16 +190,9 @@ async fn post_register_start(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    csrf(&session, &headers).await?;
-    let Some(webauthn) = relying_party(&state) else {
-        return Ok(unavailable());
-    };
-    let user = match person(&state, &session).await {
-        Ok((_, user)) => user,
-        Err(PageError::SignInFirst) => {
-            return Ok(refusal(StatusCode::UNAUTHORIZED, "Sign in first."));
-        }
-        Err(error) => return Err(error),
+    let (webauthn, user) = match person_ceremony(&state, &session, &headers).await? {
+        Ok(found) => found,
+        Err(refused) => return Ok(refused),
     };
     let start: RegisterStart = match parse_body(&body) {
         Ok(start) => start,
@@ -206,16 +221,9 @@ async fn post_register_finish(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    csrf(&session, &headers).await?;
-    let Some(webauthn) = relying_party(&state) else {
-        return Ok(unavailable());
-    };
-    let user = match person(&state, &session).await {
-        Ok((_, user)) => user,
-        Err(PageError::SignInFirst) => {
-            return Ok(refusal(StatusCode::UNAUTHORIZED, "Sign in first."));
-        }
-        Err(error) => return Err(error),
+    let (webauthn, user) = match person_ceremony(&state, &session, &headers).await? {
+        Ok(found) => found,
+        Err(refused) => return Ok(refused),
     };
     // Taken first: whatever the answer, this challenge is spent.
     let kept = session
@@ -254,11 +262,14 @@ async fn post_register_finish(
 
 async fn post_delete(
     State(state): State<AppState>,
-    session: BrowserSession,
-    RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    AccountPost {
+        session,
+        origin,
+        user,
+        form,
+        ..
+    }: AccountPost,
 ) -> Result<Response, PageError> {
-    let (_, user) = person_posting(&state, &session, &form).await?;
     let id = form.get("credential_id").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
     let notice = match passkeys::remove(&state, &origin, &user, id, password).await {
@@ -283,9 +294,9 @@ async fn post_login_start(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    csrf(&session, &headers).await?;
-    let Some(webauthn) = relying_party(&state) else {
-        return Ok(unavailable());
+    let webauthn = match ceremony(&state, &session, &headers).await? {
+        Ok(webauthn) => webauthn,
+        Err(refused) => return Ok(refused),
     };
     let start: LoginStart = match parse_body(&body) {
         Ok(start) => start,
@@ -339,9 +350,9 @@ async fn post_login_finish(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    csrf(&session, &headers).await?;
-    let Some(webauthn) = relying_party(&state) else {
-        return Ok(unavailable());
+    let webauthn = match ceremony(&state, &session, &headers).await? {
+        Ok(webauthn) => webauthn,
+        Err(refused) => return Ok(refused),
     };
     let kept = session.take_flash::<Kept<LoginCeremony>>(LOGIN).await?;
     let Some(ceremony) = kept.and_then(|k| k.live(state.clock.now())) else {
