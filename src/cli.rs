@@ -1,5 +1,5 @@
 //! The command line (CONTRACT.md): `serve`, `migrate`, and the operator commands for users,
-//! clients and keys. Every command reads the same configuration; those that touch the
+//! clients, keys and registration tokens. Every command reads the same configuration; those that touch the
 //! database migrate it first, so any of them works on a fresh database.
 
 use std::io::Read;
@@ -7,13 +7,15 @@ use std::io::Read;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::accounts::admin;
+use crate::accounts::admin::{self, Actor};
 use crate::accounts::users::{self, NewUser, Role};
 use crate::app::{App, shutdown_signal};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigArgs};
 use crate::keys;
-use crate::oauth2::clients::{self, Client, NewClient};
+use crate::oauth2::client_metadata::{self, NewClient};
+use crate::oauth2::clients::Client;
+use crate::oauth2::initial_access;
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
@@ -44,6 +46,27 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Issue tokens that let vendors register their apps (RFC 7591).
+    #[command(subcommand)]
+    InitialAccessToken(InitialAccessTokenCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InitialAccessTokenCommand {
+    /// Issue a token for the registration endpoint; it is printed this once.
+    Create {
+        /// Seconds until it expires (default a day, at most thirty days).
+        #[arg(long)]
+        ttl: Option<i64>,
+        /// How many apps it may register (default 1).
+        #[arg(long)]
+        uses: Option<i64>,
+        /// The vendor its apps are shown with on consent pages.
+        #[arg(long)]
+        vendor: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,6 +176,9 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::User(command) => user_command(&open_store(&config).await?, command).await,
         Command::Client(command) => client_command(&open_store(&config).await?, command).await,
+        Command::InitialAccessToken(command) => {
+            initial_access_token_command(&open_store(&config).await?, command).await
+        }
         Command::Keys(KeysCommand::Rotate { json }) => {
             let store = open_store(&config).await?;
             let kid = keys::rotate(&store, &Clock::System).await?;
@@ -203,11 +229,9 @@ async fn create_user(store: &Store, args: UserCreate) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The administrator of the command line, as the audit trail names them.
-const CLI_ACTOR: &str = "the command line";
-
 async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()> {
     let clock = Clock::System;
+    let actor = Actor::CommandLine;
     match command {
         UserCommand::Create(args) => create_user(store, args).await,
         UserCommand::Lock {
@@ -215,8 +239,8 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()>
             reason,
             json,
         } => {
-            let reason = reason.unwrap_or_default();
-            let user = admin::lock(store, &clock, &username, &reason, CLI_ACTOR).await?;
+            let user = admin::find(store, &username).await?;
+            admin::lock(store, &clock, &user, &reason.unwrap_or_default(), actor).await?;
             let value =
                 serde_json::json!({ "id": user.id, "username": user.username, "locked": true });
             print_result(json, value, &format!("locked {}", user.username));
@@ -227,8 +251,8 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()>
             reason,
             json,
         } => {
-            let reason = reason.unwrap_or_default();
-            let user = admin::unlock(store, &clock, &username, &reason, CLI_ACTOR).await?;
+            let user = admin::find(store, &username).await?;
+            admin::unlock(store, &clock, &user, &reason.unwrap_or_default(), actor).await?;
             let value =
                 serde_json::json!({ "id": user.id, "username": user.username, "locked": false });
             print_result(json, value, &format!("unlocked {}", user.username));
@@ -239,8 +263,8 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()>
             roles,
             json,
         } => {
-            let (user, roles) =
-                admin::set_roles(store, &clock, &username, &roles, CLI_ACTOR).await?;
+            let user = admin::find(store, &username).await?;
+            let roles = admin::set_roles(store, &clock, &user, &roles, actor).await?;
             let value = serde_json::json!({ "username": user.username, "roles": roles });
             print_result(
                 json,
@@ -250,6 +274,32 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()>
             Ok(())
         }
     }
+}
+
+async fn initial_access_token_command(
+    store: &Store,
+    command: InitialAccessTokenCommand,
+) -> anyhow::Result<()> {
+    let InitialAccessTokenCommand::Create {
+        ttl,
+        uses,
+        vendor,
+        json,
+    } = command;
+    let request = initial_access::Request {
+        ttl_secs: ttl,
+        uses,
+        vendor,
+    };
+    let issued = initial_access::issue(store, &Clock::System, Actor::CommandLine, request).await?;
+    let value = serde_json::json!({
+        "token": issued.token,
+        "expires_at": issued.expires_at,
+        "uses": issued.uses,
+        "vendor": issued.vendor,
+    });
+    print_result(json, value, &issued.token);
+    Ok(())
 }
 
 /// The whole of standard input, less one trailing line break.
@@ -279,7 +329,7 @@ async fn client_command(store: &Store, command: ClientCommand) -> anyhow::Result
                 public: args.public,
                 auth_method: args.token_endpoint_auth_method,
             };
-            let registered = clients::register(store, &Clock::System, new).await?;
+            let registered = client_metadata::register(store, &Clock::System, new).await?;
             let mut json = serde_json::json!({ "client_id": registered.client.id });
             if let Some(secret) = &registered.secret {
                 json["client_secret"] = secret.clone().into();

@@ -1,17 +1,18 @@
-//! What an administrator does to an account (the command line now; the console and the
-//! admin API use the same functions): lock and unlock, with a reason, and set roles. A lock
-//! is separate from the brute-force throttles: set and lifted by hand. Locking ends every
-//! session of the account and revokes every grant and the access tokens issued with them.
+//! What an administrator does to an account, from the command line, the console or the
+//! admin API alike: lock and unlock with a reason, set roles and company, require a new
+//! password, end sessions, delete. Every change is written to the trail with who made it.
 //!
-//! These take the store and a clock rather than the running server's state, so that the
-//! command line can use them against the database directly; revocations reach running
-//! servers through the revocation table they read every second.
+//! Most of these take the store and a clock rather than the running server's state, so
+//! that the command line can use them against the database directly; revocations reach
+//! running servers through the revocation table they read every second.
 
 use crate::clock::Clock;
+use crate::state::AppState;
 use crate::store::audit::AuditRecord;
 use crate::store::users::UserRecord;
 use crate::store::{Store, StoreError};
 
+use super::audit::Origin;
 use super::users::Role;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,58 +21,124 @@ pub enum AdminError {
     NoSuchUser(String),
     #[error("{0}")]
     Invalid(String),
+    /// An administrator acting on their own account in a way that would shut them out.
+    #[error("{0}")]
+    NotOnYourself(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// The longest reason kept with a lock.
-const MAX_REASON_CHARS: usize = 500;
+/// Who makes a change, as the trail records it.
+#[derive(Clone, Copy, Debug)]
+pub enum Actor<'a> {
+    /// `farm-auth user …`: whoever can reach the database.
+    CommandLine,
+    /// A signed-in person: an administrator (console, admin API), or a farmer issuing
+    /// registration tokens for their company.
+    Person {
+        user: &'a UserRecord,
+        origin: &'a Origin,
+    },
+}
 
-async fn find(store: &Store, username: &str) -> Result<UserRecord, AdminError> {
+impl Actor<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Actor::CommandLine => "the command line".into(),
+            Actor::Person { user, .. } if user.roles.iter().any(|r| r == Role::Admin.as_str()) => {
+                format!("administrator {}", user.username)
+            }
+            Actor::Person { user, .. } => user.username.clone(),
+        }
+    }
+
+    /// Refuses a change an administrator would make to their own account.
+    fn not_on_self(&self, target: &UserRecord, why: &'static str) -> Result<(), AdminError> {
+        match self {
+            Actor::Person { user, .. } if user.id == target.id => {
+                Err(AdminError::NotOnYourself(why))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes `event` about `target` (a user, or `None` for a change to something else) to
+    /// the trail.
+    pub async fn record(
+        &self,
+        store: &Store,
+        clock: &Clock,
+        event: &str,
+        target: Option<&UserRecord>,
+        detail: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.record_event(store, clock, event, target, None, detail)
+            .await
+    }
+
+    /// Writes `event` about client `client_id` to the trail.
+    pub async fn record_for_client(
+        &self,
+        store: &Store,
+        clock: &Clock,
+        event: &str,
+        client_id: &str,
+        detail: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.record_event(store, clock, event, None, Some(client_id), detail)
+            .await
+    }
+
+    async fn record_event(
+        &self,
+        store: &Store,
+        clock: &Clock,
+        event: &str,
+        target: Option<&UserRecord>,
+        client_id: Option<&str>,
+        detail: Option<String>,
+    ) -> Result<(), StoreError> {
+        let (actor_id, ip) = match self {
+            Actor::CommandLine => (None, None),
+            Actor::Person { user, origin } => {
+                (Some(user.id.clone()), origin.ip.map(|ip| ip.to_string()))
+            }
+        };
+        let by = self.describe();
+        let record = AuditRecord {
+            at: clock.now(),
+            event: event.to_string(),
+            outcome: "success".into(),
+            user_id: target.map(|user| user.id.clone()),
+            username: target.map(|user| user.username.clone()),
+            ip,
+            client_id: client_id.map(str::to_string),
+            detail: Some(match detail.filter(|d| !d.is_empty()) {
+                Some(detail) => format!("by {by}: {detail}"),
+                None => format!("by {by}"),
+            }),
+            actor_id,
+            ..AuditRecord::default()
+        };
+        store.insert_audit_event(&record).await
+    }
+}
+
+/// The longest reason kept with a lock, and the longest company name.
+const MAX_TEXT_CHARS: usize = 500;
+const MAX_COMPANY_CHARS: usize = 100;
+
+/// The user named `username`, for the command line.
+pub async fn find(store: &Store, username: &str) -> Result<UserRecord, AdminError> {
     store
         .find_user_by_username(username)
         .await?
         .ok_or_else(|| AdminError::NoSuchUser(username.to_string()))
 }
 
-async fn record(
-    store: &Store,
-    clock: &Clock,
-    event: &str,
-    user: &UserRecord,
-    actor: &str,
-    detail: Option<String>,
-) -> Result<(), StoreError> {
-    let record = AuditRecord {
-        at: clock.now(),
-        event: event.to_string(),
-        outcome: "success".into(),
-        user_id: Some(user.id.clone()),
-        username: Some(user.username.clone()),
-        detail: Some(match detail.filter(|d| !d.is_empty()) {
-            Some(detail) => format!("by {actor}: {detail}"),
-            None => format!("by {actor}"),
-        }),
-        ..AuditRecord::default()
-    };
-    store.insert_audit_event(&record).await
-}
-
-/// Locks `username`'s account: they cannot sign in, and what they held stops working.
-/// `actor` names who did it, for the trail.
-pub async fn lock(
-    store: &Store,
-    clock: &Clock,
-    username: &str,
-    reason: &str,
-    actor: &str,
-) -> Result<UserRecord, AdminError> {
-    let reason = reason_text(reason);
-    let user = find(store, username).await?;
-    let now = clock.now();
-    store
-        .set_user_lock(&user.id, Some((now, &reason)), now)
-        .await?;
+/// Ends every session of `user` and revokes every grant and the access tokens issued with
+/// them.
+async fn cut_off(store: &Store, user: &UserRecord, now: i64) -> Result<(), StoreError> {
     store
         .end_login_sessions_of_user(&user.id, None, None, now)
         .await?;
@@ -79,47 +146,65 @@ pub async fn lock(
     for (jti, exp) in issued {
         store.insert_revoked_token(&jti, exp).await?;
     }
-    record(store, clock, "user.locked", &user, actor, Some(reason)).await?;
-    Ok(user)
+    Ok(())
+}
+
+/// Locks `user`'s account: they cannot sign in, and what they held stops working.
+pub async fn lock(
+    store: &Store,
+    clock: &Clock,
+    user: &UserRecord,
+    reason: &str,
+    actor: Actor<'_>,
+) -> Result<(), AdminError> {
+    actor.not_on_self(user, "you cannot lock your own account")?;
+    let reason = printable(reason, MAX_TEXT_CHARS);
+    let now = clock.now();
+    store
+        .set_user_lock(&user.id, Some((now, &reason)), now)
+        .await?;
+    cut_off(store, user, now).await?;
+    actor
+        .record(store, clock, "user.locked", Some(user), Some(reason))
+        .await?;
+    Ok(())
 }
 
 /// Lifts an administrator's lock; the person signs in again as before.
 pub async fn unlock(
     store: &Store,
     clock: &Clock,
-    username: &str,
+    user: &UserRecord,
     reason: &str,
-    actor: &str,
-) -> Result<UserRecord, AdminError> {
-    let user = find(store, username).await?;
+    actor: Actor<'_>,
+) -> Result<(), AdminError> {
     store.set_user_lock(&user.id, None, clock.now()).await?;
-    let reason = reason_text(reason);
-    record(store, clock, "user.unlocked", &user, actor, Some(reason)).await?;
-    Ok(user)
+    let reason = printable(reason, MAX_TEXT_CHARS);
+    actor
+        .record(store, clock, "user.unlocked", Some(user), Some(reason))
+        .await?;
+    Ok(())
 }
 
-/// A reason as kept in the trail: printable, at most [`MAX_REASON_CHARS`].
-fn reason_text(reason: &str) -> String {
-    reason
+/// `text` as kept: printable, trimmed, at most `max` characters.
+fn printable(text: &str, max: usize) -> String {
+    text.trim()
         .chars()
         .filter(|c| !c.is_control())
-        .take(MAX_REASON_CHARS)
+        .take(max)
         .collect()
 }
 
-/// Replaces `username`'s roles. New tokens carry them; tokens already issued keep theirs
-/// until they expire (15 minutes by default).
-pub async fn set_roles(
-    store: &Store,
-    clock: &Clock,
-    username: &str,
-    roles: &[String],
-    actor: &str,
-) -> Result<(UserRecord, Vec<String>), AdminError> {
+/// Checks role names: known, at least one; duplicates dropped.
+pub fn parse_roles(roles: &[impl AsRef<str>]) -> Result<Vec<String>, AdminError> {
     let mut parsed: Vec<String> = Vec::new();
     for text in roles {
+        let text = text.as_ref();
         let role = Role::parse(text).ok_or_else(|| {
-            AdminError::Invalid(format!("unknown role '{text}' (consumer, farmer or admin)"))
+            AdminError::Invalid(format!(
+                "unknown role '{}' (consumer, farmer or admin)",
+                printable(text, 40)
+            ))
         })?;
         if !parsed.iter().any(|r| r == role.as_str()) {
             parsed.push(role.as_str().to_string());
@@ -128,9 +213,130 @@ pub async fn set_roles(
     if parsed.is_empty() {
         return Err(AdminError::Invalid("a user needs at least one role".into()));
     }
-    let user = find(store, username).await?;
+    Ok(parsed)
+}
+
+/// Replaces `user`'s roles. New tokens carry them; tokens already issued keep theirs
+/// until they expire (15 minutes by default). The admin API and console read the role at
+/// every request, so taking `admin` away takes effect at once.
+pub async fn set_roles(
+    store: &Store,
+    clock: &Clock,
+    user: &UserRecord,
+    roles: &[impl AsRef<str>],
+    actor: Actor<'_>,
+) -> Result<Vec<String>, AdminError> {
+    let parsed = parse_roles(roles)?;
+    if !parsed.iter().any(|r| r == Role::Admin.as_str()) {
+        actor.not_on_self(user, "you cannot take the admin role from yourself")?;
+    }
     store.set_user_roles(&user.id, &parsed, clock.now()).await?;
     let detail = format!("roles {}", parsed.join(" "));
-    record(store, clock, "user.roles", &user, actor, Some(detail)).await?;
-    Ok((user, parsed))
+    actor
+        .record(store, clock, "user.roles", Some(user), Some(detail))
+        .await?;
+    Ok(parsed)
+}
+
+/// Sets or clears (empty) the company `user` sells for.
+pub async fn set_company(
+    store: &Store,
+    clock: &Clock,
+    user: &UserRecord,
+    company: &str,
+    actor: Actor<'_>,
+) -> Result<Option<String>, AdminError> {
+    let company = printable(company, MAX_COMPANY_CHARS + 1);
+    if company.chars().count() > MAX_COMPANY_CHARS {
+        return Err(AdminError::Invalid(format!(
+            "a company name has at most {MAX_COMPANY_CHARS} characters"
+        )));
+    }
+    let company = Some(company).filter(|c| !c.is_empty());
+    store
+        .set_user_company(&user.id, company.as_deref(), clock.now())
+        .await?;
+    let detail = format!("company {}", company.as_deref().unwrap_or("(none)"));
+    actor
+        .record(store, clock, "user.company", Some(user), Some(detail))
+        .await?;
+    Ok(company)
+}
+
+/// Makes `user` choose a new password: the current one stops signing in, every session
+/// and grant ends, and a reset link is mailed to them. Returns whether the mail went out
+/// (three links an hour at most).
+pub async fn require_password_reset(
+    state: &AppState,
+    user: &UserRecord,
+    actor: Actor<'_>,
+) -> Result<bool, AdminError> {
+    actor.not_on_self(user, "change your own password from your account page")?;
+    let (store, clock) = (&state.store, &state.clock);
+    let now = clock.now();
+    store.require_password_reset(&user.id, now).await?;
+    cut_off(store, user, now).await?;
+    let mailed = super::email_links::mail_reset_link(
+        state,
+        user,
+        "An administrator of Not Far(m) From Home asked you to choose a new password. Until you do, your current password no longer signs you in. The link works once, for 30 minutes.",
+        "If the link has expired, ask for a new one from the sign-in page (\u{201c}Forgot your password?\u{201d}).",
+    )
+    .await?;
+    let detail = match mailed {
+        true => "reset link mailed",
+        false => "no link mailed: three were sent this hour",
+    };
+    actor
+        .record(
+            store,
+            clock,
+            "user.password_reset_required",
+            Some(user),
+            Some(detail.into()),
+        )
+        .await?;
+    Ok(mailed)
+}
+
+/// Ends one of `user`'s sessions; false if they have no live session `sid`.
+pub async fn end_session(
+    store: &Store,
+    clock: &Clock,
+    user: &UserRecord,
+    sid: &str,
+    actor: Actor<'_>,
+) -> Result<bool, AdminError> {
+    if sid.is_empty() || sid.len() > 256 || sid.chars().any(char::is_control) {
+        return Ok(false);
+    }
+    let ended = store
+        .end_login_sessions_of_user(&user.id, Some(sid), None, clock.now())
+        .await?;
+    if ended.is_empty() {
+        return Ok(false);
+    }
+    actor
+        .record(store, clock, "session.ended", Some(user), None)
+        .await?;
+    Ok(true)
+}
+
+/// Deletes `user`'s account: what they held is revoked first, then the account and
+/// everything hanging off it is removed. The trail keeps their id and username.
+pub async fn delete(
+    store: &Store,
+    clock: &Clock,
+    user: &UserRecord,
+    actor: Actor<'_>,
+) -> Result<(), AdminError> {
+    actor.not_on_self(user, "you cannot delete your own account here")?;
+    cut_off(store, user, clock.now()).await?;
+    if !store.delete_user(&user.id).await? {
+        return Err(AdminError::NoSuchUser(user.username.clone()));
+    }
+    actor
+        .record(store, clock, "user.deleted", Some(user), None)
+        .await?;
+    Ok(())
 }

@@ -112,6 +112,7 @@ pub async fn record(state: &AppState, origin: &Origin, event: Event<'_>) -> Resu
         ip: origin.ip.map(|ip| ip.to_string()),
         client_id: event.client_id.map(str::to_string),
         detail: event.detail,
+        ..AuditRecord::default()
     };
     state.store.insert_audit_event(&record).await
 }

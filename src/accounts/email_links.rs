@@ -170,35 +170,48 @@ pub async fn request_reset(
             .detail("no account has that address");
         return audit::record(state, origin, event).await;
     };
+    let intro = "Someone (we hope you) asked to reset the password of your account. The link works once, for 30 minutes.";
+    let closing = "If you did not ask for this, ignore this message: your password stays as it is.";
+    let outcome = match mail_reset_link(state, &user, intro, closing).await? {
+        true => Outcome::Success,
+        false => Outcome::Locked,
+    };
+    let mut event = Event::of_user("password.reset_requested", &user.id).outcome(outcome);
+    if outcome == Outcome::Locked {
+        event = event.detail("too many links this hour");
+    }
+    audit::record(state, origin, event).await
+}
+
+/// Mails `user` a reset link between `intro` and `closing`; false when none went out
+/// (three were sent this hour already).
+pub async fn mail_reset_link(
+    state: &AppState,
+    user: &UserRecord,
+    intro: &str,
+    closing: &str,
+) -> Result<bool, StoreError> {
     let Some(link) = new_link(
         state,
-        &user,
+        user,
         PASSWORD_RESET,
         RESET_TTL_SECS,
         "/password/reset",
     )
     .await?
     else {
-        let event = Event::of_user("password.reset_requested", &user.id)
-            .outcome(Outcome::Locked)
-            .detail("too many links this hour");
-        return audit::record(state, origin, event).await;
+        return Ok(false);
     };
     let mail = LinkMail {
         subject: "Reset your password",
         greeting_name: &user.username,
-        intro: "Someone (we hope you) asked to reset the password of your account. The link works once, for 30 minutes.",
+        intro,
         link: &link,
         link_text: "Choose a new password",
-        closing: "If you did not ask for this, ignore this message: your password stays as it is.",
+        closing,
     };
-    send(state, &user, mail, Some(RESET_TTL_SECS)).await?;
-    audit::record(
-        state,
-        origin,
-        Event::of_user("password.reset_requested", &user.id),
-    )
-    .await
+    send(state, user, mail, Some(RESET_TTL_SECS)).await?;
+    Ok(true)
 }
 
 /// Handles a reset request after the answer, so that neither its words nor its timing say

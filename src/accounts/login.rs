@@ -33,6 +33,10 @@ pub enum LoginError {
     /// tells a stranger nothing.
     #[error("this account is locked")]
     AccountLocked,
+    /// An administrator asked for a new password: this one no longer signs in. Said only
+    /// after the right password, too.
+    #[error("a new password is required")]
+    PasswordResetRequired,
     /// The password could not be checked (the queue is full, or hashing failed).
     #[error(transparent)]
     Password(#[from] password::PasswordError),
@@ -114,6 +118,13 @@ pub async fn password_login(
                     .detail("locked by an administrator");
                 audit::record(state, origin, event).await?;
                 return Err(LoginError::AccountLocked);
+            }
+            if user.password_reset_required {
+                let event = event
+                    .outcome(Outcome::Failure)
+                    .detail("an administrator required a new password");
+                audit::record(state, origin, event).await?;
+                return Err(LoginError::PasswordResetRequired);
             }
             audit::record(state, origin, event).await?;
             Ok(user)

@@ -101,6 +101,8 @@ pub async fn create(store: &Store, clock: &Clock, new: NewUser) -> Result<UserRe
         created_at: now,
         updated_at: now,
         locked: None,
+        company: None,
+        password_reset_required: false,
     };
     store.insert_user(&record).await?;
     Ok(UserRecord {

@@ -7,10 +7,14 @@
 pub mod access_token;
 pub mod authorize;
 pub mod client_auth;
+pub mod client_metadata;
 pub mod clients;
+pub mod dcr;
 pub mod error;
 pub mod grants;
+pub mod initial_access;
 pub mod introspect;
+pub mod operator;
 pub mod params;
 pub mod pkce;
 pub mod rate_limit;

@@ -59,6 +59,11 @@ impl ClientRegistry {
         Ok(Some(client))
     }
 
+    /// Drops what this process remembers of `client_id`, after changing or deleting it.
+    pub fn forget(&self, client_id: &str) {
+        self.write_entries().remove(client_id);
+    }
+
     fn write_entries(
         &self,
     ) -> std::sync::RwLockWriteGuard<'_, HashMap<String, (Arc<Client>, UnixTime)>> {

@@ -19,6 +19,8 @@ pub mod paths {
     pub const TOKEN: &str = "/oauth2/token";
     pub const INTROSPECT: &str = "/oauth2/introspect";
     pub const REVOKE: &str = "/oauth2/revoke";
+    /// RFC 7591 registration; a client's own registration is below it (RFC 7592).
+    pub const REGISTRATION: &str = "/oauth2/register";
 }
 
 const CLIENT_AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post"];
@@ -38,6 +40,7 @@ struct ProviderMetadata<'a> {
     end_session_endpoint: String,
     introspection_endpoint: String,
     revocation_endpoint: String,
+    registration_endpoint: String,
     scopes_supported: &'static [&'static str],
     response_types_supported: &'static [&'static str],
     response_modes_supported: &'static [&'static str],
@@ -72,6 +75,7 @@ pub fn document(issuer: &str) -> Vec<u8> {
         end_session_endpoint: url(paths::END_SESSION),
         introspection_endpoint: url(paths::INTROSPECT),
         revocation_endpoint: url(paths::REVOKE),
+        registration_endpoint: url(paths::REGISTRATION),
         scopes_supported: SCOPES_SUPPORTED,
         response_types_supported: &["code"],
         response_modes_supported: &["query", "form_post"],

@@ -5,8 +5,10 @@ use sqlx::FromRow;
 
 use super::{Result, Store};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, FromRow, serde::Serialize)]
 pub struct AuditRecord {
+    /// Ascending with time; set by the database (ignored when inserting).
+    pub id: i64,
     pub at: i64,
     /// What happened, e.g. `login.password`, `totp.enabled`, `password.reset`.
     pub event: String,
@@ -18,13 +20,29 @@ pub struct AuditRecord {
     pub ip: Option<String>,
     pub client_id: Option<String>,
     pub detail: Option<String>,
+    /// The administrator who did it, if one did.
+    pub actor_id: Option<String>,
+}
+
+/// Which events to list; every field set narrows the list.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter<'a> {
+    pub user_id: Option<&'a str>,
+    /// An event name (`user.locked`) or its family (`user`, `login`).
+    pub event: Option<&'a str>,
+    /// From this time, inclusive.
+    pub since: Option<i64>,
+    /// Before this time.
+    pub until: Option<i64>,
+    /// Older than this event (the next page).
+    pub before_id: Option<i64>,
 }
 
 impl Store {
     pub async fn insert_audit_event(&self, event: &AuditRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO audit_events (at, event, outcome, user_id, username, ip, client_id, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO audit_events (at, event, outcome, user_id, username, ip, client_id, detail, \
+             actor_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(event.at)
         .bind(&event.event)
@@ -34,6 +52,7 @@ impl Store {
         .bind(&event.ip)
         .bind(&event.client_id)
         .bind(&event.detail)
+        .bind(&event.actor_id)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -45,11 +64,37 @@ impl Store {
         user_id: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AuditRecord>> {
+        let filter = AuditFilter {
+            user_id,
+            ..AuditFilter::default()
+        };
+        self.search_audit_events(&filter, limit).await
+    }
+
+    /// The newest events that pass `filter` first, at most `limit`.
+    pub async fn search_audit_events(
+        &self,
+        filter: &AuditFilter<'_>,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>> {
+        let family = filter
+            .event
+            .map(|event| format!("{}.%", super::users::like_escaped(event)));
         let rows = sqlx::query_as(
-            "SELECT at, event, outcome, user_id, username, ip, client_id, detail FROM audit_events \
-             WHERE ($1 IS NULL OR user_id = $1) ORDER BY at DESC, id DESC LIMIT $2",
+            "SELECT id, at, event, outcome, user_id, username, ip, client_id, detail, actor_id \
+             FROM audit_events \
+             WHERE ($1 IS NULL OR user_id = $1) \
+             AND ($2 IS NULL OR event = $2 OR event LIKE $3 ESCAPE '\\') \
+             AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5) \
+             AND ($6 IS NULL OR id < $6) \
+             ORDER BY id DESC LIMIT $7",
         )
-        .bind(user_id)
+        .bind(filter.user_id)
+        .bind(filter.event)
+        .bind(family)
+        .bind(filter.since)
+        .bind(filter.until)
+        .bind(filter.before_id)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;

@@ -17,6 +17,10 @@ pub struct ClientRecord {
     pub scope: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Registered by a vendor (RFC 7591): the vendor's name, if known, and the hash of the
+    /// registration access token (RFC 7592). `None` for the platform's own clients.
+    pub vendor: Option<String>,
+    pub registration_token_hash: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -31,6 +35,8 @@ struct ClientRow {
     scope: String,
     created_at: i64,
     updated_at: i64,
+    vendor: Option<String>,
+    registration_token_hash: Option<String>,
 }
 
 impl TryFrom<ClientRow> for ClientRecord {
@@ -48,34 +54,91 @@ impl TryFrom<ClientRow> for ClientRecord {
             scope: row.scope,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            vendor: row.vendor,
+            registration_token_hash: row.registration_token_hash,
         })
     }
 }
 
 const COLUMNS: &str = "client_id, name, secret_hash, token_endpoint_auth_method, redirect_uris, \
-                       post_logout_redirect_uris, grant_types, scope, created_at, updated_at";
+                       post_logout_redirect_uris, grant_types, scope, created_at, updated_at, vendor, \
+                       registration_token_hash";
 
 impl Store {
     pub async fn insert_client(&self, client: &ClientRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO clients (client_id, name, secret_hash, token_endpoint_auth_method, \
-             redirect_uris, post_logout_redirect_uris, grant_types, scope, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        insert(client)
+            .execute(self.pool())
+            .await
+            .map_err(StoreError::from_insert)?;
+        Ok(())
+    }
+
+    /// Registers `client` with one use of the initial access token hashed `token_hash`, in
+    /// one transaction: `None` (and nothing written) when the token is unknown, expired or
+    /// used up.
+    pub async fn insert_client_with_initial_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+        client: &ClientRecord,
+    ) -> Result<Option<()>> {
+        let mut tx = self.pool().begin().await?;
+        let spent = sqlx::query(
+            "UPDATE initial_access_tokens SET uses_left = uses_left - 1 \
+             WHERE token_hash = $1 AND uses_left > 0 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if spent.rows_affected() != 1 {
+            return Ok(None);
+        }
+        insert(client)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_insert)?;
+        tx.commit().await?;
+        Ok(Some(()))
+    }
+
+    /// Replaces a client's metadata (all but its id, secret, vendor and creation time);
+    /// false if there is no such client.
+    pub async fn update_client(&self, client: &ClientRecord) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE clients SET name = $2, token_endpoint_auth_method = $3, redirect_uris = $4, \
+             post_logout_redirect_uris = $5, grant_types = $6, scope = $7, updated_at = $8 \
+             WHERE client_id = $1",
         )
         .bind(&client.client_id)
         .bind(&client.name)
-        .bind(&client.secret_hash)
         .bind(&client.token_endpoint_auth_method)
         .bind(to_json_list(&client.redirect_uris))
         .bind(to_json_list(&client.post_logout_redirect_uris))
         .bind(to_json_list(&client.grant_types))
         .bind(&client.scope)
-        .bind(client.created_at)
         .bind(client.updated_at)
         .execute(self.pool())
-        .await
-        .map_err(StoreError::from_insert)?;
-        Ok(())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Replaces a client's secret hash; false if there is no such client.
+    pub async fn set_client_secret_hash(
+        &self,
+        client_id: &str,
+        secret_hash: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE clients SET secret_hash = $2, updated_at = $3 WHERE client_id = $1",
+        )
+        .bind(client_id)
+        .bind(secret_hash)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     pub async fn find_client(&self, client_id: &str) -> Result<Option<ClientRecord>> {
@@ -101,4 +164,25 @@ impl Store {
             .await?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+fn insert(client: &ClientRecord) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO clients (client_id, name, secret_hash, token_endpoint_auth_method, \
+         redirect_uris, post_logout_redirect_uris, grant_types, scope, created_at, updated_at, \
+         vendor, registration_token_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&client.client_id)
+    .bind(&client.name)
+    .bind(&client.secret_hash)
+    .bind(&client.token_endpoint_auth_method)
+    .bind(to_json_list(&client.redirect_uris))
+    .bind(to_json_list(&client.post_logout_redirect_uris))
+    .bind(to_json_list(&client.grant_types))
+    .bind(&client.scope)
+    .bind(client.created_at)
+    .bind(client.updated_at)
+    .bind(&client.vendor)
+    .bind(&client.registration_token_hash)
 }

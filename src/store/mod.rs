@@ -10,6 +10,7 @@ pub mod devices;
 pub mod email_tokens;
 pub mod factors;
 pub mod grants;
+pub mod initial_access_tokens;
 pub mod keys;
 pub mod outbox;
 pub mod revocations;

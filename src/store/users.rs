@@ -17,6 +17,10 @@ pub struct UserRecord {
     pub updated_at: i64,
     /// When an administrator locked the account, and why; `None` when it is not locked.
     pub locked: Option<(i64, String)>,
+    /// The company a farmer sells for.
+    pub company: Option<String>,
+    /// An administrator asked for a new password: the current one no longer signs in.
+    pub password_reset_required: bool,
 }
 
 #[derive(FromRow)]
@@ -31,6 +35,8 @@ struct UserRow {
     updated_at: i64,
     locked_at: Option<i64>,
     locked_reason: Option<String>,
+    company: Option<String>,
+    password_reset_required: i64,
 }
 
 impl TryFrom<UserRow> for UserRecord {
@@ -49,12 +55,14 @@ impl TryFrom<UserRow> for UserRecord {
             locked: row
                 .locked_at
                 .map(|at| (at, row.locked_reason.unwrap_or_default())),
+            company: row.company,
+            password_reset_required: row.password_reset_required != 0,
         })
     }
 }
 
 const COLUMNS: &str = "id, username, email, email_verified, password_hash, roles, created_at, \
-     updated_at, locked_at, locked_reason";
+     updated_at, locked_at, locked_reason, company, password_reset_required";
 
 impl Store {
     /// Inserts a user; [`StoreError::Conflict`] when the username or email (ignoring case) is
@@ -112,12 +120,16 @@ impl Store {
     }
 
     pub async fn update_password_hash(&self, user_id: &str, hash: &str, now: i64) -> Result<()> {
-        sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-            .bind(user_id)
-            .bind(hash)
-            .bind(now)
-            .execute(self.pool())
-            .await?;
+        // A new password is what an administrator's required reset waits for.
+        sqlx::query(
+            "UPDATE users SET password_hash = $2, password_reset_required = 0, updated_at = $3 \
+             WHERE id = $1",
+        )
+        .bind(user_id)
+        .bind(hash)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 
@@ -164,4 +176,84 @@ impl Store {
             .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Users whose username or email contains `text` (ignoring case), by username: the
+    /// page of `limit` from `offset`, and how many match in all.
+    pub async fn search_users(
+        &self,
+        text: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<UserRecord>, i64)> {
+        let pattern = format!("%{}%", like_escaped(&text.trim().to_lowercase()));
+        let matching = "FROM users WHERE username_normalized LIKE $1 ESCAPE '\\' \
+                        OR email_normalized LIKE $1 ESCAPE '\\'";
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {matching}"))
+            .bind(&pattern)
+            .fetch_one(self.pool())
+            .await?;
+        let sql =
+            format!("SELECT {COLUMNS} {matching} ORDER BY username_normalized LIMIT $2 OFFSET $3");
+        let rows: Vec<UserRow> = sqlx::query_as(&sql)
+            .bind(&pattern)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?;
+        let users = rows
+            .into_iter()
+            .map(UserRecord::try_from)
+            .collect::<Result<_>>()?;
+        Ok((users, total))
+    }
+
+    /// Sets or clears the company a user sells for; false if no such user.
+    pub async fn set_user_company(
+        &self,
+        user_id: &str,
+        company: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET company = $2, updated_at = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(company)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Marks the password as no longer good for signing in, until a reset replaces it.
+    pub async fn require_password_reset(&self, user_id: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET password_reset_required = 1, updated_at = $2 WHERE id = $1",
+        )
+        .bind(user_id)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes a user; what hangs off the account (sessions, grants, factors) goes with it.
+    /// False if there was none.
+    pub async fn delete_user(&self, user_id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// `text` with the LIKE wildcards (and the escape character) escaped by a backslash.
+pub(crate) fn like_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }

@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
 /// they are.
 pub const ACCOUNT_LOCKED: &str = "This account is locked. If you think this is a mistake, contact Not Far(m) From Home's support.";
 
+pub const PASSWORD_RESET_REQUIRED: &str = "You need to choose a new password before you sign in: we emailed you a link. If it has expired, use \u{201c}Forgot your password?\u{201d} below.";
+
 /// How long the second factor may take after the password.
 const SECOND_FACTOR_WINDOW_SECS: i64 = 300;
 
@@ -162,6 +164,7 @@ async fn post_login(
         }
         Err(LoginError::WrongCredentials) => "The username or password is wrong.".to_string(),
         Err(LoginError::AccountLocked) => ACCOUNT_LOCKED.to_string(),
+        Err(LoginError::PasswordResetRequired) => PASSWORD_RESET_REQUIRED.to_string(),
         Err(LoginError::Locked(lock)) => format!(
             "Too many failed sign-ins for this account or from this network. {}",
             lock.try_again(state.clock.now())

@@ -18,6 +18,7 @@ pub mod oauth2;
 pub mod pages;
 pub mod passkeys;
 pub mod password_reset;
+pub mod registration;
 pub mod second_factor;
 pub mod session;
 pub mod session_store;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth2::router())
         .merge(userinfo::router())
         .merge(api::router())
+        .merge(registration::router())
         .route("/static/style.css", axum::routing::get(pages::get_style))
         .route("/static/passkeys.js", axum::routing::get(pages::get_passkeys_script))
         .fallback(error::not_found)

@@ -53,6 +53,9 @@ pub struct ConsentPage {
     pub client_name: String,
     pub username: String,
     pub scopes: Vec<String>,
+    /// Registered by an outside vendor (RFC 7591), not by the platform: `Some(name)`, with
+    /// the vendor's name when known (empty otherwise).
+    pub vendor: Option<String>,
 }
 
 #[derive(Template)]

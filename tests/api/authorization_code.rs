@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use farm_auth::accounts::users::Role;
-use farm_auth::oauth2::clients::NewClient;
+use farm_auth::oauth2::client_metadata::NewClient;
 use reqwest::StatusCode;
 use serde_json::Value;
 

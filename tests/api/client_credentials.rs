@@ -67,7 +67,7 @@ async fn every_token_has_its_own_jti() {
 async fn client_secret_post_works_for_a_client_registered_for_it_and_not_otherwise() {
     let app = TestApp::spawn().await;
     let post_client = app
-        .register(farm_auth::oauth2::clients::NewClient {
+        .register(farm_auth::oauth2::client_metadata::NewClient {
             name: "poster".into(),
             scope: Some("orders:read".into()),
             auth_method: Some("client_secret_post".into()),
@@ -117,7 +117,7 @@ async fn requested_scopes_are_limited_to_the_registered_ones() {
 async fn a_client_not_registered_for_client_credentials_is_refused() {
     let app = TestApp::spawn().await;
     let web_app = app
-        .register(farm_auth::oauth2::clients::NewClient {
+        .register(farm_auth::oauth2::client_metadata::NewClient {
             name: "web shop".into(),
             redirect_uris: vec!["https://shop.example/callback".into()],
             ..Default::default()

@@ -54,11 +54,21 @@ async fn discovery_advertises_exactly_the_endpoints_that_answer() {
     for scope in ["address", "phone"] {
         assert!(!scopes.contains(&scope), "{scope} advertised");
     }
-    // Nothing is advertised that does not exist yet.
-    assert!(
-        metadata.get("registration_endpoint").is_none(),
-        "registration_endpoint advertised"
+    // RFC 7591: registration is advertised, and answers a request without its initial
+    // access token with a bearer challenge.
+    assert_eq!(
+        metadata["registration_endpoint"],
+        format!("{issuer}/oauth2/register")
     );
+    let registration = app
+        .http
+        .post(app.endpoint("registration_endpoint").await)
+        .json(&json!({"client_name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registration.status(), StatusCode::UNAUTHORIZED);
+    assert!(registration.headers().contains_key("www-authenticate"));
 
     // Every advertised endpoint answers. GET endpoints are there (not 404) even when the
     // request is empty: the authorization endpoint with an error page, UserInfo with a

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use farm_auth::config::{Config, ConfigArgs};
-use farm_auth::oauth2::clients::{self, NewClient};
+use farm_auth::oauth2::client_metadata::{self as clients, NewClient};
 use farm_auth::store::Store;
 use farm_auth::{App, Clock};
 use jsonwebtoken::jwk::JwkSet;

@@ -115,7 +115,7 @@ async fn introspection_requires_an_authenticated_confidential_client() {
     assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
 
     let public = app
-        .register(farm_auth::oauth2::clients::NewClient {
+        .register(farm_auth::oauth2::client_metadata::NewClient {
             name: "spa".into(),
             redirect_uris: vec!["https://spa.example/cb".into()],
             public: true,

@@ -342,7 +342,7 @@ async fn a_native_public_client_asks_for_consent_every_time() {
     app.person("ada", Role::Consumer).await;
     let redirect = "http://127.0.0.1:8765/callback";
     let client = app
-        .register(farm_auth::oauth2::clients::NewClient {
+        .register(farm_auth::oauth2::client_metadata::NewClient {
             name: "Farm app".into(),
             redirect_uris: vec![redirect.into()],
             scope: Some(SCOPE.into()),

@@ -182,7 +182,7 @@ async fn without_offline_access_there_is_no_refresh_token() {
     assert!(tokens.get("refresh_token").is_none(), "{tokens}");
     // And a client not registered for refresh tokens gets none even when asking.
     let no_refresh = app
-        .register(farm_auth::oauth2::clients::NewClient {
+        .register(farm_auth::oauth2::client_metadata::NewClient {
             name: "Online Only".into(),
             redirect_uris: vec![crate::user_agent::REDIRECT_URI.into()],
             scope: Some(SCOPE.into()),

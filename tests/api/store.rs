@@ -2,7 +2,7 @@
 
 use farm_auth::Clock;
 use farm_auth::accounts::users::{self, NewUser, Role, UserError};
-use farm_auth::oauth2::clients::{self, NewClient, RegistrationError};
+use farm_auth::oauth2::client_metadata::{self as clients, NewClient, RegistrationError};
 use farm_auth::store::Store;
 
 use crate::helpers::TestDatabase;

@@ -4,7 +4,7 @@
 //! and the authorization request it sends.
 
 use farm_auth::accounts::users::{self, NewUser, Role};
-use farm_auth::oauth2::clients::NewClient;
+use farm_auth::oauth2::client_metadata::NewClient;
 use reqwest::{Response, StatusCode};
 use url::Url;
 

@@ -16,6 +16,7 @@ use crate::accounts::sessions;
 use crate::accounts::signup::{self, SignUp, SignUpError};
 use crate::accounts::users::UserError;
 use crate::state::AppState;
+use crate::store::sessions::LoginSessionRecord;
 use crate::store::users::UserRecord;
 use crate::web::error::no_store;
 use crate::web::extract::RequestOrigin;
@@ -271,8 +272,13 @@ struct SessionList {
 
 async fn get_sessions(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let user = caller.person()?;
-    let sessions = sessions::live_sessions(&state, &user.id)
-        .await?
+    let sessions = sessions::live_sessions(&state, &user.id).await?;
+    Ok(json(StatusCode::OK, session_list(sessions)))
+}
+
+/// Live sessions as the API lists them.
+pub(super) fn session_list(sessions: Vec<LoginSessionRecord>) -> impl Serialize {
+    let sessions = sessions
         .into_iter()
         .map(|s| SessionItem {
             id: s.sid,
@@ -284,7 +290,7 @@ async fn get_sessions(State(state): State<AppState>, caller: Caller) -> Result<R
             expires_at: s.expires_at,
         })
         .collect();
-    Ok(json(StatusCode::OK, SessionList { sessions }))
+    SessionList { sessions }
 }
 
 async fn delete_session(

@@ -9,6 +9,7 @@
 //! happened; token failures follow RFC 6750 §3.1 like UserInfo.
 
 mod account;
+mod admin;
 
 use axum::Json;
 use axum::Router;
@@ -22,6 +23,7 @@ use serde::de::DeserializeOwned;
 use super::error::no_store;
 use crate::accounts::second_factor::FactorError;
 use crate::accounts::throttle::Locked;
+use crate::accounts::users::Role;
 use crate::oauth2::access_token::{self, AccessTokenClaims};
 use crate::oauth2::scope::Scope;
 use crate::oidc::userinfo::BearerError;
@@ -31,11 +33,15 @@ use crate::store::users::UserRecord;
 
 /// The scope an access token needs for this API.
 pub const SCOPE: &str = "account";
+/// The scope an access token needs for the admin API, besides a person with the admin role.
+pub const ADMIN_SCOPE: &str = "admin";
 /// The largest JSON body read.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub fn router() -> Router<AppState> {
-    account::router().route("/api/v1/openapi.json", axum::routing::get(get_openapi))
+    account::router()
+        .merge(admin::router())
+        .route("/api/v1/openapi.json", axum::routing::get(get_openapi))
 }
 
 async fn get_openapi() -> impl IntoResponse {
@@ -55,6 +61,8 @@ pub enum ApiError {
     Bearer(BearerError),
     /// 400 with a machine-readable code.
     Invalid(&'static str, String),
+    /// 403: the token is fine, the person may not do this (the admin API without the role).
+    Forbidden(&'static str),
     /// 404: nothing of the caller's by that id.
     NotFound,
     /// 409: taken already, or enabled already.
@@ -133,6 +141,7 @@ impl IntoResponse for ApiError {
             ApiError::Bearer(error) => error.into_response(),
             ApiError::Invalid(code, why) => error_json(StatusCode::BAD_REQUEST, code, &why),
             ApiError::NotFound => error_json(StatusCode::NOT_FOUND, "not_found", "no such item"),
+            ApiError::Forbidden(why) => error_json(StatusCode::FORBIDDEN, "forbidden", why),
             ApiError::TooLarge => error_json(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "invalid_request",
@@ -196,6 +205,17 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Caller::authenticate(parts, state, SCOPE).await
+    }
+}
+
+impl Caller {
+    /// The verified, unrevoked access token of the request, if it holds `scope`.
+    async fn authenticate(
+        parts: &Parts,
+        state: &AppState,
+        scope: &'static str,
+    ) -> Result<Caller, ApiError> {
         let header = match parts.headers.get(header::AUTHORIZATION) {
             None => return Err(BearerError::Missing.into()),
             Some(value) => value
@@ -213,11 +233,13 @@ impl FromRequestParts<AppState> for Caller {
         if revoked {
             return Err(invalid.into());
         }
-        let scope = Scope::parse(claims.scope.as_deref().unwrap_or_default()).unwrap_or_default();
-        if !scope.contains(SCOPE) {
-            return Err(
-                BearerError::InsufficientScope("the access token lacks the account scope").into(),
-            );
+        let granted = Scope::parse(claims.scope.as_deref().unwrap_or_default()).unwrap_or_default();
+        if !granted.contains(scope) {
+            return Err(BearerError::InsufficientScope(match scope {
+                ADMIN_SCOPE => "the access token lacks the admin scope",
+                _ => "the access token lacks the account scope",
+            })
+            .into());
         }
         // RFC 9068 §2.2: a client's own token has the client as its subject.
         let person = match claims.sub == claims.client_id {
@@ -228,6 +250,31 @@ impl FromRequestParts<AppState> for Caller {
             },
         };
         Ok(Caller { claims, person })
+    }
+}
+
+/// An administrator calling the admin API: an access token with the `admin` scope, of a
+/// person who holds the admin role now (read at every request, so taking the role away
+/// takes effect at once) and whose account is not locked.
+pub struct AdminCaller {
+    pub admin: UserRecord,
+    pub origin: crate::accounts::audit::Origin,
+}
+
+impl FromRequestParts<AppState> for AdminCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::authenticate(parts, state, ADMIN_SCOPE).await?;
+        let admin = caller
+            .person
+            .filter(|p| p.locked.is_none() && p.roles.iter().any(|r| r == Role::Admin.as_str()))
+            .ok_or(ApiError::Forbidden(
+                "the admin API is for administrators only",
+            ))?;
+        let Ok(super::extract::RequestOrigin(origin)) =
+            super::extract::RequestOrigin::from_request_parts(parts, state).await;
+        Ok(AdminCaller { admin, origin })
     }
 }
 

@@ -109,7 +109,7 @@ async fn anyone_can_speak_for_a_public_client_so_its_budget_is_per_address() {
     })
     .await;
     let public = app
-        .register(farm_auth::oauth2::clients::NewClient {
+        .register(farm_auth::oauth2::client_metadata::NewClient {
             name: "phone app".into(),
             redirect_uris: vec!["com.farm.app:/callback".into()],
             grant_types: vec!["authorization_code".into(), "refresh_token".into()],

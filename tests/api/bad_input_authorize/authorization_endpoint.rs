@@ -2,7 +2,7 @@
 //! gets an error page, any other malformed parameter goes back to the client with its error
 //! code (RFC 6749 §4.1.2.1), and a public client must use PKCE with S256.
 
-use farm_auth::oauth2::clients::NewClient;
+use farm_auth::oauth2::client_metadata::NewClient;
 
 use super::{
     CLIENT_SCOPE, Expect, SCOPE, again, authorize, mismatch, query, run_table, set, without,

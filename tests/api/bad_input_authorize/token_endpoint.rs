@@ -3,7 +3,7 @@
 //! and verifiers for codes issued without a challenge.
 
 use farm_auth::accounts::users::Role;
-use farm_auth::oauth2::clients::NewClient;
+use farm_auth::oauth2::client_metadata::NewClient;
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -17,7 +17,7 @@ mod relying_party;
 use std::time::Duration;
 
 use fantoccini::Locator;
-use farm_auth::oauth2::clients::NewClient;
+use farm_auth::oauth2::client_metadata::NewClient;
 use serde_json::Value;
 use url::Url;
 

@@ -1,0 +1,410 @@
+//! Registering and changing clients, with validated metadata: from the command line and the
+//! administrator's console (the platform's own apps), or by vendors through RFC 7591
+//! ([`super::dcr`]), who get less room. Secrets are generated here (256 bits), returned
+//! once, and stored as SHA-256 hashes.
+
+use url::Url;
+
+use super::clients::{AuthMethod, Client, GrantType};
+use super::scope::Scope;
+use crate::clock::Clock;
+use crate::oidc::discovery::SCOPES_SUPPORTED;
+use crate::secrets::{hash_secret, random_token};
+use crate::store::clients::ClientRecord;
+use crate::store::{Store, StoreError};
+
+/// Who registers a client, which decides how much it may ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Registrant {
+    /// The platform's administrators: any scope (the `account` and `admin` APIs, the
+    /// scopes of the platform's services) and native-app redirect schemes.
+    Platform,
+    /// An outside vendor (RFC 7591): only the OpenID Connect scopes, and redirect URIs on
+    /// https or loopback http. A vendor's app must not reach the account or admin APIs,
+    /// nor the platform's services in its own name.
+    Vendor,
+}
+
+/// What a registration asks for, before validation.
+#[derive(Clone, Debug, Default)]
+pub struct NewClient {
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Empty: `authorization_code` when redirect URIs are given, else `client_credentials`.
+    pub grant_types: Vec<String>,
+    /// `None`: `openid` for clients that sign people in, nothing for machine clients.
+    pub scope: Option<String>,
+    pub public: bool,
+    /// `None`: `client_secret_basic` (or `none` for a public client).
+    pub auth_method: Option<String>,
+}
+
+/// A registered client and, for a confidential one, its secret: shown this once.
+#[derive(Debug)]
+pub struct Registered {
+    pub client: Client,
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("no such client")]
+    NotFound,
+    /// RFC 7591 §3.2.2 `invalid_redirect_uri`.
+    #[error("invalid redirect URI: {0}")]
+    RedirectUri(String),
+    /// RFC 7591 §3.2.2 `invalid_client_metadata`.
+    #[error("invalid client metadata: {0}")]
+    Metadata(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+const MAX_NAME_LEN: usize = 100;
+const MAX_URIS: usize = 20;
+const MAX_URI_LEN: usize = 2000;
+
+/// Validates `new` as one of the platform's clients and stores it with a fresh id (and
+/// secret).
+pub async fn register(
+    store: &Store,
+    clock: &Clock,
+    new: NewClient,
+) -> Result<Registered, RegistrationError> {
+    let (record, secret) = prepare(new, Registrant::Platform, clock.now())?;
+    store.insert_client(&record).await?;
+    Ok(Registered {
+        client: Client::try_from(record)?,
+        secret,
+    })
+}
+
+/// Validates `new` for `registrant` into a record with a fresh id, and a fresh secret
+/// (returned, and hashed in the record) for a confidential client.
+pub fn prepare(
+    new: NewClient,
+    registrant: Registrant,
+    now: i64,
+) -> Result<(ClientRecord, Option<String>), RegistrationError> {
+    let record = validate(new, registrant, now)?;
+    let confidential = record.token_endpoint_auth_method != AuthMethod::None.as_str();
+    let secret = confidential.then(random_token::<32>);
+    let record = ClientRecord {
+        secret_hash: secret.as_deref().map(hash_secret),
+        ..record
+    };
+    Ok((record, secret))
+}
+
+/// Replaces the metadata of client `client_id` with `new`, validated for `registrant`; its
+/// id, secret and vendor stay. A client stays public or confidential: the other kind is a
+/// new registration.
+pub async fn update(
+    store: &Store,
+    clock: &Clock,
+    client_id: &str,
+    new: NewClient,
+    registrant: Registrant,
+) -> Result<Client, RegistrationError> {
+    let current = store
+        .find_client(client_id)
+        .await?
+        .ok_or(RegistrationError::NotFound)?;
+    let was_public = current.token_endpoint_auth_method == AuthMethod::None.as_str();
+    if new.public != was_public {
+        return Err(RegistrationError::Metadata(
+            "a client cannot change between public and confidential; register a new one".into(),
+        ));
+    }
+    let changed = validate(new, registrant, clock.now())?;
+    let record = ClientRecord {
+        client_id: current.client_id,
+        secret_hash: current.secret_hash,
+        created_at: current.created_at,
+        vendor: current.vendor,
+        registration_token_hash: current.registration_token_hash,
+        ..changed
+    };
+    if !store.update_client(&record).await? {
+        return Err(RegistrationError::NotFound);
+    }
+    Ok(Client::try_from(record)?)
+}
+
+/// Gives a confidential client a new secret, returned this once; the old one stops working
+/// at once (within the client cache's lifetime at other replicas).
+pub async fn rotate_secret(
+    store: &Store,
+    clock: &Clock,
+    client_id: &str,
+) -> Result<String, RegistrationError> {
+    let current = store
+        .find_client(client_id)
+        .await?
+        .ok_or(RegistrationError::NotFound)?;
+    if current.secret_hash.is_none() {
+        return Err(RegistrationError::Metadata(
+            "a public client has no secret".into(),
+        ));
+    }
+    let secret = random_token::<32>();
+    let stored = store
+        .set_client_secret_hash(client_id, Some(&hash_secret(&secret)), clock.now())
+        .await?;
+    match stored {
+        true => Ok(secret),
+        false => Err(RegistrationError::NotFound),
+    }
+}
+
+fn validate(
+    new: NewClient,
+    registrant: Registrant,
+    now: i64,
+) -> Result<ClientRecord, RegistrationError> {
+    let meta = |m: &str| RegistrationError::Metadata(m.to_string());
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN || name.chars().any(char::is_control)
+    {
+        return Err(meta("name must be 1 to 100 printable characters"));
+    }
+    for uri in new
+        .redirect_uris
+        .iter()
+        .chain(&new.post_logout_redirect_uris)
+    {
+        check_redirect_uri(uri)?;
+        if registrant == Registrant::Vendor {
+            check_vendor_redirect_uri(uri)?;
+        }
+    }
+    if new.redirect_uris.len() > MAX_URIS || new.post_logout_redirect_uris.len() > MAX_URIS {
+        return Err(meta("too many redirect URIs"));
+    }
+    let auth_method = match (new.public, new.auth_method.as_deref()) {
+        (true, None | Some("none")) => AuthMethod::None,
+        (true, Some(_)) => return Err(meta("a public client has no secret to authenticate with")),
+        (false, None) => AuthMethod::ClientSecretBasic,
+        (false, Some(m)) => match AuthMethod::parse(m) {
+            Some(AuthMethod::None) => {
+                return Err(meta("use --public for a client without a secret"));
+            }
+            Some(method) => method,
+            None => {
+                return Err(meta(
+                    "token_endpoint_auth_method must be client_secret_basic or client_secret_post",
+                ));
+            }
+        },
+    };
+    let grant_types = grant_types(&new)?;
+    let has = |g: GrantType| grant_types.contains(&g);
+    if has(GrantType::AuthorizationCode) && new.redirect_uris.is_empty() {
+        return Err(meta(
+            "the authorization_code grant needs at least one redirect URI",
+        ));
+    }
+    if has(GrantType::ClientCredentials) && auth_method == AuthMethod::None {
+        return Err(meta("a public client cannot use client_credentials"));
+    }
+    if has(GrantType::RefreshToken)
+        && !(has(GrantType::AuthorizationCode) || has(GrantType::DeviceCode))
+    {
+        return Err(meta(
+            "refresh_token needs authorization_code or the device grant",
+        ));
+    }
+    let default_scope = if has(GrantType::AuthorizationCode) || has(GrantType::DeviceCode) {
+        "openid"
+    } else {
+        ""
+    };
+    let scope = Scope::parse(new.scope.as_deref().unwrap_or(default_scope))
+        .map_err(|e| meta(&e.to_string()))?;
+    if registrant == Registrant::Vendor
+        && let Some(token) = scope.iter().find(|t| !SCOPES_SUPPORTED.contains(t))
+    {
+        return Err(RegistrationError::Metadata(format!(
+            "scope '{token}' cannot be registered; vendors may ask for: {}",
+            SCOPES_SUPPORTED.join(" ")
+        )));
+    }
+    Ok(ClientRecord {
+        client_id: random_token::<16>(),
+        name: name.to_string(),
+        secret_hash: None, // `register` generates the secret
+
+        token_endpoint_auth_method: auth_method.as_str().to_string(),
+        redirect_uris: new.redirect_uris,
+        post_logout_redirect_uris: new.post_logout_redirect_uris,
+        grant_types: grant_types.iter().map(|g| g.as_str().to_string()).collect(),
+        scope: scope.to_string(),
+        created_at: now,
+        updated_at: now,
+        vendor: None,
+        registration_token_hash: None,
+    })
+}
+
+fn grant_types(new: &NewClient) -> Result<Vec<GrantType>, RegistrationError> {
+    if new.grant_types.is_empty() {
+        let default = if new.redirect_uris.is_empty() {
+            GrantType::ClientCredentials
+        } else {
+            GrantType::AuthorizationCode
+        };
+        return Ok(vec![default]);
+    }
+    let mut grants = Vec::new();
+    for text in &new.grant_types {
+        let grant = GrantType::parse(text)
+            .ok_or_else(|| RegistrationError::Metadata(format!("unknown grant type '{text}'")))?;
+        if !grants.contains(&grant) {
+            grants.push(grant);
+        }
+    }
+    Ok(grants)
+}
+
+/// RFC 6749 §3.1.2: an absolute URI without a fragment. RFC 9700 §2.1 and RFC 8252 §7:
+/// https, http only on a loopback host, or a private-use scheme of a native app.
+pub fn check_redirect_uri(uri: &str) -> Result<(), RegistrationError> {
+    let bad = |why: &str| {
+        RegistrationError::RedirectUri(format!(
+            "{why}: {}",
+            uri.chars().take(80).collect::<String>()
+        ))
+    };
+    if uri.len() > MAX_URI_LEN {
+        return Err(bad("too long"));
+    }
+    // The URL parser would quietly trim these; exact matching (RFC 9700 §4.1.3) must not.
+    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("must not contain spaces or control characters"));
+    }
+    let url = Url::parse(uri).map_err(|_| bad("not an absolute URI"))?;
+    if url.fragment().is_some() || uri.contains('#') {
+        return Err(bad("must not contain a fragment"));
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(bad("http is allowed only on a loopback host")),
+        "javascript" | "data" | "file" | "vbscript" | "blob" => Err(bad("scheme not allowed")),
+        // RFC 8252 §7.1: private-use schemes are reverse domain names, so contain a dot.
+        scheme if scheme.contains('.') => Ok(()),
+        _ => Err(bad(
+            "use https, loopback http, or a reverse-domain private-use scheme",
+        )),
+    }
+}
+
+/// A vendor's redirect URIs: https, or http on a loopback host, and nothing else (a
+/// private-use scheme can be claimed by any app on the device).
+fn check_vendor_redirect_uri(uri: &str) -> Result<(), RegistrationError> {
+    let url = Url::parse(uri).map_err(|_| RegistrationError::RedirectUri(uri.into()))?;
+    match (url.scheme(), is_loopback(&url)) {
+        ("https", _) | ("http", true) => Ok(()),
+        _ => Err(RegistrationError::RedirectUri(format!(
+            "a vendor's redirect URIs must use https (or http on a loopback host): {}",
+            uri.chars().take(80).collect::<String>()
+        ))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(name: &str) -> NewClient {
+        NewClient {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_machine_client_defaults_to_client_credentials_with_a_secret() {
+        let record = validate(new("bot"), Registrant::Platform, 0).unwrap();
+        assert_eq!(record.grant_types, vec!["client_credentials"]);
+        assert_eq!(record.token_endpoint_auth_method, "client_secret_basic");
+        assert_eq!(record.client_id.len(), 22);
+    }
+
+    #[test]
+    fn redirect_uris_follow_rfc_9700() {
+        assert!(check_redirect_uri("https://shop.example/cb").is_ok());
+        assert!(check_redirect_uri("http://127.0.0.1:9000/cb").is_ok());
+        assert!(check_redirect_uri("http://localhost/cb").is_ok());
+        assert!(check_redirect_uri("com.example.app:/cb").is_ok());
+        assert!(check_redirect_uri("http://shop.example/cb").is_err());
+        assert!(check_redirect_uri("https://shop.example/cb#frag").is_err());
+        assert!(check_redirect_uri("javascript:alert(1)").is_err());
+        assert!(check_redirect_uri("/relative").is_err());
+        assert!(check_redirect_uri(" https://shop.example/cb").is_err());
+        assert!(check_redirect_uri("https://shop.example/cb\n").is_err());
+    }
+
+    #[test]
+    fn vendors_get_https_redirects_and_the_openid_scopes_only() {
+        let vendor = |uri: &str, scope: &str| NewClient {
+            redirect_uris: vec![uri.into()],
+            scope: Some(scope.into()),
+            ..new("shop")
+        };
+        let ok = vendor("https://shop.example/cb", "openid email offline_access");
+        assert!(validate(ok, Registrant::Vendor, 0).is_ok());
+        let loopback = vendor("http://127.0.0.1:8000/cb", "openid");
+        assert!(validate(loopback, Registrant::Vendor, 0).is_ok());
+        for (uri, scope) in [
+            ("com.example.app:/cb", "openid"),
+            ("https://shop.example/cb", "openid account"),
+            ("https://shop.example/cb", "admin"),
+            ("https://shop.example/cb", "orders:write"),
+        ] {
+            assert!(
+                validate(vendor(uri, scope), Registrant::Vendor, 0).is_err(),
+                "{uri} {scope}"
+            );
+            assert!(
+                validate(vendor(uri, scope), Registrant::Platform, 0).is_ok(),
+                "{uri} {scope}"
+            );
+        }
+    }
+
+    #[test]
+    fn inconsistent_metadata_is_refused() {
+        let public_machine = NewClient {
+            public: true,
+            ..new("x")
+        };
+        assert!(validate(public_machine, Registrant::Platform, 0).is_err());
+        let code_without_uri = NewClient {
+            grant_types: vec!["authorization_code".into()],
+            ..new("x")
+        };
+        assert!(validate(code_without_uri, Registrant::Platform, 0).is_err());
+        let unknown = NewClient {
+            grant_types: vec!["password".into()],
+            ..new("x")
+        };
+        assert!(validate(unknown, Registrant::Platform, 0).is_err());
+        assert!(validate(new("  "), Registrant::Platform, 0).is_err());
+        let bad_scope = NewClient {
+            scope: Some("a\"b".into()),
+            ..new("x")
+        };
+        assert!(validate(bad_scope, Registrant::Platform, 0).is_err());
+    }
+}

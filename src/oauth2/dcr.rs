@@ -1,0 +1,350 @@
+//! Dynamic Client Registration (RFC 7591) and its management protocol (RFC 7592): vendors
+//! register their apps with an initial access token, then read, change or delete them with
+//! the registration access token they get back, once. Vendor apps get less room than the
+//! platform's own ([`Registrant::Vendor`]) and are marked as such on consent pages.
+//!
+//! No axum here: the web adapter reads the bearer token and the JSON body, and renders the
+//! answer.
+
+use serde_json::{Map, Value, json};
+
+use super::client_metadata::{self, NewClient, Registrant, RegistrationError};
+use super::clients::{AuthMethod, Client, GrantType};
+use super::initial_access;
+use crate::oidc::discovery::paths;
+use crate::oidc::userinfo::BearerError;
+use crate::secrets::{constant_time_eq, hash_secret, random_token};
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::audit::AuditRecord;
+use crate::store::clients::ClientRecord;
+
+/// What a registration request can get wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum DcrError {
+    /// The initial or registration access token: RFC 6750 §3.1 (401 `invalid_token`).
+    #[error(transparent)]
+    Bearer(#[from] BearerError),
+    /// RFC 7591 §3.2.2: 400 with `invalid_redirect_uri` or `invalid_client_metadata`.
+    #[error("{1}")]
+    Metadata(&'static str, String),
+    /// The request body is over the size limit: 413.
+    #[error("the request body is too large")]
+    TooLarge,
+}
+
+impl From<RegistrationError> for DcrError {
+    fn from(error: RegistrationError) -> Self {
+        match error {
+            RegistrationError::RedirectUri(why) => DcrError::Metadata("invalid_redirect_uri", why),
+            RegistrationError::Metadata(why) => DcrError::Metadata("invalid_client_metadata", why),
+            RegistrationError::NotFound => DcrError::Bearer(not_yours()),
+            RegistrationError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<StoreError> for DcrError {
+    fn from(error: StoreError) -> Self {
+        DcrError::Bearer(BearerError::Internal(error.to_string()))
+    }
+}
+
+/// RFC 7592 §2: an unknown client and a wrong token get the same answer, so that a token
+/// tells nothing about other clients.
+fn not_yours() -> BearerError {
+    BearerError::InvalidToken("the registration access token is invalid")
+}
+
+fn metadata_error(why: impl Into<String>) -> DcrError {
+    DcrError::Metadata("invalid_client_metadata", why.into())
+}
+
+/// RFC 7591 §3.1: registers a client with the initial access token `token`. Answers the
+/// client information response (§3.2.1), secrets included, for a 201.
+pub async fn register(state: &AppState, token: &str, body: &Value) -> Result<Value, DcrError> {
+    let now = state.clock.now();
+    let invalid = BearerError::InvalidToken("the initial access token is invalid or expired");
+    let Some(grant) = initial_access::check(&state.store, now, token).await? else {
+        return Err(invalid.into());
+    };
+    let new = parse_metadata(body, None)?;
+    let (record, secret) = client_metadata::prepare(new, Registrant::Vendor, now)?;
+    let registration_token = random_token::<32>();
+    let record = ClientRecord {
+        vendor: grant.vendor.clone(),
+        registration_token_hash: Some(hash_secret(&registration_token)),
+        ..record
+    };
+    // The token is spent in the transaction that stores the client: a registration that
+    // fails leaves the token as it was.
+    if state
+        .store
+        .insert_client_with_initial_token(&grant.token_hash, now, &record)
+        .await?
+        .is_none()
+    {
+        return Err(invalid.into());
+    }
+    let audit = AuditRecord {
+        at: now,
+        event: "client.registered".into(),
+        outcome: "success".into(),
+        user_id: grant.issued_by.clone(),
+        client_id: Some(record.client_id.clone()),
+        detail: Some(format!(
+            "by a vendor ({})",
+            grant.vendor.as_deref().unwrap_or("not named")
+        )),
+        ..AuditRecord::default()
+    };
+    state.store.insert_audit_event(&audit).await?;
+    let client = Client::try_from(record)?;
+    let mut answer = client_information(state, &client);
+    answer.insert(
+        "registration_access_token".into(),
+        json!(registration_token),
+    );
+    if let Some(secret) = secret {
+        answer.insert("client_secret".into(), json!(secret));
+        // RFC 7591 §3.2.1: REQUIRED with a secret; 0 means it does not expire.
+        answer.insert("client_secret_expires_at".into(), json!(0));
+    }
+    Ok(Value::Object(answer))
+}
+
+/// The client `client_id` if `token` is its registration access token (RFC 7592 §2).
+async fn authorized(state: &AppState, client_id: &str, token: &str) -> Result<Client, DcrError> {
+    if client_id.len() > 256 || client_id.chars().any(char::is_control) {
+        return Err(not_yours().into());
+    }
+    let Some(record) = state.store.find_client(client_id).await? else {
+        return Err(not_yours().into());
+    };
+    let client = Client::try_from(record)?;
+    let matches = client
+        .registration_token_hash()
+        .is_some_and(|stored| constant_time_eq(stored.as_bytes(), hash_secret(token).as_bytes()));
+    match matches {
+        true => Ok(client),
+        false => Err(not_yours().into()),
+    }
+}
+
+/// RFC 7592 §2.1: the client's current registration.
+pub async fn read(state: &AppState, client_id: &str, token: &str) -> Result<Value, DcrError> {
+    let client = authorized(state, client_id, token).await?;
+    Ok(Value::Object(client_information(state, &client)))
+}
+
+/// RFC 7592 §2.2: replaces the client's metadata with `body` (fields left out go back to
+/// their defaults). The id and secret stay.
+pub async fn update(
+    state: &AppState,
+    client_id: &str,
+    token: &str,
+    body: &Value,
+) -> Result<Value, DcrError> {
+    let client = authorized(state, client_id, token).await?;
+    // §2.2: the body names the client, and a secret it carries must be the client's own.
+    if body.get("client_id").and_then(Value::as_str) != Some(client.id.as_str()) {
+        return Err(DcrError::Metadata(
+            "invalid_request",
+            "client_id must be given and match the client".into(),
+        ));
+    }
+    if let Some(secret) = body.get("client_secret") {
+        let matches = match (secret.as_str(), client.secret_hash()) {
+            (Some(secret), Some(stored)) => {
+                constant_time_eq(stored.as_bytes(), hash_secret(secret).as_bytes())
+            }
+            _ => false,
+        };
+        if !matches {
+            return Err(DcrError::Metadata(
+                "invalid_request",
+                "client_secret does not match the client's".into(),
+            ));
+        }
+    }
+    let new = parse_metadata(body, Some(&client))?;
+    let updated = client_metadata::update(
+        &state.store,
+        &state.clock,
+        &client.id,
+        new,
+        Registrant::Vendor,
+    )
+    .await?;
+    state.clients.forget(&client.id);
+    record(state, "client.updated", &client.id).await?;
+    Ok(Value::Object(client_information(state, &updated)))
+}
+
+/// RFC 7592 §2.3: deletes the client; its grants go with it, and its access tokens stop
+/// passing introspection.
+pub async fn delete(state: &AppState, client_id: &str, token: &str) -> Result<(), DcrError> {
+    let client = authorized(state, client_id, token).await?;
+    state.store.delete_client(&client.id).await?;
+    state.clients.forget(&client.id);
+    record(state, "client.deleted", &client.id).await?;
+    Ok(())
+}
+
+async fn record(state: &AppState, event: &str, client_id: &str) -> Result<(), StoreError> {
+    let audit = AuditRecord {
+        at: state.clock.now(),
+        event: event.into(),
+        outcome: "success".into(),
+        client_id: Some(client_id.into()),
+        detail: Some("by the vendor (RFC 7592)".into()),
+        ..AuditRecord::default()
+    };
+    state.store.insert_audit_event(&audit).await
+}
+
+/// RFC 7591 §3.2.1: the client's metadata as registered, with where to manage it.
+fn client_information(state: &AppState, client: &Client) -> Map<String, Value> {
+    let grant_types: Vec<&str> = client.grant_types.iter().map(|g| g.as_str()).collect();
+    let response_types: &[&str] = match client.may_use(GrantType::AuthorizationCode) {
+        true => &["code"],
+        false => &[],
+    };
+    let mut answer = Map::new();
+    answer.insert("client_id".into(), json!(client.id));
+    answer.insert("client_id_issued_at".into(), json!(client.created_at));
+    answer.insert("client_name".into(), json!(client.name));
+    answer.insert("redirect_uris".into(), json!(client.redirect_uris));
+    answer.insert(
+        "post_logout_redirect_uris".into(),
+        json!(client.post_logout_redirect_uris),
+    );
+    answer.insert("grant_types".into(), json!(grant_types));
+    answer.insert("response_types".into(), json!(response_types));
+    answer.insert(
+        "token_endpoint_auth_method".into(),
+        json!(client.auth_method.as_str()),
+    );
+    answer.insert("scope".into(), json!(client.scope.to_string()));
+    answer.insert(
+        "registration_client_uri".into(),
+        json!(format!(
+            "{}{}/{}",
+            state.issuer,
+            paths::REGISTRATION,
+            client.id
+        )),
+    );
+    answer
+}
+
+/// The most list entries a registration may carry.
+const MAX_LIST: usize = 20;
+
+/// Reads the metadata this server understands from a registration body; anything else is
+/// ignored (RFC 7591 §2: the server MUST ignore metadata it does not understand). On an
+/// update, `current` is the client: it stays public or confidential.
+fn parse_metadata(body: &Value, current: Option<&Client>) -> Result<NewClient, DcrError> {
+    let Some(body) = body.as_object() else {
+        return Err(metadata_error("the registration must be a JSON object"));
+    };
+    let text = |name: &str| -> Result<Option<String>, DcrError> {
+        match body.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(metadata_error(format!("{name} must be a string"))),
+        }
+    };
+    let list = |name: &str| -> Result<Option<Vec<String>>, DcrError> {
+        match body.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) if items.len() <= MAX_LIST => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(s) => Ok(s.clone()),
+                    _ => Err(metadata_error(format!("{name} must hold strings"))),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(Value::Array(_)) => Err(metadata_error(format!(
+                "{name} holds at most {MAX_LIST} entries"
+            ))),
+            Some(_) => Err(metadata_error(format!("{name} must be an array"))),
+        }
+    };
+    let Some(name) = text("client_name")? else {
+        return Err(metadata_error(
+            "client_name is required: people are shown it when they are asked to allow the app",
+        ));
+    };
+    let redirect_uris = list("redirect_uris")?.unwrap_or_default();
+    // RFC 7591 §2: the default grant is authorization_code, and response_type code.
+    let grant_types = list("grant_types")?.unwrap_or_else(|| vec!["authorization_code".into()]);
+    let response_types = list("response_types")?;
+    let wants_code = grant_types
+        .iter()
+        .any(|g| g == GrantType::AuthorizationCode.as_str());
+    // §2.1: the response types must agree with the grant types.
+    match response_types.as_deref() {
+        None => {}
+        Some([]) if !wants_code => {}
+        Some([code]) if code == "code" && wants_code => {}
+        Some(_) => {
+            return Err(metadata_error(
+                "response_types must be [\"code\"] with authorization_code, and empty without",
+            ));
+        }
+    }
+    let auth_method = text("token_endpoint_auth_method")?;
+    let public = match auth_method.as_deref() {
+        Some(m) if m == AuthMethod::None.as_str() => true,
+        None => current.is_some_and(Client::is_public),
+        Some(_) => false,
+    };
+    Ok(NewClient {
+        name,
+        redirect_uris,
+        post_logout_redirect_uris: list("post_logout_redirect_uris")?.unwrap_or_default(),
+        grant_types,
+        scope: text("scope")?,
+        public,
+        auth_method: auth_method.filter(|_| !public),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_defaults_follow_rfc_7591() {
+        let body = json!({"client_name": "Shop", "redirect_uris": ["https://shop.example/cb"]});
+        let new = parse_metadata(&body, None).unwrap();
+        assert_eq!(new.grant_types, vec!["authorization_code"]);
+        assert!(!new.public);
+        assert_eq!(new.auth_method, None);
+    }
+
+    #[test]
+    fn malformed_metadata_is_refused() {
+        for body in [
+            json!([]),
+            json!({"redirect_uris": ["https://a.example/cb"]}),
+            json!({"client_name": 3}),
+            json!({"client_name": "x", "redirect_uris": "https://a.example/cb"}),
+            json!({"client_name": "x", "redirect_uris": [1]}),
+            json!({"client_name": "x", "response_types": ["token"]}),
+            json!({"client_name": "x", "grant_types": ["client_credentials"], "response_types": ["code"]}),
+            json!({"client_name": "x", "redirect_uris": vec!["https://a.example/cb"; 21]}),
+        ] {
+            assert!(parse_metadata(&body, None).is_err(), "{body}");
+        }
+    }
+
+    #[test]
+    fn unknown_metadata_is_ignored() {
+        let body = json!({"client_name": "Shop", "logo_uri": 5, "software_id": "x",
+                          "redirect_uris": ["https://shop.example/cb"]});
+        assert!(parse_metadata(&body, None).is_ok());
+    }
+}

@@ -1,0 +1,157 @@
+//! What administrators do to clients and signing keys from the console and the admin API:
+//! each change is validated like a registration, written to the trail with who made it,
+//! and applied to this process's caches at once (other replicas see it within their cache
+//! lifetimes).
+
+use serde::Serialize;
+
+use super::client_metadata::{self, NewClient, Registered, Registrant, RegistrationError};
+use super::clients::Client;
+use crate::accounts::admin::Actor;
+use crate::keys::{self, KeyError};
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// Registers one of the platform's clients; its secret is in the answer, this once.
+pub async fn create_client(
+    state: &AppState,
+    actor: Actor<'_>,
+    new: NewClient,
+) -> Result<Registered, RegistrationError> {
+    let registered = client_metadata::register(&state.store, &state.clock, new).await?;
+    actor
+        .record_for_client(
+            &state.store,
+            &state.clock,
+            "client.created",
+            &registered.client.id,
+            Some(registered.client.name.clone()),
+        )
+        .await?;
+    Ok(registered)
+}
+
+/// Replaces a client's metadata. Administrators may give any client any scope: the
+/// platform's policy for its own apps ([`Registrant::Platform`]).
+pub async fn update_client(
+    state: &AppState,
+    actor: Actor<'_>,
+    client_id: &str,
+    new: NewClient,
+) -> Result<Client, RegistrationError> {
+    let client = client_metadata::update(
+        &state.store,
+        &state.clock,
+        client_id,
+        new,
+        Registrant::Platform,
+    )
+    .await?;
+    state.clients.forget(client_id);
+    let detail = format!(
+        "redirect URIs {}; scope {}",
+        client.redirect_uris.join(" "),
+        client.scope
+    );
+    actor
+        .record_for_client(
+            &state.store,
+            &state.clock,
+            "client.updated",
+            client_id,
+            Some(detail),
+        )
+        .await?;
+    Ok(client)
+}
+
+/// Gives a confidential client a new secret, returned this once.
+pub async fn rotate_client_secret(
+    state: &AppState,
+    actor: Actor<'_>,
+    client_id: &str,
+) -> Result<String, RegistrationError> {
+    let secret = client_metadata::rotate_secret(&state.store, &state.clock, client_id).await?;
+    state.clients.forget(client_id);
+    actor
+        .record_for_client(
+            &state.store,
+            &state.clock,
+            "client.secret_rotated",
+            client_id,
+            None,
+        )
+        .await?;
+    Ok(secret)
+}
+
+/// Deletes a client: its grants go with it, and its access tokens stop passing
+/// introspection. False if there was none.
+pub async fn delete_client(
+    state: &AppState,
+    actor: Actor<'_>,
+    client_id: &str,
+) -> Result<bool, StoreError> {
+    if client_id.len() > 256 || client_id.chars().any(char::is_control) {
+        return Ok(false);
+    }
+    if !state.store.delete_client(client_id).await? {
+        return Ok(false);
+    }
+    state.clients.forget(client_id);
+    actor
+        .record_for_client(
+            &state.store,
+            &state.clock,
+            "client.deleted",
+            client_id,
+            None,
+        )
+        .await?;
+    Ok(true)
+}
+
+/// A published signing key, without its private half.
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyInfo {
+    pub kid: String,
+    /// The key that signs now; the others are published until their tokens expire.
+    pub active: bool,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+/// The keys in the JWKS now, the active one first.
+pub async fn list_keys(state: &AppState) -> Result<Vec<KeyInfo>, StoreError> {
+    let retention = state.config.key_retention().as_secs() as i64;
+    let keys = state
+        .store
+        .list_published_signing_keys(state.clock.now(), retention)
+        .await?;
+    Ok(keys
+        .into_iter()
+        .map(|key| KeyInfo {
+            kid: key.kid,
+            active: key.active.is_some(),
+            created_at: key.created_at,
+            retired_at: key.retired_at,
+        })
+        .collect())
+}
+
+/// Makes a new key the active one, here at once and at other replicas within their key
+/// refresh interval. Returns the new kid.
+pub async fn rotate_keys(state: &AppState, actor: Actor<'_>) -> Result<String, KeyError> {
+    let kid = keys::rotate(&state.store, &state.clock).await?;
+    state.keys.refresh().await?;
+    actor
+        .record(
+            &state.store,
+            &state.clock,
+            "keys.rotated",
+            None,
+            Some(format!("new key {kid}")),
+        )
+        .await?;
+    Ok(kid)
+}
