@@ -28,6 +28,7 @@ pub struct AuditRecord {
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter<'a> {
     pub user_id: Option<&'a str>,
+    pub client_id: Option<&'a str>,
     /// An event name (`user.locked`) or its family (`user`, `login`).
     pub event: Option<&'a str>,
     /// From this time, inclusive.
@@ -86,7 +87,7 @@ impl Store {
              WHERE ($1 IS NULL OR user_id = $1) \
              AND ($2 IS NULL OR event = $2 OR event LIKE $3 ESCAPE '\\') \
              AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5) \
-             AND ($6 IS NULL OR id < $6) \
+             AND ($6 IS NULL OR id < $6) AND ($8 IS NULL OR client_id = $8) \
              ORDER BY id DESC LIMIT $7",
         )
         .bind(filter.user_id)
@@ -96,6 +97,7 @@ impl Store {
         .bind(filter.until)
         .bind(filter.before_id)
         .bind(limit)
+        .bind(filter.client_id)
         .fetch_all(self.pool())
         .await?;
         Ok(rows)

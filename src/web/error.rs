@@ -35,6 +35,13 @@ pub enum PageError {
     /// A page for signed-in people, asked for by someone who is not: 303 to the login page.
     #[error("not signed in")]
     SignInFirst,
+    /// Signed in, but without the right to see this (the console without the admin role):
+    /// 403 with the reason.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// Nothing here by that name: 404.
+    #[error("not found")]
+    NotFound,
     /// Too many sign-ins waiting for a password check: 503, try again shortly.
     #[error("too busy")]
     Busy,
@@ -76,6 +83,18 @@ impl IntoResponse for PageError {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 response
             }
+            PageError::Forbidden(why) => pages::message(
+                StatusCode::FORBIDDEN,
+                "You cannot open this page",
+                why,
+                Some(("/account", "Go to your account")),
+            ),
+            PageError::NotFound => pages::message(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing here by that name. It may have been deleted.",
+                None,
+            ),
             PageError::SignInFirst => Redirect::to("/login").into_response(),
             PageError::Internal(cause) => internal_page(&cause),
         }

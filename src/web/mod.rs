@@ -5,6 +5,7 @@
 pub mod account;
 pub mod account_factors;
 pub mod account_sessions;
+pub mod admin;
 pub mod api;
 pub mod authorize;
 pub mod consent;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(second_factor::router())
         .merge(password_reset::router())
         .merge(passkeys::router())
+        .merge(admin::router())
         .layer(session::layer(&state));
     Router::new()
         .merge(pages)

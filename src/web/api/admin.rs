@@ -535,6 +535,7 @@ async fn post_keys_rotate(
 #[derive(Deserialize)]
 struct AuditQuery {
     user_id: Option<String>,
+    client_id: Option<String>,
     event: Option<String>,
     since: Option<i64>,
     until: Option<i64>,
@@ -564,14 +565,15 @@ async fn get_audit(
         ));
     }
     let too_long = |t: &Option<String>| t.as_ref().is_some_and(|t| t.len() > 100);
-    if too_long(&query.user_id) || too_long(&query.event) {
+    if too_long(&query.user_id) || too_long(&query.client_id) || too_long(&query.event) {
         return Err(ApiError::Invalid(
             "invalid_request",
-            "user_id and event are at most 100 characters".into(),
+            "user_id, client_id and event are at most 100 characters".into(),
         ));
     }
     let filter = AuditFilter {
         user_id: query.user_id.as_deref().filter(|t| !t.is_empty()),
+        client_id: query.client_id.as_deref().filter(|t| !t.is_empty()),
         event: query.event.as_deref().filter(|t| !t.is_empty()),
         since: query.since,
         until: query.until,
