@@ -6,12 +6,14 @@
 //! - [`web`] is the only module that knows HTTP (axum), pages (askama; [`mail`] renders its
 //!   own mail templates) and browser sessions (tower-sessions). Each area owns its routes; errors are rendered in one place
 //!   ([`web::error`]).
-//! - [`oauth2`] and [`oidc`] hold the protocol rules (RFC 6749, 6750, 7009, 7636, 7662,
-//!   9068, 9207; OpenID Connect Core, Discovery and RP-Initiated Logout) with no HTTP types
-//!   in them: the authorization endpoint, one file per grant, ID tokens, claims, UserInfo.
+//! - [`oauth2`] and [`oidc`] hold the protocol rules (RFC 6749, 6750, 7009, 7591, 7592, 7636,
+//!   7662, 8628, 9068, 9207; OpenID Connect Core, Discovery and RP-Initiated Logout) with no
+//!   HTTP types in them: the authorization endpoint, one file per grant, client registration
+//!   (by administrators and by vendors), ID tokens, claims, UserInfo.
 //! - [`keys`] owns the signing keys: generation, rotation, the JWKS, signing and verifying JWTs.
 //! - [`accounts`] owns people: users, roles, password hashing, signing in, second factors
-//!   (TOTP, recovery codes, passkeys), recovery by mail, brute-force defence, the audit trail.
+//!   (TOTP, recovery codes, passkeys), recovery by mail, brute-force defence, the audit trail,
+//!   and what administrators do to accounts.
 //! - [`mail`] is the adapter to the outside mail system (lettre): an outbox in the database,
 //!   sent by a background worker over SMTP or into `.eml` files.
 //! - [`store`] is the only module that talks SQL (sqlx), one query layer for SQLite and

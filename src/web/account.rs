@@ -17,6 +17,7 @@ use crate::accounts::audit::Origin;
 use crate::accounts::login::SignedIn;
 use crate::accounts::password_change::{self, ChangeError};
 use crate::accounts::second_factor::{self, FactorError};
+use crate::accounts::users::Role;
 use crate::accounts::{email_links, sessions};
 use crate::oauth2::params::Params;
 use crate::state::AppState;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/email/verify", post(post_resend_verification))
         .merge(super::account_factors::router())
         .merge(super::account_sessions::router())
+        .merge(super::account_vendor::router())
 }
 
 pub const NOTICE: &str = "flash:account";
@@ -154,6 +156,8 @@ async fn get_account(
         .map(PasskeyView::new)
         .collect();
     let template = AccountPage {
+        vendor: super::account_vendor::vendor_name(&user),
+        admin: user.roles.iter().any(|r| r == Role::Admin.as_str()),
         csrf_token: session.csrf_token().await?,
         username: user.username,
         email: user.email,

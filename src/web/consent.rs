@@ -28,6 +28,9 @@ pub fn describe(scope: &str) -> String {
         "email" => "See your email address and whether it is confirmed".into(),
         "roles" => "See whether you are a consumer, a farmer or an administrator".into(),
         "account" => "Manage how you sign in: your password, two-step sign-in and sessions".into(),
+        "admin" => {
+            "Administer the platform as you: people, apps and keys (administrators only)".into()
+        }
         "offline_access" => {
             "Keep access when you are not using it, until you sign it out from your account".into()
         }

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod account_factors;
 pub mod account_sessions;
+pub mod account_vendor;
 pub mod admin;
 pub mod api;
 pub mod authorize;

@@ -97,6 +97,10 @@ pub struct AccountPage {
     pub passkeys_available: bool,
     pub sessions: Vec<SessionView>,
     pub apps: Vec<AppView>,
+    /// For a farmer (or an administrator): the name their registered apps carry.
+    pub vendor: Option<String>,
+    /// An administrator: the page links to the console.
+    pub admin: bool,
 }
 
 /// One sign-in as the sessions list shows it.
