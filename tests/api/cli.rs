@@ -595,3 +595,162 @@ async fn roles_are_set_from_the_command_line_and_bad_input_changes_nothing() {
     assert_eq!(stored.roles, vec!["farmer", "admin"]);
     assert_eq!(stored.locked, None);
 }
+
+/// `initial-access-token create` arguments, with `--json`.
+fn token_create<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["initial-access-token", "create"];
+    args.extend_from_slice(extra);
+    args.push("--json");
+    args
+}
+
+#[tokio::test]
+async fn initial_access_tokens_are_issued_from_the_command_line_and_register_clients() {
+    use crate::helpers::initial_access_token_rows;
+    use farm_auth::secrets::hash_secret;
+    use reqwest::StatusCode;
+
+    let cli = Cli::new().await;
+    let started = farm_auth::Clock::System.now();
+    let plain = stdout_json(&cli.run(&token_create(&[]), None));
+    let token = plain["token"].as_str().expect("token").to_string();
+    assert!(token.len() >= 43, "256 bits: {token}");
+    assert_eq!(plain["uses"], 1);
+    assert_eq!(plain["vendor"], Value::Null);
+    let expires_at = plain["expires_at"].as_i64().unwrap();
+    let now = farm_auth::Clock::System.now();
+    assert!(
+        (started + 86_400..=now + 86_400).contains(&expires_at),
+        "a day by default: {expires_at}"
+    );
+    let object = plain.as_object().unwrap();
+    let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["expires_at", "token", "uses", "vendor"]);
+
+    let named = stdout_json(&cli.run(
+        &token_create(&["--ttl", "3600", "--uses", "3", "--vendor", "Acme Produce"]),
+        None,
+    ));
+    let named_token = named["token"].as_str().unwrap().to_string();
+    assert_ne!(named_token, token);
+    assert_eq!(named["uses"], 3);
+    assert_eq!(named["vendor"], "Acme Produce");
+    let named_expiry = named["expires_at"].as_i64().unwrap();
+    let now = farm_auth::Clock::System.now();
+    assert!((started + 3600..=now + 3600).contains(&named_expiry));
+
+    // Stored as hashes only, issued by nobody (the command line).
+    let rows = initial_access_token_rows(&cli.database.url).await;
+    assert_eq!(rows.len(), 2);
+    for (token, uses, vendor, expiry) in [
+        (&token, 1, None, expires_at),
+        (&named_token, 3, Some("Acme Produce"), named_expiry),
+    ] {
+        let row = rows
+            .iter()
+            .find(|r| r.token_hash == hash_secret(token))
+            .expect("stored by its hash");
+        assert_eq!(row.uses_left, uses);
+        assert_eq!(row.vendor.as_deref(), vendor);
+        assert_eq!(row.expires_at, expiry);
+        assert_eq!(row.issued_by, None);
+        assert!(
+            rows.iter()
+                .all(|r| !format!("{r:?}").contains(token.as_str()))
+        );
+    }
+
+    // A server on the same database takes it, and the client carries the vendor.
+    let app = crate::helpers::TestApp::spawn_with(crate::helpers::Options {
+        database: Some(cli.database.clone()),
+        clock: Some(farm_auth::Clock::System),
+        ..Default::default()
+    })
+    .await;
+    let body = serde_json::json!({
+        "client_name": "Acme Orders",
+        "redirect_uris": ["https://acme.example/callback"],
+    });
+    let response = app
+        .http
+        .post(app.endpoint("registration_endpoint").await)
+        .bearer_auth(&named_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let info: Value = response.json().await.unwrap();
+    let stored = app
+        .store
+        .find_client(info["client_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .expect("registered");
+    assert_eq!(stored.vendor.as_deref(), Some("Acme Produce"));
+    let rows = initial_access_token_rows(&cli.database.url).await;
+    let row = rows
+        .iter()
+        .find(|r| r.token_hash == hash_secret(&named_token))
+        .unwrap();
+    assert_eq!(row.uses_left, 2);
+
+    let events = app.store.list_audit_events(None, 50).await.unwrap();
+    let created: Vec<_> = events
+        .iter()
+        .filter(|e| e.event == "initial_access_token.created")
+        .collect();
+    assert_eq!(created.len(), 2, "{events:?}");
+    assert!(created.iter().all(|e| e.actor_id.is_none()));
+    for event in &events {
+        let text = format!("{event:?}");
+        assert!(
+            !text.contains(&token) && !text.contains(&named_token),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_initial_access_token_options_are_refused_with_one_line_and_nothing_stored() {
+    let cli = Cli::new().await;
+    assert!(cli.run(&["migrate"], None).status.success());
+    let long_vendor = "v".repeat(101);
+    let cases: [(&[&str], &str); 9] = [
+        (&["--ttl", "10"], "error:"),
+        (&["--ttl", "59"], "error:"),
+        (&["--ttl", "2592001"], "error:"),
+        (&["--ttl", "0"], "error:"),
+        (&["--ttl", "an hour"], "--ttl"),
+        (&["--uses", "0"], "error:"),
+        (&["--uses", "101"], "error:"),
+        (&["--uses", "many"], "--uses"),
+        (&["--vendor", &long_vendor], "error:"),
+    ];
+    for (extra, mentions) in cases {
+        let output = cli.run(&token_create(extra), None);
+        assert_one_line_error(&output, mentions);
+        assert!(output.stdout.is_empty(), "{extra:?} printed a token");
+    }
+    assert_one_line_error(
+        &cli.run(&["initial-access-token", "create", "--uses", "-1"], None),
+        "error:",
+    );
+    assert!(
+        crate::helpers::initial_access_token_rows(&cli.database.url)
+            .await
+            .is_empty()
+    );
+
+    // The limits themselves are accepted.
+    let at_limits = stdout_json(&cli.run(&token_create(&["--ttl", "60", "--uses", "100"]), None));
+    assert_eq!(at_limits["uses"], 100);
+    stdout_json(&cli.run(&token_create(&["--ttl", "2592000"]), None));
+    assert_eq!(
+        crate::helpers::initial_access_token_rows(&cli.database.url)
+            .await
+            .len(),
+        2
+    );
+}

@@ -443,3 +443,24 @@ pub fn link_in(mail: &str, prefix: &str) -> String {
         .expect("a link")
         .to_string()
 }
+
+/// Every row of `initial_access_tokens` in the database at `database_url`, spent ones too,
+/// read with a connection of its own (the store lists only tokens that are still usable).
+#[allow(dead_code)]
+pub async fn initial_access_token_rows(
+    database_url: &str,
+) -> Vec<farm_auth::store::initial_access_tokens::InitialAccessTokenRecord> {
+    sqlx::any::install_default_drivers();
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(database_url)
+        .await
+        .expect("connect to the test database");
+    let rows = sqlx::query_as(
+        "SELECT token_hash, issued_by, vendor, uses_left, created_at, expires_at \
+         FROM initial_access_tokens ORDER BY created_at, token_hash",
+    )
+    .fetch_all(&mut connection)
+    .await
+    .expect("read initial_access_tokens");
+    let _ = sqlx::Connection::close(connection).await;
+    rows
+}

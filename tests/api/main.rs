@@ -6,6 +6,8 @@ mod helpers;
 mod user_agent;
 
 mod account_security;
+mod admin_api;
+mod admin_console;
 mod authorization_code;
 mod bad_input;
 mod bad_input_authorize;
@@ -21,6 +23,7 @@ mod logs;
 mod oidc_rp;
 mod prompt;
 mod refresh;
+mod registration;
 mod replicas;
 mod revocation;
 mod store;

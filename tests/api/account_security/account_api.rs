@@ -1486,7 +1486,7 @@ async fn every_documented_operation_is_routed_and_asks_for_a_token() {
     let operations = operations_in(&doc);
     assert!(!operations.is_empty());
     for (method, path) in &operations {
-        let concrete = path.replace("{id}", "some-id");
+        let concrete = path.replace("{id}", "some-id").replace("{sid}", "some-sid");
         assert!(!concrete.contains('{'), "an unknown parameter in {path}");
         let verb = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let body = (verb == Method::POST).then(|| b"{}".to_vec());
@@ -1507,7 +1507,7 @@ async fn every_documented_operation_is_routed_and_asks_for_a_token() {
     // The other methods on a documented path are not routed: nothing undocumented hides there.
     let paths: BTreeSet<&String> = operations.iter().map(|(_, p)| p).collect();
     for path in paths {
-        let concrete = path.replace("{id}", "some-id");
+        let concrete = path.replace("{id}", "some-id").replace("{sid}", "some-sid");
         for method in ["get", "post", "put", "patch", "delete"] {
             if operations.contains(&(method.to_string(), path.clone())) {
                 continue;
@@ -1527,7 +1527,13 @@ async fn every_documented_operation_is_routed_and_asks_for_a_token() {
 async fn every_api_operation_and_the_statuses_it_answers_are_documented() {
     let app = TestApp::spawn().await;
     let doc = openapi(&app).await;
-    let documented = operations_in(&doc);
+    // The admin API's operations are checked in admin_api.rs.
+    let documented: BTreeSet<(String, String)> = operations_in(&doc)
+        .into_iter()
+        .filter(|(_, path)| {
+            !path.starts_with("/api/v1/admin/") && path != "/api/v1/me/initial-access-tokens"
+        })
+        .collect();
     let tested: BTreeSet<(String, String)> = OPERATIONS
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))

@@ -9,6 +9,7 @@
 //! fail instead.
 
 mod actions;
+mod admin;
 mod checks;
 mod driver;
 mod passkeys;
