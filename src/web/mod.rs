@@ -8,6 +8,7 @@ pub mod account_sessions;
 pub mod api;
 pub mod authorize;
 pub mod consent;
+pub mod device;
 pub mod discovery;
 pub mod error;
 pub mod extract;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(authorize::router())
         .merge(login::router())
         .merge(consent::router())
+        .merge(device::router())
         .merge(logout::router())
         .merge(account::router())
         .merge(second_factor::router())
