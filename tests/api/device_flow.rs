@@ -383,6 +383,40 @@ async fn an_approved_code_is_invalid_grant_for_another_client() {
 }
 
 #[tokio::test]
+async fn an_approved_device_code_is_refused_by_the_authorization_code_grant() {
+    let app = TestApp::spawn().await;
+    app.person("ada", Role::Consumer).await;
+    // A client registered for both grants, with the device grant's URN as a redirect URI
+    // would be refused at registration; it cannot send the URN to match either.
+    let both = app
+        .register(NewClient {
+            name: TV.into(),
+            redirect_uris: vec!["https://tv.example/cb".into()],
+            grant_types: vec![DEVICE_GRANT.into(), "authorization_code".into()],
+            scope: Some(SCOPE.into()),
+            ..Default::default()
+        })
+        .await;
+    let started = app.start_device(&both, None).await;
+    let agent = signed_in_at_device(&app, "ada").await;
+    let confirm = enter_code(&agent, &user_code(&started)).await;
+    decide(&agent, confirm, "allow").await.page();
+
+    let code = device_code(&started);
+    for redirect_uri in [None, Some(DEVICE_GRANT)] {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+        ];
+        if let Some(uri) = redirect_uri {
+            form.push(("redirect_uri", uri));
+        }
+        let response = app.post_as("token_endpoint", &both, &form).await;
+        assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    }
+}
+
+#[tokio::test]
 async fn a_client_not_registered_for_the_device_grant_is_unauthorized_client() {
     let app = TestApp::spawn().await;
     let web = app.web_client("openid profile").await;
