@@ -221,7 +221,12 @@ async fn sweep_expired(state: &AppState) -> Result<(), crate::store::StoreError>
         .delete_expired_signing_keys(now - MAX_KEY_RETENTION_SECS)
         .await?;
     let sessions = state.store.delete_expired_sessions(now).await?;
-    let grants = state.store.delete_expired_grants(now).await?;
+    let grants = state.store.delete_expired_grants(now).await?
+        // Kept an hour past expiry, so a late poll still hears `expired_token`.
+        + state
+            .store
+            .delete_expired_device_authorizations(now - 3_600)
+            .await?;
     const DAY: i64 = 86_400;
     let security = state.store.delete_expired_email_tokens(now).await?
         + state.store.delete_stale_throttles(now - DAY, now).await?

@@ -117,6 +117,27 @@ pub const RESET_REQUEST_BY_APP: Policy = Policy {
     forget: HOUR,
 };
 
+/// User codes typed on the device page (RFC 8628 §5.1) by one signed-in person: with 20^8
+/// codes and a handful live at a time, a few guesses a quarter of an hour make finding one
+/// hopeless.
+pub const DEVICE_CODE_PERSON: Policy = Policy {
+    prefix: "device",
+    free: 5,
+    base: 30,
+    max: 900,
+    forget: HOUR,
+};
+
+/// User codes typed from one address, whoever is signed in: one guesser with many accounts.
+/// More room, since a household or office shares an address.
+pub const DEVICE_CODE_ADDRESS: Policy = Policy {
+    prefix: "device-ip",
+    free: 20,
+    base: 60,
+    max: HOUR,
+    forget: HOUR,
+};
+
 impl Policy {
     /// The key for `subject` (hashed, so that typed text of any length and content fits).
     pub fn key(&self, subject: &str) -> String {
@@ -166,6 +187,15 @@ pub fn address_of(origin: &Origin) -> String {
         Some(ip) => ip.to_string(),
         None => String::new(),
     }
+}
+
+/// The keys a user code typed on the device page counts against.
+pub fn device_code_keys(user_id: &str, origin: &Origin) -> Vec<(Policy, String)> {
+    let address = address_of(origin);
+    vec![
+        (DEVICE_CODE_PERSON, DEVICE_CODE_PERSON.key(user_id)),
+        (DEVICE_CODE_ADDRESS, DEVICE_CODE_ADDRESS.key(&address)),
+    ]
 }
 
 /// The key of one policy applied to one subject.
@@ -255,6 +285,13 @@ impl Attempt {
 }
 
 impl Attempt {
+    /// The attempt was right, but proves nothing about the failures before it: it is taken
+    /// back and they stay. For guesses at codes anyone can make valid ones of (a device user
+    /// code), where forgiving on success would let a guesser reset the count with its own.
+    pub async fn passed(self, state: &AppState) -> Result<(), StoreError> {
+        self.abandoned(state).await
+    }
+
     /// The attempt could not be checked (the server was busy): it is taken back.
     pub async fn abandoned(self, state: &AppState) -> Result<(), StoreError> {
         let undo: Vec<&AttemptStart> = self.keys.iter().map(|(_, start)| start).collect();

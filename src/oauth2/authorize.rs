@@ -639,24 +639,39 @@ pub async fn record_consent(
     request: &AuthorizationRequest,
     person: &SignedIn,
 ) -> Result<(), StoreError> {
+    remember_consent(state, &person.user_id, &request.client_id, &request.scope).await
+}
+
+/// Adds `scope` to what `user_id` has allowed `client_id` (the consent page, the device
+/// page).
+pub async fn remember_consent(
+    state: &AppState,
+    user_id: &str,
+    client_id: &str,
+    scope: &str,
+) -> Result<(), StoreError> {
     let store = &state.store;
     let mut allowed = store
-        .find_consent(&person.user_id, &request.client_id)
+        .find_consent(user_id, client_id)
         .await?
         .map(|s| Scope::parse(&s).unwrap_or_default())
         .unwrap_or_default();
-    for scope in Scope::parse(&request.scope).unwrap_or_default().iter() {
+    for scope in Scope::parse(scope).unwrap_or_default().iter() {
         allowed = allowed.with(scope);
     }
     store
-        .upsert_consent(
-            &person.user_id,
-            &request.client_id,
-            &allowed.to_string(),
-            state.clock.now(),
-        )
+        .upsert_consent(user_id, client_id, &allowed.to_string(), state.clock.now())
         .await?;
     Ok(())
+}
+
+/// How long a grant for `scope` made now is kept: the refresh tokens' absolute end with
+/// `offline_access`, else long enough for a replayed code to revoke what it issued.
+pub(crate) fn grant_lifetime(state: &AppState, scope: &Scope) -> i64 {
+    match scope.contains("offline_access") {
+        true => state.config.refresh_token_max.as_secs() as i64,
+        false => REPLAY_WINDOW_SECS,
+    }
 }
 
 /// Creates the grant and answers with its code: 256 random bits, stored only as a hash, for
@@ -668,13 +683,7 @@ pub async fn issue_code(
 ) -> Result<AuthorizationResponse, AuthorizeError> {
     let now = state.clock.now();
     let code = random_token::<32>();
-    let offline = Scope::parse(&request.scope)
-        .unwrap_or_default()
-        .contains("offline_access");
-    let lifetime = match offline {
-        true => state.config.refresh_token_max.as_secs() as i64,
-        false => REPLAY_WINDOW_SECS,
-    };
+    let lifetime = grant_lifetime(state, &Scope::parse(&request.scope).unwrap_or_default());
     let grant = GrantRecord {
         id: random_token::<16>(),
         client_id: request.client_id.clone(),

@@ -280,6 +280,13 @@ fn parse_metadata(body: &Value, current: Option<&Client>) -> Result<NewClient, D
     let redirect_uris = list("redirect_uris")?.unwrap_or_default();
     // RFC 7591 §2: the default grant is authorization_code, and response_type code.
     let grant_types = list("grant_types")?.unwrap_or_else(|| vec!["authorization_code".into()]);
+    // The default is for a registration that leaves grant_types out; an empty list asks
+    // for nothing, and no grant is chosen in its place.
+    if grant_types.is_empty() {
+        return Err(metadata_error(
+            "grant_types must name at least one grant type",
+        ));
+    }
     let response_types = list("response_types")?;
     let wants_code = grant_types
         .iter()
@@ -334,6 +341,7 @@ mod tests {
             json!({"client_name": "x", "redirect_uris": "https://a.example/cb"}),
             json!({"client_name": "x", "redirect_uris": [1]}),
             json!({"client_name": "x", "response_types": ["token"]}),
+            json!({"client_name": "x", "grant_types": []}),
             json!({"client_name": "x", "grant_types": ["client_credentials"], "response_types": ["code"]}),
             json!({"client_name": "x", "redirect_uris": vec!["https://a.example/cb"; 21]}),
         ] {

@@ -7,7 +7,7 @@ use std::fmt;
 use crate::keys::KeyError;
 use crate::store::StoreError;
 
-/// RFC 6749 §5.2, RFC 7009 §2.2.1 and RFC 6750 §3.1 error codes.
+/// RFC 6749 §5.2, RFC 7009 §2.2.1, RFC 6750 §3.1 and RFC 8628 §3.5 error codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidRequest,
@@ -22,6 +22,14 @@ pub enum ErrorCode {
     RequestTooLarge,
     /// The client is over its request rate: HTTP 429 with `Retry-After`.
     TooManyRequests,
+    /// RFC 8628 §3.5: the person has not decided yet; poll again after the interval.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polled too soon; the interval is now 5 seconds longer.
+    SlowDown,
+    /// RFC 8628 §3.5: the person denied the request.
+    AccessDenied,
+    /// RFC 8628 §3.5: the device code expired; the device must start again.
+    ExpiredToken,
 }
 
 impl ErrorCode {
@@ -37,6 +45,10 @@ impl ErrorCode {
             // The registered code closest in meaning (RFC 6749 §4.1.2.1); the status says
             // the rest.
             ErrorCode::TooManyRequests => "temporarily_unavailable",
+            ErrorCode::AuthorizationPending => "authorization_pending",
+            ErrorCode::SlowDown => "slow_down",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::ExpiredToken => "expired_token",
         }
     }
 }

@@ -1,8 +1,9 @@
 //! OAuth 2.0 protocol rules, with no HTTP types: the token endpoint and its grants (RFC 6749,
 //! one file per grant under [`grants`]), client registration records and client
-//! authentication (§2.3), JWT access tokens (RFC 9068), introspection (RFC 7662) and
-//! revocation (RFC 7009). Handlers in [`crate::web`] parse the HTTP request into
-//! [`params::Params`], call one function here, and render its result or [`OAuthError`].
+//! authentication (§2.3), JWT access tokens (RFC 9068), introspection (RFC 7662),
+//! revocation (RFC 7009) and device authorization (RFC 8628, [`device`]). Handlers in
+//! [`crate::web`] parse the HTTP request into [`params::Params`], call one function here,
+//! and render its result or [`OAuthError`].
 
 pub mod access_token;
 pub mod authorize;
@@ -10,6 +11,7 @@ pub mod client_auth;
 pub mod client_metadata;
 pub mod clients;
 pub mod dcr;
+pub mod device;
 pub mod error;
 pub mod grants;
 pub mod initial_access;

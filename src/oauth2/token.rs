@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::access_token::IssuedAccessToken;
 use super::client_auth;
-use super::clients::GrantType;
+use super::clients::{Client, GrantType};
 use super::params::Params;
 use super::{ErrorCode, OAuthError, grants};
 use crate::state::AppState;
@@ -46,22 +46,7 @@ pub async fn exchange(
     address: &str,
 ) -> Result<TokenResponse, OAuthError> {
     let client = client_auth::authenticate(&state.clients, authorization, params).await?;
-    // Anyone can speak for a public client (it has no secret), so its budget is per address:
-    // a stranger's flood must not use up the requests of the app's real users.
-    let rate_key = match client.is_public() {
-        true => format!("{}@{address}", client.id),
-        false => client.id.clone(),
-    };
-    if !state
-        .token_rate
-        .admit(&state.store, &rate_key, &client.id, state.clock.now())
-        .await?
-    {
-        return Err(OAuthError::new(
-            ErrorCode::TooManyRequests,
-            "this client is over its request rate; try again in a minute",
-        ));
-    }
+    admit(state, &client, address).await?;
     let grant_type = params.require("grant_type")?;
     let grant = GrantType::parse(grant_type).ok_or_else(|| {
         OAuthError::new(
@@ -82,9 +67,32 @@ pub async fn exchange(
             grants::authorization_code::exchange(state, &client, params).await
         }
         GrantType::RefreshToken => grants::refresh_token::exchange(state, &client, params).await,
-        GrantType::DeviceCode => Err(OAuthError::new(
-            ErrorCode::UnsupportedGrantType,
-            "this grant type is not supported",
+        GrantType::DeviceCode => grants::device_code::exchange(state, &client, params).await,
+    }
+}
+
+/// Counts a request of an authenticated client against its rate (the token and device
+/// authorization endpoints share it); refused with `TooManyRequests` when over.
+pub(crate) async fn admit(
+    state: &AppState,
+    client: &Client,
+    address: &str,
+) -> Result<(), OAuthError> {
+    // Anyone can speak for a public client (it has no secret), so its budget is per address:
+    // a stranger's flood must not use up the requests of the app's real users.
+    let rate_key = match client.is_public() {
+        true => format!("{}@{address}", client.id),
+        false => client.id.clone(),
+    };
+    let admitted = state
+        .token_rate
+        .admit(&state.store, &rate_key, &client.id, state.clock.now())
+        .await?;
+    match admitted {
+        true => Ok(()),
+        false => Err(OAuthError::new(
+            ErrorCode::TooManyRequests,
+            "this client is over its request rate; try again in a minute",
         )),
     }
 }

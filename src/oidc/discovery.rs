@@ -21,6 +21,10 @@ pub mod paths {
     pub const REVOKE: &str = "/oauth2/revoke";
     /// RFC 7591 registration; a client's own registration is below it (RFC 7592).
     pub const REGISTRATION: &str = "/oauth2/register";
+    /// RFC 8628 §3.1.
+    pub const DEVICE_AUTHORIZATION: &str = "/oauth2/device_authorization";
+    /// Where a person types a device's user code (RFC 8628 §3.2 `verification_uri`).
+    pub const DEVICE: &str = crate::oauth2::device::VERIFICATION_PATH;
 }
 
 const CLIENT_AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post"];
@@ -41,6 +45,8 @@ struct ProviderMetadata<'a> {
     introspection_endpoint: String,
     revocation_endpoint: String,
     registration_endpoint: String,
+    /// RFC 8628 §4.
+    device_authorization_endpoint: String,
     scopes_supported: &'static [&'static str],
     response_types_supported: &'static [&'static str],
     response_modes_supported: &'static [&'static str],
@@ -76,10 +82,16 @@ pub fn document(issuer: &str) -> Vec<u8> {
         introspection_endpoint: url(paths::INTROSPECT),
         revocation_endpoint: url(paths::REVOKE),
         registration_endpoint: url(paths::REGISTRATION),
+        device_authorization_endpoint: url(paths::DEVICE_AUTHORIZATION),
         scopes_supported: SCOPES_SUPPORTED,
         response_types_supported: &["code"],
         response_modes_supported: &["query", "form_post"],
-        grant_types_supported: &["authorization_code", "refresh_token", "client_credentials"],
+        grant_types_supported: &[
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ],
         subject_types_supported: &["public"],
         id_token_signing_alg_values_supported: &["RS256"],
         token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,

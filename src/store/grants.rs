@@ -101,30 +101,7 @@ pub type IssuedJti = (String, i64);
 
 impl Store {
     pub async fn insert_grant(&self, grant: &GrantRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO grants (id, client_id, user_id, scope, claims, sid, auth_time, amr, \
-             nonce, redirect_uri, code_challenge, code_hash, code_expires_at, created_at, \
-             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .bind(&grant.id)
-        .bind(&grant.client_id)
-        .bind(&grant.user_id)
-        .bind(&grant.scope)
-        .bind(&grant.claims)
-        .bind(&grant.sid)
-        .bind(grant.auth_time)
-        .bind(to_json_list(&grant.amr))
-        .bind(&grant.nonce)
-        .bind(&grant.redirect_uri)
-        .bind(&grant.code_challenge)
-        .bind(&grant.code_hash)
-        .bind(grant.code_expires_at)
-        .bind(grant.created_at)
-        .bind(grant.expires_at)
-        .execute(self.pool())
-        .await
-        .map_err(StoreError::from_insert)?;
-        Ok(())
+        insert_grant(self.pool(), grant).await
     }
 
     /// Consumes the authorization code with this hash, recording beforehand the access token
@@ -338,6 +315,37 @@ impl From<RefreshRow> for RefreshTokenRecord {
             access_exp: row.access_exp,
         }
     }
+}
+
+/// Inserts a grant with `executor` (the pool, or a transaction that decides more with it).
+pub(super) async fn insert_grant<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    grant: &GrantRecord,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO grants (id, client_id, user_id, scope, claims, sid, auth_time, amr, \
+         nonce, redirect_uri, code_challenge, code_hash, code_expires_at, created_at, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(&grant.id)
+    .bind(&grant.client_id)
+    .bind(&grant.user_id)
+    .bind(&grant.scope)
+    .bind(&grant.claims)
+    .bind(&grant.sid)
+    .bind(grant.auth_time)
+    .bind(to_json_list(&grant.amr))
+    .bind(&grant.nonce)
+    .bind(&grant.redirect_uri)
+    .bind(&grant.code_challenge)
+    .bind(&grant.code_hash)
+    .bind(grant.code_expires_at)
+    .bind(grant.created_at)
+    .bind(grant.expires_at)
+    .execute(executor)
+    .await
+    .map_err(StoreError::from_insert)?;
+    Ok(())
 }
 
 async fn insert_refresh_token<'e>(

@@ -207,7 +207,11 @@ pub async fn finish_sign_in(
 ) -> Result<Response, PageError> {
     let cookie = record_sign_in(state, session, person, pending, device).await?;
     let mut response = match pending {
-        None => Redirect::to("/account").into_response(),
+        // A page that sent the person here to sign in (the device page), else their account.
+        None => {
+            let back = session.take_return_path(state.clock.now()).await?;
+            Redirect::to(back.as_deref().unwrap_or("/account")).into_response()
+        }
         // The request goes on from here: the consent page, or straight back to the client.
         Some(pending) => authorize::resume(state, session, &pending.id, Some(person.clone()))
             .await

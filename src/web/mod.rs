@@ -10,6 +10,7 @@ pub mod admin;
 pub mod api;
 pub mod authorize;
 pub mod consent;
+pub mod device;
 pub mod discovery;
 pub mod error;
 pub mod extract;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(authorize::router())
         .merge(login::router())
         .merge(consent::router())
+        .merge(device::router())
         .merge(logout::router())
         .merge(account::router())
         .merge(second_factor::router())

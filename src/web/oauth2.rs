@@ -1,4 +1,4 @@
-//! The token, introspection and revocation endpoints: parse the form, call the protocol,
+//! The token, device authorization, introspection and revocation endpoints: parse the form, call the protocol,
 //! render JSON that is never cached.
 
 use axum::extract::State;
@@ -9,13 +9,14 @@ use axum::{Json, Router};
 use super::error::no_store;
 use super::extract::{OAuthRequest, RequestOrigin};
 use crate::accounts::throttle::address_of;
-use crate::oauth2::{OAuthError, introspect, revoke, token};
+use crate::oauth2::{OAuthError, device, introspect, revoke, token};
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::TOKEN, post(post_token))
+        .route(paths::DEVICE_AUTHORIZATION, post(post_device_authorization))
         .route(paths::INTROSPECT, post(post_introspect))
         .route(paths::REVOKE, post(post_revoke))
 }
@@ -28,6 +29,18 @@ async fn post_token(
     let address = address_of(&origin);
     let authorization = request.authorization.as_deref();
     let response = token::exchange(&state, authorization, &request.params, &address).await?;
+    Ok((no_store(), Json(response)))
+}
+
+/// RFC 8628 §3.1; §3.2: the answer is never cached.
+async fn post_device_authorization(
+    State(state): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
+    request: OAuthRequest,
+) -> Result<impl IntoResponse, OAuthError> {
+    let address = address_of(&origin);
+    let authorization = request.authorization.as_deref();
+    let response = device::start(&state, authorization, &request.params, &address).await?;
     Ok((no_store(), Json(response)))
 }
 

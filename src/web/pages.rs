@@ -58,6 +58,29 @@ pub struct ConsentPage {
     pub vendor: Option<String>,
 }
 
+/// The device page: where a person types the user code a device shows (RFC 8628 §3.3).
+#[derive(Template)]
+#[template(path = "device.html")]
+pub struct DevicePage {
+    pub csrf_token: String,
+    pub username: String,
+    /// Prefilled: from `verification_uri_complete`, or what was typed before a refusal.
+    pub user_code: String,
+    pub error: Option<String>,
+}
+
+/// The device confirmation page (RFC 8628 §5.4): which application, what it may do, and the
+/// code again, to compare with the device's.
+#[derive(Template)]
+#[template(path = "device_confirm.html")]
+pub struct DeviceConfirmPage {
+    pub csrf_token: String,
+    pub client_name: String,
+    pub username: String,
+    pub user_code: String,
+    pub scopes: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "logout.html")]
 pub struct LogoutPage {

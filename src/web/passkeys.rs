@@ -424,7 +424,10 @@ async fn post_login_finish(
     .await?;
     let next = match &pending {
         Some(p) => format!("{}?request={}", paths::AUTHORIZE_RESUME, p.id),
-        None => "/account".to_string(),
+        None => session
+            .take_return_path(state.clock.now())
+            .await?
+            .unwrap_or_else(|| "/account".to_string()),
     };
     let mut response = ok_json(json!({ "next": next }));
     if let Some(cookie) = cookie {

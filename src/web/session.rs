@@ -1,7 +1,8 @@
 //! The browser session: a tower-sessions record in the database, named by an `HttpOnly`,
 //! `SameSite=Lax` cookie (`Secure`, with the `__Host-` prefix, when the issuer is https).
-//! It holds the CSRF token of the forms, who is signed in, and the authorization requests
-//! waiting for the person to sign in or consent.
+//! It holds the CSRF token of the forms, who is signed in, the authorization requests
+//! waiting for the person to sign in or consent, and the local page to return to after
+//! signing in.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -20,8 +21,39 @@ const CSRF: &str = "csrf";
 const LOGIN: &str = "login";
 const PENDING: &str = "pending";
 const PARTIAL: &str = "partial";
+const RETURN_TO: &str = "return_to";
 /// Authorization requests kept per browser; the oldest goes when another arrives.
 const MAX_PENDING: usize = 8;
+/// How long a page to return to is kept: a sign-in started and abandoned must not send a
+/// later one somewhere unexpected.
+const RETURN_TTL_SECS: i64 = 15 * 60;
+/// The pages a sign-in may return to (with anything below them, and a query). Only local
+/// paths, and only these: a return path must never become an open redirect.
+const RETURN_PREFIXES: &[&str] = &["/device", "/admin"];
+const MAX_RETURN_LEN: usize = 512;
+
+/// Whether `path` may be returned to after signing in: a local path under one of
+/// [`RETURN_PREFIXES`], printable ASCII, no `//`, `\\` or `..` (which browsers read as
+/// another host or another path).
+pub fn is_return_path(path: &str) -> bool {
+    let under_prefix = RETURN_PREFIXES.iter().any(|prefix| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
+    });
+    under_prefix
+        && path.len() <= MAX_RETURN_LEN
+        && path.bytes().all(|b| b.is_ascii_graphic())
+        && !path.contains("//")
+        && !path.contains('\\')
+        && !path.contains("..")
+}
+
+/// A page to go to after signing in, until a time.
+#[derive(Serialize, Deserialize)]
+struct ReturnTo {
+    path: String,
+    until: i64,
+}
 
 /// The session layer for the page routes.
 pub fn layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
@@ -144,6 +176,29 @@ impl BrowserSession {
             .map_err(internal)
     }
 
+    /// Remembers where to go after the next sign-in that serves no authorization request;
+    /// a path [`is_return_path`] refuses is ignored (false).
+    pub async fn set_return_path(&self, path: &str, now: i64) -> Result<bool, PageError> {
+        if !is_return_path(path) {
+            tracing::debug!("a return path outside the allowed pages was ignored");
+            return Ok(false);
+        }
+        let kept = ReturnTo {
+            path: path.to_string(),
+            until: now + RETURN_TTL_SECS,
+        };
+        self.put(RETURN_TO, &kept).await?;
+        Ok(true)
+    }
+
+    /// The page [`Self::set_return_path`] kept, if it has not run out, taken away.
+    pub async fn take_return_path(&self, now: i64) -> Result<Option<String>, PageError> {
+        let kept = self.take_flash::<ReturnTo>(RETURN_TO).await?;
+        Ok(kept
+            .filter(|kept| kept.until > now && is_return_path(&kept.path))
+            .map(|kept| kept.path))
+    }
+
     /// Keeps what a refused form shows again after its 303 (Post/Redirect/Get), once.
     pub async fn set_flash<T: Serialize>(&self, key: &str, value: &T) -> Result<(), PageError> {
         self.0.insert(key, value).await.map_err(internal)
@@ -263,6 +318,43 @@ impl BrowserSession {
         match list.len() == before {
             true => Ok(()),
             false => self.store_pending(list).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_return_path;
+
+    #[test]
+    fn only_local_device_and_admin_pages_are_returned_to() {
+        for good in [
+            "/device",
+            "/device?user_code=BCDF-GHJK",
+            "/device/confirm",
+            "/admin",
+            "/admin/users?page=2",
+        ] {
+            assert!(is_return_path(good), "{good}");
+        }
+        for bad in [
+            "https://evil.example/device",
+            "//evil.example/device",
+            "/device//evil.example",
+            "/\\evil.example",
+            "/device\\..\\account",
+            "/device/../account",
+            "/devices",
+            "/administrator",
+            "/account",
+            "device",
+            "",
+            "/device?x=a b",
+            "/device\n",
+            "/device?é",
+            &format!("/device?{}", "a".repeat(600)),
+        ] {
+            assert!(!is_return_path(bad), "{bad:?}");
         }
     }
 }

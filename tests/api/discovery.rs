@@ -19,12 +19,21 @@ async fn discovery_advertises_exactly_the_endpoints_that_answer() {
         ("end_session_endpoint", "/logout"),
         ("introspection_endpoint", "/oauth2/introspect"),
         ("revocation_endpoint", "/oauth2/revoke"),
+        (
+            "device_authorization_endpoint",
+            "/oauth2/device_authorization",
+        ),
     ] {
         assert_eq!(metadata[field], format!("{issuer}{path}"), "{field}");
     }
     assert_eq!(
         metadata["grant_types_supported"],
-        json!(["authorization_code", "refresh_token", "client_credentials"])
+        json!([
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:device_code"
+        ])
     );
     assert_eq!(
         metadata["token_endpoint_auth_methods_supported"],

@@ -15,6 +15,7 @@ mod bad_input_pages;
 mod browser;
 mod cli;
 mod client_credentials;
+mod device_flow;
 mod discovery;
 mod introspection;
 mod keys;

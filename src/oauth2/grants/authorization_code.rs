@@ -3,7 +3,7 @@
 
 use super::super::OAuthError;
 use super::super::access_token;
-use super::super::clients::Client;
+use super::super::clients::{Client, GrantType};
 use super::super::params::Params;
 use super::super::pkce::CodeChallenge;
 use super::super::scope::Scope;
@@ -39,7 +39,11 @@ pub async fn exchange(
             return Err(replayed(state, &grant_id, "authorization code").await);
         }
     };
-    // RFC 6749 §4.1.3: issued to this client, to this redirect URI, and not expired.
+    // RFC 6749 §4.1.3: issued to this client, to this redirect URI, and not expired; and a
+    // code of this grant, not a device code (RFC 8628) presented here.
+    if grant.redirect_uri == GrantType::DeviceCode.as_str() {
+        return Err(invalid_grant("the code is invalid or expired"));
+    }
     if grant.client_id != client.id {
         return Err(invalid_grant("the code was issued to another client"));
     }

@@ -109,7 +109,9 @@ async fn get_audit(
         .then(|| records.last().map(|r| r.id))
         .flatten()
         .map(|last| {
-            let mut href = form_urlencoded::Serializer::new(String::from("/admin/audit?"));
+            let prefix = "/admin/audit?";
+            let mut href =
+                form_urlencoded::Serializer::for_suffix(String::from(prefix), prefix.len());
             for (name, value) in [
                 ("user", &user),
                 ("client", &client),

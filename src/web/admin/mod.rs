@@ -54,7 +54,20 @@ impl Admin {
     ) -> Result<Admin, PageError> {
         let session = BrowserSession::from_request_parts(parts, state).await?;
         let Ok(RequestOrigin(origin)) = RequestOrigin::from_request_parts(parts, state).await;
-        let (_, user) = account::person(state, &session).await?;
+        let (_, user) = match account::person(state, &session).await {
+            // Signing in comes back to the page asked for (a form is not sent again).
+            Err(PageError::SignInFirst) => {
+                if parts.method == axum::http::Method::GET
+                    && let Some(path) = parts.uri.path_and_query()
+                {
+                    session
+                        .set_return_path(path.as_str(), state.clock.now())
+                        .await?;
+                }
+                return Err(PageError::SignInFirst);
+            }
+            found => found?,
+        };
         if user.locked.is_some() || !user.roles.iter().any(|r| r == Role::Admin.as_str()) {
             return Err(PageError::Forbidden(
                 "The console is for the platform's administrators.",

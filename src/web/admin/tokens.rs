@@ -141,7 +141,9 @@ async fn post_withdraw(
     post: AdminPost,
 ) -> Result<Response, PageError> {
     let id = post.form.get("token").unwrap_or_default();
-    let withdrawn = id.len() == 64 && state.store.delete_initial_access_token(id).await?;
+    // Tokens are named by their SHA-256 (64 hex digits); anything else names none.
+    let plausible = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    let withdrawn = plausible && state.store.delete_initial_access_token(id).await?;
     let notice = match withdrawn {
         true => {
             post.admin

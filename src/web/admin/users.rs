@@ -76,7 +76,8 @@ struct Search {
 }
 
 fn users_href(query: &str, page: i64) -> String {
-    let mut href = form_urlencoded::Serializer::new(String::from("/admin/users?"));
+    let prefix = "/admin/users?";
+    let mut href = form_urlencoded::Serializer::for_suffix(String::from(prefix), prefix.len());
     if !query.is_empty() {
         href.append_pair("q", query);
     }
@@ -103,11 +104,19 @@ async fn get_users(
         .and_then(|p| p.parse::<i64>().ok())
         .filter(|p| (1..=100_000).contains(p))
         .unwrap_or(1);
-    let (users, total) = state
+    let (mut users, total) = state
         .store
         .search_users(&query, (page - 1) * PAGE_SIZE, PAGE_SIZE)
         .await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    // Past the last page (the list shrank, or the number was typed): the first page.
+    let page = match page > pages {
+        true => {
+            users = state.store.search_users(&query, 0, PAGE_SIZE).await?.0;
+            1
+        }
+        false => page,
+    };
     let users = users
         .iter()
         .map(|user| UserRow {
@@ -221,10 +230,11 @@ async fn post_lock(
     post: AdminPost,
 ) -> Result<Response, PageError> {
     let user = target(&state, &id).await?;
-    let Some(reason) = post.form.get("reason") else {
+    let reason = post.form.get("reason").map(str::trim).unwrap_or_default();
+    if reason.chars().all(|c| c.is_control() || c.is_whitespace()) {
         let missing = Err(AdminError::Invalid("Say why the account is locked.".into()));
         return back_to(&post, &user, missing).await;
-    };
+    }
     let outcome = admin::lock(
         &state.store,
         &state.clock,

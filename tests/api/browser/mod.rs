@@ -1,8 +1,8 @@
 //! A person in a real browser: headless Chromium, driven over WebDriver in a phone-sized
 //! window, signs up, consents, signs out, signs in again and is signed out by the relying
-//! party. Every page the person sees is saved as a screenshot (under
-//! `$CARGO_TARGET_DIR/screenshots/`, else `target/screenshots/`) and checked for
-//! accessibility basics.
+//! party; and connects a TV with the device flow. Every page the person sees is saved as a
+//! screenshot (under `$CARGO_TARGET_DIR/screenshots/`, else `target/screenshots/`) and
+//! checked for accessibility basics.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them these tests skip, so that a
 //! newcomer's `cargo test` passes, unless `FARM_AUTH_REQUIRE_BROWSER=1` (as in CI) makes them
@@ -11,6 +11,7 @@
 mod actions;
 mod admin;
 mod checks;
+mod device;
 mod driver;
 mod passkeys;
 mod relying_party;

@@ -1,0 +1,107 @@
+//! The device code grant (RFC 8628 §3.4, §3.5): the device polls with its device code
+//! until the person has decided. Each poll is recorded, and judged against the interval, in
+//! one statement ([`crate::store::Store::poll_device_authorization`]); once approved, the
+//! grant the approval made is consumed like an authorization code, once.
+
+use super::super::access_token;
+use super::super::clients::Client;
+use super::super::device::SLOW_DOWN_STEP_SECS;
+use super::super::params::Params;
+use super::super::scope::Scope;
+use super::super::token::TokenResponse;
+use super::super::{ErrorCode, OAuthError};
+use super::{Refresh, grant_user, invalid_grant, issue_tokens};
+use crate::secrets::hash_secret;
+use crate::state::AppState;
+use crate::store::grants::Taken;
+
+/// Device codes are 43 characters; anything much longer is not one of ours.
+const MAX_CODE_LEN: usize = 128;
+
+pub async fn exchange(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    let device_code = params.require("device_code")?;
+    let unknown = || invalid_grant("the device code is invalid");
+    if device_code.len() > MAX_CODE_LEN {
+        return Err(unknown());
+    }
+    let hash = hash_secret(device_code);
+    let now = state.clock.now();
+    // RFC 8628 §3.4 (RFC 6749 §5.2): a device code issued to another client is
+    // `invalid_grant`, like one never issued; the poll is recorded only for its own client.
+    let Some(polled) = state
+        .store
+        .poll_device_authorization(&hash, &client.id, now, SLOW_DOWN_STEP_SECS)
+        .await?
+    else {
+        return Err(unknown());
+    };
+    if polled.expires_at <= now {
+        return Err(OAuthError::new(
+            ErrorCode::ExpiredToken,
+            "the device code has expired; start again",
+        ));
+    }
+    match polled.status.as_str() {
+        // RFC 8628 §3.5: polling too fast earns slow_down, and the interval MUST grow by 5
+        // seconds for this and every later request (the store raised it with this poll).
+        "pending" if polled.slowed_at == Some(now) => Err(OAuthError::new(
+            ErrorCode::SlowDown,
+            format!(
+                "polling too fast; wait {} seconds between requests",
+                polled.interval_secs
+            ),
+        )),
+        "pending" => Err(OAuthError::new(
+            ErrorCode::AuthorizationPending,
+            "the person has not decided yet",
+        )),
+        "denied" => Err(OAuthError::new(
+            ErrorCode::AccessDenied,
+            "the person denied the request",
+        )),
+        "approved" => issue(state, client, &hash).await,
+        _ => Err(OAuthError::Internal(format!(
+            "device authorization with unknown status {:?}",
+            polled.status
+        ))),
+    }
+}
+
+/// Consumes the grant the approval made and issues its tokens.
+async fn issue(state: &AppState, client: &Client, hash: &str) -> Result<TokenResponse, OAuthError> {
+    let now = state.clock.now();
+    let planned = access_token::plan(state);
+    let taken = state
+        .store
+        .take_authorization_code(hash, now, &(planned.jti.clone(), planned.exp))
+        .await?;
+    let grant = match taken {
+        Taken::Fresh(grant) => grant,
+        // The tokens were issued to an earlier poll. Unlike a replayed authorization code
+        // this proves no theft (the device may simply have lost the answer), so the grant
+        // stands; the device code is spent all the same.
+        Taken::Replayed(_) => return Err(invalid_grant("the device code was already used")),
+        // Revoked since the approval (a lock, a sign-out of the app).
+        Taken::Unknown => return Err(invalid_grant("the device code is invalid")),
+    };
+    if grant.client_id != client.id || grant.code_expires_at <= now {
+        return Err(invalid_grant("the device code is invalid"));
+    }
+    let user = grant_user(state, &grant).await?;
+    let scope = Scope::parse(&grant.scope).unwrap_or_default();
+    issue_tokens(
+        state,
+        client,
+        &grant,
+        &user,
+        &scope,
+        planned,
+        None,
+        Refresh::First,
+    )
+    .await
+}

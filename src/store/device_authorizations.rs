@@ -1,0 +1,168 @@
+//! The `device_authorizations` table (RFC 8628): a device's request, found by the hash of
+//! its device code (the polling client) or by its normalised user code (the person at
+//! `/device`). Every decision that replicas must agree on is one conditional statement:
+//! a poll and its slow-down in one `UPDATE … RETURNING`, an approval or denial only while
+//! pending and unexpired (the approval's grant in the same transaction).
+
+use sqlx::FromRow;
+
+use super::grants::{GrantRecord, insert_grant};
+use super::{Result, Store, StoreError};
+
+/// One device authorization request, as stored.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct DeviceAuthorizationRecord {
+    pub device_code_hash: String,
+    /// Normalised: the 8 letters, no separator.
+    pub user_code: String,
+    pub client_id: String,
+    pub scope: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub interval_secs: i64,
+    pub last_polled_at: Option<i64>,
+    pub slowed_at: Option<i64>,
+    /// `pending`, `approved` or `denied`.
+    pub status: String,
+    pub user_id: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+const COLUMNS: &str = "device_code_hash, user_code, client_id, scope, created_at, expires_at, \
+                       interval_secs, last_polled_at, slowed_at, status, user_id, decided_at";
+
+/// A person's decision on a pending request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Approved,
+    Denied,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approved => "approved",
+            Decision::Denied => "denied",
+        }
+    }
+}
+
+impl Store {
+    /// Stores a new request; [`StoreError::Conflict`] when its user code is taken already.
+    pub async fn insert_device_authorization(
+        &self,
+        record: &DeviceAuthorizationRecord,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO device_authorizations (device_code_hash, user_code, client_id, scope, \
+             created_at, expires_at, interval_secs, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')",
+        )
+        .bind(&record.device_code_hash)
+        .bind(&record.user_code)
+        .bind(&record.client_id)
+        .bind(&record.scope)
+        .bind(record.created_at)
+        .bind(record.expires_at)
+        .bind(record.interval_secs)
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_insert)?;
+        Ok(())
+    }
+
+    /// The request with this (normalised) user code, if it is still waiting for a decision
+    /// and unexpired at `now`.
+    pub async fn find_pending_device_authorization(
+        &self,
+        user_code: &str,
+        now: i64,
+    ) -> Result<Option<DeviceAuthorizationRecord>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM device_authorizations \
+             WHERE user_code = $1 AND status = 'pending' AND expires_at > $2"
+        );
+        let row = sqlx::query_as(&sql)
+            .bind(user_code)
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row)
+    }
+
+    /// Records a poll by `client_id` at `now` and returns the request as it stands after it.
+    /// RFC 8628 §3.5: a poll of a pending request sooner than `interval_secs` after the
+    /// previous one raises the interval by `step` and sets `slowed_at` to `now`; decided in
+    /// this one statement, so replicas polled at once agree. `None`: no such device code for
+    /// this client.
+    pub async fn poll_device_authorization(
+        &self,
+        device_code_hash: &str,
+        client_id: &str,
+        now: i64,
+        step: i64,
+    ) -> Result<Option<DeviceAuthorizationRecord>> {
+        let sql = format!(
+            "UPDATE device_authorizations SET \
+             interval_secs = CASE WHEN status = 'pending' AND last_polled_at IS NOT NULL \
+               AND last_polled_at > $3 - interval_secs THEN interval_secs + $4 \
+               ELSE interval_secs END, \
+             slowed_at = CASE WHEN status = 'pending' AND last_polled_at IS NOT NULL \
+               AND last_polled_at > $3 - interval_secs THEN $3 ELSE slowed_at END, \
+             last_polled_at = $3 \
+             WHERE device_code_hash = $1 AND client_id = $2 \
+             RETURNING {COLUMNS}"
+        );
+        let row = sqlx::query_as(&sql)
+            .bind(device_code_hash)
+            .bind(client_id)
+            .bind(now)
+            .bind(step)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row)
+    }
+
+    /// Decides a request for `user_id`, only while it is pending and unexpired at `now`; an
+    /// approval stores `grant` (whose code hash is the device code's) in the same
+    /// transaction, so a poll sees both or neither. False: it was decided already, or
+    /// expired, and nothing changed.
+    pub async fn decide_device_authorization(
+        &self,
+        device_code_hash: &str,
+        user_id: &str,
+        decision: Decision,
+        now: i64,
+        grant: Option<&GrantRecord>,
+    ) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let decided = sqlx::query(
+            "UPDATE device_authorizations SET status = $3, user_id = $2, decided_at = $4 \
+             WHERE device_code_hash = $1 AND status = 'pending' AND expires_at > $4",
+        )
+        .bind(device_code_hash)
+        .bind(user_id)
+        .bind(decision.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if decided.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        if let Some(grant) = grant.filter(|_| decision == Decision::Approved) {
+            insert_grant(&mut *tx, grant).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Drops requests that expired before `before`; returns how many went.
+    pub async fn delete_expired_device_authorizations(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM device_authorizations WHERE expires_at <= $1")
+            .bind(before)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
