@@ -78,6 +78,16 @@ impl Store {
         filter: &AuditFilter<'_>,
         limit: i64,
     ) -> Result<Vec<AuditRecord>> {
+        // No id or event name holds a control character (and PostgreSQL text cannot even
+        // hold a NUL): such a filter matches nothing, without asking.
+        let texts = [filter.user_id, filter.client_id, filter.event];
+        if texts
+            .iter()
+            .flatten()
+            .any(|t| t.chars().any(char::is_control))
+        {
+            return Ok(Vec::new());
+        }
         let family = filter
             .event
             .map(|event| format!("{}.%", super::users::like_escaped(event)));

@@ -185,6 +185,11 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<UserRecord>, i64)> {
+        // No username or address holds a control character (and PostgreSQL text cannot
+        // even hold a NUL): such a search finds no one, without asking.
+        if text.chars().any(char::is_control) {
+            return Ok((Vec::new(), 0));
+        }
         let pattern = format!("%{}%", like_escaped(&text.trim().to_lowercase()));
         let matching = "FROM users WHERE username_normalized LIKE $1 ESCAPE '\\' \
                         OR email_normalized LIKE $1 ESCAPE '\\'";

@@ -1815,9 +1815,6 @@ async fn an_apps_own_token_cannot_issue_a_farmers_registration_token() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: src/oauth2/dcr.rs:282 passes an empty grant_types list through; \
-            client_metadata.rs:251 then defaults it to client_credentials (201), a grant the \
-            vendor never asked for; RFC 7591 §2 defaults only an omitted list"]
 async fn an_empty_grant_types_list_is_not_a_grant_the_vendor_never_asked_for() {
     // RFC 7591 §2: only an *omitted* grant_types takes the default (authorization_code),
     // which needs a redirect URI. An empty list asks for no grant at all; it must not be
