@@ -290,6 +290,7 @@ async fn initial_access_token_command(
         ttl_secs: ttl,
         uses,
         vendor,
+        own_company: false,
     };
     let issued = initial_access::issue(store, &Clock::System, Actor::CommandLine, request).await?;
     let value = serde_json::json!({

@@ -188,11 +188,8 @@ pub async fn unlock(
 
 /// `text` as kept: printable, trimmed, at most `max` characters.
 fn printable(text: &str, max: usize) -> String {
-    text.trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(max)
-        .collect()
+    let kept: String = text.chars().filter(|c| !c.is_control()).collect();
+    kept.trim().chars().take(max).collect()
 }
 
 /// Checks role names: known, at least one; duplicates dropped.

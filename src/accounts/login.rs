@@ -184,17 +184,33 @@ impl AttemptedName {
     }
 }
 
-/// Records that `user` proved who they are by `event` (`login.totp`, `login.passkey`) but
-/// was refused because an administrator locked the account.
-pub async fn record_locked_out(
+/// Why a sign-in whose factors all passed must still stop: an administrator's lock, or a
+/// new password an administrator required, when the password was one of the factors (a
+/// passkey alone is not the password).
+pub fn stopped_after_checks(user: &UserRecord, used_password: bool) -> Option<LoginError> {
+    if user.locked.is_some() {
+        return Some(LoginError::AccountLocked);
+    }
+    (used_password && user.password_reset_required).then_some(LoginError::PasswordResetRequired)
+}
+
+/// Records that a sign-in by `event` (a second step, a passkey) stopped for `why` (from
+/// [`stopped_after_checks`]).
+pub async fn record_stopped(
     state: &AppState,
     origin: &Origin,
     user: &UserRecord,
     event: &'static str,
+    why: &LoginError,
 ) -> Result<(), StoreError> {
-    let event = Event::of_user(event, &user.id)
-        .outcome(Outcome::Locked)
-        .detail("locked by an administrator");
+    let event = match why {
+        LoginError::AccountLocked => Event::of_user(event, &user.id)
+            .outcome(Outcome::Locked)
+            .detail("locked by an administrator"),
+        _ => Event::of_user(event, &user.id)
+            .outcome(Outcome::Failure)
+            .detail("an administrator required a new password"),
+    };
     audit::record(state, origin, event).await
 }
 

@@ -111,25 +111,36 @@ pub async fn update(
         .find_client(client_id)
         .await?
         .ok_or(RegistrationError::NotFound)?;
+    let record = revise(current, new, registrant, clock.now())?;
+    if !store.update_client(&record).await? {
+        return Err(RegistrationError::NotFound);
+    }
+    Ok(Client::try_from(record)?)
+}
+
+/// `current` with its metadata replaced by `new`, validated for `registrant`, written
+/// nowhere yet: its id, secret, vendor and registration token stay.
+pub fn revise(
+    current: ClientRecord,
+    new: NewClient,
+    registrant: Registrant,
+    now: i64,
+) -> Result<ClientRecord, RegistrationError> {
     let was_public = current.token_endpoint_auth_method == AuthMethod::None.as_str();
     if new.public != was_public {
         return Err(RegistrationError::Metadata(
             "a client cannot change between public and confidential; register a new one".into(),
         ));
     }
-    let changed = validate(new, registrant, clock.now())?;
-    let record = ClientRecord {
+    let changed = validate(new, registrant, now)?;
+    Ok(ClientRecord {
         client_id: current.client_id,
         secret_hash: current.secret_hash,
         created_at: current.created_at,
         vendor: current.vendor,
         registration_token_hash: current.registration_token_hash,
         ..changed
-    };
-    if !store.update_client(&record).await? {
-        return Err(RegistrationError::NotFound);
-    }
-    Ok(Client::try_from(record)?)
+    })
 }
 
 /// Gives a confidential client a new secret, returned this once; the old one stops working

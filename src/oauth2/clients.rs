@@ -131,6 +131,13 @@ impl Client {
         self.secret_hash.as_deref()
     }
 
+    /// What people are told of who made it: `Some` for a vendor's app, holding the vendor's
+    /// name, or nothing when no name is known; `None` for the platform's own.
+    pub fn vendor_label(&self) -> Option<String> {
+        self.registered_by_vendor
+            .then(|| self.vendor.clone().unwrap_or_default())
+    }
+
     /// The hash of the RFC 7592 registration access token, for a vendor's client.
     pub(crate) fn registration_token_hash(&self) -> Option<&str> {
         self.registration_token_hash.as_deref()

@@ -1,6 +1,6 @@
 //! Dynamic Client Registration (RFC 7591) and its management protocol (RFC 7592): vendors
 //! register their apps with an initial access token, then read, change or delete them with
-//! the registration access token they get back, once. Vendor apps get less room than the
+//! the registration access token they get back, which every read or change replaces. Vendor apps get less room than the
 //! platform's own ([`Registrant::Vendor`]) and are marked as such on consent pages.
 //!
 //! No axum here: the web adapter reads the bearer token and the JSON body, and renders the
@@ -98,7 +98,11 @@ pub async fn register(state: &AppState, token: &str, body: &Value) -> Result<Val
         )),
         ..AuditRecord::default()
     };
-    state.store.insert_audit_event(&audit).await?;
+    // The client exists now and the token's use is spent: the vendor must get the answer,
+    // so a trail that cannot be written is logged rather than failing the request.
+    if let Err(error) = state.store.insert_audit_event(&audit).await {
+        tracing::error!(%error, client_id = %record.client_id, "could not record a registration in the audit trail");
+    }
     let client = Client::try_from(record)?;
     let mut answer = client_information(state, &client);
     answer.insert(
@@ -113,28 +117,56 @@ pub async fn register(state: &AppState, token: &str, body: &Value) -> Result<Val
     Ok(Value::Object(answer))
 }
 
-/// The client `client_id` if `token` is its registration access token (RFC 7592 §2).
-async fn authorized(state: &AppState, client_id: &str, token: &str) -> Result<Client, DcrError> {
+/// The client `client_id` if `token` is its registration access token (RFC 7592 §2), and
+/// its record as stored.
+async fn authorized(
+    state: &AppState,
+    client_id: &str,
+    token: &str,
+) -> Result<(Client, ClientRecord), DcrError> {
     if client_id.len() > 256 || client_id.chars().any(char::is_control) {
         return Err(not_yours().into());
     }
     let Some(record) = state.store.find_client(client_id).await? else {
         return Err(not_yours().into());
     };
-    let client = Client::try_from(record)?;
+    let client = Client::try_from(record.clone())?;
     let matches = client
         .registration_token_hash()
         .is_some_and(|stored| constant_time_eq(stored.as_bytes(), hash_secret(token).as_bytes()));
     match matches {
-        true => Ok(client),
+        true => Ok((client, record)),
         false => Err(not_yours().into()),
     }
 }
 
 /// RFC 7592 §2.1: the client's current registration.
 pub async fn read(state: &AppState, client_id: &str, token: &str) -> Result<Value, DcrError> {
-    let client = authorized(state, client_id, token).await?;
-    Ok(Value::Object(client_information(state, &client)))
+    let (client, _) = authorized(state, client_id, token).await?;
+    let mut answer = client_information(state, &client);
+    let rotated = rotate_registration_token(state, &client.id, token).await?;
+    answer.insert("registration_access_token".into(), json!(rotated));
+    Ok(Value::Object(answer))
+}
+
+/// RFC 7592 §3: the client information response carries a registration access token
+/// (REQUIRED), and only its hash is kept, so every answer carries a new one and the
+/// presented one stops working (§2.1: the client MUST then discard it). Two requests racing
+/// with one token: the second finds it gone, as after any rotation.
+async fn rotate_registration_token(
+    state: &AppState,
+    client_id: &str,
+    presented: &str,
+) -> Result<String, DcrError> {
+    let fresh = random_token::<32>();
+    let rotated = state
+        .store
+        .rotate_registration_token(client_id, &hash_secret(presented), &hash_secret(&fresh))
+        .await?;
+    match rotated {
+        true => Ok(fresh),
+        false => Err(not_yours().into()),
+    }
 }
 
 /// RFC 7592 §2.2: replaces the client's metadata with `body` (fields left out go back to
@@ -145,7 +177,7 @@ pub async fn update(
     token: &str,
     body: &Value,
 ) -> Result<Value, DcrError> {
-    let client = authorized(state, client_id, token).await?;
+    let (client, stored_record) = authorized(state, client_id, token).await?;
     // §2.2: the body names the client, and a secret it carries must be the client's own.
     if body.get("client_id").and_then(Value::as_str) != Some(client.id.as_str()) {
         return Err(DcrError::Metadata(
@@ -168,23 +200,33 @@ pub async fn update(
         }
     }
     let new = parse_metadata(body, Some(&client))?;
-    let updated = client_metadata::update(
-        &state.store,
-        &state.clock,
-        &client.id,
-        new,
-        Registrant::Vendor,
-    )
-    .await?;
+    let revised =
+        client_metadata::revise(stored_record, new, Registrant::Vendor, state.clock.now())?;
+    // The change and the token's rotation are one statement: of two requests racing with
+    // one token, the second changes nothing and is told its token is spent.
+    let fresh = random_token::<32>();
+    let stored = state
+        .store
+        .update_client_rotating(&revised, &hash_secret(token), &hash_secret(&fresh))
+        .await?;
+    if !stored {
+        return Err(not_yours().into());
+    }
     state.clients.forget(&client.id);
-    record(state, "client.updated", &client.id).await?;
-    Ok(Value::Object(client_information(state, &updated)))
+    let updated = Client::try_from(revised)?;
+    let mut answer = client_information(state, &updated);
+    answer.insert("registration_access_token".into(), json!(fresh));
+    // The new token must reach the vendor: a trail that cannot be written is logged.
+    if let Err(error) = record(state, "client.updated", &client.id).await {
+        tracing::error!(%error, client_id = %client.id, "could not record a client update in the audit trail");
+    }
+    Ok(Value::Object(answer))
 }
 
 /// RFC 7592 §2.3: deletes the client; its grants go with it, and its access tokens stop
 /// passing introspection.
 pub async fn delete(state: &AppState, client_id: &str, token: &str) -> Result<(), DcrError> {
-    let client = authorized(state, client_id, token).await?;
+    let (client, _) = authorized(state, client_id, token).await?;
     state.store.delete_client(&client.id).await?;
     state.clients.forget(&client.id);
     record(state, "client.deleted", &client.id).await?;

@@ -29,6 +29,9 @@ pub struct Request {
     /// The vendor the registered apps are shown with (administrators only; a farmer's
     /// apps carry their company).
     pub vendor: Option<String>,
+    /// For the issuer's own company's apps (the account page and `/api/v1/me/…`), whoever
+    /// asks: an administrator names other vendors only through the admin API and console.
+    pub own_company: bool,
 }
 
 /// A token just issued: shown this once.
@@ -56,13 +59,14 @@ pub enum IssueError {
 fn vendor_for(
     issuer: Option<&UserRecord>,
     asked: Option<String>,
+    own_company: bool,
 ) -> Result<Option<String>, IssueError> {
+    // For one's own company the name is on record: whatever was asked is not read.
     let asked = asked
+        .filter(|_| !own_company)
         .map(|v| {
-            v.trim()
-                .chars()
-                .filter(|c| !c.is_control())
-                .collect::<String>()
+            let printable: String = v.chars().filter(|c| !c.is_control()).collect();
+            printable.trim().to_string()
         })
         .filter(|v| !v.is_empty());
     if asked
@@ -77,9 +81,9 @@ fn vendor_for(
         return Ok(asked);
     };
     let has = |role: Role| person.roles.iter().any(|r| r == role.as_str());
-    if has(Role::Admin) {
+    if has(Role::Admin) && !own_company {
         Ok(asked)
-    } else if has(Role::Farmer) {
+    } else if has(Role::Farmer) || has(Role::Admin) {
         Ok(Some(
             person
                 .company
@@ -105,7 +109,7 @@ pub async fn issue(
     if person.is_some_and(|p| p.locked.is_some()) {
         return Err(IssueError::Forbidden);
     }
-    let vendor = vendor_for(person, request.vendor)?;
+    let vendor = vendor_for(person, request.vendor, request.own_company)?;
     let ttl = request.ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
     if !(60..=MAX_TTL_SECS).contains(&ttl) {
         return Err(IssueError::Invalid(format!(

@@ -105,10 +105,31 @@ impl Store {
     /// Replaces a client's metadata (all but its id, secret, vendor and creation time);
     /// false if there is no such client.
     pub async fn update_client(&self, client: &ClientRecord) -> Result<bool> {
+        self.update_client_where(client, None).await
+    }
+
+    /// Replaces a client's metadata, and its registration access token hashed `old` with
+    /// the one hashed `new`, in one statement: false (and nothing changed) if `old` is no
+    /// longer the client's (RFC 7592: another request rotated it).
+    pub async fn update_client_rotating(
+        &self,
+        client: &ClientRecord,
+        old: &str,
+        new: &str,
+    ) -> Result<bool> {
+        self.update_client_where(client, Some((old, new))).await
+    }
+
+    async fn update_client_where(
+        &self,
+        client: &ClientRecord,
+        rotate: Option<(&str, &str)>,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE clients SET name = $2, token_endpoint_auth_method = $3, redirect_uris = $4, \
-             post_logout_redirect_uris = $5, grant_types = $6, scope = $7, updated_at = $8 \
-             WHERE client_id = $1",
+             post_logout_redirect_uris = $5, grant_types = $6, scope = $7, updated_at = $8, \
+             registration_token_hash = COALESCE($10, registration_token_hash) \
+             WHERE client_id = $1 AND ($9 IS NULL OR registration_token_hash = $9)",
         )
         .bind(&client.client_id)
         .bind(&client.name)
@@ -118,6 +139,28 @@ impl Store {
         .bind(to_json_list(&client.grant_types))
         .bind(&client.scope)
         .bind(client.updated_at)
+        .bind(rotate.map(|(old, _)| old))
+        .bind(rotate.map(|(_, new)| new))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Replaces the registration access token hashed `old` with the one hashed `new` (RFC
+    /// 7592 §3); false if `old` is no longer the client's (another request rotated it).
+    pub async fn rotate_registration_token(
+        &self,
+        client_id: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE clients SET registration_token_hash = $3 \
+             WHERE client_id = $1 AND registration_token_hash = $2",
+        )
+        .bind(client_id)
+        .bind(old)
+        .bind(new)
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)

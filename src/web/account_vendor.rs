@@ -59,7 +59,10 @@ async fn post_registration_token(
         &state.store,
         &state.clock,
         actor,
-        initial_access::Request::default(),
+        initial_access::Request {
+            own_company: true,
+            ..initial_access::Request::default()
+        },
     )
     .await;
     match issued {

@@ -71,9 +71,7 @@ async fn get_consent(
         client_name: client.name.clone(),
         username,
         scopes,
-        vendor: client
-            .registered_by_vendor
-            .then(|| client.vendor.clone().unwrap_or_default()),
+        vendor: client.vendor_label(),
     };
     let csp = Csp::returning_to(Some(&pending.request.redirect_uri));
     Ok(pages::page(StatusCode::OK, &template, csp))

@@ -170,6 +170,7 @@ async fn get_device_confirm(
         username: user.username,
         user_code: deciding.user_code_display(),
         scopes,
+        vendor: client.vendor_label(),
     };
     Ok(pages::page(StatusCode::OK, &template, Csp::default()))
 }

@@ -34,6 +34,14 @@ pub fn router() -> Router<AppState> {
 /// they are.
 pub const ACCOUNT_LOCKED: &str = "This account is locked. If you think this is a mistake, contact Not Far(m) From Home's support.";
 
+/// What the person is told when a sign-in stops after its checks.
+pub fn stopped_message(why: &LoginError) -> &'static str {
+    match why {
+        LoginError::PasswordResetRequired => PASSWORD_RESET_REQUIRED,
+        _ => ACCOUNT_LOCKED,
+    }
+}
+
 pub const PASSWORD_RESET_REQUIRED: &str = "You need to choose a new password before you sign in: we emailed you a link. If it has expired, use \u{201c}Forgot your password?\u{201d} below.";
 
 /// How long the second factor may take after the password.
@@ -183,14 +191,15 @@ async fn post_login(
 }
 
 /// Back to the login page, saying the account is locked (the sign-in is dropped).
-pub async fn refuse_locked(
+pub async fn refuse_stopped(
     session: &BrowserSession,
     pending: Option<&Pending>,
+    why: &LoginError,
 ) -> Result<Response, PageError> {
     session.clear_partial_login().await?;
     let view = LoginView {
         username: String::new(),
-        error: Some(ACCOUNT_LOCKED.into()),
+        error: Some(stopped_message(why).into()),
     };
     session.set_flash(LOGIN_FLASH, &view).await?;
     Ok(Redirect::to(&with_request("/login", pending)).into_response())

@@ -79,6 +79,8 @@ pub struct DeviceConfirmPage {
     pub username: String,
     pub user_code: String,
     pub scopes: Vec<String>,
+    /// As on the consent page: `Some` for a vendor's app, with its name when known.
+    pub vendor: Option<String>,
 }
 
 #[derive(Template)]

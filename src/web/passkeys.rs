@@ -21,7 +21,7 @@ use webauthn_rs::prelude::{
 use super::account::{AccountPost, NOTICE, back, done, factor_refusal, person, refused};
 use super::error::PageError;
 use super::extract::{DeviceToken, RequestOrigin};
-use super::login::{ACCOUNT_LOCKED, pending, record_sign_in};
+use super::login::{pending, record_sign_in, stopped_message};
 use super::session::BrowserSession;
 use crate::accounts::login;
 use crate::accounts::passkeys::{self, PasskeyError};
@@ -408,9 +408,10 @@ async fn post_login_finish(
             }
         }
     };
-    if user.locked.is_some() {
-        login::record_locked_out(&state, &origin, &user, "login.passkey").await?;
-        return Ok(refusal(StatusCode::FORBIDDEN, ACCOUNT_LOCKED));
+    let used_password = amr.contains(&"pwd");
+    if let Some(why) = login::stopped_after_checks(&user, used_password) {
+        login::record_stopped(&state, &origin, &user, "login.passkey", &why).await?;
+        return Ok(refusal(StatusCode::FORBIDDEN, stopped_message(&why)));
     }
     let pending = pending(&session, finish.request.as_deref()).await?;
     let person = login::start_session(&state, &user, &amr, &origin).await?;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::PageError;
 use super::extract::{DeviceToken, PageForm, PendingId, RequestOrigin};
-use super::login::{finish_sign_in, pending, refuse_locked, with_request};
+use super::login::{finish_sign_in, pending, refuse_stopped, with_request};
 use super::pages::{self, SecondFactorPage};
 use super::session::BrowserSession;
 use crate::accounts::login;
@@ -81,14 +81,15 @@ async fn post_second_factor(
                 session.clear_partial_login().await?;
                 return Ok(Redirect::to("/login").into_response());
             };
-            // Locked by an administrator since the password step.
-            if user.locked.is_some() {
+            // Locked, or a new password required, by an administrator since the password
+            // step.
+            if let Some(why) = login::stopped_after_checks(&user, true) {
                 let event = match form.get("method") {
                     Some("recovery") => "login.recovery_code",
                     _ => "login.totp",
                 };
-                login::record_locked_out(&state, &origin, &user, event).await?;
-                return refuse_locked(&session, pending.as_ref()).await;
+                login::record_stopped(&state, &origin, &user, event, &why).await?;
+                return refuse_stopped(&session, pending.as_ref(), &why).await;
             }
             // RFC 8176: a password and a one-time code, two factors.
             let person =

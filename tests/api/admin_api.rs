@@ -719,6 +719,76 @@ async fn locking_a_user_ends_their_sessions_revokes_their_tokens_and_keeps_them_
 }
 
 #[tokio::test]
+async fn locking_through_the_api_needs_a_reason_that_is_not_blank() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app, "root").await;
+    let marigold = signed_in(
+        &app,
+        "marigold",
+        Role::Farmer,
+        "openid account offline_access",
+    )
+    .await;
+    let refresh = marigold.refresh.clone().expect("a refresh token");
+    let lock = format!("{}/lock", user_path(&marigold.id));
+    let doc = openapi(&app).await;
+
+    let before = snapshot(&app).await;
+    for body in [
+        json!({}),
+        json!({"reason": null}),
+        json!({"reason": ""}),
+        json!({"reason": "   "}),
+        json!({"reason": "\t\r\n \u{a0}\u{3000}"}),
+        json!({"reason": "\u{0}\u{7}\u{1b}\u{7f}"}),
+        json!({"reason": " \u{0} \u{85} "}),
+        json!({"roles": ["consumer"]}),
+    ] {
+        let response = post(&app, &lock, &root.token, &body).await;
+        let answer = assert_api_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+        assert!(
+            answer["error_description"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("reason"),
+            "{body}: {answer}"
+        );
+        assert_documented(&doc, "post", "/api/v1/admin/users/{id}/lock", 400, &answer);
+    }
+    // Nothing changed: not locked, nothing in the trail, still signed in, tokens alive.
+    assert_eq!(snapshot(&app).await, before);
+    assert!(stored_user(&app, &marigold.id).await.locked.is_none());
+    assert!(is_signed_in(&marigold.agent).await);
+    assert_eq!(
+        app.introspect(&marigold.client, &marigold.token).await["active"],
+        true
+    );
+    assert_eq!(
+        app.introspect(&marigold.client, &refresh).await["active"],
+        true
+    );
+
+    // The document says so: the body is required, and so is a reason of at least one
+    // character.
+    let operation = &doc["paths"]["/api/v1/admin/users/{id}/lock"]["post"];
+    assert_eq!(operation["requestBody"]["required"], true);
+    let schema = resolve(
+        &doc,
+        &operation["requestBody"]["content"]["application/json"]["schema"],
+    );
+    assert_eq!(schema["required"], json!(["reason"]), "{schema}");
+    assert_eq!(schema["properties"]["reason"]["type"], "string");
+    assert_eq!(schema["properties"]["reason"]["minLength"], 1);
+
+    // A reason with something in it locks, kept trimmed and printable.
+    let locked = ok(post(&app, &lock, &root.token, &json!({"reason": " \u{7}x "})).await).await;
+    assert_eq!(locked["locked"], true);
+    assert_eq!(locked["locked_reason"], "x");
+    let record = assert_by_admin(&app, "user.locked", Some(&marigold.id), &root).await;
+    assert_eq!(record.detail.as_deref(), Some("by administrator root: x"));
+}
+
+#[tokio::test]
 async fn roles_are_replaced_and_unknown_or_empty_roles_are_refused() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
@@ -1791,11 +1861,19 @@ async fn a_farmer_issues_registration_tokens_for_their_company_and_an_admin_for_
         json!({"uses": 0}),
         json!({"uses": 101}),
         json!({"ttl": "an hour"}),
-        json!({"vendor": "v".repeat(101)}),
     ] {
         let response = post(&app, path, &wren.token, &body).await;
         assert_api_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
     }
+    assert_eq!(snapshot(&app).await, before);
+    // Under /me the vendor is the caller's own company: a name sent along is not read.
+    let ignored = json_answer(
+        post(&app, path, &wren.token, &json!({"vendor": "v".repeat(101)})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_ne!(ignored["vendor"], json!("v".repeat(101)));
+    let before = snapshot(&app).await;
     // A consumer may not; an app's own token has no person.
     let robin = signed_in(&app, "robin", Role::Consumer, "openid account").await;
     let response = post(&app, path, &robin.token, &json!({})).await;
@@ -1815,21 +1893,57 @@ async fn a_farmer_issues_registration_tokens_for_their_company_and_an_admin_for_
         before_robin
     );
 
-    // Administrators name any vendor, here and under /admin.
-    for path in [path, "/api/v1/admin/initial-access-tokens"] {
-        let issued = json_answer(
-            post(
-                &app,
-                path,
-                &root.token,
-                &json!({"vendor": " Orchard Apps "}),
+    // Under /me, an administrator's token is for their own company too (their username
+    // while none is on record), whatever `vendor` says; naming another vendor needs /admin.
+    let mine = |body: Value| {
+        let root = &root;
+        let app = &app;
+        async move {
+            json_answer(
+                post(app, path, &root.token, &body).await,
+                StatusCode::CREATED,
             )
-            .await,
-            StatusCode::CREATED,
+            .await
+        }
+    };
+    let issued = mine(json!({"vendor": " Orchard Apps "})).await;
+    assert_eq!(issued["vendor"], "root");
+    let issued = mine(json!({})).await;
+    assert_eq!(issued["vendor"], "root");
+    ok(put(
+        &app,
+        &format!("{}/company", user_path(&root.id)),
+        &root.token,
+        &json!({"company": "Platform Ops"}),
+    )
+    .await)
+    .await;
+    let issued = mine(json!({"vendor": "Orchard Apps"})).await;
+    assert_eq!(issued["vendor"], "Platform Ops");
+    let token = issued["token"].as_str().unwrap();
+    let stored = app
+        .store
+        .list_usable_initial_access_tokens(app.clock.now())
+        .await
+        .unwrap();
+    let row = stored
+        .iter()
+        .find(|row| row.token_hash == hash_secret(token))
+        .expect("stored");
+    assert_eq!(row.vendor.as_deref(), Some("Platform Ops"));
+    assert_eq!(row.issued_by.as_deref(), Some(root.id.as_str()));
+    let issued = json_answer(
+        post(
+            &app,
+            "/api/v1/admin/initial-access-tokens",
+            &root.token,
+            &json!({"vendor": " Orchard Apps "}),
         )
-        .await;
-        assert_eq!(issued["vendor"], "Orchard Apps");
-    }
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(issued["vendor"], "Orchard Apps");
     let response = post(
         &app,
         "/api/v1/admin/initial-access-tokens",
@@ -2448,7 +2562,7 @@ async fn admin_answers_fit_the_schemas_the_document_gives_them() {
             &app,
             &format!("{}/lock", user_path(&root.id)),
             t,
-            &json!({}),
+            &json!({"reason": "r"}),
         )
         .await,
         StatusCode::CONFLICT,

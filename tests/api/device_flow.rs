@@ -790,3 +790,130 @@ async fn someone_not_signed_in_is_sent_to_sign_in_and_brought_back_with_the_code
     let (path, _, _) = late.log_in(landing, "ada", PASSWORD).await.page();
     assert_eq!(path, "/account");
 }
+
+/// A device app registered by a vendor through RFC 7591, with an initial access token
+/// issued (as the command line issues it) for `vendor`: a public client.
+async fn vendor_device_client(app: &TestApp, name: &str, vendor: Option<&str>) -> TestClient {
+    use farm_auth::accounts::admin::Actor;
+    use farm_auth::oauth2::initial_access::{self, Request};
+
+    let issued = initial_access::issue(
+        &app.store,
+        &app.clock,
+        Actor::CommandLine,
+        Request {
+            ttl_secs: None,
+            uses: Some(1),
+            vendor: vendor.map(str::to_string),
+            own_company: false,
+        },
+    )
+    .await
+    .expect("token issued");
+    let response = app
+        .http
+        .post(app.endpoint("registration_endpoint").await)
+        .bearer_auth(&issued.token)
+        .json(&serde_json::json!({
+            "client_name": name,
+            "grant_types": [DEVICE_GRANT],
+            "token_endpoint_auth_method": "none",
+            "scope": "openid profile",
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let info: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{info}");
+    assert!(info.get("client_secret").is_none(), "{info}");
+    TestClient {
+        id: info["client_id"].as_str().unwrap().into(),
+        secret: String::new(),
+    }
+}
+
+/// The confirmation page `username` sees for a fresh device request of `client`, and the
+/// browser on it.
+async fn confirmation_page(
+    app: &TestApp,
+    client: &TestClient,
+    username: &str,
+) -> (UserAgent, Value, String) {
+    let started = app.start_device(client, Some("openid profile")).await;
+    let agent = signed_in_at_device(app, username).await;
+    let (_, _, body) = enter_code(&agent, &user_code(&started))
+        .await
+        .page_at("/device/confirm");
+    (agent, started, body)
+}
+
+#[tokio::test]
+async fn the_confirmation_page_says_a_vendors_app_is_made_by_the_vendor() {
+    let app = TestApp::spawn().await;
+    let sub = app.person("ada", Role::Consumer).await;
+    let tv = vendor_device_client(&app, "Acme Screen", Some("Acme Screens Ltd")).await;
+
+    let (agent, started, body) = confirmation_page(&app, &tv, "ada").await;
+    assert!(body.contains("Acme Screen"), "{body}");
+    assert!(body.contains("class=\"vendor-note\""), "{body}");
+    assert!(
+        body.contains(
+            "<strong>Acme Screen</strong> is made by <strong>Acme Screens Ltd</strong>, an outside vendor, not by Not Far(m) From Home."
+        ),
+        "{body}"
+    );
+    assert!(!body.contains("an outside developer"), "{body}");
+    // The code to compare is still there, and the vendor's app works like any other.
+    assert!(body.contains(&user_code(&started)), "{body}");
+    let confirm = Landing::Page {
+        path: "/device/confirm".into(),
+        status: StatusCode::OK,
+        body,
+    };
+    decide(&agent, confirm, "allow").await.page();
+    let tokens = token_json(app.poll(&tv, &device_code(&started)).await).await;
+    assert_eq!(tokens["scope"], "openid profile");
+    let id_token = tokens["id_token"].as_str().unwrap();
+    assert_eq!(
+        app.verify_id_token(&tv, id_token).await["sub"],
+        sub.as_str()
+    );
+}
+
+#[tokio::test]
+async fn an_unnamed_vendor_is_an_outside_developer_and_a_name_is_shown_escaped() {
+    let app = TestApp::spawn().await;
+    app.person("ada", Role::Consumer).await;
+    let unnamed = vendor_device_client(&app, "Garage Box", None).await;
+    let (_, _, body) = confirmation_page(&app, &unnamed, "ada").await;
+    assert!(
+        body.contains("<strong>Garage Box</strong> is made by an outside developer"),
+        "{body}"
+    );
+    assert!(!body.contains("an outside vendor"), "{body}");
+
+    let odd = vendor_device_client(&app, "Odd Box", Some("<b>Evil</b> & Co")).await;
+    let (_, _, body) = confirmation_page(&app, &odd, "ada").await;
+    assert!(body.contains("an outside vendor"), "{body}");
+    assert!(!body.contains("<b>Evil</b>"), "unescaped: {body}");
+    assert!(
+        body.contains("&#60;b&#62;Evil&#60;/b&#62; &#38; Co")
+            || body.contains("&lt;b&gt;Evil&lt;/b&gt; &amp; Co"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_platforms_own_device_apps_carry_no_vendor_note() {
+    let app = TestApp::spawn().await;
+    app.person("ada", Role::Consumer).await;
+    for public in [false, true] {
+        let tv = app.device_client(public).await;
+        let (_, _, body) = confirmation_page(&app, &tv, "ada").await;
+        assert!(body.contains(TV), "{body}");
+        assert!(!body.contains("vendor-note"), "{body}");
+        assert!(!body.contains("is made by"), "{body}");
+        assert!(!body.contains("outside"), "{body}");
+    }
+}

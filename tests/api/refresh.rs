@@ -250,3 +250,138 @@ async fn a_rotation_after_the_grant_was_revoked_stores_no_successor() {
             .is_some()
     );
 }
+
+/// An administrator (through the admin API) registers `client` again for `scope`, with
+/// everything else as [`TestApp::web_client`] made it.
+async fn narrow_client(app: &TestApp, client: &TestClient, scope: &str) {
+    use crate::user_agent::{POST_LOGOUT_URI, REDIRECT_URI};
+
+    if app
+        .store
+        .find_user_by_username("root")
+        .await
+        .unwrap()
+        .is_none()
+    {
+        app.person("root", Role::Admin).await;
+    }
+    let console = app.web_client("openid admin").await;
+    let agent = UserAgent::new(app);
+    let tokens = app
+        .sign_in_for_tokens(&agent, &console, "root", "openid admin")
+        .await;
+    let response = app
+        .http
+        .put(app.url(&format!("/api/v1/admin/clients/{}", client.id)))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .json(&serde_json::json!({
+            "client_name": "Veggie Box",
+            "redirect_uris": [REDIRECT_URI],
+            "post_logout_redirect_uris": [POST_LOGOUT_URI],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "scope": scope,
+            "token_endpoint_auth_method": "client_secret_basic",
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["scope"], scope);
+}
+
+/// The scope of a token response, sorted.
+fn scopes(tokens: &Value) -> Vec<String> {
+    let mut scope: Vec<String> = tokens["scope"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no scope: {tokens}"))
+        .split(' ')
+        .map(str::to_string)
+        .collect();
+    scope.sort();
+    scope
+}
+
+#[tokio::test]
+async fn narrowing_a_client_reaches_the_refresh_tokens_of_grants_made_before() {
+    const WIDE: &str = "openid profile offline_access";
+    let app = TestApp::spawn().await;
+    let resource_server = app.machine_client("").await;
+    app.person("ada", Role::Consumer).await;
+    let client = app.web_client(WIDE).await;
+    let agent = UserAgent::new(&app);
+    let first = app.sign_in_for_tokens(&agent, &client, "ada", WIDE).await;
+    assert_eq!(scopes(&first), ["offline_access", "openid", "profile"]);
+
+    // profile taken away: the next refresh carries the rest, and a new refresh token.
+    narrow_client(&app, &client, "openid offline_access").await;
+    let second = token_json(app.refresh(&client, &refresh_token(&first), None).await).await;
+    assert_eq!(scopes(&second), ["offline_access", "openid"]);
+    let access = second["access_token"].as_str().unwrap();
+    let introspected = app.introspect(&resource_server, access).await;
+    assert_eq!(introspected["active"], true);
+    let mut introspected_scope: Vec<&str> =
+        introspected["scope"].as_str().unwrap().split(' ').collect();
+    introspected_scope.sort();
+    assert_eq!(introspected_scope, ["offline_access", "openid"]);
+    let claims = app
+        .verify_id_token(&client, second["id_token"].as_str().unwrap())
+        .await;
+    assert!(claims.get("preferred_username").is_none(), "{claims}");
+    let userinfo: Value = app.userinfo(access).await.json().await.unwrap();
+    assert!(userinfo.get("preferred_username").is_none(), "{userinfo}");
+    // Asking for it by name (it is still in the grant) is no way back: the answer says
+    // what was issued (RFC 6749 §5.1), and the refresh token still holds the grant.
+    let second = token_json(
+        app.refresh(&client, &refresh_token(&second), Some("openid profile"))
+            .await,
+    )
+    .await;
+    assert_eq!(second["scope"], "openid");
+    let access = second["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.introspect(&resource_server, access).await["scope"],
+        "openid"
+    );
+
+    // offline_access taken away too: an access token for openid alone, and no new
+    // refresh token.
+    narrow_client(&app, &client, "openid").await;
+    let third = token_json(app.refresh(&client, &refresh_token(&second), None).await).await;
+    assert_eq!(third["scope"], "openid");
+    assert!(third.get("refresh_token").is_none(), "{third}");
+    let access = third["access_token"].as_str().unwrap();
+    let introspected = app.introspect(&resource_server, access).await;
+    assert_eq!(introspected["active"], true);
+    assert_eq!(introspected["scope"], "openid");
+    // The refresh token just used is spent, and nothing follows it.
+    let spent = app.refresh(&client, &refresh_token(&second), None).await;
+    assert_oauth_error(spent, StatusCode::BAD_REQUEST, "invalid_grant").await;
+}
+
+#[tokio::test]
+async fn a_code_issued_before_the_client_was_narrowed_carries_only_what_it_may_still_have() {
+    const WIDE: &str = "openid profile offline_access";
+    let app = TestApp::spawn().await;
+    let resource_server = app.machine_client("").await;
+    app.person("ada", Role::Consumer).await;
+    let client = app.web_client(WIDE).await;
+    let agent = UserAgent::new(&app);
+    let back = app.sign_in_and_allow(&agent, &client, "ada", WIDE).await;
+    let code = crate::user_agent::code_from(&app, &back);
+
+    narrow_client(&app, &client, "openid").await;
+    let tokens = token_json(app.exchange_code(&client, &code).await).await;
+    assert_eq!(tokens["scope"], "openid");
+    assert!(tokens.get("refresh_token").is_none(), "{tokens}");
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.introspect(&resource_server, access).await["scope"],
+        "openid"
+    );
+    let claims = app
+        .verify_id_token(&client, tokens["id_token"].as_str().unwrap())
+        .await;
+    assert!(claims.get("preferred_username").is_none(), "{claims}");
+}

@@ -39,6 +39,7 @@ async fn initial_token(app: &TestApp, uses: i64, vendor: Option<&str>) -> String
             ttl_secs: None,
             uses: Some(uses),
             vendor: vendor.map(str::to_string),
+            own_company: false,
         },
     )
     .await
@@ -166,6 +167,28 @@ async fn manage(
             .body(body.to_string());
     }
     request.send().await.unwrap()
+}
+
+/// The registration access token in a client information response from GET or PUT: a new
+/// one (RFC 7592 §3), not the one `presented`.
+fn new_registration_token(answer: &Value, presented: &str) -> String {
+    let token = answer["registration_access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no registration_access_token: {answer}"))
+        .to_string();
+    assert!(token.len() >= 43, "256-bit token: {token}");
+    assert_ne!(token, presented, "the registration token was not rotated");
+    token
+}
+
+/// The hash of the client's registration access token, as stored.
+async fn stored_registration_token_hash(app: &TestApp, client_id: &str) -> Option<String> {
+    app.store
+        .find_client(client_id)
+        .await
+        .unwrap()
+        .expect("the client is stored")
+        .registration_token_hash
 }
 
 /// A 401 without an error code: RFC 6750 §3.1, the request carried no token.
@@ -649,6 +672,7 @@ async fn unknown_expired_and_used_up_tokens_are_invalid_token() {
             ttl_secs: Some(60),
             uses: Some(2),
             vendor: None,
+            own_company: false,
         },
     )
     .await;
@@ -901,11 +925,175 @@ async fn the_registration_access_token_reads_the_current_registration() {
     ] {
         assert_eq!(read[field], info[field], "{field}");
     }
-    // The registration token works again and again; the initial access token does not
-    // manage the client.
-    let again = manage(&app, Method::GET, id, Some(registration_token), None).await;
-    assert_eq!(again.status(), StatusCode::OK);
+    // RFC 7592 §3: the answer carries a new registration access token, and the one
+    // presented stops working (§2.1: the client discards it); only the new one's hash is
+    // kept.
+    let rotated = new_registration_token(&read, registration_token);
+    assert_eq!(
+        stored_registration_token_hash(&app, id).await,
+        Some(hash_secret(&rotated))
+    );
+    assert_invalid_token(manage(&app, Method::GET, id, Some(registration_token), None).await).await;
+    let again = json_answer(
+        manage(&app, Method::GET, id, Some(&rotated), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(again["client_name"], "Reader");
+    let newest = new_registration_token(&again, &rotated);
+    assert_invalid_token(manage(&app, Method::GET, id, Some(&rotated), None).await).await;
+    // The initial access token does not manage the client.
     assert_invalid_token(manage(&app, Method::GET, id, Some(&token), None).await).await;
+    assert_eq!(
+        stored_registration_token_hash(&app, id).await,
+        Some(hash_secret(&newest))
+    );
+}
+
+#[tokio::test]
+async fn every_read_and_update_rotates_the_registration_token_and_old_ones_manage_nothing() {
+    let app = TestApp::spawn().await;
+    let token = initial_token(&app, 1, Some("Acme")).await;
+    let info = registered(&app, &token, &web_app("Rotating")).await;
+    let id = info["client_id"].as_str().unwrap().to_string();
+    let first = info["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // GET: a new token.
+    let read = json_answer(
+        manage(&app, Method::GET, &id, Some(&first), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let second = new_registration_token(&read, &first);
+
+    // PUT: a new token again, with the change.
+    let mut body = web_app("Rotated");
+    body["client_id"] = json!(id);
+    let updated = json_answer(
+        manage(&app, Method::PUT, &id, Some(&second), Some(&body)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(updated["client_name"], "Rotated");
+    let third = new_registration_token(&updated, &second);
+    assert_ne!(third, first);
+    assert_eq!(
+        stored_registration_token_hash(&app, &id).await,
+        Some(hash_secret(&third))
+    );
+
+    // Every token given out before is spent, for every method, and changes nothing.
+    let before = snapshot(&app).await;
+    for old in [&first, &second] {
+        for method in [Method::GET, Method::PUT, Method::DELETE] {
+            let mut hijack = web_app("Hijacked");
+            hijack["client_id"] = json!(id);
+            let body = (method == Method::PUT).then_some(&hijack);
+            let response = manage(&app, method, &id, Some(old), body).await;
+            assert_invalid_token(response).await;
+        }
+    }
+    assert_eq!(snapshot(&app).await, before);
+
+    // DELETE with the newest: no token back, and the client is gone.
+    let response = manage(&app, Method::DELETE, &id, Some(&third), None).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(response.text().await.unwrap(), "");
+    assert_eq!(app.store.find_client(&id).await.unwrap(), None);
+    assert_invalid_token(manage(&app, Method::GET, &id, Some(&third), None).await).await;
+
+    // No registration token, old or new, reaches the trail or the logs.
+    let events = format!(
+        "{:?}",
+        app.store.list_audit_events(None, 100).await.unwrap()
+    );
+    let logs = captured_logs();
+    for secret in [&first, &second, &third] {
+        assert!(!events.contains(secret.as_str()), "a token in the trail");
+        assert!(!logs.contains(secret.as_str()), "a token reached the logs");
+    }
+}
+
+#[tokio::test]
+async fn two_requests_racing_with_one_registration_token_get_one_answer_and_one_401() {
+    let app = TestApp::spawn().await;
+    let token = initial_token(&app, 1, None).await;
+    let info = registered(&app, &token, &web_app("Racer")).await;
+    let id = info["client_id"].as_str().unwrap().to_string();
+    let mut presented = info["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for _ in 0..5 {
+        let (a, b) = tokio::join!(
+            manage(&app, Method::GET, &id, Some(&presented), None),
+            manage(&app, Method::GET, &id, Some(&presented), None),
+        );
+        let mut answers = Vec::new();
+        let mut refused = 0;
+        for response in [a, b] {
+            match response.status() {
+                StatusCode::OK => answers.push(json_answer(response, StatusCode::OK).await),
+                _ => {
+                    assert_invalid_token(response).await;
+                    refused += 1;
+                }
+            }
+        }
+        assert_eq!((answers.len(), refused), (1, 1), "{answers:?}");
+        // The winner's token is the client's; the presented one is spent.
+        let winner = new_registration_token(&answers[0], &presented);
+        assert_eq!(
+            stored_registration_token_hash(&app, &id).await,
+            Some(hash_secret(&winner))
+        );
+        assert_invalid_token(manage(&app, Method::GET, &id, Some(&presented), None).await).await;
+        presented = winner;
+    }
+}
+
+#[tokio::test]
+async fn two_updates_racing_with_one_registration_token_store_only_the_winners_change() {
+    let app = TestApp::spawn().await;
+    let token = initial_token(&app, 1, None).await;
+    let info = registered(&app, &token, &web_app("Racer")).await;
+    let id = info["client_id"].as_str().unwrap().to_string();
+    let mut presented = info["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for round in 0..10 {
+        let body = |name: &str| {
+            json!({"client_id": id, "client_name": name,
+                   "redirect_uris": ["https://racer.example/cb"]})
+        };
+        let (left, right) = (
+            body(&format!("Left {round}")),
+            body(&format!("Right {round}")),
+        );
+        let (a, b) = tokio::join!(
+            manage(&app, Method::PUT, &id, Some(&presented), Some(&left)),
+            manage(&app, Method::PUT, &id, Some(&presented), Some(&right)),
+        );
+        let mut winners = Vec::new();
+        for response in [a, b] {
+            match response.status() {
+                StatusCode::OK => winners.push(json_answer(response, StatusCode::OK).await),
+                _ => {
+                    assert_invalid_token(response).await;
+                }
+            }
+        }
+        assert_eq!(winners.len(), 1, "{winners:?}");
+        let winner = &winners[0];
+        // What is stored is the winner's change, never the refused one's.
+        let stored = app.store.find_client(&id).await.unwrap().unwrap();
+        assert_eq!(stored.name, winner["client_name"].as_str().unwrap());
+        presented = new_registration_token(winner, &presented);
+    }
 }
 
 #[tokio::test]
@@ -955,8 +1143,10 @@ async fn put_replaces_the_metadata_and_omitted_fields_go_back_to_their_defaults(
     assert_eq!(updated["scope"], "openid");
     assert_eq!(updated["client_id_issued_at"], info["client_id_issued_at"]);
     assert!(updated.get("client_secret").is_none(), "{updated}");
+    // RFC 7592 §3: a new registration token, which replaces the one presented.
+    let rotated = new_registration_token(&updated, registration_token);
 
-    // Stored: id, secret, creation, vendor and registration token stay.
+    // Stored: id, secret, creation and vendor stay; the registration token is the new one.
     let after = app.store.find_client(&client.id).await.unwrap().unwrap();
     assert_eq!(after.name, "After");
     assert_eq!(after.redirect_uris, vec![new_uri]);
@@ -967,10 +1157,25 @@ async fn put_replaces_the_metadata_and_omitted_fields_go_back_to_their_defaults(
     assert_eq!(after.created_at, before.created_at);
     assert_eq!(after.vendor.as_deref(), Some("Acme"));
     assert_eq!(
-        after.registration_token_hash,
-        before.registration_token_hash
+        before.registration_token_hash.as_deref(),
+        Some(hash_secret(registration_token).as_str())
+    );
+    assert_eq!(
+        after.registration_token_hash.as_deref(),
+        Some(hash_secret(&rotated).as_str())
     );
     assert_eq!(after.updated_at, before.updated_at + 10);
+    assert_invalid_token(
+        manage(
+            &app,
+            Method::GET,
+            &client.id,
+            Some(registration_token),
+            None,
+        )
+        .await,
+    )
+    .await;
 
     // The same secret now authenticates with Basic, and no longer in the form.
     let response = app.client_credentials(&client, None).await;
@@ -983,20 +1188,15 @@ async fn put_replaces_the_metadata_and_omitted_fields_go_back_to_their_defaults(
     let response = app.post_form("token_endpoint", None, &form).await;
     assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
 
-    // GET shows the change, and the old redirect URI is no longer the client's.
+    // GET (with the new token) shows the change, and the old redirect URI is no longer the
+    // client's.
     let read = json_answer(
-        manage(
-            &app,
-            Method::GET,
-            &client.id,
-            Some(registration_token),
-            None,
-        )
-        .await,
+        manage(&app, Method::GET, &client.id, Some(&rotated), None).await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(read["client_name"], "After");
+    new_registration_token(&read, &rotated);
     let agent = UserAgent::new(&app);
     let (_, status, _) = agent
         .navigate(&app.authorize_url(&client, "openid", &[]))
@@ -1028,10 +1228,20 @@ async fn what_get_returns_can_be_put_back_unchanged() {
             StatusCode::OK,
         )
         .await;
+        // The token to use next comes with the answer, and goes back with the rest of it
+        // (a read-only field the server ignores).
+        let read_token = new_registration_token(&read, registration_token);
         read["client_name"] = json!("Renamed");
-        let response = manage(&app, Method::PUT, id, Some(registration_token), Some(&read)).await;
-        let updated = json_answer(response, StatusCode::OK).await;
-        read["client_name"] = json!("Renamed");
+        let response = manage(&app, Method::PUT, id, Some(&read_token), Some(&read)).await;
+        let mut updated = json_answer(response, StatusCode::OK).await;
+        let updated_token = new_registration_token(&updated, &read_token);
+        // The same metadata back, with another new token.
+        for answer in [&mut updated, &mut read] {
+            answer
+                .as_object_mut()
+                .unwrap()
+                .remove("registration_access_token");
+        }
         assert_eq!(updated, read);
         let after = app.store.find_client(id).await.unwrap().unwrap();
         assert_eq!(
@@ -1039,6 +1249,7 @@ async fn what_get_returns_can_be_put_back_unchanged() {
             ClientRecord {
                 name: "Renamed".into(),
                 updated_at: after.updated_at,
+                registration_token_hash: Some(hash_secret(&updated_token)),
                 ..before
             }
         );
@@ -1087,6 +1298,7 @@ async fn put_needs_the_clients_own_id_and_a_secret_it_carries_must_be_the_client
             "{body}: {answer}"
         );
     }
+    // Refused, so nothing was rotated either: the token presented still works.
     assert_eq!(snapshot(&app).await, before);
 
     let body = with(json!({"client_id": client.id, "client_secret": client.secret}));
@@ -1100,6 +1312,7 @@ async fn put_needs_the_clients_own_id_and_a_secret_it_carries_must_be_the_client
     .await;
     let updated = json_answer(response, StatusCode::OK).await;
     assert_eq!(updated["client_name"], "Changed");
+    new_registration_token(&updated, registration_token);
 }
 
 #[tokio::test]
@@ -1147,7 +1360,19 @@ async fn put_cannot_raise_scopes_beyond_the_vendor_limits_nor_loosen_redirects()
     )
     .await;
     assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_client_metadata").await;
+    // A refused PUT rotates nothing: the stored hash is the presented token's, which still
+    // reads the registration.
     assert_eq!(snapshot(&app).await, before);
+    assert_eq!(
+        stored_registration_token_hash(&app, id).await,
+        Some(hash_secret(registration_token))
+    );
+    let read = json_answer(
+        manage(&app, Method::GET, id, Some(registration_token), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(read["scope"], "openid profile offline_access");
 }
 
 #[tokio::test]
@@ -1181,8 +1406,15 @@ async fn a_client_stays_public_or_confidential_across_updates() {
     let stored = app.store.find_client(public_id).await.unwrap().unwrap();
     assert_eq!(stored.secret_hash, None);
     assert_eq!(stored.token_endpoint_auth_method, "none");
+    // From here on, the token that answer carried (RFC 7592 §3).
+    let public_token = new_registration_token(&updated, public_token);
+    assert_eq!(
+        stored.registration_token_hash,
+        Some(hash_secret(&public_token))
+    );
 
-    // Asking to become confidential is refused.
+    // Asking to become confidential is refused, with the current token (and it stays
+    // current: a refused PUT rotates nothing).
     let before = snapshot(&app).await;
     for method in ["client_secret_basic", "client_secret_post"] {
         let body = json!({"client_id": public_id, "client_name": "Phone", "redirect_uris": [REDIRECT_URI],
@@ -1191,7 +1423,7 @@ async fn a_client_stays_public_or_confidential_across_updates() {
             &app,
             Method::PUT,
             public_id,
-            Some(public_token),
+            Some(&public_token),
             Some(&body),
         )
         .await;
@@ -1215,6 +1447,12 @@ async fn a_client_stays_public_or_confidential_across_updates() {
         app.store.find_client(public_id).await.unwrap().as_ref(),
         before.clients.iter().find(|c| c.client_id == public_id)
     );
+    // Both tokens presented to the refused PUTs still work.
+    for (id, token) in [(public_id, public_token.as_str()), (id, registration_token)] {
+        let response = manage(&app, Method::GET, id, Some(token), None).await;
+        let read = json_answer(response, StatusCode::OK).await;
+        new_registration_token(&read, token);
+    }
 }
 
 #[tokio::test]
@@ -1798,6 +2036,112 @@ async fn a_farmer_issues_tokens_for_their_company_and_a_consumer_cannot() {
     assert_oauth_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
     assert_challenged_without_error(api_post(&app, MY_TOKENS, None, &json!({})).await).await;
     assert_eq!(initial_access_token_rows(&app.database.url).await, before);
+}
+
+/// The token on the page "Get a registration token" on the account page leads to, and
+/// who it says the apps are for.
+fn registration_token_on(page: &str) -> (String, String) {
+    let between = |open: &str, close: &str| {
+        let start = page
+            .find(open)
+            .unwrap_or_else(|| panic!("no {open} on:\n{page}"))
+            + open.len();
+        let end = start + page[start..].find(close).expect(close);
+        page[start..end].to_string()
+    };
+    (
+        between("<code class=\"secret\">", "</code>"),
+        between("<h1>Registration token for ", "</h1>"),
+    )
+}
+
+/// `username` signs in, and presses "Get a registration token" on the account page.
+async fn account_page_token(app: &TestApp, username: &str) -> (String, String) {
+    let agent = UserAgent::new(app);
+    let landing = agent.navigate("/login").await;
+    let (path, _, account) = agent.log_in(landing, username, PASSWORD).await.page();
+    assert_eq!(path, "/account", "{account}");
+    assert!(account.contains("Get a registration token"), "{account}");
+    let (path, status, page) = agent
+        .submit(&account, "/account/registration-token", &[])
+        .await
+        .page();
+    assert_eq!(
+        (path.as_str(), status),
+        ("/account/registration-token", StatusCode::OK),
+        "{page}"
+    );
+    registration_token_on(&page)
+}
+
+#[tokio::test]
+async fn the_account_page_gives_farmers_and_administrators_tokens_for_their_own_company() {
+    let app = TestApp::spawn().await;
+    let farmer_id = app.person("marigold", Role::Farmer).await;
+    let admin_id = app.person("root", Role::Admin).await;
+    app.person("shopper", Role::Consumer).await;
+
+    // No company on record: their usernames, the administrator's as well.
+    for (username, id) in [("marigold", &farmer_id), ("root", &admin_id)] {
+        let (token, shown) = account_page_token(&app, username).await;
+        assert_eq!(shown, username);
+        let row = initial_access_token_rows(&app.database.url)
+            .await
+            .into_iter()
+            .find(|r| r.token_hash == hash_secret(&token))
+            .expect("stored hashed");
+        assert_eq!(row.vendor.as_deref(), Some(username));
+        assert_eq!(row.issued_by.as_deref(), Some(id.as_str()));
+    }
+
+    // With a company, the company: an administrator's apps are their company's too, and
+    // the consent page says so.
+    let root = app.store.find_user_by_id(&admin_id).await.unwrap().unwrap();
+    admin::set_company(
+        &app.store,
+        &app.clock,
+        &root,
+        "Platform Ops",
+        Actor::CommandLine,
+    )
+    .await
+    .expect("company set");
+    let (token, shown) = account_page_token(&app, "root").await;
+    assert_eq!(shown, "Platform Ops");
+    let client = test_client(&registered(&app, &token, &web_app("Ops Dashboard")).await);
+    let stored = app.store.find_client(&client.id).await.unwrap().unwrap();
+    assert_eq!(stored.vendor.as_deref(), Some("Platform Ops"));
+    let (_, page) = consent_page(&app, &client, "shopper", "openid").await;
+    assert!(page.contains("<strong>Platform Ops</strong>"), "{page}");
+    assert!(!page.contains("an outside developer"), "{page}");
+
+    // An administrator's token under /api/v1/me is for their company too, whatever they
+    // name; the admin API names another vendor.
+    let (_, admin_token) = person_token(&app, "root2", Role::Admin, "openid account admin").await;
+    let issued = json_answer(
+        api_post(
+            &app,
+            MY_TOKENS,
+            Some(&admin_token),
+            &json!({"vendor": "Orchard Apps"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(issued["vendor"], "root2");
+    let issued = json_answer(
+        api_post(
+            &app,
+            ADMIN_TOKENS,
+            Some(&admin_token),
+            &json!({"vendor": "Orchard Apps"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(issued["vendor"], "Orchard Apps");
 }
 
 #[tokio::test]

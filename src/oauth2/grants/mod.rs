@@ -76,6 +76,9 @@ pub(crate) async fn issue_tokens(
     nonce: Option<&str>,
     refresh: Refresh<'_>,
 ) -> Result<TokenResponse, OAuthError> {
+    // An administrator may have narrowed the client since the person allowed it: what the
+    // client may no longer ask for, it no longer gets from grants made before.
+    let scope = &scope.filter(|token| client.scope.contains(token));
     let refresh_token = store_refresh_token(state, client, grant, &planned, refresh).await?;
     let subject = Subject {
         client_id: &client.id,
@@ -118,6 +121,7 @@ async fn store_refresh_token(
     let offline = Scope::parse(&grant.scope)
         .unwrap_or_default()
         .contains("offline_access")
+        && client.scope.contains("offline_access")
         && client.may_use(GrantType::RefreshToken);
     let token = random_token::<32>();
     let idle = state.config.refresh_token_idle.as_secs() as i64;

@@ -110,6 +110,7 @@ async fn post_token(State(state): State<AppState>, post: AdminPost) -> Result<Re
         ttl_secs: days.map(|d| d.saturating_mul(86_400)),
         uses,
         vendor: post.form.get("vendor").map(str::to_string),
+        own_company: false,
     };
     match initial_access::issue(&state.store, &state.clock, post.admin.actor(), request).await {
         Ok(issued) => {

@@ -239,7 +239,12 @@ async fn get_user(
     _admin: AdminCaller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let user = user(&state, &id).await?;
+    shown(&state, &id).await
+}
+
+/// The answer showing user `id` as they are now (after a change).
+async fn shown(state: &AppState, id: &str) -> Result<Response, ApiError> {
+    let user = user(state, id).await?;
     Ok(json(StatusCode::OK, AdminUserView::from(user)))
 }
 
@@ -256,9 +261,15 @@ async fn post_lock(
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
     let reason = body.reason.unwrap_or_default();
+    // The command line may lock without a reason; people and scripts using the API say why.
+    if reason.chars().all(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ApiError::Invalid(
+            "invalid_request",
+            "say why the account is locked (reason)".into(),
+        ));
+    }
     admin::lock(&state.store, &state.clock, &target, &reason, caller.actor()).await?;
-    let target = user(&state, &id).await?;
-    Ok(json(StatusCode::OK, AdminUserView::from(target)))
+    shown(&state, &id).await
 }
 
 async fn post_unlock(
@@ -270,8 +281,7 @@ async fn post_unlock(
     let target = user(&state, &id).await?;
     let reason = body.reason.unwrap_or_default();
     admin::unlock(&state.store, &state.clock, &target, &reason, caller.actor()).await?;
-    let target = user(&state, &id).await?;
-    Ok(json(StatusCode::OK, AdminUserView::from(target)))
+    shown(&state, &id).await
 }
 
 #[derive(Deserialize)]
@@ -294,8 +304,7 @@ async fn put_roles(
         caller.actor(),
     )
     .await?;
-    let target = user(&state, &id).await?;
-    Ok(json(StatusCode::OK, AdminUserView::from(target)))
+    shown(&state, &id).await
 }
 
 #[derive(Deserialize)]
@@ -319,8 +328,7 @@ async fn put_company(
         caller.actor(),
     )
     .await?;
-    let target = user(&state, &id).await?;
-    Ok(json(StatusCode::OK, AdminUserView::from(target)))
+    shown(&state, &id).await
 }
 
 async fn post_password_reset(
@@ -605,11 +613,13 @@ async fn issue(
     user: &UserRecord,
     origin: &Origin,
     body: IssueBody,
+    own_company: bool,
 ) -> Result<Response, ApiError> {
     let request = initial_access::Request {
         ttl_secs: body.ttl,
         uses: body.uses,
         vendor: body.vendor,
+        own_company,
     };
     let actor = Actor::Person { user, origin };
     let issued = initial_access::issue(&state.store, &state.clock, actor, request).await?;
@@ -629,10 +639,11 @@ async fn post_initial_access_token(
     caller: AdminCaller,
     JsonBody(body): JsonBody<IssueBody>,
 ) -> Result<Response, ApiError> {
-    issue(&state, &caller.admin, &caller.origin, body).await
+    issue(&state, &caller.admin, &caller.origin, body, false).await
 }
 
-/// A farmer's registration token: their company's apps. Administrators may use it too.
+/// A farmer's registration token: their company's apps. An administrator gets one for
+/// their own company here too; naming another vendor needs the admin API (and its scope).
 async fn post_my_initial_access_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -640,5 +651,5 @@ async fn post_my_initial_access_token(
     JsonBody(body): JsonBody<IssueBody>,
 ) -> Result<Response, ApiError> {
     let person = caller.person()?;
-    issue(&state, person, &origin, body).await
+    issue(&state, person, &origin, body, true).await
 }

@@ -378,6 +378,75 @@ async fn a_passkey_is_the_second_factor_after_the_password() {
 }
 
 #[tokio::test]
+async fn a_new_password_required_stops_a_passkey_after_the_password_but_not_a_passkey_alone() {
+    use farm_auth::accounts::admin::{self, Actor};
+
+    let app = passkey_app().await;
+    let (user_id, mut authenticator) = person_with_passkey(&app, "cai").await;
+
+    // The password step passes, then an administrator requires a new password.
+    let agent = UserAgent::new(&app);
+    let landing = agent.navigate("/login").await;
+    let (path, _, page) = agent.log_in(landing, "cai", PASSWORD).await.page();
+    assert!(path.starts_with("/login/second-factor"), "{path}");
+    let user = app.store.find_user_by_id(&user_id).await.unwrap().unwrap();
+    admin::require_password_reset(&app.state, &user, Actor::CommandLine)
+        .await
+        .expect("a new password required");
+
+    // The passkey as the second factor: refused, told to choose a new password.
+    let csrf = data_csrf(&page);
+    let options = start_login(&app, &agent, &csrf, "second-factor").await;
+    let credential = authenticator.authenticate(&options, &app.issuer).unwrap();
+    let body = json!({ "credential": credential, "request": null });
+    let reply = post_json(&app, &agent, LOGIN_FINISH, &csrf, &body).await;
+    let message = assert_refused(&reply, StatusCode::FORBIDDEN);
+    assert!(
+        message.contains("You need to choose a new password before you sign in"),
+        "{message}"
+    );
+    assert!(!is_signed_in(&agent).await);
+    let live = app
+        .store
+        .list_live_login_sessions(&user_id, app.clock.now())
+        .await
+        .unwrap();
+    assert!(live.is_empty(), "{live:?}");
+    let events = app
+        .store
+        .list_audit_events(Some(&user_id), 100)
+        .await
+        .unwrap();
+    let stopped: Vec<_> = events
+        .iter()
+        .filter(|e| {
+            e.event == "login.passkey"
+                && e.outcome == "failure"
+                && e.detail.as_deref() == Some("an administrator required a new password")
+        })
+        .collect();
+    assert_eq!(stopped.len(), 1, "{events:#?}");
+
+    // The passkey alone is not the password: it still signs in.
+    let (agent, csrf) = at_login_page(&app).await;
+    let options = start_login(&app, &agent, &csrf, "passwordless").await;
+    let credential = authenticator.authenticate(&options, &app.issuer).unwrap();
+    let body = json!({ "credential": credential, "request": null });
+    let reply = post_json(&app, &agent, LOGIN_FINISH, &csrf, &body).await;
+    assert_eq!(reply, (StatusCode::OK, json!({ "next": "/account" })));
+    assert!(is_signed_in(&agent).await);
+    assert!(
+        app.store
+            .find_user_by_id(&user_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_reset_required,
+        "the requirement stays until a new password is chosen"
+    );
+}
+
+#[tokio::test]
 async fn a_passkey_alone_signs_in_without_a_username() {
     let app = passkey_app().await;
     let (user_id, mut authenticator) = person_with_passkey(&app, "dev").await;

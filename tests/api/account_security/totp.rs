@@ -734,6 +734,183 @@ async fn setting_up_an_app_needs_the_password_and_the_person_is_told_by_mail() {
     );
 }
 
+/// What an administrator does between someone's password and their second step.
+#[derive(Clone, Copy, Debug)]
+enum Between {
+    RequireNewPassword,
+    Lock,
+}
+
+const CHOOSE_A_NEW_PASSWORD: &str = "You need to choose a new password before you sign in";
+const ACCOUNT_LOCKED: &str = "This account is locked.";
+
+/// An app's sign-in through the password step for `marigold`, who has an authenticator
+/// app; then an administrator steps in (`between`), and the right code (or recovery code)
+/// is given: the landing, and what the trail holds for marigold from then on.
+async fn second_step_after(
+    app: &TestApp,
+    enrolled: &Enrolled,
+    between: Between,
+    method: &str,
+) -> (
+    UserAgent,
+    Landing,
+    Vec<farm_auth::store::audit::AuditRecord>,
+) {
+    use farm_auth::accounts::admin::{self, Actor};
+
+    let client = app.web_client(SCOPE).await;
+    let agent = UserAgent::new(app);
+    let landing = agent
+        .navigate(&app.authorize_url(&client, SCOPE, &[]))
+        .await;
+    let (path, _, page) = agent.log_in(landing, "marigold", PASSWORD).await.page();
+    assert!(path.starts_with("/login/second-factor?request="), "{path}");
+
+    let user = app
+        .store
+        .find_user_by_username("marigold")
+        .await
+        .unwrap()
+        .expect("marigold");
+    match between {
+        Between::RequireNewPassword => {
+            admin::require_password_reset(&app.state, &user, Actor::CommandLine)
+                .await
+                .expect("a new password required");
+        }
+        Between::Lock => admin::lock(&app.store, &app.clock, &user, "fraud", Actor::CommandLine)
+            .await
+            .expect("locked"),
+    }
+    let seen = app
+        .store
+        .list_audit_events(Some(&user.id), 500)
+        .await
+        .unwrap()
+        .len();
+
+    let code = match method {
+        "recovery" => enrolled.recovery_codes[0].clone(),
+        _ => code_at(&enrolled.secret, app.clock.now()).unwrap(),
+    };
+    let landing = give_code(&agent, &page, method, &code).await;
+    let mut events = app
+        .store
+        .list_audit_events(Some(&user.id), 500)
+        .await
+        .unwrap();
+    // Newest first: what came after the administrator stepped in.
+    events.truncate(events.len() - seen);
+    (agent, landing, events)
+}
+
+#[tokio::test]
+async fn a_new_password_required_between_the_password_and_the_code_stops_the_sign_in() {
+    let app = TestApp::spawn().await;
+    let id = app.person("marigold", Role::Farmer).await;
+    let enrolled = enrol(&app, "marigold").await;
+
+    for method in ["totp", "recovery"] {
+        let (agent, landing, events) =
+            second_step_after(&app, &enrolled, Between::RequireNewPassword, method).await;
+        // Back to the login page (the app's request kept), told to choose a new password.
+        let (path, status, page) = landing.page();
+        assert!(path.starts_with("/login?request="), "{method}: {path}");
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(CHOOSE_A_NEW_PASSWORD), "{method}: {page}");
+        assert!(!page.contains(ACCOUNT_LOCKED), "{method}: {page}");
+
+        // No session, at the provider or for the app; the half-done sign-in is dropped.
+        assert_signed_out(&agent).await;
+        let live = app
+            .store
+            .list_live_login_sessions(&id, app.clock.now())
+            .await
+            .unwrap();
+        assert!(live.is_empty(), "{method}: {live:?}");
+        let (path, _, _) = agent.navigate("/login/second-factor").await.page();
+        assert!(path.starts_with("/login"), "{method}: {path}");
+        assert!(
+            !path.starts_with("/login/second-factor"),
+            "{method}: {path}"
+        );
+
+        // The trail says why.
+        let event = match method {
+            "recovery" => "login.recovery_code",
+            _ => "login.totp",
+        };
+        let stopped: Vec<_> = events
+            .iter()
+            .filter(|e| e.event == event && e.outcome == "failure")
+            .collect();
+        assert_eq!(stopped.len(), 1, "{method}: {events:#?}");
+        assert_eq!(
+            stopped[0].detail.as_deref(),
+            Some("an administrator required a new password")
+        );
+        assert_eq!(stopped[0].user_id.as_deref(), Some(id.as_str()));
+        assert!(
+            !events.iter().any(|e| e.outcome == "locked"),
+            "{method}: {events:#?}"
+        );
+
+        // Setting a new password (what the mailed link leads to) clears the way.
+        clear_password_reset(&app, &id).await;
+        app.clock.advance(30);
+    }
+    // Then the password and the code sign in again.
+    let (agent, page) = password_step(&app, "marigold").await;
+    let code = code_at(&enrolled.secret, app.clock.now()).unwrap();
+    let (path, _, _) = give_code(&agent, &page, "totp", &code).await.page();
+    assert_eq!(path, "/account");
+}
+
+/// Lifts the requirement of a new password, as setting one through the mailed link does
+/// (the password hash written again, so the password stays [`PASSWORD`]).
+async fn clear_password_reset(app: &TestApp, id: &str) {
+    let user = app.store.find_user_by_id(id).await.unwrap().unwrap();
+    assert!(user.password_reset_required, "not required");
+    let hash = user.password_hash.expect("a password");
+    app.store
+        .update_password_hash(id, &hash, app.clock.now())
+        .await
+        .unwrap();
+    let user = app.store.find_user_by_id(id).await.unwrap().unwrap();
+    assert!(!user.password_reset_required, "still required");
+}
+
+#[tokio::test]
+async fn a_lock_between_the_password_and_the_code_stops_the_sign_in() {
+    let app = TestApp::spawn().await;
+    let id = app.person("marigold", Role::Farmer).await;
+    let enrolled = enrol(&app, "marigold").await;
+
+    let (agent, landing, events) = second_step_after(&app, &enrolled, Between::Lock, "totp").await;
+    let (path, status, page) = landing.page();
+    assert!(path.starts_with("/login?request="), "{path}");
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(ACCOUNT_LOCKED), "{page}");
+    assert!(!page.contains(CHOOSE_A_NEW_PASSWORD), "{page}");
+    assert_signed_out(&agent).await;
+    let live = app
+        .store
+        .list_live_login_sessions(&id, app.clock.now())
+        .await
+        .unwrap();
+    assert!(live.is_empty(), "{live:?}");
+    let stopped: Vec<_> = events
+        .iter()
+        .filter(|e| e.event == "login.totp" && e.outcome == "locked")
+        .collect();
+    assert_eq!(stopped.len(), 1, "{events:#?}");
+    assert_eq!(
+        stopped[0].detail.as_deref(),
+        Some("locked by an administrator")
+    );
+}
+
 async fn user_id(app: &TestApp, username: &str) -> String {
     app.store
         .find_user_by_username(username)
