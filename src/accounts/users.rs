@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use crate::clock::Clock;
-use crate::secrets::random_token;
+use crate::secrets::random_id;
 use crate::store::users::UserRecord;
 use crate::store::{Store, StoreError};
 
@@ -92,7 +92,7 @@ pub async fn create(store: &Store, clock: &Clock, new: NewUser) -> Result<UserRe
         }
     }
     let record = UserRecord {
-        id: random_token::<16>(),
+        id: random_id(),
         username,
         email,
         email_verified: false,

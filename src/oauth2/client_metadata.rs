@@ -9,7 +9,7 @@ use super::clients::{AuthMethod, Client, GrantType};
 use super::scope::Scope;
 use crate::clock::Clock;
 use crate::oidc::discovery::SCOPES_SUPPORTED;
-use crate::secrets::{hash_secret, random_token};
+use crate::secrets::{hash_secret, random_id, random_token};
 use crate::store::clients::ClientRecord;
 use crate::store::{Store, StoreError};
 
@@ -242,7 +242,7 @@ fn validate(
         )));
     }
     Ok(ClientRecord {
-        client_id: random_token::<16>(),
+        client_id: random_id(),
         name: name.to_string(),
         secret_hash: None, // `register` generates the secret
 

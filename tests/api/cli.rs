@@ -137,7 +137,12 @@ async fn clients_are_created_listed_and_deleted() {
     );
     assert_eq!(veg_box["client_name"], "Veg Box");
 
-    assert!(cli.run(&["client", "delete", id], None).status.success());
+    let deleted = cli.run(&["client", "delete", id], None);
+    assert!(
+        deleted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deleted.stderr)
+    );
     assert_one_line_error(&cli.run(&["client", "delete", id], None), "no client");
     assert_eq!(
         stdout_json(&cli.run(&["client", "list", "--json"], None))
