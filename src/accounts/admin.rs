@@ -170,6 +170,17 @@ pub async fn lock(
     Ok(())
 }
 
+/// A lock's reason as people and scripts must give it (the command line may lock without
+/// one): refused when it holds nothing but blanks and control characters.
+pub fn stated_reason(text: Option<&str>) -> Result<&str, AdminError> {
+    match text.filter(|t| !t.chars().all(|c| c.is_whitespace() || c.is_control())) {
+        Some(reason) => Ok(reason),
+        None => Err(AdminError::Invalid(
+            "Say why the account is locked. A reason is required.".into(),
+        )),
+    }
+}
+
 /// Lifts an administrator's lock; the person signs in again as before.
 pub async fn unlock(
     store: &Store,
@@ -186,8 +197,9 @@ pub async fn unlock(
     Ok(())
 }
 
-/// `text` as kept: printable, trimmed, at most `max` characters.
-fn printable(text: &str, max: usize) -> String {
+/// `text` as kept (a reason, a company, a search): printable, trimmed, at most `max`
+/// characters.
+pub fn printable(text: &str, max: usize) -> String {
     let kept: String = text.chars().filter(|c| !c.is_control()).collect();
     kept.trim().chars().take(max).collect()
 }
@@ -304,7 +316,7 @@ pub async fn end_session(
     sid: &str,
     actor: Actor<'_>,
 ) -> Result<bool, AdminError> {
-    if sid.is_empty() || sid.len() > 256 || sid.chars().any(char::is_control) {
+    if !crate::store::plausible_id(sid) {
         return Ok(false);
     }
     let ended = store

@@ -2,9 +2,9 @@
 //! all others, or all (after a password reset), and revoking an app's access.
 
 use crate::state::AppState;
-use crate::store::StoreError;
 use crate::store::consents::ConnectedApp;
 use crate::store::sessions::LoginSessionRecord;
+use crate::store::{StoreError, plausible_id};
 
 use super::audit::{self, Event, Origin};
 
@@ -109,10 +109,4 @@ async fn revoke_tokens(
         state.revocations.revoke(&jti, exp).await?;
     }
     Ok(grants > 0)
-}
-
-/// Whether `id` could name a session or a client at all: ids are short and printable, and
-/// PostgreSQL text cannot even hold a NUL.
-fn plausible_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 256 && !id.chars().any(char::is_control)
 }

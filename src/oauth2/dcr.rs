@@ -124,7 +124,7 @@ async fn authorized(
     client_id: &str,
     token: &str,
 ) -> Result<(Client, ClientRecord), DcrError> {
-    if client_id.len() > 256 || client_id.chars().any(char::is_control) {
+    if !crate::store::plausible_id(client_id) {
         return Err(not_yours().into());
     }
     let Some(record) = state.store.find_client(client_id).await? else {

@@ -92,7 +92,7 @@ pub async fn delete_client(
     actor: Actor<'_>,
     client_id: &str,
 ) -> Result<bool, StoreError> {
-    if client_id.len() > 256 || client_id.chars().any(char::is_control) {
+    if !crate::store::plausible_id(client_id) {
         return Ok(false);
     }
     if !state.store.delete_client(client_id).await? {

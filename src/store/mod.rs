@@ -167,6 +167,13 @@ fn create_private_file(url: &str) -> Result<()> {
 }
 
 /// Lists are stored as JSON text so both engines hold them in one column type.
+/// Whether `id` could name a stored row at all (a client, user, session): ids are short and
+/// printable, and PostgreSQL text cannot even hold a NUL. Anything else names nothing and
+/// is answered so without a query.
+pub fn plausible_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 256 && !id.chars().any(char::is_control)
+}
+
 pub(crate) fn to_json_list(items: &[String]) -> String {
     serde_json::to_string(items).expect("a list of strings always serializes")
 }

@@ -10,6 +10,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::{Admin, Frame};
+use crate::accounts::admin::printable;
 use crate::state::AppState;
 use crate::store::audit::AuditFilter;
 use crate::web::error::PageError;
@@ -61,12 +62,7 @@ struct AuditPage {
 
 /// A field as kept: trimmed, printable, short.
 fn field(text: Option<String>) -> String {
-    text.unwrap_or_default()
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_FIELD_CHARS)
-        .collect()
+    printable(&text.unwrap_or_default(), MAX_FIELD_CHARS)
 }
 
 /// Midnight (UTC) at the start of a `YYYY-MM-DD` day.

@@ -142,7 +142,7 @@ pub struct Frame {
 
 /// An id from a path, if it could name anything at all (short, printable).
 fn plausible(id: &str) -> Result<&str, PageError> {
-    match !id.is_empty() && id.len() <= 256 && !id.chars().any(char::is_control) {
+    match crate::store::plausible_id(id) {
         true => Ok(id),
         false => Err(PageError::NotFound),
     }

@@ -90,14 +90,7 @@ async fn get_users(
     admin: Admin,
     Query(search): Query<Search>,
 ) -> Result<Response, PageError> {
-    let query: String = search
-        .q
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_SEARCH_CHARS)
-        .collect();
+    let query = admin::printable(&search.q.unwrap_or_default(), MAX_SEARCH_CHARS);
     // A page number that is not one shows the first page.
     let page = search
         .page
@@ -230,11 +223,10 @@ async fn post_lock(
     post: AdminPost,
 ) -> Result<Response, PageError> {
     let user = target(&state, &id).await?;
-    let reason = post.form.get("reason").map(str::trim).unwrap_or_default();
-    if reason.chars().all(|c| c.is_control() || c.is_whitespace()) {
-        let missing = Err(AdminError::Invalid("Say why the account is locked.".into()));
-        return back_to(&post, &user, missing).await;
-    }
+    let reason = match admin::stated_reason(post.form.get("reason")) {
+        Ok(reason) => reason,
+        Err(missing) => return back_to(&post, &user, Err(missing)).await,
+    };
     let outcome = admin::lock(
         &state.store,
         &state.clock,

@@ -124,7 +124,7 @@ impl AdminCaller {
 
 /// The user `id`, or 404.
 async fn user(state: &AppState, id: &str) -> Result<UserRecord, ApiError> {
-    if id.len() > 64 || id.chars().any(char::is_control) {
+    if !crate::store::plausible_id(id) {
         return Err(ApiError::NotFound);
     }
     state
@@ -260,15 +260,8 @@ async fn post_lock(
     JsonBody(body): JsonBody<Reason>,
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
-    let reason = body.reason.unwrap_or_default();
-    // The command line may lock without a reason; people and scripts using the API say why.
-    if reason.chars().all(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ApiError::Invalid(
-            "invalid_request",
-            "say why the account is locked (reason)".into(),
-        ));
-    }
-    admin::lock(&state.store, &state.clock, &target, &reason, caller.actor()).await?;
+    let reason = admin::stated_reason(body.reason.as_deref())?;
+    admin::lock(&state.store, &state.clock, &target, reason, caller.actor()).await?;
     shown(&state, &id).await
 }
 
@@ -426,7 +419,7 @@ async fn get_clients(
 }
 
 async fn client(state: &AppState, id: &str) -> Result<Client, ApiError> {
-    if id.len() > 256 || id.chars().any(char::is_control) {
+    if !crate::store::plausible_id(id) {
         return Err(ApiError::NotFound);
     }
     let record = state
