@@ -28,6 +28,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod error;
 pub mod keys;
 pub mod mail;
 pub mod oauth2;

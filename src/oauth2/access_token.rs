@@ -7,6 +7,7 @@ use super::OAuthError;
 use crate::keys::JwtType;
 use crate::secrets::random_token;
 use crate::state::AppState;
+use crate::store::StoreError;
 
 /// RFC 9068 §2.2 claims.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -108,7 +109,7 @@ pub fn verify(state: &AppState, token: &str) -> Option<AccessTokenClaims> {
 pub async fn is_revoked_or_orphaned(
     state: &AppState,
     claims: &AccessTokenClaims,
-) -> Result<bool, OAuthError> {
+) -> Result<bool, StoreError> {
     if state.revocations.is_revoked(&claims.jti) {
         return Ok(true);
     }

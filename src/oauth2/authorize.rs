@@ -16,6 +16,7 @@ use super::clients::{Client, GrantType};
 use super::pkce::CodeChallenge;
 use super::scope::Scope;
 use crate::accounts::login::SignedIn;
+use crate::error::InternalError;
 use crate::oidc::{claims, id_token};
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
@@ -108,12 +109,19 @@ pub enum AuthorizeError {
     Page(Cow<'static, str>),
     /// Sent back to the client's redirect URI.
     Redirect(AuthorizationResponse),
-    Internal(String),
+    /// Ours: logged with its cause, answered with a page that says nothing more.
+    Internal(InternalError),
 }
 
 impl From<StoreError> for AuthorizeError {
     fn from(error: StoreError) -> Self {
-        AuthorizeError::Internal(error.to_string())
+        AuthorizeError::Internal(error.into())
+    }
+}
+
+impl From<InternalError> for AuthorizeError {
+    fn from(error: InternalError) -> Self {
+        AuthorizeError::Internal(error)
     }
 }
 

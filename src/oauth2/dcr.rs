@@ -46,7 +46,7 @@ impl From<RegistrationError> for DcrError {
 
 impl From<StoreError> for DcrError {
     fn from(error: StoreError) -> Self {
-        DcrError::Bearer(BearerError::Internal(error.to_string()))
+        DcrError::Bearer(BearerError::Internal(error.into()))
     }
 }
 

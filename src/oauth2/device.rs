@@ -20,6 +20,7 @@ use super::{OAuthError, client_auth, token};
 use crate::accounts::audit::{self, Event, Origin, Outcome};
 use crate::accounts::login::SignedIn;
 use crate::accounts::throttle::{self, Locked};
+use crate::error::InternalError;
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -85,9 +86,7 @@ pub async fn start(
     let mut attempts = 0;
     let user_code = loop {
         attempts += 1;
-        let code = UserCode::generate().map_err(|_| {
-            OAuthError::Internal("the system random number generator failed".into())
-        })?;
+        let code = UserCode::generate().map_err(|_| InternalError::Random)?;
         record.user_code = code.as_str().to_string();
         match state.store.insert_device_authorization(&record).await {
             Ok(()) => break code,

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::error::InternalError;
 use crate::keys::KeyError;
 use crate::store::StoreError;
 
@@ -68,8 +69,8 @@ pub enum OAuthError {
         description: Cow<'static, str>,
     },
     /// Ours: logged with its cause, answered with a bare `server_error`.
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error(transparent)]
+    Internal(#[from] InternalError),
 }
 
 impl OAuthError {
@@ -106,12 +107,12 @@ impl OAuthError {
 
 impl From<StoreError> for OAuthError {
     fn from(error: StoreError) -> Self {
-        OAuthError::Internal(error.to_string())
+        OAuthError::Internal(error.into())
     }
 }
 
 impl From<KeyError> for OAuthError {
     fn from(error: KeyError) -> Self {
-        OAuthError::Internal(error.to_string())
+        OAuthError::Internal(error.into())
     }
 }

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::error::InternalError;
 use crate::oauth2::access_token;
 use crate::oauth2::scope::Scope;
 use crate::oidc::claims;
@@ -25,13 +26,14 @@ pub enum BearerError {
     /// 403 `insufficient_scope`.
     #[error("{0}")]
     InsufficientScope(&'static str),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Ours: logged with its cause, answered with a bare 500.
+    #[error(transparent)]
+    Internal(#[from] InternalError),
 }
 
 impl From<StoreError> for BearerError {
     fn from(error: StoreError) -> Self {
-        BearerError::Internal(error.to_string())
+        BearerError::Internal(error.into())
     }
 }
 
@@ -40,9 +42,7 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<Map<String, Value
     let Some(claims) = access_token::verify(state, token) else {
         return Err(invalid);
     };
-    let revoked = access_token::is_revoked_or_orphaned(state, &claims)
-        .await
-        .map_err(|e| BearerError::Internal(e.to_string()))?;
+    let revoked = access_token::is_revoked_or_orphaned(state, &claims).await?;
     if revoked {
         return Err(invalid);
     }

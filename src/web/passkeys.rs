@@ -19,13 +19,12 @@ use webauthn_rs::prelude::{
 };
 
 use super::account::{AccountPost, NOTICE, back, done, factor_refusal, person, refused};
-use super::error::PageError;
+use super::error::{PageError, ScriptError};
 use super::extract::{DeviceToken, RequestOrigin};
 use super::login::{pending, record_sign_in, stopped_message};
 use super::session::BrowserSession;
 use crate::accounts::login;
 use crate::accounts::passkeys::{self, PasskeyError};
-use crate::accounts::second_factor::FactorError;
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 use crate::store::users::UserRecord;
@@ -87,16 +86,6 @@ enum LoginCeremony {
     Passwordless(DiscoverableAuthentication),
 }
 
-/// A refusal the page's script shows as is.
-fn refusal(status: StatusCode, message: &str) -> Response {
-    let mut response = (status, axum::Json(json!({ "error": message }))).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    response
-}
-
 fn ok_json(value: serde_json::Value) -> Response {
     let mut response = axum::Json(value).into_response();
     response.headers_mut().insert(
@@ -106,41 +95,16 @@ fn ok_json(value: serde_json::Value) -> Response {
     response
 }
 
-fn unavailable() -> Response {
-    refusal(
-        StatusCode::NOT_FOUND,
-        "Passkeys are not available on this server.",
-    )
-}
-
-fn from_error(error: PasskeyError) -> Result<Response, PageError> {
-    match error {
-        PasskeyError::Rejected => Ok(refusal(
-            StatusCode::BAD_REQUEST,
-            "That passkey could not be verified. Try again.",
-        )),
-        PasskeyError::Invalid(why) => Ok(refusal(StatusCode::BAD_REQUEST, why)),
-        PasskeyError::Confirm(FactorError::Locked(_)) => Ok(refusal(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many wrong passwords. Try again later.",
-        )),
-        PasskeyError::Confirm(FactorError::Store(error)) => Err(error.into()),
-        PasskeyError::Confirm(FactorError::Password(error)) => Err(error.into()),
-        PasskeyError::Confirm(_) => Ok(refusal(
-            StatusCode::BAD_REQUEST,
-            "Your current password is not right.",
-        )),
-        PasskeyError::Store(error) => Err(error.into()),
-    }
-}
-
-/// A JSON body, or the status and words of the refusal to send back.
-fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, (StatusCode, &'static str)> {
+/// A JSON body, or the refusal to send back.
+fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ScriptError> {
     if body.len() > MAX_BODY_BYTES {
-        return Err((StatusCode::PAYLOAD_TOO_LARGE, "That request is too large."));
+        return Err(ScriptError::refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "That request is too large.",
+        ));
     }
     serde_json::from_slice(body).map_err(|_| {
-        (
+        ScriptError::refused(
             StatusCode::BAD_REQUEST,
             "That passkey response is malformed.",
         )
@@ -153,10 +117,13 @@ async fn ceremony<'a>(
     state: &'a AppState,
     session: &BrowserSession,
     headers: &HeaderMap,
-) -> Result<Result<&'a Webauthn, Response>, PageError> {
+) -> Result<&'a Webauthn, ScriptError> {
     let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
     session.check_csrf(token).await?;
-    Ok(state.passkeys.as_deref().ok_or_else(unavailable))
+    state.passkeys.as_deref().ok_or(ScriptError::refused(
+        StatusCode::NOT_FOUND,
+        "Passkeys are not available on this server.",
+    ))
 }
 
 /// [`ceremony`] for the signed-in person's own passkeys: also who they are (else a 401
@@ -165,16 +132,28 @@ async fn person_ceremony<'a>(
     state: &'a AppState,
     session: &BrowserSession,
     headers: &HeaderMap,
-) -> Result<Result<(&'a Webauthn, UserRecord), Response>, PageError> {
-    let webauthn = match ceremony(state, session, headers).await? {
-        Ok(webauthn) => webauthn,
-        Err(refused) => return Ok(Err(refused)),
-    };
+) -> Result<(&'a Webauthn, UserRecord), ScriptError> {
+    let webauthn = ceremony(state, session, headers).await?;
     match person(state, session).await {
-        Ok((_, user)) => Ok(Ok((webauthn, user))),
-        Err(PageError::SignInFirst) => Ok(Err(refusal(StatusCode::UNAUTHORIZED, "Sign in first."))),
-        Err(error) => Err(error),
+        Ok((_, user)) => Ok((webauthn, user)),
+        Err(PageError::SignInFirst) => Err(ScriptError::refused(
+            StatusCode::UNAUTHORIZED,
+            "Sign in first.",
+        )),
+        Err(error) => Err(error.into()),
     }
+}
+
+/// The refusal of a challenge that was never given, or has run out.
+fn expired() -> ScriptError {
+    ScriptError::refused(
+        StatusCode::BAD_REQUEST,
+        "Start again: that request expired.",
+    )
+}
+
+fn password_first() -> ScriptError {
+    ScriptError::refused(StatusCode::BAD_REQUEST, "Sign in with your password first.")
 }
 
 #[derive(Deserialize)]
@@ -189,23 +168,14 @@ async fn post_register_start(
     RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, PageError> {
-    let (webauthn, user) = match person_ceremony(&state, &session, &headers).await? {
-        Ok(found) => found,
-        Err(refused) => return Ok(refused),
-    };
-    let start: RegisterStart = match parse_body(&body) {
-        Ok(start) => start,
-        Err((status, why)) => return Ok(refusal(status, why)),
-    };
-    match passkeys::start_registration(&state, &origin, webauthn, &user, &start.password).await {
-        Ok((options, registration)) => {
-            let kept = Kept::new(registration, state.clock.now());
-            session.put(REGISTRATION, &kept).await?;
-            Ok(ok_json(json!(options)))
-        }
-        Err(error) => from_error(error),
-    }
+) -> Result<Response, ScriptError> {
+    let (webauthn, user) = person_ceremony(&state, &session, &headers).await?;
+    let start: RegisterStart = parse_body(&body)?;
+    let (options, registration) =
+        passkeys::start_registration(&state, &origin, webauthn, &user, &start.password).await?;
+    let kept = Kept::new(registration, state.clock.now());
+    session.put(REGISTRATION, &kept).await?;
+    Ok(ok_json(json!(options)))
 }
 
 #[derive(Deserialize)]
@@ -220,26 +190,17 @@ async fn post_register_finish(
     RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, PageError> {
-    let (webauthn, user) = match person_ceremony(&state, &session, &headers).await? {
-        Ok(found) => found,
-        Err(refused) => return Ok(refused),
-    };
+) -> Result<Response, ScriptError> {
+    let (webauthn, user) = person_ceremony(&state, &session, &headers).await?;
     // Taken first: whatever the answer, this challenge is spent.
     let kept = session
         .take_flash::<Kept<PasskeyRegistration>>(REGISTRATION)
         .await?;
     let Some(registration) = kept.and_then(|k| k.live(state.clock.now())) else {
-        return Ok(refusal(
-            StatusCode::BAD_REQUEST,
-            "Start again: that request expired.",
-        ));
+        return Err(expired());
     };
-    let finish: RegisterFinish = match parse_body(&body) {
-        Ok(finish) => finish,
-        Err((status, why)) => return Ok(refusal(status, why)),
-    };
-    let added = passkeys::finish_registration(
+    let finish: RegisterFinish = parse_body(&body)?;
+    passkeys::finish_registration(
         &state,
         &origin,
         webauthn,
@@ -248,16 +209,11 @@ async fn post_register_finish(
         &finish.credential,
         &registration,
     )
-    .await;
-    match added {
-        Ok(()) => {
-            session
-                .set_flash(NOTICE, &done("Your passkey is added."))
-                .await?;
-            Ok(ok_json(json!({ "next": "/account" })))
-        }
-        Err(error) => from_error(error),
-    }
+    .await?;
+    session
+        .set_flash(NOTICE, &done("Your passkey is added."))
+        .await?;
+    Ok(ok_json(json!({ "next": "/account" })))
 }
 
 async fn post_delete(
@@ -293,46 +249,37 @@ async fn post_login_start(
     session: BrowserSession,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, PageError> {
-    let webauthn = match ceremony(&state, &session, &headers).await? {
-        Ok(webauthn) => webauthn,
-        Err(refused) => return Ok(refused),
-    };
-    let start: LoginStart = match parse_body(&body) {
-        Ok(start) => start,
-        Err((status, why)) => return Ok(refusal(status, why)),
-    };
-    let started = match start.mode.as_str() {
+) -> Result<Response, ScriptError> {
+    let webauthn = ceremony(&state, &session, &headers).await?;
+    let start: LoginStart = parse_body(&body)?;
+    let (options, ceremony) = match start.mode.as_str() {
         "second-factor" => {
             let Some(partial) = session.partial_login(state.clock.now()).await? else {
-                return Ok(refusal(
-                    StatusCode::BAD_REQUEST,
-                    "Sign in with your password first.",
-                ));
+                return Err(password_first());
             };
-            passkeys::start_second_factor(&state, webauthn, &partial.user_id)
-                .await
-                .map(|(options, auth)| {
-                    let ceremony = LoginCeremony::SecondFactor {
-                        user_id: partial.user_id.clone(),
-                        state: auth,
-                    };
-                    (options, ceremony)
-                })
+            let (options, auth) =
+                passkeys::start_second_factor(&state, webauthn, &partial.user_id).await?;
+            let ceremony = LoginCeremony::SecondFactor {
+                user_id: partial.user_id,
+                state: auth,
+            };
+            (options, ceremony)
         }
-        "passwordless" => passkeys::start_passwordless(webauthn)
-            .map(|(options, auth)| (options, LoginCeremony::Passwordless(auth))),
-        _ => return Ok(refusal(StatusCode::BAD_REQUEST, "Unknown sign-in mode.")),
+        "passwordless" => {
+            let (options, auth) = passkeys::start_passwordless(webauthn)?;
+            (options, LoginCeremony::Passwordless(auth))
+        }
+        _ => {
+            return Err(ScriptError::refused(
+                StatusCode::BAD_REQUEST,
+                "Unknown sign-in mode.",
+            ));
+        }
     };
-    match started {
-        Ok((options, ceremony)) => {
-            session
-                .put(LOGIN, &Kept::new(ceremony, state.clock.now()))
-                .await?;
-            Ok(ok_json(json!(options)))
-        }
-        Err(error) => from_error(error),
-    }
+    session
+        .put(LOGIN, &Kept::new(ceremony, state.clock.now()))
+        .await?;
+    Ok(ok_json(json!(options)))
 }
 
 #[derive(Deserialize)]
@@ -349,22 +296,13 @@ async fn post_login_finish(
     DeviceToken(device): DeviceToken,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, PageError> {
-    let webauthn = match ceremony(&state, &session, &headers).await? {
-        Ok(webauthn) => webauthn,
-        Err(refused) => return Ok(refused),
-    };
+) -> Result<Response, ScriptError> {
+    let webauthn = ceremony(&state, &session, &headers).await?;
     let kept = session.take_flash::<Kept<LoginCeremony>>(LOGIN).await?;
     let Some(ceremony) = kept.and_then(|k| k.live(state.clock.now())) else {
-        return Ok(refusal(
-            StatusCode::BAD_REQUEST,
-            "Start again: that request expired.",
-        ));
+        return Err(expired());
     };
-    let finish: LoginFinish = match parse_body(&body) {
-        Ok(finish) => finish,
-        Err((status, why)) => return Ok(refusal(status, why)),
-    };
+    let finish: LoginFinish = parse_body(&body)?;
     let (user, amr): (_, Vec<&str>) = match ceremony {
         LoginCeremony::SecondFactor {
             user_id,
@@ -373,12 +311,9 @@ async fn post_login_finish(
             // The password step must still be in force, for the same person.
             let partial = session.partial_login(state.clock.now()).await?;
             if partial.as_ref().map(|p| p.user_id.as_str()) != Some(user_id.as_str()) {
-                return Ok(refusal(
-                    StatusCode::BAD_REQUEST,
-                    "Sign in with your password first.",
-                ));
+                return Err(password_first());
             }
-            let checked = passkeys::finish_second_factor(
+            let kind = passkeys::finish_second_factor(
                 &state,
                 &origin,
                 webauthn,
@@ -386,32 +321,33 @@ async fn post_login_finish(
                 &finish.credential,
                 &auth,
             )
-            .await;
-            let kind = match checked {
-                Ok(kind) => kind,
-                Err(error) => return from_error(error),
-            };
+            .await?;
             match state.store.find_user_by_id(&user_id).await? {
                 Some(user) => (user, vec!["pwd", kind.amr(), "mfa"]),
-                None => return Ok(refusal(StatusCode::BAD_REQUEST, "Sign in again.")),
+                None => {
+                    return Err(ScriptError::refused(
+                        StatusCode::BAD_REQUEST,
+                        "Sign in again.",
+                    ));
+                }
             }
         }
         LoginCeremony::Passwordless(auth) => {
-            let found =
+            let (user, kind) =
                 passkeys::finish_passwordless(&state, &origin, webauthn, &finish.credential, auth)
-                    .await;
-            match found {
-                // A passkey with user verification is two factors by itself: the device
-                // held, and the PIN or biometric that unlocked it.
-                Ok((user, kind)) => (user, vec![kind.amr(), "mfa"]),
-                Err(error) => return from_error(error),
-            }
+                    .await?;
+            // A passkey with user verification is two factors by itself: the device held,
+            // and the PIN or biometric that unlocked it.
+            (user, vec![kind.amr(), "mfa"])
         }
     };
     let used_password = amr.contains(&"pwd");
     if let Some(why) = login::stopped_after_checks(&user, used_password) {
         login::record_stopped(&state, &origin, &user, "login.passkey", &why).await?;
-        return Ok(refusal(StatusCode::FORBIDDEN, stopped_message(&why)));
+        return Err(ScriptError::refused(
+            StatusCode::FORBIDDEN,
+            stopped_message(&why),
+        ));
     }
     let pending = pending(&session, finish.request.as_deref()).await?;
     let person = login::start_session(&state, &user, &amr, &origin).await?;

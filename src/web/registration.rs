@@ -18,7 +18,7 @@ use crate::oidc::userinfo::BearerError;
 use crate::state::AppState;
 
 /// Registrations are small; anything bigger is refused unread (413).
-const MAX_BODY_BYTES: usize = 16 * 1024;
+pub(super) const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -94,23 +94,4 @@ async fn delete_client(
     let token = bearer(&headers)?;
     dcr::delete(&state, &client_id, &token).await?;
     Ok((StatusCode::NO_CONTENT, no_store()).into_response())
-}
-
-impl IntoResponse for DcrError {
-    fn into_response(self) -> Response {
-        match self {
-            DcrError::Bearer(error) => error.into_response(),
-            DcrError::Metadata(error, description) => answer(
-                StatusCode::BAD_REQUEST,
-                serde_json::json!({ "error": error, "error_description": description }),
-            ),
-            DcrError::TooLarge => answer(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                serde_json::json!({
-                    "error": "invalid_request",
-                    "error_description": format!("the body is over {MAX_BODY_BYTES} bytes"),
-                }),
-            ),
-        }
-    }
 }

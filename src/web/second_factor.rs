@@ -97,7 +97,10 @@ async fn post_second_factor(
             let device = device.as_deref();
             return finish_sign_in(&state, &session, &person, pending.as_ref(), device).await;
         }
-        Err(FactorError::WrongCode) => "That code is not right. Check it and try again.".into(),
+        // A password or an enrolment refusal is no answer to a code; this step gives none.
+        Err(FactorError::WrongCode | FactorError::WrongPassword | FactorError::AlreadyEnabled) => {
+            "That code is not right. Check it and try again.".into()
+        }
         Err(FactorError::Locked(lock)) => format!(
             "Too many wrong codes. {}",
             lock.try_again(state.clock.now())
@@ -105,7 +108,6 @@ async fn post_second_factor(
         Err(FactorError::NotEnrolled) => "Use another way to confirm it is you.".into(),
         Err(FactorError::Store(error)) => return Err(error.into()),
         Err(FactorError::Password(error)) => return Err(error.into()),
-        Err(other) => return Err(PageError::Internal(other.to_string())),
     };
     session
         .set_flash(FLASH, &Refused { error: refused })

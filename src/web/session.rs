@@ -13,6 +13,7 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use super::error::PageError;
 use super::session_store::DbSessionStore;
 use crate::accounts::login::SignedIn;
+use crate::error::InternalError;
 use crate::oauth2::authorize::{AuthorizationRequest, Progress};
 use crate::secrets::{constant_time_eq, random_token};
 use crate::state::AppState;
@@ -101,12 +102,12 @@ impl<S: Send + Sync> FromRequestParts<S> for BrowserSession {
         Session::from_request_parts(parts, state)
             .await
             .map(BrowserSession)
-            .map_err(|(_, why)| PageError::Internal(why.to_string()))
+            .map_err(|(_, why)| InternalError::session(why).into())
     }
 }
 
 fn internal(error: tower_sessions::session::Error) -> PageError {
-    PageError::Internal(error.to_string())
+    InternalError::session(error).into()
 }
 
 impl BrowserSession {
@@ -142,18 +143,13 @@ impl BrowserSession {
         let live = state
             .store
             .find_live_login_session(&person.sid, state.clock.now())
-            .await
-            .map_err(|e| PageError::Internal(e.to_string()))?;
+            .await?;
         match live {
             Some(login) if login.user_id == person.user_id => {
                 // "Last seen" on the sessions page, to the minute: one write a minute at most.
                 let now = state.clock.now();
                 if login.last_seen_at.is_none_or(|seen| seen < now - 60) {
-                    state
-                        .store
-                        .touch_login_session(&person.sid, now)
-                        .await
-                        .map_err(|e| PageError::Internal(e.to_string()))?;
+                    state.store.touch_login_session(&person.sid, now).await?;
                 }
                 Ok(Some(person))
             }

@@ -13,6 +13,7 @@ use super::super::{ErrorCode, OAuthError};
 use super::{Refresh, grant_user, invalid_grant, issue_tokens};
 use crate::secrets::hash_secret;
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::grants::Taken;
 
 /// Device codes are 43 characters; anything much longer is not one of ours.
@@ -64,10 +65,11 @@ pub async fn exchange(
             "the person denied the request",
         )),
         "approved" => issue(state, client, &hash).await,
-        _ => Err(OAuthError::Internal(format!(
+        _ => Err(StoreError::Corrupt(format!(
             "device authorization with unknown status {:?}",
             polled.status
-        ))),
+        ))
+        .into()),
     }
 }
 

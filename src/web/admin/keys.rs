@@ -8,6 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::{Admin, AdminPost, Frame};
+use crate::error::InternalError;
 use crate::oauth2::operator;
 use crate::state::AppState;
 use crate::web::account::done;
@@ -63,7 +64,7 @@ async fn post_rotate(
 ) -> Result<Response, PageError> {
     let kid = operator::rotate_keys(&state, post.admin.actor())
         .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(InternalError::from)?;
     let text = format!(
         "New signing key {kid} is active; the old one stays published until its tokens expire."
     );

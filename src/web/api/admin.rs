@@ -11,11 +11,12 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::{AdminCaller, ApiError, Caller, JsonBody};
-use crate::accounts::admin::{self, Actor, AdminError};
+use crate::accounts::admin::{self, Actor};
 use crate::accounts::audit::Origin;
-use crate::oauth2::client_metadata::{NewClient, RegistrationError};
+use crate::error::InternalError;
+use crate::oauth2::client_metadata::NewClient;
 use crate::oauth2::clients::Client;
-use crate::oauth2::initial_access::{self, IssueError};
+use crate::oauth2::initial_access;
 use crate::oauth2::operator;
 use crate::state::AppState;
 use crate::store::audit::{AuditFilter, AuditRecord};
@@ -71,46 +72,6 @@ fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
 
 fn no_content() -> Response {
     (StatusCode::NO_CONTENT, no_store()).into_response()
-}
-
-impl From<AdminError> for ApiError {
-    fn from(error: AdminError) -> Self {
-        match error {
-            AdminError::NoSuchUser(_) => ApiError::NotFound,
-            AdminError::Invalid(why) => ApiError::Invalid("invalid_request", why),
-            AdminError::NotOnYourself(why) => ApiError::Conflict("not_on_yourself", why.into()),
-            AdminError::Store(error) => error.into(),
-        }
-    }
-}
-
-impl From<RegistrationError> for ApiError {
-    fn from(error: RegistrationError) -> Self {
-        match error {
-            RegistrationError::NotFound => ApiError::NotFound,
-            RegistrationError::RedirectUri(why) => ApiError::Invalid("invalid_redirect_uri", why),
-            RegistrationError::Metadata(why) => ApiError::Invalid("invalid_client_metadata", why),
-            RegistrationError::Store(error) => error.into(),
-        }
-    }
-}
-
-impl From<IssueError> for ApiError {
-    fn from(error: IssueError) -> Self {
-        match error {
-            IssueError::Invalid(why) => ApiError::Invalid("invalid_request", why),
-            IssueError::Forbidden => {
-                ApiError::Forbidden("only administrators and farmers can issue registration tokens")
-            }
-            IssueError::Store(error) => error.into(),
-        }
-    }
-}
-
-impl From<crate::keys::KeyError> for ApiError {
-    fn from(error: crate::keys::KeyError) -> Self {
-        ApiError::Internal(error.to_string())
-    }
 }
 
 impl AdminCaller {
@@ -474,8 +435,8 @@ async fn post_client(
     JsonBody(body): JsonBody<ClientBody>,
 ) -> Result<Response, ApiError> {
     let registered = operator::create_client(&state, caller.actor(), body.into()).await?;
-    let mut view = serde_json::to_value(ClientView::from(&registered.client))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut view =
+        serde_json::to_value(ClientView::from(&registered.client)).map_err(InternalError::from)?;
     if let Some(secret) = registered.secret {
         view["client_secret"] = serde_json::json!(secret);
     }

@@ -11,24 +11,19 @@
 mod account;
 mod admin;
 
-use axum::Json;
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use axum::response::IntoResponse;
 use serde::de::DeserializeOwned;
 
-use super::error::no_store;
-use crate::accounts::second_factor::FactorError;
-use crate::accounts::throttle::Locked;
+pub use super::error::ApiError;
 use crate::accounts::users::Role;
 use crate::oauth2::access_token::{self, AccessTokenClaims};
 use crate::oauth2::scope::Scope;
 use crate::oidc::userinfo::BearerError;
 use crate::state::AppState;
-use crate::store::StoreError;
 use crate::store::users::UserRecord;
 
 /// The scope an access token needs for this API.
@@ -52,135 +47,6 @@ async fn get_openapi() -> impl IntoResponse {
         ],
         include_str!("../../../docs/openapi.json"),
     )
-}
-
-/// What can go wrong in the API, each with the status it becomes.
-#[derive(Debug)]
-pub enum ApiError {
-    /// The access token: RFC 6750 §3.1 (401, 403 `insufficient_scope`, 400).
-    Bearer(BearerError),
-    /// 400 with a machine-readable code.
-    Invalid(&'static str, String),
-    /// 403: the token is fine, the person may not do this (the admin API without the role).
-    Forbidden(&'static str),
-    /// 404: nothing of the caller's by that id.
-    NotFound,
-    /// 409: taken already, or enabled already.
-    Conflict(&'static str, String),
-    /// 413: a body over the limit.
-    TooLarge,
-    /// 429 with `Retry-After`: too many failures.
-    Locked(Locked, i64),
-    /// 503 with `Retry-After`: the password hashers are saturated.
-    Busy,
-    /// Ours: logged, answered 500 without details.
-    Internal(String),
-}
-
-impl ApiError {
-    /// The answer to a refused password or code.
-    pub fn from_factor(state: &AppState, error: FactorError) -> ApiError {
-        match error {
-            FactorError::WrongPassword => {
-                ApiError::Invalid("invalid_password", "the password is wrong".into())
-            }
-            FactorError::WrongCode => ApiError::Invalid("invalid_code", "the code is wrong".into()),
-            FactorError::Locked(lock) => ApiError::Locked(lock, state.clock.now()),
-            FactorError::NotEnrolled => ApiError::Conflict(
-                "totp_not_enabled",
-                "no authenticator app is being set up or enabled".into(),
-            ),
-            FactorError::AlreadyEnabled => ApiError::Conflict(
-                "totp_already_enabled",
-                "an authenticator app is already enabled".into(),
-            ),
-            FactorError::Password(error) => error.into(),
-            FactorError::Store(error) => error.into(),
-        }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        ApiError::Internal(error.to_string())
-    }
-}
-
-impl From<BearerError> for ApiError {
-    fn from(error: BearerError) -> Self {
-        ApiError::Bearer(error)
-    }
-}
-
-impl From<crate::accounts::password::PasswordError> for ApiError {
-    fn from(error: crate::accounts::password::PasswordError) -> Self {
-        match error {
-            crate::accounts::password::PasswordError::Busy => ApiError::Busy,
-            other => ApiError::Internal(other.to_string()),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    error_description: &'a str,
-}
-
-fn error_json(status: StatusCode, error: &str, description: &str) -> Response {
-    let body = ErrorBody {
-        error,
-        error_description: description,
-    };
-    (status, no_store(), Json(body)).into_response()
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        match self {
-            ApiError::Bearer(error) => error.into_response(),
-            ApiError::Invalid(code, why) => error_json(StatusCode::BAD_REQUEST, code, &why),
-            ApiError::NotFound => error_json(StatusCode::NOT_FOUND, "not_found", "no such item"),
-            ApiError::Forbidden(why) => error_json(StatusCode::FORBIDDEN, "forbidden", why),
-            ApiError::TooLarge => error_json(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "invalid_request",
-                "the body is over 16384 bytes",
-            ),
-            ApiError::Conflict(code, why) => error_json(StatusCode::CONFLICT, code, &why),
-            ApiError::Locked(lock, now) => {
-                let wait = lock.retry_after(now);
-                let mut response = error_json(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_attempts",
-                    "too many failed attempts; try again later",
-                );
-                if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                response
-            }
-            ApiError::Busy => {
-                let mut response = error_json(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "temporarily_unavailable",
-                    "too many password checks at once; try again shortly",
-                );
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-                response
-            }
-            ApiError::Internal(cause) => {
-                tracing::error!(%cause, "internal error in the account API");
-                error_json(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    "something went wrong on our side",
-                )
-            }
-        }
-    }
 }
 
 /// Who calls: an access token with the `account` scope, and the person it was issued for,
@@ -227,9 +93,7 @@ impl Caller {
         let Some(claims) = access_token::verify(state, &token) else {
             return Err(invalid.into());
         };
-        let revoked = access_token::is_revoked_or_orphaned(state, &claims)
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let revoked = access_token::is_revoked_or_orphaned(state, &claims).await?;
         if revoked {
             return Err(invalid.into());
         }

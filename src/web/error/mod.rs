@@ -2,26 +2,38 @@
 //!
 //! - [`OAuthError`] → RFC 6749 §5.2 JSON (`error`, `error_description`) with `Cache-Control:
 //!   no-store`: 400, or 401 with `WWW-Authenticate` for `invalid_client`, or 413 for a body
-//!   over the limit. An internal error is logged once with its cause and answered with a bare
-//!   `server_error` 500 that says nothing more.
+//!   over the limit ([`oauth`]).
+//! - [`BearerError`] → RFC 6750 §3.1: 401 with `WWW-Authenticate: Bearer`, 403 for
+//!   `insufficient_scope`, 400 for `invalid_request` ([`oauth`]).
+//! - [`DcrError`] → RFC 7591 §3.2.2 JSON ([`oauth`]).
+//! - [`ApiError`] → the JSON API's `{"error", "error_description"}` with the status that says
+//!   what happened ([`api`]).
+//! - [`ScriptError`] → `{"error": message}` that a page's script shows as is ([`api`]).
 //! - [`AuthorizeError`] → a page at the provider while the client or redirect URI is not
 //!   trusted (RFC 6749 §4.1.2.1), otherwise the error response delivered to the client.
-//! - [`BearerError`] → RFC 6750 §3.1: 401 with `WWW-Authenticate: Bearer`, 403 for
-//!   `insufficient_scope`, 400 for `invalid_request`.
 //! - [`PageError`] and [`LogoutError`] → an HTML page saying what happened, in plain words.
+//!
+//! An [`InternalError`] in any of them is logged here once, with its whole cause chain, and
+//! answered with a bare 500 that says nothing more. A protocol error is never one.
+//!
+//! [`OAuthError`]: crate::oauth2::OAuthError
+//! [`BearerError`]: crate::oidc::userinfo::BearerError
+//! [`DcrError`]: crate::oauth2::dcr::DcrError
+
+mod api;
+mod oauth;
 
 use std::any::Any;
 
-use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Serialize;
 
 use super::pages;
+use crate::error::{Chain, InternalError};
 use crate::oauth2::authorize::AuthorizeError;
-use crate::oauth2::{ErrorCode, OAuthError};
 use crate::oidc::logout::LogoutError;
-use crate::oidc::userinfo::BearerError;
+
+pub use api::{ApiError, ScriptError};
 
 /// What can go wrong on a page.
 #[derive(Debug, thiserror::Error)]
@@ -45,14 +57,14 @@ pub enum PageError {
     /// Too many sign-ins waiting for a password check: 503, try again shortly.
     #[error("too busy")]
     Busy,
-    /// Ours: logged, answered with a 500 page that says nothing more.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Ours: logged with its cause, answered with a 500 page that says nothing more.
+    #[error(transparent)]
+    Internal(#[from] InternalError),
 }
 
 impl From<crate::store::StoreError> for PageError {
     fn from(error: crate::store::StoreError) -> Self {
-        PageError::Internal(error.to_string())
+        PageError::Internal(error.into())
     }
 }
 
@@ -96,7 +108,7 @@ impl IntoResponse for PageError {
                 None,
             ),
             PageError::SignInFirst => Redirect::to("/login").into_response(),
-            PageError::Internal(cause) => internal_page(&cause),
+            PageError::Internal(error) => internal_page(&error),
         }
     }
 }
@@ -105,13 +117,18 @@ impl From<crate::accounts::password::PasswordError> for PageError {
     fn from(error: crate::accounts::password::PasswordError) -> Self {
         match error {
             crate::accounts::password::PasswordError::Busy => PageError::Busy,
-            other => PageError::Internal(other.to_string()),
+            other => PageError::Internal(InternalError::Password(other)),
         }
     }
 }
 
-fn internal_page(cause: &str) -> Response {
-    tracing::error!(%cause, "internal error");
+/// Logs an internal error once, with every cause, where it becomes a 500.
+fn log_internal(error: &InternalError) {
+    tracing::error!(error = %Chain(error), "internal error");
+}
+
+fn internal_page(error: &InternalError) -> Response {
+    log_internal(error);
     pages::message(
         StatusCode::INTERNAL_SERVER_ERROR,
         "Something went wrong on our side",
@@ -140,7 +157,7 @@ impl IntoResponse for AuthorizeError {
                 None,
             ),
             AuthorizeError::Redirect(response) => super::authorize::deliver(&response),
-            AuthorizeError::Internal(cause) => internal_page(&cause),
+            AuthorizeError::Internal(error) => internal_page(&error),
         }
     }
 }
@@ -154,103 +171,7 @@ impl IntoResponse for LogoutError {
                 why,
                 None,
             ),
-            LogoutError::Store(error) => internal_page(&error.to_string()),
-        }
-    }
-}
-
-impl IntoResponse for BearerError {
-    fn into_response(self) -> Response {
-        let (status, code) = match &self {
-            BearerError::Missing => (StatusCode::UNAUTHORIZED, None),
-            BearerError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, Some("invalid_request")),
-            BearerError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, Some("invalid_token")),
-            BearerError::InsufficientScope(_) => {
-                (StatusCode::FORBIDDEN, Some("insufficient_scope"))
-            }
-            BearerError::Internal(cause) => {
-                return OAuthError::Internal(cause.clone()).into_response();
-            }
-        };
-        // RFC 6750 §3: the challenge names the error; §3.1: neither the challenge nor a
-        // body names one when no token was sent. The description is already limited to
-        // characters that need no escaping inside the quotes.
-        let description = description_text(&self.to_string());
-        let (challenge, mut response) = match code {
-            None => (
-                "Bearer realm=\"farm-auth\"".to_string(),
-                (status, no_store()).into_response(),
-            ),
-            Some(error) => (
-                format!(
-                    "Bearer realm=\"farm-auth\", error=\"{error}\", error_description=\"{description}\""
-                ),
-                (
-                    status,
-                    no_store(),
-                    Json(ErrorBody {
-                        error,
-                        error_description: Some(description),
-                    }),
-                )
-                    .into_response(),
-            ),
-        };
-        if let Ok(value) = HeaderValue::from_str(&challenge) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, value);
-        }
-        response
-    }
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error_description: Option<String>,
-}
-
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        match self {
-            OAuthError::Protocol { code, description } => {
-                let status = match code {
-                    ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
-                    ErrorCode::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                    ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-                    _ => StatusCode::BAD_REQUEST,
-                };
-                let body = ErrorBody {
-                    error: code.as_str(),
-                    error_description: Some(description_text(&description)),
-                };
-                let mut response = (status, no_store(), Json(body)).into_response();
-                if code == ErrorCode::TooManyRequests {
-                    // The window is a minute long: by then the client may try again.
-                    let wait = crate::oauth2::rate_limit::WINDOW_SECS.to_string();
-                    if let Ok(value) = HeaderValue::from_str(&wait) {
-                        response.headers_mut().insert(header::RETRY_AFTER, value);
-                    }
-                }
-                if code == ErrorCode::InvalidClient {
-                    // RFC 6749 §5.2: 401 with the scheme the client can authenticate with.
-                    response.headers_mut().insert(
-                        header::WWW_AUTHENTICATE,
-                        HeaderValue::from_static("Basic realm=\"farm-auth\""),
-                    );
-                }
-                response
-            }
-            OAuthError::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
-                let body = ErrorBody {
-                    error: "server_error",
-                    error_description: None,
-                };
-                (StatusCode::INTERNAL_SERVER_ERROR, no_store(), Json(body)).into_response()
-            }
+            LogoutError::Store(error) => internal_page(&error.into()),
         }
     }
 }
