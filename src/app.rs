@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,14 +10,8 @@ use tokio::net::TcpListener;
 
 use crate::clock::Clock;
 use crate::config::{Config, MAX_KEY_RETENTION_SECS};
-use crate::keys::KeyRing;
-use crate::mail::{self, Mailer};
-use crate::oauth2::rate_limit::RateLimiter;
-use crate::oauth2::registry::ClientRegistry;
-use crate::oauth2::revocation_list::RevocationList;
-use crate::oidc::discovery;
+use crate::mail;
 use crate::state::AppState;
-use crate::store::Store;
 use crate::web;
 
 /// How often expired revocations and retired keys are swept from the database.
@@ -44,56 +37,15 @@ impl App {
         listener: TcpListener,
         clock: Clock,
     ) -> anyhow::Result<App> {
-        let store = Store::connect(&config.database_url)
+        let state = AppState::open(config, listener.local_addr()?, clock).await?;
+        state
+            .keys
+            .ensure_signing_key()
             .await
-            .context("cannot open the database (FARM_AUTH_DATABASE_URL)")?;
-        store
-            .migrate()
-            .await
-            .context("cannot migrate the database")?;
-        let keys = KeyRing::load(
-            store.clone(),
-            clock.clone(),
-            config.key_retention().as_secs() as i64,
-        )
-        .await
-        .context("cannot load signing keys")?;
-        let issuer: Arc<str> = config.issuer_for(listener.local_addr()?).into();
-        let audience: Arc<str> = config
-            .access_token_audience
-            .as_deref()
-            .unwrap_or(&issuer)
-            .into();
-        let revocations = RevocationList::load(store.clone(), clock.clone())
-            .await
-            .context("cannot load the revocation list")?;
-        let clients = ClientRegistry::new(
-            store.clone(),
-            clock.clone(),
-            config.client_cache_ttl.as_secs(),
-        );
-        let mailer = Mailer::from_config(&config, &issuer)?;
-        let passkeys = crate::accounts::passkeys::relying_party(&issuer).map(Arc::new);
-        if passkeys.is_none() {
-            tracing::info!(%issuer, "passkeys are off: WebAuthn needs an issuer with a host name (such as localhost), not an IP address");
+            .context("cannot make the first signing key")?;
+        if state.passkeys.is_none() {
+            tracing::info!(issuer = %state.issuer, "passkeys are off: WebAuthn needs an issuer with a host name (such as localhost), not an IP address");
         }
-        let token_rate = RateLimiter::new(config.token_rate_limit);
-        let state = AppState {
-            after_answer: Arc::new(tokio::sync::Semaphore::new(32)),
-            token_rate: Arc::new(token_rate),
-            passkeys,
-            mailer: Arc::new(mailer),
-            discovery: discovery::document(&issuer).into(),
-            config: Arc::new(config),
-            store,
-            keys: Arc::new(keys),
-            clients: Arc::new(clients),
-            revocations: Arc::new(revocations),
-            verified: Arc::default(),
-            clock,
-            issuer,
-            audience,
-        };
         Ok(App { listener, state })
     }
 

@@ -15,7 +15,8 @@ use crate::config::{Config, ConfigArgs};
 use crate::keys;
 use crate::oauth2::client_metadata::{self, NewClient};
 use crate::oauth2::clients::Client;
-use crate::oauth2::initial_access;
+use crate::oauth2::{initial_access, operator};
+use crate::state::AppState;
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
@@ -174,14 +175,14 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::User(command) => user_command(&open_store(&config).await?, command).await,
-        Command::Client(command) => client_command(&open_store(&config).await?, command).await,
+        Command::User(command) => user_command(&open_state(config).await?, command).await,
+        Command::Client(command) => client_command(&open_state(config).await?, command).await,
         Command::InitialAccessToken(command) => {
-            initial_access_token_command(&open_store(&config).await?, command).await
+            initial_access_token_command(&open_state(config).await?, command).await
         }
         Command::Keys(KeysCommand::Rotate { json }) => {
-            let store = open_store(&config).await?;
-            let kid = keys::rotate(&store, &Clock::System).await?;
+            let state = open_state(config).await?;
+            let kid = keys::rotate(&state).await?;
             print_result(
                 json,
                 serde_json::json!({ "kid": kid }),
@@ -190,6 +191,14 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// What the operator commands act with: the same state the server's requests have, so
+/// they call the same domain functions. Its issuer is the one `serve` would have with this
+/// configuration.
+async fn open_state(config: Config) -> anyhow::Result<AppState> {
+    let listen = config.listen;
+    AppState::open(config, listen, Clock::System).await
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -203,7 +212,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-async fn create_user(store: &Store, args: UserCreate) -> anyhow::Result<()> {
+async fn create_user(state: &AppState, args: UserCreate) -> anyhow::Result<()> {
     let roles = args
         .roles
         .iter()
@@ -219,7 +228,7 @@ async fn create_user(store: &Store, args: UserCreate) -> anyhow::Result<()> {
         password,
         roles,
     };
-    let user = users::create(store, &Clock::System, new).await?;
+    let user = users::create(state, new).await?;
     let json = serde_json::json!({ "id": user.id, "username": user.username, "email": user.email, "roles": user.roles });
     print_result(
         args.json,
@@ -229,18 +238,17 @@ async fn create_user(store: &Store, args: UserCreate) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()> {
-    let clock = Clock::System;
+async fn user_command(state: &AppState, command: UserCommand) -> anyhow::Result<()> {
     let actor = Actor::CommandLine;
     match command {
-        UserCommand::Create(args) => create_user(store, args).await,
+        UserCommand::Create(args) => create_user(state, args).await,
         UserCommand::Lock {
             username,
             reason,
             json,
         } => {
-            let user = admin::find(store, &username).await?;
-            admin::lock(store, &clock, &user, &reason.unwrap_or_default(), actor).await?;
+            let user = admin::find(state, &username).await?;
+            admin::lock(state, &user, &reason.unwrap_or_default(), actor).await?;
             let value =
                 serde_json::json!({ "id": user.id, "username": user.username, "locked": true });
             print_result(json, value, &format!("locked {}", user.username));
@@ -251,8 +259,8 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()>
             reason,
             json,
         } => {
-            let user = admin::find(store, &username).await?;
-            admin::unlock(store, &clock, &user, &reason.unwrap_or_default(), actor).await?;
+            let user = admin::find(state, &username).await?;
+            admin::unlock(state, &user, &reason.unwrap_or_default(), actor).await?;
             let value =
                 serde_json::json!({ "id": user.id, "username": user.username, "locked": false });
             print_result(json, value, &format!("unlocked {}", user.username));
@@ -263,8 +271,8 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()>
             roles,
             json,
         } => {
-            let user = admin::find(store, &username).await?;
-            let roles = admin::set_roles(store, &clock, &user, &roles, actor).await?;
+            let user = admin::find(state, &username).await?;
+            let roles = admin::set_roles(state, &user, &roles, actor).await?;
             let value = serde_json::json!({ "username": user.username, "roles": roles });
             print_result(
                 json,
@@ -277,7 +285,7 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()>
 }
 
 async fn initial_access_token_command(
-    store: &Store,
+    state: &AppState,
     command: InitialAccessTokenCommand,
 ) -> anyhow::Result<()> {
     let InitialAccessTokenCommand::Create {
@@ -292,7 +300,7 @@ async fn initial_access_token_command(
         vendor,
         own_company: false,
     };
-    let issued = initial_access::issue(store, &Clock::System, Actor::CommandLine, request).await?;
+    let issued = initial_access::issue(state, Actor::CommandLine, request).await?;
     let value = serde_json::json!({
         "token": issued.token,
         "expires_at": issued.expires_at,
@@ -318,7 +326,7 @@ fn read_password_from_stdin() -> anyhow::Result<String> {
     Ok(password.to_string())
 }
 
-async fn client_command(store: &Store, command: ClientCommand) -> anyhow::Result<()> {
+async fn client_command(state: &AppState, command: ClientCommand) -> anyhow::Result<()> {
     match command {
         ClientCommand::Create(args) => {
             let new = NewClient {
@@ -330,7 +338,7 @@ async fn client_command(store: &Store, command: ClientCommand) -> anyhow::Result
                 public: args.public,
                 auth_method: args.token_endpoint_auth_method,
             };
-            let registered = client_metadata::register(store, &Clock::System, new).await?;
+            let registered = client_metadata::register(state, new).await?;
             let mut json = serde_json::json!({ "client_id": registered.client.id });
             if let Some(secret) = &registered.secret {
                 json["client_secret"] = secret.clone().into();
@@ -345,12 +353,7 @@ async fn client_command(store: &Store, command: ClientCommand) -> anyhow::Result
             print_result(args.json, json, &text);
         }
         ClientCommand::List { json } => {
-            let clients: Vec<Client> = store
-                .list_clients()
-                .await?
-                .into_iter()
-                .map(Client::try_from)
-                .collect::<Result<_, _>>()?;
+            let clients = operator::list_clients(state).await?;
             if json {
                 let list: Vec<_> = clients.iter().map(client_summary).collect();
                 println!("{}", serde_json::Value::from(list));
@@ -366,7 +369,7 @@ async fn client_command(store: &Store, command: ClientCommand) -> anyhow::Result
             }
         }
         ClientCommand::Delete { client_id } => {
-            if !store.delete_client(&client_id).await? {
+            if !operator::delete_client(state, Actor::CommandLine, &client_id).await? {
                 bail!("no client with id '{client_id}'");
             }
             eprintln!("deleted client {client_id}");

@@ -24,6 +24,7 @@ use serde::de::DeserializeOwned;
 
 use crate::clock::Clock;
 use crate::secrets::{base64url, base64url_decode};
+use crate::state::AppState;
 use crate::store::keys::SigningKeyRecord;
 use crate::store::{Store, StoreError};
 
@@ -108,7 +109,9 @@ struct SigningKey {
 
 /// A published key set, parsed once and shared by every request until the next refresh.
 pub struct KeySet {
-    signing: SigningKey,
+    /// `None` only before the server's start-up made the first key
+    /// ([`KeyRing::ensure_signing_key`]): the command line's state never signs.
+    signing: Option<SigningKey>,
     verifying: HashMap<String, ParsedPublicKey>,
     jwks: Bytes,
     /// The ordered kids, as [`Store::signing_keys_version`] reports them.
@@ -163,7 +166,6 @@ impl KeySet {
                 });
             }
         }
-        let signing = signing.ok_or(KeyError::NoActiveKey)?;
         let jwks = serde_json::to_vec(&serde_json::json!({ "keys": jwks }))
             .expect("a JWKS always serializes");
         let version = records
@@ -185,14 +187,15 @@ impl KeySet {
     }
 
     /// The kid of the key that signs now.
-    pub fn active_kid(&self) -> &str {
-        &self.signing.kid
+    pub fn active_kid(&self) -> Option<&str> {
+        self.signing.as_ref().map(|key| key.kid.as_str())
     }
 
     /// Signs `claims` as a compact JWS with RS256 and the active key.
     pub fn sign(&self, typ: JwtType, claims: &impl Serialize) -> Result<String, KeyError> {
+        let signing = self.signing.as_ref().ok_or(KeyError::NoActiveKey)?;
         let payload = serde_json::to_vec(claims).map_err(|_| KeyError::Sign)?;
-        let header = &self.signing.headers[typ.index()];
+        let header = &signing.headers[typ.index()];
         let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 350);
         token.push_str(header);
         token.push('.');
@@ -201,8 +204,8 @@ impl KeySet {
             &payload,
             &mut token,
         );
-        let mut signature = vec![0u8; self.signing.pair.public_modulus_len()];
-        self.signing
+        let mut signature = vec![0u8; signing.pair.public_modulus_len()];
+        signing
             .pair
             .sign(
                 &RSA_PKCS1_SHA256,
@@ -295,9 +298,12 @@ async fn generate_off_runtime() -> Result<(String, Vec<u8>), KeyError> {
 /// Makes a new key the active one. The old key stays published while tokens it signed may
 /// still be valid: each server decides how long from its own token lifetime
 /// ([`crate::config::Config::key_retention`]). Returns the new kid.
-pub async fn rotate(store: &Store, clock: &Clock) -> Result<String, KeyError> {
+pub async fn rotate(state: &AppState) -> Result<String, KeyError> {
     let (kid, der) = generate_off_runtime().await?;
-    store.rotate_signing_key(&kid, &der, clock.now()).await?;
+    state
+        .store
+        .rotate_signing_key(&kid, &der, state.clock.now())
+        .await?;
     Ok(kid)
 }
 
@@ -311,8 +317,9 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    /// Loads the published keys, creating the first key if the database has none.
-    /// `retention_secs`: how long a retired key stays published.
+    /// Loads the published keys (none, in a new database: the server's start-up makes the
+    /// first with [`KeyRing::ensure_signing_key`]). `retention_secs`: how long a retired key
+    /// stays published.
     pub async fn load(
         store: Store,
         clock: Clock,
@@ -344,20 +351,32 @@ impl KeyRing {
         self.current.store(Arc::new(set));
         Ok(true)
     }
+
+    /// Makes the first signing key if the database has no active one, at the server's
+    /// start-up. Replicas starting together race for it; exactly one key wins.
+    pub async fn ensure_signing_key(&self) -> Result<(), KeyError> {
+        if self.current().signing.is_some() {
+            return Ok(());
+        }
+        let (kid, der) = generate_off_runtime().await?;
+        let now = self.clock.now();
+        if self.store.insert_first_signing_key(&kid, &der, now).await? {
+            tracing::info!(kid, "generated the first signing key");
+        }
+        // Whoever won the race, the database now holds exactly one active key.
+        let set = load_set(&self.store, &self.clock, self.retention).await?;
+        if set.signing.is_none() {
+            return Err(KeyError::NoActiveKey);
+        }
+        self.current.store(Arc::new(set));
+        Ok(())
+    }
 }
 
 async fn load_set(store: &Store, clock: &Clock, retention: i64) -> Result<KeySet, KeyError> {
-    let now = clock.now();
-    let records = store.list_published_signing_keys(now, retention).await?;
-    if records.iter().any(|r| r.active == Some(1)) {
-        return KeySet::from_records(&records);
-    }
-    let (kid, der) = generate_off_runtime().await?;
-    if store.insert_first_signing_key(&kid, &der, now).await? {
-        tracing::info!(kid, "generated the first signing key");
-    }
-    // Whoever won the race, the database now holds exactly one active key.
-    let records = store.list_published_signing_keys(now, retention).await?;
+    let records = store
+        .list_published_signing_keys(clock.now(), retention)
+        .await?;
     KeySet::from_records(&records)
 }
 
@@ -439,7 +458,7 @@ mod tests {
         let keys = key_set();
         let jwks: serde_json::Value = serde_json::from_slice(&keys.jwks()).unwrap();
         let key = &jwks["keys"][0];
-        assert_eq!(key["kid"], keys.active_kid());
+        assert_eq!(key["kid"], keys.active_kid().unwrap());
         assert_eq!(key["e"], "AQAB");
         for private in ["d", "p", "q", "dp", "dq", "qi"] {
             assert!(key.get(private).is_none(), "{private} leaked");

@@ -1,16 +1,22 @@
-//! What every request handler can reach: configuration, storage, keys, time.
+//! What every request handler and every domain function can reach: configuration,
+//! storage, keys, time. The domain takes `&AppState` everywhere, and the command line opens
+//! one too ([`AppState::open`]), so that it calls the same functions the server does.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use anyhow::Context;
 use bytes::Bytes;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::KeyRing;
 use crate::mail::Mailer;
+use crate::oauth2::rate_limit::RateLimiter;
 use crate::oauth2::registry::ClientRegistry;
 use crate::oauth2::revocation_list::RevocationList;
 use crate::oauth2::verified_tokens::VerifiedTokens;
+use crate::oidc::discovery;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -38,4 +44,66 @@ pub struct AppState {
     pub audience: Arc<str>,
     /// The provider metadata document, serialized once.
     pub discovery: Bytes,
+}
+
+impl AppState {
+    /// Opens the database (migrating it), loads the signing keys and the revocation list, and
+    /// prepares the client cache and the mailer. `local_addr` is the address the issuer is
+    /// derived from when none is configured. Writes nothing and starts no background task:
+    /// the server's start-up makes the first signing key and starts the workers
+    /// ([`crate::App`]); the command line needs neither (mail it queues is sent by a running
+    /// server's outbox worker).
+    pub async fn open(
+        config: Config,
+        local_addr: SocketAddr,
+        clock: Clock,
+    ) -> anyhow::Result<AppState> {
+        let store = Store::connect(&config.database_url)
+            .await
+            .context("cannot open the database (FARM_AUTH_DATABASE_URL)")?;
+        store
+            .migrate()
+            .await
+            .context("cannot migrate the database")?;
+        let keys = KeyRing::load(
+            store.clone(),
+            clock.clone(),
+            config.key_retention().as_secs() as i64,
+        )
+        .await
+        .context("cannot load signing keys")?;
+        let issuer: Arc<str> = config.issuer_for(local_addr).into();
+        let audience: Arc<str> = config
+            .access_token_audience
+            .as_deref()
+            .unwrap_or(&issuer)
+            .into();
+        let revocations = RevocationList::load(store.clone(), clock.clone())
+            .await
+            .context("cannot load the revocation list")?;
+        let clients = ClientRegistry::new(
+            store.clone(),
+            clock.clone(),
+            config.client_cache_ttl.as_secs(),
+        );
+        let mailer = Mailer::from_config(&config, &issuer)?;
+        let passkeys = crate::accounts::passkeys::relying_party(&issuer).map(Arc::new);
+        let token_rate = RateLimiter::new(config.token_rate_limit);
+        Ok(AppState {
+            after_answer: Arc::new(tokio::sync::Semaphore::new(32)),
+            token_rate: Arc::new(token_rate),
+            passkeys,
+            mailer: Arc::new(mailer),
+            discovery: discovery::document(&issuer).into(),
+            config: Arc::new(config),
+            store,
+            keys: Arc::new(keys),
+            clients: Arc::new(clients),
+            revocations: Arc::new(revocations),
+            verified: Arc::default(),
+            clock,
+            issuer,
+            audience,
+        })
+    }
 }

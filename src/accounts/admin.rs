@@ -2,15 +2,13 @@
 //! admin API alike: lock and unlock with a reason, set roles and company, require a new
 //! password, end sessions, delete. Every change is written to the trail with who made it.
 //!
-//! Most of these take the store and a clock rather than the running server's state, so
-//! that the command line can use them against the database directly; revocations reach
-//! running servers through the revocation table they read every second.
+//! The command line calls them with a state of its own ([`AppState::open`]); revocations
+//! reach running servers through the revocation table they read every second.
 
-use crate::clock::Clock;
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::audit::AuditRecord;
 use crate::store::users::UserRecord;
-use crate::store::{Store, StoreError};
 
 use super::audit::Origin;
 use super::users::Role;
@@ -66,33 +64,29 @@ impl Actor<'_> {
     /// the trail.
     pub async fn record(
         &self,
-        store: &Store,
-        clock: &Clock,
+        state: &AppState,
         event: &str,
         target: Option<&UserRecord>,
         detail: Option<String>,
     ) -> Result<(), StoreError> {
-        self.record_event(store, clock, event, target, None, detail)
-            .await
+        self.record_event(state, event, target, None, detail).await
     }
 
     /// Writes `event` about client `client_id` to the trail.
     pub async fn record_for_client(
         &self,
-        store: &Store,
-        clock: &Clock,
+        state: &AppState,
         event: &str,
         client_id: &str,
         detail: Option<String>,
     ) -> Result<(), StoreError> {
-        self.record_event(store, clock, event, None, Some(client_id), detail)
+        self.record_event(state, event, None, Some(client_id), detail)
             .await
     }
 
     async fn record_event(
         &self,
-        store: &Store,
-        clock: &Clock,
+        state: &AppState,
         event: &str,
         target: Option<&UserRecord>,
         client_id: Option<&str>,
@@ -106,7 +100,7 @@ impl Actor<'_> {
         };
         let by = self.describe();
         let record = AuditRecord {
-            at: clock.now(),
+            at: state.clock.now(),
             event: event.to_string(),
             outcome: "success".into(),
             user_id: target.map(|user| user.id.clone()),
@@ -120,7 +114,7 @@ impl Actor<'_> {
             actor_id,
             ..AuditRecord::default()
         };
-        store.insert_audit_event(&record).await
+        state.store.insert_audit_event(&record).await
     }
 }
 
@@ -129,8 +123,9 @@ const MAX_TEXT_CHARS: usize = 500;
 const MAX_COMPANY_CHARS: usize = 100;
 
 /// The user named `username`, for the command line.
-pub async fn find(store: &Store, username: &str) -> Result<UserRecord, AdminError> {
-    store
+pub async fn find(state: &AppState, username: &str) -> Result<UserRecord, AdminError> {
+    state
+        .store
         .find_user_by_username(username)
         .await?
         .ok_or_else(|| AdminError::NoSuchUser(username.to_string()))
@@ -138,7 +133,8 @@ pub async fn find(store: &Store, username: &str) -> Result<UserRecord, AdminErro
 
 /// Ends every session of `user` and revokes every grant and the access tokens issued with
 /// them.
-async fn cut_off(store: &Store, user: &UserRecord, now: i64) -> Result<(), StoreError> {
+async fn cut_off(state: &AppState, user: &UserRecord, now: i64) -> Result<(), StoreError> {
+    let store = &state.store;
     store
         .end_login_sessions_of_user(&user.id, None, None, now)
         .await?;
@@ -151,21 +147,21 @@ async fn cut_off(store: &Store, user: &UserRecord, now: i64) -> Result<(), Store
 
 /// Locks `user`'s account: they cannot sign in, and what they held stops working.
 pub async fn lock(
-    store: &Store,
-    clock: &Clock,
+    state: &AppState,
     user: &UserRecord,
     reason: &str,
     actor: Actor<'_>,
 ) -> Result<(), AdminError> {
     actor.not_on_self(user, "you cannot lock your own account")?;
     let reason = printable(reason, MAX_TEXT_CHARS);
-    let now = clock.now();
-    store
+    let now = state.clock.now();
+    state
+        .store
         .set_user_lock(&user.id, Some((now, &reason)), now)
         .await?;
-    cut_off(store, user, now).await?;
+    cut_off(state, user, now).await?;
     actor
-        .record(store, clock, "user.locked", Some(user), Some(reason))
+        .record(state, "user.locked", Some(user), Some(reason))
         .await?;
     Ok(())
 }
@@ -183,16 +179,18 @@ pub fn stated_reason(text: Option<&str>) -> Result<&str, AdminError> {
 
 /// Lifts an administrator's lock; the person signs in again as before.
 pub async fn unlock(
-    store: &Store,
-    clock: &Clock,
+    state: &AppState,
     user: &UserRecord,
     reason: &str,
     actor: Actor<'_>,
 ) -> Result<(), AdminError> {
-    store.set_user_lock(&user.id, None, clock.now()).await?;
+    state
+        .store
+        .set_user_lock(&user.id, None, state.clock.now())
+        .await?;
     let reason = printable(reason, MAX_TEXT_CHARS);
     actor
-        .record(store, clock, "user.unlocked", Some(user), Some(reason))
+        .record(state, "user.unlocked", Some(user), Some(reason))
         .await?;
     Ok(())
 }
@@ -229,8 +227,7 @@ pub fn parse_roles(roles: &[impl AsRef<str>]) -> Result<Vec<String>, AdminError>
 /// until they expire (15 minutes by default). The admin API and console read the role at
 /// every request, so taking `admin` away takes effect at once.
 pub async fn set_roles(
-    store: &Store,
-    clock: &Clock,
+    state: &AppState,
     user: &UserRecord,
     roles: &[impl AsRef<str>],
     actor: Actor<'_>,
@@ -239,18 +236,20 @@ pub async fn set_roles(
     if !parsed.iter().any(|r| r == Role::Admin.as_str()) {
         actor.not_on_self(user, "you cannot take the admin role from yourself")?;
     }
-    store.set_user_roles(&user.id, &parsed, clock.now()).await?;
+    state
+        .store
+        .set_user_roles(&user.id, &parsed, state.clock.now())
+        .await?;
     let detail = format!("roles {}", parsed.join(" "));
     actor
-        .record(store, clock, "user.roles", Some(user), Some(detail))
+        .record(state, "user.roles", Some(user), Some(detail))
         .await?;
     Ok(parsed)
 }
 
 /// Sets or clears (empty) the company `user` sells for.
 pub async fn set_company(
-    store: &Store,
-    clock: &Clock,
+    state: &AppState,
     user: &UserRecord,
     company: &str,
     actor: Actor<'_>,
@@ -262,12 +261,13 @@ pub async fn set_company(
         )));
     }
     let company = Some(company).filter(|c| !c.is_empty());
-    store
-        .set_user_company(&user.id, company.as_deref(), clock.now())
+    state
+        .store
+        .set_user_company(&user.id, company.as_deref(), state.clock.now())
         .await?;
     let detail = format!("company {}", company.as_deref().unwrap_or("(none)"));
     actor
-        .record(store, clock, "user.company", Some(user), Some(detail))
+        .record(state, "user.company", Some(user), Some(detail))
         .await?;
     Ok(company)
 }
@@ -281,10 +281,9 @@ pub async fn require_password_reset(
     actor: Actor<'_>,
 ) -> Result<bool, AdminError> {
     actor.not_on_self(user, "change your own password from your account page")?;
-    let (store, clock) = (&state.store, &state.clock);
-    let now = clock.now();
-    store.require_password_reset(&user.id, now).await?;
-    cut_off(store, user, now).await?;
+    let now = state.clock.now();
+    state.store.require_password_reset(&user.id, now).await?;
+    cut_off(state, user, now).await?;
     let mailed = super::email_links::mail_reset_link(
         state,
         user,
@@ -298,8 +297,7 @@ pub async fn require_password_reset(
     };
     actor
         .record(
-            store,
-            clock,
+            state,
             "user.password_reset_required",
             Some(user),
             Some(detail.into()),
@@ -310,8 +308,7 @@ pub async fn require_password_reset(
 
 /// Ends one of `user`'s sessions; false if they have no live session `sid`.
 pub async fn end_session(
-    store: &Store,
-    clock: &Clock,
+    state: &AppState,
     user: &UserRecord,
     sid: &str,
     actor: Actor<'_>,
@@ -319,14 +316,15 @@ pub async fn end_session(
     if !crate::store::plausible_id(sid) {
         return Ok(false);
     }
-    let ended = store
-        .end_login_sessions_of_user(&user.id, Some(sid), None, clock.now())
+    let ended = state
+        .store
+        .end_login_sessions_of_user(&user.id, Some(sid), None, state.clock.now())
         .await?;
     if ended.is_empty() {
         return Ok(false);
     }
     actor
-        .record(store, clock, "session.ended", Some(user), None)
+        .record(state, "session.ended", Some(user), None)
         .await?;
     Ok(true)
 }
@@ -334,18 +332,17 @@ pub async fn end_session(
 /// Deletes `user`'s account: what they held is revoked first, then the account and
 /// everything hanging off it is removed. The trail keeps their id and username.
 pub async fn delete(
-    store: &Store,
-    clock: &Clock,
+    state: &AppState,
     user: &UserRecord,
     actor: Actor<'_>,
 ) -> Result<(), AdminError> {
     actor.not_on_self(user, "you cannot delete your own account here")?;
-    cut_off(store, user, clock.now()).await?;
-    if !store.delete_user(&user.id).await? {
+    cut_off(state, user, state.clock.now()).await?;
+    if !state.store.delete_user(&user.id).await? {
         return Err(AdminError::NoSuchUser(user.username.clone()));
     }
     actor
-        .record(store, clock, "user.deleted", Some(user), None)
+        .record(state, "user.deleted", Some(user), None)
         .await?;
     Ok(())
 }

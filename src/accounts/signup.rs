@@ -43,7 +43,7 @@ pub async fn sign_up(
         password: form.password,
         roles: vec![role],
     };
-    let user = users::create(&state.store, &state.clock, new).await?;
+    let user = users::create(state, new).await?;
     let store_error = |e| SignUpError::User(UserError::Store(e));
     email_links::send_verification(state, &user)
         .await

@@ -4,10 +4,10 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::clock::Clock;
 use crate::secrets::random_id;
+use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::users::UserRecord;
-use crate::store::{Store, StoreError};
 
 use super::password;
 
@@ -76,7 +76,7 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
 /// Validates and stores a new user; returns the stored record (without the password).
-pub async fn create(store: &Store, clock: &Clock, new: NewUser) -> Result<UserRecord, UserError> {
+pub async fn create(state: &AppState, new: NewUser) -> Result<UserRecord, UserError> {
     let username = check_username(&new.username)?;
     let email = check_email(&new.email)?;
     check_password(&new.password)?;
@@ -84,7 +84,7 @@ pub async fn create(store: &Store, clock: &Clock, new: NewUser) -> Result<UserRe
         return Err(UserError::Invalid("a user needs at least one role".into()));
     }
     let password_hash = password::hash(new.password).await?;
-    let now = clock.now();
+    let now = state.clock.now();
     let mut roles: Vec<String> = Vec::new();
     for role in &new.roles {
         if !roles.iter().any(|r| r == role.as_str()) {
@@ -104,7 +104,7 @@ pub async fn create(store: &Store, clock: &Clock, new: NewUser) -> Result<UserRe
         company: None,
         password_reset_required: false,
     };
-    store.insert_user(&record).await?;
+    state.store.insert_user(&record).await?;
     Ok(UserRecord {
         password_hash: None,
         ..record

@@ -7,11 +7,11 @@ use url::Url;
 
 use super::clients::{AuthMethod, Client, GrantType};
 use super::scope::Scope;
-use crate::clock::Clock;
 use crate::oidc::discovery::SCOPES_SUPPORTED;
 use crate::secrets::{hash_secret, random_id, random_token};
+use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::clients::ClientRecord;
-use crate::store::{Store, StoreError};
 
 /// Who registers a client, which decides how much it may ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,13 +67,9 @@ const MAX_URI_LEN: usize = 2000;
 
 /// Validates `new` as one of the platform's clients and stores it with a fresh id (and
 /// secret).
-pub async fn register(
-    store: &Store,
-    clock: &Clock,
-    new: NewClient,
-) -> Result<Registered, RegistrationError> {
-    let (record, secret) = prepare(new, Registrant::Platform, clock.now())?;
-    store.insert_client(&record).await?;
+pub async fn register(state: &AppState, new: NewClient) -> Result<Registered, RegistrationError> {
+    let (record, secret) = prepare(new, Registrant::Platform, state.clock.now())?;
+    state.store.insert_client(&record).await?;
     Ok(Registered {
         client: Client::try_from(record)?,
         secret,
@@ -101,18 +97,18 @@ pub fn prepare(
 /// id, secret and vendor stay. A client stays public or confidential: the other kind is a
 /// new registration.
 pub async fn update(
-    store: &Store,
-    clock: &Clock,
+    state: &AppState,
     client_id: &str,
     new: NewClient,
     registrant: Registrant,
 ) -> Result<Client, RegistrationError> {
-    let current = store
+    let current = state
+        .store
         .find_client(client_id)
         .await?
         .ok_or(RegistrationError::NotFound)?;
-    let record = revise(current, new, registrant, clock.now())?;
-    if !store.update_client(&record).await? {
+    let record = revise(current, new, registrant, state.clock.now())?;
+    if !state.store.update_client(&record).await? {
         return Err(RegistrationError::NotFound);
     }
     Ok(Client::try_from(record)?)
@@ -145,12 +141,9 @@ pub fn revise(
 
 /// Gives a confidential client a new secret, returned this once; the old one stops working
 /// at once (within the client cache's lifetime at other replicas).
-pub async fn rotate_secret(
-    store: &Store,
-    clock: &Clock,
-    client_id: &str,
-) -> Result<String, RegistrationError> {
-    let current = store
+pub async fn rotate_secret(state: &AppState, client_id: &str) -> Result<String, RegistrationError> {
+    let current = state
+        .store
         .find_client(client_id)
         .await?
         .ok_or(RegistrationError::NotFound)?;
@@ -160,8 +153,9 @@ pub async fn rotate_secret(
         ));
     }
     let secret = random_token::<32>();
-    let stored = store
-        .set_client_secret_hash(client_id, Some(&hash_secret(&secret)), clock.now())
+    let stored = state
+        .store
+        .set_client_secret_hash(client_id, Some(&hash_secret(&secret)), state.clock.now())
         .await?;
     match stored {
         true => Ok(secret),

@@ -5,8 +5,8 @@
 
 use crate::accounts::admin::Actor;
 use crate::accounts::users::Role;
-use crate::clock::Clock;
 use crate::secrets::{hash_secret, random_token};
+use crate::state::AppState;
 use crate::store::initial_access_tokens::InitialAccessTokenRecord;
 use crate::store::users::UserRecord;
 use crate::store::{Store, StoreError};
@@ -97,8 +97,7 @@ fn vendor_for(
 
 /// Issues a token for `actor` (the person, or the command line).
 pub async fn issue(
-    store: &Store,
-    clock: &Clock,
+    state: &AppState,
     actor: Actor<'_>,
     request: Request,
 ) -> Result<Issued, IssueError> {
@@ -122,7 +121,7 @@ pub async fn issue(
             "a token allows 1 to {MAX_USES} registrations"
         )));
     }
-    let now = clock.now();
+    let now = state.clock.now();
     let token = random_token::<32>();
     let record = InitialAccessTokenRecord {
         token_hash: hash_secret(&token),
@@ -132,19 +131,13 @@ pub async fn issue(
         created_at: now,
         expires_at: now + ttl,
     };
-    store.insert_initial_access_token(&record).await?;
+    state.store.insert_initial_access_token(&record).await?;
     let detail = format!(
         "for {}, {uses} registration(s), {ttl} s",
         vendor.as_deref().unwrap_or("any vendor")
     );
     actor
-        .record(
-            store,
-            clock,
-            "initial_access_token.created",
-            person,
-            Some(detail),
-        )
+        .record(state, "initial_access_token.created", person, Some(detail))
         .await?;
     Ok(Issued {
         token,

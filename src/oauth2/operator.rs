@@ -12,17 +12,22 @@ use crate::keys::{self, KeyError};
 use crate::state::AppState;
 use crate::store::StoreError;
 
+/// Every registered client.
+pub async fn list_clients(state: &AppState) -> Result<Vec<Client>, StoreError> {
+    let records = state.store.list_clients().await?;
+    records.into_iter().map(Client::try_from).collect()
+}
+
 /// Registers one of the platform's clients; its secret is in the answer, this once.
 pub async fn create_client(
     state: &AppState,
     actor: Actor<'_>,
     new: NewClient,
 ) -> Result<Registered, RegistrationError> {
-    let registered = client_metadata::register(&state.store, &state.clock, new).await?;
+    let registered = client_metadata::register(state, new).await?;
     actor
         .record_for_client(
-            &state.store,
-            &state.clock,
+            state,
             "client.created",
             &registered.client.id,
             Some(registered.client.name.clone()),
@@ -39,14 +44,7 @@ pub async fn update_client(
     client_id: &str,
     new: NewClient,
 ) -> Result<Client, RegistrationError> {
-    let client = client_metadata::update(
-        &state.store,
-        &state.clock,
-        client_id,
-        new,
-        Registrant::Platform,
-    )
-    .await?;
+    let client = client_metadata::update(state, client_id, new, Registrant::Platform).await?;
     state.clients.forget(client_id);
     let detail = format!(
         "redirect URIs {}; scope {}",
@@ -54,13 +52,7 @@ pub async fn update_client(
         client.scope
     );
     actor
-        .record_for_client(
-            &state.store,
-            &state.clock,
-            "client.updated",
-            client_id,
-            Some(detail),
-        )
+        .record_for_client(state, "client.updated", client_id, Some(detail))
         .await?;
     Ok(client)
 }
@@ -71,16 +63,10 @@ pub async fn rotate_client_secret(
     actor: Actor<'_>,
     client_id: &str,
 ) -> Result<String, RegistrationError> {
-    let secret = client_metadata::rotate_secret(&state.store, &state.clock, client_id).await?;
+    let secret = client_metadata::rotate_secret(state, client_id).await?;
     state.clients.forget(client_id);
     actor
-        .record_for_client(
-            &state.store,
-            &state.clock,
-            "client.secret_rotated",
-            client_id,
-            None,
-        )
+        .record_for_client(state, "client.secret_rotated", client_id, None)
         .await?;
     Ok(secret)
 }
@@ -100,13 +86,7 @@ pub async fn delete_client(
     }
     state.clients.forget(client_id);
     actor
-        .record_for_client(
-            &state.store,
-            &state.clock,
-            "client.deleted",
-            client_id,
-            None,
-        )
+        .record_for_client(state, "client.deleted", client_id, None)
         .await?;
     Ok(true)
 }
@@ -142,16 +122,10 @@ pub async fn list_keys(state: &AppState) -> Result<Vec<KeyInfo>, StoreError> {
 /// Makes a new key the active one, here at once and at other replicas within their key
 /// refresh interval. Returns the new kid.
 pub async fn rotate_keys(state: &AppState, actor: Actor<'_>) -> Result<String, KeyError> {
-    let kid = keys::rotate(&state.store, &state.clock).await?;
+    let kid = keys::rotate(state).await?;
     state.keys.refresh().await?;
     actor
-        .record(
-            &state.store,
-            &state.clock,
-            "keys.rotated",
-            None,
-            Some(format!("new key {kid}")),
-        )
+        .record(state, "keys.rotated", None, Some(format!("new key {kid}")))
         .await?;
     Ok(kid)
 }

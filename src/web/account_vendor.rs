@@ -56,8 +56,7 @@ async fn post_registration_token(
         origin: &origin,
     };
     let issued = initial_access::issue(
-        &state.store,
-        &state.clock,
+        &state,
         actor,
         initial_access::Request {
             own_company: true,

@@ -798,8 +798,7 @@ async fn vendor_device_client(app: &TestApp, name: &str, vendor: Option<&str>) -
     use farm_auth::oauth2::initial_access::{self, Request};
 
     let issued = initial_access::issue(
-        &app.store,
-        &app.clock,
+        &app.state,
         Actor::CommandLine,
         Request {
             ttl_secs: None,

@@ -281,7 +281,7 @@ impl TestApp {
     }
 
     pub async fn register(&self, new: NewClient) -> TestClient {
-        let registered = clients::register(&self.store, &self.clock, new)
+        let registered = clients::register(&self.state, new)
             .await
             .expect("client registers");
         TestClient {

@@ -47,7 +47,7 @@ async fn after_a_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify
     let old_token = app.access_token(&bot, None).await;
     let old_kid = kid_of(&old_token);
 
-    let new_kid = keys::rotate(&app.store, &app.clock).await.unwrap();
+    let new_kid = keys::rotate(&app.state).await.unwrap();
     assert_ne!(new_kid, old_kid);
     assert!(
         eventually(5, || async {
@@ -103,7 +103,7 @@ async fn a_server_keeps_old_keys_for_its_own_token_lifetime_whoever_rotates() {
     let app = TestApp::spawn_with(options).await;
     let old_kid = published_kids(&app).await[0].clone();
     // Rotated by the CLI, which knows nothing of the server's one-hour tokens.
-    let new_kid = keys::rotate(&app.store, &app.clock).await.unwrap();
+    let new_kid = keys::rotate(&app.state).await.unwrap();
     assert!(eventually(5, || async { published_kids(&app).await.len() == 2 }).await);
     app.clock.advance(3600);
     tokio::time::sleep(Duration::from_millis(1100)).await;

@@ -46,7 +46,7 @@ async fn initial_token(app: &TestApp, uses: i64, vendor: Option<&str>) -> String
 }
 
 async fn initial_token_with(app: &TestApp, request: Request) -> String {
-    initial_access::issue(&app.store, &app.clock, Actor::CommandLine, request)
+    initial_access::issue(&app.state, Actor::CommandLine, request)
         .await
         .expect("token issued")
         .token
@@ -1730,8 +1730,7 @@ async fn a_farmers_token_stops_working_when_they_lose_the_role_or_are_locked() {
             .unwrap()
     };
     admin::set_roles(
-        &app.store,
-        &app.clock,
+        &app.state,
         &farmer().await,
         &["consumer"],
         Actor::CommandLine,
@@ -1744,26 +1743,14 @@ async fn a_farmers_token_stops_working_when_they_lose_the_role_or_are_locked() {
     assert_eq!(uses_left(&app, &token).await, Some(4));
 
     // The role back, the token works again: it was the role.
-    admin::set_roles(
-        &app.store,
-        &app.clock,
-        &farmer().await,
-        &["farmer"],
-        Actor::CommandLine,
-    )
-    .await
-    .unwrap();
+    admin::set_roles(&app.state, &farmer().await, &["farmer"], Actor::CommandLine)
+        .await
+        .unwrap();
     registered(&app, &token, &web_app("Restored")).await;
 
-    admin::lock(
-        &app.store,
-        &app.clock,
-        &farmer().await,
-        "fraud",
-        Actor::CommandLine,
-    )
-    .await
-    .unwrap();
+    admin::lock(&app.state, &farmer().await, "fraud", Actor::CommandLine)
+        .await
+        .unwrap();
     let before = snapshot(&app).await;
     assert_invalid_token(register(&app, Some(&token), &web_app("Locked")).await).await;
     assert_eq!(snapshot(&app).await, before);
@@ -2097,15 +2084,9 @@ async fn the_account_page_gives_farmers_and_administrators_tokens_for_their_own_
     // With a company, the company: an administrator's apps are their company's too, and
     // the consent page says so.
     let root = app.store.find_user_by_id(&admin_id).await.unwrap().unwrap();
-    admin::set_company(
-        &app.store,
-        &app.clock,
-        &root,
-        "Platform Ops",
-        Actor::CommandLine,
-    )
-    .await
-    .expect("company set");
+    admin::set_company(&app.state, &root, "Platform Ops", Actor::CommandLine)
+        .await
+        .expect("company set");
     let (token, shown) = account_page_token(&app, "root").await;
     assert_eq!(shown, "Platform Ops");
     let client = test_client(&registered(&app, &token, &web_app("Ops Dashboard")).await);

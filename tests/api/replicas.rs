@@ -53,7 +53,7 @@ async fn a_revocation_at_one_replica_shows_at_the_others_introspection() {
 #[tokio::test]
 async fn a_key_rotated_at_one_replica_appears_in_the_others_jwks() {
     let (a, b) = two_replicas().await;
-    let new_kid = keys::rotate(&a.store, &a.clock).await.unwrap();
+    let new_kid = keys::rotate(&a.state).await.unwrap();
     assert!(
         eventually(5, || publishes(&a, &new_kid)).await,
         "A publishes the new key"

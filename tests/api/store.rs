@@ -5,7 +5,7 @@ use farm_auth::accounts::users::{self, NewUser, Role, UserError};
 use farm_auth::oauth2::client_metadata::{self as clients, NewClient, RegistrationError};
 use farm_auth::store::Store;
 
-use crate::helpers::TestDatabase;
+use crate::helpers::{TestApp, TestDatabase};
 
 async fn store() -> (Store, std::sync::Arc<TestDatabase>) {
     let database = TestDatabase::new().await;
@@ -25,9 +25,9 @@ fn new_user(username: &str, email: &str) -> NewUser {
 
 #[tokio::test]
 async fn usernames_and_emails_are_unique_ignoring_case() {
-    let (store, _db) = store().await;
-    let clock = Clock::System;
-    let user = users::create(&store, &clock, new_user("Farmer_Jo", "jo@farm.example"))
+    let app = TestApp::spawn().await;
+    let store = &app.store;
+    let user = users::create(&app.state, new_user("Farmer_Jo", "jo@farm.example"))
         .await
         .unwrap();
     assert_eq!(user.roles, vec!["farmer"]);
@@ -43,7 +43,7 @@ async fn usernames_and_emails_are_unique_ignoring_case() {
         ("farmer_JO", "other@farm.example"),
         ("someone", "JO@farm.example"),
     ] {
-        let err = users::create(&store, &clock, new_user(username, email))
+        let err = users::create(&app.state, new_user(username, email))
             .await
             .unwrap_err();
         assert!(matches!(err, UserError::Taken), "{username} {email}: {err}");
@@ -52,10 +52,10 @@ async fn usernames_and_emails_are_unique_ignoring_case() {
 
 #[tokio::test]
 async fn a_client_secret_is_stored_only_as_a_hash() {
-    let (store, _db) = store().await;
+    let app = TestApp::spawn().await;
+    let store = &app.store;
     let registered = clients::register(
-        &store,
-        &Clock::System,
+        &app.state,
         NewClient {
             name: "bot".into(),
             ..Default::default()
@@ -77,15 +77,14 @@ async fn a_client_secret_is_stored_only_as_a_hash() {
 
 #[tokio::test]
 async fn invalid_client_metadata_stores_nothing() {
-    let (store, _db) = store().await;
+    let app = TestApp::spawn().await;
+    let store = &app.store;
     let bad = NewClient {
         name: "x".into(),
         redirect_uris: vec!["http://evil.example/cb".into()],
         ..Default::default()
     };
-    let err = clients::register(&store, &Clock::System, bad)
-        .await
-        .unwrap_err();
+    let err = clients::register(&app.state, bad).await.unwrap_err();
     assert!(matches!(err, RegistrationError::RedirectUri(_)));
     assert!(store.list_clients().await.unwrap().is_empty());
 }

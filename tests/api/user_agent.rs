@@ -220,7 +220,7 @@ impl TestApp {
             password: PASSWORD.into(),
             roles: vec![role],
         };
-        users::create(&self.store, &self.clock, new)
+        users::create(&self.state, new)
             .await
             .expect("user created")
             .id

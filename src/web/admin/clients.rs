@@ -94,10 +94,8 @@ struct ClientsPage {
 }
 
 async fn get_clients(State(state): State<AppState>, admin: Admin) -> Result<Response, PageError> {
-    let mut clients = Vec::new();
-    for record in state.store.list_clients().await? {
-        clients.push(ClientRow::new(&Client::try_from(record)?));
-    }
+    let clients = operator::list_clients(&state).await?;
+    let clients = clients.iter().map(ClientRow::new).collect();
     let template = ClientsPage {
         frame: admin.frame().await?,
         section: "clients",

@@ -112,7 +112,7 @@ async fn post_token(State(state): State<AppState>, post: AdminPost) -> Result<Re
         vendor: post.form.get("vendor").map(str::to_string),
         own_company: false,
     };
-    match initial_access::issue(&state.store, &state.clock, post.admin.actor(), request).await {
+    match initial_access::issue(&state, post.admin.actor(), request).await {
         Ok(issued) => {
             let template = TokenPage {
                 frame: post.admin.frame().await?,
@@ -149,13 +149,7 @@ async fn post_withdraw(
         true => {
             post.admin
                 .actor()
-                .record(
-                    &state.store,
-                    &state.clock,
-                    "initial_access_token.withdrawn",
-                    None,
-                    None,
-                )
+                .record(&state, "initial_access_token.withdrawn", None, None)
                 .await?;
             done("The token is withdrawn; it can no longer register apps.")
         }

@@ -227,15 +227,9 @@ async fn post_lock(
         Ok(reason) => reason,
         Err(missing) => return back_to(&post, &user, Err(missing)).await,
     };
-    let outcome = admin::lock(
-        &state.store,
-        &state.clock,
-        &user,
-        reason,
-        post.admin.actor(),
-    )
-    .await
-    .map(|()| format!("{} is locked and signed out everywhere.", user.username));
+    let outcome = admin::lock(&state, &user, reason, post.admin.actor())
+        .await
+        .map(|()| format!("{} is locked and signed out everywhere.", user.username));
     back_to(&post, &user, outcome).await
 }
 
@@ -246,15 +240,9 @@ async fn post_unlock(
 ) -> Result<Response, PageError> {
     let user = target(&state, &id).await?;
     let reason = post.form.get("reason").unwrap_or_default();
-    let outcome = admin::unlock(
-        &state.store,
-        &state.clock,
-        &user,
-        reason,
-        post.admin.actor(),
-    )
-    .await
-    .map(|()| format!("{} can sign in again.", user.username));
+    let outcome = admin::unlock(&state, &user, reason, post.admin.actor())
+        .await
+        .map(|()| format!("{} can sign in again.", user.username));
     back_to(&post, &user, outcome).await
 }
 
@@ -270,15 +258,9 @@ async fn post_roles(
         .map(Role::as_str)
         .filter(|role| post.form.get(&format!("role_{role}")).is_some())
         .collect();
-    let outcome = admin::set_roles(
-        &state.store,
-        &state.clock,
-        &user,
-        &roles,
-        post.admin.actor(),
-    )
-    .await
-    .map(|roles| format!("{}'s roles: {}.", user.username, roles.join(", ")));
+    let outcome = admin::set_roles(&state, &user, &roles, post.admin.actor())
+        .await
+        .map(|roles| format!("{}'s roles: {}.", user.username, roles.join(", ")));
     back_to(&post, &user, outcome).await
 }
 
@@ -289,18 +271,12 @@ async fn post_company(
 ) -> Result<Response, PageError> {
     let user = target(&state, &id).await?;
     let company = post.form.get("company").unwrap_or_default();
-    let outcome = admin::set_company(
-        &state.store,
-        &state.clock,
-        &user,
-        company,
-        post.admin.actor(),
-    )
-    .await
-    .map(|company| match company {
-        Some(name) => format!("{} sells for {name}.", user.username),
-        None => format!("{} has no company on record.", user.username),
-    });
+    let outcome = admin::set_company(&state, &user, company, post.admin.actor())
+        .await
+        .map(|company| match company {
+            Some(name) => format!("{} sells for {name}.", user.username),
+            None => format!("{} has no company on record.", user.username),
+        });
     back_to(&post, &user, outcome).await
 }
 
@@ -332,7 +308,7 @@ async fn post_end_session(
 ) -> Result<Response, PageError> {
     let user = target(&state, &id).await?;
     let sid = post.form.get("session").unwrap_or_default();
-    let outcome = admin::end_session(&state.store, &state.clock, &user, sid, post.admin.actor())
+    let outcome = admin::end_session(&state, &user, sid, post.admin.actor())
         .await
         .and_then(|ended| match ended {
             true => Ok("The session is ended.".to_string()),
@@ -356,7 +332,7 @@ async fn post_delete(
         ));
         return back_to(&post, &user, unconfirmed).await;
     }
-    match admin::delete(&state.store, &state.clock, &user, post.admin.actor()).await {
+    match admin::delete(&state, &user, post.admin.actor()).await {
         Ok(()) => {
             let text = format!("{}'s account is deleted.", user.username);
             post.admin.back("/admin/users", done(&text)).await

@@ -222,7 +222,7 @@ async fn post_lock(
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
     let reason = admin::stated_reason(body.reason.as_deref())?;
-    admin::lock(&state.store, &state.clock, &target, reason, caller.actor()).await?;
+    admin::lock(&state, &target, reason, caller.actor()).await?;
     shown(&state, &id).await
 }
 
@@ -234,7 +234,7 @@ async fn post_unlock(
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
     let reason = body.reason.unwrap_or_default();
-    admin::unlock(&state.store, &state.clock, &target, &reason, caller.actor()).await?;
+    admin::unlock(&state, &target, &reason, caller.actor()).await?;
     shown(&state, &id).await
 }
 
@@ -250,14 +250,7 @@ async fn put_roles(
     JsonBody(body): JsonBody<Roles>,
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
-    admin::set_roles(
-        &state.store,
-        &state.clock,
-        &target,
-        &body.roles,
-        caller.actor(),
-    )
-    .await?;
+    admin::set_roles(&state, &target, &body.roles, caller.actor()).await?;
     shown(&state, &id).await
 }
 
@@ -274,14 +267,7 @@ async fn put_company(
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
     let company = body.company.unwrap_or_default();
-    admin::set_company(
-        &state.store,
-        &state.clock,
-        &target,
-        &company,
-        caller.actor(),
-    )
-    .await?;
+    admin::set_company(&state, &target, &company, caller.actor()).await?;
     shown(&state, &id).await
 }
 
@@ -304,7 +290,7 @@ async fn delete_user(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
-    admin::delete(&state.store, &state.clock, &target, caller.actor()).await?;
+    admin::delete(&state, &target, caller.actor()).await?;
     Ok(no_content())
 }
 
@@ -327,7 +313,7 @@ async fn delete_user_session(
     Path((id, sid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
-    match admin::end_session(&state.store, &state.clock, &target, &sid, caller.actor()).await? {
+    match admin::end_session(&state, &target, &sid, caller.actor()).await? {
         true => Ok(no_content()),
         false => Err(ApiError::NotFound),
     }
@@ -369,10 +355,8 @@ async fn get_clients(
     State(state): State<AppState>,
     _admin: AdminCaller,
 ) -> Result<Response, ApiError> {
-    let mut clients = Vec::new();
-    for record in state.store.list_clients().await? {
-        clients.push(ClientView::from(&Client::try_from(record)?));
-    }
+    let clients = operator::list_clients(&state).await?;
+    let clients: Vec<ClientView> = clients.iter().map(ClientView::from).collect();
     Ok(json(
         StatusCode::OK,
         serde_json::json!({ "clients": clients }),
@@ -576,7 +560,7 @@ async fn issue(
         own_company,
     };
     let actor = Actor::Person { user, origin };
-    let issued = initial_access::issue(&state.store, &state.clock, actor, request).await?;
+    let issued = initial_access::issue(state, actor, request).await?;
     Ok(json(
         StatusCode::CREATED,
         serde_json::json!({

@@ -779,7 +779,7 @@ async fn second_step_after(
                 .await
                 .expect("a new password required");
         }
-        Between::Lock => admin::lock(&app.store, &app.clock, &user, "fraud", Actor::CommandLine)
+        Between::Lock => admin::lock(&app.state, &user, "fraud", Actor::CommandLine)
             .await
             .expect("locked"),
     }

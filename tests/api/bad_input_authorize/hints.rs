@@ -105,6 +105,7 @@ async fn foreign_signed(claims: &Value) -> String {
     let keys = farm_auth::keys::KeyRing::load(store.clone(), farm_auth::Clock::System, 3600)
         .await
         .unwrap();
+    keys.ensure_signing_key().await.unwrap();
     let token = keys
         .current()
         .sign(farm_auth::keys::JwtType::IdToken, claims)
