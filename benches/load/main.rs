@@ -27,7 +27,9 @@
 //!
 //! Settings (environment): `BENCH_SECONDS` (default 10) measured per scenario after a 1 s
 //! warm-up; `BENCH_CONNECTIONS` (default 32) concurrent connections; `BENCH_FLOWS` (default
-//! 8) concurrent browser flows.
+//! 8) concurrent browser flows; `BENCH_BASELINE` (unset) the path of another `farm-auth`
+//! binary, measured first with the same scenarios, and compared row by row with this build
+//! in a last table: "no path slower than before" is judged in one run, on one machine state.
 //!
 //! Exit status: 0 when every scenario ran, whether or not the goals are met (this is a
 //! measurement); non-zero when the server does not start or a scenario sees more than 1%
@@ -52,6 +54,7 @@ mod scenarios;
 mod server;
 mod settings;
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -59,16 +62,25 @@ use anyhow::{Context, Result};
 
 use crate::flow::Flow;
 use crate::measure::{Hashing, measure_hashing, measure_signing, proc_status_mib, signing_input};
-use crate::report::{MAX_ERROR_RATE, Report, Results, print_results};
+use crate::report::{MAX_ERROR_RATE, Report, Results, print_comparison, print_results};
 use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios};
-use crate::server::{Endpoints, Server, fetch_access_token, setup_http_client};
+use crate::server::{Endpoints, Server, fetch_access_token, setup_http_client, this_build};
 use crate::settings::Settings;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(results) => {
+    match run_all() {
+        Ok((baseline, results)) => {
+            if let Some(baseline) = &baseline {
+                println!("\n# baseline: {}", baseline.binary.display());
+                print_results(baseline);
+                println!("\n# this build");
+            }
             print_results(&results);
-            if results.reports.iter().any(Report::too_many_errors) {
+            if let Some(baseline) = &baseline {
+                print_comparison(baseline, &results);
+            }
+            let all = baseline.iter().chain([&results]);
+            if all.flat_map(|r| &r.reports).any(Report::too_many_errors) {
                 eprintln!(
                     "error: a scenario had more than {}% errors; see the table",
                     MAX_ERROR_RATE * 100.0
@@ -84,8 +96,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<Results> {
+/// The baseline's results, if `BENCH_BASELINE` names one, and this build's.
+fn run_all() -> Result<(Option<Results>, Results)> {
     let settings = Settings::from_env()?;
+    let baseline = match &settings.baseline {
+        Some(binary) => {
+            eprintln!("measuring the baseline {} first", binary.display());
+            Some(run(settings.clone(), binary).context("the baseline's run failed")?)
+        }
+        None => None,
+    };
+    let results = run(settings, &this_build())?;
+    Ok((baseline, results))
+}
+
+fn run(settings: Settings, binary: &Path) -> Result<Results> {
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
     // One thread for the whole load generator: it leaves the other cores to the server, and
     // its own CPU time (reported) shows whether it kept up.
@@ -93,7 +118,7 @@ fn run() -> Result<Results> {
         .enable_all()
         .build()
         .context("cannot build the tokio runtime")?;
-    let mut server = Server::start(dir.path())?;
+    let mut server = Server::start(binary, dir.path())?;
     runtime.block_on(server.wait_until_healthy())?;
     let idle_rss_mib = proc_status_mib(server.pid(), "VmRSS")?;
     let credentials = server.create_client()?;
@@ -139,6 +164,7 @@ fn run() -> Result<Results> {
     drop(server); // stops it before the temporary directory with its database goes
     Ok(Results {
         settings,
+        binary: binary.to_path_buf(),
         server_pid,
         signing,
         hashing,

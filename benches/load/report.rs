@@ -3,6 +3,7 @@
 //! machine), gathered with the machine's rates and the server's memory into `Results`;
 //! then the Markdown tables, and each goal with PASS or FAIL.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::flow::FLOW_STEPS;
@@ -16,6 +17,8 @@ pub(crate) const MAX_ERROR_RATE: f64 = 0.01;
 /// Everything that is printed at the end.
 pub(crate) struct Results {
     pub(crate) settings: Settings,
+    /// The `farm-auth` binary measured.
+    pub(crate) binary: PathBuf,
     pub(crate) server_pid: u32,
     pub(crate) signing: Signing,
     pub(crate) hashing: Hashing,
@@ -296,4 +299,38 @@ fn print_goals(results: &Results) {
 
 fn verdict(pass: bool) -> &'static str {
     if pass { "PASS" } else { "FAIL" }
+}
+
+/// This build against the baseline, row by row: the cost per unit of work (requests or
+/// flows per server CPU-second), which moves least with the machine's load, and the median
+/// latency. A ratio under 1 is a path that got slower.
+pub(crate) fn print_comparison(baseline: &Results, results: &Results) {
+    println!("\n## this build against the baseline\n");
+    println!(
+        "| scenario | baseline per server CPU-s | this build | ratio | baseline p50 ms | this \
+         build p50 ms |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for report in &results.reports {
+        let Some(before) = baseline.reports.iter().find(|r| r.name == report.name) else {
+            println!("| {} | (not in the baseline) | | | | |", report.name);
+            continue;
+        };
+        let (old, new) = (
+            before.per_server_cpu_second().unwrap_or(0.0),
+            report.per_server_cpu_second().unwrap_or(0.0),
+        );
+        let ratio = if old > 0.0 { new / old } else { 0.0 };
+        println!(
+            "| {} | {old:.1} | {new:.1} | {ratio:.2} | {:.2} | {:.2} |",
+            report.name,
+            millis(before.p50),
+            millis(report.p50)
+        );
+    }
+    println!(
+        "\nIdle RSS {:.1} MiB (baseline {:.1}); peak RSS before the flow {:.1} MiB (baseline \
+         {:.1}).",
+        results.idle_rss_mib, baseline.idle_rss_mib, results.peak_rss_mib, baseline.peak_rss_mib
+    );
 }

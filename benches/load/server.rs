@@ -30,15 +30,18 @@ const ACCESS_TOKEN_TTL: &str = "86400";
 pub(crate) struct Server {
     child: Child,
     pub(crate) address: SocketAddr,
+    /// The `farm-auth` binary this server runs, and whose CLI sets it up.
+    binary: PathBuf,
     database_url: String,
     dir: PathBuf,
 }
 
 impl Server {
-    pub(crate) fn start(dir: &Path) -> Result<Server> {
+    /// Starts `binary` (see [`this_build`]) on a fresh SQLite database in `dir`.
+    pub(crate) fn start(binary: &Path, dir: &Path) -> Result<Server> {
         let address = free_local_address()?;
         let database_url = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
-        let child = farm_auth(&database_url, dir)
+        let child = farm_auth(binary, &database_url, dir)
             .arg("serve")
             .env("FARM_AUTH_LISTEN", address.to_string())
             .env("FARM_AUTH_ACCESS_TOKEN_TTL", ACCESS_TOKEN_TTL)
@@ -51,6 +54,7 @@ impl Server {
         Ok(Server {
             child,
             address,
+            binary: binary.to_path_buf(),
             database_url,
             dir: dir.to_path_buf(),
         })
@@ -101,7 +105,7 @@ impl Server {
     }
 
     fn register_client(&self, args: &[&str]) -> Result<Credentials> {
-        let output = farm_auth(&self.database_url, &self.dir)
+        let output = farm_auth(&self.binary, &self.database_url, &self.dir)
             .args(["client", "create"])
             .args(args)
             .arg("--json")
@@ -121,7 +125,7 @@ impl Server {
 
     /// Creates the browser flow's user with the CLI, the password on standard input.
     pub(crate) fn create_user(&self) -> Result<()> {
-        let mut child = farm_auth(&self.database_url, &self.dir)
+        let mut child = farm_auth(&self.binary, &self.database_url, &self.dir)
             .args(["user", "create", "--username", USERNAME, "--email", EMAIL])
             .args(["--role", "consumer", "--password-stdin", "--json"])
             .stdin(Stdio::piped())
@@ -157,9 +161,14 @@ impl Drop for Server {
     }
 }
 
-/// The farm-auth binary cargo built for this bench, configured only by what is set here.
-fn farm_auth(database_url: &str, dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_farm-auth"));
+/// The farm-auth binary cargo built for this bench.
+pub(crate) fn this_build() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_farm-auth"))
+}
+
+/// `binary`, configured only by what is set here.
+fn farm_auth(binary: &Path, database_url: &str, dir: &Path) -> Command {
+    let mut command = Command::new(binary);
     // An exported FARM_AUTH_ISSUER (say) would move the URLs this bench relies on.
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("FARM_AUTH_") {
