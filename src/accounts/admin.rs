@@ -131,6 +131,17 @@ pub async fn find(state: &AppState, username: &str) -> Result<UserRecord, AdminE
         .ok_or_else(|| AdminError::NoSuchUser(username.to_string()))
 }
 
+/// One page of the people whose username or email holds `query` (any case), and how many
+/// there are in all.
+pub async fn search_users(
+    state: &AppState,
+    query: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<UserRecord>, i64), StoreError> {
+    state.store.search_users(query, offset, limit).await
+}
+
 /// Ends every session of `user` and revokes every grant and the access tokens issued with
 /// them.
 async fn cut_off(state: &AppState, user: &UserRecord, now: i64) -> Result<(), StoreError> {

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use crate::state::AppState;
 use crate::store::StoreError;
-use crate::store::audit::AuditRecord;
+use crate::store::audit::{AuditFilter, AuditRecord};
 
 /// How long events are kept: a year, long enough to look back on an incident.
 pub const RETENTION_SECS: i64 = 365 * 86_400;
@@ -95,6 +95,15 @@ impl<'a> Event<'a> {
 /// Longest username kept from a failed attempt: enough to recognise it, never a paste of
 /// something else.
 const MAX_USERNAME_CHARS: usize = 64;
+
+/// A page of the trail, newest first: at most `limit` events that `filter` lets through.
+pub async fn search(
+    state: &AppState,
+    filter: &AuditFilter<'_>,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    state.store.search_audit_events(filter, limit).await
+}
 
 /// Writes `event` to the trail.
 pub async fn record(state: &AppState, origin: &Origin, event: Event<'_>) -> Result<(), StoreError> {

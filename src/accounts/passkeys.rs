@@ -313,6 +313,11 @@ pub async fn finish_passwordless(
     Ok((user, KeyKind::of(&result)))
 }
 
+/// `user`'s passkeys, as their account page lists them.
+pub async fn list(state: &AppState, user: &UserRecord) -> Result<Vec<PasskeyRecord>, StoreError> {
+    state.store.list_passkeys(&user.id).await
+}
+
 /// Removes one of `user`'s passkeys, after the password once more; false if they have none
 /// with that id.
 pub async fn remove(

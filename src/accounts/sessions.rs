@@ -7,6 +7,7 @@ use crate::store::sessions::LoginSessionRecord;
 use crate::store::{StoreError, plausible_id};
 
 use super::audit::{self, Event, Origin};
+use super::login::SignedIn;
 
 /// Ends every login session of `user_id` except `keep`; with `revoke_grants`, also revokes
 /// every grant (refresh tokens, and the access tokens issued with them). Returns the sids
@@ -53,6 +54,26 @@ pub async fn end_session(
     }
     audit::record(state, origin, Event::of_user("session.ended", user_id)).await?;
     Ok(true)
+}
+
+/// Whether `person`'s login session is still live: not ended by a sign-out elsewhere, an
+/// administrator or a reset, and not past its absolute end. Notes when it was last seen,
+/// to the minute (one write a minute at most), for the sessions page.
+pub async fn still_live(state: &AppState, person: &SignedIn) -> Result<bool, StoreError> {
+    let now = state.clock.now();
+    let live = state
+        .store
+        .find_live_login_session(&person.sid, now)
+        .await?;
+    match live {
+        Some(login) if login.user_id == person.user_id => {
+            if login.last_seen_at.is_none_or(|seen| seen < now - 60) {
+                state.store.touch_login_session(&person.sid, now).await?;
+            }
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 pub async fn live_sessions(

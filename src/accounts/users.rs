@@ -75,6 +75,19 @@ pub struct NewUser {
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
+/// The user with id `id`, if there is one.
+pub async fn find(state: &AppState, id: &str) -> Result<Option<UserRecord>, StoreError> {
+    state.store.find_user_by_id(id).await
+}
+
+/// The user named `username` (any case), if there is one.
+pub async fn find_by_username(
+    state: &AppState,
+    username: &str,
+) -> Result<Option<UserRecord>, StoreError> {
+    state.store.find_user_by_username(username).await
+}
+
 /// Validates and stores a new user; returns the stored record (without the password).
 pub async fn create(state: &AppState, new: NewUser) -> Result<UserRecord, UserError> {
     let username = check_username(&new.username)?;

@@ -147,6 +147,50 @@ pub async fn issue(
     })
 }
 
+/// A token that can still register apps, as the console lists it.
+pub struct Usable {
+    pub record: InitialAccessTokenRecord,
+    /// Who issued it: a username, "the command line", or "a deleted account".
+    pub issued_by: String,
+}
+
+/// The tokens that can still register apps, with who issued each.
+pub async fn list_usable(state: &AppState) -> Result<Vec<Usable>, StoreError> {
+    let records = state
+        .store
+        .list_usable_initial_access_tokens(state.clock.now())
+        .await?;
+    let mut usable = Vec::with_capacity(records.len());
+    for record in records {
+        let issued_by = match &record.issued_by {
+            None => "the command line".to_string(),
+            Some(id) => match state.store.find_user_by_id(id).await? {
+                Some(user) => user.username,
+                None => "a deleted account".to_string(),
+            },
+        };
+        usable.push(Usable { record, issued_by });
+    }
+    Ok(usable)
+}
+
+/// Withdraws the token whose hash is `token_hash` (as the console names it: 64 hex
+/// digits); false if it was already used up, expired or withdrawn, or names none.
+pub async fn withdraw(
+    state: &AppState,
+    actor: Actor<'_>,
+    token_hash: &str,
+) -> Result<bool, StoreError> {
+    let plausible = token_hash.len() == 64 && token_hash.bytes().all(|b| b.is_ascii_hexdigit());
+    if !plausible || !state.store.delete_initial_access_token(token_hash).await? {
+        return Ok(false);
+    }
+    actor
+        .record(state, "initial_access_token.withdrawn", None, None)
+        .await?;
+    Ok(true)
+}
+
 /// The usable token `token` and who issued it, when that person may still issue tokens
 /// (a farmer who lost the role, or a locked account, no longer vouches for registrations).
 pub async fn check(

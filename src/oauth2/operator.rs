@@ -18,6 +18,15 @@ pub async fn list_clients(state: &AppState) -> Result<Vec<Client>, StoreError> {
     records.into_iter().map(Client::try_from).collect()
 }
 
+/// The client `client_id`, if there is one (read from the database, not the cache: an
+/// administrator sees it as it is now).
+pub async fn find_client(state: &AppState, client_id: &str) -> Result<Option<Client>, StoreError> {
+    match state.store.find_client(client_id).await? {
+        Some(record) => Ok(Some(Client::try_from(record)?)),
+        None => Ok(None),
+    }
+}
+
 /// Registers one of the platform's clients; its secret is in the answer, this once.
 pub async fn create_client(
     state: &AppState,

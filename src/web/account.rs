@@ -18,7 +18,7 @@ use crate::accounts::login::SignedIn;
 use crate::accounts::password_change::{self, ChangeError};
 use crate::accounts::second_factor::{self, FactorError};
 use crate::accounts::users::Role;
-use crate::accounts::{email_links, sessions};
+use crate::accounts::{email_links, passkeys, sessions};
 use crate::oauth2::params::Params;
 use crate::state::AppState;
 use crate::store::users::UserRecord;
@@ -50,7 +50,7 @@ pub async fn person(
     let Some(signed_in) = session.signed_in(state).await? else {
         return Err(PageError::SignInFirst);
     };
-    match state.store.find_user_by_id(&signed_in.user_id).await? {
+    match crate::accounts::users::find(state, &signed_in.user_id).await? {
         Some(user) => Ok((signed_in, user)),
         None => {
             session.sign_out().await?;
@@ -148,9 +148,7 @@ async fn get_account(
         };
         apps.push(AppView::new(&app, name));
     }
-    let passkeys = state
-        .store
-        .list_passkeys(&user.id)
+    let passkeys = passkeys::list(&state, &user)
         .await?
         .iter()
         .map(PasskeyView::new)

@@ -54,9 +54,7 @@ async fn get_consent(
     let Some(client) = client else {
         return Ok(expired_request());
     };
-    let username = state
-        .store
-        .find_user_by_id(&person.user_id)
+    let username = crate::accounts::users::find(&state, &person.user_id)
         .await?
         .map(|u| u.username)
         .unwrap_or_default();

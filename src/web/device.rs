@@ -213,9 +213,7 @@ async fn post_device_confirm(
 }
 
 async fn username_of(state: &AppState, user_id: &str) -> Result<String, PageError> {
-    Ok(state
-        .store
-        .find_user_by_id(user_id)
+    Ok(crate::accounts::users::find(state, user_id)
         .await?
         .map(|u| u.username)
         .unwrap_or_default())

@@ -105,9 +105,7 @@ async fn confirmation_page(
     request: &LogoutRequest,
 ) -> Result<Response, PageError> {
     let username = match session.signed_in(state).await? {
-        Some(person) => state
-            .store
-            .find_user_by_id(&person.user_id)
+        Some(person) => crate::accounts::users::find(state, &person.user_id)
             .await?
             .map(|u| u.username),
         None => None,

@@ -322,7 +322,7 @@ async fn post_login_finish(
                 &auth,
             )
             .await?;
-            match state.store.find_user_by_id(&user_id).await? {
+            match crate::accounts::users::find(&state, &user_id).await? {
                 Some(user) => (user, vec!["pwd", kind.amr(), "mfa"]),
                 None => {
                     return Err(ScriptError::refused(

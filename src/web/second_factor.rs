@@ -77,7 +77,7 @@ async fn post_second_factor(
     };
     let refused = match checked {
         Ok(()) => {
-            let Some(user) = state.store.find_user_by_id(&partial.user_id).await? else {
+            let Some(user) = crate::accounts::users::find(&state, &partial.user_id).await? else {
                 session.clear_partial_login().await?;
                 return Ok(Redirect::to("/login").into_response());
             };

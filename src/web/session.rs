@@ -13,6 +13,7 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use super::error::PageError;
 use super::session_store::DbSessionStore;
 use crate::accounts::login::SignedIn;
+use crate::accounts::sessions;
 use crate::error::InternalError;
 use crate::oauth2::authorize::{AuthorizationRequest, Progress};
 use crate::secrets::{constant_time_eq, random_token};
@@ -140,24 +141,11 @@ impl BrowserSession {
         let Some(person) = self.0.get::<SignedIn>(LOGIN).await.map_err(internal)? else {
             return Ok(None);
         };
-        let live = state
-            .store
-            .find_live_login_session(&person.sid, state.clock.now())
-            .await?;
-        match live {
-            Some(login) if login.user_id == person.user_id => {
-                // "Last seen" on the sessions page, to the minute: one write a minute at most.
-                let now = state.clock.now();
-                if login.last_seen_at.is_none_or(|seen| seen < now - 60) {
-                    state.store.touch_login_session(&person.sid, now).await?;
-                }
-                Ok(Some(person))
-            }
-            _ => {
-                self.0.remove::<SignedIn>(LOGIN).await.map_err(internal)?;
-                Ok(None)
-            }
+        if sessions::still_live(state, &person).await? {
+            return Ok(Some(person));
         }
+        self.0.remove::<SignedIn>(LOGIN).await.map_err(internal)?;
+        Ok(None)
     }
 
     /// Records a sign-in. The session id changes (against session fixation) and so does

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::{Admin, Frame};
 use crate::accounts::admin::printable;
+use crate::accounts::{audit, users};
 use crate::state::AppState;
 use crate::store::audit::AuditFilter;
 use crate::web::error::PageError;
@@ -86,7 +87,7 @@ async fn get_audit(
     // A person is named by username or by id.
     let user_id = match user.is_empty() {
         true => None,
-        false => match state.store.find_user_by_username(&user).await? {
+        false => match users::find_by_username(&state, &user).await? {
             Some(found) => Some(found.id),
             None => Some(user.clone()),
         },
@@ -100,7 +101,7 @@ async fn get_audit(
         until: day_start(&to).map(|day| day + 86_400),
         before_id: before,
     };
-    let records = state.store.search_audit_events(&filter, PAGE_SIZE).await?;
+    let records = audit::search(&state, &filter, PAGE_SIZE).await?;
     let older = (records.len() as i64 == PAGE_SIZE)
         .then(|| records.last().map(|r| r.id))
         .flatten()

@@ -182,12 +182,9 @@ struct ClientPage {
 
 async fn target(state: &AppState, id: &str) -> Result<Client, PageError> {
     let id = plausible(id)?;
-    let record = state
-        .store
-        .find_client(id)
+    operator::find_client(state, id)
         .await?
-        .ok_or(PageError::NotFound)?;
-    Ok(Client::try_from(record)?)
+        .ok_or(PageError::NotFound)
 }
 
 async fn get_client(

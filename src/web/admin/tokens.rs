@@ -45,18 +45,7 @@ struct TokensPage {
 
 async fn get_tokens(State(state): State<AppState>, admin: Admin) -> Result<Response, PageError> {
     let mut tokens = Vec::new();
-    let records = state
-        .store
-        .list_usable_initial_access_tokens(state.clock.now())
-        .await?;
-    for record in records {
-        let issued_by = match &record.issued_by {
-            None => "the command line".to_string(),
-            Some(id) => match state.store.find_user_by_id(id).await? {
-                Some(user) => user.username,
-                None => "a deleted account".to_string(),
-            },
-        };
+    for initial_access::Usable { record, issued_by } in initial_access::list_usable(&state).await? {
         tokens.push(TokenRow {
             id: record.token_hash,
             vendor: record.vendor.unwrap_or_else(|| "any vendor".into()),
@@ -142,17 +131,8 @@ async fn post_withdraw(
     post: AdminPost,
 ) -> Result<Response, PageError> {
     let id = post.form.get("token").unwrap_or_default();
-    // Tokens are named by their SHA-256 (64 hex digits); anything else names none.
-    let plausible = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
-    let withdrawn = plausible && state.store.delete_initial_access_token(id).await?;
-    let notice = match withdrawn {
-        true => {
-            post.admin
-                .actor()
-                .record(&state, "initial_access_token.withdrawn", None, None)
-                .await?;
-            done("The token is withdrawn; it can no longer register apps.")
-        }
+    let notice = match initial_access::withdraw(&state, post.admin.actor(), id).await? {
+        true => done("The token is withdrawn; it can no longer register apps."),
         false => refused("That token was already used up, expired or withdrawn."),
     };
     post.admin.back("/admin/registration-tokens", notice).await

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::{Admin, AdminPost, Frame, plausible};
 use crate::accounts::admin::{self, AdminError};
+use crate::accounts::sessions;
 use crate::accounts::users::Role;
 use crate::state::AppState;
 use crate::store::users::UserRecord;
@@ -97,15 +98,13 @@ async fn get_users(
         .and_then(|p| p.parse::<i64>().ok())
         .filter(|p| (1..=100_000).contains(p))
         .unwrap_or(1);
-    let (mut users, total) = state
-        .store
-        .search_users(&query, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-        .await?;
+    let (mut users, total) =
+        admin::search_users(&state, &query, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     // Past the last page (the list shrank, or the number was typed): the first page.
     let page = match page > pages {
         true => {
-            users = state.store.search_users(&query, 0, PAGE_SIZE).await?.0;
+            users = admin::search_users(&state, &query, 0, PAGE_SIZE).await?.0;
             1
         }
         false => page,
@@ -153,9 +152,7 @@ struct UserPage {
 /// The user `id`, or the not-found page.
 async fn target(state: &AppState, id: &str) -> Result<UserRecord, PageError> {
     let id = plausible(id)?;
-    state
-        .store
-        .find_user_by_id(id)
+    crate::accounts::users::find(state, id)
         .await?
         .ok_or(PageError::NotFound)
 }
@@ -166,9 +163,7 @@ async fn get_user(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let user = target(&state, &id).await?;
-    let sessions = state
-        .store
-        .list_live_login_sessions(&user.id, state.clock.now())
+    let sessions = sessions::live_sessions(&state, &user.id)
         .await?
         .iter()
         .map(|login| SessionView::new(login, ""))

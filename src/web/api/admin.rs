@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{AdminCaller, ApiError, Caller, JsonBody};
 use crate::accounts::admin::{self, Actor};
-use crate::accounts::audit::Origin;
+use crate::accounts::audit::{self, Origin};
+use crate::accounts::sessions;
 use crate::error::InternalError;
 use crate::oauth2::client_metadata::NewClient;
 use crate::oauth2::clients::Client;
@@ -88,9 +89,7 @@ async fn user(state: &AppState, id: &str) -> Result<UserRecord, ApiError> {
     if !crate::store::plausible_id(id) {
         return Err(ApiError::NotFound);
     }
-    state
-        .store
-        .find_user_by_id(id)
+    crate::accounts::users::find(state, id)
         .await?
         .ok_or(ApiError::NotFound)
 }
@@ -179,10 +178,8 @@ async fn get_users(
         .chars()
         .take(MAX_SEARCH_CHARS)
         .collect();
-    let (users, total) = state
-        .store
-        .search_users(&text, (page - 1) * per_page, per_page)
-        .await?;
+    let (users, total) =
+        admin::search_users(&state, &text, (page - 1) * per_page, per_page).await?;
     let users = users.into_iter().map(AdminUserView::from).collect();
     Ok(json(
         StatusCode::OK,
@@ -300,10 +297,7 @@ async fn get_user_sessions(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
-    let sessions = state
-        .store
-        .list_live_login_sessions(&target.id, state.clock.now())
-        .await?;
+    let sessions = sessions::live_sessions(&state, &target.id).await?;
     Ok(json(StatusCode::OK, super::account::session_list(sessions)))
 }
 
@@ -367,12 +361,9 @@ async fn client(state: &AppState, id: &str) -> Result<Client, ApiError> {
     if !crate::store::plausible_id(id) {
         return Err(ApiError::NotFound);
     }
-    let record = state
-        .store
-        .find_client(id)
+    operator::find_client(state, id)
         .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(Client::try_from(record)?)
+        .ok_or(ApiError::NotFound)
 }
 
 async fn get_client(
@@ -525,7 +516,7 @@ async fn get_audit(
         until: query.until,
         before_id: query.before,
     };
-    let events = state.store.search_audit_events(&filter, limit).await?;
+    let events = audit::search(&state, &filter, limit).await?;
     let next_before = match events.len() as i64 == limit {
         true => events.last().map(|e| e.id),
         false => None,

@@ -108,7 +108,7 @@ impl Caller {
         // RFC 9068 §2.2: a client's own token has the client as its subject.
         let person = match claims.sub == claims.client_id {
             true => None,
-            false => match state.store.find_user_by_id(&claims.sub).await? {
+            false => match crate::accounts::users::find(state, &claims.sub).await? {
                 Some(user) => Some(user),
                 None => return Err(invalid.into()),
             },
