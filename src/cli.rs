@@ -1,6 +1,9 @@
-//! The command line (CONTRACT.md): `serve`, `migrate`, and the operator commands for users,
-//! clients, keys and registration tokens. Every command reads the same configuration; those that touch the
-//! database migrate it first, so any of them works on a fresh database.
+//! The command line, as the README documents it for operators and scripts: `serve`,
+//! `migrate`, and the operator commands for users, clients, keys and registration tokens.
+//! Every command reads the same configuration; those that touch the database migrate it
+//! first, so any of them works on a fresh database. The operator commands open an
+//! [`AppState`] of their own and call the same domain functions as the console and the
+//! admin API.
 
 use std::io::Read;
 

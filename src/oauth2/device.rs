@@ -34,7 +34,8 @@ pub const DEVICE_CODE_TTL_SECS: i64 = 600;
 pub const POLL_INTERVAL_SECS: i64 = 5;
 /// §3.5: what each `slow_down` adds to the interval.
 pub const SLOW_DOWN_STEP_SECS: i64 = 5;
-/// Where the person types the user code (CONTRACT.md), relative to the issuer.
+/// Where the person types the user code (a path other programs and printed instructions
+/// rely on), relative to the issuer.
 pub const VERIFICATION_PATH: &str = "/device";
 /// Fresh user codes tried when the one drawn is taken already.
 const USER_CODE_ATTEMPTS: usize = 5;
