@@ -18,8 +18,12 @@
 //!   sent by a background worker over SMTP or into `.eml` files.
 //! - [`store`] is the only module that talks SQL (sqlx), one query layer for SQLite and
 //!   PostgreSQL.
+//! - [`domain`] holds the values that arrive as text, each parsed once by its type's
+//!   `parse`: ids, scopes, roles, a device request's status, redirect URIs, usernames. The
+//!   store keeps them in its records, so a corrupt stored value is an error where it is read.
 //!
-//! Dependencies point one way: `web → (oauth2 | oidc | accounts | keys) → store`; `accounts`
+//! Dependencies point one way: `web → (oauth2 | oidc | accounts | keys) → store → domain`
+//! (every module may use [`domain`]; it uses none of them); `accounts`
 //! hands mail to [`mail`], which records delivery failures in the audit trail.
 //! [`app`] wires them together; [`cli`] is the command line; `main.rs` is a shim.
 
@@ -28,6 +32,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod domain;
 pub mod keys;
 pub mod mail;
 pub mod oauth2;

@@ -80,7 +80,7 @@ fn vendor_for(
     let Some(person) = issuer else {
         return Ok(asked);
     };
-    let has = |role: Role| person.roles.iter().any(|r| r == role.as_str());
+    let has = |role: Role| person.roles.contains(role);
     if has(Role::Admin) && !own_company {
         Ok(asked)
     } else if has(Role::Farmer) || has(Role::Admin) {
@@ -173,10 +173,7 @@ pub async fn check(
     let issuer = store.find_user_by_id(issuer_id).await?;
     let vouches = issuer.is_some_and(|person| {
         person.locked.is_none()
-            && person
-                .roles
-                .iter()
-                .any(|r| r == Role::Admin.as_str() || r == Role::Farmer.as_str())
+            && (person.roles.contains(Role::Admin) || person.roles.contains(Role::Farmer))
     });
     Ok(vouches.then_some(record))
 }

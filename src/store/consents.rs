@@ -1,18 +1,20 @@
 //! The `consents` table: the scopes a person has allowed a client, remembered so that the
 //! consent page is shown again only when a client asks for more.
 
-use super::{Result, Store};
+use super::{Result, Store, stored_scope};
+use crate::domain::Scope;
 
 impl Store {
-    /// The scopes (space-separated) `user_id` has allowed `client_id`, if any.
-    pub async fn find_consent(&self, user_id: &str, client_id: &str) -> Result<Option<String>> {
+    /// The scopes `user_id` has allowed `client_id`, if any.
+    pub async fn find_consent(&self, user_id: &str, client_id: &str) -> Result<Option<Scope>> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2")
                 .bind(user_id)
                 .bind(client_id)
                 .fetch_optional(self.pool())
                 .await?;
-        Ok(row.map(|(scope,)| scope))
+        row.map(|(scope,)| stored_scope(&scope, || format!("consent of {user_id} for {client_id}")))
+            .transpose()
     }
 
     /// Records the scopes now allowed (replacing what was remembered).
@@ -20,7 +22,7 @@ impl Store {
         &self,
         user_id: &str,
         client_id: &str,
-        scope: &str,
+        scope: &Scope,
         now: i64,
     ) -> Result<()> {
         sqlx::query(
@@ -30,7 +32,7 @@ impl Store {
         )
         .bind(user_id)
         .bind(client_id)
-        .bind(scope)
+        .bind(scope.to_string())
         .bind(now)
         .execute(self.pool())
         .await?;

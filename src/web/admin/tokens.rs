@@ -10,6 +10,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::{Admin, AdminPost, Frame};
+use crate::domain::InitialAccessTokenId;
 use crate::oauth2::initial_access::{self, IssueError};
 use crate::state::AppState;
 use crate::web::account::{done, refused};
@@ -141,10 +142,11 @@ async fn post_withdraw(
     State(state): State<AppState>,
     post: AdminPost,
 ) -> Result<Response, PageError> {
-    let id = post.form.get("token").unwrap_or_default();
     // Tokens are named by their SHA-256 (64 hex digits); anything else names none.
-    let plausible = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
-    let withdrawn = plausible && state.store.delete_initial_access_token(id).await?;
+    let withdrawn = match InitialAccessTokenId::parse(post.form.get("token").unwrap_or_default()) {
+        Ok(id) => state.store.delete_initial_access_token(&id).await?,
+        Err(_) => false,
+    };
     let notice = match withdrawn {
         true => {
             post.admin

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{AdminCaller, ApiError, Caller, JsonBody};
 use crate::accounts::admin::{self, Actor, AdminError};
 use crate::accounts::audit::Origin;
+use crate::domain::{ClientId, RedirectUri, SessionId, UserId};
 use crate::oauth2::client_metadata::{NewClient, RegistrationError};
 use crate::oauth2::clients::Client;
 use crate::oauth2::initial_access::{self, IssueError};
@@ -124,12 +125,10 @@ impl AdminCaller {
 
 /// The user `id`, or 404.
 async fn user(state: &AppState, id: &str) -> Result<UserRecord, ApiError> {
-    if !crate::store::plausible_id(id) {
-        return Err(ApiError::NotFound);
-    }
+    let id = UserId::parse(id).map_err(|_| ApiError::NotFound)?;
     state
         .store
-        .find_user_by_id(id)
+        .find_user_by_id(&id)
         .await?
         .ok_or(ApiError::NotFound)
 }
@@ -141,7 +140,7 @@ pub struct AdminUserView {
     username: String,
     email: String,
     email_verified: bool,
-    roles: Vec<String>,
+    roles: crate::domain::Roles,
     company: Option<String>,
     locked: bool,
     locked_at: Option<i64>,
@@ -366,6 +365,9 @@ async fn delete_user_session(
     Path((id, sid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
+    let Ok(sid) = SessionId::parse(&sid) else {
+        return Err(ApiError::NotFound);
+    };
     match admin::end_session(&state.store, &state.clock, &target, &sid, caller.actor()).await? {
         true => Ok(no_content()),
         false => Err(ApiError::NotFound),
@@ -378,8 +380,8 @@ pub struct ClientView {
     client_id: String,
     client_name: String,
     token_endpoint_auth_method: &'static str,
-    redirect_uris: Vec<String>,
-    post_logout_redirect_uris: Vec<String>,
+    redirect_uris: Vec<RedirectUri>,
+    post_logout_redirect_uris: Vec<RedirectUri>,
     grant_types: Vec<&'static str>,
     scope: String,
     registered_by_vendor: bool,
@@ -419,12 +421,10 @@ async fn get_clients(
 }
 
 async fn client(state: &AppState, id: &str) -> Result<Client, ApiError> {
-    if !crate::store::plausible_id(id) {
-        return Err(ApiError::NotFound);
-    }
+    let id = ClientId::parse(id).map_err(|_| ApiError::NotFound)?;
     let record = state
         .store
-        .find_client(id)
+        .find_client(&id)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(Client::try_from(record)?)
@@ -511,6 +511,9 @@ async fn delete_client(
     caller: AdminCaller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let Ok(id) = ClientId::parse(&id) else {
+        return Err(ApiError::NotFound);
+    };
     match operator::delete_client(&state, caller.actor(), &id).await? {
         true => Ok(no_content()),
         false => Err(ApiError::NotFound),
