@@ -15,6 +15,7 @@ use crate::accounts::users::{self, NewUser, Role};
 use crate::app::{App, shutdown_signal};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigArgs};
+use crate::domain::ClientId;
 use crate::keys;
 use crate::oauth2::client_metadata::{self, NewClient};
 use crate::oauth2::clients::Client;
@@ -372,7 +373,11 @@ async fn client_command(state: &AppState, command: ClientCommand) -> anyhow::Res
             }
         }
         ClientCommand::Delete { client_id } => {
-            if !operator::delete_client(state, Actor::CommandLine, &client_id).await? {
+            let deleted = match ClientId::parse(&client_id) {
+                Ok(id) => operator::delete_client(state, Actor::CommandLine, &id).await?,
+                Err(_) => false,
+            };
+            if !deleted {
                 bail!("no client with id '{client_id}'");
             }
             eprintln!("deleted client {client_id}");

@@ -4,8 +4,9 @@
 //! protocol lives apart from the two adapters around it:
 //!
 //! - [`web`] is the only module that knows HTTP (axum), pages (askama; [`mail`] renders its
-//!   own mail templates) and browser sessions (tower-sessions). Each area owns its routes; errors are rendered in one place
-//!   ([`web::error`]).
+//!   own mail templates) and browser sessions (tower-sessions). Each area owns its routes;
+//!   handlers extract, call one domain function and render; every error is rendered in one
+//!   place ([`web::error`]).
 //! - [`oauth2`] and [`oidc`] hold the protocol rules (RFC 6749, 6750, 7009, 7591, 7592, 7636,
 //!   7662, 8628, 9068, 9207; OpenID Connect Core, Discovery and RP-Initiated Logout) with no
 //!   HTTP types in them: the authorization endpoint, one file per grant, client registration
@@ -18,16 +19,27 @@
 //!   sent by a background worker over SMTP or into `.eml` files.
 //! - [`store`] is the only module that talks SQL (sqlx), one query layer for SQLite and
 //!   PostgreSQL.
+//! - [`domain`] holds the values that arrive as text, each parsed once by its type's
+//!   `parse`: ids, scopes, roles, a device request's status, redirect URIs, usernames. The
+//!   store keeps them in its records, so a corrupt stored value is an error where it is read.
 //!
-//! Dependencies point one way: `web → (oauth2 | oidc | accounts | keys) → store`; `accounts`
-//! hands mail to [`mail`], which records delivery failures in the audit trail.
-//! [`app`] wires them together; [`cli`] is the command line; `main.rs` is a shim.
+//! Dependencies point one way: `web → (oauth2 | oidc | accounts | keys) → store → domain`
+//! (every module may use [`domain`]; it uses none of them); `accounts` hands mail to
+//! [`mail`], which records delivery failures in the audit trail.
+//!
+//! Every domain function takes the [`state::AppState`] first: the server hands it to each
+//! request, and the command line ([`cli`]) opens one of its own ([`state::AppState::open`]),
+//! so both call the same functions. A failure on our side is an [`error::InternalError`]
+//! that keeps its cause, carried up to [`web::error`], which logs the chain once and answers
+//! 500. [`app`] is start-up and shutdown; [`clock`] and [`secrets`] are time and randomness
+//! as dependencies; `main.rs` is a shim.
 
 pub mod accounts;
 pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod domain;
 pub mod error;
 pub mod keys;
 pub mod mail;

@@ -5,6 +5,7 @@
 //! The command line calls them with a state of its own ([`AppState::open`]); revocations
 //! reach running servers through the revocation table they read every second.
 
+use crate::domain::{RoleError, Roles, SessionId};
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::audit::AuditRecord;
@@ -43,7 +44,7 @@ impl Actor<'_> {
     fn describe(&self) -> String {
         match self {
             Actor::CommandLine => "the command line".into(),
-            Actor::Person { user, .. } if user.roles.iter().any(|r| r == Role::Admin.as_str()) => {
+            Actor::Person { user, .. } if user.roles.contains(Role::Admin) => {
                 format!("administrator {}", user.username)
             }
             Actor::Person { user, .. } => user.username.clone(),
@@ -213,25 +214,15 @@ pub fn printable(text: &str, max: usize) -> String {
     kept.trim().chars().take(max).collect()
 }
 
-/// Checks role names: known, at least one; duplicates dropped.
-pub fn parse_roles(roles: &[impl AsRef<str>]) -> Result<Vec<String>, AdminError> {
-    let mut parsed: Vec<String> = Vec::new();
-    for text in roles {
-        let text = text.as_ref();
-        let role = Role::parse(text).ok_or_else(|| {
-            AdminError::Invalid(format!(
-                "unknown role '{}' (consumer, farmer or admin)",
-                printable(text, 40)
-            ))
-        })?;
-        if !parsed.iter().any(|r| r == role.as_str()) {
-            parsed.push(role.as_str().to_string());
-        }
-    }
-    if parsed.is_empty() {
-        return Err(AdminError::Invalid("a user needs at least one role".into()));
-    }
-    Ok(parsed)
+/// Role names as an administrator gave them, parsed, or why not in their words.
+pub fn parse_roles(roles: &[impl AsRef<str>]) -> Result<Roles, AdminError> {
+    Roles::parse(roles).map_err(|error| match error {
+        RoleError::Unknown(text) => AdminError::Invalid(format!(
+            "unknown role '{}' (consumer, farmer or admin)",
+            printable(&text, 40)
+        )),
+        RoleError::Empty => AdminError::Invalid(error.to_string()),
+    })
 }
 
 /// Replaces `user`'s roles. New tokens carry them; tokens already issued keep theirs
@@ -242,9 +233,9 @@ pub async fn set_roles(
     user: &UserRecord,
     roles: &[impl AsRef<str>],
     actor: Actor<'_>,
-) -> Result<Vec<String>, AdminError> {
+) -> Result<Roles, AdminError> {
     let parsed = parse_roles(roles)?;
-    if !parsed.iter().any(|r| r == Role::Admin.as_str()) {
+    if !parsed.contains(Role::Admin) {
         actor.not_on_self(user, "you cannot take the admin role from yourself")?;
     }
     state
@@ -321,12 +312,9 @@ pub async fn require_password_reset(
 pub async fn end_session(
     state: &AppState,
     user: &UserRecord,
-    sid: &str,
+    sid: &SessionId<'_>,
     actor: Actor<'_>,
 ) -> Result<bool, AdminError> {
-    if !crate::store::plausible_id(sid) {
-        return Ok(false);
-    }
     let ended = state
         .store
         .end_login_sessions_of_user(&user.id, Some(sid), None, state.clock.now())

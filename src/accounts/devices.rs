@@ -3,28 +3,28 @@
 //! browser, so an attacker who fails on purpose, from other addresses, cannot keep them out
 //! (OWASP's "device cookies"). The per-address locks still apply to everyone.
 
+use crate::domain::DeviceToken;
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
 use crate::store::StoreError;
 
 /// How long an unused device stays known.
 pub const DEVICE_TTL_SECS: i64 = 365 * 86_400;
-/// The longest device token read from a cookie.
-const MAX_TOKEN_LEN: usize = 64;
 
-fn plausible(token: &str) -> bool {
-    !token.is_empty() && token.len() <= MAX_TOKEN_LEN
+/// The cookie's token, if it could be one we set ([`DeviceToken::parse`]).
+fn parsed(token: Option<&str>) -> Option<DeviceToken<'_>> {
+    token.and_then(|t| DeviceToken::parse(t).ok())
 }
 
 /// The person `token`'s browser signed in as, if it is a known device.
 pub async fn owner(state: &AppState, token: Option<&str>) -> Result<Option<String>, StoreError> {
-    let Some(token) = token.filter(|t| plausible(t)) else {
+    let Some(token) = parsed(token) else {
         return Ok(None);
     };
     let since = state.clock.now() - DEVICE_TTL_SECS;
     state
         .store
-        .find_known_device(&hash_secret(token), since)
+        .find_known_device(&hash_secret(&token), since)
         .await
 }
 
@@ -36,8 +36,8 @@ pub async fn remember(
     token: Option<&str>,
 ) -> Result<Option<String>, StoreError> {
     let now = state.clock.now();
-    if let Some(token) = token.filter(|t| plausible(t)) {
-        let hash = hash_secret(token);
+    if let Some(token) = parsed(token) {
+        let hash = hash_secret(&token);
         let since = now - DEVICE_TTL_SECS;
         if state
             .store
@@ -65,7 +65,7 @@ pub async fn forget_all(
     user_id: &str,
     keep: Option<&str>,
 ) -> Result<(), StoreError> {
-    let keep = keep.filter(|t| plausible(t)).map(hash_secret);
+    let keep = parsed(keep).map(|t| hash_secret(&t));
     state
         .store
         .delete_known_devices(user_id, keep.as_deref())

@@ -7,6 +7,7 @@
 //! password only, so an enrolled second factor is still asked at the next sign-in. After a
 //! reset every session and refresh token of the account is revoked.
 
+use crate::domain::EmailAddress;
 use crate::mail::{self, LinkMail};
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
@@ -160,9 +161,10 @@ pub async fn request_reset(
         return audit::record(state, origin, event).await;
     }
     let email = email.trim();
-    let user = match email.len() <= 254 && !email.chars().any(char::is_control) {
-        true => state.store.find_user_by_email(email).await?,
-        false => None,
+    // Text that is no address names no account, answered as any unknown address.
+    let user = match EmailAddress::parse(email) {
+        Ok(email) => state.store.find_user_by_email(email.as_str()).await?,
+        Err(_) => None,
     };
     let Some(user) = user else {
         let event = Event::new("password.reset_requested")

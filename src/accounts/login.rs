@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Username;
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
 use crate::store::sessions::LoginSessionRecord;
@@ -67,12 +68,11 @@ pub async fn check_credentials(
     if username.len() > MAX_INPUT_LEN || password_text.len() > MAX_INPUT_LEN {
         return Err(LoginError::WrongCredentials);
     }
-    // No username has control characters (and PostgreSQL text cannot hold a NUL): such a
-    // name is unknown, answered after the same work as any other.
-    let plausible = !username.chars().any(char::is_control);
-    let user = match plausible {
-        true => store.find_user_by_username(username.trim()).await?,
-        false => None,
+    // Text that is no username (a control character, a NUL that PostgreSQL text cannot
+    // hold, a space) names no one, answered after the same work as any other.
+    let user = match Username::parse(username.trim()) {
+        Ok(username) => store.find_user_by_username(username.as_str()).await?,
+        Err(_) => None,
     };
     let hash = user
         .as_ref()
@@ -159,9 +159,9 @@ impl AttemptedName {
     /// attacker nothing.
     async fn of(state: &AppState, typed: &str) -> Result<AttemptedName, StoreError> {
         let typed = typed.trim();
-        let known = match typed.len() <= MAX_INPUT_LEN && !typed.chars().any(char::is_control) {
-            true => state.store.find_user_by_username(typed).await?,
-            false => None,
+        let known = match Username::parse(typed) {
+            Ok(username) => state.store.find_user_by_username(username.as_str()).await?,
+            Err(_) => None,
         };
         Ok(match known {
             Some(user) => AttemptedName {

@@ -15,6 +15,7 @@ use webauthn_rs::prelude::{
 };
 use webauthn_rs_proto::ResidentKeyRequirement;
 
+use crate::domain::CredentialId;
 use crate::secrets::base64url;
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -328,8 +329,10 @@ pub async fn remove(
     password_text: &str,
 ) -> Result<bool, PasskeyError> {
     second_factor::confirm_password(state, origin, user, password_text).await?;
-    let plausible = credential_id.len() <= 1024 && !credential_id.chars().any(char::is_control);
-    if !plausible || !state.store.delete_passkey(&user.id, credential_id).await? {
+    let Ok(credential_id) = CredentialId::parse(credential_id) else {
+        return Ok(false);
+    };
+    if !state.store.delete_passkey(&user.id, &credential_id).await? {
         return Ok(false);
     }
     audit::record(state, origin, Event::of_user("passkey.removed", &user.id)).await?;

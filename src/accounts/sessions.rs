@@ -1,10 +1,11 @@
 //! A person's sign-ins and connected apps, as their account shows them: ending one session,
 //! all others, or all (after a password reset), and revoking an app's access.
 
+use crate::domain::{ClientId, SessionId};
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::consents::ConnectedApp;
 use crate::store::sessions::LoginSessionRecord;
-use crate::store::{StoreError, plausible_id};
 
 use super::audit::{self, Event, Origin};
 use super::login::SignedIn;
@@ -40,11 +41,8 @@ pub async fn end_session(
     state: &AppState,
     origin: &Origin,
     user_id: &str,
-    sid: &str,
+    sid: &SessionId<'_>,
 ) -> Result<bool, StoreError> {
-    if !plausible_id(sid) {
-        return Ok(false);
-    }
     let ended = state
         .store
         .end_login_sessions_of_user(user_id, Some(sid), None, state.clock.now())
@@ -102,11 +100,8 @@ pub async fn revoke_app(
     state: &AppState,
     origin: &Origin,
     user_id: &str,
-    client_id: &str,
+    client_id: &ClientId<'_>,
 ) -> Result<bool, StoreError> {
-    if !plausible_id(client_id) {
-        return Ok(false);
-    }
     let revoked = revoke_tokens(state, user_id, Some(client_id)).await?;
     let forgot = state.store.delete_consent(user_id, client_id).await?;
     if !(revoked || forgot) {

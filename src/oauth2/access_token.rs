@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::OAuthError;
+use crate::domain::{Roles, Scope};
 use crate::keys::JwtType;
 use crate::secrets::random_token;
 use crate::state::AppState;
@@ -25,6 +26,16 @@ pub struct AccessTokenClaims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+}
+
+impl AccessTokenClaims {
+    /// The scope granted. The claims were signed by us (verified before they are read) from
+    /// a parsed [`Scope`], so the text always parses; were it ever not to, the token is read
+    /// as granting nothing, which refuses rather than widens, and is what the bearer
+    /// endpoints answered before scopes were typed.
+    pub fn granted_scope(&self) -> Scope {
+        Scope::parse(self.scope.as_deref().unwrap_or_default()).unwrap_or_default()
+    }
 }
 
 /// A freshly signed access token.
@@ -56,7 +67,7 @@ pub struct Subject<'a> {
     pub sub: &'a str,
     /// Empty: no `scope` claim.
     pub scope: &'a str,
-    pub roles: Option<&'a [String]>,
+    pub roles: Option<&'a Roles>,
 }
 
 /// Signs the planned access token for `subject`.
@@ -72,7 +83,7 @@ pub fn issue(
         aud: state.audience.to_string(),
         client_id: subject.client_id.to_string(),
         scope: (!subject.scope.is_empty()).then(|| subject.scope.to_string()),
-        roles: subject.roles.map(<[String]>::to_vec),
+        roles: subject.roles.map(Roles::names),
         iat: now,
         exp: planned.exp,
         jti: planned.jti,

@@ -16,6 +16,7 @@ use super::clients::{Client, GrantType};
 use super::pkce::CodeChallenge;
 use super::scope::Scope;
 use crate::accounts::login::SignedIn;
+use crate::domain::ClientId;
 use crate::error::InternalError;
 use crate::oidc::{claims, id_token};
 use crate::secrets::{hash_secret, random_token};
@@ -66,7 +67,7 @@ pub struct AuthorizationRequest {
     pub response_mode: ResponseMode,
     pub state: Option<String>,
     /// What will be asked of the person: the requested scopes the client is registered for.
-    pub scope: String,
+    pub scope: Scope,
     pub nonce: Option<String>,
     pub prompt: Prompt,
     pub max_age: Option<i64>,
@@ -245,9 +246,9 @@ pub async fn parse_request(
         }
         Lookup::Repeated => return Err(page("The request names more than one application.")),
     };
-    let client = match super::client_auth::is_plausible_client_id(client_id) {
-        true => state.clients.find(client_id).await?,
-        false => None,
+    let client = match ClientId::parse(client_id) {
+        Ok(id) => state.clients.find(&id).await?,
+        Err(_) => None,
     };
     let Some(client) = client else {
         return Err(page(
@@ -270,7 +271,7 @@ pub async fn parse_request(
         // §3.1.2.1 makes it REQUIRED for OpenID requests.
         Lookup::Missing => match client.redirect_uris.as_slice() {
             [only] if !requested_scope.is_some_and(|s| s.split(' ').any(|t| t == "openid")) => {
-                only.clone()
+                only.to_string()
             }
             _ => {
                 return Err(page(
@@ -378,7 +379,7 @@ fn parse_rest<'a>(
         redirect_uri_given: true,
         response_mode: target.mode,
         state: target.state.clone(),
-        scope: scope.to_string(),
+        scope,
         nonce: parse_nonce(get("nonce")).map_err(invalid)?,
         prompt: parse_prompt(get("prompt")).map_err(invalid)?,
         max_age: parse_max_age(get("max_age")).map_err(invalid)?,
@@ -594,9 +595,8 @@ pub async fn next_step(
         .store
         .find_consent(&person.user_id, &request.client_id)
         .await?
-        .and_then(|scope| Scope::parse(&scope).ok())
         .unwrap_or_default();
-    let asked = Scope::parse(&request.scope).unwrap_or_default();
+    let asked = &request.scope;
     let covered = asked.missing_from(&remembered).next().is_none();
     let remembered_counts = covered && !request.prompt.consent && !request.consent_each_time;
     match (remembered_counts, request.prompt.none) {
@@ -656,19 +656,18 @@ pub async fn remember_consent(
     state: &AppState,
     user_id: &str,
     client_id: &str,
-    scope: &str,
+    scope: &Scope,
 ) -> Result<(), StoreError> {
     let store = &state.store;
     let mut allowed = store
         .find_consent(user_id, client_id)
         .await?
-        .map(|s| Scope::parse(&s).unwrap_or_default())
         .unwrap_or_default();
-    for scope in Scope::parse(scope).unwrap_or_default().iter() {
+    for scope in scope.iter() {
         allowed = allowed.with(scope);
     }
     store
-        .upsert_consent(user_id, client_id, &allowed.to_string(), state.clock.now())
+        .upsert_consent(user_id, client_id, &allowed, state.clock.now())
         .await?;
     Ok(())
 }
@@ -691,7 +690,7 @@ pub async fn issue_code(
 ) -> Result<AuthorizationResponse, AuthorizeError> {
     let now = state.clock.now();
     let code = random_token::<32>();
-    let lifetime = grant_lifetime(state, &Scope::parse(&request.scope).unwrap_or_default());
+    let lifetime = grant_lifetime(state, &request.scope);
     let grant = GrantRecord {
         id: random_token::<16>(),
         client_id: request.client_id.clone(),

@@ -10,6 +10,7 @@ use super::OAuthError;
 use super::clients::{AuthMethod, Client};
 use super::params::Params;
 use super::registry::ClientRegistry;
+use crate::domain::ClientId;
 use crate::secrets::{constant_time_eq, hash_secret};
 
 /// Credentials as presented, before they are checked.
@@ -121,9 +122,9 @@ pub async fn authenticate(
     let presented_hash = hash_secret(presented);
     // Ids we issue are base64url; anything else (a NUL byte, say, which PostgreSQL text
     // cannot hold) is an unknown client without asking the database.
-    let client = match is_plausible_client_id(&credentials.client_id) {
-        true => clients.find(&credentials.client_id).await?,
-        false => None,
+    let client = match ClientId::parse(&credentials.client_id) {
+        Ok(id) => clients.find(&id).await?,
+        Err(_) => None,
     };
     let failure = match &client {
         None => Some("unknown client"),
@@ -150,14 +151,6 @@ pub async fn authenticate(
             Err(OAuthError::invalid_client("client authentication failed"))
         }
     }
-}
-
-/// Client ids are base64url tokens (22 characters when farm-auth generates them).
-pub(crate) fn is_plausible_client_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::fmt;
 use url::Url;
 
 use super::scope::Scope;
+use crate::domain::RedirectUri;
 use crate::store::StoreError;
 use crate::store::clients::ClientRecord;
 
@@ -80,8 +81,8 @@ pub struct Client {
     pub name: String,
     secret_hash: Option<String>,
     pub auth_method: AuthMethod,
-    pub redirect_uris: Vec<String>,
-    pub post_logout_redirect_uris: Vec<String>,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
     pub grant_types: Vec<GrantType>,
     /// The most a client may ask for.
     pub scope: Scope,
@@ -157,7 +158,6 @@ impl TryFrom<ClientRecord> for Client {
             .iter()
             .map(|g| GrantType::parse(g).ok_or_else(|| corrupt("grant type")))
             .collect::<Result<_, _>>()?;
-        let scope = Scope::parse(&record.scope).map_err(|_| corrupt("scope"))?;
         Ok(Client {
             id: record.client_id,
             name: record.name,
@@ -166,7 +166,7 @@ impl TryFrom<ClientRecord> for Client {
             redirect_uris: record.redirect_uris,
             post_logout_redirect_uris: record.post_logout_redirect_uris,
             grant_types,
-            scope,
+            scope: record.scope,
             created_at: record.created_at,
             registered_by_vendor: record.registration_token_hash.is_some(),
             vendor: record.vendor,

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::client_metadata::{self, NewClient, Registrant, RegistrationError};
 use super::clients::{AuthMethod, Client, GrantType};
 use super::initial_access;
+use crate::domain::ClientId;
 use crate::oidc::discovery::paths;
 use crate::oidc::userinfo::BearerError;
 use crate::secrets::{constant_time_eq, hash_secret, random_token};
@@ -124,10 +125,10 @@ async fn authorized(
     client_id: &str,
     token: &str,
 ) -> Result<(Client, ClientRecord), DcrError> {
-    if !crate::store::plausible_id(client_id) {
+    let Ok(client_id) = ClientId::parse(client_id) else {
         return Err(not_yours().into());
-    }
-    let Some(record) = state.store.find_client(client_id).await? else {
+    };
+    let Some(record) = state.store.find_client(&client_id).await? else {
         return Err(not_yours().into());
     };
     let client = Client::try_from(record.clone())?;

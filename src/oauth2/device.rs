@@ -20,6 +20,7 @@ use super::{OAuthError, client_auth, token};
 use crate::accounts::audit::{self, Event, Origin, Outcome};
 use crate::accounts::login::SignedIn;
 use crate::accounts::throttle::{self, Locked};
+use crate::domain::DeviceStatus;
 use crate::error::InternalError;
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
@@ -74,13 +75,13 @@ pub async fn start(
         device_code_hash: hash_secret(&device_code),
         user_code: String::new(),
         client_id: client.id.clone(),
-        scope: scope.to_string(),
+        scope,
         created_at: now,
         expires_at: now + DEVICE_CODE_TTL_SECS,
         interval_secs: POLL_INTERVAL_SECS,
         last_polled_at: None,
         slowed_at: None,
-        status: "pending".into(),
+        status: DeviceStatus::Pending,
         user_id: None,
         decided_at: None,
     };
@@ -208,7 +209,7 @@ pub struct Deciding {
     /// Normalised.
     pub user_code: String,
     pub client_id: String,
-    pub scope: String,
+    pub scope: Scope,
     pub expires_at: i64,
     /// Who typed the code: only they may decide.
     pub user_id: String,
@@ -349,7 +350,6 @@ pub async fn decide(
 /// hash as its code (valid as long as the device code) and no redirect URI, PKCE or nonce.
 fn grant_for(state: &AppState, person: &SignedIn, deciding: &Deciding) -> GrantRecord {
     let now = state.clock.now();
-    let scope = Scope::parse(&deciding.scope).unwrap_or_default();
     GrantRecord {
         id: random_token::<16>(),
         client_id: deciding.client_id.clone(),
@@ -367,7 +367,7 @@ fn grant_for(state: &AppState, person: &SignedIn, deciding: &Deciding) -> GrantR
         code_hash: deciding.device_code_hash.clone(),
         code_expires_at: deciding.expires_at,
         created_at: now,
-        expires_at: now + super::authorize::grant_lifetime(state, &scope),
+        expires_at: now + super::authorize::grant_lifetime(state, &deciding.scope),
     }
 }
 

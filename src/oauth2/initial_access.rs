@@ -5,6 +5,7 @@
 
 use crate::accounts::admin::Actor;
 use crate::accounts::users::Role;
+use crate::domain::InitialAccessTokenId;
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
 use crate::store::initial_access_tokens::InitialAccessTokenRecord;
@@ -80,7 +81,7 @@ fn vendor_for(
     let Some(person) = issuer else {
         return Ok(asked);
     };
-    let has = |role: Role| person.roles.iter().any(|r| r == role.as_str());
+    let has = |role: Role| person.roles.contains(role);
     if has(Role::Admin) && !own_company {
         Ok(asked)
     } else if has(Role::Farmer) || has(Role::Admin) {
@@ -174,15 +175,17 @@ pub async fn list_usable(state: &AppState) -> Result<Vec<Usable>, StoreError> {
     Ok(usable)
 }
 
-/// Withdraws the token whose hash is `token_hash` (as the console names it: 64 hex
-/// digits); false if it was already used up, expired or withdrawn, or names none.
+/// Withdraws the token whose hash is `token_hash` (as the console names it); false if it
+/// was already used up, expired or withdrawn, or names none.
 pub async fn withdraw(
     state: &AppState,
     actor: Actor<'_>,
     token_hash: &str,
 ) -> Result<bool, StoreError> {
-    let plausible = token_hash.len() == 64 && token_hash.bytes().all(|b| b.is_ascii_hexdigit());
-    if !plausible || !state.store.delete_initial_access_token(token_hash).await? {
+    let Ok(id) = InitialAccessTokenId::parse(token_hash) else {
+        return Ok(false);
+    };
+    if !state.store.delete_initial_access_token(&id).await? {
         return Ok(false);
     }
     actor
@@ -210,10 +213,7 @@ pub async fn check(
     let issuer = store.find_user_by_id(issuer_id).await?;
     let vouches = issuer.is_some_and(|person| {
         person.locked.is_none()
-            && person
-                .roles
-                .iter()
-                .any(|r| r == Role::Admin.as_str() || r == Role::Farmer.as_str())
+            && (person.roles.contains(Role::Admin) || person.roles.contains(Role::Farmer))
     });
     Ok(vouches.then_some(record))
 }

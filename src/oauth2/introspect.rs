@@ -98,7 +98,7 @@ async fn introspect_refresh_token(
             iss: state.issuer.to_string(),
             sub: grant.user_id,
             client_id: grant.client_id,
-            scope: refresh.scope,
+            scope: refresh.scope.to_string(),
             iat: refresh.created_at,
             exp: refresh.idle_expires_at.min(grant.expires_at),
         })),

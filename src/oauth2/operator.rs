@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::client_metadata::{self, NewClient, Registered, Registrant, RegistrationError};
 use super::clients::Client;
 use crate::accounts::admin::Actor;
+use crate::domain::ClientId;
 use crate::keys::{self, KeyError};
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -57,7 +58,7 @@ pub async fn update_client(
     state.clients.forget(client_id);
     let detail = format!(
         "redirect URIs {}; scope {}",
-        client.redirect_uris.join(" "),
+        crate::domain::redirect_uri::join(&client.redirect_uris, " "),
         client.scope
     );
     actor
@@ -85,11 +86,8 @@ pub async fn rotate_client_secret(
 pub async fn delete_client(
     state: &AppState,
     actor: Actor<'_>,
-    client_id: &str,
+    client_id: &ClientId<'_>,
 ) -> Result<bool, StoreError> {
-    if !crate::store::plausible_id(client_id) {
-        return Ok(false);
-    }
     if !state.store.delete_client(client_id).await? {
         return Ok(false);
     }

@@ -117,7 +117,7 @@ mod tests {
             email: "ada@example.com".into(),
             email_verified: false,
             password_hash: Some("secret-hash".into()),
-            roles: vec!["farmer".into()],
+            roles: crate::domain::Roles::parse(["farmer"]).unwrap(),
             created_at: 1,
             updated_at: 2,
             locked: None,

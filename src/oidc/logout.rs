@@ -9,6 +9,7 @@ use url::Url;
 use super::id_token::{self, IdTokenClaims};
 use crate::accounts::audit::{self, Event, Origin};
 use crate::accounts::login::SignedIn;
+use crate::domain::ClientId;
 use crate::oauth2::authorize::MAX_STATE_LEN;
 use crate::oauth2::clients::Client;
 use crate::oauth2::params::Params;
@@ -78,13 +79,11 @@ pub async fn parse_request(
         (None, Some(hint)) => Some(hint.aud.clone()),
         (None, None) => None,
     };
-    let client = match client_id {
-        Some(id) if crate::oauth2::client_auth::is_plausible_client_id(&id) => {
-            Some(state.clients.find(&id).await?.ok_or(LogoutError::Invalid(
-                "The application that sent you here is not registered with us.",
-            ))?)
-        }
-        Some(_) => {
+    let client = match client_id.as_deref().map(ClientId::parse) {
+        Some(Ok(id)) => Some(state.clients.find(&id).await?.ok_or(LogoutError::Invalid(
+            "The application that sent you here is not registered with us.",
+        ))?),
+        Some(Err(_)) => {
             return Err(LogoutError::Invalid(
                 "The application that sent you here is not registered with us.",
             ));

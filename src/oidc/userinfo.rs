@@ -6,7 +6,6 @@ use serde_json::{Map, Value, json};
 
 use crate::error::InternalError;
 use crate::oauth2::access_token;
-use crate::oauth2::scope::Scope;
 use crate::oidc::claims;
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -46,7 +45,7 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<Map<String, Value
     if revoked {
         return Err(invalid);
     }
-    let scope = Scope::parse(claims.scope.as_deref().unwrap_or_default()).unwrap_or_default();
+    let scope = claims.granted_scope();
     if !scope.contains("openid") {
         return Err(BearerError::InsufficientScope(
             "the access token lacks the openid scope",

@@ -2,7 +2,8 @@
 
 use sqlx::FromRow;
 
-use super::{Result, Store, StoreError, from_json_list, to_json_list};
+use super::{Result, Store, StoreError, from_json_list, stored_scope, to_json_list};
+use crate::domain::{RedirectUri, Scope};
 
 /// A client as stored; [`crate::oauth2::clients::Client`] is the parsed form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,10 +12,10 @@ pub struct ClientRecord {
     pub name: String,
     pub secret_hash: Option<String>,
     pub token_endpoint_auth_method: String,
-    pub redirect_uris: Vec<String>,
-    pub post_logout_redirect_uris: Vec<String>,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
     pub grant_types: Vec<String>,
-    pub scope: String,
+    pub scope: Scope,
     pub created_at: i64,
     pub updated_at: i64,
     /// Registered by a vendor (RFC 7591): the vendor's name, if known, and the hash of the
@@ -43,15 +44,26 @@ impl TryFrom<ClientRow> for ClientRecord {
     type Error = StoreError;
 
     fn try_from(row: ClientRow) -> Result<Self> {
+        let whose = format!("client {}", row.client_id);
+        let uris = |text: &str| -> Result<Vec<RedirectUri>> {
+            from_json_list(text)?
+                .iter()
+                .map(|uri| RedirectUri::parse(uri))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| StoreError::Corrupt(format!("{whose} redirect URI: {e}")))
+        };
+        let redirect_uris = uris(&row.redirect_uris)?;
+        let post_logout_redirect_uris = uris(&row.post_logout_redirect_uris)?;
+        let scope = stored_scope(&row.scope, || whose.clone())?;
         Ok(ClientRecord {
             client_id: row.client_id,
             name: row.name,
             secret_hash: row.secret_hash,
             token_endpoint_auth_method: row.token_endpoint_auth_method,
-            redirect_uris: from_json_list(&row.redirect_uris)?,
-            post_logout_redirect_uris: from_json_list(&row.post_logout_redirect_uris)?,
+            redirect_uris,
+            post_logout_redirect_uris,
             grant_types: from_json_list(&row.grant_types)?,
-            scope: row.scope,
+            scope,
             created_at: row.created_at,
             updated_at: row.updated_at,
             vendor: row.vendor,
@@ -134,10 +146,10 @@ impl Store {
         .bind(&client.client_id)
         .bind(&client.name)
         .bind(&client.token_endpoint_auth_method)
-        .bind(to_json_list(&client.redirect_uris))
-        .bind(to_json_list(&client.post_logout_redirect_uris))
+        .bind(uri_list(&client.redirect_uris))
+        .bind(uri_list(&client.post_logout_redirect_uris))
         .bind(to_json_list(&client.grant_types))
-        .bind(&client.scope)
+        .bind(client.scope.to_string())
         .bind(client.updated_at)
         .bind(rotate.map(|(old, _)| old))
         .bind(rotate.map(|(_, new)| new))
@@ -220,12 +232,16 @@ fn insert(client: &ClientRecord) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any:
     .bind(&client.name)
     .bind(&client.secret_hash)
     .bind(&client.token_endpoint_auth_method)
-    .bind(to_json_list(&client.redirect_uris))
-    .bind(to_json_list(&client.post_logout_redirect_uris))
+    .bind(uri_list(&client.redirect_uris))
+    .bind(uri_list(&client.post_logout_redirect_uris))
     .bind(to_json_list(&client.grant_types))
-    .bind(&client.scope)
+    .bind(client.scope.to_string())
     .bind(client.created_at)
     .bind(client.updated_at)
     .bind(&client.vendor)
     .bind(&client.registration_token_hash)
+}
+
+fn uri_list(uris: &[RedirectUri]) -> String {
+    serde_json::to_string(uris).expect("a list of strings always serializes")
 }

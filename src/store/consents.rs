@@ -1,18 +1,20 @@
 //! The `consents` table: the scopes a person has allowed a client, remembered so that the
 //! consent page is shown again only when a client asks for more.
 
-use super::{Result, Store};
+use super::{Result, Store, stored_scope};
+use crate::domain::Scope;
 
 impl Store {
-    /// The scopes (space-separated) `user_id` has allowed `client_id`, if any.
-    pub async fn find_consent(&self, user_id: &str, client_id: &str) -> Result<Option<String>> {
+    /// The scopes `user_id` has allowed `client_id`, if any.
+    pub async fn find_consent(&self, user_id: &str, client_id: &str) -> Result<Option<Scope>> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2")
                 .bind(user_id)
                 .bind(client_id)
                 .fetch_optional(self.pool())
                 .await?;
-        Ok(row.map(|(scope,)| scope))
+        row.map(|(scope,)| stored_scope(&scope, || format!("consent of {user_id} for {client_id}")))
+            .transpose()
     }
 
     /// Records the scopes now allowed (replacing what was remembered).
@@ -20,7 +22,7 @@ impl Store {
         &self,
         user_id: &str,
         client_id: &str,
-        scope: &str,
+        scope: &Scope,
         now: i64,
     ) -> Result<()> {
         sqlx::query(
@@ -30,7 +32,7 @@ impl Store {
         )
         .bind(user_id)
         .bind(client_id)
-        .bind(scope)
+        .bind(scope.to_string())
         .bind(now)
         .execute(self.pool())
         .await?;
@@ -50,7 +52,7 @@ impl Store {
     /// The apps `user_id` has connected: every client holding their consent or a live
     /// grant, with the scopes allowed and when they were last granted.
     pub async fn list_connected_apps(&self, user_id: &str, now: i64) -> Result<Vec<ConnectedApp>> {
-        let rows = sqlx::query_as(
+        let rows: Vec<ConnectedAppRow> = sqlx::query_as(
             "SELECT client_id, MAX(scope) AS scope, MAX(granted_at) AS granted_at, \
              SUM(live) AS live_grants FROM ( \
                SELECT client_id, scope, granted_at, 0 AS live FROM consents WHERE user_id = $1 \
@@ -64,17 +66,43 @@ impl Store {
         .bind(now)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows)
+        rows.into_iter()
+            .map(|row| {
+                let scope = row
+                    .scope
+                    .as_deref()
+                    .map(|scope| {
+                        stored_scope(scope, || {
+                            format!("consent of {user_id} for {}", row.client_id)
+                        })
+                    })
+                    .transpose()?;
+                Ok(ConnectedApp {
+                    client_id: row.client_id,
+                    scope,
+                    granted_at: row.granted_at,
+                    live_grants: row.live_grants,
+                })
+            })
+            .collect()
     }
 }
 
 /// A client that holds a person's consent or tokens.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnectedApp {
     pub client_id: String,
     /// The scopes remembered as allowed, if consent is remembered.
-    pub scope: Option<String>,
+    pub scope: Option<Scope>,
     pub granted_at: i64,
     /// How many of its authorizations are live (refresh tokens may be renewed).
     pub live_grants: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ConnectedAppRow {
+    client_id: String,
+    scope: Option<String>,
+    granted_at: i64,
+    live_grants: i64,
 }

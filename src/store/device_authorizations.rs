@@ -7,25 +7,66 @@
 use sqlx::FromRow;
 
 use super::grants::{GrantRecord, insert_grant};
-use super::{Result, Store, StoreError};
+use super::{Result, Store, StoreError, stored_scope};
+use crate::domain::{DeviceStatus, Scope};
 
 /// One device authorization request, as stored.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceAuthorizationRecord {
     pub device_code_hash: String,
     /// Normalised: the 8 letters, no separator.
     pub user_code: String,
     pub client_id: String,
-    pub scope: String,
+    pub scope: Scope,
     pub created_at: i64,
     pub expires_at: i64,
     pub interval_secs: i64,
     pub last_polled_at: Option<i64>,
     pub slowed_at: Option<i64>,
-    /// `pending`, `approved` or `denied`.
-    pub status: String,
+    pub status: DeviceStatus,
     pub user_id: Option<String>,
     pub decided_at: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct DeviceAuthorizationRow {
+    device_code_hash: String,
+    user_code: String,
+    client_id: String,
+    scope: String,
+    created_at: i64,
+    expires_at: i64,
+    interval_secs: i64,
+    last_polled_at: Option<i64>,
+    slowed_at: Option<i64>,
+    status: String,
+    user_id: Option<String>,
+    decided_at: Option<i64>,
+}
+
+impl TryFrom<DeviceAuthorizationRow> for DeviceAuthorizationRecord {
+    type Error = StoreError;
+
+    fn try_from(row: DeviceAuthorizationRow) -> Result<Self> {
+        let whose = || format!("device authorization {}", row.user_code);
+        let scope = stored_scope(&row.scope, whose)?;
+        let status = DeviceStatus::parse(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("{} status", whose())))?;
+        Ok(DeviceAuthorizationRecord {
+            device_code_hash: row.device_code_hash,
+            user_code: row.user_code,
+            client_id: row.client_id,
+            scope,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            interval_secs: row.interval_secs,
+            last_polled_at: row.last_polled_at,
+            slowed_at: row.slowed_at,
+            status,
+            user_id: row.user_id,
+            decided_at: row.decided_at,
+        })
+    }
 }
 
 const COLUMNS: &str = "device_code_hash, user_code, client_id, scope, created_at, expires_at, \
@@ -39,10 +80,11 @@ pub enum Decision {
 }
 
 impl Decision {
-    pub fn as_str(self) -> &'static str {
+    /// The status a request has once decided so.
+    pub fn status(self) -> DeviceStatus {
         match self {
-            Decision::Approved => "approved",
-            Decision::Denied => "denied",
+            Decision::Approved => DeviceStatus::Approved,
+            Decision::Denied => DeviceStatus::Denied,
         }
     }
 }
@@ -61,7 +103,7 @@ impl Store {
         .bind(&record.device_code_hash)
         .bind(&record.user_code)
         .bind(&record.client_id)
-        .bind(&record.scope)
+        .bind(record.scope.to_string())
         .bind(record.created_at)
         .bind(record.expires_at)
         .bind(record.interval_secs)
@@ -82,12 +124,12 @@ impl Store {
             "SELECT {COLUMNS} FROM device_authorizations \
              WHERE user_code = $1 AND status = 'pending' AND expires_at > $2"
         );
-        let row = sqlx::query_as(&sql)
+        let row: Option<DeviceAuthorizationRow> = sqlx::query_as(&sql)
             .bind(user_code)
             .bind(now)
             .fetch_optional(self.pool())
             .await?;
-        Ok(row)
+        row.map(DeviceAuthorizationRecord::try_from).transpose()
     }
 
     /// Records a poll by `client_id` at `now` and returns the request as it stands after it.
@@ -113,14 +155,14 @@ impl Store {
              WHERE device_code_hash = $1 AND client_id = $2 \
              RETURNING {COLUMNS}"
         );
-        let row = sqlx::query_as(&sql)
+        let row: Option<DeviceAuthorizationRow> = sqlx::query_as(&sql)
             .bind(device_code_hash)
             .bind(client_id)
             .bind(now)
             .bind(step)
             .fetch_optional(self.pool())
             .await?;
-        Ok(row)
+        row.map(DeviceAuthorizationRecord::try_from).transpose()
     }
 
     /// Decides a request for `user_id`, only while it is pending and unexpired at `now`; an
@@ -142,7 +184,7 @@ impl Store {
         )
         .bind(device_code_hash)
         .bind(user_id)
-        .bind(decision.as_str())
+        .bind(decision.status().as_str())
         .bind(now)
         .execute(&mut *tx)
         .await?;

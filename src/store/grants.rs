@@ -5,7 +5,8 @@
 
 use sqlx::FromRow;
 
-use super::{Result, Store, StoreError, from_json_list, to_json_list};
+use super::{Result, Store, StoreError, from_json_list, stored_scope, to_json_list};
+use crate::domain::Scope;
 
 /// One authorization, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,12 +14,14 @@ pub struct GrantRecord {
     pub id: String,
     pub client_id: String,
     pub user_id: String,
-    pub scope: String,
+    pub scope: Scope,
     pub claims: Option<String>,
     pub sid: String,
     pub auth_time: i64,
     pub amr: Vec<String>,
     pub nonce: Option<String>,
+    /// Text, not a [`crate::domain::RedirectUri`]: a device grant holds its grant type's URN
+    /// here, which no redirect URI can be.
     pub redirect_uri: String,
     pub code_challenge: Option<String>,
     pub code_hash: String,
@@ -50,11 +53,12 @@ impl TryFrom<GrantRow> for GrantRecord {
     type Error = StoreError;
 
     fn try_from(row: GrantRow) -> Result<Self> {
+        let scope = stored_scope(&row.scope, || format!("grant {}", row.id))?;
         Ok(GrantRecord {
             id: row.id,
             client_id: row.client_id,
             user_id: row.user_id,
-            scope: row.scope,
+            scope,
             claims: row.claims,
             sid: row.sid,
             auth_time: row.auth_time,
@@ -79,7 +83,7 @@ const COLUMNS: &str = "id, client_id, user_id, scope, claims, sid, auth_time, am
 pub struct RefreshTokenRecord {
     pub token_hash: String,
     pub grant_id: String,
-    pub scope: String,
+    pub scope: Scope,
     pub created_at: i64,
     pub idle_expires_at: i64,
     pub access_jti: String,
@@ -274,7 +278,7 @@ impl Store {
         .bind(token_hash)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.map(Into::into))
+        row.map(RefreshTokenRecord::try_from).transpose()
     }
 
     /// Drops grants past their end (their refresh tokens go with them) and refresh tokens
@@ -303,17 +307,22 @@ struct RefreshRow {
     access_exp: i64,
 }
 
-impl From<RefreshRow> for RefreshTokenRecord {
-    fn from(row: RefreshRow) -> Self {
-        RefreshTokenRecord {
+impl TryFrom<RefreshRow> for RefreshTokenRecord {
+    type Error = StoreError;
+
+    fn try_from(row: RefreshRow) -> Result<Self> {
+        let scope = stored_scope(&row.scope, || {
+            format!("refresh token of grant {}", row.grant_id)
+        })?;
+        Ok(RefreshTokenRecord {
             token_hash: row.token_hash,
             grant_id: row.grant_id,
-            scope: row.scope,
+            scope,
             created_at: row.created_at,
             idle_expires_at: row.idle_expires_at,
             access_jti: row.access_jti,
             access_exp: row.access_exp,
-        }
+        })
     }
 }
 
@@ -330,7 +339,7 @@ pub(super) async fn insert_grant<'e>(
     .bind(&grant.id)
     .bind(&grant.client_id)
     .bind(&grant.user_id)
-    .bind(&grant.scope)
+    .bind(grant.scope.to_string())
     .bind(&grant.claims)
     .bind(&grant.sid)
     .bind(grant.auth_time)
@@ -358,7 +367,7 @@ async fn insert_refresh_token<'e>(
     )
     .bind(&token.token_hash)
     .bind(&token.grant_id)
-    .bind(&token.scope)
+    .bind(token.scope.to_string())
     .bind(token.created_at)
     .bind(token.idle_expires_at)
     .bind(&token.access_jti)

@@ -25,6 +25,8 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 
+use crate::domain::Scope;
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -167,19 +169,18 @@ fn create_private_file(url: &str) -> Result<()> {
 }
 
 /// Lists are stored as JSON text so both engines hold them in one column type.
-/// Whether `id` could name a stored row at all (a client, user, session): ids are short and
-/// printable, and PostgreSQL text cannot even hold a NUL. Anything else names nothing and
-/// is answered so without a query.
-pub fn plausible_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 256 && !id.chars().any(char::is_control)
-}
-
 pub(crate) fn to_json_list(items: &[String]) -> String {
     serde_json::to_string(items).expect("a list of strings always serializes")
 }
 
 pub(crate) fn from_json_list(text: &str) -> Result<Vec<String>> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("list column: {e}")))
+}
+
+/// A stored scope, parsed as it is read: one that no longer parses is corrupt, never "none".
+/// `whose` names the row in the error (built only on failure: grants are read per request).
+pub(crate) fn stored_scope(text: &str, whose: impl FnOnce() -> String) -> Result<Scope> {
+    Scope::parse(text).map_err(|e| StoreError::Corrupt(format!("{} scope: {e}", whose())))
 }
 
 #[cfg(test)]
@@ -199,5 +200,18 @@ mod tests {
             versions(&super::POSTGRES_MIGRATIONS)
         );
         assert!(super::SQLITE_MIGRATIONS.iter().next().is_some());
+    }
+
+    /// A stored scope that no longer parses is an error naming the row, never "no scope".
+    #[test]
+    fn a_corrupt_stored_scope_is_an_error_not_an_empty_scope() {
+        assert_eq!(
+            super::stored_scope("openid email", || unreachable!()).unwrap(),
+            "openid email"
+        );
+        match super::stored_scope("openid \"email", || "grant g1".into()) {
+            Err(super::StoreError::Corrupt(why)) => assert!(why.starts_with("grant g1 scope")),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -3,6 +3,7 @@
 use sqlx::FromRow;
 
 use super::{Result, Store, StoreError, from_json_list, to_json_list};
+use crate::domain::{Role, Roles};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserRecord {
@@ -12,7 +13,7 @@ pub struct UserRecord {
     pub email: String,
     pub email_verified: bool,
     pub password_hash: Option<String>,
-    pub roles: Vec<String>,
+    pub roles: Roles,
     pub created_at: i64,
     pub updated_at: i64,
     /// When an administrator locked the account, and why; `None` when it is not locked.
@@ -43,13 +44,15 @@ impl TryFrom<UserRow> for UserRecord {
     type Error = StoreError;
 
     fn try_from(row: UserRow) -> Result<Self> {
+        let roles = Roles::parse(from_json_list(&row.roles)?)
+            .map_err(|e| StoreError::Corrupt(format!("user {} roles: {e}", row.id)))?;
         Ok(UserRecord {
             id: row.id,
             username: row.username,
             email: row.email,
             email_verified: row.email_verified != 0,
             password_hash: row.password_hash,
-            roles: from_json_list(&row.roles)?,
+            roles,
             created_at: row.created_at,
             updated_at: row.updated_at,
             locked: row
@@ -58,6 +61,13 @@ impl TryFrom<UserRow> for UserRecord {
             company: row.company,
             password_reset_required: row.password_reset_required != 0,
         })
+    }
+}
+
+impl UserRecord {
+    /// May use the console and the admin API now: holds the admin role and is not locked.
+    pub fn is_active_admin(&self) -> bool {
+        self.locked.is_none() && self.roles.contains(Role::Admin)
     }
 }
 
@@ -80,7 +90,7 @@ impl Store {
         .bind(user.email.to_lowercase())
         .bind(i64::from(user.email_verified))
         .bind(&user.password_hash)
-        .bind(to_json_list(&user.roles))
+        .bind(to_json_list(&user.roles.names()))
         .bind(user.created_at)
         .bind(user.updated_at)
         .execute(self.pool())
@@ -167,10 +177,10 @@ impl Store {
     }
 
     /// Replaces a user's roles; false if no such user.
-    pub async fn set_user_roles(&self, user_id: &str, roles: &[String], now: i64) -> Result<bool> {
+    pub async fn set_user_roles(&self, user_id: &str, roles: &Roles, now: i64) -> Result<bool> {
         let done = sqlx::query("UPDATE users SET roles = $2, updated_at = $3 WHERE id = $1")
             .bind(user_id)
-            .bind(to_json_list(roles))
+            .bind(to_json_list(&roles.names()))
             .bind(now)
             .execute(self.pool())
             .await?;

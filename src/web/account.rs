@@ -155,7 +155,7 @@ async fn get_account(
         .collect();
     let template = AccountPage {
         vendor: super::account_vendor::vendor_name(&user),
-        admin: user.roles.iter().any(|r| r == Role::Admin.as_str()),
+        admin: user.roles.contains(Role::Admin),
         csrf_token: session.csrf_token().await?,
         username: user.username,
         email: user.email,

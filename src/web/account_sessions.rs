@@ -9,6 +9,7 @@ use axum::routing::post;
 use super::account::{AccountPost, back, done, refused};
 use super::error::PageError;
 use crate::accounts::sessions;
+use crate::domain::{ClientId, SessionId};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -28,14 +29,19 @@ async fn post_end_session(
         form,
     }: AccountPost,
 ) -> Result<Response, PageError> {
-    let sid = form.get("session").unwrap_or_default();
-    if sid == me.sid {
+    // An id that is not a session id names no session: nothing to end.
+    let sid = SessionId::parse(form.get("session").unwrap_or_default()).ok();
+    if let Some(sid) = sid.as_ref().filter(|sid| sid.as_str() == me.sid) {
         // Ending the session in use is signing out.
         sessions::end_session(&state, &origin, &user.id, sid).await?;
         session.sign_out().await?;
         return Ok(Redirect::to("/login").into_response());
     }
-    let notice = match sessions::end_session(&state, &origin, &user.id, sid).await? {
+    let ended = match &sid {
+        Some(sid) => sessions::end_session(&state, &origin, &user.id, sid).await?,
+        None => false,
+    };
+    let notice = match ended {
         true => done("That session is signed out."),
         false => refused("That session had already ended."),
     };
@@ -72,8 +78,11 @@ async fn post_revoke_app(
         ..
     }: AccountPost,
 ) -> Result<Response, PageError> {
-    let client_id = form.get("client_id").unwrap_or_default();
-    let notice = match sessions::revoke_app(&state, &origin, &user.id, client_id).await? {
+    let revoked = match ClientId::parse(form.get("client_id").unwrap_or_default()) {
+        Ok(client_id) => sessions::revoke_app(&state, &origin, &user.id, &client_id).await?,
+        Err(_) => false,
+    };
+    let notice = match revoked {
         true => done("The app's access is revoked. It will have to ask you again."),
         false => refused("That app had no access to revoke."),
     };

@@ -25,7 +25,7 @@ pub fn router() -> Router<AppState> {
 
 /// The name a farmer's apps are shown with, if they may register apps at all.
 pub fn vendor_name(user: &UserRecord) -> Option<String> {
-    let has = |role: Role| user.roles.iter().any(|r| r == role.as_str());
+    let has = |role: Role| user.roles.contains(role);
     (has(Role::Farmer) || has(Role::Admin)).then(|| {
         user.company
             .clone()

@@ -13,7 +13,6 @@ use super::extract::{PageForm, PendingId};
 use super::pages::{self, ConsentPage, Csp};
 use super::session::BrowserSession;
 use crate::oauth2::authorize;
-use crate::oauth2::scope::Scope;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -58,11 +57,7 @@ async fn get_consent(
         .await?
         .map(|u| u.username)
         .unwrap_or_default();
-    let scopes = Scope::parse(&pending.request.scope)
-        .unwrap_or_default()
-        .iter()
-        .map(describe)
-        .collect();
+    let scopes = pending.request.scope.iter().map(describe).collect();
     let template = ConsentPage {
         csrf_token: session.csrf_token().await?,
         request: pending.id.clone(),

@@ -18,7 +18,6 @@ use super::extract::{PageForm, RequestOrigin};
 use super::pages::{self, Csp, DeviceConfirmPage, DevicePage};
 use super::session::BrowserSession;
 use crate::oauth2::device::{self, CodeCheck, Deciding, UserCode};
-use crate::oauth2::scope::Scope;
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 
@@ -159,11 +158,7 @@ async fn get_device_confirm(
     let Some(client) = state.clients.find(&deciding.client_id).await? else {
         return refuse(&session).await;
     };
-    let scopes = Scope::parse(&deciding.scope)
-        .unwrap_or_default()
-        .iter()
-        .map(describe)
-        .collect();
+    let scopes = deciding.scope.iter().map(describe).collect();
     let template = DeviceConfirmPage {
         csrf_token: session.csrf_token().await?,
         client_name: client.name.clone(),

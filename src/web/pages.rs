@@ -6,6 +6,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use url::Url;
 
+use crate::domain::Scope;
+
 /// What the sign-in and sign-up pages show of the authorization request they serve.
 pub struct Flow {
     pub csrf_token: String,
@@ -165,7 +167,7 @@ impl AppView {
         AppView {
             client_id: app.client_id.clone(),
             name,
-            scopes: app.scope.clone().unwrap_or_default(),
+            scopes: app.scope.as_ref().map(Scope::to_string).unwrap_or_default(),
             since: when(app.granted_at),
             has_tokens: app.live_grants > 0,
         }

@@ -260,7 +260,7 @@ async fn stored_user(app: &TestApp, username: &str, email: &str) -> String {
         email: email.into(),
         email_verified: true,
         password_hash: None,
-        roles: vec!["consumer".into()],
+        roles: farm_auth::domain::Role::Consumer.into(),
         created_at: now(),
         updated_at: now(),
         locked: None,

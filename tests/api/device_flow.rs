@@ -243,7 +243,7 @@ async fn a_tv_gets_tokens_once_the_person_allows_it_on_the_device_page() {
     let approved = app.events(&sub, "device.approved").await;
     assert_eq!(approved, [("success".to_string(), Some(tv.id.clone()))]);
     let consent = app.store.find_consent(&sub, &tv.id).await.unwrap();
-    assert_eq!(consent.as_deref(), Some(SCOPE));
+    assert_eq!(consent.map(|s| s.to_string()).as_deref(), Some(SCOPE));
 }
 
 #[tokio::test]

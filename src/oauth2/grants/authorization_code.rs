@@ -6,7 +6,6 @@ use super::super::access_token;
 use super::super::clients::{Client, GrantType};
 use super::super::params::Params;
 use super::super::pkce::CodeChallenge;
-use super::super::scope::Scope;
 use super::super::token::TokenResponse;
 use super::{Refresh, grant_user, invalid_grant, issue_tokens, replayed};
 use crate::secrets::hash_secret;
@@ -75,13 +74,12 @@ pub async fn exchange(
         (None, None) => {}
     }
     let user = grant_user(state, &grant).await?;
-    let scope = Scope::parse(&grant.scope).unwrap_or_default();
     issue_tokens(
         state,
         client,
         &grant,
         &user,
-        &scope,
+        &grant.scope,
         planned,
         grant.nonce.as_deref(),
         Refresh::First,

@@ -7,13 +7,12 @@ use super::super::access_token;
 use super::super::clients::Client;
 use super::super::device::SLOW_DOWN_STEP_SECS;
 use super::super::params::Params;
-use super::super::scope::Scope;
 use super::super::token::TokenResponse;
 use super::super::{ErrorCode, OAuthError};
 use super::{Refresh, grant_user, invalid_grant, issue_tokens};
+use crate::domain::DeviceStatus;
 use crate::secrets::hash_secret;
 use crate::state::AppState;
-use crate::store::StoreError;
 use crate::store::grants::Taken;
 
 /// Device codes are 43 characters; anything much longer is not one of ours.
@@ -46,30 +45,25 @@ pub async fn exchange(
             "the device code has expired; start again",
         ));
     }
-    match polled.status.as_str() {
+    match polled.status {
         // RFC 8628 §3.5: polling too fast earns slow_down, and the interval MUST grow by 5
         // seconds for this and every later request (the store raised it with this poll).
-        "pending" if polled.slowed_at == Some(now) => Err(OAuthError::new(
+        DeviceStatus::Pending if polled.slowed_at == Some(now) => Err(OAuthError::new(
             ErrorCode::SlowDown,
             format!(
                 "polling too fast; wait {} seconds between requests",
                 polled.interval_secs
             ),
         )),
-        "pending" => Err(OAuthError::new(
+        DeviceStatus::Pending => Err(OAuthError::new(
             ErrorCode::AuthorizationPending,
             "the person has not decided yet",
         )),
-        "denied" => Err(OAuthError::new(
+        DeviceStatus::Denied => Err(OAuthError::new(
             ErrorCode::AccessDenied,
             "the person denied the request",
         )),
-        "approved" => issue(state, client, &hash).await,
-        _ => Err(StoreError::Corrupt(format!(
-            "device authorization with unknown status {:?}",
-            polled.status
-        ))
-        .into()),
+        DeviceStatus::Approved => issue(state, client, &hash).await,
     }
 }
 
@@ -94,13 +88,12 @@ async fn issue(state: &AppState, client: &Client, hash: &str) -> Result<TokenRes
         return Err(invalid_grant("the device code is invalid"));
     }
     let user = grant_user(state, &grant).await?;
-    let scope = Scope::parse(&grant.scope).unwrap_or_default();
     issue_tokens(
         state,
         client,
         &grant,
         &user,
-        &scope,
+        &grant.scope,
         planned,
         None,
         Refresh::First,

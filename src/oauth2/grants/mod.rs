@@ -84,7 +84,7 @@ pub(crate) async fn issue_tokens(
         client_id: &client.id,
         sub: &user.id,
         scope: &scope.to_string(),
-        roles: scope.contains("roles").then_some(user.roles.as_slice()),
+        roles: scope.contains("roles").then_some(&user.roles),
     };
     let access = access_token::issue(state, subject, planned)?;
     let id_token = match scope.contains("openid") {
@@ -118,9 +118,7 @@ async fn store_refresh_token(
     refresh: Refresh<'_>,
 ) -> Result<Option<String>, OAuthError> {
     let now = state.clock.now();
-    let offline = Scope::parse(&grant.scope)
-        .unwrap_or_default()
-        .contains("offline_access")
+    let offline = grant.scope.contains("offline_access")
         && client.scope.contains("offline_access")
         && client.may_use(GrantType::RefreshToken);
     let token = random_token::<32>();

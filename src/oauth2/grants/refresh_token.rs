@@ -110,13 +110,13 @@ fn check(
     if token.idle_expires_at <= now {
         return Err(invalid_grant("the refresh token is invalid or expired"));
     }
-    let held = Scope::parse(&token.scope).unwrap_or_default();
+    let held = &token.scope;
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
     let Some(asked) = asked else {
-        return Ok(held);
+        return Ok(held.clone());
     };
     let asked = Scope::parse(asked).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
-    if let Some(extra) = asked.missing_from(&held).next() {
+    if let Some(extra) = asked.missing_from(held).next() {
         return Err(OAuthError::invalid_scope(format!(
             "scope '{extra}' was not granted"
         )));

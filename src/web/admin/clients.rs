@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::{Admin, AdminPost, Frame, lines, plausible};
+use super::{Admin, AdminPost, Frame, lines};
+use crate::domain::ClientId;
 use crate::oauth2::client_metadata::{NewClient, RegistrationError};
 use crate::oauth2::clients::{AuthMethod, Client, GrantType};
 use crate::oauth2::operator;
@@ -59,8 +60,11 @@ impl ClientRow {
                 .collect::<Vec<_>>()
                 .join(", "),
             scope: client.scope.to_string(),
-            redirect_uris: client.redirect_uris.join("\n"),
-            post_logout_redirect_uris: client.post_logout_redirect_uris.join("\n"),
+            redirect_uris: crate::domain::redirect_uri::join(&client.redirect_uris, "\n"),
+            post_logout_redirect_uris: crate::domain::redirect_uri::join(
+                &client.post_logout_redirect_uris,
+                "\n",
+            ),
             vendor: client.registered_by_vendor.then(|| {
                 client
                     .vendor
@@ -180,8 +184,13 @@ struct ClientPage {
     client: ClientRow,
 }
 
+/// The client a path names, or the not-found page.
 async fn target(state: &AppState, id: &str) -> Result<Client, PageError> {
-    let id = plausible(id)?;
+    let id = ClientId::parse(id).map_err(|_| PageError::NotFound)?;
+    find(state, &id).await
+}
+
+async fn find(state: &AppState, id: &ClientId<'_>) -> Result<Client, PageError> {
     operator::find_client(state, id)
         .await?
         .ok_or(PageError::NotFound)
@@ -254,7 +263,8 @@ async fn post_delete(
     Path(id): Path<String>,
     post: AdminPost,
 ) -> Result<Response, PageError> {
-    let client = target(&state, &id).await?;
+    let id = ClientId::parse(&id).map_err(|_| PageError::NotFound)?;
+    let client = find(&state, &id).await?;
     if post.form.get("confirm").map(str::trim) != Some(client.name.as_str()) {
         let why = refused("Type the app's name exactly to confirm the deletion.");
         return post
@@ -262,7 +272,7 @@ async fn post_delete(
             .back(&format!("/admin/clients/{}", client.id), why)
             .await;
     }
-    operator::delete_client(&state, post.admin.actor(), &client.id).await?;
+    operator::delete_client(&state, post.admin.actor(), &id).await?;
     let text = format!("{} is deleted; its tokens no longer work.", client.name);
     post.admin.back("/admin/clients", done(&text)).await
 }

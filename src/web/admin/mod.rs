@@ -21,7 +21,6 @@ use super::extract::{PageForm, RequestOrigin};
 use super::session::BrowserSession;
 use crate::accounts::admin::Actor;
 use crate::accounts::audit::Origin;
-use crate::accounts::users::Role;
 use crate::oauth2::params::Params;
 use crate::state::AppState;
 use crate::store::users::UserRecord;
@@ -68,7 +67,7 @@ impl Admin {
             }
             found => found?,
         };
-        if user.locked.is_some() || !user.roles.iter().any(|r| r == Role::Admin.as_str()) {
+        if !user.is_active_admin() {
             return Err(PageError::Forbidden(
                 "The console is for the platform's administrators.",
             ));
@@ -138,14 +137,6 @@ pub struct Frame {
     pub csrf_token: String,
     pub notice: Notice,
     pub admin_name: String,
-}
-
-/// An id from a path, if it could name anything at all (short, printable).
-fn plausible(id: &str) -> Result<&str, PageError> {
-    match crate::store::plausible_id(id) {
-        true => Ok(id),
-        false => Err(PageError::NotFound),
-    }
 }
 
 /// Lines of a text area, trimmed, empty ones dropped.

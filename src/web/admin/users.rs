@@ -9,10 +9,11 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Admin, AdminPost, Frame, plausible};
+use super::{Admin, AdminPost, Frame};
 use crate::accounts::admin::{self, AdminError};
 use crate::accounts::sessions;
 use crate::accounts::users::Role;
+use crate::domain::{SessionId, UserId};
 use crate::state::AppState;
 use crate::store::users::UserRecord;
 use crate::web::account::{done, refused};
@@ -151,8 +152,8 @@ struct UserPage {
 
 /// The user `id`, or the not-found page.
 async fn target(state: &AppState, id: &str) -> Result<UserRecord, PageError> {
-    let id = plausible(id)?;
-    crate::accounts::users::find(state, id)
+    let id = UserId::parse(id).map_err(|_| PageError::NotFound)?;
+    crate::accounts::users::find(state, &id)
         .await?
         .ok_or(PageError::NotFound)
 }
@@ -168,7 +169,7 @@ async fn get_user(
         .iter()
         .map(|login| SessionView::new(login, ""))
         .collect();
-    let has = |role: Role| (role.as_str(), user.roles.iter().any(|r| r == role.as_str()));
+    let has = |role: Role| (role.as_str(), user.roles.contains(role));
     let template = UserPage {
         frame: admin.frame().await?,
         section: "users",
@@ -302,15 +303,17 @@ async fn post_end_session(
     post: AdminPost,
 ) -> Result<Response, PageError> {
     let user = target(&state, &id).await?;
-    let sid = post.form.get("session").unwrap_or_default();
-    let outcome = admin::end_session(&state, &user, sid, post.admin.actor())
-        .await
-        .and_then(|ended| match ended {
-            true => Ok("The session is ended.".to_string()),
-            false => Err(AdminError::Invalid(
-                "That session had already ended.".into(),
-            )),
-        });
+    let ended = match SessionId::parse(post.form.get("session").unwrap_or_default()) {
+        Ok(sid) => admin::end_session(&state, &user, &sid, post.admin.actor()).await,
+        // Not a session id: it names no session, so there is none to end.
+        Err(_) => Ok(false),
+    };
+    let outcome = ended.and_then(|ended| match ended {
+        true => Ok("The session is ended.".to_string()),
+        false => Err(AdminError::Invalid(
+            "That session had already ended.".into(),
+        )),
+    });
     back_to(&post, &user, outcome).await
 }
 

@@ -15,6 +15,7 @@ use crate::accounts::second_factor;
 use crate::accounts::sessions;
 use crate::accounts::signup::{self, SignUp, SignUpError};
 use crate::accounts::users::UserError;
+use crate::domain::SessionId;
 use crate::state::AppState;
 use crate::store::sessions::LoginSessionRecord;
 use crate::store::users::UserRecord;
@@ -49,7 +50,7 @@ struct UserView {
     username: String,
     email: String,
     email_verified: bool,
-    roles: Vec<String>,
+    roles: crate::domain::Roles,
 }
 
 impl From<UserRecord> for UserView {
@@ -300,9 +301,9 @@ async fn delete_session(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let user = caller.person()?;
-    if id.len() > 128 {
+    let Ok(id) = SessionId::parse(&id) else {
         return Err(ApiError::NotFound);
-    }
+    };
     match sessions::end_session(&state, &origin, &user.id, &id).await? {
         true => Ok(no_content()),
         false => Err(ApiError::NotFound),

@@ -14,6 +14,7 @@ use super::{AdminCaller, ApiError, Caller, JsonBody};
 use crate::accounts::admin::{self, Actor};
 use crate::accounts::audit::{self, Origin};
 use crate::accounts::sessions;
+use crate::domain::{ClientId, RedirectUri, SessionId, UserId};
 use crate::error::InternalError;
 use crate::oauth2::client_metadata::NewClient;
 use crate::oauth2::clients::Client;
@@ -86,10 +87,8 @@ impl AdminCaller {
 
 /// The user `id`, or 404.
 async fn user(state: &AppState, id: &str) -> Result<UserRecord, ApiError> {
-    if !crate::store::plausible_id(id) {
-        return Err(ApiError::NotFound);
-    }
-    crate::accounts::users::find(state, id)
+    let id = UserId::parse(id).map_err(|_| ApiError::NotFound)?;
+    crate::accounts::users::find(state, &id)
         .await?
         .ok_or(ApiError::NotFound)
 }
@@ -101,7 +100,7 @@ pub struct AdminUserView {
     username: String,
     email: String,
     email_verified: bool,
-    roles: Vec<String>,
+    roles: crate::domain::Roles,
     company: Option<String>,
     locked: bool,
     locked_at: Option<i64>,
@@ -307,6 +306,9 @@ async fn delete_user_session(
     Path((id, sid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
+    let Ok(sid) = SessionId::parse(&sid) else {
+        return Err(ApiError::NotFound);
+    };
     match admin::end_session(&state, &target, &sid, caller.actor()).await? {
         true => Ok(no_content()),
         false => Err(ApiError::NotFound),
@@ -319,8 +321,8 @@ pub struct ClientView {
     client_id: String,
     client_name: String,
     token_endpoint_auth_method: &'static str,
-    redirect_uris: Vec<String>,
-    post_logout_redirect_uris: Vec<String>,
+    redirect_uris: Vec<RedirectUri>,
+    post_logout_redirect_uris: Vec<RedirectUri>,
     grant_types: Vec<&'static str>,
     scope: String,
     registered_by_vendor: bool,
@@ -358,10 +360,8 @@ async fn get_clients(
 }
 
 async fn client(state: &AppState, id: &str) -> Result<Client, ApiError> {
-    if !crate::store::plausible_id(id) {
-        return Err(ApiError::NotFound);
-    }
-    operator::find_client(state, id)
+    let id = ClientId::parse(id).map_err(|_| ApiError::NotFound)?;
+    operator::find_client(state, &id)
         .await?
         .ok_or(ApiError::NotFound)
 }
@@ -447,6 +447,9 @@ async fn delete_client(
     caller: AdminCaller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let Ok(id) = ClientId::parse(&id) else {
+        return Err(ApiError::NotFound);
+    };
     match operator::delete_client(&state, caller.actor(), &id).await? {
         true => Ok(no_content()),
         false => Err(ApiError::NotFound),

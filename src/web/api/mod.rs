@@ -19,9 +19,7 @@ use axum::response::IntoResponse;
 use serde::de::DeserializeOwned;
 
 pub use super::error::ApiError;
-use crate::accounts::users::Role;
 use crate::oauth2::access_token::{self, AccessTokenClaims};
-use crate::oauth2::scope::Scope;
 use crate::oidc::userinfo::BearerError;
 use crate::state::AppState;
 use crate::store::users::UserRecord;
@@ -97,7 +95,7 @@ impl Caller {
         if revoked {
             return Err(invalid.into());
         }
-        let granted = Scope::parse(claims.scope.as_deref().unwrap_or_default()).unwrap_or_default();
+        let granted = claims.granted_scope();
         if !granted.contains(scope) {
             return Err(BearerError::InsufficientScope(match scope {
                 ADMIN_SCOPE => "the access token lacks the admin scope",
@@ -130,12 +128,13 @@ impl FromRequestParts<AppState> for AdminCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::authenticate(parts, state, ADMIN_SCOPE).await?;
-        let admin = caller
-            .person
-            .filter(|p| p.locked.is_none() && p.roles.iter().any(|r| r == Role::Admin.as_str()))
-            .ok_or(ApiError::Forbidden(
-                "the admin API is for administrators only",
-            ))?;
+        let admin =
+            caller
+                .person
+                .filter(UserRecord::is_active_admin)
+                .ok_or(ApiError::Forbidden(
+                    "the admin API is for administrators only",
+                ))?;
         let Ok(super::extract::RequestOrigin(origin)) =
             super::extract::RequestOrigin::from_request_parts(parts, state).await;
         Ok(AdminCaller { admin, origin })
