@@ -1,6 +1,6 @@
 //! No secret, password or token ever reaches the logs, even at debug level.
 
-use crate::helpers::{TestApp, TestClient, captured_logs};
+use crate::support::{TestApp, TestClient, captured_logs};
 
 #[tokio::test]
 async fn secrets_and_tokens_never_reach_the_logs() {

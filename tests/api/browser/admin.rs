@@ -9,8 +9,7 @@ use farm_auth::accounts::users::Role;
 
 use super::button;
 use super::driver::Browser;
-use crate::helpers::{Options, TestApp};
-use crate::user_agent::PASSWORD;
+use crate::support::{Options, PASSWORD, TestApp};
 
 const ADMIN: &str = "olga_admin";
 const TARGET: &str = "ada_grower";

@@ -10,8 +10,7 @@ use serde_json::Value;
 
 use super::driver::Browser;
 use super::{CURRENT_PASSWORD, button};
-use crate::helpers::{Options, TestApp};
-use crate::user_agent::{PASSWORD, token_json};
+use crate::support::{Options, PASSWORD, TestApp, token_json};
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const TV: &str = "Farm Shop TV";

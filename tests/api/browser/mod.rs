@@ -23,7 +23,7 @@ use farm_auth::oauth2::client_metadata::NewClient;
 use serde_json::Value;
 use url::Url;
 
-use crate::helpers::{Options, TestApp};
+use crate::support::{Options, TestApp};
 use driver::Browser;
 use relying_party::{AuthorizationRequest, RelyingParty, query};
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::driver::Browser;
 use super::{NEW_PASSWORD, PASSWORD, USERNAME_FIELD, button};
-use crate::helpers::{Options, TestApp};
+use crate::support::{Options, TestApp};
 
 /// A command of the WebDriver WebAuthn extension (WebAuthn Level 2, §11), under
 /// `/session/{id}/webauthn/`: fantoccini has no typed API for them.
