@@ -2,9 +2,10 @@
 //! tokens, settings and `.env`, a clean stop on SIGTERM, and one-line errors with nothing
 //! stored. Locking a person from the command line is in `suspension`.
 
-use serde_json::Value;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+
+use serde_json::Value;
 
 use crate::support::{
     BIN, Cli, TestDatabase, assert_one_line_error, operator, run_farm_auth, stdout_json,

@@ -1,9 +1,10 @@
 //! Signing key rotation: the new key signs at once, old public keys stay published until
 //! every token they signed has expired.
 
+use std::time::Duration;
+
 use crate::support::{Options, TestApp, eventually, published_kids};
 use farm_auth::keys;
-use std::time::Duration;
 
 fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token).unwrap().kid.unwrap()

@@ -33,7 +33,7 @@ fn without_csrf(page: &str) -> String {
 
 /// Waits (up to 10 s) until `n` reset requests are in the audit trail (of `user_id`, or
 /// of anyone) and returns them, newest first. The request is handled after the answer.
-pub(super) async fn wait_for_reset_requests(
+async fn wait_for_reset_requests(
     app: &TestApp,
     user_id: Option<&str>,
     n: usize,

@@ -3,8 +3,9 @@
 //! The admin API and the console lock people too: `admin_api::suspension` and
 //! `admin_console::suspension`.
 
-use crate::support::{operator, stdout_json};
 use std::time::Duration;
+
+use crate::support::{operator, stdout_json};
 
 #[tokio::test]
 async fn a_locked_person_cannot_sign_in_and_nothing_they_held_works_until_unlocked() {

@@ -1,8 +1,10 @@
 //! The token endpoint limits each client's requests per minute, over every replica.
 
-use crate::support::{Options, TestApp, assert_oauth_error, now};
 use farm_auth::Clock;
+use farm_auth::config::DEFAULT_TOKEN_RATE_LIMIT;
 use reqwest::StatusCode;
+
+use crate::support::{Options, TestApp, assert_oauth_error, now};
 
 /// A clock at the start of a minute, so a test's requests share one rate window.
 fn start_of_minute() -> Clock {
@@ -86,10 +88,36 @@ async fn replicas_share_one_limit_through_the_database() {
 async fn a_limit_of_zero_means_no_limit() {
     let app = TestApp::spawn_with(Options {
         token_rate_limit: Some(0),
+        clock: Some(start_of_minute()),
         ..Default::default()
     })
     .await;
     let client = app.machine_client("read").await;
+    // As many requests in one window as the default limit admits, so that 0 falling back to
+    // the default would refuse every request after them. These are counted (the client
+    // authenticates) but cheap: without a grant type, they are refused for that.
+    let default = usize::try_from(DEFAULT_TOKEN_RATE_LIMIT).unwrap();
+    let endpoint = app.endpoint("token_endpoint").await;
+    let mut senders = tokio::task::JoinSet::new();
+    for sender in 0..8 {
+        let (http, endpoint, client) = (app.http.clone(), endpoint.clone(), client.clone());
+        senders.spawn(async move {
+            for _ in (sender..default).step_by(8) {
+                let response = http
+                    .post(&endpoint)
+                    .basic_auth(&client.id, Some(&client.secret))
+                    .form(&[("scope", "read")])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+            }
+        });
+    }
+    while let Some(sent) = senders.join_next().await {
+        sent.expect("a sender finished");
+    }
+    // Past the default limit, still in the same minute: every request gets its token.
     for _ in 0..20 {
         assert_eq!(
             app.client_credentials(&client, None).await.status(),

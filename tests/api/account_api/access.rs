@@ -10,8 +10,8 @@ use serde_json::json;
 
 use super::*;
 use crate::support::{
-    NEW_PASSWORD, PASSWORD, TestApp, api_person, assert_api_error, call_api, is_signed_in,
-    json_answer, password_works,
+    NEW_PASSWORD, PASSWORD, TestApp, api_person, assert_api_error, assert_challenged_without_error,
+    call_api, is_signed_in, json_answer, password_works,
 };
 
 #[tokio::test]
@@ -28,23 +28,7 @@ async fn a_request_without_a_token_is_challenged_without_an_error_code() {
                 .into_bytes()
         });
         let response = call_api(&app, method.clone(), path, None, body).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNAUTHORIZED,
-            "{method} {path}"
-        );
-        let challenge = response.headers()[WWW_AUTHENTICATE]
-            .to_str()
-            .unwrap()
-            .to_string();
-        assert!(
-            challenge.starts_with("Bearer realm="),
-            "{method} {path}: {challenge}"
-        );
-        // RFC 6750 §3.1: no error code when the request had no token at all.
-        assert!(!challenge.contains("error"), "{method} {path}: {challenge}");
-        let text = response.text().await.unwrap();
-        assert!(!text.contains("error"), "{method} {path}: {text}");
+        assert_challenged_without_error(response, &format!("{method} {path}")).await;
     }
     // Another scheme is no bearer token either.
     let response = app

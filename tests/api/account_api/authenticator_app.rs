@@ -1,11 +1,12 @@
 //! The authenticator app through the API: enabled with its first code, disabled with the
 //! password, and wrong codes held back after five.
 
+use std::collections::BTreeSet;
+
 use farm_auth::accounts::second_factor;
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use serde_json::json;
-use std::collections::BTreeSet;
 
 use super::*;
 use crate::support::{

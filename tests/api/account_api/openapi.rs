@@ -2,10 +2,11 @@
 //! `docs/`), every operation documented and routed, the statuses it answers documented, and the
 //! answers fit the schemas.
 
+use std::collections::BTreeSet;
+
 use reqwest::header::WWW_AUTHENTICATE;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
 
 use super::*;
 use crate::support::{

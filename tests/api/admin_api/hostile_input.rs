@@ -11,7 +11,9 @@ use crate::support::{TestApp, json_answer};
 async fn bad_bodies_are_a_clear_4xx_and_change_nothing() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
-    let user = plain_user(&app, "marigold", "marigold@farm.example").await;
+    let user = app
+        .stored_user(&random_id(), "marigold", "marigold@farm.example")
+        .await;
     let created = json_answer(
         post(&app, "/api/v1/admin/clients", &root.token, &client_body()).await,
         StatusCode::CREATED,
@@ -84,7 +86,8 @@ async fn bad_bodies_are_a_clear_4xx_and_change_nothing() {
 async fn control_characters_and_long_text_in_a_user_search_find_nobody() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
-    plain_user(&app, "marigold", "marigold@farm.example").await;
+    app.stored_user(&random_id(), "marigold", "marigold@farm.example")
+        .await;
     let long = "m".repeat(10_000);
     for q in ["%1B", "%E2%80%8B", "mari%0Agold", "%7F", long.as_str()] {
         let response = get(&app, &format!("/api/v1/admin/users?q={q}"), &root.token).await;
@@ -99,7 +102,8 @@ async fn control_characters_and_long_text_in_a_user_search_find_nobody() {
 async fn a_nul_in_a_user_search_finds_nobody() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
-    plain_user(&app, "marigold", "marigold@farm.example").await;
+    app.stored_user(&random_id(), "marigold", "marigold@farm.example")
+        .await;
     for q in ["%00", "mari%00gold", "%00%25"] {
         let response = get(&app, &format!("/api/v1/admin/users?q={q}"), &root.token).await;
         let body = json_answer(response, StatusCode::OK).await;
@@ -112,7 +116,9 @@ async fn a_nul_in_a_user_search_finds_nobody() {
 async fn control_characters_in_audit_filters_find_nothing() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
-    let id = plain_user(&app, "marigold", "marigold@farm.example").await;
+    let id = app
+        .stored_user(&random_id(), "marigold", "marigold@farm.example")
+        .await;
     ok(put(
         &app,
         &format!("{}/company", user_path(&id)),
@@ -134,7 +140,9 @@ async fn control_characters_in_audit_filters_find_nothing() {
 async fn a_nul_in_audit_filters_finds_nothing() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
-    let id = plain_user(&app, "marigold", "marigold@farm.example").await;
+    let id = app
+        .stored_user(&random_id(), "marigold", "marigold@farm.example")
+        .await;
     ok(put(
         &app,
         &format!("{}/company", user_path(&id)),
@@ -156,7 +164,9 @@ async fn a_nul_in_audit_filters_finds_nothing() {
 async fn odd_ids_and_wrong_methods_are_a_clear_4xx_and_change_nothing() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
-    let user = plain_user(&app, "marigold", "marigold@farm.example").await;
+    let user = app
+        .stored_user(&random_id(), "marigold", "marigold@farm.example")
+        .await;
     let before = snapshot(&app).await;
     let long = "x".repeat(10_000);
     let odd_ids = [

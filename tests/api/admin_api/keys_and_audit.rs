@@ -1,10 +1,11 @@
 //! Signing keys (listed without private material, rotated) and the audit trail (filtered
 //! by user, event and time, and paged) through the admin API.
 
+use std::collections::BTreeSet;
+
 use farm_auth::store::audit::AuditFilter;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
 
 use super::*;
 use crate::support::TestApp;
@@ -79,8 +80,12 @@ async fn keys_are_listed_without_private_material_and_rotated() {
 async fn the_audit_trail_is_filtered_by_user_event_and_time_and_paged() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
-    let a = plain_user(&app, "alder", "alder@farm.example").await;
-    let b = plain_user(&app, "birch", "birch@farm.example").await;
+    let a = app
+        .stored_user(&random_id(), "alder", "alder@farm.example")
+        .await;
+    let b = app
+        .stored_user(&random_id(), "birch", "birch@farm.example")
+        .await;
     let start = app.clock.now();
     app.clock.advance(100);
     let t1 = app.clock.now();

@@ -56,29 +56,6 @@ async fn admin(app: &TestApp, username: &str) -> ApiPerson {
     api_person(app, username, Role::Admin, ADMIN_SCOPE, ADMIN_SCOPE).await
 }
 
-/// A user written straight to the store (no password): cheap, for lists and the trail.
-async fn plain_user(app: &TestApp, username: &str, email: &str) -> String {
-    let id = farm_auth::secrets::hex(&farm_auth::secrets::random_bytes::<8>());
-    let now = app.clock.now();
-    app.store
-        .insert_user(&UserRecord {
-            id: id.clone(),
-            username: username.into(),
-            email: email.into(),
-            email_verified: true,
-            password_hash: None,
-            roles: vec!["consumer".into()],
-            created_at: now,
-            updated_at: now,
-            locked: None,
-            company: None,
-            password_reset_required: false,
-        })
-        .await
-        .expect("user stored");
-    id
-}
-
 async fn stored_user(app: &TestApp, id: &str) -> UserRecord {
     app.store
         .find_user_by_id(id)
@@ -203,6 +180,7 @@ fn body_routes(user: &str, client: &str) -> Vec<(Method, String)> {
         (Method::POST, "/api/v1/me/initial-access-tokens".into()),
     ]
 }
+
 fn client_body() -> Value {
     json!({
         "client_name": "Market Stall",
@@ -212,4 +190,9 @@ fn client_body() -> Value {
         "scope": "openid account",
         "token_endpoint_auth_method": "client_secret_basic",
     })
+}
+
+/// A fresh user id, as the server makes them.
+fn random_id() -> String {
+    farm_auth::secrets::hex(&farm_auth::secrets::random_bytes::<8>())
 }

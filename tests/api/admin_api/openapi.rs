@@ -1,11 +1,12 @@
 //! The OpenAPI document describes every admin operation as routed (each asks for a token
 //! first, other methods are 405) and the admin API's answers fit the schemas it gives.
 
+use std::collections::BTreeSet;
+
 use farm_auth::accounts::users::Role;
 use reqwest::header::WWW_AUTHENTICATE;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use std::collections::BTreeSet;
 
 use super::*;
 use crate::support::{

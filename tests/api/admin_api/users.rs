@@ -1,11 +1,12 @@
 //! Users through the admin API: searching, reading one, replacing roles, setting a company,
 //! ending sessions and deleting; each change is in the audit trail under the administrator.
 
+use std::collections::BTreeSet;
+
 use farm_auth::accounts::users::Role;
 use farm_auth::store::audit::AuditFilter;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
 
 use super::*;
 use crate::support::{
@@ -17,12 +18,18 @@ use crate::support::{
 async fn users_are_searched_by_username_or_email_ignoring_case_with_literal_wildcards() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
-    plain_user(&app, "Carrot", "carrot@veg.example").await;
-    plain_user(&app, "apple", "APPLE@fruit.example").await;
-    plain_user(&app, "banana_split", "split@fruit.example").await;
-    plain_user(&app, "bananasplit", "bs@fruit.example").await;
-    plain_user(&app, "percent", "100%organic@veg.example").await;
-    plain_user(&app, "percentage", "pct@veg.example").await;
+    app.stored_user(&random_id(), "Carrot", "carrot@veg.example")
+        .await;
+    app.stored_user(&random_id(), "apple", "APPLE@fruit.example")
+        .await;
+    app.stored_user(&random_id(), "banana_split", "split@fruit.example")
+        .await;
+    app.stored_user(&random_id(), "bananasplit", "bs@fruit.example")
+        .await;
+    app.stored_user(&random_id(), "percent", "100%organic@veg.example")
+        .await;
+    app.stored_user(&random_id(), "percentage", "pct@veg.example")
+        .await;
 
     let search = |q: &str| format!("/api/v1/admin/users?q={}", urlencoding(q));
     let names = |body: &Value| -> Vec<String> {
@@ -132,7 +139,9 @@ fn urlencoding(text: &str) -> String {
 async fn a_user_is_shown_by_id_and_unknown_or_odd_ids_are_not_found() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
-    let id = plain_user(&app, "marigold", "Marigold@farm.example").await;
+    let id = app
+        .stored_user(&random_id(), "marigold", "Marigold@farm.example")
+        .await;
 
     let user = ok(get(&app, &user_path(&id), &root.token).await).await;
     assert_eq!(user["id"], id);
@@ -169,7 +178,9 @@ async fn a_user_is_shown_by_id_and_unknown_or_odd_ids_are_not_found() {
 async fn roles_are_replaced_and_unknown_or_empty_roles_are_refused() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
-    let id = plain_user(&app, "wren", "wren@farm.example").await;
+    let id = app
+        .stored_user(&random_id(), "wren", "wren@farm.example")
+        .await;
     let roles = format!("{}/roles", user_path(&id));
 
     let user = ok(put(
@@ -236,7 +247,9 @@ async fn roles_are_replaced_and_unknown_or_empty_roles_are_refused() {
 async fn a_company_is_set_and_cleared() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
-    let id = plain_user(&app, "wren", "wren@farm.example").await;
+    let id = app
+        .stored_user(&random_id(), "wren", "wren@farm.example")
+        .await;
     let company = format!("{}/company", user_path(&id));
 
     let user = ok(put(
@@ -362,7 +375,8 @@ async fn deleting_a_user_revokes_everything_and_the_trail_keeps_their_id() {
     let response = get(&app, &user_path(&wren.id), &root.token).await;
     assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
     // The name is free again.
-    plain_user(&app, "wren", "wren@farm.example").await;
+    app.stored_user(&random_id(), "wren", "wren@farm.example")
+        .await;
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use crate::support::{
 };
 
 #[tokio::test]
-async fn admin_console_sends_someone_not_signed_in_to_the_login_page_and_changes_nothing() {
+async fn someone_not_signed_in_is_sent_to_the_login_page_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let ada_id = app.person("ada", Role::Consumer).await;
     let stranger = UserAgent::new(&app);
@@ -49,7 +49,7 @@ async fn admin_console_sends_someone_not_signed_in_to_the_login_page_and_changes
 }
 
 #[tokio::test]
-async fn admin_console_is_403_for_consumers_and_farmers_and_their_posts_change_nothing() {
+async fn consumers_and_farmers_get_403_and_their_posts_change_nothing() {
     let app = TestApp::spawn().await;
     let ada_id = app.person("ada", Role::Consumer).await;
     app.person("carol", Role::Consumer).await;
@@ -89,7 +89,7 @@ async fn admin_console_is_403_for_consumers_and_farmers_and_their_posts_change_n
 }
 
 #[tokio::test]
-async fn admin_console_refuses_a_locked_administrator() {
+async fn a_locked_administrator_is_refused() {
     let app = TestApp::spawn().await;
     let (olga_id, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;
@@ -124,7 +124,7 @@ async fn admin_console_refuses_a_locked_administrator() {
 }
 
 #[tokio::test]
-async fn admin_console_refuses_an_administrator_at_the_next_page_once_another_takes_the_role() {
+async fn an_administrator_is_refused_at_the_next_page_once_another_takes_the_role() {
     let app = TestApp::spawn().await;
     let (olga_id, olga) = admin_signed_in(&app).await;
     app.person("boris", Role::Admin).await;
@@ -165,7 +165,7 @@ async fn admin_console_refuses_an_administrator_at_the_next_page_once_another_ta
 }
 
 #[tokio::test]
-async fn admin_console_pages_carry_the_page_security_headers() {
+async fn console_pages_carry_the_page_security_headers() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;

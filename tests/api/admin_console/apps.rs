@@ -9,7 +9,7 @@ use super::*;
 use crate::support::{TestApp, TestClient, UserAgent, assert_oauth_error};
 
 #[tokio::test]
-async fn admin_console_registers_a_confidential_app_whose_secret_is_shown_once_and_works() {
+async fn a_confidential_app_is_registered_and_its_secret_is_shown_once_and_works() {
     let app = TestApp::spawn().await;
     let (olga_id, olga) = admin_signed_in(&app).await;
     let (_, status, page) = register_app(
@@ -56,7 +56,7 @@ async fn admin_console_registers_a_confidential_app_whose_secret_is_shown_once_a
 }
 
 #[tokio::test]
-async fn admin_console_registers_a_public_app_without_a_secret() {
+async fn a_public_app_is_registered_without_a_secret() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let (_, status, page) = register_app(
@@ -87,7 +87,7 @@ async fn admin_console_registers_a_public_app_without_a_secret() {
 }
 
 #[tokio::test]
-async fn admin_console_refuses_a_bad_redirect_uri_and_stores_nothing() {
+async fn a_bad_redirect_uri_is_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     for uri in [
@@ -120,7 +120,7 @@ async fn admin_console_refuses_a_bad_redirect_uri_and_stores_nothing() {
 }
 
 #[tokio::test]
-async fn admin_console_edits_an_apps_redirect_uris_and_scope() {
+async fn an_apps_redirect_uris_and_scope_are_edited() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let client = app.web_client("openid").await;
@@ -168,7 +168,7 @@ async fn admin_console_edits_an_apps_redirect_uris_and_scope() {
 }
 
 #[tokio::test]
-async fn admin_console_rotating_an_apps_secret_retires_the_old_one() {
+async fn rotating_an_apps_secret_retires_the_old_one() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let old = app.machine_client("orders:read").await;
@@ -194,7 +194,7 @@ async fn admin_console_rotating_an_apps_secret_retires_the_old_one() {
 }
 
 #[tokio::test]
-async fn admin_console_delete_app_needs_its_name_typed() {
+async fn deleting_an_app_needs_its_name_typed() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let bot = app.machine_client("orders:read").await;

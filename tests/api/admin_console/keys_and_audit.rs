@@ -32,7 +32,7 @@ fn day_of(at: i64) -> String {
 }
 
 #[tokio::test]
-async fn admin_console_key_rotation_publishes_a_new_kid_and_lists_both_keys() {
+async fn a_key_rotation_publishes_a_new_kid_and_lists_both_keys() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let before = app.jwks().await;
@@ -78,8 +78,7 @@ async fn admin_console_key_rotation_publishes_a_new_kid_and_lists_both_keys() {
 }
 
 #[tokio::test]
-async fn admin_console_audit_filters_by_person_event_family_and_dates_and_names_the_administrator()
-{
+async fn the_audit_trail_filters_by_person_event_family_and_dates_and_names_the_administrator() {
     let app = TestApp::spawn().await;
     let ada_id = app.person("ada", Role::Consumer).await;
     // Older events, twenty and ten days ago (written first, as the trail would have).
@@ -175,7 +174,7 @@ async fn admin_console_audit_filters_by_person_event_family_and_dates_and_names_
 }
 
 #[tokio::test]
-async fn admin_console_audit_pages_back_with_older_events() {
+async fn the_audit_trail_pages_back_with_older_events() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;

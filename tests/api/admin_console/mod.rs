@@ -17,7 +17,7 @@ use farm_auth::store::users::UserRecord;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
-use crate::support::{TestApp, UserAgent, assert_page_headers, now, signed_in};
+use crate::support::{TestApp, UserAgent, assert_page_headers, now, signed_in, unescape};
 
 const ADMIN: &str = "olga";
 
@@ -116,21 +116,6 @@ fn assert_refused(page: &str, text: &str) {
     assert_eq!(notice(page), None, "{page}");
 }
 
-/// HTML character references decoded, as far as the console's pages use them.
-fn unescape(text: &str) -> String {
-    text.replace("&#x2f;", "/")
-        .replace("&#47;", "/")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&#61;", "=")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#38;", "&")
-        .replace("&amp;", "&")
-}
-
 /// The `href` of the link with `rel="{rel}"` on `page`, decoded.
 fn link_rel(page: &str, rel: &str) -> Option<String> {
     let marker = format!("\" rel=\"{rel}\"");
@@ -222,26 +207,6 @@ fn any_csrf(page: &str) -> String {
     unescape(&page[start..end])
 }
 
-/// A user written straight to the store (no password: fast), for lists and paging.
-async fn stored_user(app: &TestApp, username: &str, email: &str) -> String {
-    let id = format!("u-{username}");
-    let record = UserRecord {
-        id: id.clone(),
-        username: username.into(),
-        email: email.into(),
-        email_verified: true,
-        password_hash: None,
-        roles: vec!["consumer".into()],
-        created_at: now(),
-        updated_at: now(),
-        locked: None,
-        company: None,
-        password_reset_required: false,
-    };
-    app.store.insert_user(&record).await.expect("user stored");
-    id
-}
-
 /// The console paths a GET opens.
 fn console_pages(target: &str) -> Vec<String> {
     vec![
@@ -322,7 +287,9 @@ async fn assert_nothing_changed(app: &TestApp, ada_id: &str) {
         );
     }
 }
+
 const TOKENS: &str = "/admin/registration-tokens";
+
 /// Registers an app with the console's form: where it landed and the page.
 async fn register_app(olga: &UserAgent, fields: &[(&str, &str)]) -> (String, StatusCode, String) {
     send(olga, "/admin/clients", "/admin/clients", fields).await

@@ -8,20 +8,25 @@ use reqwest::StatusCode;
 
 use super::*;
 use crate::support::{
-    PASSWORD, SignIn, TestApp, csrf_of, encode, is_signed_in, now, sign_in, signed_in,
+    PASSWORD, SignIn, TestApp, csrf_of, encode, is_signed_in, now, sign_in, signed_in, unescape,
 };
 
 #[tokio::test]
-async fn admin_console_search_matches_username_or_email_substrings_ignoring_case_with_literal_wildcards()
- {
+async fn the_search_matches_username_or_email_substrings_ignoring_case_with_literal_wildcards() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
-    stored_user(&app, "Ada.Lovelace", "ada@engines.example").await;
-    stored_user(&app, "grace", "Grace.HOPPER@navy.example").await;
-    stored_user(&app, "ab_cd", "one@farm.example").await;
-    stored_user(&app, "abxcd", "two@farm.example").await;
-    stored_user(&app, "percent", "per%cent@farm.example").await;
-    stored_user(&app, "perxcent", "perxcent@farm.example").await;
+    app.stored_user("u-Ada.Lovelace", "Ada.Lovelace", "ada@engines.example")
+        .await;
+    app.stored_user("u-grace", "grace", "Grace.HOPPER@navy.example")
+        .await;
+    app.stored_user("u-ab_cd", "ab_cd", "one@farm.example")
+        .await;
+    app.stored_user("u-abxcd", "abxcd", "two@farm.example")
+        .await;
+    app.stored_user("u-percent", "percent", "per%cent@farm.example")
+        .await;
+    app.stored_user("u-perxcent", "perxcent", "perxcent@farm.example")
+        .await;
 
     let search = |q: &str| format!("/admin/users?{}", encode(&[("q", q)]));
     let cases: [(&str, &[&str]); 9] = [
@@ -53,12 +58,12 @@ async fn admin_console_search_matches_username_or_email_substrings_ignoring_case
 }
 
 #[tokio::test]
-async fn admin_console_users_list_pages_by_25_and_falls_back_to_page_1() {
+async fn the_users_list_pages_by_25_and_falls_back_to_page_1() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     for n in 0..30 {
-        stored_user(
-            &app,
+        app.stored_user(
+            &format!("u-{}", &format!("member{n:02}")),
             &format!("member{n:02}"),
             &format!("m{n:02}@farm.example"),
         )
@@ -113,7 +118,7 @@ async fn admin_console_users_list_pages_by_25_and_falls_back_to_page_1() {
 }
 
 #[tokio::test]
-async fn admin_console_user_page_shows_the_account_and_its_sessions() {
+async fn a_persons_page_shows_the_account_and_its_sessions() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let fred_id = app.person("fred", Role::Farmer).await;
@@ -165,7 +170,7 @@ async fn admin_console_user_page_shows_the_account_and_its_sessions() {
 }
 
 #[tokio::test]
-async fn admin_console_roles_are_set_with_checkboxes_and_none_ticked_is_refused() {
+async fn roles_are_set_with_checkboxes_and_none_ticked_is_refused() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;
@@ -209,7 +214,7 @@ async fn admin_console_roles_are_set_with_checkboxes_and_none_ticked_is_refused(
 }
 
 #[tokio::test]
-async fn admin_console_sets_and_clears_a_company() {
+async fn a_company_is_set_and_cleared() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let fred_id = app.person("fred", Role::Farmer).await;
@@ -238,7 +243,7 @@ async fn admin_console_sets_and_clears_a_company() {
 }
 
 #[tokio::test]
-async fn admin_console_ends_one_session_of_a_person() {
+async fn one_session_of_a_person_is_ended() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;
@@ -303,7 +308,7 @@ async fn admin_console_ends_one_session_of_a_person() {
 }
 
 #[tokio::test]
-async fn admin_console_delete_needs_the_username_typed() {
+async fn deleting_a_person_needs_the_username_typed() {
     let app = TestApp::spawn().await;
     let (olga_id, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;
@@ -332,7 +337,7 @@ async fn admin_console_delete_needs_the_username_typed() {
 }
 
 #[tokio::test]
-async fn admin_console_administrator_cannot_lock_delete_reset_or_demote_themselves() {
+async fn an_administrator_cannot_lock_delete_reset_or_demote_themselves() {
     let app = TestApp::spawn().await;
     let (olga_id, olga) = admin_signed_in(&app).await;
     let path = format!("/admin/users/{olga_id}");
@@ -393,12 +398,12 @@ async fn admin_console_administrator_cannot_lock_delete_reset_or_demote_themselv
 }
 
 #[tokio::test]
-async fn admin_console_pager_links_have_no_stray_ampersand() {
+async fn the_pager_links_have_no_stray_ampersand() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     for n in 0..30 {
-        stored_user(
-            &app,
+        app.stored_user(
+            &format!("u-{}", &format!("member{n:02}")),
             &format!("member{n:02}"),
             &format!("m{n:02}@farm.example"),
         )
@@ -432,12 +437,12 @@ async fn admin_console_pager_links_have_no_stray_ampersand() {
 }
 
 #[tokio::test]
-async fn admin_console_users_page_past_the_last_falls_back_to_page_1() {
+async fn a_users_page_past_the_last_falls_back_to_page_1() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     for n in 0..30 {
-        stored_user(
-            &app,
+        app.stored_user(
+            &format!("u-{}", &format!("member{n:02}")),
             &format!("member{n:02}"),
             &format!("m{n:02}@farm.example"),
         )

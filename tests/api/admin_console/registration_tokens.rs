@@ -19,7 +19,7 @@ async fn register_with(app: &TestApp, token: &str) -> reqwest::Response {
 }
 
 #[tokio::test]
-async fn admin_console_issues_a_registration_token_that_registers_an_app() {
+async fn a_registration_token_issued_in_the_console_registers_an_app() {
     let app = TestApp::spawn().await;
     let (olga_id, olga) = admin_signed_in(&app).await;
     let (landed, status, page) = send(
@@ -69,7 +69,7 @@ async fn admin_console_issues_a_registration_token_that_registers_an_app() {
 }
 
 #[tokio::test]
-async fn admin_console_withdrawn_registration_token_no_longer_registers() {
+async fn a_withdrawn_registration_token_no_longer_registers() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let (_, _, page) = send(&olga, TOKENS, TOKENS, &[("vendor", "Shop Co")]).await;
@@ -117,7 +117,7 @@ async fn admin_console_withdrawn_registration_token_no_longer_registers() {
 }
 
 #[tokio::test]
-async fn admin_console_refuses_registration_tokens_with_bad_numbers() {
+async fn registration_tokens_with_bad_numbers_are_refused() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     // (days, uses, refusal)
@@ -154,7 +154,7 @@ async fn admin_console_refuses_registration_tokens_with_bad_numbers() {
 }
 
 #[tokio::test]
-async fn admin_console_withdraw_with_a_nul_byte_in_the_token_is_refused_not_a_500() {
+async fn withdrawing_with_a_nul_byte_in_the_token_is_refused_not_a_500() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let csrf = any_csrf(&open(&olga, TOKENS).await);

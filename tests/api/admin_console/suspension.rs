@@ -12,7 +12,7 @@ use crate::support::{
 };
 
 #[tokio::test]
-async fn admin_console_lock_with_a_reason_signs_the_person_out_everywhere_and_keeps_them_out() {
+async fn a_lock_with_a_reason_signs_the_person_out_everywhere_and_keeps_them_out() {
     let app = TestApp::spawn().await;
     let (olga_id, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;
@@ -68,7 +68,7 @@ async fn admin_console_lock_with_a_reason_signs_the_person_out_everywhere_and_ke
 }
 
 #[tokio::test]
-async fn admin_console_lock_without_a_reason_is_refused_and_changes_nothing() {
+async fn a_lock_without_a_reason_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;
@@ -88,7 +88,7 @@ async fn admin_console_lock_without_a_reason_is_refused_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn admin_console_lock_with_a_blank_reason_is_refused() {
+async fn a_lock_with_a_blank_reason_is_refused() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;
@@ -101,7 +101,7 @@ async fn admin_console_lock_with_a_blank_reason_is_refused() {
 }
 
 #[tokio::test]
-async fn admin_console_unlock_lets_the_person_sign_in_again() {
+async fn unlocking_lets_the_person_sign_in_again() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;
@@ -137,8 +137,7 @@ async fn admin_console_unlock_lets_the_person_sign_in_again() {
 }
 
 #[tokio::test]
-async fn admin_console_require_a_new_password_mails_a_link_and_refuses_the_old_password_until_reset()
- {
+async fn requiring_a_new_password_mails_a_link_and_refuses_the_old_password_until_reset() {
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;

@@ -15,7 +15,7 @@ const SCOPE: &str = "openid profile";
 const WRONG_CODE: &str = "That code is not right. Check it and try again.";
 
 /// Asserts that the browser is not signed in: the account page sends it to sign in.
-pub(super) async fn assert_signed_out(agent: &UserAgent) {
+async fn assert_signed_out(agent: &UserAgent) {
     let (path, status, page) = agent.navigate("/account").await.page();
     assert_eq!(path, "/login", "{page}");
     assert_eq!(status, StatusCode::OK);

@@ -17,10 +17,12 @@ const TV: &str = "Farm Shop TV";
 const CODE_FIELD: Locator<'static> = Locator::Css(r#"input[name="user_code"]"#);
 
 #[tokio::test]
+#[cfg_attr(
+    not(farm_auth_browser),
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
 async fn a_person_connects_a_tv_by_typing_its_code_on_the_device_page() {
-    let Some(browser) = Browser::launch("device").await else {
-        return;
-    };
+    let browser = Browser::launch("device").await;
     let app = TestApp::spawn_with(Options {
         localhost_issuer: true,
         ..Default::default()

@@ -9,7 +9,7 @@ use reqwest::header::WWW_AUTHENTICATE;
 use serde_json::json;
 
 use super::*;
-use crate::support::TestApp;
+use crate::support::{TestApp, assert_challenged_without_error};
 
 #[tokio::test]
 async fn a_token_with_several_uses_registers_that_many_clients_and_no_more() {
@@ -72,7 +72,8 @@ async fn a_registration_without_a_token_is_challenged_without_an_error_code() {
     let app = TestApp::spawn().await;
     let token = initial_token(&app, 1, None).await;
     let before = snapshot(&app).await;
-    assert_challenged_without_error(register(&app, None, &web_app("No token")).await).await;
+    assert_challenged_without_error(register(&app, None, &web_app("No token")).await, "register")
+        .await;
     // Another scheme is no bearer token either.
     let response = app
         .http

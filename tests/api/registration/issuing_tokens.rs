@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::support::{
-    PASSWORD, TestApp, UserAgent, assert_oauth_error, initial_access_token_rows, json_answer,
-    send_json,
+    PASSWORD, TestApp, UserAgent, assert_challenged_without_error, assert_oauth_error,
+    initial_access_token_rows, json_answer, send_json,
 };
 
 #[tokio::test]
@@ -170,8 +170,8 @@ async fn only_administrators_with_the_admin_scope_issue_tokens_through_the_admin
     assert_oauth_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
     let response = send_json(&app, Method::POST, ADMIN_TOKENS, Some("garbage"), &body).await;
     assert_invalid_token(response).await;
-    assert_challenged_without_error(send_json(&app, Method::POST, ADMIN_TOKENS, None, &body).await)
-        .await;
+    let response = send_json(&app, Method::POST, ADMIN_TOKENS, None, &body).await;
+    assert_challenged_without_error(response, ADMIN_TOKENS).await;
     // A machine client's own token, even one allowed the admin scope, is no administrator.
     let machine = app.machine_client("admin").await;
     let machine_token = app.access_token(&machine, Some("admin")).await;
@@ -301,10 +301,8 @@ async fn a_farmer_issues_tokens_for_their_company_and_a_consumer_cannot() {
     let (_, no_account) = person_token(&app, "farmer2", Role::Farmer, "openid").await;
     let response = send_json(&app, Method::POST, MY_TOKENS, Some(&no_account), &json!({})).await;
     assert_oauth_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
-    assert_challenged_without_error(
-        send_json(&app, Method::POST, MY_TOKENS, None, &json!({})).await,
-    )
-    .await;
+    let response = send_json(&app, Method::POST, MY_TOKENS, None, &json!({})).await;
+    assert_challenged_without_error(response, MY_TOKENS).await;
     assert_eq!(initial_access_token_rows(&app.database.url).await, before);
 }
 

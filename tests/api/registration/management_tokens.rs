@@ -7,7 +7,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use super::*;
-use crate::support::{REDIRECT_URI, TestApp, captured_logs, json_answer};
+use crate::support::{
+    REDIRECT_URI, TestApp, assert_challenged_without_error, captured_logs, json_answer,
+};
 
 #[tokio::test]
 async fn the_registration_access_token_reads_the_current_registration() {
@@ -259,7 +261,7 @@ async fn wrong_tokens_and_unknown_clients_all_get_the_same_401() {
         "answers differ: {answers:?}"
     );
     for method in [Method::GET, Method::PUT, Method::DELETE] {
-        assert_challenged_without_error(manage(&app, method, id, None, None).await).await;
+        assert_challenged_without_error(manage(&app, method, id, None, None).await, "manage").await;
     }
     assert_eq!(snapshot(&app).await, before);
 }

@@ -182,22 +182,6 @@ async fn stored_registration_token_hash(app: &TestApp, client_id: &str) -> Optio
         .registration_token_hash
 }
 
-/// A 401 without an error code: RFC 6750 §3.1, the request carried no token.
-async fn assert_challenged_without_error(response: Response) {
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let challenge = response.headers()[WWW_AUTHENTICATE]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        challenge.starts_with("Bearer realm="),
-        "challenge: {challenge}"
-    );
-    assert!(!challenge.contains("error"), "challenge: {challenge}");
-    let body = response.text().await.unwrap();
-    assert!(!body.contains("error"), "body: {body}");
-}
-
 /// A 401 `invalid_token`, with the error in the challenge too: the body.
 async fn assert_invalid_token(response: Response) -> Value {
     let challenge = response

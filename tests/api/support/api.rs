@@ -2,7 +2,7 @@
 //! shapes of their answers, and a person who signed in to an app and holds its token.
 
 use farm_auth::accounts::users::Role;
-use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
+use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::Value;
 
@@ -63,6 +63,26 @@ pub async fn assert_no_content(response: Response) {
 /// `WWW-Authenticate` on a 401. The APIs answer errors as the OAuth endpoints do.
 pub async fn assert_api_error(response: Response, status: StatusCode, error: &str) -> Value {
     assert_oauth_error(response, status, error).await
+}
+
+/// A 401 without an error code (RFC 6750 §3.1: the request carried no bearer token), in the
+/// challenge and in the body; `what` names the request in a failure.
+pub async fn assert_challenged_without_error(response: Response, what: &str) {
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{what}");
+    let challenge = response.headers()[WWW_AUTHENTICATE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        challenge.starts_with("Bearer realm="),
+        "{what}: challenge {challenge}"
+    );
+    assert!(
+        !challenge.contains("error"),
+        "{what}: challenge {challenge}"
+    );
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("error"), "{what}: body {body}");
 }
 
 /// A person signed in to an app in a browser, and the app's tokens for them.

@@ -5,6 +5,7 @@
 
 use farm_auth::accounts::users::{self, NewUser, Role};
 use farm_auth::oauth2::client_metadata::NewClient;
+use farm_auth::store::users::UserRecord;
 use reqwest::{Response, StatusCode};
 use url::Url;
 
@@ -200,14 +201,18 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
     Some(tag[start..end].to_string())
 }
 
-fn unescape(text: &str) -> String {
+/// HTML character references decoded, as far as the pages use them.
+pub fn unescape(text: &str) -> String {
     text.replace("&#x2f;", "/")
+        .replace("&#47;", "/")
         .replace("&#x27;", "'")
         .replace("&#39;", "'")
         .replace("&quot;", "\"")
         .replace("&#34;", "\"")
+        .replace("&#61;", "=")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
+        .replace("&#38;", "&")
         .replace("&amp;", "&")
 }
 
@@ -420,5 +425,28 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+}
+
+impl TestApp {
+    /// A consumer written straight to the store with `id` (no password: fast), for lists,
+    /// paging and the trail.
+    pub async fn stored_user(&self, id: &str, username: &str, email: &str) -> String {
+        let now = self.clock.now();
+        let record = UserRecord {
+            id: id.into(),
+            username: username.into(),
+            email: email.into(),
+            email_verified: true,
+            password_hash: None,
+            roles: vec!["consumer".into()],
+            created_at: now,
+            updated_at: now,
+            locked: None,
+            company: None,
+            password_reset_required: false,
+        };
+        self.store.insert_user(&record).await.expect("user stored");
+        id.to_string()
     }
 }
