@@ -2,17 +2,15 @@
 
 use std::collections::HashMap;
 
+use crate::support::{
+    Landing, PASSWORD, REDIRECT_URI, TestApp, TestClient, UserAgent, VERIFIER, assert_oauth_error,
+    assert_redirect_error, code_from, hidden_fields, set_cookie, token_json,
+};
 use base64::Engine;
 use farm_auth::accounts::users::Role;
 use farm_auth::oauth2::client_metadata::NewClient;
 use reqwest::StatusCode;
 use serde_json::Value;
-
-use crate::helpers::{TestApp, TestClient, assert_oauth_error};
-use crate::user_agent::{
-    Landing, PASSWORD, REDIRECT_URI, UserAgent, VERIFIER, assert_redirect_error, code_from,
-    hidden_fields, set_cookie, token_json,
-};
 
 const SCOPE: &str = "openid profile";
 /// The browser session cookie's name on an `http://` issuer.
@@ -28,7 +26,7 @@ async fn a_person_signs_in_allows_the_app_and_the_app_gets_tokens() {
     let back = app
         .sign_in_and_allow(&agent, &client, "ada", "openid profile email roles")
         .await;
-    assert!(back.as_str().starts_with(crate::user_agent::REDIRECT_URI));
+    assert!(back.as_str().starts_with(crate::support::REDIRECT_URI));
     assert_eq!(Landing::param(&back, "state").as_deref(), Some("xyz"));
     assert_eq!(
         Landing::param(&back, "iss").as_deref(),
@@ -440,7 +438,7 @@ async fn the_session_cookie_is_httponly_lax_and_renewed_at_sign_in() {
 /// Path=/), so it never travels over plain http and no sibling host can set it.
 #[tokio::test]
 async fn under_an_https_issuer_the_session_cookie_is_secure_and_host_only() {
-    let app = TestApp::spawn_with(crate::helpers::Options {
+    let app = TestApp::spawn_with(crate::support::Options {
         issuer: Some("https://auth.farm.test".into()),
         ..Default::default()
     })

@@ -1,79 +1,15 @@
-//! The command line of CONTRACT.md, run as the real binary.
+//! The command line, run as the real binary: clients, users, roles, keys, initial access
+//! tokens, settings and `.env`, a clean stop on SIGTERM, and one-line errors with nothing
+//! stored. Locking a person from the command line is in `suspension`.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::TestDatabase;
-
-const BIN: &str = env!("CARGO_BIN_EXE_farm-auth");
-
-/// Runs the binary in `dir` with only the given environment (no `.env` from elsewhere).
-fn run(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Output {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .envs(env.iter().copied());
-    command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("run farm-auth");
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-fn stdout_json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
-}
-
-/// A failure is a non-zero exit with exactly one line on standard error.
-fn assert_one_line_error(output: &Output, mentions: &str) {
-    assert!(!output.status.success(), "unexpected success");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.trim_end().lines().count(), 1, "stderr: {stderr}");
-    assert!(
-        stderr.contains(mentions),
-        "stderr {stderr:?} does not mention {mentions:?}"
-    );
-}
-
-struct Cli {
-    dir: tempfile::TempDir,
-    database: std::sync::Arc<TestDatabase>,
-}
-
-impl Cli {
-    async fn new() -> Cli {
-        Cli {
-            dir: tempfile::tempdir().unwrap(),
-            database: TestDatabase::new().await,
-        }
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        run(
-            self.dir.path(),
-            &[("FARM_AUTH_DATABASE_URL", &self.database.url)],
-            args,
-            stdin,
-        )
-    }
-}
+use crate::support::{
+    BIN, Cli, TestDatabase, assert_one_line_error, operator, run_farm_auth, stdout_json,
+};
 
 #[tokio::test]
 async fn clients_are_created_listed_and_deleted() {
@@ -299,7 +235,7 @@ fn a_bad_setting_stops_start_up_with_one_line_naming_the_variable() {
         ("FARM_AUTH_LOG_FORMAT", "xml"),
     ];
     for (variable, value) in cases {
-        let output = run(dir.path(), &[(variable, value)], &["serve"], None);
+        let output = run_farm_auth(dir.path(), &[(variable, value)], &["serve"], None);
         assert_one_line_error(&output, variable);
     }
 }
@@ -312,7 +248,11 @@ fn a_dot_env_file_is_read_and_the_real_environment_wins() {
         "FARM_AUTH_DATABASE_URL=sqlite://from-dotenv.db?mode=rwc\n",
     )
     .unwrap();
-    assert!(run(dir.path(), &[], &["migrate"], None).status.success());
+    assert!(
+        run_farm_auth(dir.path(), &[], &["migrate"], None)
+            .status
+            .success()
+    );
     let database = dir.path().join("from-dotenv.db");
     assert!(database.exists());
     use std::os::unix::fs::PermissionsExt;
@@ -320,7 +260,11 @@ fn a_dot_env_file_is_read_and_the_real_environment_wins() {
     assert_eq!(mode, 0o600, "the database holds private keys: owner only");
 
     let env = [("FARM_AUTH_DATABASE_URL", "sqlite://from-env.db?mode=rwc")];
-    assert!(run(dir.path(), &env, &["migrate"], None).status.success());
+    assert!(
+        run_farm_auth(dir.path(), &env, &["migrate"], None)
+            .status
+            .success()
+    );
     assert!(dir.path().join("from-env.db").exists());
 }
 
@@ -420,18 +364,18 @@ async fn a_common_password_is_refused() {
 fn usage_errors_are_one_line_and_help_still_works() {
     let dir = tempfile::tempdir().unwrap();
     assert_one_line_error(
-        &run(dir.path(), &[], &["client", "create", "--json"], None),
+        &run_farm_auth(dir.path(), &[], &["client", "create", "--json"], None),
         "--name",
     );
     assert_one_line_error(
-        &run(dir.path(), &[], &["no-such-command"], None),
+        &run_farm_auth(dir.path(), &[], &["no-such-command"], None),
         "no-such-command",
     );
     let secret_url = [(
         "FARM_AUTH_DATABASE_URL",
         "postgres://farm:hunter2-secret@db/farm",
     )];
-    let help = run(dir.path(), &secret_url, &["serve", "--help"], None);
+    let help = run_farm_auth(dir.path(), &secret_url, &["serve", "--help"], None);
     assert!(help.status.success());
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(
@@ -444,115 +388,11 @@ fn usage_errors_are_one_line_and_help_still_works() {
     );
 }
 
-/// Runs the binary against `app`'s database, as an operator would beside a running server.
-fn operator(app: &crate::helpers::TestApp, args: &[&str]) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    run(
-        dir.path(),
-        &[("FARM_AUTH_DATABASE_URL", &app.database.url)],
-        args,
-        None,
-    )
-}
-
-#[tokio::test]
-async fn a_locked_person_cannot_sign_in_and_nothing_they_held_works_until_unlocked() {
-    use crate::user_agent::{PASSWORD, UserAgent};
-    use farm_auth::accounts::users::Role;
-    use reqwest::StatusCode;
-
-    let app = crate::helpers::TestApp::spawn().await;
-    app.person("marigold", Role::Farmer).await;
-    let client = app.web_client("openid offline_access").await;
-    let browser = UserAgent::new(&app);
-    let tokens = app
-        .sign_in_for_tokens(&browser, &client, "marigold", "openid offline_access")
-        .await;
-    let access = tokens["access_token"].as_str().unwrap().to_string();
-    let refresh = tokens["refresh_token"].as_str().unwrap().to_string();
-
-    let locked = stdout_json(&operator(
-        &app,
-        &[
-            "user",
-            "lock",
-            "marigold",
-            "--reason",
-            "reported for fraud",
-            "--json",
-        ],
-    ));
-    assert_eq!(locked["locked"], true);
-
-    // Signed out everywhere, and the tokens are revoked.
-    assert_eq!(browser.navigate("/account").await.page().0, "/login");
-    let refused = app.refresh(&client, &refresh, None).await;
-    crate::helpers::assert_oauth_error(refused, StatusCode::BAD_REQUEST, "invalid_grant").await;
-    let mut revoked = false;
-    for _ in 0..50 {
-        // Running servers read new revocations every second.
-        if app.userinfo(&access).await.status() == StatusCode::UNAUTHORIZED {
-            revoked = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(revoked, "the access token still works");
-
-    // The right password is told about the lock; a wrong one is told it is wrong, as for
-    // anyone, so a stranger learns nothing.
-    let person = UserAgent::new(&app);
-    let landing = person.navigate("/login").await;
-    let (path, _, page) = person.log_in(landing, "marigold", PASSWORD).await.page();
-    assert_eq!(path, "/login");
-    assert!(page.contains("This account is locked."), "{page}");
-    let landing = person.navigate("/login").await;
-    let (_, _, page) = person
-        .log_in(landing, "marigold", "not it at all")
-        .await
-        .page();
-    assert!(
-        page.contains("The username or password is wrong."),
-        "{page}"
-    );
-    assert!(!page.contains("locked"), "{page}");
-
-    let events = app.store.list_audit_events(None, 50).await.unwrap();
-    let lock = events
-        .iter()
-        .find(|e| e.event == "user.locked")
-        .expect("audited");
-    assert_eq!(
-        lock.detail.as_deref(),
-        Some("by the command line: reported for fraud")
-    );
-
-    let unlocked = stdout_json(&operator(
-        &app,
-        &[
-            "user", "unlock", "marigold", "--reason", "cleared", "--json",
-        ],
-    ));
-    assert_eq!(unlocked["locked"], false);
-    let events = app.store.list_audit_events(None, 50).await.unwrap();
-    let unlock = events
-        .iter()
-        .find(|e| e.event == "user.unlocked")
-        .expect("audited");
-    assert_eq!(
-        unlock.detail.as_deref(),
-        Some("by the command line: cleared")
-    );
-    let landing = person.navigate("/login").await;
-    let (path, _, _) = person.log_in(landing, "marigold", PASSWORD).await.page();
-    assert_eq!(path, "/account");
-}
-
 #[tokio::test]
 async fn roles_are_set_from_the_command_line_and_bad_input_changes_nothing() {
     use farm_auth::accounts::users::Role;
 
-    let app = crate::helpers::TestApp::spawn().await;
+    let app = crate::support::TestApp::spawn().await;
     app.person("marigold", Role::Farmer).await;
     let set = stdout_json(&operator(
         &app,
@@ -611,7 +451,7 @@ fn token_create<'a>(extra: &[&'a str]) -> Vec<&'a str> {
 
 #[tokio::test]
 async fn initial_access_tokens_are_issued_from_the_command_line_and_register_clients() {
-    use crate::helpers::initial_access_token_rows;
+    use crate::support::initial_access_token_rows;
     use farm_auth::secrets::hash_secret;
     use reqwest::StatusCode;
 
@@ -667,7 +507,7 @@ async fn initial_access_tokens_are_issued_from_the_command_line_and_register_cli
     }
 
     // A server on the same database takes it, and the client carries the vendor.
-    let app = crate::helpers::TestApp::spawn_with(crate::helpers::Options {
+    let app = crate::support::TestApp::spawn_with(crate::support::Options {
         database: Some(cli.database.clone()),
         clock: Some(farm_auth::Clock::System),
         ..Default::default()
@@ -743,7 +583,7 @@ async fn bad_initial_access_token_options_are_refused_with_one_line_and_nothing_
         "error:",
     );
     assert!(
-        crate::helpers::initial_access_token_rows(&cli.database.url)
+        crate::support::initial_access_token_rows(&cli.database.url)
             .await
             .is_empty()
     );
@@ -753,7 +593,7 @@ async fn bad_initial_access_token_options_are_refused_with_one_line_and_nothing_
     assert_eq!(at_limits["uses"], 100);
     stdout_json(&cli.run(&token_create(&["--ttl", "2592000"]), None));
     assert_eq!(
-        crate::helpers::initial_access_token_rows(&cli.database.url)
+        crate::support::initial_access_token_rows(&cli.database.url)
             .await
             .len(),
         2

@@ -1,9 +1,8 @@
 //! The client credentials grant, verified the way a resource server verifies tokens.
 
+use crate::support::{TestApp, assert_oauth_error, now};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-use crate::helpers::{TestApp, assert_oauth_error, now};
 
 #[tokio::test]
 async fn a_machine_client_gets_an_rfc_9068_access_token_that_verifies_against_the_jwks() {
@@ -129,7 +128,7 @@ async fn a_client_not_registered_for_client_credentials_is_refused() {
 
 #[tokio::test]
 async fn the_access_token_lifetime_is_configurable() {
-    let app = TestApp::spawn_with(crate::helpers::Options {
+    let app = TestApp::spawn_with(crate::support::Options {
         access_token_ttl: Some(120),
         ..Default::default()
     })

@@ -1,9 +1,8 @@
 //! Provider metadata, the JWKS and the health probes.
 
+use crate::support::{Options, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
-
-use crate::helpers::{Options, TestApp};
 
 #[tokio::test]
 async fn discovery_advertises_exactly_the_endpoints_that_answer() {

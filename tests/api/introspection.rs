@@ -1,8 +1,7 @@
 //! RFC 7662 token introspection.
 
+use crate::support::{TestApp, assert_oauth_error};
 use reqwest::StatusCode;
-
-use crate::helpers::{TestApp, assert_oauth_error};
 
 #[tokio::test]
 async fn an_active_token_is_described_by_its_claims() {
@@ -105,7 +104,7 @@ async fn introspection_requires_an_authenticated_confidential_client() {
         .await;
     assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
 
-    let wrong = crate::helpers::TestClient {
+    let wrong = crate::support::TestClient {
         id: bot.id.clone(),
         secret: "wrong".into(),
     };

@@ -3,37 +3,11 @@
 
 use std::time::Duration;
 
+use crate::support::{Options, TestApp, eventually, published_kids};
 use farm_auth::keys;
-
-use crate::helpers::{Options, TestApp};
-
-/// Polls `check` every 100 ms for up to `seconds`.
-pub async fn eventually<F, Fut>(seconds: u64, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
 
 fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
-}
-
-pub async fn published_kids(app: &TestApp) -> Vec<String> {
-    app.jwks()
-        .await
-        .keys
-        .iter()
-        .filter_map(|k| k.common.key_id.clone())
-        .collect()
 }
 
 #[tokio::test]

@@ -1,13 +1,12 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) at the end-session endpoint.
 
+use crate::support::{
+    POST_LOGOUT_URI, TestApp, TestClient, UserAgent, assert_redirect_error, code_from,
+    hidden_fields,
+};
 use farm_auth::accounts::users::Role;
 use reqwest::{Response, StatusCode};
 use url::Url;
-
-use crate::helpers::{TestApp, TestClient};
-use crate::user_agent::{
-    POST_LOGOUT_URI, UserAgent, assert_redirect_error, code_from, hidden_fields,
-};
 
 const SCOPE: &str = "openid profile";
 
@@ -32,7 +31,7 @@ async fn logout_url(app: &TestApp, params: &[(&str, &str)]) -> String {
 async fn still_signed_in(app: &TestApp, agent: &UserAgent, client: &TestClient) -> bool {
     let url = app.authorize_url(client, SCOPE, &[("prompt", "none")]);
     let back = agent.navigate(&url).await.client();
-    if crate::user_agent::Landing::param(&back, "code").is_some() {
+    if crate::support::Landing::param(&back, "code").is_some() {
         code_from(app, &back);
         return true;
     }

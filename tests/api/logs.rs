@@ -1,6 +1,8 @@
 //! No secret, password or token ever reaches the logs, even at debug level.
 
-use crate::helpers::{TestApp, TestClient, captured_logs};
+use reqwest::StatusCode;
+
+use crate::support::{TestApp, TestClient, captured_logs};
 
 #[tokio::test]
 async fn secrets_and_tokens_never_reach_the_logs() {
@@ -8,19 +10,20 @@ async fn secrets_and_tokens_never_reach_the_logs() {
     let bot = app.machine_client("orders:read").await;
     let token = app.access_token(&bot, None).await;
     app.introspect(&bot, &token).await;
-    app.revoke(&bot, &token).await;
+    assert_eq!(app.revoke(&bot, &token).await.status(), StatusCode::OK);
     let wrong = TestClient {
         id: bot.id.clone(),
         secret: "wrong-secret-4d1f9a".into(),
     };
-    app.client_credentials(&wrong, None).await;
+    let refused = app.client_credentials(&wrong, None).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     let response = app
         .http
         .get(app.url("/healthz?token=query-secret-77ab"))
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_success());
+    assert_eq!(response.status(), StatusCode::OK);
 
     let logs = captured_logs();
     assert!(

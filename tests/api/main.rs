@@ -1,31 +1,101 @@
 //! Integration tests: each test boots the real server on an ephemeral port with a fresh
 //! database (SQLite by default; PostgreSQL when `FARM_AUTH_TEST_DATABASE_URL` points at one)
 //! and talks to it over HTTP, as a client would.
+//!
+//! One module per rule family; a test's name is the rule it holds, as a sentence. To find
+//! the test of a rule, find its family below. Helpers live once, in `support`.
 
-mod helpers;
-mod user_agent;
+/// The test harness: the server on port 0, a browser, sign-in, API calls and errors, the
+/// OpenAPI schema check, the command line, and doubles for a mail server and a passkey.
+mod support;
 
-mod account_security;
-mod admin_api;
-mod admin_console;
+// ---- The protocol: grants, tokens and what a relying party sees
+/// The code flow end to end: PKCE, one use per code, redirect URI and client binding,
+/// sign-up on the way, the session cookie.
 mod authorization_code;
-mod bad_input;
-mod bad_input_authorize;
-mod bad_input_pages;
-mod browser;
-mod cli;
+/// The client credentials grant, and its tokens verified as a resource server would.
 mod client_credentials;
+/// The device grant (RFC 8628): the endpoint, the device's polls, the `/device` page.
 mod device_flow;
+/// Discovery metadata, the JWKS and the health probes.
 mod discovery;
+/// Token introspection (RFC 7662): active, expired, unknown and forged tokens, who may ask.
 mod introspection;
+/// Signing key rotation: the new key signs at once, old keys stay published while needed.
 mod keys;
+/// RP-initiated logout: hints, confirmation, return addresses.
 mod logout;
-mod logs;
+/// A relying party built with the `openidconnect` crate completes every step.
 mod oidc_rp;
+/// `prompt`, `max_age`, `id_token_hint` and remembered consent.
 mod prompt;
+/// The refresh token grant: rotation, replay revoking the family, lifetimes, scopes.
 mod refresh;
-mod registration;
-mod replicas;
+/// Token revocation (RFC 7009).
 mod revocation;
-mod store;
+/// The token endpoint's per-client rate limit, shared by replicas; 0 means no limit.
+mod token_rate_limit;
+/// UserInfo: claims by scope, bearer token errors (RFC 6750).
 mod userinfo;
+
+// ---- Signing in and the person's own account
+/// The authenticator app: enrolment, the second step of a sign-in, recovery codes.
+mod authenticator_app;
+/// Sign-up mails a link that confirms the address.
+mod email_verification;
+/// The person's own sessions and connected apps on the account page, and changing the
+/// password there.
+mod own_sessions;
+/// Passkeys: adding one, using it after the password or alone, and every wrong answer.
+mod passkeys;
+/// "Forgot your password?": one answer for every address, a link that works once, a reset
+/// that ends every session and token.
+mod password_reset;
+/// Brute-force throttling: failed sign-ins and wrong codes earn back-off, never an answer
+/// that says whether an account exists.
+mod throttling;
+
+// ---- Administration
+/// The admin API per resource: who may call, users, suspension, clients, keys and audit,
+/// registration tokens, hostile input, the OpenAPI document.
+mod admin_api;
+/// The console per area: access, people, suspension, apps, registration tokens, keys and
+/// audit, hostile input.
+mod admin_console;
+/// The command line: clients, users, roles, keys, initial access tokens, settings, SIGTERM.
+mod cli;
+/// A suspended (locked) person cannot sign in and nothing they held works until unlocked
+/// (command line; the API and console have their own `suspension` modules).
+mod suspension;
+
+// ---- Apps of outside vendors and the JSON account API
+/// The account API: token rules, sign-up, passwords, the person's account and sessions,
+/// the authenticator app, the OpenAPI document.
+mod account_api;
+/// Dynamic client registration (RFC 7591/7592): creating, initial access tokens, bad
+/// metadata, the registration access token, updates, what vendors may never get, who
+/// issues tokens.
+mod registration;
+
+// ---- Hostile input, everywhere: the exact refusal, never a 500, nothing written
+/// At the token, introspection and revocation endpoints.
+mod bad_input;
+/// In the code flow: the authorization endpoint, code and refresh grants, UserInfo.
+mod bad_input_authorize;
+/// On the pages: CSRF, forms, escaping, security headers, login, logout.
+mod bad_input_pages;
+
+// ---- Across the whole server
+/// The security trail: who did what, how it went, from where, never a secret.
+mod audit_trail;
+/// A person in headless Chromium, on a phone-sized screen (ignored where no Chromium is
+/// installed, unless `FARM_AUTH_REQUIRE_BROWSER=1`).
+mod browser;
+/// No secret, password or token reaches the logs.
+mod logs;
+/// Mail through the outbox: retries, giving up, whole links.
+mod mail_delivery;
+/// Two replicas on one database behave as one server.
+mod replicas;
+/// Storage rules that hold on both database engines.
+mod store;

@@ -3,6 +3,7 @@
 //! validation against the JWKS, UserInfo, refresh, and RP-initiated logout. If the crate
 //! accepts every step, third-party OpenID Connect libraries can use farm-auth as it is.
 
+use crate::support::{Landing, PASSWORD, POST_LOGOUT_URI, REDIRECT_URI, TestApp, UserAgent};
 use farm_auth::accounts::users::Role;
 use openidconnect::core::{
     CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreErrorResponseType, CoreUserInfoClaims,
@@ -15,9 +16,6 @@ use openidconnect::{
     TokenResponse,
 };
 use reqwest::StatusCode;
-
-use crate::helpers::TestApp;
-use crate::user_agent::{Landing, PASSWORD, POST_LOGOUT_URI, REDIRECT_URI, UserAgent};
 
 const SCOPE: &str = "openid profile email offline_access";
 

@@ -1,13 +1,12 @@
 //! When the provider asks the person something, and when it must not: `prompt`, `max_age`,
 //! `id_token_hint` (OpenID Connect Core §3.1.2.1) and remembered consent.
 
+use crate::support::{
+    Landing, PASSWORD, REDIRECT_URI, TestApp, TestClient, UserAgent, assert_redirect_error,
+    code_from, token_json,
+};
 use farm_auth::accounts::users::Role;
 use reqwest::StatusCode;
-
-use crate::helpers::{TestApp, TestClient};
-use crate::user_agent::{
-    Landing, PASSWORD, REDIRECT_URI, UserAgent, assert_redirect_error, code_from, token_json,
-};
 
 const SCOPE: &str = "openid profile";
 

@@ -1,12 +1,10 @@
 //! The refresh token grant (RFC 6749 §6): rotation, replay detection revoking the whole
 //! grant (RFC 9700 §4.14.2), idle and absolute lifetimes, and narrower scopes.
 
+use crate::support::{TestApp, TestClient, UserAgent, assert_oauth_error, token_json};
 use farm_auth::accounts::users::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
-
-use crate::helpers::{TestApp, TestClient, assert_oauth_error};
-use crate::user_agent::{UserAgent, token_json};
 
 const SCOPE: &str = "openid profile email offline_access";
 const DAY: i64 = 86_400;
@@ -184,7 +182,7 @@ async fn without_offline_access_there_is_no_refresh_token() {
     let no_refresh = app
         .register(farm_auth::oauth2::client_metadata::NewClient {
             name: "Online Only".into(),
-            redirect_uris: vec![crate::user_agent::REDIRECT_URI.into()],
+            redirect_uris: vec![crate::support::REDIRECT_URI.into()],
             scope: Some(SCOPE.into()),
             ..Default::default()
         })
@@ -193,7 +191,7 @@ async fn without_offline_access_there_is_no_refresh_token() {
         .navigate(&app.authorize_url(&no_refresh, SCOPE, &[]))
         .await;
     let back = agent.consent(landing, "allow").await.client();
-    let code = crate::user_agent::code_from(&app, &back);
+    let code = crate::support::code_from(&app, &back);
     let tokens = token_json(app.exchange_code(&no_refresh, &code).await).await;
     assert!(tokens.get("refresh_token").is_none(), "{tokens}");
     assert!(
@@ -254,7 +252,7 @@ async fn a_rotation_after_the_grant_was_revoked_stores_no_successor() {
 /// An administrator (through the admin API) registers `client` again for `scope`, with
 /// everything else as [`TestApp::web_client`] made it.
 async fn narrow_client(app: &TestApp, client: &TestClient, scope: &str) {
-    use crate::user_agent::{POST_LOGOUT_URI, REDIRECT_URI};
+    use crate::support::{POST_LOGOUT_URI, REDIRECT_URI};
 
     if app
         .store
@@ -369,7 +367,7 @@ async fn a_code_issued_before_the_client_was_narrowed_carries_only_what_it_may_s
     let client = app.web_client(WIDE).await;
     let agent = UserAgent::new(&app);
     let back = app.sign_in_and_allow(&agent, &client, "ada", WIDE).await;
-    let code = crate::user_agent::code_from(&app, &back);
+    let code = crate::support::code_from(&app, &back);
 
     narrow_client(&app, &client, "openid").await;
     let tokens = token_json(app.exchange_code(&client, &code).await).await;

@@ -1,10 +1,8 @@
 //! Two replicas on one database behave as one server: tokens, revocations and key rotations
 //! made at one are honoured at the other.
 
+use crate::support::{Options, TestApp, eventually, published_kids};
 use farm_auth::keys;
-
-use crate::helpers::{Options, TestApp};
-use crate::keys::{eventually, published_kids};
 
 async fn two_replicas() -> (TestApp, TestApp) {
     let options = Options {
@@ -80,7 +78,7 @@ async fn publishes(app: &TestApp, kid: &str) -> bool {
 
 #[tokio::test]
 async fn replicas_starting_on_an_empty_database_agree_on_one_key() {
-    let database = crate::helpers::TestDatabase::new().await;
+    let database = crate::support::TestDatabase::new().await;
     let options = |db| Options {
         issuer: Some("https://auth.farm.test".into()),
         database: Some(db),

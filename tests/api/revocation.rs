@@ -1,8 +1,7 @@
 //! RFC 7009 token revocation.
 
+use crate::support::{TestApp, assert_oauth_error, now};
 use reqwest::StatusCode;
-
-use crate::helpers::{TestApp, assert_oauth_error, now};
 
 #[tokio::test]
 async fn a_revoked_token_is_inactive_at_introspection() {
@@ -77,7 +76,7 @@ async fn a_revocation_survives_a_restart() {
     let database = first.database.clone();
     let clock = first.clock.clone();
     drop(first);
-    let options = crate::helpers::Options {
+    let options = crate::support::Options {
         database: Some(database),
         clock: Some(clock),
         ..Default::default()

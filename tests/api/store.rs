@@ -1,11 +1,10 @@
 //! Storage rules that hold on both engines.
 
+use crate::support::{TestApp, TestDatabase};
 use farm_auth::Clock;
 use farm_auth::accounts::users::{self, NewUser, Role, UserError};
 use farm_auth::oauth2::client_metadata::{self as clients, NewClient, RegistrationError};
 use farm_auth::store::Store;
-
-use crate::helpers::{TestApp, TestDatabase};
 
 async fn store() -> (Store, std::sync::Arc<TestDatabase>) {
     let database = TestDatabase::new().await;

@@ -1,11 +1,9 @@
 //! The UserInfo endpoint (OpenID Connect Core §5.3) and its bearer token errors (RFC 6750).
 
+use crate::support::{Landing, TestApp, UserAgent, code_from, token_json};
 use farm_auth::accounts::users::Role;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-
-use crate::helpers::TestApp;
-use crate::user_agent::{Landing, UserAgent, code_from, token_json};
 
 /// `ada`'s token response for a web client allowed `scope`, and her `sub`.
 async fn ada_tokens(app: &TestApp, scope: &str, extra: &[(&str, &str)]) -> (Value, String) {
@@ -15,9 +13,7 @@ async fn ada_tokens(app: &TestApp, scope: &str, extra: &[(&str, &str)]) -> (Valu
     let landing = agent
         .navigate(&app.authorize_url(&client, scope, extra))
         .await;
-    let landing = agent
-        .log_in(landing, "ada", crate::user_agent::PASSWORD)
-        .await;
+    let landing = agent.log_in(landing, "ada", crate::support::PASSWORD).await;
     let back = agent.consent(landing, "allow").await.client();
     let tokens = token_json(app.exchange_code(&client, &code_from(app, &back)).await).await;
     let claims = app
@@ -120,9 +116,7 @@ async fn the_claims_parameter_asks_for_the_scope_of_its_claims_and_the_person_al
     let claims_request = r#"{"userinfo":{"email":null},"id_token":{"roles":null}}"#;
     let url = app.authorize_url(&client, "openid", &[("claims", claims_request)]);
     let landing = agent.navigate(&url).await;
-    let landing = agent
-        .log_in(landing, "ada", crate::user_agent::PASSWORD)
-        .await;
+    let landing = agent.log_in(landing, "ada", crate::support::PASSWORD).await;
     let Landing::Page { body: consent, .. } = &landing else {
         panic!("expected the consent page, got {landing:?}");
     };

@@ -7,9 +7,7 @@ use farm_auth::oauth2::client_metadata::NewClient;
 use super::{
     CLIENT_SCOPE, Expect, SCOPE, again, authorize, mismatch, query, run_table, set, without,
 };
-use crate::bad_input_pages::assert_not_logged;
-use crate::helpers::TestApp;
-use crate::user_agent::{CHALLENGE, REDIRECT_URI};
+use crate::support::{CHALLENGE, REDIRECT_URI, TestApp, assert_not_logged};
 
 #[tokio::test]
 async fn an_untrusted_client_or_redirect_uri_gets_an_error_page_and_never_a_redirect() {

@@ -11,8 +11,7 @@ use serde_json::{Value, json};
 use super::{
     Browser, CLIENT_SCOPE, Change, Expect, SCOPE, again, authorize, mismatch, query, run_table, set,
 };
-use crate::helpers::{TestApp, TestDatabase};
-use crate::user_agent::{Landing, REDIRECT_URI};
+use crate::support::{Landing, REDIRECT_URI, TestApp, TestDatabase};
 
 #[tokio::test]
 async fn id_token_hints_not_issued_here_are_refused_before_sign_in() {

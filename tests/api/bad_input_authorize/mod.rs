@@ -13,13 +13,13 @@ mod request_encoding;
 mod token_endpoint;
 mod userinfo;
 
+use crate::support::{
+    CHALLENGE, Landing, PASSWORD, REDIRECT_URI, TestApp, TestClient, UserAgent,
+    page_header_problems,
+};
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
-
-use crate::bad_input_pages::page_header_problems;
-use crate::helpers::{TestApp, TestClient};
-use crate::user_agent::{CHALLENGE, Landing, PASSWORD, REDIRECT_URI, UserAgent};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 const CLIENT_SCOPE: &str = "openid profile email offline_access";

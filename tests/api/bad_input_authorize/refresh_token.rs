@@ -6,8 +6,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{Browser, CLIENT_SCOPE, token_request};
-use crate::bad_input_pages::assert_not_logged;
-use crate::helpers::{TestApp, assert_oauth_error};
+use crate::support::{TestApp, assert_not_logged, assert_oauth_error};
 
 /// What a refresh case can draw on: the tokens of a fresh grant.
 struct Issued {

@@ -6,9 +6,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 
 use super::{CLIENT_SCOPE, Expect, FORM, authorize, mismatch, query, set, without};
-use crate::bad_input_pages::{assert_page_headers, decoded_hidden_fields};
-use crate::helpers::TestApp;
-use crate::user_agent::{Landing, REDIRECT_URI};
+use crate::support::{Landing, REDIRECT_URI, TestApp, assert_page_headers, decoded_hidden_fields};
 
 #[tokio::test]
 async fn more_than_sixty_four_parameters_get_an_error_page() {
@@ -167,7 +165,7 @@ async fn query_strings_that_are_not_valid_percent_encoding_or_utf8_are_not_serve
             client.id,
             "s".repeat(n)
         );
-        let response = crate::helpers::raw_http(&app.address, request.as_bytes()).await;
+        let response = crate::support::raw_http(&app.address, request.as_bytes()).await;
         assert!(
             response.starts_with("HTTP/1.1 414") || response.starts_with("HTTP/1.1 431"),
             "a query of {n} bytes: {response:.80}"
@@ -185,7 +183,7 @@ async fn query_strings_that_are_not_valid_percent_encoding_or_utf8_are_not_serve
             b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         ]
         .concat();
-        let response = crate::helpers::raw_http(&app.address, &request).await;
+        let response = crate::support::raw_http(&app.address, &request).await;
         assert!(
             response.starts_with("HTTP/1.1 400"),
             "{:?}: {response:.80}",

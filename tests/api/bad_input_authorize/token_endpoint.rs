@@ -8,9 +8,9 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{Browser, CLIENT_SCOPE, SCOPE, token_request};
-use crate::bad_input_pages::assert_not_logged;
-use crate::helpers::{TestApp, TestClient, assert_oauth_error};
-use crate::user_agent::{CHALLENGE, REDIRECT_URI, VERIFIER};
+use crate::support::{
+    CHALLENGE, REDIRECT_URI, TestApp, TestClient, VERIFIER, assert_not_logged, assert_oauth_error,
+};
 
 const GRANT: &str = "grant_type=authorization_code";
 

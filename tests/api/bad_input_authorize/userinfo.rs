@@ -6,8 +6,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde_json::Value;
 
 use super::{Browser, CLIENT_SCOPE, FORM, SCOPE};
-use crate::bad_input_pages::assert_not_logged;
-use crate::helpers::TestApp;
+use crate::support::{TestApp, assert_not_logged};
 
 #[tokio::test]
 async fn userinfo_answers_malformed_bearer_requests_with_rfc_6750_errors() {

@@ -5,9 +5,11 @@ use farm_auth::accounts::users::Role;
 use reqwest::header::LOCATION;
 use reqwest::{Response, StatusCode};
 
-use super::{SCOPE, assert_not_logged, assert_page_headers, at_consent, csrf_of, page, signed_in};
-use crate::helpers::TestApp;
-use crate::user_agent::{Landing, PASSWORD, UserAgent, hidden_fields};
+use super::{SCOPE, at_consent, page};
+use crate::support::{
+    Landing, PASSWORD, TestApp, UserAgent, assert_not_logged, assert_page_headers, csrf_of,
+    hidden_fields, is_signed_in,
+};
 
 /// Forged values for a CSRF token, given the real one and another browser's real one.
 fn forgeries(real: &str, other_browsers: &str) -> Vec<(&'static str, Option<String>)> {
@@ -57,7 +59,7 @@ async fn a_login_without_the_sessions_csrf_token_is_refused_and_signs_nobody_in(
         let form = with_csrf(&credentials, token.as_deref());
         let response = agent.post("/login", &form).await;
         assert_csrf_refused(&format!("login, CSRF token {what}"), response).await;
-        assert!(!signed_in(&agent).await, "signed in with a {what} token");
+        assert!(!is_signed_in(&agent).await, "signed in with a {what} token");
     }
     // The right token from a browser without the session (no cookie) is refused too.
     let stranger = UserAgent::new(&app);
@@ -65,7 +67,7 @@ async fn a_login_without_the_sessions_csrf_token_is_refused_and_signs_nobody_in(
         .post("/login", &with_csrf(&credentials, Some(&real)))
         .await;
     assert_csrf_refused("login, a token without its session", response).await;
-    assert!(!signed_in(&stranger).await);
+    assert!(!is_signed_in(&stranger).await);
 
     // The same form with the real token works: the refusals above were about the token.
     let response = agent
@@ -73,7 +75,7 @@ async fn a_login_without_the_sessions_csrf_token_is_refused_and_signs_nobody_in(
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[LOCATION], "/account");
-    assert!(signed_in(&agent).await);
+    assert!(is_signed_in(&agent).await);
     assert_not_logged(&[&real, &others, PASSWORD]);
 }
 
@@ -180,7 +182,7 @@ async fn a_confirmed_logout_without_the_sessions_csrf_token_is_refused_and_signs
         let form = with_csrf(&[("confirm", "yes")], token.as_deref());
         let response = agent.post("/logout", &form).await;
         assert_csrf_refused(&format!("logout, CSRF token {what}"), response).await;
-        assert!(signed_in(&agent).await, "signed out with a {what} token");
+        assert!(is_signed_in(&agent).await, "signed out with a {what} token");
     }
     // Without confirm=yes a POST is a logout request: sent back as a GET (303), which only
     // asks: the confirmation page, still signed in.
@@ -191,12 +193,12 @@ async fn a_confirmed_logout_without_the_sessions_csrf_token_is_refused_and_signs
     assert_eq!(response.status(), StatusCode::OK);
     assert_page_headers("logout confirmation", &response);
     assert!(response.text().await.unwrap().contains("Sign out?"));
-    assert!(signed_in(&agent).await);
+    assert!(is_signed_in(&agent).await);
 
     let response = agent
         .post("/logout", &[("confirm", "yes"), ("csrf_token", &real)])
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(!signed_in(&agent).await);
+    assert!(!is_signed_in(&agent).await);
     assert_not_logged(&[&real, &others]);
 }

@@ -3,9 +3,11 @@
 use farm_auth::accounts::users::Role;
 use reqwest::StatusCode;
 
-use super::{SCOPE, assert_page_headers, decoded_hidden_fields, encode, page, shows_escaped};
-use crate::helpers::TestApp;
-use crate::user_agent::{POST_LOGOUT_URI, UserAgent};
+use super::{SCOPE, page};
+use crate::support::{
+    POST_LOGOUT_URI, TestApp, UserAgent, assert_page_headers, decoded_hidden_fields, encode,
+    shows_escaped,
+};
 
 #[tokio::test]
 async fn markup_in_signup_and_login_input_is_escaped_when_the_page_is_shown_again() {

@@ -5,12 +5,11 @@ use farm_auth::accounts::users::Role;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
-use super::{
-    FORM, SCOPE, assert_not_logged, assert_page_headers, at_consent, csrf_of, encode, page,
-    page_header_problems, post_raw, signed_in,
+use super::{FORM, SCOPE, at_consent, page};
+use crate::support::{
+    Landing, PASSWORD, REDIRECT_URI, TestApp, UserAgent, assert_not_logged, assert_page_headers,
+    csrf_of, encode, hidden_fields, is_signed_in, page_header_problems, post_raw, raw_http,
 };
-use crate::helpers::{TestApp, raw_http};
-use crate::user_agent::{Landing, PASSWORD, REDIRECT_URI, UserAgent, hidden_fields};
 
 #[tokio::test]
 async fn a_repeated_form_field_is_a_400_page_even_with_the_right_csrf_token() {
@@ -64,7 +63,7 @@ async fn a_repeated_form_field_is_a_400_page_even_with_the_right_csrf_token() {
         ("/logout", vec![("csrf_token", t), ("confirm", "yes"), ("confirm", "yes")]),
     ];
     for (path, fields) in cases {
-        let response = post_raw(&agent, &app, path, Some(FORM), encode(&fields)).await;
+        let response = post_raw(agent.http.post(app.url(path)), Some(FORM), encode(&fields)).await;
         let what = format!("{path} with a repeated field");
         assert_ne!(
             response.status(),
@@ -75,7 +74,7 @@ async fn a_repeated_form_field_is_a_400_page_even_with_the_right_csrf_token() {
         assert!(response.headers().get(LOCATION).is_none(), "{what}");
         assert_page_headers(&what, &response);
     }
-    assert!(!signed_in(&agent).await);
+    assert!(!is_signed_in(&agent).await);
     assert!(
         app.store
             .find_user_by_username("mallory")
@@ -133,7 +132,7 @@ async fn page_forms_too_large_or_not_url_encoded_get_a_400_page_and_write_nothin
                 }
                 _ => body.clone(),
             };
-            let response = post_raw(&agent, &app, path, *content_type, body).await;
+            let response = post_raw(agent.http.post(app.url(path)), *content_type, body).await;
             let what = format!("{path} with {what}");
             assert_ne!(
                 response.status(),
@@ -159,7 +158,10 @@ async fn page_forms_too_large_or_not_url_encoded_get_a_400_page_and_write_nothin
             "{path}, 1 MB chunked: {response:.80}"
         );
     }
-    assert!(!signed_in(&agent).await, "a refused form signed someone in");
+    assert!(
+        !is_signed_in(&agent).await,
+        "a refused form signed someone in"
+    );
     assert!(
         app.store
             .find_user_by_username("mallory")
@@ -179,13 +181,11 @@ async fn page_forms_too_large_or_not_url_encoded_get_a_400_page_and_write_nothin
         "a".repeat(16 * 1024 - wrong.len() - 9)
     );
     assert_eq!(exact.len(), 16 * 1024);
-    let response = post_raw(&agent, &app, "/login", Some(FORM), exact).await;
+    let response = post_raw(agent.http.post(app.url("/login")), Some(FORM), exact).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     // A form type with parameters is still a form: the refusals were about the body.
     let response = post_raw(
-        &agent,
-        &app,
-        "/signup",
+        agent.http.post(app.url("/signup")),
         Some("Application/X-WWW-Form-URLEncoded; charset=UTF-8"),
         signup,
     )
@@ -287,7 +287,7 @@ async fn nul_and_non_utf8_bytes_in_page_forms_are_refused_cleanly() {
     ];
     let mut failures = Vec::new();
     for (what, path, body, status) in cases {
-        let response = post_raw(&agent, &app, path, Some(FORM), body).await;
+        let response = post_raw(agent.http.post(app.url(path)), Some(FORM), body).await;
         let got = response.status();
         if got == StatusCode::INTERNAL_SERVER_ERROR || got != status {
             failures.push(format!("{what}: {got}, expected {status}"));
@@ -326,7 +326,7 @@ async fn nul_and_non_utf8_bytes_in_page_forms_are_refused_cleanly() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    assert!(!signed_in(&agent).await);
+    assert!(!is_signed_in(&agent).await);
     assert!(
         app.store
             .find_user_by_username("mallory")

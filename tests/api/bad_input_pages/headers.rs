@@ -5,9 +5,8 @@ use farm_auth::accounts::users::Role;
 use reqwest::header::COOKIE;
 use reqwest::{Response, StatusCode};
 
-use super::{SCOPE, assert_page_headers, csrf_of, post_raw};
-use crate::helpers::TestApp;
-use crate::user_agent::{PASSWORD, UserAgent};
+use super::SCOPE;
+use crate::support::{PASSWORD, TestApp, UserAgent, assert_page_headers, csrf_of, post_raw};
 
 #[tokio::test]
 async fn every_page_carries_the_security_headers() {
@@ -62,7 +61,7 @@ async fn every_page_carries_the_security_headers() {
     check("logout error", &response, StatusCode::BAD_REQUEST);
     let response = agent.get("/no/such/page").await;
     check("not found", &response, StatusCode::NOT_FOUND);
-    let response = post_raw(&agent, &app, "/login", Some("text/plain"), "x").await;
+    let response = post_raw(agent.http.post(app.url("/login")), Some("text/plain"), "x").await;
     check("bad form", &response, StatusCode::BAD_REQUEST);
 
     let url = app.authorize_url(&client, SCOPE, &[]);

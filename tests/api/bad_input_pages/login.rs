@@ -8,12 +8,11 @@ use farm_auth::accounts::users::Role;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
-use super::{
-    SCOPE, assert_not_logged, assert_page_headers, at_consent, csrf_of, page, page_header_problems,
-    signed_in,
+use super::{SCOPE, at_consent, page};
+use crate::support::{
+    PASSWORD, TestApp, UserAgent, assert_not_logged, assert_page_headers, csrf_of, is_signed_in,
+    page_header_problems,
 };
-use crate::helpers::TestApp;
-use crate::user_agent::{PASSWORD, UserAgent};
 
 #[tokio::test]
 async fn a_signup_cannot_choose_the_admin_role_or_take_a_name_and_writes_nothing_when_refused() {
@@ -79,7 +78,7 @@ async fn a_signup_cannot_choose_the_admin_role_or_take_a_name_and_writes_nothing
         .unwrap()
         .unwrap();
     assert_eq!(ada.roles, vec!["consumer".to_string()], "ada is unchanged");
-    assert!(!signed_in(&agent).await);
+    assert!(!is_signed_in(&agent).await);
     assert_not_logged(&[&long_password, "a crop of turnips 9"]);
 }
 
@@ -126,7 +125,7 @@ async fn over_long_usernames_and_passwords_at_login_are_wrong_credentials() {
             assert!(!body.contains(&longer), "{what}");
         }
     }
-    assert!(!signed_in(&agent).await);
+    assert!(!is_signed_in(&agent).await);
     assert_not_logged(&[&long_password]);
 }
 

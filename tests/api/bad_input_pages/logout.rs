@@ -5,9 +5,11 @@ use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use serde_json::Value;
 
-use super::{SCOPE, assert_not_logged, encode, page_header_problems, signed_in};
-use crate::helpers::{TestApp, TestClient};
-use crate::user_agent::{Landing, POST_LOGOUT_URI, UserAgent};
+use super::SCOPE;
+use crate::support::{
+    Landing, POST_LOGOUT_URI, TestApp, TestClient, UserAgent, assert_not_logged, encode,
+    is_signed_in, page_header_problems,
+};
 
 /// An ID token for `client` and ada, through the whole code flow.
 async fn id_token_for(app: &TestApp, agent: &UserAgent, client: &TestClient) -> String {
@@ -121,7 +123,7 @@ async fn logout_requests_that_cannot_be_trusted_get_an_error_page_and_no_redirec
     }
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(
-        signed_in(&agent).await,
+        is_signed_in(&agent).await,
         "an untrusted logout request signed the person out"
     );
 
@@ -137,6 +139,6 @@ async fn logout_requests_that_cannot_be_trusted_get_an_error_page_and_no_redirec
         response.headers()[LOCATION],
         format!("{POST_LOGOUT_URI}?state=s%26t%3D1").as_str()
     );
-    assert!(!signed_in(&agent).await);
+    assert!(!is_signed_in(&agent).await);
     assert_not_logged(&[&hint]);
 }

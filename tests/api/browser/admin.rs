@@ -9,18 +9,19 @@ use farm_auth::accounts::users::Role;
 
 use super::button;
 use super::driver::Browser;
-use crate::helpers::{Options, TestApp};
-use crate::user_agent::PASSWORD;
+use crate::support::{Options, PASSWORD, TestApp};
 
 const ADMIN: &str = "olga_admin";
 const TARGET: &str = "ada_grower";
 const REASON: &str = "Chargebacks on three orders";
 
 #[tokio::test]
+#[cfg_attr(
+    not(farm_auth_browser),
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
 async fn an_administrator_finds_a_person_and_locks_them_out() {
-    let Some(browser) = Browser::launch("admin").await else {
-        return;
-    };
+    let browser = Browser::launch("admin").await;
     let app = TestApp::spawn_with(Options {
         localhost_issuer: true,
         ..Default::default()
@@ -103,9 +104,7 @@ async fn an_administrator_finds_a_person_and_locks_them_out() {
     browser.close().await;
 
     // The person, in a browser of their own, cannot sign in and is told why.
-    let Some(theirs) = Browser::launch("admin-locked-person").await else {
-        return;
-    };
+    let theirs = Browser::launch("admin-locked-person").await;
     theirs.goto(&format!("{}/login", app.issuer)).await;
     theirs.log_in(TARGET, PASSWORD).await;
     theirs.wait_for_text("This account is locked").await;

@@ -10,18 +10,19 @@ use serde_json::Value;
 
 use super::driver::Browser;
 use super::{CURRENT_PASSWORD, button};
-use crate::helpers::{Options, TestApp};
-use crate::user_agent::{PASSWORD, token_json};
+use crate::support::{Options, PASSWORD, TestApp, token_json};
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const TV: &str = "Farm Shop TV";
 const CODE_FIELD: Locator<'static> = Locator::Css(r#"input[name="user_code"]"#);
 
 #[tokio::test]
+#[cfg_attr(
+    not(farm_auth_browser),
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
 async fn a_person_connects_a_tv_by_typing_its_code_on_the_device_page() {
-    let Some(browser) = Browser::launch("device").await else {
-        return;
-    };
+    let browser = Browser::launch("device").await;
     let app = TestApp::spawn_with(Options {
         localhost_issuer: true,
         ..Default::default()

@@ -1,7 +1,6 @@
-//! Headless Chromium under its own chromedriver: finding them (or skipping without them),
+//! Headless Chromium under its own chromedriver: finding them (failing without them),
 //! starting chromedriver in its own process group, and opening a phone-sized WebDriver session.
 
-use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -28,26 +27,16 @@ pub(super) struct Browser {
 }
 
 impl Browser {
-    /// `None`, after a note on stderr, when Chromium or chromedriver is missing and
-    /// `FARM_AUTH_REQUIRE_BROWSER=1` is not set. `name` labels the logs and failure shots.
-    pub(super) async fn launch(name: &str) -> Option<Browser> {
+    /// Starts chromedriver and Chromium; `name` labels the logs and failure shots. The browser
+    /// tests are ignored where `build.rs` found no browser, so a missing one here is a failure
+    /// (and with `FARM_AUTH_REQUIRE_BROWSER=1` the tests run, and fail, even without one).
+    pub(super) async fn launch(name: &str) -> Browser {
         if let Some(missing) = missing_browser() {
-            if std::env::var(REQUIRE_BROWSER_VAR).as_deref() == Ok("1") {
-                panic!(
-                    "{REQUIRE_BROWSER_VAR}=1 but {missing}: \
-                     apt-get install chromium chromium-driver"
-                );
-            }
-            // Once, in one write, straight to stderr: the test harness hides eprintln! output
-            // of passing tests.
-            static NOTED: std::sync::Once = std::sync::Once::new();
-            NOTED.call_once(|| {
-                let note = format!(
-                    "\nbrowser tests skipped: install chromium chromium-driver ({missing})\n"
-                );
-                let _ = std::io::stderr().write_all(note.as_bytes());
-            });
-            return None;
+            panic!(
+                "{missing} (FARM_AUTH_REQUIRE_BROWSER={:?}): \
+                 apt-get install chromium chromium-driver",
+                std::env::var(REQUIRE_BROWSER_VAR).unwrap_or_default()
+            );
         }
         let shots = screenshot_dir();
         std::fs::create_dir_all(&shots).expect("create the screenshot directory");
@@ -103,13 +92,13 @@ impl Browser {
             .expect("set timeouts");
         let width = client.execute("return window.innerWidth;", vec![]).await;
         assert_eq!(width.ok(), Some(json!(PHONE_WIDTH)), "viewport width");
-        Some(Browser {
+        Browser {
             client,
             name: name.into(),
             shots,
             _driver: driver,
             _profile: profile,
-        })
+        }
     }
 
     /// Ends the WebDriver session, which quits Chromium cleanly.

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::driver::Browser;
 use super::{NEW_PASSWORD, PASSWORD, USERNAME_FIELD, button};
-use crate::helpers::{Options, TestApp};
+use crate::support::{Options, TestApp};
 
 /// A command of the WebDriver WebAuthn extension (WebAuthn Level 2, §11), under
 /// `/session/{id}/webauthn/`: fantoccini has no typed API for them.
@@ -131,10 +131,12 @@ fn any_button(text: &str) -> String {
 const PASSKEY_NAME: &str = "Farm phone";
 
 #[tokio::test]
+#[cfg_attr(
+    not(farm_auth_browser),
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
 async fn a_person_adds_a_passkey_then_signs_in_with_it_after_the_password_and_alone() {
-    let Some(browser) = Browser::launch("passkeys").await else {
-        return;
-    };
+    let browser = Browser::launch("passkeys").await;
     let app = TestApp::spawn_with(Options {
         localhost_issuer: true,
         ..Default::default()
@@ -244,10 +246,12 @@ async fn a_person_adds_a_passkey_then_signs_in_with_it_after_the_password_and_al
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(farm_auth_browser),
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
 async fn a_person_sets_up_an_authenticator_app_and_signs_in_with_its_code() {
-    let Some(browser) = Browser::launch("totp").await else {
-        return;
-    };
+    let browser = Browser::launch("totp").await;
     let app = TestApp::spawn_with(Options {
         localhost_issuer: true,
         ..Default::default()

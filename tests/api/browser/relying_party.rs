@@ -9,7 +9,7 @@ use url::Url;
 
 use super::CLIENT_NAME;
 use super::driver::Browser;
-use crate::helpers::{TestApp, TestClient};
+use crate::support::{TestApp, TestClient};
 
 pub(super) fn query(url: &Url, name: &str) -> Option<String> {
     url.query_pairs()

@@ -1,0 +1,458 @@
+//! Users through the admin API: searching, reading one, replacing roles, setting a company,
+//! ending sessions and deleting; each change is in the audit trail under the administrator.
+
+use std::collections::BTreeSet;
+
+use farm_auth::accounts::users::Role;
+use farm_auth::store::audit::AuditFilter;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::support::{
+    PASSWORD, TestApp, UserAgent, api_person, assert_api_error, assert_no_content, is_signed_in,
+    json_answer,
+};
+
+#[tokio::test]
+async fn users_are_searched_by_username_or_email_ignoring_case_with_literal_wildcards() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app, "root").await;
+    app.stored_user(&random_id(), "Carrot", "carrot@veg.example")
+        .await;
+    app.stored_user(&random_id(), "apple", "APPLE@fruit.example")
+        .await;
+    app.stored_user(&random_id(), "banana_split", "split@fruit.example")
+        .await;
+    app.stored_user(&random_id(), "bananasplit", "bs@fruit.example")
+        .await;
+    app.stored_user(&random_id(), "percent", "100%organic@veg.example")
+        .await;
+    app.stored_user(&random_id(), "percentage", "pct@veg.example")
+        .await;
+
+    let search = |q: &str| format!("/api/v1/admin/users?q={}", urlencoding(q));
+    let names = |body: &Value| -> Vec<String> {
+        body["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // Everyone, sorted by username whatever its case.
+    let all = ok(get(&app, "/api/v1/admin/users", &root.token).await).await;
+    assert_eq!(
+        names(&all),
+        [
+            "apple",
+            "banana_split",
+            "bananasplit",
+            "Carrot",
+            "percent",
+            "percentage",
+            "root"
+        ]
+    );
+    assert_eq!(all["total"], 7);
+    assert_eq!(all["page"], 1);
+    assert_eq!(all["per_page"], 25);
+    // Never a password hash.
+    assert!(!all.to_string().contains("argon2"), "{all}");
+    assert!(all["users"][6].get("password_hash").is_none());
+    let root_view = &all["users"][6];
+    assert_eq!(root_view["id"], root.id);
+    assert_eq!(root_view["roles"], json!(["admin"]));
+    assert_eq!(root_view["locked"], false);
+    assert_eq!(root_view["password_reset_required"], false);
+
+    // Username or email, ignoring case.
+    let found = ok(get(&app, &search("FRUIT"), &root.token).await).await;
+    assert_eq!(names(&found), ["apple", "banana_split", "bananasplit"]);
+    assert_eq!(found["total"], 3);
+    let found = ok(get(&app, &search("cArRoT"), &root.token).await).await;
+    assert_eq!(names(&found), ["Carrot"]);
+    let found = ok(get(&app, &search("apple@"), &root.token).await).await;
+    assert_eq!(names(&found), ["apple"]);
+
+    // `_` and `%` are the characters themselves, not LIKE wildcards.
+    let found = ok(get(&app, &search("_"), &root.token).await).await;
+    assert_eq!(names(&found), ["banana_split"]);
+    let found = ok(get(&app, &search("a_s"), &root.token).await).await;
+    assert_eq!(names(&found), ["banana_split"]);
+    let found = ok(get(&app, &search("%"), &root.token).await).await;
+    assert_eq!(names(&found), ["percent"]);
+    let found = ok(get(&app, &search("0%o"), &root.token).await).await;
+    assert_eq!(names(&found), ["percent"]);
+    let found = ok(get(&app, &search("\\"), &root.token).await).await;
+    assert_eq!(found["total"], 0);
+    let found = ok(get(&app, &search("nobody"), &root.token).await).await;
+    assert_eq!(found["users"], json!([]));
+    assert_eq!(found["total"], 0);
+
+    // Pages: the total is of all matches.
+    let mut seen = Vec::new();
+    for page in 1..=4 {
+        let body = ok(get(
+            &app,
+            &format!("/api/v1/admin/users?per_page=2&page={page}"),
+            &root.token,
+        )
+        .await)
+        .await;
+        assert_eq!(body["total"], 7);
+        assert_eq!(body["page"], page);
+        assert_eq!(body["per_page"], 2);
+        let got = names(&body);
+        assert_eq!(got.len(), if page == 4 { 1 } else { 2 });
+        seen.extend(got);
+    }
+    assert_eq!(names(&all), seen);
+    let beyond = ok(get(&app, "/api/v1/admin/users?per_page=2&page=5", &root.token).await).await;
+    assert_eq!(beyond["users"], json!([]));
+    assert_eq!(beyond["total"], 7);
+    let most = ok(get(&app, "/api/v1/admin/users?per_page=100", &root.token).await).await;
+    assert_eq!(names(&most).len(), 7);
+
+    for query in [
+        "per_page=0",
+        "per_page=101",
+        "per_page=-1",
+        "page=0",
+        "page=-3",
+        "per_page=abc",
+        "page=1.5",
+        "per_page=99999999999999999999999",
+    ] {
+        let response = get(&app, &format!("/api/v1/admin/users?{query}"), &root.token).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn urlencoding(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn a_user_is_shown_by_id_and_unknown_or_odd_ids_are_not_found() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app, "root").await;
+    let id = app
+        .stored_user(&random_id(), "marigold", "Marigold@farm.example")
+        .await;
+
+    let user = ok(get(&app, &user_path(&id), &root.token).await).await;
+    assert_eq!(user["id"], id);
+    assert_eq!(user["username"], "marigold");
+    assert_eq!(user["email"], "Marigold@farm.example");
+    assert_eq!(user["email_verified"], true);
+    assert_eq!(user["roles"], json!(["consumer"]));
+    assert_eq!(user["company"], Value::Null);
+    assert_eq!(user["locked"], false);
+    assert_eq!(user["locked_at"], Value::Null);
+    assert_eq!(user["locked_reason"], Value::Null);
+    assert_eq!(user["password_reset_required"], false);
+    assert!(user["created_at"].is_i64());
+    assert!(user.get("password_hash").is_none());
+
+    let long = "a".repeat(10_000);
+    for odd in [
+        "nobody",
+        "marigold",
+        "%00",
+        &format!("{id}%00"),
+        "%0A",
+        "%1B%5B31m",
+        &long,
+        "%2E%2E%2Fclients",
+        "%20",
+    ] {
+        let response = get(&app, &user_path(odd), &root.token).await;
+        assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
+}
+
+#[tokio::test]
+async fn roles_are_replaced_and_unknown_or_empty_roles_are_refused() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app, "root").await;
+    let id = app
+        .stored_user(&random_id(), "wren", "wren@farm.example")
+        .await;
+    let roles = format!("{}/roles", user_path(&id));
+
+    let user = ok(put(
+        &app,
+        &roles,
+        &root.token,
+        &json!({"roles": ["farmer", "consumer", "farmer"]}),
+    )
+    .await)
+    .await;
+    assert_eq!(user["roles"], json!(["farmer", "consumer"]));
+    assert_eq!(
+        stored_user(&app, &id).await.roles,
+        vec!["farmer", "consumer"]
+    );
+    let record = assert_by_admin(&app, "user.roles", Some(&id), &root).await;
+    assert_eq!(
+        record.detail.as_deref(),
+        Some("by administrator root: roles farmer consumer")
+    );
+
+    let before = snapshot(&app).await;
+    for body in [
+        json!({"roles": []}),
+        json!({"roles": ["root"]}),
+        json!({"roles": ["farmer", "superuser"]}),
+        json!({"roles": ["Admin"]}),
+        json!({"roles": "admin"}),
+        json!({"roles": [1]}),
+        json!({"roles": null}),
+        json!({}),
+    ] {
+        let response = put(&app, &roles, &root.token, &body).await;
+        assert_api_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    }
+    assert_eq!(snapshot(&app).await, before);
+
+    // Administrators keep their own admin role; other changes to themselves are fine.
+    let own = format!("{}/roles", user_path(&root.id));
+    let response = put(&app, &own, &root.token, &json!({"roles": ["farmer"]})).await;
+    assert_api_error(response, StatusCode::CONFLICT, "not_on_yourself").await;
+    assert_eq!(stored_user(&app, &root.id).await.roles, vec!["admin"]);
+    let user = ok(put(
+        &app,
+        &own,
+        &root.token,
+        &json!({"roles": ["admin", "farmer"]}),
+    )
+    .await)
+    .await;
+    assert_eq!(user["roles"], json!(["admin", "farmer"]));
+
+    let response = put(
+        &app,
+        &format!("{}/roles", user_path("nobody")),
+        &root.token,
+        &json!({"roles": ["farmer"]}),
+    )
+    .await;
+    assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+#[tokio::test]
+async fn a_company_is_set_and_cleared() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app, "root").await;
+    let id = app
+        .stored_user(&random_id(), "wren", "wren@farm.example")
+        .await;
+    let company = format!("{}/company", user_path(&id));
+
+    let user = ok(put(
+        &app,
+        &company,
+        &root.token,
+        &json!({"company": " Green Acres\n"}),
+    )
+    .await)
+    .await;
+    assert_eq!(user["company"], "Green Acres");
+    assert_eq!(
+        stored_user(&app, &id).await.company.as_deref(),
+        Some("Green Acres")
+    );
+    let record = assert_by_admin(&app, "user.company", Some(&id), &root).await;
+    assert_eq!(
+        record.detail.as_deref(),
+        Some("by administrator root: company Green Acres")
+    );
+
+    let exactly = "x".repeat(100);
+    let user = ok(put(&app, &company, &root.token, &json!({"company": exactly})).await).await;
+    assert_eq!(user["company"], exactly);
+
+    let before = snapshot(&app).await;
+    for body in [
+        json!({"company": "x".repeat(101)}),
+        json!({"company": 7}),
+        json!({"company": ["Green Acres"]}),
+    ] {
+        let response = put(&app, &company, &root.token, &body).await;
+        assert_api_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    }
+    assert_eq!(snapshot(&app).await, before);
+
+    let user = ok(put(&app, &company, &root.token, &json!({"company": null})).await).await;
+    assert_eq!(user["company"], Value::Null);
+    assert_eq!(stored_user(&app, &id).await.company, None);
+    let record = assert_by_admin(&app, "user.company", Some(&id), &root).await;
+    assert_eq!(
+        record.detail.as_deref(),
+        Some("by administrator root: company (none)")
+    );
+    ok(put(
+        &app,
+        &company,
+        &root.token,
+        &json!({"company": "Hill Farm"}),
+    )
+    .await)
+    .await;
+    let user = ok(put(&app, &company, &root.token, &json!({"company": ""})).await).await;
+    assert_eq!(user["company"], Value::Null);
+}
+
+#[tokio::test]
+async fn deleting_a_user_revokes_everything_and_the_trail_keeps_their_id() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app, "root").await;
+    let wren = api_person(
+        &app,
+        "wren",
+        Role::Farmer,
+        "openid account offline_access",
+        "openid account offline_access",
+    )
+    .await;
+    let refresh = wren.refresh.clone().expect("a refresh token");
+    // Something else hanging off the account: a registration token they issued.
+    json_answer(
+        post(
+            &app,
+            "/api/v1/me/initial-access-tokens",
+            &wren.token,
+            &json!({}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // Not yourself.
+    let response = delete(&app, &user_path(&root.id), &root.token).await;
+    assert_api_error(response, StatusCode::CONFLICT, "not_on_yourself").await;
+    stored_user(&app, &root.id).await;
+
+    assert_no_content(delete(&app, &user_path(&wren.id), &root.token).await).await;
+    assert!(app.store.find_user_by_id(&wren.id).await.unwrap().is_none());
+    assert!(
+        app.store
+            .find_user_by_username("wren")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.store
+            .list_usable_initial_access_tokens(app.clock.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!is_signed_in(&wren.agent).await);
+    let bot = app.machine_client("").await;
+    assert_eq!(app.introspect(&bot, &refresh).await["active"], false);
+    assert!(!active_after_revocation(&app, &bot, &wren.token).await);
+
+    let record = assert_by_admin(&app, "user.deleted", Some(&wren.id), &root).await;
+    assert_eq!(record.username.as_deref(), Some("wren"));
+    let theirs = trail(
+        &app,
+        AuditFilter {
+            user_id: Some(&wren.id),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(theirs[0].event, "user.deleted");
+
+    let response = delete(&app, &user_path(&wren.id), &root.token).await;
+    assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    let response = get(&app, &user_path(&wren.id), &root.token).await;
+    assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    // The name is free again.
+    app.stored_user(&random_id(), "wren", "wren@farm.example")
+        .await;
+}
+
+#[tokio::test]
+async fn an_administrator_lists_and_ends_a_users_sessions() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app, "root").await;
+    let marigold = api_person(
+        &app,
+        "marigold",
+        Role::Consumer,
+        "openid account",
+        "openid account",
+    )
+    .await;
+    let phone = UserAgent::new(&app);
+    let landing = phone.navigate("/login").await;
+    let (path, _, _) = phone.log_in(landing, "marigold", PASSWORD).await.page();
+    assert_eq!(path, "/account");
+
+    let sessions_path = format!("{}/sessions", user_path(&marigold.id));
+    let listed = ok(get(&app, &sessions_path, &root.token).await).await;
+    let sessions = listed["sessions"].as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 2, "{listed}");
+    let ids: Vec<String> = sessions
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    let stored = app
+        .store
+        .list_live_login_sessions(&marigold.id, app.clock.now())
+        .await
+        .unwrap();
+    let stored_ids: BTreeSet<String> = stored.iter().map(|s| s.sid.clone()).collect();
+    assert_eq!(ids.iter().cloned().collect::<BTreeSet<_>>(), stored_ids);
+
+    // Someone else's session is not found under this user.
+    let roots = app
+        .store
+        .list_live_login_sessions(&root.id, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(roots.len(), 1);
+    let response = delete(
+        &app,
+        &format!("{sessions_path}/{}", roots[0].sid),
+        &root.token,
+    )
+    .await;
+    assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    assert!(is_signed_in(&root.agent).await);
+    for odd in ["none", "%00", "%0A", &"s".repeat(10_000)] {
+        let response = delete(&app, &format!("{sessions_path}/{odd}"), &root.token).await;
+        assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    let response = get(
+        &app,
+        &format!("{}/sessions", user_path("nobody")),
+        &root.token,
+    )
+    .await;
+    assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    assert!(is_signed_in(&marigold.agent).await);
+    assert!(is_signed_in(&phone).await);
+
+    // End both, one at a time.
+    let mut ended = 0;
+    for id in &ids {
+        assert_no_content(delete(&app, &format!("{sessions_path}/{id}"), &root.token).await).await;
+        ended += 1;
+        let left = ok(get(&app, &sessions_path, &root.token).await).await;
+        assert_eq!(left["sessions"].as_array().unwrap().len(), 2 - ended);
+        assert_by_admin(&app, "session.ended", Some(&marigold.id), &root).await;
+        let response = delete(&app, &format!("{sessions_path}/{id}"), &root.token).await;
+        assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    assert!(!is_signed_in(&marigold.agent).await);
+    assert!(!is_signed_in(&phone).await);
+    assert!(is_signed_in(&root.agent).await);
+}

@@ -1,0 +1,217 @@
+//! What a vendor's client may never do: the consent page names the vendor (escaped), or an
+//! outside developer; a vendor client never gets the `account` or `admin` scope; a farmer's
+//! token stops working when they lose the role or are locked.
+
+use farm_auth::accounts::admin::{self, Actor};
+use farm_auth::accounts::users::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use super::*;
+use crate::support::{
+    TestApp, UserAgent, assert_oauth_error, code_from, initial_access_token_rows, json_answer,
+    send_json, token_json,
+};
+
+#[tokio::test]
+async fn a_vendor_client_signs_a_person_in_and_the_consent_page_names_the_vendor() {
+    let app = TestApp::spawn().await;
+    app.person("marigold", Role::Consumer).await;
+    let token = initial_token(&app, 1, Some("Acme Produce Ltd")).await;
+    let info = registered(&app, &token, &web_app("Acme Orders")).await;
+    let client = test_client(&info);
+    let scope = "openid profile offline_access";
+
+    let (agent, page) = consent_page(&app, &client, "marigold", scope).await;
+    assert!(page.contains("Acme Orders"), "{page}");
+    assert!(page.contains("is made by"), "no vendor note: {page}");
+    assert!(page.contains("<strong>Acme Produce Ltd</strong>"), "{page}");
+    assert!(!page.contains("an outside developer"), "{page}");
+    let back = allow(&agent, page).await;
+    let code = code_from(&app, &back);
+    let tokens = token_json(app.exchange_code(&client, &code).await).await;
+    assert_eq!(tokens["scope"], scope);
+    let claims = app
+        .verify_id_token(&client, tokens["id_token"].as_str().unwrap())
+        .await;
+    assert_eq!(claims["preferred_username"], "marigold");
+    let access = app
+        .verify_like_a_resource_server(tokens["access_token"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(access["client_id"], client.id.as_str());
+    // The refresh token works for it too.
+    let refreshed = app
+        .refresh(&client, tokens["refresh_token"].as_str().unwrap(), None)
+        .await;
+    token_json(refreshed).await;
+}
+
+#[tokio::test]
+async fn an_unnamed_vendor_is_an_outside_developer_on_the_consent_page() {
+    let app = TestApp::spawn().await;
+    app.person("marigold", Role::Consumer).await;
+    let token = initial_token(&app, 1, None).await;
+    let client = test_client(&registered(&app, &token, &web_app("Mystery App")).await);
+    let (_, page) = consent_page(&app, &client, "marigold", "openid").await;
+    assert!(page.contains("is made by"), "no vendor note: {page}");
+    assert!(page.contains("an outside developer"), "{page}");
+}
+
+#[tokio::test]
+async fn a_vendor_name_is_shown_escaped() {
+    let app = TestApp::spawn().await;
+    app.person("marigold", Role::Consumer).await;
+    let token = initial_token(&app, 1, Some("Fields & Sons <b>x</b>")).await;
+    let client = test_client(&registered(&app, &token, &web_app("Fields")).await);
+    let (_, page) = consent_page(&app, &client, "marigold", "openid").await;
+    assert!(page.contains("is made by"), "{page}");
+    assert!(!page.contains("<b>x</b>"), "unescaped: {page}");
+    assert!(
+        page.contains("Fields &#38; Sons &#60;b&#62;")
+            || page.contains("Fields &amp; Sons &lt;b&gt;"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_platforms_own_clients_show_no_vendor_note() {
+    let app = TestApp::spawn().await;
+    app.person("marigold", Role::Consumer).await;
+    let client = app.web_client("openid profile").await;
+    let (_, page) = consent_page(&app, &client, "marigold", "openid profile").await;
+    assert!(!page.contains("is made by"), "{page}");
+    assert!(!page.contains("vendor-note"), "{page}");
+    assert!(!page.contains("outside"), "{page}");
+}
+
+#[tokio::test]
+async fn a_vendor_machine_client_cannot_obtain_the_account_or_admin_scope() {
+    let app = TestApp::spawn().await;
+    let token = initial_token(&app, 1, None).await;
+    let info = registered(&app, &token, &machine_app("Bot", "profile")).await;
+    let bot = test_client(&info);
+    for scope in [
+        "account",
+        "admin",
+        "profile account",
+        "admin profile",
+        "orders:read",
+    ] {
+        let response = app.client_credentials(&bot, Some(scope)).await;
+        assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_scope").await;
+    }
+    // What it gets opens neither API.
+    let access = app.access_token(&bot, None).await;
+    let claims = app.verify_like_a_resource_server(&access).await.unwrap();
+    // `profile` needs a person: a client's own token carries no scope at all.
+    assert_eq!(claims["scope"].as_str().unwrap_or_default(), "", "{claims}");
+    let signup = json!({"username": "vendor_made", "email": "v@farm.example",
+                        "password": "potatoes grow underground"});
+    for path in ["/api/v1/users", MY_TOKENS, ADMIN_TOKENS] {
+        let response = send_json(&app, Method::POST, path, Some(&access), &signup).await;
+        assert_oauth_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
+    }
+    assert!(
+        app.store
+            .find_user_by_username("vendor_made")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_vendor_web_client_cannot_get_the_account_or_admin_scope_for_a_person() {
+    let app = TestApp::spawn().await;
+    app.person("root", Role::Admin).await;
+    let token = initial_token(&app, 1, None).await;
+    let client = test_client(&registered(&app, &token, &web_app("Shop")).await);
+
+    // Only scopes it may not have: refused at the client.
+    let agent = UserAgent::new(&app);
+    let back = agent
+        .navigate(&app.authorize_url(&client, "admin account", &[]))
+        .await
+        .client();
+    crate::support::assert_redirect_error(&app, &back, "invalid_scope");
+
+    // Beside one it may have (RFC 6749 §3.3): left out, and the token opens neither API.
+    let scope = "openid account admin";
+    let (agent, page) = consent_page(&app, &client, "root", scope).await;
+    assert!(!page.contains("Manage how you sign in"), "{page}");
+    assert!(!page.contains("Administer the platform"), "{page}");
+    let back = allow(&agent, page).await;
+    let code = code_from(&app, &back);
+    let tokens = token_json(app.exchange_code(&client, &code).await).await;
+    assert_eq!(tokens["scope"], "openid");
+    let access = tokens["access_token"].as_str().unwrap();
+    let claims = app.verify_like_a_resource_server(access).await.unwrap();
+    assert_eq!(claims["scope"], "openid");
+    let response = app
+        .http
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_oauth_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
+    let response = send_json(&app, Method::POST, ADMIN_TOKENS, Some(access), &json!({})).await;
+    assert_oauth_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
+    assert!(initial_access_token_rows(&app.database.url).await.len() == 1);
+}
+
+#[tokio::test]
+async fn a_farmers_token_stops_working_when_they_lose_the_role_or_are_locked() {
+    let app = TestApp::spawn().await;
+    let (farmer_id, person_token) =
+        person_token(&app, "marigold", Role::Farmer, "openid account").await;
+    let issued = json_answer(
+        send_json(
+            &app,
+            Method::POST,
+            MY_TOKENS,
+            Some(&person_token),
+            &json!({"uses": 5}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let token = issued["token"].as_str().unwrap().to_string();
+    registered(&app, &token, &web_app("First")).await;
+
+    let farmer = || async {
+        app.store
+            .find_user_by_id(&farmer_id)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    admin::set_roles(
+        &app.state,
+        &farmer().await,
+        &["consumer"],
+        Actor::CommandLine,
+    )
+    .await
+    .unwrap();
+    let before = snapshot(&app).await;
+    assert_invalid_token(register(&app, Some(&token), &web_app("Demoted")).await).await;
+    assert_eq!(snapshot(&app).await, before, "nothing stored, no use spent");
+    assert_eq!(uses_left(&app, &token).await, Some(4));
+
+    // The role back, the token works again: it was the role.
+    admin::set_roles(&app.state, &farmer().await, &["farmer"], Actor::CommandLine)
+        .await
+        .unwrap();
+    registered(&app, &token, &web_app("Restored")).await;
+
+    admin::lock(&app.state, &farmer().await, "fraud", Actor::CommandLine)
+        .await
+        .unwrap();
+    let before = snapshot(&app).await;
+    assert_invalid_token(register(&app, Some(&token), &web_app("Locked")).await).await;
+    assert_eq!(snapshot(&app).await, before);
+    assert_eq!(uses_left(&app, &token).await, Some(3));
+}

@@ -1,0 +1,93 @@
+//! The command line, run as the real binary: in a directory of its own, with only the
+//! environment a test gives it, against a test's database.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use super::app::{TestApp, TestDatabase};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_farm-auth");
+
+/// Runs the binary in `dir` with only the given environment (no `.env` from elsewhere).
+pub fn run_farm_auth(
+    dir: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Output {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .envs(env.iter().copied());
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run farm-auth");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout_json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+/// A failure is a non-zero exit with exactly one line on standard error.
+pub fn assert_one_line_error(output: &Output, mentions: &str) {
+    assert!(!output.status.success(), "unexpected success");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "stderr: {stderr}");
+    assert!(
+        stderr.contains(mentions),
+        "stderr {stderr:?} does not mention {mentions:?}"
+    );
+}
+
+/// A directory and a database of its own for running the command line.
+pub struct Cli {
+    pub dir: tempfile::TempDir,
+    pub database: std::sync::Arc<TestDatabase>,
+}
+
+impl Cli {
+    pub async fn new() -> Cli {
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+            database: TestDatabase::new().await,
+        }
+    }
+
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        run_farm_auth(
+            self.dir.path(),
+            &[("FARM_AUTH_DATABASE_URL", &self.database.url)],
+            args,
+            stdin,
+        )
+    }
+}
+
+/// Runs the binary against `app`'s database, as an operator would beside a running server.
+pub fn operator(app: &TestApp, args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    run_farm_auth(
+        dir.path(),
+        &[("FARM_AUTH_DATABASE_URL", &app.database.url)],
+        args,
+        None,
+    )
+}

@@ -1,0 +1,41 @@
+//! Everything the tests share, one helper per action, so that a topic file reads as its rules
+//! and nothing else. Topic files import from here only (`use crate::support::...`).
+//!
+//! - [`app`]: the real server on port 0 with a fresh database ([`TestApp`]), clients, tokens
+//!   at the OAuth endpoints, mail, captured logs and the check that no secret reaches them.
+//! - [`user_agent`]: a cookie-keeping browser over plain HTTP ([`UserAgent`]) and a relying
+//!   party's side of the code flow (PKCE, the authorization request, the code exchange).
+//! - [`pages`]: the browser pages: signing in on the login page, whether a browser is signed
+//!   in, CSRF tokens, raw posts, the page security headers, escaping.
+//! - [`api`]: the JSON APIs under `/api/v1/`: a call with a bearer token, a JSON answer, an
+//!   API error (status and `error` code), and a person with a token for the API.
+//! - [`openapi`]: the OpenAPI document and the check that an answer fits its schema.
+//! - [`authenticator_app`], [`password_reset`]: the steps of those flows that several rule
+//!   families need (enrolling an app, the second step of a sign-in, a mailed reset link).
+//! - [`cli`]: the real binary, run in a directory of its own against a test's database.
+//! - [`smtp_server`], [`soft_authenticator`]: test doubles for a mail server and a passkey.
+//!
+//! The library's own API (`Config`, `Store`, `NewClient`, `users::create`, ...) is used here
+//! and in as few topic files as possible, so a change to it is adapted in one place.
+
+pub mod api;
+pub mod app;
+pub mod authenticator_app;
+pub mod cli;
+pub mod openapi;
+pub mod pages;
+pub mod password_reset;
+pub mod smtp_server;
+pub mod soft_authenticator;
+pub mod user_agent;
+
+pub use api::*;
+pub use app::*;
+pub use authenticator_app::*;
+pub use cli::*;
+pub use openapi::*;
+pub use pages::*;
+pub use password_reset::*;
+pub use smtp_server::FakeSmtp;
+pub use soft_authenticator::SoftAuthenticator;
+pub use user_agent::*;
