@@ -347,6 +347,13 @@ impl KeyRing {
             return Ok(false);
         }
         let set = load_set(&self.store, &self.clock, self.retention).await?;
+        if set.signing.is_none() {
+            // The active key was withdrawn by hand (or lost with a restore): tokens cannot
+            // be signed until there is one, so make a new first key as at start-up.
+            tracing::warn!("no active signing key in the database; making a new one");
+            self.make_first_key().await?;
+            return Ok(true);
+        }
         tracing::info!(active_kid = set.active_kid(), "signing keys reloaded");
         self.current.store(Arc::new(set));
         Ok(true)
@@ -358,6 +365,12 @@ impl KeyRing {
         if self.current().signing.is_some() {
             return Ok(());
         }
+        self.make_first_key().await
+    }
+
+    /// Inserts a new key as the first active one, unless another process did, and loads the
+    /// set.
+    async fn make_first_key(&self) -> Result<(), KeyError> {
         let (kid, der) = generate_off_runtime().await?;
         let now = self.clock.now();
         if self.store.insert_first_signing_key(&kid, &der, now).await? {

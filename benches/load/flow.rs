@@ -169,7 +169,24 @@ impl Flow {
         let response = self.post(connection, steps, "/login", &jar, &form).await;
         let mut back = redirect(response, &mut jar, "").map_err(|e| at(step, e))?;
         if jar.header() == before {
-            return Err(at(step, "the session cookie did not change at sign-in"));
+            // Refused: the login page, shown again, says why.
+            let again = self
+                .get(connection, steps, &back, &jar)
+                .await
+                .map_err(|e| at(step, e))?;
+            let html = String::from_utf8_lossy(&again.body);
+            let said = html
+                .split("role=\"alert\"")
+                .nth(1)
+                .and_then(|rest| {
+                    rest.split('<')
+                        .nth(0)
+                        .map(|t| t.trim_start_matches('>').trim().to_string())
+                })
+                .unwrap_or_else(|| again.body_excerpt().to_string());
+            let why =
+                format!("the session cookie did not change at sign-in (sent to {back}: {said})");
+            return Err(at(step, why));
         }
         if back.starts_with("/consent?") {
             if !may_consent {

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-const MAX_TOKENS: usize = 50;
+/// The most tokens a scope holds.
+pub const MAX_TOKENS: usize = 50;
 const MAX_TOKEN_LEN: usize = 128;
 
 /// A parsed scope: distinct tokens in the order first given.
@@ -33,6 +34,10 @@ impl Scope {
             }
         }
         Ok(Scope(tokens))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -17,6 +17,7 @@ use super::pkce::CodeChallenge;
 use super::scope::Scope;
 use crate::accounts::login::SignedIn;
 use crate::domain::ClientId;
+use crate::domain::scope::MAX_TOKENS;
 use crate::error::InternalError;
 use crate::oidc::{claims, id_token};
 use crate::secrets::{hash_secret, random_token};
@@ -665,6 +666,11 @@ pub async fn remember_consent(
         .unwrap_or_default();
     for scope in scope.iter() {
         allowed = allowed.with(scope);
+    }
+    // A consent is kept as a scope, which holds at most MAX_TOKENS tokens: past that, what
+    // is allowed now replaces what was, and the person is asked again for the rest.
+    if allowed.len() > MAX_TOKENS {
+        allowed = scope.clone();
     }
     store
         .upsert_consent(user_id, client_id, &allowed, state.clock.now())

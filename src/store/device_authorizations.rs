@@ -48,7 +48,12 @@ impl TryFrom<DeviceAuthorizationRow> for DeviceAuthorizationRecord {
     type Error = StoreError;
 
     fn try_from(row: DeviceAuthorizationRow) -> Result<Self> {
-        let whose = || format!("device authorization {}", row.user_code);
+        // Named by a prefix of the device code's hash: the user code is a live credential,
+        // and this text reaches the log.
+        let whose = || {
+            let prefix = row.device_code_hash.get(..12).unwrap_or_default();
+            format!("device authorization {prefix}…")
+        };
         let scope = stored_scope(&row.scope, whose)?;
         let status = DeviceStatus::parse(&row.status)
             .ok_or_else(|| StoreError::Corrupt(format!("{} status", whose())))?;
