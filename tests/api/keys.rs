@@ -104,3 +104,30 @@ async fn a_restart_keeps_the_same_signing_key() {
     .await;
     assert_eq!(published_kids(&second).await, kids);
 }
+
+#[tokio::test]
+async fn a_server_whose_active_key_was_withdrawn_makes_a_new_one_at_its_next_refresh() {
+    let app = TestApp::spawn().await;
+    let bot = app.machine_client("orders:read").await;
+    let old_kid = kid_of(&app.access_token(&bot, None).await);
+
+    // An operator withdraws every key by hand, say after a compromise.
+    let pool = sqlx::AnyPool::connect(&app.database.url).await.unwrap();
+    sqlx::query("DELETE FROM signing_keys")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    assert!(
+        app.state.keys.refresh().await.unwrap(),
+        "the key set changed"
+    );
+    let new_kid = kid_of(&app.access_token(&bot, None).await);
+    assert_ne!(new_kid, old_kid, "tokens are signed with a new key");
+    assert_eq!(
+        published_kids(&app).await,
+        vec![new_kid],
+        "only the new key is published"
+    );
+}
