@@ -368,3 +368,56 @@ async fn a_native_public_client_asks_for_consent_every_time() {
         Some("consent_required")
     );
 }
+
+#[tokio::test]
+async fn a_consent_that_would_outgrow_a_scope_replaces_the_one_before() {
+    use farm_auth::accounts::admin::Actor;
+    use farm_auth::oauth2::client_metadata::NewClient;
+    use farm_auth::oauth2::operator;
+
+    // A scope holds at most 50 tokens. Ada allows all 50 the app first asks for; the app is
+    // then given 50 others, and she allows ten of those.
+    let tokens = |prefix: &str| -> Vec<String> {
+        std::iter::once("openid".to_string())
+            .chain((1..50).map(|i| format!("{prefix}{i}")))
+            .collect()
+    };
+    let (first, second) = (tokens("a").join(" "), tokens("b").join(" "));
+    let app = TestApp::spawn().await;
+    let ada = app.person("ada", Role::Consumer).await;
+    let client = app.web_client(&first).await;
+    let agent = UserAgent::new(&app);
+    code_from(
+        &app,
+        &app.sign_in_and_allow(&agent, &client, "ada", &first).await,
+    );
+
+    let new = NewClient {
+        name: "Veggie Box".into(),
+        redirect_uris: vec![REDIRECT_URI.into()],
+        grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+        scope: Some(second.clone()),
+        ..Default::default()
+    };
+    operator::update_client(&app.state, Actor::CommandLine, &client.id, new)
+        .await
+        .expect("scopes replaced");
+    let ten = tokens("b")[..11].join(" ");
+    let landing = agent.navigate(&app.authorize_url(&client, &ten, &[])).await;
+    code_from(&app, &agent.consent(landing, "allow").await.client());
+
+    // What she allowed last is remembered (no page, no error), and nothing more: the
+    // first consent made way for it.
+    let back = agent
+        .navigate(&app.authorize_url(&client, &ten, &[]))
+        .await
+        .client();
+    code_from(&app, &back);
+    let remembered = app.store.find_consent(&ada, &client.id).await;
+    assert_eq!(
+        remembered
+            .expect("a readable consent")
+            .map(|s| s.to_string()),
+        Some(ten)
+    );
+}
