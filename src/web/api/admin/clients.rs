@@ -1,0 +1,171 @@
+//! The platform's clients: list, register, read, replace, a new secret, delete.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::super::{AdminCaller, ApiError, JsonBody};
+use super::{json, no_content};
+use crate::domain::{ClientId, RedirectUri};
+use crate::error::InternalError;
+use crate::oauth2::client_metadata::NewClient;
+use crate::oauth2::clients::Client;
+use crate::oauth2::operator;
+use crate::state::AppState;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/admin/clients", get(get_clients).post(post_client))
+        .route(
+            "/api/v1/admin/clients/{id}",
+            get(get_client).put(put_client).delete(delete_client),
+        )
+        .route(
+            "/api/v1/admin/clients/{id}/secret",
+            post(post_client_secret),
+        )
+}
+
+/// A client as administrators see it (never its secret).
+#[derive(Serialize)]
+pub struct ClientView {
+    client_id: String,
+    client_name: String,
+    token_endpoint_auth_method: &'static str,
+    redirect_uris: Vec<RedirectUri>,
+    post_logout_redirect_uris: Vec<RedirectUri>,
+    grant_types: Vec<&'static str>,
+    scope: String,
+    registered_by_vendor: bool,
+    vendor: Option<String>,
+    created_at: i64,
+}
+
+impl From<&Client> for ClientView {
+    fn from(client: &Client) -> Self {
+        ClientView {
+            client_id: client.id.clone(),
+            client_name: client.name.clone(),
+            token_endpoint_auth_method: client.auth_method.as_str(),
+            redirect_uris: client.redirect_uris.clone(),
+            post_logout_redirect_uris: client.post_logout_redirect_uris.clone(),
+            grant_types: client.grant_types.iter().map(|g| g.as_str()).collect(),
+            scope: client.scope.to_string(),
+            registered_by_vendor: client.registered_by_vendor,
+            vendor: client.vendor.clone(),
+            created_at: client.created_at,
+        }
+    }
+}
+
+async fn get_clients(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+) -> Result<Response, ApiError> {
+    let clients = operator::list_clients(&state).await?;
+    let clients: Vec<ClientView> = clients.iter().map(ClientView::from).collect();
+    Ok(json(
+        StatusCode::OK,
+        serde_json::json!({ "clients": clients }),
+    ))
+}
+
+async fn client(state: &AppState, id: &str) -> Result<Client, ApiError> {
+    let id = ClientId::parse(id).map_err(|_| ApiError::NotFound)?;
+    operator::find_client(state, &id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+async fn get_client(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let client = client(&state, &id).await?;
+    Ok(json(StatusCode::OK, ClientView::from(&client)))
+}
+
+/// A client's metadata as the admin API takes it (the CLI's `client create` options).
+#[derive(Deserialize)]
+struct ClientBody {
+    client_name: String,
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    #[serde(default)]
+    post_logout_redirect_uris: Vec<String>,
+    #[serde(default)]
+    grant_types: Vec<String>,
+    scope: Option<String>,
+    token_endpoint_auth_method: Option<String>,
+}
+
+impl From<ClientBody> for NewClient {
+    fn from(body: ClientBody) -> Self {
+        let public = body.token_endpoint_auth_method.as_deref() == Some("none");
+        NewClient {
+            name: body.client_name,
+            redirect_uris: body.redirect_uris,
+            post_logout_redirect_uris: body.post_logout_redirect_uris,
+            grant_types: body.grant_types,
+            scope: body.scope,
+            public,
+            auth_method: body.token_endpoint_auth_method.filter(|_| !public),
+        }
+    }
+}
+
+async fn post_client(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    JsonBody(body): JsonBody<ClientBody>,
+) -> Result<Response, ApiError> {
+    let registered = operator::create_client(&state, caller.actor(), body.into()).await?;
+    let mut view =
+        serde_json::to_value(ClientView::from(&registered.client)).map_err(InternalError::from)?;
+    if let Some(secret) = registered.secret {
+        view["client_secret"] = serde_json::json!(secret);
+    }
+    Ok(json(StatusCode::CREATED, view))
+}
+
+async fn put_client(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ClientBody>,
+) -> Result<Response, ApiError> {
+    let current = client(&state, &id).await?;
+    let updated = operator::update_client(&state, caller.actor(), &current.id, body.into()).await?;
+    Ok(json(StatusCode::OK, ClientView::from(&updated)))
+}
+
+async fn post_client_secret(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let current = client(&state, &id).await?;
+    let secret = operator::rotate_client_secret(&state, caller.actor(), &current.id).await?;
+    Ok(json(
+        StatusCode::OK,
+        serde_json::json!({ "client_id": current.id, "client_secret": secret }),
+    ))
+}
+
+async fn delete_client(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let Ok(id) = ClientId::parse(&id) else {
+        return Err(ApiError::NotFound);
+    };
+    match operator::delete_client(&state, caller.actor(), &id).await? {
+        true => Ok(no_content()),
+        false => Err(ApiError::NotFound),
+    }
+}

@@ -1,0 +1,272 @@
+//! People: search, look up, lock and unlock, roles, company, a required new password,
+//! their sessions, deletion.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{delete, get, post, put};
+use serde::{Deserialize, Serialize};
+
+use super::super::{AdminCaller, ApiError, JsonBody};
+use super::{json, no_content};
+use crate::accounts::admin::{self};
+use crate::accounts::sessions;
+use crate::domain::{SessionId, UserId};
+use crate::state::AppState;
+use crate::store::users::UserRecord;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/admin/users", get(get_users))
+        .route(
+            "/api/v1/admin/users/{id}",
+            get(get_user).delete(delete_user),
+        )
+        .route("/api/v1/admin/users/{id}/lock", post(post_lock))
+        .route("/api/v1/admin/users/{id}/unlock", post(post_unlock))
+        .route("/api/v1/admin/users/{id}/roles", put(put_roles))
+        .route("/api/v1/admin/users/{id}/company", put(put_company))
+        .route(
+            "/api/v1/admin/users/{id}/password-reset",
+            post(post_password_reset),
+        )
+        .route("/api/v1/admin/users/{id}/sessions", get(get_user_sessions))
+        .route(
+            "/api/v1/admin/users/{id}/sessions/{sid}",
+            delete(delete_user_session),
+        )
+}
+
+/// The user `id`, or 404.
+async fn user(state: &AppState, id: &str) -> Result<UserRecord, ApiError> {
+    let id = UserId::parse(id).map_err(|_| ApiError::NotFound)?;
+    crate::accounts::users::find(state, &id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// A user as administrators see them (never the password hash).
+#[derive(Serialize)]
+pub struct AdminUserView {
+    id: String,
+    username: String,
+    email: String,
+    email_verified: bool,
+    roles: crate::domain::Roles,
+    company: Option<String>,
+    locked: bool,
+    locked_at: Option<i64>,
+    locked_reason: Option<String>,
+    password_reset_required: bool,
+    created_at: i64,
+}
+
+impl From<UserRecord> for AdminUserView {
+    fn from(user: UserRecord) -> Self {
+        let (locked_at, locked_reason) = match user.locked {
+            Some((at, reason)) => (Some(at), Some(reason)),
+            None => (None, None),
+        };
+        AdminUserView {
+            id: user.id,
+            username: user.username,
+            email: user.email,
+            email_verified: user.email_verified,
+            roles: user.roles,
+            company: user.company,
+            locked: locked_at.is_some(),
+            locked_at,
+            locked_reason,
+            password_reset_required: user.password_reset_required,
+            created_at: user.created_at,
+        }
+    }
+}
+
+/// A page of a list: 1-based page number and its size (at most 100).
+#[derive(Deserialize)]
+struct UserSearch {
+    q: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+pub const DEFAULT_PAGE_SIZE: i64 = 25;
+const MAX_PAGE_SIZE: i64 = 100;
+/// The longest search text read.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+#[derive(Serialize)]
+struct UserPage {
+    users: Vec<AdminUserView>,
+    total: i64,
+    page: i64,
+    per_page: i64,
+}
+
+async fn get_users(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+    Query(search): Query<UserSearch>,
+) -> Result<Response, ApiError> {
+    let per_page = search.per_page.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&per_page) {
+        return Err(ApiError::Invalid(
+            "invalid_request",
+            format!("per_page is 1 to {MAX_PAGE_SIZE}"),
+        ));
+    }
+    let page = search.page.unwrap_or(1);
+    if !(1..=1_000_000).contains(&page) {
+        return Err(ApiError::Invalid(
+            "invalid_request",
+            "page starts at 1".into(),
+        ));
+    }
+    let text: String = search
+        .q
+        .unwrap_or_default()
+        .chars()
+        .take(MAX_SEARCH_CHARS)
+        .collect();
+    let (users, total) =
+        admin::search_users(&state, &text, (page - 1) * per_page, per_page).await?;
+    let users = users.into_iter().map(AdminUserView::from).collect();
+    Ok(json(
+        StatusCode::OK,
+        UserPage {
+            users,
+            total,
+            page,
+            per_page,
+        },
+    ))
+}
+
+async fn get_user(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    shown(&state, &id).await
+}
+
+/// The answer showing user `id` as they are now (after a change).
+async fn shown(state: &AppState, id: &str) -> Result<Response, ApiError> {
+    let user = user(state, id).await?;
+    Ok(json(StatusCode::OK, AdminUserView::from(user)))
+}
+
+#[derive(Deserialize)]
+struct Reason {
+    reason: Option<String>,
+}
+
+async fn post_lock(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Reason>,
+) -> Result<Response, ApiError> {
+    let target = user(&state, &id).await?;
+    let reason = admin::stated_reason(body.reason.as_deref())?;
+    admin::lock(&state, &target, reason, caller.actor()).await?;
+    shown(&state, &id).await
+}
+
+async fn post_unlock(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Reason>,
+) -> Result<Response, ApiError> {
+    let target = user(&state, &id).await?;
+    let reason = body.reason.unwrap_or_default();
+    admin::unlock(&state, &target, &reason, caller.actor()).await?;
+    shown(&state, &id).await
+}
+
+#[derive(Deserialize)]
+struct Roles {
+    roles: Vec<String>,
+}
+
+async fn put_roles(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Roles>,
+) -> Result<Response, ApiError> {
+    let target = user(&state, &id).await?;
+    admin::set_roles(&state, &target, &body.roles, caller.actor()).await?;
+    shown(&state, &id).await
+}
+
+#[derive(Deserialize)]
+struct Company {
+    company: Option<String>,
+}
+
+async fn put_company(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Company>,
+) -> Result<Response, ApiError> {
+    let target = user(&state, &id).await?;
+    let company = body.company.unwrap_or_default();
+    admin::set_company(&state, &target, &company, caller.actor()).await?;
+    shown(&state, &id).await
+}
+
+async fn post_password_reset(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let target = user(&state, &id).await?;
+    let mailed = admin::require_password_reset(&state, &target, caller.actor()).await?;
+    Ok(json(
+        StatusCode::ACCEPTED,
+        serde_json::json!({ "password_reset_required": true, "mailed": mailed }),
+    ))
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let target = user(&state, &id).await?;
+    admin::delete(&state, &target, caller.actor()).await?;
+    Ok(no_content())
+}
+
+async fn get_user_sessions(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let target = user(&state, &id).await?;
+    let sessions = sessions::live_sessions(&state, &target.id).await?;
+    Ok(json(
+        StatusCode::OK,
+        super::super::account::session_list(sessions),
+    ))
+}
+
+async fn delete_user_session(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path((id, sid)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let target = user(&state, &id).await?;
+    let Ok(sid) = SessionId::parse(&sid) else {
+        return Err(ApiError::NotFound);
+    };
+    match admin::end_session(&state, &target, &sid, caller.actor()).await? {
+        true => Ok(no_content()),
+        false => Err(ApiError::NotFound),
+    }
+}
