@@ -109,6 +109,28 @@ id_type!(
     |text| !text.is_empty() && text.len() <= 64
 );
 
+id_type!(
+    /// A farm's id, as a path, a form or the command line names it.
+    FarmId,
+    "farm id",
+    is_issued_id
+);
+
+id_type!(
+    /// A farm invitation's id (not its mailed token), as an owner or manager names it to
+    /// withdraw it.
+    InvitationId,
+    "invitation id",
+    is_issued_id
+);
+
+id_type!(
+    /// An API's (resource server's) id, as a path or the command line names it.
+    ApiId,
+    "API id",
+    is_issued_id
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +152,9 @@ mod tests {
             assert_eq!(ClientId::parse(good).unwrap().as_str(), good);
             assert!(UserId::parse(good).is_ok());
             assert!(SessionId::parse(good).is_ok());
+            assert!(FarmId::parse(good).is_ok());
+            assert!(InvitationId::parse(good).is_ok());
+            assert!(ApiId::parse(good).is_ok());
         }
         let too_long = "a".repeat(65);
         for bad in HOSTILE
@@ -140,6 +165,9 @@ mod tests {
             assert!(ClientId::parse(bad).is_err(), "{bad:?}");
             assert!(UserId::parse(bad).is_err(), "{bad:?}");
             assert!(SessionId::parse(bad).is_err(), "{bad:?}");
+            assert!(FarmId::parse(bad).is_err(), "{bad:?}");
+            assert!(InvitationId::parse(bad).is_err(), "{bad:?}");
+            assert!(ApiId::parse(bad).is_err(), "{bad:?}");
         }
     }
 
