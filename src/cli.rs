@@ -7,7 +7,7 @@
 
 use std::io::Read;
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::accounts::admin::{self, Actor};
@@ -15,9 +15,9 @@ use crate::accounts::users::{self, NewUser, Role};
 use crate::app::{App, shutdown_signal};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigArgs};
-use crate::domain::ClientId;
+use crate::domain::{ClientId, FarmId};
 use crate::keys;
-use crate::oauth2::client_metadata::{self, NewClient};
+use crate::oauth2::client_metadata::NewClient;
 use crate::oauth2::clients::Client;
 use crate::oauth2::{initial_access, operator};
 use crate::state::AppState;
@@ -69,6 +69,9 @@ pub enum InitialAccessTokenCommand {
         /// The vendor its apps are shown with on consent pages.
         #[arg(long)]
         vendor: Option<String>,
+        /// The farm whose apps it registers: they belong to the farm.
+        #[arg(long)]
+        farm: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -133,6 +136,10 @@ pub enum ClientCommand {
     },
     /// Delete a client; its tokens stop being valid at introspection.
     Delete { client_id: String },
+    /// Suspend a client: it gets no tokens and those it has stop working, until resumed.
+    Suspend { client_id: String },
+    /// Let a suspended client work again.
+    Resume { client_id: String },
 }
 
 #[derive(Args, Debug)]
@@ -153,6 +160,12 @@ pub struct ClientCreate {
     public: bool,
     #[arg(long)]
     token_endpoint_auth_method: Option<String>,
+    /// The farm the client belongs to: its access tokens carry the farm's id.
+    #[arg(long)]
+    farm: Option<String>,
+    /// Where OpenID Connect back-channel logout tokens are POSTed.
+    #[arg(long)]
+    backchannel_logout_uri: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -296,13 +309,14 @@ async fn initial_access_token_command(
         ttl,
         uses,
         vendor,
+        farm,
         json,
     } = command;
     let request = initial_access::Request {
         ttl_secs: ttl,
         uses,
         vendor,
-        own_company: false,
+        farm,
     };
     let issued = initial_access::issue(state, Actor::CommandLine, request).await?;
     let value = serde_json::json!({
@@ -310,6 +324,7 @@ async fn initial_access_token_command(
         "expires_at": issued.expires_at,
         "uses": issued.uses,
         "vendor": issued.vendor,
+        "farm_id": issued.farm_id,
     });
     print_result(json, value, &issued.token);
     Ok(())
@@ -341,8 +356,15 @@ async fn client_command(state: &AppState, command: ClientCommand) -> anyhow::Res
                 scope: args.scope,
                 public: args.public,
                 auth_method: args.token_endpoint_auth_method,
+                backchannel_logout_uri: args.backchannel_logout_uri,
             };
-            let registered = client_metadata::register(state, new).await?;
+            let farm = args
+                .farm
+                .as_deref()
+                .map(|id| FarmId::parse(id).map_err(|_| anyhow!("no farm has the id '{id}'")))
+                .transpose()?;
+            let registered =
+                operator::create_client(state, Actor::CommandLine, new, farm.as_ref()).await?;
             let mut json = serde_json::json!({ "client_id": registered.client.id });
             if let Some(secret) = &registered.secret {
                 json["client_secret"] = secret.clone().into();
@@ -382,7 +404,24 @@ async fn client_command(state: &AppState, command: ClientCommand) -> anyhow::Res
             }
             eprintln!("deleted client {client_id}");
         }
+        ClientCommand::Suspend { client_id } => suspend_client(state, &client_id, true).await?,
+        ClientCommand::Resume { client_id } => suspend_client(state, &client_id, false).await?,
     }
+    Ok(())
+}
+
+async fn suspend_client(state: &AppState, client_id: &str, suspend: bool) -> anyhow::Result<()> {
+    let done = match ClientId::parse(client_id) {
+        Ok(id) => operator::suspend_client(state, Actor::CommandLine, &id, suspend).await?,
+        Err(_) => false,
+    };
+    if !done {
+        bail!("no client with id '{client_id}'");
+    }
+    eprintln!(
+        "{} client {client_id}",
+        if suspend { "suspended" } else { "resumed" }
+    );
     Ok(())
 }
 
@@ -396,6 +435,8 @@ fn client_summary(client: &Client) -> serde_json::Value {
         "grant_types": client.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "scope": client.scope.to_string(),
         "created_at": client.created_at,
+        "farm_id": client.farm_id(),
+        "suspended": client.suspended,
     })
 }
 

@@ -143,6 +143,15 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub token_rate_limit: Option<String>,
+    /// Apps one farm may have, counting the registrations its open registration tokens
+    /// still allow.
+    #[arg(
+        long,
+        env = "FARM_AUTH_FARM_APP_QUOTA",
+        global = true,
+        hide_env_values = true
+    )]
+    pub farm_app_quota: Option<String>,
     /// Log output: `text` or `json`.
     #[arg(
         long,
@@ -187,6 +196,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// Token requests per client and minute (0: unlimited).
     pub token_rate_limit: u64,
+    /// Apps a farm's owners and managers may register (administrators are not held to it).
+    pub farm_app_quota: i64,
     pub log_format: LogFormat,
 }
 
@@ -252,6 +263,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Token requests per client and minute: 50 a second sustained, far above what a person's
 /// app needs, low enough that one runaway client cannot starve the others.
 pub const DEFAULT_TOKEN_RATE_LIMIT: u64 = 3_000;
+/// Ten apps per farm: a till, a web shop, an inventory sync and room to spare.
+pub const DEFAULT_FARM_APP_QUOTA: i64 = 10;
+const MAX_FARM_APP_QUOTA: i64 = 10_000;
 
 /// The longest [`Config::key_retention`] any valid configuration gives: retired keys older
 /// than this are deleted, whatever the settings of the replica that sweeps.
@@ -387,6 +401,20 @@ impl Config {
                 )
             })?,
         };
+        let farm_app_quota = match args.farm_app_quota.as_deref() {
+            None => DEFAULT_FARM_APP_QUOTA,
+            Some(text) => text
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (0..=MAX_FARM_APP_QUOTA).contains(n))
+                .ok_or_else(|| {
+                    bad(
+                        "FARM_AUTH_FARM_APP_QUOTA",
+                        format!("'{text}' is not a whole number from 0 to {MAX_FARM_APP_QUOTA}"),
+                    )
+                })?,
+        };
         if let Some(from) = &args.mail_from
             && (from.is_empty() || from.chars().any(char::is_control))
         {
@@ -396,6 +424,7 @@ impl Config {
             mail_from: args.mail_from,
             trusted_proxies,
             token_rate_limit,
+            farm_app_quota,
             database_url,
             listen,
             issuer,

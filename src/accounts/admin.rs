@@ -73,6 +73,18 @@ impl Actor<'_> {
         self.record_event(state, event, target, None, detail).await
     }
 
+    /// Writes a refused `event` to the trail, with why it was refused: a privileged action
+    /// someone tried and was not allowed.
+    pub async fn record_refusal(
+        &self,
+        state: &AppState,
+        event: &str,
+        why: String,
+    ) -> Result<(), StoreError> {
+        self.write(state, event, "failure", None, None, Some(why))
+            .await
+    }
+
     /// Writes `event` about client `client_id` to the trail.
     pub async fn record_for_client(
         &self,
@@ -93,6 +105,19 @@ impl Actor<'_> {
         client_id: Option<&str>,
         detail: Option<String>,
     ) -> Result<(), StoreError> {
+        self.write(state, event, "success", target, client_id, detail)
+            .await
+    }
+
+    async fn write(
+        &self,
+        state: &AppState,
+        event: &str,
+        outcome: &str,
+        target: Option<&UserRecord>,
+        client_id: Option<&str>,
+        detail: Option<String>,
+    ) -> Result<(), StoreError> {
         let (actor_id, ip) = match self {
             Actor::CommandLine => (None, None),
             Actor::Person { user, origin } => {
@@ -103,7 +128,7 @@ impl Actor<'_> {
         let record = AuditRecord {
             at: state.clock.now(),
             event: event.to_string(),
-            outcome: "success".into(),
+            outcome: outcome.into(),
             user_id: target.map(|user| user.id.clone()),
             username: target.map(|user| user.username.clone()),
             ip,

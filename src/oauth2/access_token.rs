@@ -23,6 +23,10 @@ pub struct AccessTokenClaims {
     /// The person's roles, with the `roles` scope: services authorize on them offline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
+    /// The farm the client belongs to (CONTRACT.md "Farms"): a farm's own integrations act
+    /// only for that farm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub farm_id: Option<String>,
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
@@ -68,6 +72,8 @@ pub struct Subject<'a> {
     /// Empty: no `scope` claim.
     pub scope: &'a str,
     pub roles: Option<&'a Roles>,
+    /// The client's farm, if it belongs to one.
+    pub farm_id: Option<&'a str>,
 }
 
 /// Signs the planned access token for `subject`.
@@ -84,6 +90,7 @@ pub fn issue(
         client_id: subject.client_id.to_string(),
         scope: (!subject.scope.is_empty()).then(|| subject.scope.to_string()),
         roles: subject.roles.map(Roles::names),
+        farm_id: subject.farm_id.map(str::to_string),
         iat: now,
         exp: planned.exp,
         jti: planned.jti,

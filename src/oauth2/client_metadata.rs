@@ -4,8 +4,8 @@
 //! once, and stored as SHA-256 hashes.
 
 use super::clients::{AuthMethod, Client, GrantType};
-use super::scope::Scope;
-use crate::domain::RedirectUri;
+use super::scope::{NEVER_FOR_VENDORS, Scope};
+use crate::domain::{FarmId, RedirectUri};
 use crate::oidc::discovery::SCOPES_SUPPORTED;
 use crate::secrets::{hash_secret, random_id, random_token};
 use crate::state::AppState;
@@ -18,10 +18,21 @@ pub enum Registrant {
     /// The platform's administrators: any scope (the `account` and `admin` APIs, the
     /// scopes of the platform's services) and native-app redirect schemes.
     Platform,
-    /// An outside vendor (RFC 7591): only the OpenID Connect scopes, and redirect URIs on
-    /// https or loopback http. A vendor's app must not reach the account or admin APIs,
-    /// nor the platform's services in its own name.
+    /// An outside vendor (RFC 7591): only the OpenID Connect scopes (never `roles`), and
+    /// redirect URIs on https or loopback http. A vendor's app must not reach the account
+    /// or admin APIs, nor the platform's services in its own name: no `client_credentials`.
     Vendor,
+    /// An administrator changing a vendor's app: what a vendor may have, and also
+    /// `client_credentials`, which only an administrator grants. Never `roles`, `account`
+    /// or `admin`, whoever asks.
+    VendorByAdministrator,
+}
+
+impl Registrant {
+    /// Whether the client is a vendor's app, held to a vendor's redirect URIs and scopes.
+    fn is_vendor(self) -> bool {
+        self != Registrant::Platform
+    }
 }
 
 /// What a registration asks for, before validation.
@@ -37,6 +48,8 @@ pub struct NewClient {
     pub public: bool,
     /// `None`: `client_secret_basic` (or `none` for a public client).
     pub auth_method: Option<String>,
+    /// OpenID Connect Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed.
+    pub backchannel_logout_uri: Option<String>,
 }
 
 /// A registered client and, for a confidential one, its secret: shown this once.
@@ -66,7 +79,25 @@ const MAX_URIS: usize = 20;
 /// Validates `new` as one of the platform's clients and stores it with a fresh id (and
 /// secret).
 pub async fn register(state: &AppState, new: NewClient) -> Result<Registered, RegistrationError> {
-    let (record, secret) = prepare(new, Registrant::Platform, state.clock.now())?;
+    register_for_farm(state, new, None).await
+}
+
+/// Validates `new` as one of the platform's clients belonging to `farm` (its tokens then
+/// carry the farm's id) and stores it.
+pub async fn register_for_farm(
+    state: &AppState,
+    new: NewClient,
+    farm: Option<&FarmId<'_>>,
+) -> Result<Registered, RegistrationError> {
+    let (mut record, secret) = prepare(new, Registrant::Platform, state.clock.now())?;
+    if let Some(farm) = farm {
+        if state.store.find_farm(farm).await?.is_none() {
+            return Err(RegistrationError::Metadata(format!(
+                "no farm has the id {farm}"
+            )));
+        }
+        record.farm_id = Some(farm.to_string());
+    }
     state.store.insert_client(&record).await?;
     Ok(Registered {
         client: Client::try_from(record)?,
@@ -126,6 +157,15 @@ pub fn revise(
             "a client cannot change between public and confidential; register a new one".into(),
         ));
     }
+    // A vendor keeps `client_credentials` that an administrator granted, and cannot add it.
+    let granted_by_administrator = current
+        .grant_types
+        .iter()
+        .any(|g| g == GrantType::ClientCredentials.as_str());
+    let registrant = match registrant {
+        Registrant::Vendor if granted_by_administrator => Registrant::VendorByAdministrator,
+        other => other,
+    };
     let changed = validate(new, registrant, now)?;
     Ok(ClientRecord {
         client_id: current.client_id,
@@ -133,6 +173,9 @@ pub fn revise(
         created_at: current.created_at,
         vendor: current.vendor,
         registration_token_hash: current.registration_token_hash,
+        farm_id: current.farm_id,
+        farm: current.farm,
+        suspended_at: current.suspended_at,
         ..changed
     })
 }
@@ -205,6 +248,11 @@ fn validate(
             "the authorization_code grant needs at least one redirect URI",
         ));
     }
+    if has(GrantType::ClientCredentials) && registrant == Registrant::Vendor {
+        return Err(meta(
+            "client_credentials is granted to a vendor's app only by an administrator",
+        ));
+    }
     if has(GrantType::ClientCredentials) && auth_method == AuthMethod::None {
         return Err(meta("a public client cannot use client_credentials"));
     }
@@ -222,14 +270,26 @@ fn validate(
     };
     let scope = Scope::parse(new.scope.as_deref().unwrap_or(default_scope))
         .map_err(|e| meta(&e.to_string()))?;
+    if registrant.is_vendor()
+        && let Some(token) = scope.iter().find(|t| NEVER_FOR_VENDORS.contains(t))
+    {
+        return Err(RegistrationError::Metadata(format!(
+            "scope '{token}' is never granted to a vendor's app"
+        )));
+    }
     if registrant == Registrant::Vendor
         && let Some(token) = scope.iter().find(|t| !SCOPES_SUPPORTED.contains(t))
     {
         return Err(RegistrationError::Metadata(format!(
             "scope '{token}' cannot be registered; vendors may ask for: {}",
-            SCOPES_SUPPORTED.join(" ")
+            vendor_scopes().join(" ")
         )));
     }
+    let backchannel_logout_uri = new
+        .backchannel_logout_uri
+        .as_deref()
+        .map(backchannel_logout_uri)
+        .transpose()?;
     Ok(ClientRecord {
         client_id: random_id(),
         name: name.to_string(),
@@ -244,7 +304,37 @@ fn validate(
         updated_at: now,
         vendor: None,
         registration_token_hash: None,
+        farm_id: None,
+        farm: None,
+        suspended_at: None,
+        backchannel_logout_uri,
     })
+}
+
+/// The scopes a vendor may register for itself: the sign-in scopes discovery advertises,
+/// but for those never granted to a vendor's app.
+fn vendor_scopes() -> Vec<&'static str> {
+    SCOPES_SUPPORTED
+        .iter()
+        .copied()
+        .filter(|s| !NEVER_FOR_VENDORS.contains(s))
+        .collect()
+}
+
+/// OpenID Connect Back-Channel Logout 1.0 §2.2: an absolute https URI (http on a loopback
+/// host, for development), with no fragment.
+fn backchannel_logout_uri(uri: &str) -> Result<String, RegistrationError> {
+    let parsed = RedirectUri::parse(uri)
+        .ok()
+        .filter(RedirectUri::is_web)
+        .ok_or_else(|| {
+            RegistrationError::Metadata(format!(
+                "backchannel_logout_uri must be an https URI (or http on a loopback host) \
+                 without a fragment: {}",
+                uri.chars().take(80).collect::<String>()
+            ))
+        })?;
+    Ok(parsed.as_str().to_string())
 }
 
 fn grant_types(new: &NewClient) -> Result<Vec<GrantType>, RegistrationError> {
@@ -272,7 +362,7 @@ fn grant_types(new: &NewClient) -> Result<Vec<GrantType>, RegistrationError> {
 fn redirect_uri(uri: &str, registrant: Registrant) -> Result<RedirectUri, RegistrationError> {
     let parsed =
         RedirectUri::parse(uri).map_err(|e| RegistrationError::RedirectUri(e.to_string()))?;
-    if registrant == Registrant::Vendor && !parsed.is_web() {
+    if registrant.is_vendor() && !parsed.is_web() {
         return Err(RegistrationError::RedirectUri(format!(
             "a vendor's redirect URIs must use https (or http on a loopback host): {}",
             uri.chars().take(80).collect::<String>()

@@ -5,10 +5,10 @@ use std::fmt;
 
 use url::Url;
 
-use super::scope::Scope;
+use super::scope::{NEVER_FOR_VENDORS, Scope};
 use crate::domain::RedirectUri;
 use crate::store::StoreError;
-use crate::store::clients::ClientRecord;
+use crate::store::clients::{ClientFarm, ClientRecord};
 
 /// How a client authenticates at the token endpoint (OpenID Connect Registration §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +92,13 @@ pub struct Client {
     /// The vendor's name, when the initial access token named one.
     pub vendor: Option<String>,
     registration_token_hash: Option<String>,
+    /// The farm it belongs to: its access tokens carry `farm_id`, people see the farm's
+    /// name beside the app's, and it works only while the farm is active.
+    pub farm: Option<ClientFarm>,
+    /// Suspended by an administrator: no tokens, and those it has stop working.
+    pub suspended: bool,
+    /// OpenID Connect Back-Channel Logout 1.0 §2.2.
+    pub backchannel_logout_uri: Option<String>,
 }
 
 impl Client {
@@ -132,11 +139,26 @@ impl Client {
         self.secret_hash.as_deref()
     }
 
-    /// What people are told of who made it: `Some` for a vendor's app, holding the vendor's
-    /// name, or nothing when no name is known; `None` for the platform's own.
+    /// What people are told of who made it: `Some` for a vendor's app or a farm's, holding
+    /// the farm's name (or the vendor's), or nothing when no name is known; `None` for the
+    /// platform's own.
     pub fn vendor_label(&self) -> Option<String> {
+        if let Some(farm) = &self.farm {
+            return Some(farm.name.to_string());
+        }
         self.registered_by_vendor
             .then(|| self.vendor.clone().unwrap_or_default())
+    }
+
+    /// Whether it may get tokens and its tokens count: not suspended, and, for a farm's
+    /// client, its farm active.
+    pub fn is_usable(&self) -> bool {
+        !self.suspended && self.farm.as_ref().is_none_or(|f| f.status.is_active())
+    }
+
+    /// The farm whose id its access tokens carry.
+    pub fn farm_id(&self) -> Option<&str> {
+        self.farm.as_ref().map(|f| f.id.as_str())
     }
 
     /// The hash of the RFC 7592 registration access token, for a vendor's client.
@@ -158,6 +180,12 @@ impl TryFrom<ClientRecord> for Client {
             .iter()
             .map(|g| GrantType::parse(g).ok_or_else(|| corrupt("grant type")))
             .collect::<Result<_, _>>()?;
+        let registered_by_vendor = record.registration_token_hash.is_some();
+        // A vendor's app holds none of these, however its row came to list them.
+        let scope = match registered_by_vendor {
+            true => record.scope.filter(|t| !NEVER_FOR_VENDORS.contains(&t)),
+            false => record.scope,
+        };
         Ok(Client {
             id: record.client_id,
             name: record.name,
@@ -166,11 +194,14 @@ impl TryFrom<ClientRecord> for Client {
             redirect_uris: record.redirect_uris,
             post_logout_redirect_uris: record.post_logout_redirect_uris,
             grant_types,
-            scope: record.scope,
+            scope,
             created_at: record.created_at,
-            registered_by_vendor: record.registration_token_hash.is_some(),
+            registered_by_vendor,
             vendor: record.vendor,
             registration_token_hash: record.registration_token_hash,
+            farm: record.farm,
+            suspended: record.suspended_at.is_some(),
+            backchannel_logout_uri: record.backchannel_logout_uri,
         })
     }
 }

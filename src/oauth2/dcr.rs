@@ -75,6 +75,8 @@ pub async fn register(state: &AppState, token: &str, body: &Value) -> Result<Val
     let record = ClientRecord {
         vendor: grant.vendor.clone(),
         registration_token_hash: Some(hash_secret(&registration_token)),
+        // The app belongs to the farm whose token registered it.
+        farm_id: grant.farm_id.clone(),
         ..record
     };
     // The token is spent in the transaction that stores the client: a registration that
@@ -93,10 +95,13 @@ pub async fn register(state: &AppState, token: &str, body: &Value) -> Result<Val
         outcome: "success".into(),
         user_id: grant.issued_by.clone(),
         client_id: Some(record.client_id.clone()),
-        detail: Some(format!(
-            "by a vendor ({})",
-            grant.vendor.as_deref().unwrap_or("not named")
-        )),
+        detail: Some(match &grant.farm_id {
+            Some(farm) => format!("by a vendor for farm {farm}"),
+            None => format!(
+                "by a vendor ({})",
+                grant.vendor.as_deref().unwrap_or("not named")
+            ),
+        }),
         ..AuditRecord::default()
     };
     // The client exists now and the token's use is spent: the vendor must get the answer,
@@ -269,6 +274,9 @@ fn client_information(state: &AppState, client: &Client) -> Map<String, Value> {
         json!(client.auth_method.as_str()),
     );
     answer.insert("scope".into(), json!(client.scope.to_string()));
+    if let Some(uri) = &client.backchannel_logout_uri {
+        answer.insert("backchannel_logout_uri".into(), json!(uri));
+    }
     answer.insert(
         "registration_client_uri".into(),
         json!(format!(
@@ -359,6 +367,7 @@ fn parse_metadata(body: &Value, current: Option<&Client>) -> Result<NewClient, D
         scope: text("scope")?,
         public,
         auth_method: auth_method.filter(|_| !public),
+        backchannel_logout_uri: text("backchannel_logout_uri")?,
     })
 }
 

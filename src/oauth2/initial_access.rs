@@ -1,14 +1,16 @@
 //! Initial access tokens (RFC 7591 §3): what a vendor presents to register its app. An
-//! administrator issues them for any vendor (console, admin API, command line); a farmer
-//! for their own company, whose name the registered apps then carry. 256 random bits,
+//! administrator issues them for any vendor or farm (console, admin API, command line); the
+//! owners and managers of an *active* farm issue them for their farm's apps, within the
+//! farm's quota of apps. The apps a farm's token registers belong to the farm: people see
+//! the farm's name beside theirs, and their tokens carry the farm's id. 256 random bits,
 //! stored as SHA-256, good for a number of registrations until they expire.
 
 use crate::accounts::admin::Actor;
-use crate::accounts::users::Role;
-use crate::domain::InitialAccessTokenId;
+use crate::domain::{FarmId, InitialAccessTokenId};
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
-use crate::store::initial_access_tokens::InitialAccessTokenRecord;
+use crate::store::farms::Membership;
+use crate::store::initial_access_tokens::{FarmTokenOutcome, InitialAccessTokenRecord};
 use crate::store::users::UserRecord;
 use crate::store::{Store, StoreError};
 
@@ -27,12 +29,11 @@ pub struct Request {
     pub ttl_secs: Option<i64>,
     /// How many clients it may register; `None`: one.
     pub uses: Option<i64>,
-    /// The vendor the registered apps are shown with (administrators only; a farmer's
-    /// apps carry their company).
+    /// The vendor the registered apps are shown with, for a token of no farm
+    /// (administrators only).
     pub vendor: Option<String>,
-    /// For the issuer's own company's apps (the account page and `/api/v1/me/…`), whoever
-    /// asks: an administrator names other vendors only through the admin API and console.
-    pub own_company: bool,
+    /// The farm whose apps it registers, as the caller names it (a path, a form, a flag).
+    pub farm: Option<String>,
 }
 
 /// A token just issued: shown this once.
@@ -41,59 +42,33 @@ pub struct Issued {
     pub token: String,
     pub expires_at: i64,
     pub uses: i64,
+    /// The vendor or farm its apps are shown with.
     pub vendor: Option<String>,
+    pub farm_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
     #[error("{0}")]
     Invalid(String),
-    /// The person may not issue tokens (neither an administrator nor a farmer).
-    #[error("only administrators and farmers can issue registration tokens")]
+    /// Neither an administrator nor an owner or manager of the farm named.
+    #[error(
+        "only administrators, and owners and managers of a farm, can issue registration tokens"
+    )]
     Forbidden,
+    /// No such farm, or not one of the caller's: the same answer, so an id of another farm
+    /// says nothing.
+    #[error("no such farm")]
+    NoSuchFarm,
+    /// The farm is pending or suspended: it registers no apps.
+    #[error("the farm is not active: it can register apps once the platform approves it")]
+    FarmNotActive,
+    #[error(
+        "the farm has as many apps as it may have ({0}), counting its open registration tokens"
+    )]
+    OverQuota(i64),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Who may issue tokens, and for which vendor: an administrator for any (or none named), a
-/// farmer for their company (their username when no company is on record).
-fn vendor_for(
-    issuer: Option<&UserRecord>,
-    asked: Option<String>,
-    own_company: bool,
-) -> Result<Option<String>, IssueError> {
-    // For one's own company the name is on record: whatever was asked is not read.
-    let asked = asked
-        .filter(|_| !own_company)
-        .map(|v| {
-            let printable: String = v.chars().filter(|c| !c.is_control()).collect();
-            printable.trim().to_string()
-        })
-        .filter(|v| !v.is_empty());
-    if asked
-        .as_ref()
-        .is_some_and(|v| v.chars().count() > MAX_VENDOR_CHARS)
-    {
-        return Err(IssueError::Invalid(format!(
-            "a vendor name has at most {MAX_VENDOR_CHARS} characters"
-        )));
-    }
-    let Some(person) = issuer else {
-        return Ok(asked);
-    };
-    let has = |role: Role| person.roles.contains(role);
-    if has(Role::Admin) && !own_company {
-        Ok(asked)
-    } else if has(Role::Farmer) || has(Role::Admin) {
-        Ok(Some(
-            person
-                .company
-                .clone()
-                .unwrap_or_else(|| person.username.clone()),
-        ))
-    } else {
-        Err(IssueError::Forbidden)
-    }
 }
 
 /// Issues a token for `actor` (the person, or the command line).
@@ -106,10 +81,60 @@ pub async fn issue(
         Actor::CommandLine => None,
         Actor::Person { user, .. } => Some(user),
     };
-    if person.is_some_and(|p| p.locked.is_some()) {
-        return Err(IssueError::Forbidden);
+    let administrator = person.is_none_or(UserRecord::is_active_admin);
+    let outcome = issue_checked(state, person, administrator, request).await;
+    match &outcome {
+        Ok(issued) => {
+            let detail = format!(
+                "for {}, {} registration(s), until {}",
+                issued
+                    .farm_id
+                    .as_ref()
+                    .map(|f| format!("farm {f}"))
+                    .or_else(|| issued.vendor.clone())
+                    .unwrap_or_else(|| "any vendor".into()),
+                issued.uses,
+                issued.expires_at
+            );
+            actor
+                .record(state, "initial_access_token.created", person, Some(detail))
+                .await?;
+        }
+        Err(IssueError::Store(_) | IssueError::Invalid(_)) => {}
+        Err(refusal) => {
+            actor
+                .record_refusal(state, "initial_access_token.created", refusal.to_string())
+                .await?;
+        }
     }
-    let vendor = vendor_for(person, request.vendor, request.own_company)?;
+    outcome
+}
+
+async fn issue_checked(
+    state: &AppState,
+    person: Option<&UserRecord>,
+    administrator: bool,
+    request: Request,
+) -> Result<Issued, IssueError> {
+    let farm = match request.farm.as_deref() {
+        None if administrator => None,
+        None => return Err(IssueError::Forbidden),
+        Some(text) => Some(FarmId::parse(text).map_err(|_| IssueError::NoSuchFarm)?),
+    };
+    if let (Some(farm), Some(person)) = (&farm, person)
+        && !administrator
+    {
+        let membership = state.store.find_membership(farm, &person.id).await?;
+        match membership {
+            Some(m) if m.role.manages() && person.locked.is_none() => {}
+            Some(_) => return Err(IssueError::Forbidden),
+            None => return Err(IssueError::NoSuchFarm),
+        }
+    }
+    let vendor = match farm {
+        Some(_) => None,
+        None => vendor_name(request.vendor)?,
+    };
     let ttl = request.ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
     if !(60..=MAX_TTL_SECS).contains(&ttl) {
         return Err(IssueError::Invalid(format!(
@@ -131,21 +156,70 @@ pub async fn issue(
         uses_left: uses,
         created_at: now,
         expires_at: now + ttl,
+        farm_id: farm.map(|f| f.to_string()),
     };
-    state.store.insert_initial_access_token(&record).await?;
-    let detail = format!(
-        "for {}, {uses} registration(s), {ttl} s",
-        vendor.as_deref().unwrap_or("any vendor")
-    );
-    actor
-        .record(state, "initial_access_token.created", person, Some(detail))
-        .await?;
+    match &farm {
+        None => state.store.insert_initial_access_token(&record).await?,
+        Some(farm) => {
+            // Administrators are not held to the quota; a farm is.
+            let quota = match administrator {
+                true => i64::MAX / 2,
+                false => state.config.farm_app_quota,
+            };
+            let outcome = state
+                .store
+                .insert_farm_initial_access_token(&record, farm, quota)
+                .await?;
+            match outcome {
+                FarmTokenOutcome::Issued => {}
+                FarmTokenOutcome::FarmNotActive if state.store.find_farm(farm).await?.is_none() => {
+                    return Err(IssueError::NoSuchFarm);
+                }
+                FarmTokenOutcome::FarmNotActive => return Err(IssueError::FarmNotActive),
+                FarmTokenOutcome::OverQuota => return Err(IssueError::OverQuota(quota)),
+            }
+        }
+    }
     Ok(Issued {
         token,
         expires_at: now + ttl,
         uses,
         vendor,
+        farm_id: record.farm_id,
     })
+}
+
+/// The farms whose apps `user` may register now: the active ones they own or manage.
+pub async fn farms_of_issuer(
+    state: &AppState,
+    user: &UserRecord,
+) -> Result<Vec<Membership>, StoreError> {
+    if user.locked.is_some() {
+        return Ok(Vec::new());
+    }
+    let mut farms = state.store.memberships_of(&user.id).await?;
+    farms.retain(|m| m.role.manages() && m.farm.status.is_active());
+    Ok(farms)
+}
+
+/// A vendor's name as an administrator typed it: printable, trimmed, at most 100
+/// characters; empty is no name.
+fn vendor_name(asked: Option<String>) -> Result<Option<String>, IssueError> {
+    let asked = asked
+        .map(|v| {
+            let printable: String = v.chars().filter(|c| !c.is_control()).collect();
+            printable.trim().to_string()
+        })
+        .filter(|v| !v.is_empty());
+    if asked
+        .as_ref()
+        .is_some_and(|v| v.chars().count() > MAX_VENDOR_CHARS)
+    {
+        return Err(IssueError::Invalid(format!(
+            "a vendor name has at most {MAX_VENDOR_CHARS} characters"
+        )));
+    }
+    Ok(asked)
 }
 
 /// A token that can still register apps, as the console lists it.
@@ -194,8 +268,9 @@ pub async fn withdraw(
     Ok(true)
 }
 
-/// The usable token `token` and who issued it, when that person may still issue tokens
-/// (a farmer who lost the role, or a locked account, no longer vouches for registrations).
+/// The usable token `token`, when whoever issued it still vouches for registrations: an
+/// administrator who still is one, or an owner or manager of the farm, which must still be
+/// active. A person who lost the role or was locked no longer vouches.
 pub async fn check(
     store: &Store,
     now: i64,
@@ -207,13 +282,30 @@ pub async fn check(
     else {
         return Ok(None);
     };
+    if let Some(farm_id) = &record.farm_id
+        && !store
+            .find_farm(farm_id)
+            .await?
+            .is_some_and(|farm| farm.status.is_active())
+    {
+        return Ok(None);
+    }
     let Some(issuer_id) = &record.issued_by else {
         return Ok(Some(record));
     };
-    let issuer = store.find_user_by_id(issuer_id).await?;
-    let vouches = issuer.is_some_and(|person| {
-        person.locked.is_none()
-            && (person.roles.contains(Role::Admin) || person.roles.contains(Role::Farmer))
-    });
+    let Some(issuer) = store.find_user_by_id(issuer_id).await? else {
+        return Ok(None);
+    };
+    let vouches = match &record.farm_id {
+        _ if issuer.is_active_admin() => true,
+        Some(farm_id) => {
+            issuer.locked.is_none()
+                && store
+                    .find_membership(farm_id, &issuer.id)
+                    .await?
+                    .is_some_and(|m| m.role.manages())
+        }
+        None => false,
+    };
     Ok(vouches.then_some(record))
 }

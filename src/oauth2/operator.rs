@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::client_metadata::{self, NewClient, Registered, Registrant, RegistrationError};
 use super::clients::Client;
 use crate::accounts::admin::Actor;
-use crate::domain::ClientId;
+use crate::domain::{ClientId, FarmId};
 use crate::keys::{self, KeyError};
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -28,13 +28,15 @@ pub async fn find_client(state: &AppState, client_id: &str) -> Result<Option<Cli
     }
 }
 
-/// Registers one of the platform's clients; its secret is in the answer, this once.
+/// Registers one of the platform's clients, belonging to `farm` if one is named; its secret
+/// is in the answer, this once.
 pub async fn create_client(
     state: &AppState,
     actor: Actor<'_>,
     new: NewClient,
+    farm: Option<&FarmId<'_>>,
 ) -> Result<Registered, RegistrationError> {
-    let registered = client_metadata::register(state, new).await?;
+    let registered = client_metadata::register_for_farm(state, new, farm).await?;
     actor
         .record_for_client(
             state,
@@ -46,15 +48,24 @@ pub async fn create_client(
     Ok(registered)
 }
 
-/// Replaces a client's metadata. Administrators may give any client any scope: the
-/// platform's policy for its own apps ([`Registrant::Platform`]).
+/// Replaces a client's metadata. Administrators may give the platform's clients any scope
+/// ([`Registrant::Platform`]); a vendor's app stays a vendor's app, to which they may grant
+/// `client_credentials` and the scopes of the platform's APIs, but never `roles`, `account`
+/// or `admin` ([`Registrant::VendorByAdministrator`]).
 pub async fn update_client(
     state: &AppState,
     actor: Actor<'_>,
     client_id: &str,
     new: NewClient,
 ) -> Result<Client, RegistrationError> {
-    let client = client_metadata::update(state, client_id, new, Registrant::Platform).await?;
+    let registrant = match state.store.find_client(client_id).await? {
+        Some(current) if current.registration_token_hash.is_some() => {
+            Registrant::VendorByAdministrator
+        }
+        Some(_) => Registrant::Platform,
+        None => return Err(RegistrationError::NotFound),
+    };
+    let client = client_metadata::update(state, client_id, new, registrant).await?;
     state.clients.forget(client_id);
     let detail = format!(
         "redirect URIs {}; scope {}",
@@ -94,6 +105,32 @@ pub async fn delete_client(
     state.clients.forget(client_id);
     actor
         .record_for_client(state, "client.deleted", client_id, None)
+        .await?;
+    Ok(true)
+}
+
+/// Suspends a client (`suspend`) or lets it work again. A suspended client gets no tokens,
+/// and the tokens it has fail introspection, UserInfo and the account API, here at once
+/// and at other replicas within their client cache lifetime, as for a deleted client; its
+/// grants are kept, so resuming it restores what people allowed. False if there is none.
+pub async fn suspend_client(
+    state: &AppState,
+    actor: Actor<'_>,
+    client_id: &ClientId<'_>,
+    suspend: bool,
+) -> Result<bool, StoreError> {
+    let now = state.clock.now();
+    let at = suspend.then_some(now);
+    if !state.store.set_client_suspended(client_id, at, now).await? {
+        return Ok(false);
+    }
+    state.clients.forget(client_id);
+    let event = match suspend {
+        true => "client.suspended",
+        false => "client.resumed",
+    };
+    actor
+        .record_for_client(state, event, client_id, None)
         .await?;
     Ok(true)
 }

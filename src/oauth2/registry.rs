@@ -36,8 +36,18 @@ impl ClientRegistry {
         }
     }
 
-    /// The registered client with this id, if any.
+    /// The registered client with this id, if any and if it may act now. A suspended client,
+    /// or one whose farm is not active, is answered as unknown everywhere the protocol looks
+    /// clients up (authorization, client authentication, the checks on its access tokens),
+    /// so it gets no tokens and its tokens stop working exactly as a deleted client's do;
+    /// administrators still find it through the store.
     pub async fn find(&self, client_id: &str) -> Result<Option<Arc<Client>>, StoreError> {
+        Ok(self.find_any(client_id).await?.filter(|c| c.is_usable()))
+    }
+
+    /// The registered client with this id, suspended or not: for what a person sees of the
+    /// apps they allowed, which they may still want to disconnect.
+    pub async fn find_any(&self, client_id: &str) -> Result<Option<Arc<Client>>, StoreError> {
         let now = self.clock.now();
         if let Some((client, loaded_at)) = self.read_entries().get(client_id)
             && now < loaded_at + self.ttl_secs

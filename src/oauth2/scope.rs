@@ -3,6 +3,12 @@
 
 pub use crate::domain::scope::{Scope, ScopeError};
 
+/// Scopes a vendor's app never gets, whoever registers or edits it: the person's platform
+/// roles would let it pass for the platform's own apps at the services, and the account and
+/// admin APIs act as the person. Dropped from a vendor's client as it is read, too, so a
+/// row written before this rule grants them no more.
+pub const NEVER_FOR_VENDORS: &[&str] = &["roles", "account", "admin"];
+
 /// Scopes that only make sense with a person behind the token.
 pub const USER_SCOPES: &[&str] = &[
     "openid",

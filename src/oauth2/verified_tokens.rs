@@ -69,6 +69,7 @@ mod tests {
             client_id: "c".into(),
             scope: None,
             roles: None,
+            farm_id: None,
             iat: 0,
             exp,
             jti: "j".into(),

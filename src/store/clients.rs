@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::{Result, Store, StoreError, from_json_list, stored_scope, to_json_list};
-use crate::domain::{RedirectUri, Scope};
+use crate::domain::{FarmName, FarmStatus, RedirectUri, Scope};
 
 /// A client as stored; [`crate::oauth2::clients::Client`] is the parsed form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +22,23 @@ pub struct ClientRecord {
     /// registration access token (RFC 7592). `None` for the platform's own clients.
     pub vendor: Option<String>,
     pub registration_token_hash: Option<String>,
+    /// The farm the client belongs to: its tokens carry `farm_id`, and it stops when the
+    /// farm is not active. Written from `farm_id`; `farm` is read back with the farm's
+    /// name and status (and is `None` in a record about to be inserted).
+    pub farm_id: Option<String>,
+    pub farm: Option<ClientFarm>,
+    /// When an administrator suspended it: no tokens, and its tokens stop working.
+    pub suspended_at: Option<i64>,
+    /// OpenID Connect Back-Channel Logout 1.0 §2.2.
+    pub backchannel_logout_uri: Option<String>,
+}
+
+/// The farm a client belongs to, as the client's row is read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientFarm {
+    pub id: String,
+    pub name: FarmName,
+    pub status: FarmStatus,
 }
 
 #[derive(FromRow)]
@@ -38,6 +55,11 @@ struct ClientRow {
     updated_at: i64,
     vendor: Option<String>,
     registration_token_hash: Option<String>,
+    farm_id: Option<String>,
+    suspended_at: Option<i64>,
+    backchannel_logout_uri: Option<String>,
+    farm_name: Option<String>,
+    farm_status: Option<String>,
 }
 
 impl TryFrom<ClientRow> for ClientRecord {
@@ -55,6 +77,16 @@ impl TryFrom<ClientRow> for ClientRecord {
         let redirect_uris = uris(&row.redirect_uris)?;
         let post_logout_redirect_uris = uris(&row.post_logout_redirect_uris)?;
         let scope = stored_scope(&row.scope, || whose.clone())?;
+        let farm = match (&row.farm_id, row.farm_name, row.farm_status) {
+            (Some(id), Some(name), Some(status)) => Some(ClientFarm {
+                id: id.clone(),
+                name: FarmName::parse(&name)
+                    .map_err(|_| StoreError::Corrupt(format!("{whose} farm name")))?,
+                status: FarmStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("{whose} farm status")))?,
+            }),
+            _ => None,
+        };
         Ok(ClientRecord {
             client_id: row.client_id,
             name: row.name,
@@ -68,13 +100,23 @@ impl TryFrom<ClientRow> for ClientRecord {
             updated_at: row.updated_at,
             vendor: row.vendor,
             registration_token_hash: row.registration_token_hash,
+            farm_id: row.farm_id,
+            farm,
+            suspended_at: row.suspended_at,
+            backchannel_logout_uri: row.backchannel_logout_uri,
         })
     }
 }
 
-const COLUMNS: &str = "client_id, name, secret_hash, token_endpoint_auth_method, redirect_uris, \
-                       post_logout_redirect_uris, grant_types, scope, created_at, updated_at, vendor, \
-                       registration_token_hash";
+/// A client with its farm's name and status (`FROM {CLIENTS}`).
+const COLUMNS: &str = "clients.client_id, clients.name, clients.secret_hash, \
+                       clients.token_endpoint_auth_method, clients.redirect_uris, \
+                       clients.post_logout_redirect_uris, clients.grant_types, clients.scope, \
+                       clients.created_at, clients.updated_at, clients.vendor, \
+                       clients.registration_token_hash, clients.farm_id, clients.suspended_at, \
+                       clients.backchannel_logout_uri, farms.name AS farm_name, \
+                       farms.status AS farm_status";
+const CLIENTS: &str = "clients LEFT JOIN farms ON farms.id = clients.farm_id";
 
 impl Store {
     pub async fn insert_client(&self, client: &ClientRecord) -> Result<()> {
@@ -140,7 +182,8 @@ impl Store {
         let done = sqlx::query(
             "UPDATE clients SET name = $2, token_endpoint_auth_method = $3, redirect_uris = $4, \
              post_logout_redirect_uris = $5, grant_types = $6, scope = $7, updated_at = $8, \
-             registration_token_hash = COALESCE($10, registration_token_hash) \
+             registration_token_hash = COALESCE($10, registration_token_hash), \
+             backchannel_logout_uri = $11 \
              WHERE client_id = $1 AND ($9 IS NULL OR registration_token_hash = $9)",
         )
         .bind(&client.client_id)
@@ -153,6 +196,7 @@ impl Store {
         .bind(client.updated_at)
         .bind(rotate.map(|(old, _)| old))
         .bind(rotate.map(|(_, new)| new))
+        .bind(&client.backchannel_logout_uri)
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
@@ -197,7 +241,7 @@ impl Store {
     }
 
     pub async fn find_client(&self, client_id: &str) -> Result<Option<ClientRecord>> {
-        let sql = format!("SELECT {COLUMNS} FROM clients WHERE client_id = $1");
+        let sql = format!("SELECT {COLUMNS} FROM {CLIENTS} WHERE clients.client_id = $1");
         let row: Option<ClientRow> = sqlx::query_as(&sql)
             .bind(client_id)
             .fetch_optional(self.pool())
@@ -206,8 +250,41 @@ impl Store {
     }
 
     pub async fn list_clients(&self) -> Result<Vec<ClientRecord>> {
-        let sql = format!("SELECT {COLUMNS} FROM clients ORDER BY created_at, client_id");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {CLIENTS} ORDER BY clients.created_at, clients.client_id"
+        );
         let rows: Vec<ClientRow> = sqlx::query_as(&sql).fetch_all(self.pool()).await?;
+        rows.into_iter().map(ClientRecord::try_from).collect()
+    }
+
+    /// Suspends (`Some(now)`) or resumes (`None`) a client; false if there is no such client.
+    pub async fn set_client_suspended(
+        &self,
+        client_id: &str,
+        at: Option<i64>,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE clients SET suspended_at = $2, updated_at = $3 WHERE client_id = $1",
+        )
+        .bind(client_id)
+        .bind(at)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The clients that belong to `farm_id`, oldest first.
+    pub async fn list_clients_of_farm(&self, farm_id: &str) -> Result<Vec<ClientRecord>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {CLIENTS} WHERE clients.farm_id = $1 \
+             ORDER BY clients.created_at, clients.client_id"
+        );
+        let rows: Vec<ClientRow> = sqlx::query_as(&sql)
+            .bind(farm_id)
+            .fetch_all(self.pool())
+            .await?;
         rows.into_iter().map(ClientRecord::try_from).collect()
     }
 
@@ -225,8 +302,8 @@ fn insert(client: &ClientRecord) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any:
     sqlx::query(
         "INSERT INTO clients (client_id, name, secret_hash, token_endpoint_auth_method, \
          redirect_uris, post_logout_redirect_uris, grant_types, scope, created_at, updated_at, \
-         vendor, registration_token_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         vendor, registration_token_hash, farm_id, suspended_at, backchannel_logout_uri) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(&client.client_id)
     .bind(&client.name)
@@ -240,6 +317,9 @@ fn insert(client: &ClientRecord) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any:
     .bind(client.updated_at)
     .bind(&client.vendor)
     .bind(&client.registration_token_hash)
+    .bind(&client.farm_id)
+    .bind(client.suspended_at)
+    .bind(&client.backchannel_logout_uri)
 }
 
 fn uri_list(uris: &[RedirectUri]) -> String {

@@ -16,27 +16,72 @@ pub struct InitialAccessTokenRecord {
     pub uses_left: i64,
     pub created_at: i64,
     pub expires_at: i64,
+    /// The farm whose apps it registers (they belong to the farm); `None`: no farm's.
+    pub farm_id: Option<String>,
 }
 
-const COLUMNS: &str = "token_hash, issued_by, vendor, uses_left, created_at, expires_at";
+/// What became of a farm's registration token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FarmTokenOutcome {
+    Issued,
+    /// The farm is not active (or not there): it registers no apps.
+    FarmNotActive,
+    /// The farm's apps and the registrations its open tokens still allow would pass the
+    /// quota.
+    OverQuota,
+}
+
+const COLUMNS: &str = "token_hash, issued_by, vendor, uses_left, created_at, expires_at, farm_id";
 
 impl Store {
     pub async fn insert_initial_access_token(
         &self,
         token: &InitialAccessTokenRecord,
     ) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO initial_access_tokens ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
-        ))
-        .bind(&token.token_hash)
-        .bind(&token.issued_by)
-        .bind(&token.vendor)
-        .bind(token.uses_left)
-        .bind(token.created_at)
-        .bind(token.expires_at)
-        .execute(self.pool())
-        .await?;
+        insert(token).execute(self.pool()).await?;
         Ok(())
+    }
+
+    /// Stores `token` for the farm it names (`token.farm_id`) if the farm is active and its apps, plus the
+    /// registrations its usable tokens still allow, plus this token's, stay within `quota`.
+    /// One transaction that first touches the farm's row, so that (on PostgreSQL, where
+    /// writers do not queue for the whole database as on SQLite) two issuers for one farm
+    /// take turns and cannot both squeeze under the quota.
+    pub async fn insert_farm_initial_access_token(
+        &self,
+        token: &InitialAccessTokenRecord,
+        farm_id: &str,
+        quota: i64,
+    ) -> Result<FarmTokenOutcome> {
+        debug_assert_eq!(token.farm_id.as_deref(), Some(farm_id));
+        let mut tx = self.pool().begin().await?;
+        let active = sqlx::query(
+            "UPDATE farms SET updated_at = updated_at WHERE id = $1 AND status = 'active'",
+        )
+        .bind(farm_id)
+        .execute(&mut *tx)
+        .await?;
+        if active.rows_affected() != 1 {
+            return Ok(FarmTokenOutcome::FarmNotActive);
+        }
+        let (apps,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM clients WHERE farm_id = $1")
+            .bind(farm_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let (open,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(uses_left), 0) AS BIGINT) FROM initial_access_tokens \
+             WHERE farm_id = $1 AND uses_left > 0 AND expires_at > $2",
+        )
+        .bind(farm_id)
+        .bind(token.created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        if apps + open + token.uses_left > quota {
+            return Ok(FarmTokenOutcome::OverQuota);
+        }
+        insert(token).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(FarmTokenOutcome::Issued)
     }
 
     /// The token with this hash, if it can still register a client at `now`.
@@ -90,4 +135,21 @@ impl Store {
         .await?;
         Ok(done.rows_affected())
     }
+}
+
+const INSERT: &str = "INSERT INTO initial_access_tokens (token_hash, issued_by, vendor, \
+                      uses_left, created_at, expires_at, farm_id) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+fn insert(
+    token: &InitialAccessTokenRecord,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(INSERT)
+        .bind(&token.token_hash)
+        .bind(&token.issued_by)
+        .bind(&token.vendor)
+        .bind(token.uses_left)
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .bind(&token.farm_id)
 }

@@ -142,7 +142,7 @@ async fn get_account(
         .collect();
     let mut apps = Vec::new();
     for app in sessions::connected_apps(&state, &user.id).await? {
-        let name = match state.clients.find(&app.client_id).await? {
+        let name = match state.clients.find_any(&app.client_id).await? {
             Some(client) => client.name.clone(),
             None => continue,
         };
@@ -154,7 +154,7 @@ async fn get_account(
         .map(PasskeyView::new)
         .collect();
     let template = AccountPage {
-        vendor: super::account_vendor::vendor_name(&user),
+        app_farms: super::account_vendor::app_farms(&state, &user).await?,
         admin: user.roles.contains(Role::Admin),
         csrf_token: session.csrf_token().await?,
         username: user.username,

@@ -1,10 +1,11 @@
-//! A farmer's own apps: on the account page, a farmer (or an administrator) gets a
-//! registration token with which their developers register the farm's apps (RFC 7591).
-//! The apps carry the farm's name on consent pages. The token is shown once.
+//! A farm's own apps: on the account page, an owner or manager of an active farm gets a
+//! registration token with which the farm's developers register its apps (RFC 7591). The
+//! apps belong to the farm and carry its name on the login and consent pages. The token is
+//! shown once.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
@@ -13,24 +14,35 @@ use super::account::{AccountPost, back, refused};
 use super::error::PageError;
 use super::pages::{self, Csp, when};
 use crate::accounts::admin::Actor;
-use crate::accounts::users::Role;
 use crate::oauth2::initial_access::{self, IssueError};
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::users::UserRecord;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/account/registration-token", post(post_registration_token))
+    Router::new().route(
+        "/account/farms/{id}/registration-token",
+        post(post_registration_token),
+    )
 }
 
-/// The name a farmer's apps are shown with, if they may register apps at all.
-pub fn vendor_name(user: &UserRecord) -> Option<String> {
-    let has = |role: Role| user.roles.contains(role);
-    (has(Role::Farmer) || has(Role::Admin)).then(|| {
-        user.company
-            .clone()
-            .unwrap_or_else(|| user.username.clone())
-    })
+/// A farm whose apps the person may register: (id, name).
+pub struct AppFarm {
+    pub id: String,
+    pub name: String,
+}
+
+/// The farms whose apps `user` may register.
+pub async fn app_farms(state: &AppState, user: &UserRecord) -> Result<Vec<AppFarm>, StoreError> {
+    Ok(initial_access::farms_of_issuer(state, user)
+        .await?
+        .into_iter()
+        .map(|m| AppFarm {
+            id: m.farm.id,
+            name: m.farm.name.to_string(),
+        })
+        .collect())
 }
 
 #[derive(Template)]
@@ -44,6 +56,7 @@ struct RegistrationTokenPage {
 
 async fn post_registration_token(
     State(state): State<AppState>,
+    Path(farm): Path<String>,
     AccountPost {
         session,
         origin,
@@ -59,29 +72,26 @@ async fn post_registration_token(
         &state,
         actor,
         initial_access::Request {
-            own_company: true,
+            farm: Some(farm),
             ..initial_access::Request::default()
         },
     )
     .await;
     match issued {
         Ok(issued) => {
+            let farm = match &issued.farm_id {
+                Some(id) => state.store.find_farm(id).await?.map(|f| f.name.to_string()),
+                None => None,
+            };
             let template = RegistrationTokenPage {
-                vendor: issued.vendor.unwrap_or_default(),
+                vendor: farm.unwrap_or_default(),
                 token: issued.token,
                 expires: when(issued.expires_at),
                 registration_endpoint: format!("{}{}", state.issuer, paths::REGISTRATION),
             };
             Ok(pages::page(StatusCode::OK, &template, Csp::default()))
         }
-        Err(IssueError::Forbidden) => {
-            back(
-                &session,
-                refused("Only farmers can register apps for their farm."),
-            )
-            .await
-        }
-        Err(IssueError::Invalid(why)) => back(&session, refused(why)).await,
         Err(IssueError::Store(error)) => Err(error.into()),
+        Err(refusal) => back(&session, refused(refusal.to_string())).await,
     }
 }

@@ -64,18 +64,15 @@ async fn flow(
     session: &BrowserSession,
     pending: Option<&Pending>,
 ) -> Result<Flow, PageError> {
-    let client_name = match pending {
-        Some(p) => state
-            .clients
-            .find(&p.request.client_id)
-            .await?
-            .map(|c| c.name.clone()),
+    let client = match pending {
+        Some(p) => state.clients.find(&p.request.client_id).await?,
         None => None,
     };
     Ok(Flow {
         csrf_token: session.csrf_token().await?,
         request: pending.map(|p| p.id.clone()),
-        client_name,
+        client_name: client.as_ref().map(|c| c.name.clone()),
+        vendor: client.and_then(|c| c.vendor_label()),
         redirect_uri: pending.map(|p| p.request.redirect_uri.clone()),
     })
 }

@@ -15,6 +15,9 @@ pub struct Flow {
     pub request: Option<String>,
     /// The application the person is signing in to.
     pub client_name: Option<String>,
+    /// Who made it, when not the platform: the farm's or vendor's name (empty when the
+    /// vendor is not named), as on the consent page.
+    pub vendor: Option<String>,
     /// Where the flow ends, for the page's `form-action`.
     pub redirect_uri: Option<String>,
 }
@@ -124,8 +127,8 @@ pub struct AccountPage {
     pub passkeys_available: bool,
     pub sessions: Vec<SessionView>,
     pub apps: Vec<AppView>,
-    /// For a farmer (or an administrator): the name their registered apps carry.
-    pub vendor: Option<String>,
+    /// The farms whose apps the person may register (active ones they own or manage).
+    pub app_farms: Vec<super::account_vendor::AppFarm>,
     /// An administrator: the page links to the console.
     pub admin: bool,
 }

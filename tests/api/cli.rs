@@ -471,7 +471,7 @@ async fn initial_access_tokens_are_issued_from_the_command_line_and_register_cli
     let object = plain.as_object().unwrap();
     let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, ["expires_at", "token", "uses", "vendor"]);
+    assert_eq!(keys, ["expires_at", "farm_id", "token", "uses", "vendor"]);
 
     let named = stdout_json(&cli.run(
         &token_create(&["--ttl", "3600", "--uses", "3", "--vendor", "Acme Produce"]),

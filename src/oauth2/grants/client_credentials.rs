@@ -20,6 +20,7 @@ pub fn exchange(
         sub: &client.id,
         scope: &scope.to_string(),
         roles: None,
+        farm_id: client.farm_id(),
     };
     let issued = access_token::issue(state, subject, access_token::plan(state))?;
     Ok(TokenResponse::bearer(issued))

@@ -85,6 +85,7 @@ pub(crate) async fn issue_tokens(
         sub: &user.id,
         scope: &scope.to_string(),
         roles: scope.contains("roles").then_some(&user.roles),
+        farm_id: client.farm_id(),
     };
     let access = access_token::issue(state, subject, planned)?;
     let id_token = match scope.contains("openid") {

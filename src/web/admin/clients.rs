@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/clients/{id}", get(get_client).post(post_update))
         .route("/admin/clients/{id}/secret", post(post_secret))
         .route("/admin/clients/{id}/delete", post(post_delete))
+        .route("/admin/clients/{id}/suspension", post(post_suspension))
 }
 
 /// A client as the console's list and form show it.
@@ -38,6 +39,8 @@ pub struct ClientRow {
     pub redirect_uris: String,
     pub post_logout_redirect_uris: String,
     pub vendor: Option<String>,
+    pub suspended: bool,
+    pub backchannel_logout_uri: String,
     pub created: String,
     /// Each grant type with whether the client may use it, for the checkboxes.
     pub grant_choices: Vec<(&'static str, bool)>,
@@ -65,12 +68,15 @@ impl ClientRow {
                 &client.post_logout_redirect_uris,
                 "\n",
             ),
-            vendor: client.registered_by_vendor.then(|| {
-                client
-                    .vendor
-                    .clone()
-                    .unwrap_or_else(|| "an unnamed vendor".into())
+            vendor: client.vendor_label().map(|v| {
+                if v.is_empty() {
+                    "an unnamed vendor".into()
+                } else {
+                    v
+                }
             }),
+            suspended: client.suspended,
+            backchannel_logout_uri: client.backchannel_logout_uri.clone().unwrap_or_default(),
             created: when(client.created_at),
             grant_choices: GrantType::ALL
                 .into_iter()
@@ -127,6 +133,11 @@ fn new_client(form: &crate::oauth2::params::Params) -> NewClient {
         scope: form.get("scope").map(str::to_string),
         public,
         auth_method: (!public).then(|| kind.to_string()),
+        backchannel_logout_uri: form
+            .get("backchannel_logout_uri")
+            .map(str::trim)
+            .filter(|uri| !uri.is_empty())
+            .map(str::to_string),
     }
 }
 
@@ -155,7 +166,7 @@ async fn post_client(
     post: AdminPost,
 ) -> Result<Response, PageError> {
     let new = new_client(&post.form);
-    match operator::create_client(&state, post.admin.actor(), new).await {
+    match operator::create_client(&state, post.admin.actor(), new, None).await {
         Ok(registered) => {
             let template = SecretPage {
                 frame: post.admin.frame().await?,
@@ -256,6 +267,24 @@ async fn post_secret(
                 .await
         }
     }
+}
+
+async fn post_suspension(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    post: AdminPost,
+) -> Result<Response, PageError> {
+    let id = ClientId::parse(&id).map_err(|_| PageError::NotFound)?;
+    let client = find(&state, &id).await?;
+    let suspend = post.form.get("suspend") != Some("no");
+    operator::suspend_client(&state, post.admin.actor(), &id, suspend).await?;
+    let text = match suspend {
+        true => format!("{} is suspended; its tokens no longer work.", client.name),
+        false => format!("{} works again.", client.name),
+    };
+    post.admin
+        .back(&format!("/admin/clients/{}", client.id), done(&text))
+        .await
 }
 
 async fn post_delete(

@@ -99,7 +99,12 @@ async fn post_token(State(state): State<AppState>, post: AdminPost) -> Result<Re
         ttl_secs: days.map(|d| d.saturating_mul(86_400)),
         uses,
         vendor: post.form.get("vendor").map(str::to_string),
-        own_company: false,
+        farm: post
+            .form
+            .get("farm_id")
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(str::to_string),
     };
     match initial_access::issue(&state, post.admin.actor(), request).await {
         Ok(issued) => {
@@ -114,15 +119,12 @@ async fn post_token(State(state): State<AppState>, post: AdminPost) -> Result<Re
             };
             Ok(pages::page(StatusCode::OK, &template, Csp::default()))
         }
-        Err(IssueError::Invalid(why)) => {
+        Err(IssueError::Store(error)) => Err(error.into()),
+        Err(refusal) => {
             post.admin
-                .back("/admin/registration-tokens", refused(why))
+                .back("/admin/registration-tokens", refused(refusal.to_string()))
                 .await
         }
-        Err(IssueError::Forbidden) => Err(PageError::Forbidden(
-            "Only administrators and farmers can issue registration tokens.",
-        )),
-        Err(IssueError::Store(error)) => Err(error.into()),
     }
 }
 

@@ -185,9 +185,12 @@ impl From<IssueError> for ApiError {
     fn from(error: IssueError) -> Self {
         match error {
             IssueError::Invalid(why) => ApiError::Invalid("invalid_request", why),
-            IssueError::Forbidden => {
-                ApiError::Forbidden("only administrators and farmers can issue registration tokens")
-            }
+            IssueError::Forbidden => ApiError::Forbidden(
+                "only administrators, and owners and managers of a farm, can issue registration tokens",
+            ),
+            IssueError::NoSuchFarm => ApiError::NotFound,
+            IssueError::FarmNotActive => ApiError::Conflict("farm_not_active", error.to_string()),
+            IssueError::OverQuota(_) => ApiError::Conflict("quota_exceeded", error.to_string()),
             IssueError::Store(error) => error.into(),
         }
     }

@@ -8,7 +8,6 @@ mod clients;
 mod hostile_input;
 mod keys_and_audit;
 mod openapi;
-mod registration_tokens;
 mod suspension;
 mod users;
 

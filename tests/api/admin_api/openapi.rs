@@ -4,14 +4,15 @@
 use std::collections::BTreeSet;
 
 use farm_auth::accounts::users::Role;
+use farm_auth::domain::FarmStatus;
 use reqwest::header::WWW_AUTHENTICATE;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use super::*;
 use crate::support::{
-    TestApp, api_person, assert_documented, call_api, json_answer, openapi_document, operations_in,
-    resolve,
+    TestApp, api_person, assert_documented, call_api, farm_owned_by, json_answer, openapi_document,
+    operations_in, resolve,
 };
 
 /// The operations of the admin API (and the farmer's registration tokens), as routed.
@@ -32,6 +33,8 @@ const ADMIN_OPERATIONS: &[(&str, &str)] = &[
     ("put", "/api/v1/admin/clients/{id}"),
     ("delete", "/api/v1/admin/clients/{id}"),
     ("post", "/api/v1/admin/clients/{id}/secret"),
+    ("put", "/api/v1/admin/clients/{id}/suspension"),
+    ("delete", "/api/v1/admin/clients/{id}/suspension"),
     ("get", "/api/v1/admin/keys"),
     ("post", "/api/v1/admin/keys/rotate"),
     ("get", "/api/v1/admin/audit"),
@@ -85,18 +88,24 @@ const ADMIN_OBSERVED: &[(&str, &str, &[u16])] = &[
         "/api/v1/admin/clients/{id}/secret",
         &[200, 400, 404],
     ),
+    ("put", "/api/v1/admin/clients/{id}/suspension", &[200, 404]),
+    (
+        "delete",
+        "/api/v1/admin/clients/{id}/suspension",
+        &[200, 404],
+    ),
     ("get", "/api/v1/admin/keys", &[200, 401, 403]),
     ("post", "/api/v1/admin/keys/rotate", &[200]),
     ("get", "/api/v1/admin/audit", &[200, 400]),
     (
         "post",
         "/api/v1/admin/initial-access-tokens",
-        &[201, 400, 413],
+        &[201, 400, 404, 409, 413],
     ),
     (
         "post",
         "/api/v1/me/initial-access-tokens",
-        &[201, 400, 401, 403, 413],
+        &[201, 400, 401, 403, 404, 409, 413],
     ),
 ];
 
@@ -305,12 +314,13 @@ async fn admin_answers_fit_the_schemas_the_document_gives_them() {
         200,
         &sessions,
     );
+    let farm = farm_owned_by(&app, &marigold.id, "Marigold Farm", FarmStatus::Active).await;
     let issued = json_answer(
         post(
             &app,
             "/api/v1/me/initial-access-tokens",
             &marigold.token,
-            &json!({}),
+            &json!({ "farm_id": farm }),
         )
         .await,
         StatusCode::CREATED,

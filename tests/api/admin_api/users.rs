@@ -4,14 +4,15 @@
 use std::collections::BTreeSet;
 
 use farm_auth::accounts::users::Role;
+use farm_auth::domain::FarmStatus;
 use farm_auth::store::audit::AuditFilter;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::*;
 use crate::support::{
-    PASSWORD, TestApp, UserAgent, api_person, assert_api_error, assert_no_content, is_signed_in,
-    json_answer,
+    PASSWORD, TestApp, UserAgent, api_person, assert_api_error, assert_no_content, farm_owned_by,
+    is_signed_in, json_answer,
 };
 
 #[tokio::test]
@@ -319,13 +320,15 @@ async fn deleting_a_user_revokes_everything_and_the_trail_keeps_their_id() {
     )
     .await;
     let refresh = wren.refresh.clone().expect("a refresh token");
-    // Something else hanging off the account: a registration token they issued.
+    // Something else hanging off the account: a registration token they issued for
+    // their farm.
+    let farm = farm_owned_by(&app, &wren.id, "Wren's Meadow", FarmStatus::Active).await;
     json_answer(
         post(
             &app,
             "/api/v1/me/initial-access-tokens",
             &wren.token,
-            &json!({}),
+            &json!({ "farm_id": farm }),
         )
         .await,
         StatusCode::CREATED,

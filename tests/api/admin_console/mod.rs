@@ -9,6 +9,7 @@ mod hostile_input;
 mod keys_and_audit;
 mod people;
 mod registration_tokens;
+mod suspended_apps;
 mod suspension;
 
 use farm_auth::accounts::users::Role;

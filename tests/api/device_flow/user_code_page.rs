@@ -269,7 +269,7 @@ async fn vendor_device_client(app: &TestApp, name: &str, vendor: Option<&str>) -
             ttl_secs: None,
             uses: Some(1),
             vendor: vendor.map(str::to_string),
-            own_company: false,
+            farm: None,
         },
     )
     .await

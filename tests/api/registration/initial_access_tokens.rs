@@ -104,7 +104,7 @@ async fn unknown_expired_and_used_up_tokens_are_invalid_token() {
             ttl_secs: Some(60),
             uses: Some(2),
             vendor: None,
-            own_company: false,
+            farm: None,
         },
     )
     .await;

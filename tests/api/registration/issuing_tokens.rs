@@ -1,8 +1,7 @@
-//! Who issues initial access tokens, through the API and the account page: administrators
-//! with the `admin` scope for anyone, farmers for their own company, never consumers nor an
-//! app's own token; bad requests store nothing.
+//! Who issues initial access tokens through the admin API: administrators with the `admin`
+//! scope, for anyone; never anyone else nor an app's own token; bad requests store nothing.
+//! A farm's own tokens are in `farm_tokens.rs`.
 
-use farm_auth::accounts::admin::{self, Actor};
 use farm_auth::accounts::users::Role;
 use farm_auth::secrets::hash_secret;
 use reqwest::{Method, StatusCode};
@@ -10,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::support::{
-    PASSWORD, TestApp, UserAgent, assert_challenged_without_error, assert_oauth_error,
-    initial_access_token_rows, json_answer, send_json,
+    TestApp, assert_challenged_without_error, assert_oauth_error, initial_access_token_rows,
+    json_answer, send_json,
 };
 
 #[tokio::test]
@@ -196,216 +195,6 @@ async fn only_administrators_with_the_admin_scope_issue_tokens_through_the_admin
             .iter()
             .any(|e| e.event == "initial_access_token.created")
     );
-}
-
-#[tokio::test]
-async fn a_farmer_issues_tokens_for_their_company_and_a_consumer_cannot() {
-    let app = TestApp::spawn().await;
-    let (farmer_id, farmer) = person_token(&app, "marigold", Role::Farmer, "openid account").await;
-    let (_, admin_token) = person_token(&app, "root", Role::Admin, "openid admin").await;
-
-    // No company on record: their username. A vendor they name is not taken.
-    let issued = json_answer(
-        send_json(
-            &app,
-            Method::POST,
-            MY_TOKENS,
-            Some(&farmer),
-            &json!({"vendor": "Somebody Else"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    assert_eq!(issued["vendor"], "marigold");
-    assert_eq!(issued["uses"], 1);
-    let first = issued["token"].as_str().unwrap().to_string();
-
-    let set = json_answer(
-        send_json(
-            &app,
-            Method::PUT,
-            &format!("/api/v1/admin/users/{farmer_id}/company"),
-            Some(&admin_token),
-            &json!({"company": "Marigold Farm Co"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(set["company"], "Marigold Farm Co");
-    let issued = json_answer(
-        send_json(
-            &app,
-            Method::POST,
-            MY_TOKENS,
-            Some(&farmer),
-            &json!({"uses": 2, "ttl": 600}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    assert_eq!(issued["vendor"], "Marigold Farm Co");
-    assert_eq!(issued["uses"], 2);
-    assert_eq!(issued["expires_at"], app.clock.now() + 600);
-    let second = issued["token"].as_str().unwrap().to_string();
-
-    let rows = initial_access_token_rows(&app.database.url).await;
-    for (token, vendor) in [(&first, "marigold"), (&second, "Marigold Farm Co")] {
-        let row = rows
-            .iter()
-            .find(|r| r.token_hash == hash_secret(token))
-            .expect("stored hashed");
-        assert_eq!(row.vendor.as_deref(), Some(vendor));
-        assert_eq!(row.issued_by.as_deref(), Some(farmer_id.as_str()));
-        assert!(
-            rows.iter()
-                .all(|r| !format!("{r:?}").contains(token.as_str()))
-        );
-    }
-
-    // The apps it registers carry the company, on the consent page too.
-    let info = registered(&app, &second, &web_app("Marigold Box")).await;
-    let client = test_client(&info);
-    let stored = app.store.find_client(&client.id).await.unwrap().unwrap();
-    assert_eq!(stored.vendor.as_deref(), Some("Marigold Farm Co"));
-    app.person("shopper", Role::Consumer).await;
-    let (_, page) = consent_page(&app, &client, "shopper", "openid").await;
-    assert!(page.contains("<strong>Marigold Farm Co</strong>"), "{page}");
-
-    let events = app.store.list_audit_events(None, 100).await.unwrap();
-    let registered_event = events
-        .iter()
-        .find(|e| e.event == "client.registered")
-        .expect("client.registered");
-    assert_eq!(
-        registered_event.user_id.as_deref(),
-        Some(farmer_id.as_str())
-    );
-    assert_eq!(
-        registered_event.client_id.as_deref(),
-        Some(client.id.as_str())
-    );
-    let created = events
-        .iter()
-        .filter(|e| e.event == "initial_access_token.created")
-        .count();
-    assert_eq!(created, 2);
-
-    // A consumer may not; a farmer's token without the account scope may not either.
-    let before = initial_access_token_rows(&app.database.url).await;
-    let (_, consumer) = person_token(&app, "consumer1", Role::Consumer, "openid account").await;
-    let response = send_json(&app, Method::POST, MY_TOKENS, Some(&consumer), &json!({})).await;
-    assert_oauth_error(response, StatusCode::FORBIDDEN, "forbidden").await;
-    let (_, no_account) = person_token(&app, "farmer2", Role::Farmer, "openid").await;
-    let response = send_json(&app, Method::POST, MY_TOKENS, Some(&no_account), &json!({})).await;
-    assert_oauth_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
-    let response = send_json(&app, Method::POST, MY_TOKENS, None, &json!({})).await;
-    assert_challenged_without_error(response, MY_TOKENS).await;
-    assert_eq!(initial_access_token_rows(&app.database.url).await, before);
-}
-
-/// The token on the page "Get a registration token" on the account page leads to, and
-/// who it says the apps are for.
-fn registration_token_on(page: &str) -> (String, String) {
-    let between = |open: &str, close: &str| {
-        let start = page
-            .find(open)
-            .unwrap_or_else(|| panic!("no {open} on:\n{page}"))
-            + open.len();
-        let end = start + page[start..].find(close).expect(close);
-        page[start..end].to_string()
-    };
-    (
-        between("<code class=\"secret\">", "</code>"),
-        between("<h1>Registration token for ", "</h1>"),
-    )
-}
-
-/// `username` signs in, and presses "Get a registration token" on the account page.
-async fn account_page_token(app: &TestApp, username: &str) -> (String, String) {
-    let agent = UserAgent::new(app);
-    let landing = agent.navigate("/login").await;
-    let (path, _, account) = agent.log_in(landing, username, PASSWORD).await.page();
-    assert_eq!(path, "/account", "{account}");
-    assert!(account.contains("Get a registration token"), "{account}");
-    let (path, status, page) = agent
-        .submit(&account, "/account/registration-token", &[])
-        .await
-        .page();
-    assert_eq!(
-        (path.as_str(), status),
-        ("/account/registration-token", StatusCode::OK),
-        "{page}"
-    );
-    registration_token_on(&page)
-}
-
-#[tokio::test]
-async fn the_account_page_gives_farmers_and_administrators_tokens_for_their_own_company() {
-    let app = TestApp::spawn().await;
-    let farmer_id = app.person("marigold", Role::Farmer).await;
-    let admin_id = app.person("root", Role::Admin).await;
-    app.person("shopper", Role::Consumer).await;
-
-    // No company on record: their usernames, the administrator's as well.
-    for (username, id) in [("marigold", &farmer_id), ("root", &admin_id)] {
-        let (token, shown) = account_page_token(&app, username).await;
-        assert_eq!(shown, username);
-        let row = initial_access_token_rows(&app.database.url)
-            .await
-            .into_iter()
-            .find(|r| r.token_hash == hash_secret(&token))
-            .expect("stored hashed");
-        assert_eq!(row.vendor.as_deref(), Some(username));
-        assert_eq!(row.issued_by.as_deref(), Some(id.as_str()));
-    }
-
-    // With a company, the company: an administrator's apps are their company's too, and
-    // the consent page says so.
-    let root = app.store.find_user_by_id(&admin_id).await.unwrap().unwrap();
-    admin::set_company(&app.state, &root, "Platform Ops", Actor::CommandLine)
-        .await
-        .expect("company set");
-    let (token, shown) = account_page_token(&app, "root").await;
-    assert_eq!(shown, "Platform Ops");
-    let client = test_client(&registered(&app, &token, &web_app("Ops Dashboard")).await);
-    let stored = app.store.find_client(&client.id).await.unwrap().unwrap();
-    assert_eq!(stored.vendor.as_deref(), Some("Platform Ops"));
-    let (_, page) = consent_page(&app, &client, "shopper", "openid").await;
-    assert!(page.contains("<strong>Platform Ops</strong>"), "{page}");
-    assert!(!page.contains("an outside developer"), "{page}");
-
-    // An administrator's token under /api/v1/me is for their company too, whatever they
-    // name; the admin API names another vendor.
-    let (_, admin_token) = person_token(&app, "root2", Role::Admin, "openid account admin").await;
-    let issued = json_answer(
-        send_json(
-            &app,
-            Method::POST,
-            MY_TOKENS,
-            Some(&admin_token),
-            &json!({"vendor": "Orchard Apps"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    assert_eq!(issued["vendor"], "root2");
-    let issued = json_answer(
-        send_json(
-            &app,
-            Method::POST,
-            ADMIN_TOKENS,
-            Some(&admin_token),
-            &json!({"vendor": "Orchard Apps"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    assert_eq!(issued["vendor"], "Orchard Apps");
 }
 
 #[tokio::test]

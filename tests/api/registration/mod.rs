@@ -10,6 +10,7 @@
 
 mod bad_metadata;
 mod create;
+mod farm_tokens;
 mod initial_access_tokens;
 mod issuing_tokens;
 mod management_tokens;
@@ -18,7 +19,9 @@ mod vendor_walls;
 
 use farm_auth::accounts::admin::Actor;
 use farm_auth::accounts::users::Role;
+use farm_auth::oauth2::client_metadata::NewClient;
 use farm_auth::oauth2::initial_access::{self, Request};
+use farm_auth::oauth2::operator;
 use farm_auth::secrets::hash_secret;
 use farm_auth::store::clients::ClientRecord;
 use farm_auth::store::initial_access_tokens::InitialAccessTokenRecord;
@@ -31,8 +34,8 @@ use crate::support::{
     assert_oauth_error, initial_access_token_rows, json_answer,
 };
 
-/// Every scope a vendor may register (discovery's `scopes_supported`).
-const VENDOR_SCOPES: &str = "openid profile email roles offline_access";
+/// Every scope a vendor may register: discovery's `scopes_supported` but for `roles`.
+const VENDOR_SCOPES: &str = "openid profile email offline_access";
 
 /// An initial access token issued as the command line issues it.
 async fn initial_token(app: &TestApp, uses: i64, vendor: Option<&str>) -> String {
@@ -42,7 +45,7 @@ async fn initial_token(app: &TestApp, uses: i64, vendor: Option<&str>) -> String
             ttl_secs: None,
             uses: Some(uses),
             vendor: vendor.map(str::to_string),
-            own_company: false,
+            farm: None,
         },
     )
     .await
@@ -95,6 +98,24 @@ fn machine_app(name: &str, scope: &str) -> Value {
         "response_types": [],
         "scope": scope,
     })
+}
+
+/// A vendor's machine client: registered for the code flow (a vendor cannot register
+/// `client_credentials` itself), then given `client_credentials` alone and `scope` by an
+/// administrator. The registration's answer, secrets included.
+async fn machine_vendor_app(app: &TestApp, token: &str, name: &str, scope: &str) -> Value {
+    let info = registered(app, token, &web_app(name)).await;
+    let id = info["client_id"].as_str().expect("client_id");
+    let allowed = NewClient {
+        name: name.into(),
+        grant_types: vec!["client_credentials".into()],
+        scope: Some(scope.into()),
+        ..NewClient::default()
+    };
+    operator::update_client(&app.state, Actor::CommandLine, id, allowed)
+        .await
+        .expect("an administrator allows client_credentials");
+    info
 }
 
 /// The client as the tests' helpers use it.

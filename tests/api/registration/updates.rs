@@ -125,15 +125,14 @@ async fn what_get_returns_can_be_put_back_unchanged() {
     // (read-only fields included, which the server ignores).
     let app = TestApp::spawn().await;
     let token = initial_token(&app, 2, None).await;
-    for body in [
-        json!({"client_name": "Round trip", "redirect_uris": [REDIRECT_URI],
-               "post_logout_redirect_uris": ["https://rp.example/signed-out"],
-               "grant_types": ["authorization_code", "refresh_token"],
-               "token_endpoint_auth_method": "client_secret_post",
-               "scope": "openid email offline_access"}),
-        machine_app("Round trip bot", ""),
-    ] {
-        let info = registered(&app, &token, &body).await;
+    let web = json!({"client_name": "Round trip", "redirect_uris": [REDIRECT_URI],
+           "post_logout_redirect_uris": ["https://rp.example/signed-out"],
+           "grant_types": ["authorization_code", "refresh_token"],
+           "token_endpoint_auth_method": "client_secret_post",
+           "scope": "openid email offline_access"});
+    // A machine client keeps the `client_credentials` an administrator granted it.
+    let machine = machine_vendor_app(&app, &token, "Round trip bot", "").await;
+    for info in [registered(&app, &token, &web).await, machine] {
         let id = info["client_id"].as_str().unwrap();
         let registration_token = info["registration_access_token"].as_str().unwrap();
         let before = app.store.find_client(id).await.unwrap().unwrap();
@@ -373,7 +372,7 @@ async fn a_client_stays_public_or_confidential_across_updates() {
 async fn delete_removes_the_client_and_its_tokens_stop_working() {
     let app = TestApp::spawn().await;
     let token = initial_token(&app, 1, None).await;
-    let info = registered(&app, &token, &machine_app("Bot", "profile email")).await;
+    let info = machine_vendor_app(&app, &token, "Bot", "profile email").await;
     let client = test_client(&info);
     let registration_token = info["registration_access_token"].as_str().unwrap();
     let access = app.access_token(&client, None).await;

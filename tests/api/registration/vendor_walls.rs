@@ -2,15 +2,15 @@
 //! outside developer; a vendor client never gets the `account` or `admin` scope; a farmer's
 //! token stops working when they lose the role or are locked.
 
-use farm_auth::accounts::admin::{self, Actor};
+use farm_auth::accounts::admin::Actor;
 use farm_auth::accounts::users::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use super::*;
 use crate::support::{
-    TestApp, UserAgent, assert_oauth_error, code_from, initial_access_token_rows, json_answer,
-    send_json, token_json,
+    TestApp, UserAgent, assert_oauth_error, code_from, initial_access_token_rows, send_json,
+    token_json,
 };
 
 #[tokio::test]
@@ -89,7 +89,7 @@ async fn the_platforms_own_clients_show_no_vendor_note() {
 async fn a_vendor_machine_client_cannot_obtain_the_account_or_admin_scope() {
     let app = TestApp::spawn().await;
     let token = initial_token(&app, 1, None).await;
-    let info = registered(&app, &token, &machine_app("Bot", "profile")).await;
+    let info = machine_vendor_app(&app, &token, "Bot", "profile").await;
     let bot = test_client(&info);
     for scope in [
         "account",
@@ -162,56 +162,54 @@ async fn a_vendor_web_client_cannot_get_the_account_or_admin_scope_for_a_person(
 }
 
 #[tokio::test]
-async fn a_farmers_token_stops_working_when_they_lose_the_role_or_are_locked() {
+async fn a_vendor_cannot_register_client_credentials_or_roles_and_an_administrator_never_grants_roles()
+ {
     let app = TestApp::spawn().await;
-    let (farmer_id, person_token) =
-        person_token(&app, "marigold", Role::Farmer, "openid account").await;
-    let issued = json_answer(
-        send_json(
-            &app,
-            Method::POST,
-            MY_TOKENS,
-            Some(&person_token),
-            &json!({"uses": 5}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let token = issued["token"].as_str().unwrap().to_string();
-    registered(&app, &token, &web_app("First")).await;
-
-    let farmer = || async {
-        app.store
-            .find_user_by_id(&farmer_id)
-            .await
-            .unwrap()
-            .unwrap()
-    };
-    admin::set_roles(
-        &app.state,
-        &farmer().await,
-        &["consumer"],
-        Actor::CommandLine,
-    )
-    .await
-    .unwrap();
+    let token = initial_token(&app, 3, None).await;
     let before = snapshot(&app).await;
-    assert_invalid_token(register(&app, Some(&token), &web_app("Demoted")).await).await;
+    let response = register(&app, Some(&token), &machine_app("Bot", "")).await;
+    assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_client_metadata").await;
+    let mut with_roles = web_app("Roles");
+    with_roles["scope"] = json!("openid roles");
+    let response = register(&app, Some(&token), &with_roles).await;
+    assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_client_metadata").await;
     assert_eq!(snapshot(&app).await, before, "nothing stored, no use spent");
-    assert_eq!(uses_left(&app, &token).await, Some(4));
 
-    // The role back, the token works again: it was the role.
-    admin::set_roles(&app.state, &farmer().await, &["farmer"], Actor::CommandLine)
-        .await
-        .unwrap();
-    registered(&app, &token, &web_app("Restored")).await;
-
-    admin::lock(&app.state, &farmer().await, "fraud", Actor::CommandLine)
-        .await
-        .unwrap();
+    // An administrator may grant client_credentials, never roles, account or admin.
+    let info = machine_vendor_app(&app, &token, "Bot", "").await;
+    let id = info["client_id"].as_str().unwrap();
     let before = snapshot(&app).await;
-    assert_invalid_token(register(&app, Some(&token), &web_app("Locked")).await).await;
+    for scope in ["roles", "account", "openid admin"] {
+        let widened = NewClient {
+            name: "Bot".into(),
+            grant_types: vec!["client_credentials".into()],
+            scope: Some(scope.into()),
+            ..NewClient::default()
+        };
+        let refused = operator::update_client(&app.state, Actor::CommandLine, id, widened).await;
+        assert!(refused.is_err(), "{scope}");
+    }
     assert_eq!(snapshot(&app).await, before);
-    assert_eq!(uses_left(&app, &token).await, Some(3));
+    let bot = test_client(&info);
+    let response = app.client_credentials(&bot, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_vendor_app_stored_with_roles_or_account_gets_neither() {
+    let app = TestApp::spawn().await;
+    app.person("marigold", Role::Consumer).await;
+    let token = initial_token(&app, 1, None).await;
+    let client = test_client(&registered(&app, &token, &web_app("Old")).await);
+    // A row written before the rule, or by hand.
+    let mut record = app.store.find_client(&client.id).await.unwrap().unwrap();
+    record.scope = farm_auth::domain::Scope::parse("openid roles account admin").unwrap();
+    assert!(app.store.update_client(&record).await.unwrap());
+    app.state.clients.forget(&client.id);
+    let seen = app.state.clients.find(&client.id).await.unwrap().unwrap();
+    assert_eq!(seen.scope.to_string(), "openid");
+    // Asked for anyway, they are dropped like any scope it is not registered for.
+    let (_, page) = consent_page(&app, &client, "marigold", "openid roles account admin").await;
+    assert!(!page.contains("See whether you are a consumer"), "{page}");
+    assert!(page.contains("is made by an outside developer"), "{page}");
 }

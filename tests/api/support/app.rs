@@ -478,7 +478,7 @@ pub async fn initial_access_token_rows(
         .await
         .expect("connect to the test database");
     let rows = sqlx::query_as(
-        "SELECT token_hash, issued_by, vendor, uses_left, created_at, expires_at \
+        "SELECT token_hash, issued_by, vendor, uses_left, created_at, expires_at, farm_id \
          FROM initial_access_tokens ORDER BY created_at, token_hash",
     )
     .fetch_all(&mut connection)

@@ -4,12 +4,12 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 
 use super::super::{AdminCaller, ApiError, JsonBody};
 use super::{json, no_content};
-use crate::domain::{ClientId, RedirectUri};
+use crate::domain::{ClientId, FarmId, RedirectUri};
 use crate::error::InternalError;
 use crate::oauth2::client_metadata::NewClient;
 use crate::oauth2::clients::Client;
@@ -27,6 +27,10 @@ pub(super) fn router() -> Router<AppState> {
             "/api/v1/admin/clients/{id}/secret",
             post(post_client_secret),
         )
+        .route(
+            "/api/v1/admin/clients/{id}/suspension",
+            put(put_suspension).delete(delete_suspension),
+        )
 }
 
 /// A client as administrators see it (never its secret).
@@ -41,6 +45,10 @@ pub struct ClientView {
     scope: String,
     registered_by_vendor: bool,
     vendor: Option<String>,
+    /// The farm it belongs to; its access tokens carry this id as `farm_id`.
+    farm_id: Option<String>,
+    suspended: bool,
+    backchannel_logout_uri: Option<String>,
     created_at: i64,
 }
 
@@ -55,7 +63,10 @@ impl From<&Client> for ClientView {
             grant_types: client.grant_types.iter().map(|g| g.as_str()).collect(),
             scope: client.scope.to_string(),
             registered_by_vendor: client.registered_by_vendor,
-            vendor: client.vendor.clone(),
+            vendor: client.vendor_label(),
+            farm_id: client.farm_id().map(str::to_string),
+            suspended: client.suspended,
+            backchannel_logout_uri: client.backchannel_logout_uri.clone(),
             created_at: client.created_at,
         }
     }
@@ -101,6 +112,9 @@ struct ClientBody {
     grant_types: Vec<String>,
     scope: Option<String>,
     token_endpoint_auth_method: Option<String>,
+    backchannel_logout_uri: Option<String>,
+    /// On creation only: the farm the client belongs to.
+    farm_id: Option<String>,
 }
 
 impl From<ClientBody> for NewClient {
@@ -114,6 +128,7 @@ impl From<ClientBody> for NewClient {
             scope: body.scope,
             public,
             auth_method: body.token_endpoint_auth_method.filter(|_| !public),
+            backchannel_logout_uri: body.backchannel_logout_uri,
         }
     }
 }
@@ -123,7 +138,20 @@ async fn post_client(
     caller: AdminCaller,
     JsonBody(body): JsonBody<ClientBody>,
 ) -> Result<Response, ApiError> {
-    let registered = operator::create_client(&state, caller.actor(), body.into()).await?;
+    let farm_id = body.farm_id.clone();
+    let farm = farm_id
+        .as_deref()
+        .map(|id| {
+            FarmId::parse(id).map_err(|_| {
+                ApiError::Invalid(
+                    "invalid_client_metadata",
+                    format!("no farm has the id {id}"),
+                )
+            })
+        })
+        .transpose()?;
+    let registered =
+        operator::create_client(&state, caller.actor(), body.into(), farm.as_ref()).await?;
     let mut view =
         serde_json::to_value(ClientView::from(&registered.client)).map_err(InternalError::from)?;
     if let Some(secret) = registered.secret {
@@ -154,6 +182,38 @@ async fn post_client_secret(
         StatusCode::OK,
         serde_json::json!({ "client_id": current.id, "client_secret": secret }),
     ))
+}
+
+/// Suspends the client: no tokens, and those it has stop working at once.
+async fn put_suspension(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    suspend(&state, caller, &id, true).await
+}
+
+/// Lets a suspended client work again.
+async fn delete_suspension(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    suspend(&state, caller, &id, false).await
+}
+
+async fn suspend(
+    state: &AppState,
+    caller: AdminCaller,
+    id: &str,
+    suspended: bool,
+) -> Result<Response, ApiError> {
+    let id = ClientId::parse(id).map_err(|_| ApiError::NotFound)?;
+    if !operator::suspend_client(state, caller.actor(), &id, suspended).await? {
+        return Err(ApiError::NotFound);
+    }
+    let client = client(state, &id).await?;
+    Ok(json(StatusCode::OK, ClientView::from(&client)))
 }
 
 async fn delete_client(

@@ -116,6 +116,7 @@ struct IssueBody {
     ttl: Option<i64>,
     uses: Option<i64>,
     vendor: Option<String>,
+    farm_id: Option<String>,
 }
 
 async fn issue(
@@ -123,13 +124,12 @@ async fn issue(
     user: &UserRecord,
     origin: &Origin,
     body: IssueBody,
-    own_company: bool,
 ) -> Result<Response, ApiError> {
     let request = initial_access::Request {
         ttl_secs: body.ttl,
         uses: body.uses,
         vendor: body.vendor,
-        own_company,
+        farm: body.farm_id,
     };
     let actor = Actor::Person { user, origin };
     let issued = initial_access::issue(state, actor, request).await?;
@@ -140,6 +140,7 @@ async fn issue(
             "expires_at": issued.expires_at,
             "uses": issued.uses,
             "vendor": issued.vendor,
+            "farm_id": issued.farm_id,
         }),
     ))
 }
@@ -149,11 +150,11 @@ async fn post_initial_access_token(
     caller: AdminCaller,
     JsonBody(body): JsonBody<IssueBody>,
 ) -> Result<Response, ApiError> {
-    issue(&state, &caller.admin, &caller.origin, body, false).await
+    issue(&state, &caller.admin, &caller.origin, body).await
 }
 
-/// A farmer's registration token: their company's apps. An administrator gets one for
-/// their own company here too; naming another vendor needs the admin API (and its scope).
+/// A registration token for the apps of the farm `farm_id`, for its owners and managers
+/// (and administrators). A vendor is named only through the admin API (and its scope).
 async fn post_my_initial_access_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -161,5 +162,9 @@ async fn post_my_initial_access_token(
     JsonBody(body): JsonBody<IssueBody>,
 ) -> Result<Response, ApiError> {
     let person = caller.person()?;
-    issue(&state, person, &origin, body, true).await
+    let body = IssueBody {
+        vendor: None,
+        ..body
+    };
+    issue(&state, person, &origin, body).await
 }
