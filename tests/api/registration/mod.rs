@@ -9,6 +9,7 @@
 //! initial access token's remaining uses unchanged.
 
 mod bad_metadata;
+mod command_line;
 mod create;
 mod farm_tokens;
 mod initial_access_tokens;
