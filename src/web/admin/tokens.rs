@@ -48,7 +48,7 @@ async fn get_tokens(State(state): State<AppState>, admin: Admin) -> Result<Respo
     for initial_access::Usable { record, issued_by } in initial_access::list_usable(&state).await? {
         tokens.push(TokenRow {
             id: record.token_hash,
-            vendor: record.vendor.unwrap_or_else(|| "any vendor".into()),
+            vendor: shown_with(record.farm_id, record.vendor),
             uses_left: record.uses_left,
             issued_by,
             expires: when(record.expires_at),
@@ -83,6 +83,15 @@ struct TokenPage {
     registration_endpoint: String,
 }
 
+/// Whom a token's apps are shown with: its farm, its vendor, or any vendor.
+fn shown_with(farm_id: Option<String>, vendor: Option<String>) -> String {
+    match (farm_id, vendor) {
+        (Some(farm), _) => format!("farm {farm}"),
+        (None, Some(vendor)) => vendor,
+        (None, None) => "any vendor".into(),
+    }
+}
+
 /// A whole number from a form field; `None` when absent, an error when not a number.
 fn number(text: Option<&str>) -> Result<Option<i64>, ()> {
     text.map(|t| t.trim().parse::<i64>().map_err(drop))
@@ -112,7 +121,7 @@ async fn post_token(State(state): State<AppState>, post: AdminPost) -> Result<Re
                 frame: post.admin.frame().await?,
                 section: "tokens",
                 token: issued.token,
-                vendor: issued.vendor.unwrap_or_else(|| "any vendor".into()),
+                vendor: shown_with(issued.farm_id, issued.vendor),
                 uses: issued.uses,
                 expires: when(issued.expires_at),
                 registration_endpoint: registration_endpoint(&state),

@@ -169,3 +169,53 @@ async fn withdrawing_with_a_nul_byte_in_the_token_is_refused_not_a_500() {
     let (_, _, page) = olga.follow(response).await.page();
     assert_refused(&page, "already used up, expired or withdrawn");
 }
+
+#[tokio::test]
+async fn a_token_for_a_farm_issued_in_the_console_registers_the_farms_app_and_a_pending_farm_gets_none()
+ {
+    let app = TestApp::spawn().await;
+    let (olga_id, olga) = admin_signed_in(&app).await;
+    let farm = crate::support::farm_owned_by(
+        &app,
+        &olga_id,
+        "Olga's Orchard",
+        farm_auth::domain::FarmStatus::Active,
+    )
+    .await;
+    let (_, status, page) = send(&olga, TOKENS, TOKENS, &[("farm_id", farm.as_str())]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains(&format!("Registration token for farm {farm}")),
+        "{page}"
+    );
+    let token = code(&page, "secret").expect("the token, this once");
+    let body: Value = register_with(&app, &token).await.json().await.unwrap();
+    let client = app
+        .store
+        .find_client(body["client_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(client.farm_id.as_deref(), Some(farm.as_str()));
+
+    let pending = crate::support::farm_owned_by(
+        &app,
+        &olga_id,
+        "Later Farm",
+        farm_auth::domain::FarmStatus::Pending,
+    )
+    .await;
+    let page = send_back(&olga, TOKENS, TOKENS, &[("farm_id", pending.as_str())]).await;
+    assert_refused(&page, "the farm is not active");
+    let page = send_back(&olga, TOKENS, TOKENS, &[("farm_id", "no\u{0}farm")]).await;
+    assert_refused(&page, "no such farm");
+    assert_eq!(
+        app.store
+            .list_usable_initial_access_tokens(app.clock.now())
+            .await
+            .unwrap()
+            .len(),
+        0,
+        "the one issued was used; nothing else stored"
+    );
+}
