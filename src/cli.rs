@@ -317,6 +317,7 @@ async fn initial_access_token_command(
         uses,
         vendor,
         farm,
+        as_member: false,
     };
     let issued = initial_access::issue(state, Actor::CommandLine, request).await?;
     let value = serde_json::json!({

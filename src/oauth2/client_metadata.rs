@@ -10,7 +10,7 @@ use crate::oidc::discovery::SCOPES_SUPPORTED;
 use crate::secrets::{hash_secret, random_id, random_token};
 use crate::state::AppState;
 use crate::store::StoreError;
-use crate::store::clients::ClientRecord;
+use crate::store::clients::{ClientFarm, ClientRecord};
 
 /// Who registers a client, which decides how much it may ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,12 +91,17 @@ pub async fn register_for_farm(
 ) -> Result<Registered, RegistrationError> {
     let (mut record, secret) = prepare(new, Registrant::Platform, state.clock.now())?;
     if let Some(farm) = farm {
-        if state.store.find_farm(farm).await?.is_none() {
+        let Some(found) = state.store.find_farm(farm).await? else {
             return Err(RegistrationError::Metadata(format!(
                 "no farm has the id {farm}"
             )));
-        }
-        record.farm_id = Some(farm.to_string());
+        };
+        record.farm_id = Some(found.id.clone());
+        record.farm = Some(ClientFarm {
+            id: found.id,
+            name: found.name,
+            status: found.status,
+        });
     }
     state.store.insert_client(&record).await?;
     Ok(Registered {
@@ -157,16 +162,15 @@ pub fn revise(
             "a client cannot change between public and confidential; register a new one".into(),
         ));
     }
-    // A vendor keeps `client_credentials` that an administrator granted, and cannot add it.
-    let granted_by_administrator = current
-        .grant_types
-        .iter()
-        .any(|g| g == GrantType::ClientCredentials.as_str());
-    let registrant = match registrant {
-        Registrant::Vendor if granted_by_administrator => Registrant::VendorByAdministrator,
-        other => other,
+    // A vendor keeps what an administrator granted (`client_credentials`, scopes beyond the
+    // sign-in ones) and cannot add to it; its back-channel logout URI is the platform's call.
+    let changed = match registrant {
+        Registrant::Vendor => ClientRecord {
+            backchannel_logout_uri: current.backchannel_logout_uri.clone(),
+            ..validate_keeping(new, registrant, now, Some(&current))?
+        },
+        _ => validate(new, registrant, now)?,
     };
-    let changed = validate(new, registrant, now)?;
     Ok(ClientRecord {
         client_id: current.client_id,
         secret_hash: current.secret_hash,
@@ -209,6 +213,20 @@ fn validate(
     registrant: Registrant,
     now: i64,
 ) -> Result<ClientRecord, RegistrationError> {
+    validate_keeping(new, registrant, now, None)
+}
+
+/// [`validate`], for a vendor's update of `granted`: it may keep the grant types and scopes
+/// an administrator gave it beyond a vendor's, never add to them.
+fn validate_keeping(
+    new: NewClient,
+    registrant: Registrant,
+    now: i64,
+    granted: Option<&ClientRecord>,
+) -> Result<ClientRecord, RegistrationError> {
+    let was_granted_grant =
+        |g: GrantType| granted.is_some_and(|c| c.grant_types.iter().any(|t| t == g.as_str()));
+    let was_granted_scope = |token: &str| granted.is_some_and(|c| c.scope.contains(token));
     let meta = |m: &str| RegistrationError::Metadata(m.to_string());
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_LEN || name.chars().any(char::is_control)
@@ -248,7 +266,10 @@ fn validate(
             "the authorization_code grant needs at least one redirect URI",
         ));
     }
-    if has(GrantType::ClientCredentials) && registrant == Registrant::Vendor {
+    if has(GrantType::ClientCredentials)
+        && registrant == Registrant::Vendor
+        && !was_granted_grant(GrantType::ClientCredentials)
+    {
         return Err(meta(
             "client_credentials is granted to a vendor's app only by an administrator",
         ));
@@ -278,7 +299,9 @@ fn validate(
         )));
     }
     if registrant == Registrant::Vendor
-        && let Some(token) = scope.iter().find(|t| !SCOPES_SUPPORTED.contains(t))
+        && let Some(token) = scope
+            .iter()
+            .find(|t| !SCOPES_SUPPORTED.contains(t) && !was_granted_scope(t))
     {
         return Err(RegistrationError::Metadata(format!(
             "scope '{token}' cannot be registered; vendors may ask for: {}",
@@ -288,7 +311,7 @@ fn validate(
     let backchannel_logout_uri = new
         .backchannel_logout_uri
         .as_deref()
-        .map(backchannel_logout_uri)
+        .map(|uri| backchannel_logout_uri(uri, auth_method, registrant))
         .transpose()?;
     Ok(ClientRecord {
         client_id: random_id(),
@@ -321,20 +344,28 @@ fn vendor_scopes() -> Vec<&'static str> {
         .collect()
 }
 
-/// OpenID Connect Back-Channel Logout 1.0 §2.2: an absolute https URI (http on a loopback
-/// host, for development), with no fragment.
-fn backchannel_logout_uri(uri: &str) -> Result<String, RegistrationError> {
-    let parsed = RedirectUri::parse(uri)
-        .ok()
-        .filter(RedirectUri::is_web)
-        .ok_or_else(|| {
-            RegistrationError::Metadata(format!(
-                "backchannel_logout_uri must be an https URI (or http on a loopback host) \
-                 without a fragment: {}",
-                uri.chars().take(80).collect::<String>()
-            ))
-        })?;
-    Ok(parsed.as_str().to_string())
+/// OpenID Connect Back-Channel Logout 1.0 §2.2: an absolute URI without a fragment, https
+/// (http only for a confidential client, §2.2). We allow http only on a loopback host, for
+/// the platform's own confidential clients in development: for a server-to-server POST,
+/// loopback is this server's own host, which a vendor must not be able to aim us at.
+fn backchannel_logout_uri(
+    uri: &str,
+    auth_method: AuthMethod,
+    registrant: Registrant,
+) -> Result<String, RegistrationError> {
+    let refused = || {
+        RegistrationError::Metadata(format!(
+            "backchannel_logout_uri must be an https URI without a fragment: {}",
+            uri.chars().take(80).collect::<String>()
+        ))
+    };
+    let parsed = RedirectUri::parse(uri).map_err(|_| refused())?;
+    let https = parsed.as_str().starts_with("https://");
+    let loopback_allowed = registrant == Registrant::Platform && auth_method != AuthMethod::None;
+    match https || (parsed.is_web() && loopback_allowed) {
+        true => Ok(parsed.as_str().to_string()),
+        false => Err(refused()),
+    }
 }
 
 fn grant_types(new: &NewClient) -> Result<Vec<GrantType>, RegistrationError> {

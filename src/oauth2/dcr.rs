@@ -69,8 +69,27 @@ pub async fn register(state: &AppState, token: &str, body: &Value) -> Result<Val
     let Some(grant) = initial_access::check(&state.store, now, token).await? else {
         return Err(invalid.into());
     };
-    let new = parse_metadata(body, None)?;
-    let (record, secret) = client_metadata::prepare(new, Registrant::Vendor, now)?;
+    let prepared = parse_metadata(body, None).and_then(|new| {
+        client_metadata::prepare(new, Registrant::Vendor, now).map_err(DcrError::from)
+    });
+    let (record, secret) = match prepared {
+        Ok(prepared) => prepared,
+        Err(DcrError::Metadata(code, why)) => {
+            // A refused registration is in the trail, with whose token asked and why (no
+            // metadata values beyond the reason, which quotes at most 80 characters).
+            let audit = AuditRecord {
+                at: now,
+                event: "client.registered".into(),
+                outcome: "failure".into(),
+                user_id: grant.issued_by.clone(),
+                detail: Some(format!("by a vendor: {code}: {why}")),
+                ..AuditRecord::default()
+            };
+            state.store.insert_audit_event(&audit).await?;
+            return Err(DcrError::Metadata(code, why));
+        }
+        Err(other) => return Err(other),
+    };
     let registration_token = random_token::<32>();
     let record = ClientRecord {
         vendor: grant.vendor.clone(),
@@ -137,6 +156,11 @@ async fn authorized(
         return Err(not_yours().into());
     };
     let client = Client::try_from(record.clone())?;
+    // A suspended app (or one of a farm that is not active) manages nothing: it could
+    // otherwise delete the grants under review, or free its farm's quota (DECISIONS §58).
+    if !client.is_usable() {
+        return Err(not_yours().into());
+    }
     let matches = client
         .registration_token_hash()
         .is_some_and(|stored| constant_time_eq(stored.as_bytes(), hash_secret(token).as_bytes()));
@@ -367,7 +391,9 @@ fn parse_metadata(body: &Value, current: Option<&Client>) -> Result<NewClient, D
         scope: text("scope")?,
         public,
         auth_method: auth_method.filter(|_| !public),
-        backchannel_logout_uri: text("backchannel_logout_uri")?,
+        // Back-channel logout is registered by the platform (issue 15 sends it); a vendor's
+        // value is ignored (RFC 7591 §3.2.1 lets the server replace requested metadata).
+        backchannel_logout_uri: None,
     })
 }
 

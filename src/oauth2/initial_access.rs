@@ -34,6 +34,11 @@ pub struct Request {
     pub vendor: Option<String>,
     /// The farm whose apps it registers, as the caller names it (a path, a form, a flag).
     pub farm: Option<String>,
+    /// Asked through the account page or the account API: the caller acts as a member of
+    /// the farm, whatever their platform role, so that an app holding an administrator's
+    /// `account` scope cannot use their administrator's powers (those need the `admin`
+    /// scope, and the admin API or the console).
+    pub as_member: bool,
 }
 
 /// A token just issued: shown this once.
@@ -81,7 +86,13 @@ pub async fn issue(
         Actor::CommandLine => None,
         Actor::Person { user, .. } => Some(user),
     };
-    let administrator = person.is_none_or(UserRecord::is_active_admin);
+    let administrator = !request.as_member && person.is_none_or(UserRecord::is_active_admin);
+    let farm_named = request
+        .farm
+        .as_deref()
+        .and_then(|f| FarmId::parse(f).ok())
+        .map(|f| format!("farm {f}: "))
+        .unwrap_or_default();
     let outcome = issue_checked(state, person, administrator, request).await;
     match &outcome {
         Ok(issued) => {
@@ -103,7 +114,11 @@ pub async fn issue(
         Err(IssueError::Store(_) | IssueError::Invalid(_)) => {}
         Err(refusal) => {
             actor
-                .record_refusal(state, "initial_access_token.created", refusal.to_string())
+                .record_refusal(
+                    state,
+                    "initial_access_token.created",
+                    format!("{farm_named}{refusal}"),
+                )
                 .await?;
         }
     }
@@ -131,10 +146,14 @@ async fn issue_checked(
             None => return Err(IssueError::NoSuchFarm),
         }
     }
-    let vendor = match farm {
-        Some(_) => None,
-        None => vendor_name(request.vendor)?,
-    };
+    let vendor = vendor_name(request.vendor)?;
+    if farm.is_some() && vendor.is_some() && !request.as_member {
+        return Err(IssueError::Invalid(
+            "name a vendor or a farm, not both: a farm's apps are shown with the farm's name"
+                .into(),
+        ));
+    }
+    let vendor = vendor.filter(|_| farm.is_none() && !request.as_member);
     let ttl = request.ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
     if !(60..=MAX_TTL_SECS).contains(&ttl) {
         return Err(IssueError::Invalid(format!(

@@ -37,13 +37,12 @@ pub async fn create_client(
     farm: Option<&FarmId<'_>>,
 ) -> Result<Registered, RegistrationError> {
     let registered = client_metadata::register_for_farm(state, new, farm).await?;
+    let detail = match farm {
+        Some(farm) => format!("{} for farm {farm}", registered.client.name),
+        None => registered.client.name.clone(),
+    };
     actor
-        .record_for_client(
-            state,
-            "client.created",
-            &registered.client.id,
-            Some(registered.client.name.clone()),
-        )
+        .record_for_client(state, "client.created", &registered.client.id, Some(detail))
         .await?;
     Ok(registered)
 }
@@ -65,7 +64,22 @@ pub async fn update_client(
         Some(_) => Registrant::Platform,
         None => return Err(RegistrationError::NotFound),
     };
-    let client = client_metadata::update(state, client_id, new, registrant).await?;
+    let client = match client_metadata::update(state, client_id, new, registrant).await {
+        Ok(client) => client,
+        Err(RegistrationError::Metadata(why)) if registrant != Registrant::Platform => {
+            // What an administrator may not give a vendor's app is a refused privileged
+            // change: in the trail.
+            actor
+                .record_refusal(
+                    state,
+                    "client.updated",
+                    format!("client {client_id}: {why}"),
+                )
+                .await?;
+            return Err(RegistrationError::Metadata(why));
+        }
+        Err(error) => return Err(error),
+    };
     state.clients.forget(client_id);
     let detail = format!(
         "redirect URIs {}; scope {}",

@@ -129,7 +129,7 @@ impl Store {
 
     /// Registers `client` with one use of the initial access token hashed `token_hash`, in
     /// one transaction: `None` (and nothing written) when the token is unknown, expired or
-    /// used up.
+    /// used up, or the client's farm is not active.
     pub async fn insert_client_with_initial_token(
         &self,
         token_hash: &str,
@@ -137,6 +137,19 @@ impl Store {
         client: &ClientRecord,
     ) -> Result<Option<()>> {
         let mut tx = self.pool().begin().await?;
+        // A farm's app: the farm must be active when it is stored, and its row is taken
+        // first, as issuing the farm's tokens does, so the farm's quota is counted in turns.
+        if let Some(farm_id) = &client.farm_id {
+            let active = sqlx::query(
+                "UPDATE farms SET updated_at = updated_at WHERE id = $1 AND status = 'active'",
+            )
+            .bind(farm_id)
+            .execute(&mut *tx)
+            .await?;
+            if active.rows_affected() != 1 {
+                return Ok(None);
+            }
+        }
         let spent = sqlx::query(
             "UPDATE initial_access_tokens SET uses_left = uses_left - 1 \
              WHERE token_hash = $1 AND uses_left > 0 AND expires_at > $2",

@@ -64,19 +64,18 @@ impl Store {
         if active.rows_affected() != 1 {
             return Ok(FarmTokenOutcome::FarmNotActive);
         }
-        let (apps,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM clients WHERE farm_id = $1")
-            .bind(farm_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let (open,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(uses_left), 0) AS BIGINT) FROM initial_access_tokens \
-             WHERE farm_id = $1 AND uses_left > 0 AND expires_at > $2",
+        // One statement, so one snapshot: a registration committing meanwhile (a use spent,
+        // an app added) is seen whole or not at all, even under READ COMMITTED.
+        let (taken,): (i64,) = sqlx::query_as(
+            "SELECT CAST((SELECT COUNT(*) FROM clients WHERE farm_id = $1) \
+             + (SELECT COALESCE(SUM(uses_left), 0) FROM initial_access_tokens \
+                WHERE farm_id = $1 AND uses_left > 0 AND expires_at > $2) AS BIGINT)",
         )
         .bind(farm_id)
         .bind(token.created_at)
         .fetch_one(&mut *tx)
         .await?;
-        if apps + open + token.uses_left > quota {
+        if taken + token.uses_left > quota {
             return Ok(FarmTokenOutcome::OverQuota);
         }
         insert(token).execute(&mut *tx).await?;

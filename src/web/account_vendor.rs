@@ -73,6 +73,7 @@ async fn post_registration_token(
         actor,
         initial_access::Request {
             farm: Some(farm),
+            as_member: true,
             ..initial_access::Request::default()
         },
     )

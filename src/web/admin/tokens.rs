@@ -114,6 +114,7 @@ async fn post_token(State(state): State<AppState>, post: AdminPost) -> Result<Re
             .map(str::trim)
             .filter(|f| !f.is_empty())
             .map(str::to_string),
+        as_member: false,
     };
     match initial_access::issue(&state, post.admin.actor(), request).await {
         Ok(issued) => {

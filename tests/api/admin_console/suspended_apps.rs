@@ -146,3 +146,54 @@ async fn the_console_suspends_and_resumes_an_app() {
     assert_done(&page, "works again.");
     app.access_token(&bot, None).await;
 }
+
+#[tokio::test]
+async fn a_suspended_vendor_app_cannot_manage_its_registration() {
+    let app = TestApp::spawn().await;
+    let root = api_person(&app, "root", Role::Admin, "openid admin", "openid admin").await;
+    let token = farm_auth::oauth2::initial_access::issue(
+        &app.state,
+        farm_auth::accounts::admin::Actor::CommandLine,
+        farm_auth::oauth2::initial_access::Request::default(),
+    )
+    .await
+    .unwrap()
+    .token;
+    let response = app
+        .http
+        .post(app.url("/oauth2/register"))
+        .bearer_auth(token)
+        .json(&json!({"client_name": "Shop", "redirect_uris": ["https://shop.example/cb"]}))
+        .send()
+        .await
+        .unwrap();
+    let info: serde_json::Value = json_answer(response, StatusCode::CREATED).await;
+    let id = info["client_id"].as_str().unwrap();
+    let registration_token = info["registration_access_token"].as_str().unwrap();
+    json_answer(
+        send_json(
+            &app,
+            Method::PUT,
+            &suspension(id),
+            Some(&root.token),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    for method in [Method::GET, Method::DELETE] {
+        let response = app
+            .http
+            .request(method, app.url(&format!("/oauth2/register/{id}")))
+            .bearer_auth(registration_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert!(
+        app.store.find_client(id).await.unwrap().is_some(),
+        "not deleted"
+    );
+}

@@ -270,6 +270,7 @@ async fn vendor_device_client(app: &TestApp, name: &str, vendor: Option<&str>) -
             uses: Some(1),
             vendor: vendor.map(str::to_string),
             farm: None,
+            as_member: false,
         },
     )
     .await

@@ -340,3 +340,24 @@ async fn sqlx_exec(app: &TestApp, sql: &str, id: &str) {
         .unwrap();
     let _ = sqlx::Connection::close(connection).await;
 }
+
+#[tokio::test]
+async fn an_administrator_under_the_account_api_is_only_a_member() {
+    let app = TestApp::spawn().await;
+    let (owner_id, _) = person_token(&app, "marigold", Role::Consumer, "openid account").await;
+    let (_, root) = person_token(&app, "root", Role::Admin, "openid account").await;
+    let (_, admin_token) = person_token(&app, "root2", Role::Admin, "openid admin").await;
+    let farm = farm_owned_by(&app, &owner_id, "Marigold Farm", FarmStatus::Active).await;
+    let before = snapshot(&app).await;
+    // An app holding an administrator's `account` scope gets no administrator's powers.
+    let response = ask(&app, &root, json!({})).await;
+    assert_api_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+    let response = ask(&app, &root, json!({"farm_id": farm})).await;
+    assert_api_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(snapshot(&app).await, before);
+    // The admin API names any farm, but not a farm and a vendor at once.
+    let body = json!({"farm_id": farm, "vendor": "Someone"});
+    let response = send_json(&app, Method::POST, ADMIN_TOKENS, Some(&admin_token), &body).await;
+    assert_api_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    assert_eq!(snapshot(&app).await, before);
+}

@@ -105,6 +105,7 @@ async fn unknown_expired_and_used_up_tokens_are_invalid_token() {
             uses: Some(2),
             vendor: None,
             farm: None,
+            as_member: false,
         },
     )
     .await;

@@ -47,6 +47,7 @@ async fn initial_token(app: &TestApp, uses: i64, vendor: Option<&str>) -> String
             uses: Some(uses),
             vendor: vendor.map(str::to_string),
             farm: None,
+            as_member: false,
         },
     )
     .await

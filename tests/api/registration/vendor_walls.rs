@@ -213,3 +213,68 @@ async fn a_vendor_app_stored_with_roles_or_account_gets_neither() {
     assert!(!page.contains("See whether you are a consumer"), "{page}");
     assert!(page.contains("is made by an outside developer"), "{page}");
 }
+
+#[tokio::test]
+async fn a_vendor_keeps_what_an_administrator_granted_and_cannot_add_to_it() {
+    let app = TestApp::spawn().await;
+    let token = initial_token(&app, 1, None).await;
+    let info = machine_vendor_app(&app, &token, "Bot", "orders:read").await;
+    let id = info["client_id"].as_str().unwrap();
+    let registration_token = info["registration_access_token"].as_str().unwrap();
+    let mut body = json!({"client_id": id, "client_name": "Bot", "response_types": [],
+        "grant_types": ["client_credentials"], "scope": "orders:read payouts:read"});
+    let before = snapshot(&app).await;
+    let response = manage(&app, Method::PUT, id, Some(registration_token), Some(&body)).await;
+    assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_client_metadata").await;
+    assert_eq!(
+        snapshot(&app).await,
+        before,
+        "refused: nothing changed, nor rotated"
+    );
+
+    // What it was granted it keeps, and it may narrow it.
+    body["scope"] = json!("orders:read");
+    body["client_name"] = json!("Bot 2");
+    let response = manage(&app, Method::PUT, id, Some(registration_token), Some(&body)).await;
+    let updated = json_answer(response, StatusCode::OK).await;
+    assert_eq!(updated["scope"], "orders:read");
+    assert_eq!(updated["grant_types"], json!(["client_credentials"]));
+}
+
+#[tokio::test]
+async fn a_refused_registration_and_an_administrators_refused_grant_are_in_the_trail() {
+    let app = TestApp::spawn().await;
+    let token = initial_token(&app, 2, None).await;
+    let response = register(&app, Some(&token), &machine_app("Bot", "")).await;
+    assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_client_metadata").await;
+    let info = registered(&app, &token, &web_app("Shop")).await;
+    let widened = NewClient {
+        name: "Shop".into(),
+        redirect_uris: vec![REDIRECT_URI.into()],
+        scope: Some("openid account".into()),
+        ..NewClient::default()
+    };
+    let id = info["client_id"].as_str().unwrap();
+    assert!(
+        operator::update_client(&app.state, Actor::CommandLine, id, widened)
+            .await
+            .is_err()
+    );
+    let trail = app.store.list_audit_events(None, 100).await.unwrap();
+    let failures: Vec<_> = trail
+        .iter()
+        .filter(|e| e.outcome == "failure")
+        .map(|e| (e.event.as_str(), e.detail.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert!(
+        failures
+            .iter()
+            .any(|(e, d)| *e == "client.registered" && d.contains("client_credentials"))
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|(e, d)| *e == "client.updated" && d.contains("account"))
+    );
+}

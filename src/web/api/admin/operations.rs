@@ -124,12 +124,14 @@ async fn issue(
     user: &UserRecord,
     origin: &Origin,
     body: IssueBody,
+    as_member: bool,
 ) -> Result<Response, ApiError> {
     let request = initial_access::Request {
         ttl_secs: body.ttl,
         uses: body.uses,
         vendor: body.vendor,
         farm: body.farm_id,
+        as_member,
     };
     let actor = Actor::Person { user, origin };
     let issued = initial_access::issue(state, actor, request).await?;
@@ -150,11 +152,12 @@ async fn post_initial_access_token(
     caller: AdminCaller,
     JsonBody(body): JsonBody<IssueBody>,
 ) -> Result<Response, ApiError> {
-    issue(&state, &caller.admin, &caller.origin, body).await
+    issue(&state, &caller.admin, &caller.origin, body, false).await
 }
 
-/// A registration token for the apps of the farm `farm_id`, for its owners and managers
-/// (and administrators). A vendor is named only through the admin API (and its scope).
+/// A registration token for the apps of the farm `farm_id`, for its owners and managers,
+/// administrators included only as members: the admin API (and its scope) names any farm
+/// or a vendor.
 async fn post_my_initial_access_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -162,9 +165,5 @@ async fn post_my_initial_access_token(
     JsonBody(body): JsonBody<IssueBody>,
 ) -> Result<Response, ApiError> {
     let person = caller.person()?;
-    let body = IssueBody {
-        vendor: None,
-        ..body
-    };
-    issue(&state, person, &origin, body).await
+    issue(&state, person, &origin, body, true).await
 }
