@@ -45,7 +45,10 @@ impl fmt::Display for FarmStatus {
 }
 
 /// A member's role in one farm. Ordered: an owner outranks a manager, who outranks staff.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum FarmRole {
     Staff,
     Manager,
@@ -90,6 +93,14 @@ impl fmt::Display for FarmRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// One entry of the `farms` claim: a farm the person is a member of, while it is active.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FarmClaim {
+    pub id: String,
+    pub name: String,
+    pub role: FarmRole,
 }
 
 /// The longest farm name, in characters.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::OAuthError;
-use crate::domain::{Roles, Scope};
+use crate::domain::{FarmClaim, Roles, Scope};
 use crate::keys::JwtType;
 use crate::secrets::random_token;
 use crate::state::AppState;
@@ -23,6 +23,9 @@ pub struct AccessTokenClaims {
     /// The person's roles, with the `roles` scope: services authorize on them offline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
+    /// The person's active farms and their role in each, with the `farms` scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub farms: Option<Vec<FarmClaim>>,
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
@@ -68,6 +71,8 @@ pub struct Subject<'a> {
     /// Empty: no `scope` claim.
     pub scope: &'a str,
     pub roles: Option<&'a Roles>,
+    /// The `farms` claim, with the `farms` scope.
+    pub farms: Option<&'a [FarmClaim]>,
 }
 
 /// Signs the planned access token for `subject`.
@@ -84,6 +89,7 @@ pub fn issue(
         client_id: subject.client_id.to_string(),
         scope: (!subject.scope.is_empty()).then(|| subject.scope.to_string()),
         roles: subject.roles.map(Roles::names),
+        farms: subject.farms.map(<[FarmClaim]>::to_vec),
         iat: now,
         exp: planned.exp,
         jti: planned.jti,

@@ -69,6 +69,7 @@ mod tests {
             client_id: "c".into(),
             scope: None,
             roles: None,
+            farms: None,
             iat: 0,
             exp,
             jti: "j".into(),

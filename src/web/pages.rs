@@ -43,6 +43,7 @@ pub struct SignupPage {
     pub username: String,
     pub email: String,
     pub role: String,
+    pub farm_name: String,
     pub error: Option<String>,
     pub login_href: String,
 }

@@ -20,6 +20,7 @@ pub fn exchange(
         sub: &client.id,
         scope: &scope.to_string(),
         roles: None,
+        farms: None,
     };
     let issued = access_token::issue(state, subject, access_token::plan(state))?;
     Ok(TokenResponse::bearer(issued))
