@@ -38,6 +38,9 @@ pub enum FarmError {
     /// Not a member of this farm (or not an id at all).
     #[error("no such member")]
     NoSuchMember,
+    /// Not an open invitation of this farm.
+    #[error("no such invitation")]
+    NoSuchInvitation,
     #[error("no user named '{0}'")]
     NoSuchUser(String),
     /// The farm role (or the farm's status) does not allow it.
@@ -77,7 +80,7 @@ impl<'a> Acting<'a> {
         }
     }
 
-    fn person(&self) -> Option<&'a UserRecord> {
+    pub(crate) fn person(&self) -> Option<&'a UserRecord> {
         match *self {
             Acting::Platform(Actor::Person { user, .. }) | Acting::Member { user, .. } => {
                 Some(user)
@@ -144,7 +147,7 @@ pub async fn standing(
 
 /// [`standing`] for a change: a person acting on a farm that is not theirs is refused like
 /// an unknown farm, and the refusal is in the trail.
-async fn standing_to_change(
+pub(crate) async fn standing_to_change(
     state: &AppState,
     acting: Acting<'_>,
     farm_id: &str,
@@ -649,7 +652,7 @@ async fn owners(state: &AppState, farm_id: &str) -> Result<Vec<MemberRecord>, St
 }
 
 /// Adds the platform role `farmer` to `user_id`, if they do not hold it (DECISIONS §52).
-async fn grant_farmer(state: &AppState, user_id: &str) -> Result<(), StoreError> {
+pub(crate) async fn grant_farmer(state: &AppState, user_id: &str) -> Result<(), StoreError> {
     let Some(user) = state.store.find_user_by_id(user_id).await? else {
         return Ok(());
     };

@@ -2,6 +2,8 @@
 //! starts from.
 
 mod claims;
+mod cli;
+mod invitations;
 mod members;
 mod signup;
 
