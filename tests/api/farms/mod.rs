@@ -5,6 +5,7 @@ mod claims;
 mod cli;
 mod invitations;
 mod members;
+mod pages;
 mod signup;
 
 use farm_auth::accounts::users::Role;
