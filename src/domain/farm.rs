@@ -5,7 +5,8 @@
 use std::fmt;
 
 /// Where a farm stands with the platform. Only an active farm gives its members powers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FarmStatus {
     /// Signed up, waiting for an administrator.
     Pending,

@@ -1,6 +1,7 @@
 //! Farms as organizations, one module per rule family. Shared here: the people every test
 //! starts from.
 
+mod api;
 mod claims;
 mod cli;
 mod invitations;
