@@ -154,7 +154,9 @@ pub(crate) async fn standing_to_change(
     action: &str,
 ) -> Result<Standing, FarmError> {
     match standing(state, acting, farm_id).await {
-        Err(FarmError::NoSuchFarm) => {
+        // A person naming a farm that is not theirs (perhaps another's): in the trail. An
+        // administrator's unknown id is only that.
+        Err(FarmError::NoSuchFarm) if matches!(acting, Acting::Member { .. }) => {
             let detail = format!("{action}: not a member of this farm");
             refuse(state, acting, farm_id, None, detail, FarmError::NoSuchFarm).await
         }
