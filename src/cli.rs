@@ -5,6 +5,8 @@
 //! [`AppState`] of their own and call the same domain functions as the console and the
 //! admin API.
 
+mod farm_commands;
+
 use std::io::Read;
 
 use anyhow::{Context, anyhow, bail};
@@ -54,6 +56,9 @@ pub enum Command {
     /// Issue tokens that let vendors register their apps (RFC 7591).
     #[command(subcommand)]
     InitialAccessToken(InitialAccessTokenCommand),
+    /// Manage farms: create, add members, list.
+    #[command(subcommand)]
+    Farm(farm_commands::FarmCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -196,6 +201,9 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Client(command) => client_command(&open_state(config).await?, command).await,
         Command::InitialAccessToken(command) => {
             initial_access_token_command(&open_state(config).await?, command).await
+        }
+        Command::Farm(command) => {
+            farm_commands::farm_command(&open_state(config).await?, command).await
         }
         Command::Keys(KeysCommand::Rotate { json }) => {
             let state = open_state(config).await?;

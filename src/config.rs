@@ -60,6 +60,14 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub access_token_audience: Option<String>,
+    /// How long a farm invitation works, in seconds (7 days by default).
+    #[arg(
+        long,
+        env = "FARM_AUTH_FARM_INVITATION_TTL_SECS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub farm_invitation_ttl_secs: Option<String>,
     /// How often, in seconds, a running server re-reads the signing keys from the database
     /// (the longest a replica takes to notice a rotation).
     #[arg(
@@ -178,6 +186,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_dir: PathBuf,
     pub access_token_ttl: Duration,
+    /// How long a farm invitation works (`FARM_AUTH_FARM_INVITATION_TTL_SECS`, 7 days).
+    pub farm_invitation_ttl: Duration,
     pub access_token_audience: Option<String>,
     pub key_refresh_interval: Duration,
     pub client_cache_ttl: Duration,
@@ -309,6 +319,12 @@ impl Config {
             900,
             60..=MAX_ACCESS_TOKEN_TTL as u64,
         )?;
+        let farm_invitation_ttl = seconds(
+            "FARM_AUTH_FARM_INVITATION_TTL_SECS",
+            args.farm_invitation_ttl_secs.as_deref(),
+            7 * 86_400,
+            60..=30 * 86_400,
+        )?;
         let key_refresh_interval = seconds(
             "FARM_AUTH_KEY_REFRESH_SECS",
             args.key_refresh_secs.as_deref(),
@@ -431,6 +447,7 @@ impl Config {
             smtp_url: args.smtp_url,
             mail_dir: args.mail_dir.unwrap_or_else(|| PathBuf::from("./mail")),
             access_token_ttl,
+            farm_invitation_ttl,
             access_token_audience,
             key_refresh_interval,
             client_cache_ttl,

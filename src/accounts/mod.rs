@@ -5,6 +5,8 @@ pub mod admin;
 pub mod audit;
 pub mod devices;
 pub mod email_links;
+pub mod farm_invitations;
+pub mod farms;
 pub mod login;
 pub mod passkeys;
 pub mod password;

@@ -58,6 +58,16 @@ pub async fn find_by_username(
 
 /// Validates and stores a new user; returns the stored record (without the password).
 pub async fn create(state: &AppState, new: NewUser) -> Result<UserRecord, UserError> {
+    let record = prepare(state, new).await?;
+    state.store.insert_user(&record).await?;
+    Ok(UserRecord {
+        password_hash: None,
+        ..record
+    })
+}
+
+/// Validates a new user and hashes their password: the record to store, not yet stored.
+pub async fn prepare(state: &AppState, new: NewUser) -> Result<UserRecord, UserError> {
     let username = Username::parse(&new.username).map_err(|e| UserError::Invalid(e.to_string()))?;
     let email =
         EmailAddress::parse(new.email.trim()).map_err(|e| UserError::Invalid(e.to_string()))?;
@@ -78,11 +88,7 @@ pub async fn create(state: &AppState, new: NewUser) -> Result<UserRecord, UserEr
         company: None,
         password_reset_required: false,
     };
-    state.store.insert_user(&record).await?;
-    Ok(UserRecord {
-        password_hash: None,
-        ..record
-    })
+    Ok(record)
 }
 
 /// NIST SP 800-63B §5.1.1.2: length limits, no composition rules, and no password that is

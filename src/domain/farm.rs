@@ -5,7 +5,8 @@
 use std::fmt;
 
 /// Where a farm stands with the platform. Only an active farm gives its members powers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FarmStatus {
     /// Signed up, waiting for an administrator.
     Pending,
@@ -45,7 +46,10 @@ impl fmt::Display for FarmStatus {
 }
 
 /// A member's role in one farm. Ordered: an owner outranks a manager, who outranks staff.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum FarmRole {
     Staff,
     Manager,
@@ -90,6 +94,14 @@ impl fmt::Display for FarmRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// One entry of the `farms` claim: a farm the person is a member of, while it is active.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FarmClaim {
+    pub id: String,
+    pub name: String,
+    pub role: FarmRole,
 }
 
 /// The longest farm name, in characters.

@@ -16,7 +16,7 @@ pub mod scope;
 pub mod user;
 
 pub use device::DeviceStatus;
-pub use farm::{FarmName, FarmNameError, FarmRole, FarmStatus};
+pub use farm::{FarmClaim, FarmName, FarmNameError, FarmRole, FarmStatus};
 pub use id::{
     ApiId, ClientId, CredentialId, DeviceToken, FarmId, IdError, InitialAccessTokenId,
     InvitationId, SessionId, UserId,

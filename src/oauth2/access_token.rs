@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::OAuthError;
-use crate::domain::{Roles, Scope};
+use crate::domain::{FarmClaim, Roles, Scope};
 use crate::keys::JwtType;
 use crate::secrets::random_token;
 use crate::state::AppState;
@@ -27,6 +27,9 @@ pub struct AccessTokenClaims {
     /// only for that farm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub farm_id: Option<String>,
+    /// The person's active farms and their role in each, with the `farms` scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub farms: Option<Vec<FarmClaim>>,
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
@@ -74,6 +77,8 @@ pub struct Subject<'a> {
     pub roles: Option<&'a Roles>,
     /// The client's farm, if it belongs to one.
     pub farm_id: Option<&'a str>,
+    /// The `farms` claim, with the `farms` scope.
+    pub farms: Option<&'a [FarmClaim]>,
 }
 
 /// Signs the planned access token for `subject`.
@@ -91,6 +96,7 @@ pub fn issue(
         scope: (!subject.scope.is_empty()).then(|| subject.scope.to_string()),
         roles: subject.roles.map(Roles::names),
         farm_id: subject.farm_id.map(str::to_string),
+        farms: subject.farms.map(<[FarmClaim]>::to_vec),
         iat: now,
         exp: planned.exp,
         jti: planned.jti,

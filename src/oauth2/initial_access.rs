@@ -9,7 +9,6 @@ use crate::accounts::admin::Actor;
 use crate::domain::{FarmId, InitialAccessTokenId};
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
-use crate::store::farms::Membership;
 use crate::store::initial_access_tokens::{FarmTokenOutcome, InitialAccessTokenRecord};
 use crate::store::users::UserRecord;
 use crate::store::{Store, StoreError};
@@ -206,19 +205,6 @@ async fn issue_checked(
         vendor,
         farm_id: record.farm_id,
     })
-}
-
-/// The farms whose apps `user` may register now: the active ones they own or manage.
-pub async fn farms_of_issuer(
-    state: &AppState,
-    user: &UserRecord,
-) -> Result<Vec<Membership>, StoreError> {
-    if user.locked.is_some() {
-        return Ok(Vec::new());
-    }
-    let mut farms = state.store.memberships_of(&user.id).await?;
-    farms.retain(|m| m.role.manages() && m.farm.status.is_active());
-    Ok(farms)
 }
 
 /// A vendor's name as an administrator typed it: printable, trimmed, at most 100

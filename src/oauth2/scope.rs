@@ -16,6 +16,7 @@ pub const USER_SCOPES: &[&str] = &[
     "email",
     "offline_access",
     "roles",
+    "farms",
     "address",
     "phone",
 ];

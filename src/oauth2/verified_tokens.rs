@@ -70,6 +70,7 @@ mod tests {
             scope: None,
             roles: None,
             farm_id: None,
+            farms: None,
             iat: 0,
             exp,
             jti: "j".into(),

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::domain::FarmClaim;
 use crate::oauth2::scope::Scope;
 use crate::store::users::UserRecord;
 
@@ -26,6 +27,7 @@ pub const SUPPORTED: &[&str] = &[
     "email",
     "email_verified",
     "roles",
+    "farms",
 ];
 
 /// The scopes that release claims, and their claims.
@@ -33,6 +35,8 @@ const SCOPE_CLAIMS: &[(&str, &[&str])] = &[
     ("profile", &["name", "preferred_username", "updated_at"]),
     ("email", &["email", "email_verified"]),
     ("roles", &["roles"]),
+    // Read from the farm tables, not the user's row: see `with_farms`.
+    ("farms", &["farms"]),
 ];
 
 /// The claims about `user` that `scope` releases. `sub` is not included: the caller always
@@ -47,6 +51,18 @@ pub fn for_user(user: &UserRecord, scope: &Scope) -> Map<String, Value> {
         }
     }
     out
+}
+
+/// `claims` with the `farms` claim (CONTRACT "Farms"): one `{"id", "name", "role"}` per
+/// active farm the person is a member of, when the `farms` scope gave `farms`.
+pub fn with_farms(
+    mut claims: Map<String, Value>,
+    farms: Option<&[FarmClaim]>,
+) -> Map<String, Value> {
+    if let Some(farms) = farms {
+        claims.insert("farms".into(), json!(farms));
+    }
+    claims
 }
 
 /// The scopes that release the claims a `claims` request (Core §5.5) names, in either

@@ -32,7 +32,14 @@ const TOKEN_AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post
 
 /// The scopes a client can be granted; `address` and `phone` are not, since farm-auth holds
 /// neither.
-pub const SCOPES_SUPPORTED: &[&str] = &["openid", "profile", "email", "roles", "offline_access"];
+pub const SCOPES_SUPPORTED: &[&str] = &[
+    "openid",
+    "profile",
+    "email",
+    "roles",
+    "farms",
+    "offline_access",
+];
 
 #[derive(Serialize)]
 struct ProviderMetadata<'a> {

@@ -57,5 +57,9 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<Map<String, Value
     let mut out = Map::new();
     out.insert("sub".into(), json!(user.id));
     out.extend(claims::for_user(&user, &scope));
+    if scope.contains("farms") {
+        let farms = state.store.active_farm_claims_of(&user.id).await?;
+        out = claims::with_farms(out, Some(&farms));
+    }
     Ok(out)
 }

@@ -10,6 +10,7 @@ pub mod device_authorizations;
 pub mod devices;
 pub mod email_tokens;
 pub mod factors;
+pub mod farm_invitations;
 pub mod farms;
 pub mod grants;
 pub mod initial_access_tokens;

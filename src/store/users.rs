@@ -78,25 +78,8 @@ impl Store {
     /// Inserts a user; [`StoreError::Conflict`] when the username or email (ignoring case) is
     /// taken.
     pub async fn insert_user(&self, user: &UserRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO users (id, username, username_normalized, email, email_normalized, \
-             email_verified, password_hash, roles, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&user.id)
-        .bind(&user.username)
-        .bind(user.username.to_lowercase())
-        .bind(&user.email)
-        .bind(user.email.to_lowercase())
-        .bind(i64::from(user.email_verified))
-        .bind(&user.password_hash)
-        .bind(to_json_list(&user.roles.names()))
-        .bind(user.created_at)
-        .bind(user.updated_at)
-        .execute(self.pool())
-        .await
-        .map_err(StoreError::from_insert)?;
-        Ok(())
+        let mut conn = self.pool().acquire().await?;
+        insert_user_row(&mut conn, user).await
     }
 
     /// Finds a user by username, ignoring case.
@@ -259,6 +242,33 @@ impl Store {
             .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Inserts `user` on `conn` (a pooled connection or a transaction's); [`StoreError::Conflict`]
+/// when the username or email (ignoring case) is taken.
+pub(crate) async fn insert_user_row(
+    conn: &mut sqlx::AnyConnection,
+    user: &UserRecord,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO users (id, username, username_normalized, email, email_normalized, \
+             email_verified, password_hash, roles, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&user.id)
+    .bind(&user.username)
+    .bind(user.username.to_lowercase())
+    .bind(&user.email)
+    .bind(user.email.to_lowercase())
+    .bind(i64::from(user.email_verified))
+    .bind(&user.password_hash)
+    .bind(to_json_list(&user.roles.names()))
+    .bind(user.created_at)
+    .bind(user.updated_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::from_insert)?;
+    Ok(())
 }
 
 /// `text` with the LIKE wildcards (and the escape character) escaped by a backslash.

@@ -154,7 +154,6 @@ async fn get_account(
         .map(PasskeyView::new)
         .collect();
     let template = AccountPage {
-        app_farms: super::account_vendor::app_farms(&state, &user).await?,
         admin: user.roles.contains(Role::Admin),
         csrf_token: session.csrf_token().await?,
         username: user.username,

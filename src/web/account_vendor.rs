@@ -1,4 +1,4 @@
-//! A farm's own apps: on the account page, an owner or manager of an active farm gets a
+//! A farm's own apps: on the farm's page, an owner or manager of an active farm gets a
 //! registration token with which the farm's developers register its apps (RFC 7591). The
 //! apps belong to the farm and carry its name on the login and consent pages. The token is
 //! shown once.
@@ -17,32 +17,12 @@ use crate::accounts::admin::Actor;
 use crate::oauth2::initial_access::{self, IssueError};
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
-use crate::store::StoreError;
-use crate::store::users::UserRecord;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(
         "/account/farms/{id}/registration-token",
         post(post_registration_token),
     )
-}
-
-/// A farm whose apps the person may register: (id, name).
-pub struct AppFarm {
-    pub id: String,
-    pub name: String,
-}
-
-/// The farms whose apps `user` may register.
-pub async fn app_farms(state: &AppState, user: &UserRecord) -> Result<Vec<AppFarm>, StoreError> {
-    Ok(initial_access::farms_of_issuer(state, user)
-        .await?
-        .into_iter()
-        .map(|m| AppFarm {
-            id: m.farm.id,
-            name: m.farm.name.to_string(),
-        })
-        .collect())
 }
 
 #[derive(Template)]

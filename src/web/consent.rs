@@ -26,6 +26,7 @@ pub fn describe(scope: &str) -> String {
         "profile" => "See your username".into(),
         "email" => "See your email address and whether it is confirmed".into(),
         "roles" => "See whether you are a consumer, a farmer or an administrator".into(),
+        "farms" => "See the farms you work for and your role in each".into(),
         "account" => "Manage how you sign in: your password, two-step sign-in and sessions".into(),
         "admin" => {
             "Administer the platform as you: people, apps and keys (administrators only)".into()

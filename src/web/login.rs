@@ -260,6 +260,8 @@ struct SignupView {
     username: String,
     email: String,
     role: String,
+    #[serde(default)]
+    farm_name: String,
     error: Option<String>,
 }
 
@@ -276,6 +278,7 @@ async fn render_signup(
         username: view.username,
         email: view.email,
         role: view.role,
+        farm_name: view.farm_name,
         error: view.error,
         login_href: with_request("/login", pending),
     };
@@ -294,6 +297,7 @@ async fn get_signup(
             username: String::new(),
             email: String::new(),
             role: "consumer".into(),
+            farm_name: String::new(),
             error: None,
         },
     };
@@ -317,14 +321,16 @@ async fn post_signup(
             .collect::<String>()
     };
     let (username, email, role) = (text("username"), text("email"), text("role"));
+    let farm_name = text("farm_name");
     let form = SignUp {
         username: username.clone(),
         email: email.clone(),
         password: form.get("password").unwrap_or_default().to_string(),
         role: role.clone(),
+        farm_name: farm_name.clone(),
     };
     let user = match signup::sign_up(&state, &origin, form).await {
-        Ok(user) => user,
+        Ok(done) => done.user,
         Err(SignUpError::User(UserError::Store(error))) => return Err(error.into()),
         Err(SignUpError::User(UserError::Password(error))) => return Err(error.into()),
         // Post/Redirect/Get: the form comes back with the reason and what was typed
@@ -334,6 +340,7 @@ async fn post_signup(
                 username,
                 email,
                 role,
+                farm_name,
                 error: Some(sentence(&error.to_string())),
             };
             session.set_flash(SIGNUP_FLASH, &view).await?;

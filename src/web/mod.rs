@@ -14,6 +14,7 @@ pub mod device;
 pub mod discovery;
 pub mod error;
 pub mod extract;
+pub mod farms;
 pub mod health;
 pub mod login;
 pub mod logout;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(device::router())
         .merge(logout::router())
         .merge(account::router())
+        .merge(farms::router())
         .merge(second_factor::router())
         .merge(password_reset::router())
         .merge(passkeys::router())

@@ -46,6 +46,7 @@ pub struct SignupPage {
     pub username: String,
     pub email: String,
     pub role: String,
+    pub farm_name: String,
     pub error: Option<String>,
     pub login_href: String,
 }
@@ -127,8 +128,6 @@ pub struct AccountPage {
     pub passkeys_available: bool,
     pub sessions: Vec<SessionView>,
     pub apps: Vec<AppView>,
-    /// The farms whose apps the person may register (active ones they own or manage).
-    pub app_farms: Vec<super::account_vendor::AppFarm>,
     /// An administrator: the page links to the console.
     pub admin: bool,
 }

@@ -178,12 +178,16 @@ async fn post_verify(
     session.check_csrf(form.get("csrf_token")).await?;
     let token = form.get("token").unwrap_or_default();
     match email_links::verify_email(&state, &origin, token).await {
-        Ok(_) => Ok(pages::message(
-            StatusCode::OK,
-            "Your email address is confirmed",
-            "Thank you. Apps you allow to see your email address will now see it as confirmed.",
-            Some(("/account", "Go to your account")),
-        )),
+        // Back to the page that asked for a confirmed address (a farm invitation), if any.
+        Ok(_) => match session.take_return_path(state.clock.now()).await? {
+            Some(back) => Ok(Redirect::to(&back).into_response()),
+            None => Ok(pages::message(
+                StatusCode::OK,
+                "Your email address is confirmed",
+                "Thank you. Apps you allow to see your email address will now see it as confirmed.",
+                Some(("/account", "Go to your account")),
+            )),
+        },
         Err(LinkError::Store(error)) => Err(error.into()),
         Err(LinkError::Password(error)) => Err(error.into()),
         Err(_) => Ok(pages::message(

@@ -31,7 +31,7 @@ const MAX_PENDING: usize = 8;
 const RETURN_TTL_SECS: i64 = 15 * 60;
 /// The pages a sign-in may return to (with anything below them, and a query). Only local
 /// paths, and only these: a return path must never become an open redirect.
-const RETURN_PREFIXES: &[&str] = &["/device", "/admin"];
+const RETURN_PREFIXES: &[&str] = &["/device", "/admin", "/farms/invitations"];
 const MAX_RETURN_LEN: usize = 512;
 
 /// Whether `path` may be returned to after signing in: a local path under one of

@@ -359,6 +359,7 @@ async fn signing_up_creates_the_account_and_continues_the_flow() {
                 ("email", "wren@farm.example"),
                 ("password", "potatoes grow underground"),
                 ("role", "farmer"),
+                ("farm_name", "Wren's Orchard"),
             ],
         )
         .await;
@@ -369,7 +370,8 @@ async fn signing_up_creates_the_account_and_continues_the_flow() {
         .await;
     assert_eq!(claims["preferred_username"], "wren");
     assert_eq!(claims["email"], "wren@farm.example");
-    assert_eq!(claims["roles"], serde_json::json!(["farmer"]));
+    // Signing up a farm gives no farmer powers before an administrator approves it.
+    assert_eq!(claims["roles"], serde_json::json!(["consumer"]));
     assert_eq!(claims["amr"], serde_json::json!(["pwd"]));
 
     // The account is real: a new browser signs in with it.

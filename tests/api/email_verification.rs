@@ -17,6 +17,7 @@ async fn signing_up_mails_a_link_that_confirms_the_address_once() {
                 ("email", "wren@farm.example"),
                 ("password", "potatoes grow underground"),
                 ("role", "farmer"),
+                ("farm_name", "Wren's Orchard"),
             ],
         )
         .await;

@@ -68,6 +68,12 @@ mod cli;
 /// (command line; the API and console have their own `suspension` modules).
 mod suspension;
 
+// ---- Farms as organizations
+/// Farms: members and roles (at least one owner, nobody above their role, another farm is
+/// unknown), farmer sign-up and approval, invitations, the `farms` claim, the command line,
+/// pages and APIs.
+mod farms;
+
 // ---- Apps of outside vendors and the JSON account API
 /// The account API: token rules, sign-up, passwords, the person's account and sessions,
 /// the authenticator app, the OpenAPI document.

@@ -21,6 +21,7 @@ pub fn exchange(
         scope: &scope.to_string(),
         roles: None,
         farm_id: client.farm_id(),
+        farms: None,
     };
     let issued = access_token::issue(state, subject, access_token::plan(state))?;
     Ok(TokenResponse::bearer(issued))

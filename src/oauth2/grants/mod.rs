@@ -80,12 +80,18 @@ pub(crate) async fn issue_tokens(
     // client may no longer ask for, it no longer gets from grants made before.
     let scope = &scope.filter(|token| client.scope.contains(token));
     let refresh_token = store_refresh_token(state, client, grant, &planned, refresh).await?;
+    // One indexed query, and only for the `farms` scope.
+    let farms = match scope.contains("farms") {
+        true => Some(state.store.active_farm_claims_of(&user.id).await?),
+        false => None,
+    };
     let subject = Subject {
         client_id: &client.id,
         sub: &user.id,
         scope: &scope.to_string(),
         roles: scope.contains("roles").then_some(&user.roles),
         farm_id: client.farm_id(),
+        farms: farms.as_deref(),
     };
     let access = access_token::issue(state, subject, planned)?;
     let id_token = match scope.contains("openid") {
@@ -100,7 +106,7 @@ pub(crate) async fn issue_tokens(
                 amr: &grant.amr,
                 sid: &grant.sid,
                 access_token: &access.token,
-                person: claims::for_user(user, scope),
+                person: claims::with_farms(claims::for_user(user, scope), farms.as_deref()),
             },
         )?),
     };

@@ -1,4 +1,4 @@
-//! The administrator's console under `/admin`: users, apps, registration tokens, signing
+//! The administrator's console under `/admin`: users, farms, apps, registration tokens, signing
 //! keys and the audit trail, as server-rendered pages. Every page needs a signed-in person
 //! who holds the admin role now (read at each request); every form carries the session's
 //! CSRF token; every change goes through the same functions as the admin API and the
@@ -6,6 +6,7 @@
 
 mod audit;
 mod clients;
+mod farms;
 mod keys;
 mod tokens;
 mod users;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin", get(|| async { Redirect::to("/admin/users") }))
         .merge(users::router())
         .merge(clients::router())
+        .merge(farms::router())
         .merge(keys::router())
         .merge(tokens::router())
         .merge(audit::router())

@@ -72,6 +72,8 @@ struct SignUpBody {
     password: String,
     /// `consumer` (the default) or `farmer`; administrators are appointed, never self-made.
     role: Option<String>,
+    /// Required with `role: farmer`: the farm signed up with the person, pending approval.
+    farm_name: Option<String>,
 }
 
 async fn post_user(
@@ -85,14 +87,18 @@ async fn post_user(
         email: form.email,
         password: form.password,
         role: form.role.unwrap_or_else(|| "consumer".into()),
+        farm_name: form.farm_name.unwrap_or_default(),
     };
     let user = match signup::sign_up(&state, &origin, form).await {
-        Ok(user) => user,
+        Ok(done) => done.user,
         Err(SignUpError::Role) => {
             return Err(ApiError::Invalid(
                 "invalid_role",
                 "role is consumer or farmer".into(),
             ));
+        }
+        Err(SignUpError::FarmName(why)) => {
+            return Err(ApiError::Invalid("invalid_farm_name", why));
         }
         Err(SignUpError::User(UserError::Invalid(why))) => {
             return Err(ApiError::Invalid("invalid_user", why));

@@ -10,6 +10,7 @@
 
 mod account;
 mod admin;
+mod farms;
 
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -34,6 +35,7 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
 pub fn router() -> Router<AppState> {
     account::router()
         .merge(admin::router())
+        .merge(farms::router())
         .route("/api/v1/openapi.json", axum::routing::get(get_openapi))
 }
 

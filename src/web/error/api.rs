@@ -2,6 +2,8 @@
 //! (`{"error", "error_description"}` with the status that says what happened) and the
 //! passkey ceremonies' refusals that `static/passkeys.js` shows as they are.
 
+use crate::accounts::farm_invitations::InvitationError;
+use crate::accounts::farms::FarmError;
 use std::borrow::Cow;
 
 use axum::Json;
@@ -166,6 +168,42 @@ impl From<AdminError> for ApiError {
             AdminError::Invalid(why) => ApiError::Invalid("invalid_request", why),
             AdminError::NotOnYourself(why) => ApiError::Conflict("not_on_yourself", why.into()),
             AdminError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<FarmError> for ApiError {
+    fn from(error: FarmError) -> Self {
+        match error {
+            // Another farm's id is answered like an unknown one.
+            FarmError::NoSuchFarm
+            | FarmError::NoSuchMember
+            | FarmError::NoSuchInvitation
+            | FarmError::NoSuchUser(_) => ApiError::NotFound,
+            FarmError::Forbidden(why) => ApiError::Forbidden(why),
+            FarmError::LastOwner => ApiError::Conflict("last_owner", error.to_string()),
+            FarmError::AlreadyMember => ApiError::Conflict("already_member", error.to_string()),
+            FarmError::WrongStatus(why) => ApiError::Conflict("wrong_status", why.into()),
+            FarmError::Invalid(why) => ApiError::Invalid("invalid_request", why),
+            FarmError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<InvitationError> for ApiError {
+    fn from(error: InvitationError) -> Self {
+        match error {
+            InvitationError::Invalid => ApiError::Invalid("invalid_invitation", error.to_string()),
+            InvitationError::OtherAddress => {
+                ApiError::Forbidden("this invitation was sent to another email address")
+            }
+            InvitationError::Unconfirmed => {
+                ApiError::Forbidden("confirm your email address before accepting")
+            }
+            InvitationError::AlreadyMember => {
+                ApiError::Conflict("already_member", error.to_string())
+            }
+            InvitationError::Store(error) => error.into(),
         }
     }
 }

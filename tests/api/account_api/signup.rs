@@ -58,12 +58,14 @@ async fn an_app_may_sign_up_a_farmer_but_never_an_admin() {
     let token = app_token(&app).await;
     let mut farmer = signup("wren", "wren@farm.example", SIGNUP_PASSWORD);
     farmer["role"] = json!("farmer");
+    farmer["farm_name"] = json!("Wren's Orchard");
     let body = json_answer(
         post(&app, "/api/v1/users", Some(&token), &farmer).await,
         StatusCode::CREATED,
     )
     .await;
-    assert_eq!(body["roles"], json!(["farmer"]));
+    // The farm waits for an administrator; until then the farmer is a consumer.
+    assert_eq!(body["roles"], json!(["consumer"]));
     let mut consumer = signup("robin", "robin@farm.example", SIGNUP_PASSWORD);
     consumer["role"] = json!("consumer");
     let body = json_answer(

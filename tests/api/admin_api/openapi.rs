@@ -110,11 +110,12 @@ const ADMIN_OBSERVED: &[(&str, &str, &[u16])] = &[
 ];
 
 fn is_admin_operation(path: &str) -> bool {
-    path.starts_with("/api/v1/admin/") || path == "/api/v1/me/initial-access-tokens"
+    (path.starts_with("/api/v1/admin/") || path == "/api/v1/me/initial-access-tokens")
+        && !crate::support::is_farm_operation(path)
 }
 
 fn concrete(path: &str) -> String {
-    path.replace("{id}", "some-id").replace("{sid}", "some-sid")
+    crate::support::concrete_path(path)
 }
 
 #[tokio::test]

@@ -91,6 +91,7 @@ async fn a_signup_without_the_sessions_csrf_token_is_refused_and_creates_no_acco
         ("email", "mallory@farm.example"),
         ("password", "a crop of turnips 9"),
         ("role", "farmer"),
+        ("farm_name", "Mallory Fields"),
     ];
     for (what, token) in forgeries(&real, &others) {
         let response = agent
@@ -111,9 +112,10 @@ async fn a_signup_without_the_sessions_csrf_token_is_refused_and_creates_no_acco
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let user = app.store.find_user_by_username("mallory").await.unwrap();
+    // A farmer's farm waits for approval; until then they are a consumer.
     assert_eq!(
         user.map(|u| u.roles.names()),
-        Some(vec!["farmer".to_string()])
+        Some(vec!["consumer".to_string()])
     );
     assert_not_logged(&[&real, &others, "a crop of turnips 9"]);
 }

@@ -56,6 +56,7 @@ async fn a_repeated_form_field_is_a_400_page_even_with_the_right_csrf_token() {
                 ("email", "n@farm.example"),
                 ("password", "a crop of turnips 9"),
                 ("role", "farmer"),
+                ("farm_name", "Mallory Fields"),
             ],
         ),
         ("/consent",

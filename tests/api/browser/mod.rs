@@ -1,6 +1,6 @@
 //! A person in a real browser: headless Chromium, driven over WebDriver in a phone-sized
 //! window, signs up, consents, signs out, signs in again and is signed out by the relying
-//! party; and connects a TV with the device flow. Every page the person sees is saved as a
+//! party; connects a TV with the device flow; and joins a farm through a mailed invitation. Every page the person sees is saved as a
 //! screenshot (under `$CARGO_TARGET_DIR/screenshots/`, else `target/screenshots/`) and
 //! checked for accessibility basics.
 //!
@@ -14,6 +14,7 @@ mod admin;
 mod checks;
 mod device;
 mod driver;
+mod farms;
 mod passkeys;
 mod relying_party;
 
@@ -119,6 +120,9 @@ async fn a_person_signs_up_consents_signs_out_and_signs_in_again() {
     password.send_keys(PASSWORD).await.expect("type a password");
     browser
         .click(Locator::Css(r#"input[name="role"][value="farmer"]"#))
+        .await;
+    browser
+        .fill(Locator::Css("#farm_name"), "Amara's Market Garden")
         .await;
     browser
         .click(Locator::Css(

@@ -11,8 +11,8 @@ use serde_json::json;
 
 use super::*;
 use crate::support::{
-    PASSWORD, TestApp, UserAgent, add_member, assert_api_error, farm_owned_by,
-    initial_access_token_rows, json_answer, send_json, set_farm_status,
+    PASSWORD, TestApp, UserAgent, assert_api_error, farm_owned_by, initial_access_token_rows,
+    insert_member_row, json_answer, send_json, set_farm_status,
 };
 
 /// `token` (a person's, with `account`) asks `/api/v1/me/initial-access-tokens` for a token
@@ -38,7 +38,7 @@ async fn owners_and_managers_of_an_active_farm_issue_tokens_whose_apps_belong_to
     let (owner_id, owner) = person_token(&app, "marigold", Role::Consumer, "openid account").await;
     let (manager_id, manager) = person_token(&app, "basil", Role::Consumer, "openid account").await;
     let farm = farm_owned_by(&app, &owner_id, "Marigold Farm Co", FarmStatus::Active).await;
-    add_member(&app, &farm, &manager_id, FarmRole::Manager).await;
+    insert_member_row(&app, &farm, &manager_id, FarmRole::Manager).await;
 
     for (who, token) in [(&owner_id, &owner), (&manager_id, &manager)] {
         let issued = json_answer(
@@ -122,7 +122,7 @@ async fn staff_consumers_and_other_farms_managers_cannot_and_each_refusal_is_aud
         person_token(&app, "sage", Role::Farmer, "openid account").await;
     let (_, consumer) = person_token(&app, "shopper", Role::Consumer, "openid account").await;
     let farm = farm_owned_by(&app, &owner_id, "Marigold Farm", FarmStatus::Active).await;
-    add_member(&app, &farm, &staff_id, FarmRole::Staff).await;
+    insert_member_row(&app, &farm, &staff_id, FarmRole::Staff).await;
     farm_owned_by(&app, &other_id, "Sage Acres", FarmStatus::Active).await;
     let before = snapshot(&app).await;
 
@@ -179,7 +179,7 @@ async fn a_farm_token_stops_when_its_issuer_stops_managing_the_farm_or_is_locked
     let (owner_id, _) = person_token(&app, "marigold", Role::Consumer, "openid account").await;
     let (manager_id, manager) = person_token(&app, "basil", Role::Consumer, "openid account").await;
     let farm = farm_owned_by(&app, &owner_id, "Marigold Farm", FarmStatus::Active).await;
-    add_member(&app, &farm, &manager_id, FarmRole::Manager).await;
+    insert_member_row(&app, &farm, &manager_id, FarmRole::Manager).await;
     let issued = json_answer(
         ask(&app, &manager, json!({"farm_id": farm, "uses": 3})).await,
         StatusCode::CREATED,
@@ -297,22 +297,30 @@ async fn concurrent_requests_never_take_a_farm_past_its_quota() {
 }
 
 #[tokio::test]
-async fn the_account_page_gives_owners_and_managers_tokens_for_each_active_farm() {
+async fn the_farm_page_gives_owners_and_managers_a_token_for_an_active_farm() {
     let app = TestApp::spawn().await;
     let owner_id = app.person("marigold", Role::Consumer).await;
     let farm = farm_owned_by(&app, &owner_id, "Marigold Farm", FarmStatus::Active).await;
-    farm_owned_by(&app, &owner_id, "Pending Patch", FarmStatus::Pending).await;
+    let pending = farm_owned_by(&app, &owner_id, "Pending Patch", FarmStatus::Pending).await;
     let agent = UserAgent::new(&app);
     let landing = agent.navigate("/login").await;
-    let (path, _, account) = agent.log_in(landing, "marigold", PASSWORD).await.page();
-    assert_eq!(path, "/account", "{account}");
+    let (path, _, _) = agent.log_in(landing, "marigold", PASSWORD).await.page();
+    assert_eq!(path, "/account");
+    let (_, _, waiting) = agent
+        .navigate(&format!("/account/farms/{pending}"))
+        .await
+        .page();
+    assert!(!waiting.contains("Get a registration token"), "{waiting}");
+    let (_, _, page) = agent
+        .navigate(&format!("/account/farms/{farm}"))
+        .await
+        .page();
     assert!(
-        account.contains("Get a registration token for Marigold Farm"),
-        "{account}"
+        page.contains("Get a registration token for Marigold Farm"),
+        "{page}"
     );
-    assert!(!account.contains("Pending Patch"), "{account}");
     let action = format!("/account/farms/{farm}/registration-token");
-    let (path, status, page) = agent.submit(&account, &action, &[]).await.page();
+    let (path, status, page) = agent.submit(&page, &action, &[]).await.page();
     assert_eq!(
         (path.as_str(), status),
         (action.as_str(), StatusCode::OK),
@@ -325,6 +333,16 @@ async fn the_account_page_gives_owners_and_managers_tokens_for_each_active_farm(
     let row = &initial_access_token_rows(&app.database.url).await[0];
     assert_eq!(row.farm_id.as_deref(), Some(farm.as_str()));
     assert_eq!(row.issued_by.as_deref(), Some(owner_id.as_str()));
+
+    // The app it registers is listed on the farm's page.
+    let secret = page.split("<code class=\"secret\">").nth(1).unwrap();
+    let secret = &secret[..secret.find("</code>").unwrap()];
+    registered(&app, secret, &web_app("Marigold Box")).await;
+    let (_, _, page) = agent
+        .navigate(&format!("/account/farms/{farm}"))
+        .await
+        .page();
+    assert!(page.contains("<li>Marigold Box</li>"), "{page}");
 }
 
 /// Runs one statement binding `id` against the test database.

@@ -36,7 +36,7 @@ use crate::support::{
 };
 
 /// Every scope a vendor may register: discovery's `scopes_supported` but for `roles`.
-const VENDOR_SCOPES: &str = "openid profile email offline_access";
+const VENDOR_SCOPES: &str = "openid profile email farms offline_access";
 
 /// An initial access token issued as the command line issues it.
 async fn initial_token(app: &TestApp, uses: i64, vendor: Option<&str>) -> String {

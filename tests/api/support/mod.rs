@@ -12,6 +12,7 @@
 //! - [`openapi`]: the OpenAPI document and the check that an answer fits its schema.
 //! - [`authenticator_app`], [`password_reset`]: the steps of those flows that several rule
 //!   families need (enrolling an app, the second step of a sign-in, a mailed reset link).
+//! - [`farms`]: a farm with its owner and members, acting as a member, the farm's rows.
 //! - [`cli`]: the real binary, run in a directory of its own against a test's database.
 //! - [`smtp_server`], [`soft_authenticator`]: test doubles for a mail server and a passkey.
 //!

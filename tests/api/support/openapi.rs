@@ -128,3 +128,21 @@ pub fn assert_documented(doc: &Value, method: &str, path: &str, status: u16, ans
     let schema = answer_schema(doc, method, path, status);
     assert_fits(doc, schema, answer, &format!("{method} {path} {status}"));
 }
+
+/// `path` with every `{parameter}` replaced by `some-parameter`.
+pub fn concrete_path(path: &str) -> String {
+    path.split('/')
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => format!("some-{name}"),
+                None => segment.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The farm operations, checked by `farms::api` rather than with the account or admin API.
+pub fn is_farm_operation(path: &str) -> bool {
+    path.starts_with("/api/v1/me/farm") || path.starts_with("/api/v1/admin/farms")
+}
