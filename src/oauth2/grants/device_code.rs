@@ -7,6 +7,7 @@ use super::super::access_token;
 use super::super::clients::Client;
 use super::super::device::SLOW_DOWN_STEP_SECS;
 use super::super::params::Params;
+use super::super::resource;
 use super::super::token::TokenResponse;
 use super::super::{ErrorCode, OAuthError};
 use super::{Refresh, grant_user, invalid_grant, issue_tokens};
@@ -63,12 +64,21 @@ pub async fn exchange(
             ErrorCode::AccessDenied,
             "the person denied the request",
         )),
-        DeviceStatus::Approved => issue(state, client, &hash).await,
+        DeviceStatus::Approved => issue(state, client, params, &hash).await,
     }
 }
 
 /// Consumes the grant the approval made and issues its tokens.
-async fn issue(state: &AppState, client: &Client, hash: &str) -> Result<TokenResponse, OAuthError> {
+async fn issue(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+    hash: &str,
+) -> Result<TokenResponse, OAuthError> {
+    // RFC 8707 §2.2, as at the code exchange: an unknown resource is refused before the
+    // device code is spent.
+    let apis = state.apis.current();
+    let named = resource::named_target(&apis, &state.audience, &params.resources())?;
     let now = state.clock.now();
     let planned = access_token::plan(state);
     let taken = state
@@ -87,13 +97,14 @@ async fn issue(state: &AppState, client: &Client, hash: &str) -> Result<TokenRes
     if grant.client_id != client.id || grant.code_expires_at <= now {
         return Err(invalid_grant("the device code is invalid"));
     }
+    let target = resource::of_grant(&apis, client, &grant.scope, named)?;
     let user = grant_user(state, &grant).await?;
     issue_tokens(
         state,
         client,
         &grant,
         &user,
-        &grant.scope,
+        &target,
         planned,
         None,
         Refresh::First,

@@ -12,6 +12,8 @@
 //! - [`openapi`]: the OpenAPI document and the check that an answer fits its schema.
 //! - [`authenticator_app`], [`password_reset`]: the steps of those flows that several rule
 //!   families need (enrolling an app, the second step of a sign-in, a mailed reset link).
+//! - [`resource_servers`]: APIs registered as an administrator would, tokens asked for with
+//!   `resource`, and a platform service's own verifier.
 //! - [`cli`]: the real binary, run in a directory of its own against a test's database.
 //! - [`smtp_server`], [`soft_authenticator`]: test doubles for a mail server and a passkey.
 //!
@@ -25,6 +27,7 @@ pub mod cli;
 pub mod openapi;
 pub mod pages;
 pub mod password_reset;
+pub mod resource_servers;
 pub mod smtp_server;
 pub mod soft_authenticator;
 pub mod user_agent;
@@ -36,6 +39,7 @@ pub use cli::*;
 pub use openapi::*;
 pub use pages::*;
 pub use password_reset::*;
+pub use resource_servers::*;
 pub use smtp_server::FakeSmtp;
 pub use soft_authenticator::SoftAuthenticator;
 pub use user_agent::*;
