@@ -4,6 +4,7 @@
 //! the APIs' scopes, and administering APIs on the command line, the console and the admin
 //! API.
 
+mod administration;
 mod audiences;
 mod introspection;
 mod invalid_target;
