@@ -8,6 +8,7 @@ use super::super::clients::Client;
 use super::super::device::SLOW_DOWN_STEP_SECS;
 use super::super::params::Params;
 use super::super::resource;
+use super::super::scope::Scope;
 use super::super::token::TokenResponse;
 use super::super::{ErrorCode, OAuthError};
 use super::{Refresh, grant_user, invalid_grant, issue_tokens};
@@ -64,7 +65,7 @@ pub async fn exchange(
             ErrorCode::AccessDenied,
             "the person denied the request",
         )),
-        DeviceStatus::Approved => issue(state, client, params, &hash).await,
+        DeviceStatus::Approved => issue(state, client, params, &hash, &polled.scope).await,
     }
 }
 
@@ -74,11 +75,13 @@ async fn issue(
     client: &Client,
     params: &Params,
     hash: &str,
+    approved: &Scope,
 ) -> Result<TokenResponse, OAuthError> {
-    // RFC 8707 §2.2, as at the code exchange: an unknown resource is refused before the
-    // device code is spent.
+    // RFC 8707 §2.2: the resource must be one the approved scope covers, checked before the
+    // device code is spent (the approval's grant holds the request's scope).
     let apis = state.apis.current();
     let named = resource::named_target(&apis, &state.audience, &params.resources())?;
+    resource::of_grant(&apis, client, approved, named.clone())?;
     let now = state.clock.now();
     let planned = access_token::plan(state);
     let taken = state
