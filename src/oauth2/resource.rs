@@ -15,6 +15,7 @@ use super::clients::Client;
 use super::scope::Scope;
 use super::{ErrorCode, OAuthError};
 use crate::domain::Resource;
+use crate::domain::scope::MAX_TOKENS;
 
 /// What a token will be for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,6 +116,10 @@ pub fn resolve(
             .iter()
             .filter(|s| may_have(client, api, &s.scope))
         {
+            // A scope holds at most MAX_TOKENS tokens (a grant's must read back).
+            if scope.len() == MAX_TOKENS {
+                return Err(refuse("too many scopes for one request"));
+            }
             scope = scope.with(&registered.scope);
         }
     }
@@ -368,6 +373,17 @@ mod tests {
         let t = resolve_text(&c, "openid orders:read", &[]).unwrap();
         assert_eq!(t.scope, "openid");
         assert_eq!(aud(&t), OWN);
+    }
+
+    #[test]
+    fn a_default_that_would_overflow_a_scope_is_refused_not_stored() {
+        let c = client("inventory:read inventory:write", false);
+        let many: Vec<String> = (0..49).map(|i| format!("s{i}")).collect();
+        let asked = many.join(" ");
+        assert!(resolve_text(&c, &asked, &["https://inventory.example"]).is_err());
+        let fewer = many[..48].join(" ");
+        let t = resolve_text(&c, &fewer, &["https://inventory.example"]).unwrap();
+        assert_eq!(t.scope.len(), 50);
     }
 
     #[test]
