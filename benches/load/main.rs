@@ -66,7 +66,9 @@ use crate::flow::Flow;
 use crate::measure::{Hashing, measure_hashing, measure_signing, proc_status_mib, signing_input};
 use crate::report::{MAX_ERROR_RATE, Report, Results, print_comparison, print_results};
 use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios};
-use crate::server::{Endpoints, Server, fetch_access_token, setup_http_client, this_build};
+use crate::server::{
+    Endpoints, Server, fetch_access_token, setup_http_client, this_build, wait_for_api,
+};
 use crate::settings::Settings;
 
 fn main() -> ExitCode {
@@ -129,6 +131,9 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
     server.create_user()?;
     let http = setup_http_client()?;
     let endpoints = runtime.block_on(Endpoints::discover(&http, server.address))?;
+    if api.is_some() {
+        runtime.block_on(wait_for_api(&http, &endpoints))?;
+    }
     // Fetched once, and valid for the whole run (see `server::ACCESS_TOKEN_TTL`).
     let token = runtime.block_on(fetch_access_token(&http, &endpoints, &credentials))?;
     let flow = Flow::new(&endpoints, &web_client)?;

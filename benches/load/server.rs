@@ -294,6 +294,34 @@ impl Endpoints {
     }
 }
 
+/// Waits until the running server knows the API registered with the CLI beside it: it
+/// reads new APIs within its client cache lifetime (10 s by default), and lists their
+/// scopes in discovery from then on. Before that, its tokens would have its own audience.
+pub(crate) async fn wait_for_api(http: &reqwest::Client, endpoints: &Endpoints) -> Result<()> {
+    let scope = CLIENT_SCOPE.split(' ').next().unwrap_or_default();
+    let deadline = Instant::now() + STARTUP_TIMEOUT;
+    loop {
+        let metadata: serde_json::Value = http
+            .get(endpoints.discovery.clone())
+            .send()
+            .await
+            .context("cannot read discovery")?
+            .json()
+            .await
+            .context("discovery is not JSON")?;
+        let listed = metadata["scopes_supported"]
+            .as_array()
+            .is_some_and(|scopes| scopes.iter().any(|s| s == scope));
+        if listed {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!("the server did not pick up the API within {STARTUP_TIMEOUT:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 pub(crate) async fn fetch_access_token(
     http: &reqwest::Client,
     endpoints: &Endpoints,
