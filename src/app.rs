@@ -119,9 +119,10 @@ where
 }
 
 /// The work that keeps this process in step with the database and the database tidy.
-fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 4] {
+fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 5] {
     let config = &state.config;
     let (keys, revocations, sweep) = (state.clone(), state.clone(), state.clone());
+    let apis = state.clone();
     [
         // A rotation made elsewhere is picked up within the interval.
         every(
@@ -154,6 +155,16 @@ fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 4] {
                         .map(drop)
                         .map_err(|e| e.to_string())
                 }
+            },
+        ),
+        // APIs registered or changed elsewhere, within the bound clients have (at least
+        // every second, even when the client cache is off).
+        every(
+            config.client_cache_ttl.max(Duration::from_secs(1)),
+            "API registry reload",
+            move || {
+                let state = apis.clone();
+                async move { state.apis.reload().await.map_err(|e| e.to_string()) }
             },
         ),
         every(SWEEP_INTERVAL, "sweep of expired rows", move || {

@@ -5,19 +5,17 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use anyhow::Context;
-use bytes::Bytes;
-
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::KeyRing;
 use crate::mail::Mailer;
+use crate::oauth2::apis::ApiRegistry;
 use crate::oauth2::rate_limit::RateLimiter;
 use crate::oauth2::registry::ClientRegistry;
 use crate::oauth2::revocation_list::RevocationList;
 use crate::oauth2::verified_tokens::VerifiedTokens;
-use crate::oidc::discovery;
 use crate::store::Store;
+use anyhow::Context;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -42,8 +40,8 @@ pub struct AppState {
     pub issuer: Arc<str>,
     /// The `aud` of access tokens.
     pub audience: Arc<str>,
-    /// The provider metadata document, serialized once.
-    pub discovery: Bytes,
+    /// The registered APIs (resource servers), their audiences and scopes, in memory.
+    pub apis: Arc<ApiRegistry>,
 }
 
 impl AppState {
@@ -86,6 +84,9 @@ impl AppState {
             clock.clone(),
             config.client_cache_ttl.as_secs(),
         );
+        let apis = ApiRegistry::load(store.clone(), issuer.clone())
+            .await
+            .context("cannot load the registered APIs")?;
         let mailer = Mailer::from_config(&config, &issuer)?;
         let passkeys = crate::accounts::passkeys::relying_party(&issuer).map(Arc::new);
         let token_rate = RateLimiter::new(config.token_rate_limit);
@@ -94,7 +95,7 @@ impl AppState {
             token_rate: Arc::new(token_rate),
             passkeys,
             mailer: Arc::new(mailer),
-            discovery: discovery::document(&issuer).into(),
+            apis: Arc::new(apis),
             config: Arc::new(config),
             store,
             keys: Arc::new(keys),

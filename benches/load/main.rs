@@ -10,6 +10,8 @@
 //! - The token endpoint is judged against this machine's own RS256 signing rate, measured
 //!   with aws-lc-rs (the library the server signs with): one RSA signature per token is the
 //!   floor of that endpoint's cost, so the ratio shows how much the rest of the path adds.
+//!   Its tokens are for a registered API (the client's scopes belong to it), so the path
+//!   includes deciding the audience (RFC 8707); introspection asks as that API's client.
 //! - The load generator speaks HTTP/1.1 itself over keep-alive connections (a request
 //!   rendered once, then one write and one read per request): a general HTTP client spends
 //!   more CPU per request than the cheap endpoints do, and would starve the server of cores.
@@ -37,7 +39,7 @@
 //!
 //! The modules, in the order a run uses them:
 //! - `settings`: the `BENCH_*` environment settings.
-//! - `server`: the `farm-auth serve` process, its set-up with the CLI (clients, the user),
+//! - `server`: the `farm-auth serve` process, its set-up with the CLI (an API, clients, the user),
 //!   and discovery and a first token over HTTP.
 //! - `measure`: this machine's RS256 signing and Argon2id rates, and CPU time and memory
 //!   read from `/proc`.
@@ -64,7 +66,9 @@ use crate::flow::Flow;
 use crate::measure::{Hashing, measure_hashing, measure_signing, proc_status_mib, signing_input};
 use crate::report::{MAX_ERROR_RATE, Report, Results, print_comparison, print_results};
 use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios};
-use crate::server::{Endpoints, Server, fetch_access_token, setup_http_client, this_build};
+use crate::server::{
+    Endpoints, Server, fetch_access_token, setup_http_client, this_build, wait_for_api,
+};
 use crate::settings::Settings;
 
 fn main() -> ExitCode {
@@ -121,11 +125,15 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
     let mut server = Server::start(binary, dir.path())?;
     runtime.block_on(server.wait_until_healthy())?;
     let idle_rss_mib = proc_status_mib(server.pid(), "VmRSS")?;
+    let api = server.create_api()?;
     let credentials = server.create_client()?;
     let web_client = server.create_web_client()?;
     server.create_user()?;
     let http = setup_http_client()?;
     let endpoints = runtime.block_on(Endpoints::discover(&http, server.address))?;
+    if api.is_some() {
+        runtime.block_on(wait_for_api(&http, &endpoints))?;
+    }
     // Fetched once, and valid for the whole run (see `server::ACCESS_TOKEN_TTL`).
     let token = runtime.block_on(fetch_access_token(&http, &endpoints, &credentials))?;
     let flow = Flow::new(&endpoints, &web_client)?;
@@ -135,7 +143,9 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
     // With the server idle and no load running, so nothing competes for the cores; over the
     // exact bytes the server signs for this client.
     let signing = measure_signing(signing_input(&token)?)?;
-    let scenarios = scenarios(&endpoints, &credentials, &token, &settings)?;
+    // The token's API introspects it; a baseline without APIs lets the client itself.
+    let introspecting = api.as_ref().unwrap_or(&credentials);
+    let scenarios = scenarios(&endpoints, &credentials, introspecting, &token, &settings)?;
     let mut reports = run_scenarios(&runtime, scenarios, &settings, server.pid())?;
     let peak_rss_mib = proc_status_mib(server.pid(), "VmHWM")?;
     // Right before and right after the flows (with the server idle each time), so that the

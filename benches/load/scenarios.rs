@@ -61,10 +61,12 @@ pub(crate) enum Goal {
 pub(crate) fn scenarios(
     endpoints: &Endpoints,
     credentials: &Credentials,
+    introspecting: &Credentials,
     token: &str,
     settings: &Settings,
 ) -> Result<Vec<Scenario>> {
     let basic = credentials.basic_authorization();
+    let api_basic = introspecting.basic_authorization();
     let introspection_form = form_urlencoded::Serializer::new(String::new())
         .append_pair("token", token)
         .finish();
@@ -76,7 +78,7 @@ pub(crate) fn scenarios(
     };
     Ok(vec![
         request(
-            "token (client_credentials)",
+            "token (client_credentials, API audience)",
             Request::post_form(&endpoints.token, &basic, "grant_type=client_credentials")?,
             Expect::Status(200),
             Goal::ShareOfSigningRate(0.85),
@@ -95,7 +97,7 @@ pub(crate) fn scenarios(
         ),
         request(
             "introspection (JWT)",
-            Request::post_form(&endpoints.introspection, &basic, &introspection_form)?,
+            Request::post_form(&endpoints.introspection, &api_basic, &introspection_form)?,
             Expect::StatusAndBody(200, r#""active":true"#),
             Goal::PerServerCpuSecond(20_000.0),
         ),

@@ -21,6 +21,8 @@ use crate::flow::{EMAIL, PASSWORD, REDIRECT_URI, USERNAME, WEB_CLIENT_SCOPE};
 /// The first start generates an RSA key and migrates; generous, for a busy machine.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 const CLIENT_SCOPE: &str = "orders:read orders:write";
+/// The audience of the orders API, which defines [`CLIENT_SCOPE`]'s scopes.
+const API_AUDIENCE: &str = "https://orders.bench.example";
 /// The longest the server allows (a day), so the one token fetched for the introspection
 /// scenario is still active however long `BENCH_SECONDS` makes the run; it changes only a
 /// number in the claims, not the work per request.
@@ -83,6 +85,38 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Registers the orders API that the bench's machine client gets tokens for (every
+    /// token then carries the API's audience, and is introspected by the API's own client,
+    /// RFC 7662 §4): its credentials. `None` with a baseline binary from before APIs
+    /// existed, whose tokens have the issuer's audience and any client may introspect.
+    pub(crate) fn create_api(&self) -> Result<Option<Credentials>> {
+        let output = farm_auth(&self.binary, &self.database_url, &self.dir)
+            .args([
+                "api",
+                "create",
+                "--name",
+                "Orders",
+                "--audience",
+                API_AUDIENCE,
+            ])
+            .args(CLIENT_SCOPE.split(' ').flat_map(|scope| ["--scope", scope]))
+            .arg("--json")
+            .output()
+            .context("cannot run `farm-auth api create`")?;
+        if !output.status.success() {
+            eprintln!(
+                "`farm-auth api create` failed ({}); measuring tokens without an API audience",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+            return Ok(None);
+        }
+        let credentials = serde_json::from_slice(&output.stdout).with_context(|| {
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            format!("`farm-auth api create --json` printed no credentials: {stdout}")
+        })?;
+        Ok(Some(credentials))
     }
 
     /// Registers the bench's machine client with the CLI, as an operator would.
@@ -257,6 +291,34 @@ impl Endpoints {
             introspection: field("introspection_endpoint")?,
             discovery,
         })
+    }
+}
+
+/// Waits until the running server knows the API registered with the CLI beside it: it
+/// reads new APIs within its client cache lifetime (10 s by default), and lists their
+/// scopes in discovery from then on. Before that, its tokens would have its own audience.
+pub(crate) async fn wait_for_api(http: &reqwest::Client, endpoints: &Endpoints) -> Result<()> {
+    let scope = CLIENT_SCOPE.split(' ').next().unwrap_or_default();
+    let deadline = Instant::now() + STARTUP_TIMEOUT;
+    loop {
+        let metadata: serde_json::Value = http
+            .get(endpoints.discovery.clone())
+            .send()
+            .await
+            .context("cannot read discovery")?
+            .json()
+            .await
+            .context("discovery is not JSON")?;
+        let listed = metadata["scopes_supported"]
+            .as_array()
+            .is_some_and(|scopes| scopes.iter().any(|s| s == scope));
+        if listed {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!("the server did not pick up the API within {STARTUP_TIMEOUT:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

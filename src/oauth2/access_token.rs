@@ -72,6 +72,8 @@ pub struct Subject<'a> {
     pub client_id: &'a str,
     /// The person, or the client itself for client credentials.
     pub sub: &'a str,
+    /// The API the token is for (RFC 8707, RFC 9068 §2.2 `aud`), or farm-auth's own.
+    pub audience: &'a str,
     /// Empty: no `scope` claim.
     pub scope: &'a str,
     pub roles: Option<&'a Roles>,
@@ -91,7 +93,7 @@ pub fn issue(
     let claims = AccessTokenClaims {
         iss: state.issuer.to_string(),
         sub: subject.sub.to_string(),
-        aud: state.audience.to_string(),
+        aud: subject.audience.to_string(),
         client_id: subject.client_id.to_string(),
         scope: (!subject.scope.is_empty()).then(|| subject.scope.to_string()),
         roles: subject.roles.map(Roles::names),

@@ -57,6 +57,49 @@ fn not_yours() -> BearerError {
     BearerError::InvalidToken("the registration access token is invalid")
 }
 
+/// The API scopes a vendor asks for, taken out of `new` (whose other scopes the vendor
+/// policy judges): each must have been opened to vendor apps by its API, or the request is
+/// `invalid_client_metadata` (RFC 7591 §3.2.2).
+fn split_api_scopes(
+    state: &AppState,
+    mut new: NewClient,
+) -> Result<(NewClient, Vec<String>), DcrError> {
+    let Some(text) = new.scope.as_deref() else {
+        return Ok((new, Vec::new()));
+    };
+    if text.split(' ').filter(|t| !t.is_empty()).count() > crate::domain::scope::MAX_TOKENS {
+        return Err(metadata_error("too many scope tokens"));
+    }
+    let apis = state.apis.current();
+    let mut kept = Vec::new();
+    let mut api_scopes = Vec::new();
+    for token in text.split(' ').filter(|t| !t.is_empty()) {
+        match apis.of_scope(token) {
+            None => kept.push(token),
+            Some(api) if api.scope(token).is_some_and(|s| s.vendor_open) => {
+                api_scopes.push(token.to_string());
+            }
+            Some(_) => {
+                return Err(metadata_error(format!(
+                    "scope '{token}' is not open to vendor apps"
+                )));
+            }
+        }
+    }
+    if !api_scopes.is_empty() {
+        new.scope = Some(kept.join(" "));
+    }
+    Ok((new, api_scopes))
+}
+
+/// `record` with the vendor-open API scopes put back.
+fn with_api_scopes(mut record: ClientRecord, api_scopes: &[String]) -> ClientRecord {
+    for scope in api_scopes {
+        record.scope = record.scope.with(scope);
+    }
+    record
+}
+
 fn metadata_error(why: impl Into<String>) -> DcrError {
     DcrError::Metadata("invalid_client_metadata", why.into())
 }
@@ -69,9 +112,12 @@ pub async fn register(state: &AppState, token: &str, body: &Value) -> Result<Val
     let Some(grant) = initial_access::check(&state.store, now, token).await? else {
         return Err(invalid.into());
     };
-    let prepared = parse_metadata(body, None).and_then(|new| {
-        client_metadata::prepare(new, Registrant::Vendor, now).map_err(DcrError::from)
-    });
+    let prepared = parse_metadata(body, None)
+        .and_then(|new| split_api_scopes(state, new))
+        .and_then(|(new, api_scopes)| {
+            let (record, secret) = client_metadata::prepare(new, Registrant::Vendor, now)?;
+            Ok((with_api_scopes(record, &api_scopes), secret))
+        });
     let (record, secret) = match prepared {
         Ok(prepared) => prepared,
         Err(DcrError::Metadata(code, why)) => {
@@ -229,9 +275,10 @@ pub async fn update(
             ));
         }
     }
-    let new = parse_metadata(body, Some(&client))?;
+    let (new, api_scopes) = split_api_scopes(state, parse_metadata(body, Some(&client))?)?;
     let revised =
         client_metadata::revise(stored_record, new, Registrant::Vendor, state.clock.now())?;
+    let revised = with_api_scopes(revised, &api_scopes);
     // The change and the token's rotation are one statement: of two requests racing with
     // one token, the second changes nothing and is told its token is spent.
     let fresh = random_token::<32>();

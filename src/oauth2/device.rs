@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::clients::{Client, GrantType};
 use super::params::Params;
+use super::resource;
 use super::scope::Scope;
 use super::{OAuthError, client_auth, token};
 use crate::accounts::audit::{self, Event, Origin, Outcome};
@@ -68,7 +69,7 @@ pub async fn start(
             "this client is not registered for the device authorization grant",
         ));
     }
-    let scope = requested_scope(&client, params.get("scope"))?;
+    let scope = requested_scope(state, &client, params)?;
     let device_code = random_token::<32>();
     let now = state.clock.now();
     let mut record = DeviceAuthorizationRecord {
@@ -114,10 +115,18 @@ pub async fn start(
 /// requested scope must be registered for the client; without one, all it is registered
 /// for. `offline_access` is kept only for clients that may refresh (OpenID Connect Core
 /// §11), as at the authorization endpoint.
-fn requested_scope(client: &Client, requested: Option<&str>) -> Result<Scope, OAuthError> {
+fn requested_scope(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+) -> Result<Scope, OAuthError> {
     let usable = |s: &str| s != "offline_access" || client.may_use(GrantType::RefreshToken);
-    let scope = match requested {
-        None => client.scope.filter(usable),
+    let resources = params.resources();
+    let apis = state.apis.current();
+    let asked = match params.get("scope") {
+        // With a resource, the client's scopes of no API: the resource brings its own.
+        None if !resources.is_empty() => client.scope.filter(|s| apis.of_scope(s).is_none()),
+        None => client.scope.clone(),
         Some(text) => {
             let asked = Scope::parse(text).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
             if let Some(missing) = asked.missing_from(&client.scope).next() {
@@ -125,9 +134,12 @@ fn requested_scope(client: &Client, requested: Option<&str>) -> Result<Scope, OA
                     "scope '{missing}' is not allowed for this client"
                 )));
             }
-            asked.filter(usable)
+            asked
         }
     };
+    // RFC 8707 §2: the API named or implied; the grant remembers it through its scopes.
+    let target = resource::resolve(&apis, &state.audience, client, &asked, &resources)?;
+    let scope = target.scope.filter(usable);
     match scope.is_empty() {
         true => Err(OAuthError::invalid_scope(
             "no scope this client may be granted was asked for",

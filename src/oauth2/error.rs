@@ -31,6 +31,9 @@ pub enum ErrorCode {
     AccessDenied,
     /// RFC 8628 §3.5: the device code expired; the device must start again.
     ExpiredToken,
+    /// RFC 8707 §2: the `resource` is unknown, not allowed for the client, or does not go
+    /// with the scopes asked for (HTTP 400).
+    InvalidTarget,
 }
 
 impl ErrorCode {
@@ -50,6 +53,7 @@ impl ErrorCode {
             ErrorCode::SlowDown => "slow_down",
             ErrorCode::AccessDenied => "access_denied",
             ErrorCode::ExpiredToken => "expired_token",
+            ErrorCode::InvalidTarget => "invalid_target",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Token introspection (RFC 7662): a resource server, authenticated as a client, asks whether
-//! a token is active and what it carries. Access tokens may be introspected by any
-//! confidential client; a refresh token only by the client it was issued to.
+//! a token is active and what it carries. An access token is described only to the API it
+//! is for (RFC 7662 §4), or, for a token of farm-auth's own audience, to the client it was
+//! issued to; a refresh token only to the client it was issued to.
 
 use serde::Serialize;
 
@@ -66,6 +67,11 @@ pub async fn introspect(
     let Some(claims) = access_token::verify(state, token) else {
         return introspect_refresh_token(state, &caller.id, token).await;
     };
+    // RFC 7662 §4: a token is described only to the API it is for, so that no other
+    // client learns what it carries; anyone else hears what an unknown token gets.
+    if !may_see(state, &caller.id, &claims) {
+        return Ok(Introspection::inactive());
+    }
     if access_token::is_revoked_or_orphaned(state, &claims).await? {
         return Ok(Introspection::inactive());
     }
@@ -74,6 +80,20 @@ pub async fn introspect(
         claims: Some(TokenDetails::Access(claims)),
         token_type: Some("Bearer"),
     })
+}
+
+/// Whether `caller` may learn about the access token `claims`: the client of the API whose
+/// audience the token carries; for a token of farm-auth's own audience (no API's), the
+/// client it was issued to, which holds it already and so learns nothing new.
+fn may_see(state: &AppState, caller: &str, claims: &AccessTokenClaims) -> bool {
+    if claims.aud == *state.audience {
+        return claims.client_id == caller;
+    }
+    state
+        .apis
+        .current()
+        .by_audience(&claims.aud)
+        .is_some_and(|api| api.client_id == caller)
 }
 
 async fn introspect_refresh_token(

@@ -6,6 +6,8 @@
 //! and render its result or [`OAuthError`].
 
 pub mod access_token;
+pub mod api_admin;
+pub mod apis;
 pub mod authorize;
 pub mod client_auth;
 pub mod client_metadata;
@@ -21,6 +23,7 @@ pub mod params;
 pub mod pkce;
 pub mod rate_limit;
 pub mod registry;
+pub mod resource;
 pub mod revocation_list;
 pub mod revoke;
 pub mod scope;

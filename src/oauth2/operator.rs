@@ -117,6 +117,8 @@ pub async fn delete_client(
         return Ok(false);
     }
     state.clients.forget(client_id);
+    // It may have been an API's client, and the API went with it.
+    state.apis.reload().await?;
     actor
         .record_for_client(state, "client.deleted", client_id, None)
         .await?;

@@ -17,7 +17,9 @@ impl Params {
     pub fn parse(form: &[u8]) -> Result<Params, OAuthError> {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for (name, value) in form_urlencoded::parse(form) {
-            if pairs.iter().any(|(seen, _)| *seen == name) {
+            // RFC 8707 §2 lets `resource` be repeated; we answer that with `invalid_target`
+            // (one API per token), so it is kept for the grant to judge.
+            if name != "resource" && pairs.iter().any(|(seen, _)| *seen == name) {
                 return Err(OAuthError::invalid_request(format!(
                     "parameter '{}' is repeated",
                     printable(&name)
@@ -38,6 +40,15 @@ impl Params {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `resource` (RFC 8707 §2), in order.
+    pub fn resources(&self) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(n, _)| n == "resource")
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {

@@ -1,5 +1,6 @@
 //! Provider metadata: OpenID Connect Discovery 1.0 §3 and RFC 8414 §2, one document served
-//! at both well-known paths. Built once at start-up: it depends only on the issuer.
+//! at both well-known paths. Built when the registered APIs are loaded: it depends on the
+//! issuer and on the APIs' scopes ([`crate::oauth2::apis`]).
 //! Only what works is advertised.
 
 use serde::Serialize;
@@ -54,7 +55,8 @@ struct ProviderMetadata<'a> {
     registration_endpoint: String,
     /// RFC 8628 §4.
     device_authorization_endpoint: String,
-    scopes_supported: &'static [&'static str],
+    /// The sign-in scopes and every API's scopes (RFC 8414 §2).
+    scopes_supported: Vec<&'a str>,
     response_types_supported: &'static [&'static str],
     response_modes_supported: &'static [&'static str],
     grant_types_supported: &'static [&'static str],
@@ -76,8 +78,9 @@ struct ProviderMetadata<'a> {
     backchannel_logout_supported: bool,
 }
 
-/// The metadata document for `issuer` (no trailing slash), as JSON bytes.
-pub fn document(issuer: &str) -> Vec<u8> {
+/// The metadata document for `issuer` (no trailing slash), as JSON bytes; `api_scopes` are
+/// the scopes the registered APIs define.
+pub fn document<'a>(issuer: &'a str, api_scopes: &[&'a str]) -> Vec<u8> {
     let url = |path: &str| format!("{issuer}{path}");
     let metadata = ProviderMetadata {
         issuer,
@@ -90,7 +93,7 @@ pub fn document(issuer: &str) -> Vec<u8> {
         revocation_endpoint: url(paths::REVOKE),
         registration_endpoint: url(paths::REGISTRATION),
         device_authorization_endpoint: url(paths::DEVICE_AUTHORIZATION),
-        scopes_supported: SCOPES_SUPPORTED,
+        scopes_supported: SCOPES_SUPPORTED.iter().chain(api_scopes).copied().collect(),
         response_types_supported: &["code"],
         response_modes_supported: &["query", "form_post"],
         grant_types_supported: &[

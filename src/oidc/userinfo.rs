@@ -45,6 +45,9 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<Map<String, Value
     if revoked {
         return Err(invalid);
     }
+    // Whatever its audience: an app that asked for `openid` with an API's scopes holds one
+    // token, for that API, and still needs the person's claims (DECISIONS §48). The
+    // `openid` scope, not the audience, is what consent gave UserInfo.
     let scope = claims.granted_scope();
     if !scope.contains("openid") {
         return Err(BearerError::InsufficientScope(

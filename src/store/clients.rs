@@ -311,7 +311,9 @@ impl Store {
     }
 }
 
-fn insert(client: &ClientRecord) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+pub(super) fn insert(
+    client: &ClientRecord,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
     sqlx::query(
         "INSERT INTO clients (client_id, name, secret_hash, token_endpoint_auth_method, \
          redirect_uris, post_logout_redirect_uris, grant_types, scope, created_at, updated_at, \

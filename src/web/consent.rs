@@ -12,6 +12,7 @@ use super::error::PageError;
 use super::extract::{PageForm, PendingId};
 use super::pages::{self, ConsentPage, Csp};
 use super::session::BrowserSession;
+use crate::oauth2::apis::ApiSet;
 use crate::oauth2::authorize;
 use crate::state::AppState;
 
@@ -19,7 +20,19 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/consent", get(get_consent).post(post_consent))
 }
 
-/// What each scope lets an application do, as a person would say it.
+/// What each scope lets an application do, as a person would say it: an API's scope in its
+/// administrator's words, after the API's name.
+pub fn describe_in(apis: &ApiSet, scope: &str) -> String {
+    match apis
+        .of_scope(scope)
+        .and_then(|api| Some((api, api.scope(scope)?)))
+    {
+        Some((api, defined)) => format!("{}: {}", api.name, defined.description),
+        None => describe(scope),
+    }
+}
+
+/// What each of farm-auth's scopes lets an application do, as a person would say it.
 pub fn describe(scope: &str) -> String {
     match scope {
         "openid" => "Know who you are when you sign in".into(),
@@ -58,7 +71,13 @@ async fn get_consent(
         .await?
         .map(|u| u.username)
         .unwrap_or_default();
-    let scopes = pending.request.scope.iter().map(describe).collect();
+    let apis = state.apis.current();
+    let scopes = pending
+        .request
+        .scope
+        .iter()
+        .map(|s| describe_in(&apis, s))
+        .collect();
     let template = ConsentPage {
         csrf_token: session.csrf_token().await?,
         request: pending.id.clone(),

@@ -12,7 +12,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use super::account::person;
-use super::consent::describe;
+use super::consent::describe_in;
 use super::error::PageError;
 use super::extract::{PageForm, RequestOrigin};
 use super::pages::{self, Csp, DeviceConfirmPage, DevicePage};
@@ -158,7 +158,12 @@ async fn get_device_confirm(
     let Some(client) = state.clients.find(&deciding.client_id).await? else {
         return refuse(&session).await;
     };
-    let scopes = deciding.scope.iter().map(describe).collect();
+    let apis = state.apis.current();
+    let scopes = deciding
+        .scope
+        .iter()
+        .map(|s| describe_in(&apis, s))
+        .collect();
     let template = DeviceConfirmPage {
         csrf_token: session.csrf_token().await?,
         client_name: client.name.clone(),

@@ -1,4 +1,5 @@
-//! Provider metadata and the JWKS, served from bytes computed ahead of time.
+//! Provider metadata and the JWKS, served from bytes computed ahead of time (the metadata
+//! whenever the registered APIs change).
 
 use axum::Router;
 use axum::extract::State;
@@ -21,7 +22,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn get_provider_metadata(State(state): State<AppState>) -> impl IntoResponse {
-    public_json(state.discovery.clone(), "public, max-age=3600")
+    public_json(state.apis.current().discovery(), "public, max-age=3600")
 }
 
 /// Short-lived in caches: after a rotation, verifiers that meet an unknown `kid` refetch.

@@ -240,24 +240,20 @@ async fn a_reused_code_revokes_the_tokens_it_gave() {
     app.person("ada", Role::Consumer).await;
     let scope = "openid profile offline_access";
     let client = app.web_client(scope).await;
-    let resource_server = app.machine_client("").await;
     let agent = UserAgent::new(&app);
     let back = app.sign_in_and_allow(&agent, &client, "ada", scope).await;
     let code = code_from(&app, &back);
     let tokens = token_json(app.exchange_code(&client, &code).await).await;
     let access = tokens["access_token"].as_str().unwrap();
     let refresh = tokens["refresh_token"].as_str().unwrap();
-    assert_eq!(
-        app.introspect(&resource_server, access).await["active"],
-        true
-    );
+    assert_eq!(app.introspect(&client, access).await["active"], true);
     assert_eq!(app.userinfo(access).await.status(), StatusCode::OK);
 
     let replay = app.exchange_code(&client, &code).await;
     assert_oauth_error(replay, StatusCode::BAD_REQUEST, "invalid_grant").await;
 
     assert_eq!(
-        app.introspect(&resource_server, access).await,
+        app.introspect(&client, access).await,
         serde_json::json!({ "active": false })
     );
     assert_eq!(

@@ -1,13 +1,14 @@
 //! RFC 7662 token introspection.
 
-use crate::support::{TestApp, assert_oauth_error};
+use crate::support::{ORDERS, TestApp, TestClient, assert_oauth_error};
 use reqwest::StatusCode;
 
 #[tokio::test]
 async fn an_active_token_is_described_by_its_claims() {
     let app = TestApp::spawn().await;
     let bot = app.machine_client("orders:read").await;
-    let resource_server = app.machine_client("").await;
+    // RFC 7662 §4: the API the token is for asks, with its own credentials.
+    let resource_server = orders_api(&app).await;
     let token = app.access_token(&bot, None).await;
 
     let response = app
@@ -24,6 +25,7 @@ async fn an_active_token_is_described_by_its_claims() {
     assert_eq!(body["client_id"], bot.id.as_str());
     assert_eq!(body["sub"], bot.id.as_str());
     assert_eq!(body["scope"], "orders:read");
+    assert_eq!(body["aud"], ORDERS);
     assert_eq!(body["iss"], app.issuer.as_str());
     assert_eq!(body["token_type"], "Bearer");
     assert!(body["exp"].as_i64().unwrap() > body["iat"].as_i64().unwrap());
@@ -83,7 +85,7 @@ async fn unknown_malformed_and_forged_tokens_are_inactive() {
 async fn a_token_of_a_deleted_client_is_inactive() {
     let app = TestApp::spawn().await;
     let bot = app.machine_client("orders:read").await;
-    let resource_server = app.machine_client("").await;
+    let resource_server = orders_api(&app).await;
     let token = app.access_token(&bot, None).await;
     assert!(app.store.delete_client(&bot.id).await.unwrap());
     app.clock.advance(10); // the client cache's lifetime
@@ -138,4 +140,11 @@ async fn a_missing_token_parameter_is_an_invalid_request() {
         )
         .await;
     assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+}
+
+/// The orders API, whose own client introspects the tokens issued for `orders:read`.
+async fn orders_api(app: &TestApp) -> TestClient {
+    app.api("Orders", ORDERS, &[("orders:read", false)])
+        .await
+        .client
 }

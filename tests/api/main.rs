@@ -10,6 +10,10 @@
 mod support;
 
 // ---- The protocol: grants, tokens and what a relying party sees
+/// APIs (resource servers, RFC 8707): each token's audience at every grant,
+/// `invalid_target`, introspection only by the token's API (RFC 7662 §4), a platform
+/// service's own check, vendor apps and API scopes, administering APIs.
+mod apis;
 /// The code flow end to end: PKCE, one use per code, redirect URI and client binding,
 /// sign-up on the way, the session cookie.
 mod authorization_code;

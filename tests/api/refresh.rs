@@ -53,14 +53,10 @@ async fn offline_access_gives_a_refresh_token_that_rotates_at_every_use() {
 #[tokio::test]
 async fn a_replayed_refresh_token_revokes_the_whole_family() {
     let app = TestApp::spawn().await;
-    let resource_server = app.machine_client("").await;
     let (client, first) = ada_tokens(&app).await;
     let second = token_json(app.refresh(&client, &refresh_token(&first), None).await).await;
     let access = second["access_token"].as_str().unwrap();
-    assert_eq!(
-        app.introspect(&resource_server, access).await["active"],
-        true
-    );
+    assert_eq!(app.introspect(&client, access).await["active"], true);
 
     let replay = app.refresh(&client, &refresh_token(&first), None).await;
     assert_oauth_error(replay, StatusCode::BAD_REQUEST, "invalid_grant").await;
@@ -69,7 +65,7 @@ async fn a_replayed_refresh_token_revokes_the_whole_family() {
     let newest = app.refresh(&client, &refresh_token(&second), None).await;
     assert_oauth_error(newest, StatusCode::BAD_REQUEST, "invalid_grant").await;
     assert_eq!(
-        app.introspect(&resource_server, access).await,
+        app.introspect(&client, access).await,
         serde_json::json!({ "active": false })
     );
     assert_eq!(
@@ -110,7 +106,6 @@ async fn refresh_tokens_stop_at_ninety_days_however_often_used() {
 #[tokio::test]
 async fn a_narrower_scope_may_be_asked_for_and_the_refresh_token_keeps_the_grant() {
     let app = TestApp::spawn().await;
-    let resource_server = app.machine_client("").await;
     let (client, first) = ada_tokens(&app).await;
     let narrow = token_json(
         app.refresh(&client, &refresh_token(&first), Some("openid email"))
@@ -120,7 +115,7 @@ async fn a_narrower_scope_may_be_asked_for_and_the_refresh_token_keeps_the_grant
     assert_eq!(narrow["scope"], "openid email");
     let access = narrow["access_token"].as_str().unwrap();
     assert_eq!(
-        app.introspect(&resource_server, access).await["scope"],
+        app.introspect(&client, access).await["scope"],
         "openid email"
     );
     let claims = app
@@ -305,7 +300,6 @@ fn scopes(tokens: &Value) -> Vec<String> {
 async fn narrowing_a_client_reaches_the_refresh_tokens_of_grants_made_before() {
     const WIDE: &str = "openid profile offline_access";
     let app = TestApp::spawn().await;
-    let resource_server = app.machine_client("").await;
     app.person("ada", Role::Consumer).await;
     let client = app.web_client(WIDE).await;
     let agent = UserAgent::new(&app);
@@ -317,7 +311,7 @@ async fn narrowing_a_client_reaches_the_refresh_tokens_of_grants_made_before() {
     let second = token_json(app.refresh(&client, &refresh_token(&first), None).await).await;
     assert_eq!(scopes(&second), ["offline_access", "openid"]);
     let access = second["access_token"].as_str().unwrap();
-    let introspected = app.introspect(&resource_server, access).await;
+    let introspected = app.introspect(&client, access).await;
     assert_eq!(introspected["active"], true);
     let mut introspected_scope: Vec<&str> =
         introspected["scope"].as_str().unwrap().split(' ').collect();
@@ -338,10 +332,7 @@ async fn narrowing_a_client_reaches_the_refresh_tokens_of_grants_made_before() {
     .await;
     assert_eq!(second["scope"], "openid");
     let access = second["access_token"].as_str().unwrap();
-    assert_eq!(
-        app.introspect(&resource_server, access).await["scope"],
-        "openid"
-    );
+    assert_eq!(app.introspect(&client, access).await["scope"], "openid");
 
     // offline_access taken away too: an access token for openid alone, and no new
     // refresh token.
@@ -350,7 +341,7 @@ async fn narrowing_a_client_reaches_the_refresh_tokens_of_grants_made_before() {
     assert_eq!(third["scope"], "openid");
     assert!(third.get("refresh_token").is_none(), "{third}");
     let access = third["access_token"].as_str().unwrap();
-    let introspected = app.introspect(&resource_server, access).await;
+    let introspected = app.introspect(&client, access).await;
     assert_eq!(introspected["active"], true);
     assert_eq!(introspected["scope"], "openid");
     // The refresh token just used is spent, and nothing follows it.
@@ -362,7 +353,6 @@ async fn narrowing_a_client_reaches_the_refresh_tokens_of_grants_made_before() {
 async fn a_code_issued_before_the_client_was_narrowed_carries_only_what_it_may_still_have() {
     const WIDE: &str = "openid profile offline_access";
     let app = TestApp::spawn().await;
-    let resource_server = app.machine_client("").await;
     app.person("ada", Role::Consumer).await;
     let client = app.web_client(WIDE).await;
     let agent = UserAgent::new(&app);
@@ -374,10 +364,7 @@ async fn a_code_issued_before_the_client_was_narrowed_carries_only_what_it_may_s
     assert_eq!(tokens["scope"], "openid");
     assert!(tokens.get("refresh_token").is_none(), "{tokens}");
     let access = tokens["access_token"].as_str().unwrap();
-    assert_eq!(
-        app.introspect(&resource_server, access).await["scope"],
-        "openid"
-    );
+    assert_eq!(app.introspect(&client, access).await["scope"], "openid");
     let claims = app
         .verify_id_token(&client, tokens["id_token"].as_str().unwrap())
         .await;

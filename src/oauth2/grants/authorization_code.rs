@@ -6,6 +6,7 @@ use super::super::access_token;
 use super::super::clients::{Client, GrantType};
 use super::super::params::Params;
 use super::super::pkce::CodeChallenge;
+use super::super::resource;
 use super::super::token::TokenResponse;
 use super::{Refresh, grant_user, invalid_grant, issue_tokens, replayed};
 use crate::secrets::hash_secret;
@@ -24,6 +25,10 @@ pub async fn exchange(
     if code.len() > MAX_CODE_LEN {
         return Err(invalid_grant("the code is invalid or expired"));
     }
+    // RFC 8707 §2.2: a resource named here must be one we know before the code is used up;
+    // whether the grant covers it is known once the grant is read.
+    let apis = state.apis.current();
+    let named = resource::named_target(&apis, &state.audience, &params.resources())?;
     let now = state.clock.now();
     let planned = access_token::plan(state);
     let taken = state
@@ -73,13 +78,14 @@ pub async fn exchange(
         }
         (None, None) => {}
     }
+    let target = resource::of_grant(&apis, client, &grant.scope, named)?;
     let user = grant_user(state, &grant).await?;
     issue_tokens(
         state,
         client,
         &grant,
         &user,
-        &grant.scope,
+        &target,
         planned,
         grant.nonce.as_deref(),
         Refresh::First,

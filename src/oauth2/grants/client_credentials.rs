@@ -1,10 +1,12 @@
 //! The client credentials grant (RFC 6749 §4.4): a confidential client gets an access token
-//! for itself. No refresh token (§4.4.3), no database write: signing is the only real work.
+//! for itself. No refresh token (§4.4.3), no database read or write: the API it is for is
+//! found in memory ([`crate::oauth2::apis`]), and signing is the only real work.
 
 use super::super::OAuthError;
 use super::super::access_token;
 use super::super::clients::Client;
 use super::super::params::Params;
+use super::super::resource;
 use super::super::scope::{Scope, USER_SCOPES};
 use super::super::token::TokenResponse;
 use crate::state::AppState;
@@ -14,10 +16,21 @@ pub fn exchange(
     client: &Client,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
-    let scope = granted_scope(client, params.get("scope"))?;
+    let requested = requested_scope(client, params.get("scope"), !params.resources().is_empty())?;
+    // RFC 8707 §2: the API named by `resource`, or implied by the scopes.
+    let apis = state.apis.current();
+    let target = resource::resolve(
+        &apis,
+        &state.audience,
+        client,
+        &requested,
+        &params.resources(),
+    )?;
+    let scope = target.scope.filter(machine_scope);
     let subject = access_token::Subject {
         client_id: &client.id,
         sub: &client.id,
+        audience: target.audience(&state.audience),
         scope: &scope.to_string(),
         roles: None,
         farm_id: client.farm_id(),
@@ -27,13 +40,24 @@ pub fn exchange(
     Ok(TokenResponse::bearer(issued))
 }
 
+/// Scopes that need a person (`openid`, `profile`, ...) have no meaning without one.
+fn machine_scope(scope: &str) -> bool {
+    !USER_SCOPES.contains(&scope)
+}
+
 /// RFC 6749 §3.3: the requested scope, which must lie within what the client is registered
-/// for; without a request, everything it is registered for. Scopes that need a person
-/// (`openid`, `profile`, ...) have no meaning without one.
-fn granted_scope(client: &Client, requested: Option<&str>) -> Result<Scope, OAuthError> {
-    let machine_scope = |s: &str| !USER_SCOPES.contains(&s);
+/// for; without a request, everything it is registered for (with a `resource`, its scopes
+/// of no API: the resource brings its own, [`resource::resolve`]).
+fn requested_scope(
+    client: &Client,
+    requested: Option<&str>,
+    resource_named: bool,
+) -> Result<Scope, OAuthError> {
     let Some(requested) = requested else {
-        return Ok(client.scope.filter(machine_scope));
+        return Ok(match resource_named {
+            true => Scope::default(),
+            false => client.scope.filter(machine_scope),
+        });
     };
     let requested =
         Scope::parse(requested).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;

@@ -7,6 +7,8 @@ use super::super::access_token;
 use super::super::clients::Client;
 use super::super::device::SLOW_DOWN_STEP_SECS;
 use super::super::params::Params;
+use super::super::resource;
+use super::super::scope::Scope;
 use super::super::token::TokenResponse;
 use super::super::{ErrorCode, OAuthError};
 use super::{Refresh, grant_user, invalid_grant, issue_tokens};
@@ -63,12 +65,23 @@ pub async fn exchange(
             ErrorCode::AccessDenied,
             "the person denied the request",
         )),
-        DeviceStatus::Approved => issue(state, client, &hash).await,
+        DeviceStatus::Approved => issue(state, client, params, &hash, &polled.scope).await,
     }
 }
 
 /// Consumes the grant the approval made and issues its tokens.
-async fn issue(state: &AppState, client: &Client, hash: &str) -> Result<TokenResponse, OAuthError> {
+async fn issue(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+    hash: &str,
+    approved: &Scope,
+) -> Result<TokenResponse, OAuthError> {
+    // RFC 8707 §2.2: the resource must be one the approved scope covers, checked before the
+    // device code is spent (the approval's grant holds the request's scope).
+    let apis = state.apis.current();
+    let named = resource::named_target(&apis, &state.audience, &params.resources())?;
+    resource::of_grant(&apis, client, approved, named.clone())?;
     let now = state.clock.now();
     let planned = access_token::plan(state);
     let taken = state
@@ -87,13 +100,14 @@ async fn issue(state: &AppState, client: &Client, hash: &str) -> Result<TokenRes
     if grant.client_id != client.id || grant.code_expires_at <= now {
         return Err(invalid_grant("the device code is invalid"));
     }
+    let target = resource::of_grant(&apis, client, &grant.scope, named)?;
     let user = grant_user(state, &grant).await?;
     issue_tokens(
         state,
         client,
         &grant,
         &user,
-        &grant.scope,
+        &target,
         planned,
         None,
         Refresh::First,

@@ -8,7 +8,7 @@ pub mod refresh_token;
 
 use super::access_token::{self, Planned, Subject};
 use super::clients::{Client, GrantType};
-use super::scope::Scope;
+use super::resource::Target;
 use super::token::TokenResponse;
 use super::{ErrorCode, OAuthError};
 use crate::oidc::claims;
@@ -62,8 +62,8 @@ pub(crate) enum Refresh<'a> {
     Rotate { presented_hash: &'a str },
 }
 
-/// The tokens for one use of a person's grant: an access token (`planned`) for `scope`, an
-/// ID token when `openid` is in `scope`, and a fresh refresh token when the grant holds
+/// The tokens for one use of a person's grant: an access token (`planned`) for `target` (its
+/// API and scope, [`super::resource::of_grant`]), an ID token when `openid` is in the scope, and a fresh refresh token when the grant holds
 /// `offline_access`. Everything is stored before anything is signed.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn issue_tokens(
@@ -71,14 +71,14 @@ pub(crate) async fn issue_tokens(
     client: &Client,
     grant: &GrantRecord,
     user: &UserRecord,
-    scope: &Scope,
+    target: &Target,
     planned: Planned,
     nonce: Option<&str>,
     refresh: Refresh<'_>,
 ) -> Result<TokenResponse, OAuthError> {
     // An administrator may have narrowed the client since the person allowed it: what the
     // client may no longer ask for, it no longer gets from grants made before.
-    let scope = &scope.filter(|token| client.scope.contains(token));
+    let scope = &target.scope.filter(|token| client.scope.contains(token));
     let refresh_token = store_refresh_token(state, client, grant, &planned, refresh).await?;
     // One indexed query, and only for the `farms` scope.
     let farms = match scope.contains("farms") {
@@ -88,6 +88,7 @@ pub(crate) async fn issue_tokens(
     let subject = Subject {
         client_id: &client.id,
         sub: &user.id,
+        audience: target.audience(&state.audience),
         scope: &scope.to_string(),
         roles: scope.contains("roles").then_some(&user.roles),
         farm_id: client.farm_id(),

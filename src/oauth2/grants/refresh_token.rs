@@ -7,6 +7,7 @@ use super::super::OAuthError;
 use super::super::access_token;
 use super::super::clients::Client;
 use super::super::params::Params;
+use super::super::resource;
 use super::super::scope::Scope;
 use super::super::token::TokenResponse;
 use super::{Refresh, grant_user, invalid_grant, issue_tokens, replayed};
@@ -75,6 +76,12 @@ pub async fn exchange(
             None => return Err(expired()),
         },
     };
+    // RFC 8707 §2.2: a refresh may ask for a token for another target the grant covers
+    // (farm-auth itself, or the grant's API), downscoped to it; checked before the refresh
+    // token is used up. The successor keeps the whole grant's scope.
+    let apis = state.apis.current();
+    let named = resource::named_target(&apis, &state.audience, &params.resources())?;
+    let target = resource::of_grant(&apis, client, &scope, named)?;
     let user = grant_user(state, &grant).await?;
     // OpenID Connect Core §12.2: no nonce in an ID token from a refresh.
     issue_tokens(
@@ -82,7 +89,7 @@ pub async fn exchange(
         client,
         &grant,
         &user,
-        &scope,
+        &target,
         access_token::plan(state),
         None,
         Refresh::Rotate {

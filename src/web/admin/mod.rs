@@ -1,9 +1,10 @@
-//! The administrator's console under `/admin`: users, farms, apps, registration tokens, signing
+//! The administrator's console under `/admin`: users, farms, apps, APIs, registration tokens, signing
 //! keys and the audit trail, as server-rendered pages. Every page needs a signed-in person
 //! who holds the admin role now (read at each request); every form carries the session's
 //! CSRF token; every change goes through the same functions as the admin API and the
 //! command line, and lands in the trail with the administrator's name.
 
+mod apis;
 mod audit;
 mod clients;
 mod farms;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(clients::router())
         .merge(farms::router())
+        .merge(apis::router())
         .merge(keys::router())
         .merge(tokens::router())
         .merge(audit::router())

@@ -93,6 +93,11 @@ impl Caller {
         let Some(claims) = access_token::verify(state, &token) else {
             return Err(invalid.into());
         };
+        // RFC 8707, RFC 9068 §4: the account and admin APIs are farm-auth's own; a token for
+        // another API is not for them (RFC 6750 §3.1 `invalid_token`).
+        if claims.aud != *state.audience {
+            return Err(BearerError::InvalidToken("the access token is for another API").into());
+        }
         let revoked = access_token::is_revoked_or_orphaned(state, &claims).await?;
         if revoked {
             return Err(invalid.into());

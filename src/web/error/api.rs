@@ -20,6 +20,7 @@ use crate::accounts::second_factor::FactorError;
 use crate::accounts::throttle::Locked;
 use crate::error::InternalError;
 use crate::keys::KeyError;
+use crate::oauth2::api_admin::ApiAdminError;
 use crate::oauth2::client_metadata::RegistrationError;
 use crate::oauth2::initial_access::IssueError;
 use crate::oidc::userinfo::BearerError;
@@ -204,6 +205,17 @@ impl From<InvitationError> for ApiError {
                 ApiError::Conflict("already_member", error.to_string())
             }
             InvitationError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<ApiAdminError> for ApiError {
+    fn from(error: ApiAdminError) -> Self {
+        match error {
+            ApiAdminError::Invalid(why) => ApiError::Invalid("invalid_api", why),
+            ApiAdminError::Taken(why) => ApiError::Conflict("api_taken", why.into()),
+            ApiAdminError::NotFound => ApiError::NotFound,
+            ApiAdminError::Store(e) => e.into(),
         }
     }
 }

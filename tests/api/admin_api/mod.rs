@@ -177,6 +177,8 @@ fn body_routes(user: &str, client: &str) -> Vec<(Method, String)> {
         (Method::PUT, format!("/api/v1/admin/clients/{client}")),
         (Method::POST, "/api/v1/admin/initial-access-tokens".into()),
         (Method::POST, "/api/v1/me/initial-access-tokens".into()),
+        (Method::POST, "/api/v1/admin/apis".into()),
+        (Method::PUT, format!("/api/v1/admin/apis/{client}/scopes")),
     ]
 }
 

@@ -40,6 +40,11 @@ const ADMIN_OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/audit"),
     ("post", "/api/v1/admin/initial-access-tokens"),
     ("post", "/api/v1/me/initial-access-tokens"),
+    ("get", "/api/v1/admin/apis"),
+    ("post", "/api/v1/admin/apis"),
+    ("get", "/api/v1/admin/apis/{id}"),
+    ("delete", "/api/v1/admin/apis/{id}"),
+    ("put", "/api/v1/admin/apis/{id}/scopes"),
 ];
 
 /// The statuses the tests below see each operation answer.
@@ -106,6 +111,15 @@ const ADMIN_OBSERVED: &[(&str, &str, &[u16])] = &[
         "post",
         "/api/v1/me/initial-access-tokens",
         &[201, 400, 401, 403, 404, 409, 413],
+    ),
+    ("get", "/api/v1/admin/apis", &[200]),
+    ("post", "/api/v1/admin/apis", &[201, 400, 409, 413]),
+    ("get", "/api/v1/admin/apis/{id}", &[200, 404]),
+    ("delete", "/api/v1/admin/apis/{id}", &[204, 404]),
+    (
+        "put",
+        "/api/v1/admin/apis/{id}/scopes",
+        &[200, 400, 404, 409, 413],
     ),
 ];
 

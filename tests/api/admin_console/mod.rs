@@ -1,9 +1,10 @@
-//! The administration console under `/admin`, one module per area. Shared here: an
+//! The administration console under `/admin`, one module per area (APIs in `apis`). Shared here: an
 //! administrator signed in, opening console pages and sending their forms, reading notices,
 //! rows and events off a page, and the list of every console page and form with the check that
 //! a refused request changed nothing.
 
 mod access;
+mod apis;
 mod apps;
 mod hostile_input;
 mod keys_and_audit;
@@ -216,6 +217,7 @@ fn console_pages(target: &str) -> Vec<String> {
         "/admin/users?q=ada".into(),
         format!("/admin/users/{target}"),
         "/admin/clients".into(),
+        "/admin/apis".into(),
         "/admin/registration-tokens".into(),
         "/admin/keys".into(),
         "/admin/audit".into(),
@@ -249,6 +251,14 @@ fn console_posts(target: &str) -> Vec<(String, Fields<'static>)> {
                 ("kind", "client_secret_basic"),
                 ("grant_client_credentials", "on"),
                 ("scope", "openid"),
+            ],
+        ),
+        (
+            "/admin/apis".into(),
+            vec![
+                ("name", "Evil API"),
+                ("audience", "https://evil.example"),
+                ("scopes", "evil:all"),
             ],
         ),
         ("/admin/keys/rotate".into(), vec![]),

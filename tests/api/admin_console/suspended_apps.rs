@@ -8,7 +8,8 @@ use serde_json::json;
 
 use super::*;
 use crate::support::{
-    TestApp, UserAgent, api_person, assert_api_error, assert_oauth_error, json_answer, send_json,
+    ORDERS, TestApp, UserAgent, api_person, assert_api_error, assert_oauth_error, json_answer,
+    send_json,
 };
 
 fn suspension(id: &str) -> String {
@@ -19,8 +20,10 @@ fn suspension(id: &str) -> String {
 async fn a_suspended_app_gets_no_tokens_and_its_tokens_stop_until_it_is_resumed() {
     let app = TestApp::spawn().await;
     let root = api_person(&app, "root", Role::Admin, "openid admin", "openid admin").await;
+    let orders = app.api("Orders", ORDERS, &[("orders:read", false)]).await;
     let bot = app.machine_client("orders:read").await;
-    let resource_server = app.machine_client("").await;
+    // The API the token is for introspects it (RFC 7662 §4).
+    let resource_server = orders.client;
     let access = app.access_token(&bot, Some("orders:read")).await;
     assert_eq!(
         app.introspect(&resource_server, &access).await["active"],

@@ -5,6 +5,7 @@
 
 mod endpoint;
 mod polling;
+mod resource;
 mod user_code_page;
 
 use farm_auth::oauth2::client_metadata::NewClient;

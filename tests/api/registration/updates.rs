@@ -8,7 +8,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::support::{REDIRECT_URI, TestApp, UserAgent, assert_oauth_error, json_answer};
+use crate::support::{
+    INVENTORY, REDIRECT_URI, TestApp, UserAgent, assert_oauth_error, json_answer,
+};
 
 #[tokio::test]
 async fn put_replaces_the_metadata_and_omitted_fields_go_back_to_their_defaults() {
@@ -372,11 +374,15 @@ async fn a_client_stays_public_or_confidential_across_updates() {
 async fn delete_removes_the_client_and_its_tokens_stop_working() {
     let app = TestApp::spawn().await;
     let token = initial_token(&app, 1, None).await;
-    let info = machine_vendor_app(&app, &token, "Bot", "profile email").await;
+    // An API opened a scope to vendor apps; its own client introspects (RFC 7662 Â§4).
+    let inventory = app
+        .api("Inventory", INVENTORY, &[("inventory:read", true)])
+        .await;
+    let resource_server = inventory.client;
+    let info = machine_vendor_app(&app, &token, "Bot", "inventory:read").await;
     let client = test_client(&info);
     let registration_token = info["registration_access_token"].as_str().unwrap();
     let access = app.access_token(&client, None).await;
-    let resource_server = app.machine_client("").await;
     assert_eq!(
         app.introspect(&resource_server, &access).await["active"],
         true

@@ -13,6 +13,8 @@
 //! - [`authenticator_app`], [`password_reset`]: the steps of those flows that several rule
 //!   families need (enrolling an app, the second step of a sign-in, a mailed reset link).
 //! - [`farms`]: a farm with its owner and members, acting as a member, the farm's rows.
+//! - [`resource_servers`]: APIs registered as an administrator would, tokens asked for with
+//!   `resource`, and a platform service's own verifier.
 //! - [`cli`]: the real binary, run in a directory of its own against a test's database.
 //! - [`smtp_server`], [`soft_authenticator`]: test doubles for a mail server and a passkey.
 //!
@@ -27,6 +29,7 @@ pub mod farms;
 pub mod openapi;
 pub mod pages;
 pub mod password_reset;
+pub mod resource_servers;
 pub mod smtp_server;
 pub mod soft_authenticator;
 pub mod user_agent;
@@ -39,6 +42,7 @@ pub use farms::*;
 pub use openapi::*;
 pub use pages::*;
 pub use password_reset::*;
+pub use resource_servers::*;
 pub use smtp_server::FakeSmtp;
 pub use soft_authenticator::SoftAuthenticator;
 pub use user_agent::*;

@@ -3,6 +3,7 @@
 //! with who made it. Also `POST /api/v1/me/initial-access-tokens`, where a farmer (or an
 //! administrator) issues a registration token for their own company's apps.
 
+mod apis;
 mod clients;
 mod operations;
 mod users;
@@ -21,6 +22,7 @@ use crate::web::error::no_store;
 pub fn router() -> Router<AppState> {
     users::router()
         .merge(clients::router())
+        .merge(apis::router())
         .merge(operations::router())
 }
 
