@@ -15,9 +15,11 @@ use url::Url;
 use crate::http::{Connection, Response, Target, contains, send};
 use crate::server::{Credentials, Endpoints};
 
-/// The browser flow's relying party: a confidential web client with PKCE. The redirect URI
-/// is only compared, never fetched.
+/// The browser flow's relying party: a confidential web client with PKCE, registered for
+/// [`WEB_CLIENT_SCOPE`] and [`FARMS_SCOPE`]. The redirect URI is only compared, never fetched.
 pub(crate) const WEB_CLIENT_SCOPE: &str = "openid profile";
+/// The same flow asking for the `farms` claim too (the user owns a farm).
+pub(crate) const FARMS_SCOPE: &str = "openid profile farms";
 pub(crate) const REDIRECT_URI: &str = "https://rp.example/cb";
 /// The one user every flow signs in as.
 pub(crate) const USERNAME: &str = "bench-user";
@@ -88,14 +90,14 @@ fn at(step: &str, what: impl std::fmt::Display) -> String {
 }
 
 impl Flow {
-    pub(crate) fn new(endpoints: &Endpoints, client: &Credentials) -> Result<Flow> {
+    pub(crate) fn new(endpoints: &Endpoints, client: &Credentials, scope: &str) -> Result<Flow> {
         let mut authorize = endpoints.authorization.clone();
         authorize
             .query_pairs_mut()
             .append_pair("response_type", "code")
             .append_pair("client_id", &client.client_id)
             .append_pair("redirect_uri", REDIRECT_URI)
-            .append_pair("scope", WEB_CLIENT_SCOPE)
+            .append_pair("scope", scope)
             .append_pair("state", FLOW_STATE)
             .append_pair("nonce", "n")
             .append_pair("code_challenge", CODE_CHALLENGE)

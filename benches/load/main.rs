@@ -62,7 +62,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use crate::flow::Flow;
+use crate::flow::{FARMS_SCOPE, Flow, WEB_CLIENT_SCOPE};
 use crate::measure::{Hashing, measure_hashing, measure_signing, proc_status_mib, signing_input};
 use crate::report::{MAX_ERROR_RATE, Report, Results, print_comparison, print_results};
 use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios};
@@ -114,6 +114,9 @@ fn run_all() -> Result<(Option<Results>, Results)> {
     Ok((baseline, results))
 }
 
+/// The browser flow without the `farms` scope, which the flow with it is compared with.
+const PLAIN_FLOW: &str = "browser flow (authorize → login → token)";
+
 fn run(settings: Settings, binary: &Path) -> Result<Results> {
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
     // One thread for the whole load generator: it leaves the other cores to the server, and
@@ -129,6 +132,7 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
     let credentials = server.create_client()?;
     let web_client = server.create_web_client()?;
     server.create_user()?;
+    let farm = server.create_farm()?;
     let http = setup_http_client()?;
     let endpoints = runtime.block_on(Endpoints::discover(&http, server.address))?;
     if api.is_some() {
@@ -136,10 +140,11 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
     }
     // Fetched once, and valid for the whole run (see `server::ACCESS_TOKEN_TTL`).
     let token = runtime.block_on(fetch_access_token(&http, &endpoints, &credentials))?;
-    let flow = Flow::new(&endpoints, &web_client)?;
+    let flow = Flow::new(&endpoints, &web_client, WEB_CLIENT_SCOPE)?;
+    let farms_flow = Flow::new(&endpoints, &web_client, FARMS_SCOPE)?;
     // The user allows the web client once, on the consent page, so that the measured flows
     // find the consent remembered (and the flow is known to work before it is timed).
-    runtime.block_on(flow.remember_consent())?;
+    runtime.block_on(farms_flow.remember_consent())?;
     // With the server idle and no load running, so nothing competes for the cores; over the
     // exact bytes the server signs for this client.
     let signing = measure_signing(signing_input(&token)?)?;
@@ -152,17 +157,25 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
     // rate they are compared with is the machine's speed at that moment.
     let hashing_before = measure_hashing()?;
     let flow_scenario = Scenario {
-        name: "browser flow (authorize → login → token)",
+        name: PLAIN_FLOW,
         work: Work::BrowserFlow(flow),
         workers: settings.flows,
         goal: Goal::ShareOfHashRate(0.80),
     };
-    reports.extend(run_scenarios(
-        &runtime,
-        vec![flow_scenario],
-        &settings,
-        server.pid(),
-    )?);
+    let mut flows = vec![flow_scenario];
+    // Issue 12: the `farms` claim (one indexed query per issuance) costs at most 5%.
+    if farm {
+        flows.push(Scenario {
+            name: "browser flow with the farms scope",
+            work: Work::BrowserFlow(farms_flow),
+            workers: settings.flows,
+            goal: Goal::ShareOfScenario {
+                of: PLAIN_FLOW,
+                share: 0.95,
+            },
+        });
+    }
+    reports.extend(run_scenarios(&runtime, flows, &settings, server.pid())?);
     let flow_peak_rss_mib = proc_status_mib(server.pid(), "VmHWM")?;
     let hashing_after = measure_hashing()?;
     eprintln!(

@@ -55,6 +55,9 @@ pub(crate) enum Goal {
     /// Flows per second at least this share of Argon2id verifications per second, both on
     /// every core.
     ShareOfHashRate(f64),
+    /// Units of work per server CPU-second at least `share` of those of the scenario named
+    /// `of`, measured in the same run (a feature's cost on the same path).
+    ShareOfScenario { of: &'static str, share: f64 },
 }
 
 /// The single-request scenarios, on `BENCH_CONNECTIONS` connections each.

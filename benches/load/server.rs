@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use url::Url;
 
-use crate::flow::{EMAIL, PASSWORD, REDIRECT_URI, USERNAME, WEB_CLIENT_SCOPE};
+use crate::flow::{EMAIL, FARMS_SCOPE, PASSWORD, REDIRECT_URI, USERNAME};
 
 /// The first start generates an RSA key and migrates; generous, for a busy machine.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -134,8 +134,26 @@ impl Server {
             "--grant-type",
             "authorization_code",
             "--scope",
-            WEB_CLIENT_SCOPE,
+            FARMS_SCOPE,
         ])
+    }
+
+    /// A farm that the user owns, so that the `farms` claim has an entry. A baseline build
+    /// without farms has no such command: then there is none.
+    pub(crate) fn create_farm(&self) -> Result<bool> {
+        let output = farm_auth(&self.binary, &self.database_url, &self.dir)
+            .args([
+                "farm",
+                "create",
+                "--name",
+                "Bench Farm",
+                "--owner",
+                USERNAME,
+                "--json",
+            ])
+            .output()
+            .context("cannot run `farm-auth farm create`")?;
+        Ok(output.status.success())
     }
 
     fn register_client(&self, args: &[&str]) -> Result<Credentials> {

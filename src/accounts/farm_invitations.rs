@@ -20,6 +20,7 @@ use crate::store::users::UserRecord;
 
 use super::audit::Origin;
 use super::farms::{self, Acting, FarmError};
+use super::throttle;
 
 /// Open invitations per farm, at most: the table stays bounded whatever a farm does.
 pub const MAX_OPEN_INVITATIONS: i64 = 50;
@@ -71,6 +72,16 @@ pub async fn invite(
         .map_err(|e| FarmError::Invalid(format!("email: {e}")))?
         .into_string()
         .to_lowercase();
+    // Every invitation counts, sent or not: the limit is on mailing (the farm's, and one
+    // address's from every farm).
+    let mut keys = throttle::key(throttle::FARM_INVITATIONS, &farm.id);
+    keys.extend(throttle::key(throttle::INVITATIONS_TO_ADDRESS, &email));
+    if let Err(locked) = throttle::begin(state, &keys).await? {
+        let detail = format!("invite {email}: too many invitations this hour");
+        let retry_after = locked.until - state.clock.now();
+        let why = FarmError::Throttled { retry_after };
+        return farms::refuse(state, acting, &farm.id, None, detail, why).await;
+    }
     let now = state.clock.now();
     let token = random_token::<32>();
     let invitation = InvitationRecord {

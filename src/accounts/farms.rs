@@ -55,6 +55,9 @@ pub enum FarmError {
     /// The farm is not in the status the action needs (approving an active farm, ...).
     #[error("{0}")]
     WrongStatus(&'static str),
+    /// Too many invitations from this farm, or to this address, this hour: seconds to wait.
+    #[error("too many invitations for now: try again later")]
+    Throttled { retry_after: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -455,9 +458,10 @@ pub async fn change_role(
         .await;
     }
     let now = state.clock.now();
+    let expected = expected_roles(acting, &standing, &target);
     let change = state
         .store
-        .set_member_role(&standing.farm.id, &target.user_id, role, now)
+        .set_member_role(&standing.farm.id, &target.user_id, role, &expected, now)
         .await?;
     settled(
         state,
@@ -513,6 +517,7 @@ pub async fn hand_over(
     }
     let now = state.clock.now();
     let from_becomes = step_down.then_some(FarmRole::Manager);
+    let expected = expected_roles(acting, &standing, &target);
     let change = state
         .store
         .hand_over_farm(
@@ -520,6 +525,7 @@ pub async fn hand_over(
             &me.id,
             &target.user_id,
             from_becomes,
+            &expected,
             now,
         )
         .await?;
@@ -578,9 +584,10 @@ pub async fn remove_member(
         .await;
     }
     let now = state.clock.now();
+    let expected = expected_roles(acting, &standing, &target);
     let change = state
         .store
-        .delete_member(&standing.farm.id, &target.user_id, now)
+        .delete_member(&standing.farm.id, &target.user_id, &expected, now)
         .await?;
     settled(
         state,
@@ -654,7 +661,27 @@ async fn settled(
             let id = Some(target.user_id.as_str());
             refuse(state, acting, farm_id, id, detail, FarmError::LastOwner).await
         }
+        MemberChange::Changed => Err(FarmError::WrongStatus(
+            "the farm's members changed meanwhile; look again and retry",
+        )),
     }
+}
+
+/// The roles a change was allowed on: the target's, and the acting member's (for a person
+/// acting as a member). The store makes the change only if they still hold, under the
+/// farm's lock, so a member demoted meanwhile cannot act with the role they lost.
+fn expected_roles<'a>(
+    acting: Acting<'a>,
+    standing: &Standing,
+    target: &'a MemberRecord,
+) -> Vec<(&'a str, FarmRole)> {
+    let mut expected = vec![(target.user_id.as_str(), target.role)];
+    if let (Some(me), Some(mine)) = (acting.person(), standing.role)
+        && me.id != target.user_id
+    {
+        expected.push((me.id.as_str(), mine));
+    }
+    expected
 }
 
 async fn owners(state: &AppState, farm_id: &str) -> Result<Vec<MemberRecord>, StoreError> {

@@ -106,6 +106,27 @@ pub const SECURITY_NOTICE: Policy = Policy {
     forget: HOUR,
 };
 
+/// Farm invitations sent by one farm: sixty an hour (a farm can fill its fifty open
+/// invitations at once), so that inviting, withdrawing and inviting again, which the cap on
+/// open invitations does not count, cannot mail on and on.
+pub const FARM_INVITATIONS: Policy = Policy {
+    prefix: "invite-farm",
+    free: 60,
+    base: HOUR,
+    max: HOUR,
+    forget: HOUR,
+};
+
+/// Farm invitations to one address, from any farm: three an hour, so nobody's mailbox is
+/// flooded by invitations.
+pub const INVITATIONS_TO_ADDRESS: Policy = Policy {
+    prefix: "invite-to",
+    free: 3,
+    base: HOUR,
+    max: HOUR,
+    forget: HOUR,
+};
+
 /// Password reset requests from one of the platform's apps (the account API): the app
 /// asks for all its users, so the budget is larger; the hourly limit per account still
 /// holds.

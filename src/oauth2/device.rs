@@ -13,6 +13,7 @@ use aws_lc_rs::error::Unspecified;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 
+use super::apis::OWN_SCOPES;
 use super::clients::{Client, GrantType};
 use super::params::Params;
 use super::resource;
@@ -125,7 +126,10 @@ fn requested_scope(
     let apis = state.apis.current();
     let asked = match params.get("scope") {
         // With a resource, the client's scopes of no API: the resource brings its own.
-        None if !resources.is_empty() => client.scope.filter(|s| apis.of_scope(s).is_none()),
+        // farm-auth's own scopes neither: they cannot go with another API.
+        None if !resources.is_empty() => client
+            .scope
+            .filter(|s| apis.of_scope(s).is_none() && !OWN_SCOPES.contains(&s)),
         None => client.scope.clone(),
         Some(text) => {
             let asked = Scope::parse(text).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;

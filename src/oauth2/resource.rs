@@ -106,6 +106,15 @@ pub fn resolve(
             Some(api.clone())
         }
     };
+    // An API named by `resource` rather than by its scopes: farm-auth's own scopes still
+    // cannot go with it (one API per token, CONTRACT.md "APIs and audiences").
+    if api.is_some()
+        && let Some(own) = scope.iter().find(|s| OWN_SCOPES.contains(s))
+    {
+        return Err(refuse(format!(
+            "'{own}' is farm-auth's own scope and cannot be combined with another API"
+        )));
+    }
     if let Some(api) = &api
         && !scope.iter().any(|s| api.scope(s).is_some())
     {

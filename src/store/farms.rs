@@ -106,6 +106,34 @@ pub enum MemberChange {
     Done,
     NoSuchMember,
     LastOwner,
+    /// A member's role was no longer what the permission check saw (a concurrent change):
+    /// nothing done.
+    Changed,
+}
+
+/// Members whose farm roles must still be as given when a change is made: the acting
+/// member's and the target's, as the permission check read them before the farm's row
+/// was locked.
+pub type Expected<'a> = &'a [(&'a str, FarmRole)];
+
+/// Whether every member in `expected` still holds the role given, read under the farm lock.
+async fn roles_unchanged(
+    conn: &mut sqlx::AnyConnection,
+    farm_id: &str,
+    expected: Expected<'_>,
+) -> Result<bool> {
+    for (user_id, role) in expected {
+        let held: Option<(String,)> =
+            sqlx::query_as("SELECT role FROM farm_members WHERE farm_id = $1 AND user_id = $2")
+                .bind(farm_id)
+                .bind(*user_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if held.is_none_or(|(held,)| held != role.as_str()) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// An owner role stays in the farm unless another owner remains; `$1` is the farm, `$2`
@@ -242,10 +270,14 @@ impl Store {
         farm_id: &str,
         user_id: &str,
         role: FarmRole,
+        expected: Expected<'_>,
         now: i64,
     ) -> Result<MemberChange> {
         let mut tx = self.pool().begin().await?;
         lock_farm(&mut tx, farm_id, now).await?;
+        if !roles_unchanged(&mut tx, farm_id, expected).await? {
+            return Ok(MemberChange::Changed);
+        }
         let change = set_role_guarded(&mut tx, farm_id, user_id, role).await?;
         tx.commit().await?;
         Ok(change)
@@ -256,10 +288,14 @@ impl Store {
         &self,
         farm_id: &str,
         user_id: &str,
+        expected: Expected<'_>,
         now: i64,
     ) -> Result<MemberChange> {
         let mut tx = self.pool().begin().await?;
         lock_farm(&mut tx, farm_id, now).await?;
+        if !roles_unchanged(&mut tx, farm_id, expected).await? {
+            return Ok(MemberChange::Changed);
+        }
         let sql = format!(
             "DELETE FROM farm_members WHERE farm_id = $1 AND user_id = $2 \
              AND (role <> 'owner' OR {ANOTHER_OWNER})"
@@ -285,10 +321,14 @@ impl Store {
         from: &str,
         to: &str,
         from_becomes: Option<FarmRole>,
+        expected: Expected<'_>,
         now: i64,
     ) -> Result<MemberChange> {
         let mut tx = self.pool().begin().await?;
         lock_farm(&mut tx, farm_id, now).await?;
+        if !roles_unchanged(&mut tx, farm_id, expected).await? {
+            return Ok(MemberChange::Changed);
+        }
         let mut change = set_role_guarded(&mut tx, farm_id, to, FarmRole::Owner).await?;
         if let (MemberChange::Done, Some(role)) = (change, from_becomes) {
             change = set_role_guarded(&mut tx, farm_id, from, role).await?;

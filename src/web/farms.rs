@@ -17,7 +17,7 @@ use super::pages::{self, Csp, when};
 use super::session::BrowserSession;
 use crate::accounts::farm_invitations::{self, InvitationError};
 use crate::accounts::farms::{self, Acting, FarmError, Standing};
-use crate::domain::FarmRole;
+use crate::domain::{FarmId, FarmRole};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -233,6 +233,11 @@ async fn back(
     farm_id: &str,
     outcome: Result<Notice, FarmError>,
 ) -> Result<Response, PageError> {
+    // Text that is no farm id never goes into a `Location` header (a line break would make
+    // it invalid): it names no farm.
+    let Ok(farm_id) = FarmId::parse(farm_id) else {
+        return Err(PageError::NotFound);
+    };
     let notice = match outcome {
         Ok(notice) => notice,
         Err(FarmError::NoSuchFarm) => return Err(PageError::NotFound),

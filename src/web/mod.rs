@@ -30,6 +30,7 @@ pub mod userinfo;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::MatchedPath;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -66,18 +67,30 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(registration::router())
         .route("/static/style.css", axum::routing::get(pages::get_style))
-        .route("/static/passkeys.js", axum::routing::get(pages::get_passkeys_script))
+        .route(
+            "/static/passkeys.js",
+            axum::routing::get(pages::get_passkeys_script),
+        )
         .fallback(error::not_found)
         // A request (its body included) that takes longer than this is cut off with 408, so
         // slow clients cannot hold connections and workers forever.
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(CatchPanicLayer::custom(error::panic_response))
                 .layer(
-                    // Path only: query strings may carry codes or tokens, and never a body.
+                    // The route, not the path: query strings and some paths carry codes or
+                    // tokens (a farm invitation's), and never a body. Unrouted requests
+                    // (404s) log their path.
                     TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-                        tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+                        let path = match request.extensions().get::<MatchedPath>() {
+                            Some(route) => route.as_str(),
+                            None => request.uri().path(),
+                        };
+                        tracing::debug_span!("request", method = %request.method(), path = %path)
                     }),
                 )
                 .layer(SetResponseHeaderLayer::if_not_present(

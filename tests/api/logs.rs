@@ -24,6 +24,15 @@ async fn secrets_and_tokens_never_reach_the_logs() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    // A farm invitation's token travels in the path of its link: the route is logged.
+    let invitation = "invitation-secret-5c3e8d0f";
+    let response = app
+        .http
+        .get(app.url(&format!("/farms/invitations/{invitation}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error() || response.status().is_success());
 
     let logs = captured_logs();
     assert!(
@@ -35,6 +44,7 @@ async fn secrets_and_tokens_never_reach_the_logs() {
         token.as_str(),
         "wrong-secret-4d1f9a",
         "query-secret-77ab",
+        "invitation-secret-5c3e8d0f",
     ] {
         assert!(!logs.contains(secret), "a secret reached the logs");
     }

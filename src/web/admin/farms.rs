@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 
 use super::{Admin, AdminPost, Frame};
 use crate::accounts::farms::{self, Acting, FarmError};
-use crate::domain::FarmRole;
+use crate::domain::{FarmId, FarmRole};
 use crate::state::AppState;
 use crate::web::account::{Notice, done, refused};
 use crate::web::error::PageError;
@@ -126,6 +126,14 @@ async fn answer(
     path: &str,
     outcome: Result<Notice, FarmError>,
 ) -> Result<Response, PageError> {
+    // A path naming text that is no farm id never goes into a `Location` header (a line
+    // break would make it invalid): it names no farm.
+    let named = path
+        .trim_start_matches("/admin/farms")
+        .trim_start_matches('/');
+    if !named.is_empty() && FarmId::parse(named).is_err() {
+        return Err(PageError::NotFound);
+    }
     let notice = match outcome {
         Ok(notice) => notice,
         Err(FarmError::NoSuchFarm) => return Err(PageError::NotFound),

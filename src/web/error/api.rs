@@ -186,6 +186,10 @@ impl From<FarmError> for ApiError {
             FarmError::AlreadyMember => ApiError::Conflict("already_member", error.to_string()),
             FarmError::WrongStatus(why) => ApiError::Conflict("wrong_status", why.into()),
             FarmError::Invalid(why) => ApiError::Invalid("invalid_request", why),
+            // 429 with `Retry-After`: the lock's end, counted from now.
+            FarmError::Throttled { retry_after } => {
+                ApiError::Locked(Locked { until: retry_after }, 0)
+            }
             FarmError::Store(error) => error.into(),
         }
     }

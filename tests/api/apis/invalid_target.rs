@@ -36,6 +36,8 @@ async fn bad_resources_and_mixed_scopes_are_invalid_target_at_client_credentials
     cases.extend([
         (&bot, Some("inventory:read orders:read"), vec![]),
         (&bot, Some("account inventory:read"), vec![]),
+        // farm-auth's own scope with an API named by `resource` rather than by its scopes.
+        (&bot, Some("account"), vec![INVENTORY]),
         (&bot, Some("inventory:read"), vec![ORDERS]),
         (&bot, Some("inventory:read"), vec![app.issuer.as_str()]),
         // An API the client holds no scope of.

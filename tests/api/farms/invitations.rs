@@ -378,3 +378,57 @@ async fn an_invitation_as_owner_of_an_active_farm_makes_a_farmer() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn invitations_to_one_address_are_limited_so_a_mailbox_cannot_be_flooded() {
+    let app = TestApp::spawn().await;
+    let farm = green_acres(&app).await;
+    let olive = app.user("olive").await;
+    for _ in 0..3 {
+        farm_invitations::invite(
+            &app.state,
+            member(&olive),
+            &farm,
+            "victim@mail.example",
+            Staff,
+        )
+        .await
+        .unwrap();
+    }
+    let mails = app.store.list_audit_events(None, 500).await.unwrap().len();
+    let refused = farm_invitations::invite(
+        &app.state,
+        member(&olive),
+        &farm,
+        "victim@mail.example",
+        Staff,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(FarmError::Throttled { retry_after }) if retry_after > 0),
+        "{refused:?}"
+    );
+    // Refused, and in the trail; another address is still fine.
+    assert_eq!(app.trail("farm.action_refused").await.len(), 1);
+    assert!(app.store.list_audit_events(None, 500).await.unwrap().len() > mails);
+    farm_invitations::invite(
+        &app.state,
+        member(&olive),
+        &farm,
+        "other@mail.example",
+        Staff,
+    )
+    .await
+    .unwrap();
+    // An hour later, the address may be invited again.
+    app.clock.advance(3_601);
+    farm_invitations::invite(
+        &app.state,
+        member(&olive),
+        &farm,
+        "victim@mail.example",
+        Staff,
+    )
+    .await
+    .unwrap();
+}

@@ -242,3 +242,36 @@ async fn hostile_ids_name_no_farm_and_no_member_without_a_failure() {
 fn platform() -> Acting<'static> {
     Acting::Platform(Actor::CommandLine)
 }
+
+#[tokio::test]
+async fn a_change_allowed_on_roles_that_changed_meanwhile_is_not_made() {
+    // The permission check reads roles before the farm's row is locked; the store makes the
+    // change only if the acting member and the target still hold the roles it saw.
+    let app = TestApp::spawn().await;
+    let farm = green_acres(&app).await;
+    let (mia, sam) = (app.user("mia").await, app.user("sam").await);
+    // Mia was a manager when she asked to promote Sam; she has been made staff since.
+    app.store
+        .set_member_role(&farm, &mia.id, Staff, &[], 0)
+        .await
+        .unwrap();
+    let before = app.member_rows(&farm).await;
+    let seen = [(sam.id.as_str(), Staff), (mia.id.as_str(), Manager)];
+    for change in [
+        app.store
+            .set_member_role(&farm, &sam.id, Manager, &seen, 0)
+            .await
+            .unwrap(),
+        app.store
+            .delete_member(&farm, &sam.id, &seen, 0)
+            .await
+            .unwrap(),
+        app.store
+            .hand_over_farm(&farm, &mia.id, &sam.id, Some(Manager), &seen, 0)
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(change, farm_auth::store::farms::MemberChange::Changed);
+    }
+    assert_eq!(app.member_rows(&farm).await, before);
+}

@@ -109,6 +109,18 @@ async fn another_farms_page_and_hostile_ids_are_not_found_and_change_nothing() {
         let action = format!("/account/farms/{farm}/members/{id}/remove");
         let response = mia.post(&action, &[("csrf_token", &csrf)]).await;
         assert!(response.status().is_redirection() || response.status().is_client_error());
+        // A form refused for its fields does not send the browser to a farm that is no id
+        // (a line break in `Location` was a 500).
+        for id in [id, "%0A", "a%0D%0Ab"] {
+            let action = format!("/account/farms/{id}/invitations");
+            let form = [
+                ("csrf_token", csrf.as_str()),
+                ("email", "x@y.example"),
+                ("role", "x"),
+            ];
+            let response = mia.post(&action, &form).await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{id:.20}");
+        }
     }
     assert_eq!(app.member_rows(&farm).await.len(), 3);
 }
