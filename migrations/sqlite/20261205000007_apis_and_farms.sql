@@ -70,3 +70,42 @@ ALTER TABLE clients ADD COLUMN suspended_at INTEGER;
 ALTER TABLE clients ADD COLUMN backchannel_logout_uri TEXT;
 -- The farm whose apps the token registers (they belong to it); NULL: an administrator's.
 ALTER TABLE initial_access_tokens ADD COLUMN farm_id TEXT REFERENCES farms (id) ON DELETE CASCADE;
+
+-- The free-text `users.company` (migration 5) becomes a farm (issue 12): each person with a
+-- company owns an *active* farm of that name, whose id is their user id (the same format as
+-- a farm's, and no other farm exists yet), joined when the user row last changed. The farm
+-- name is cleaned to what `domain::FarmName` reads back: control characters become spaces,
+-- direction controls are removed, white space is trimmed (Rust's `char::is_whitespace`
+-- set, listed in `white_space` below), at most 100 characters; a name that nothing is left
+-- of is the username. A NULL or blank company makes no farm. Platform roles are unchanged
+-- (DECISIONS §59). Statements as in migrations/postgres, but for `char`.
+-- white_space: U+0009-000D, U+0020, U+0085, U+00A0, U+1680, U+2000-200A, U+2028,
+-- U+2029, U+202F, U+205F, U+3000.
+-- SQLite's string functions stop at a NUL, so the text after one was never readable as
+-- text: the company is cut there. (PostgreSQL text cannot hold a NUL.)
+UPDATE users SET company = substr(company, 1, instr(company, char(0)) - 1)
+    WHERE instr(company, char(0)) > 0;
+INSERT INTO farms (id, name, status, status_reason, created_at, updated_at)
+    SELECT id, company, 'active', NULL, updated_at, updated_at FROM users
+    WHERE trim(company, char(9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288)) <> '';
+-- The farms table was created above, so it holds only these farms yet.
+-- C0 controls, DEL and C1 controls (U+0001-001F, U+007F-009F) become spaces.
+UPDATE farms SET name = replace(replace(replace(replace(replace(replace(replace(replace(name, char(1), ' '), char(2), ' '), char(3), ' '), char(4), ' '), char(5), ' '), char(6), ' '), char(7), ' '), char(8), ' ');
+UPDATE farms SET name = replace(replace(replace(replace(replace(replace(replace(replace(name, char(9), ' '), char(10), ' '), char(11), ' '), char(12), ' '), char(13), ' '), char(14), ' '), char(15), ' '), char(16), ' ');
+UPDATE farms SET name = replace(replace(replace(replace(replace(replace(replace(replace(name, char(17), ' '), char(18), ' '), char(19), ' '), char(20), ' '), char(21), ' '), char(22), ' '), char(23), ' '), char(24), ' ');
+UPDATE farms SET name = replace(replace(replace(replace(replace(replace(replace(replace(name, char(25), ' '), char(26), ' '), char(27), ' '), char(28), ' '), char(29), ' '), char(30), ' '), char(31), ' '), char(127), ' ');
+UPDATE farms SET name = replace(replace(replace(replace(replace(replace(replace(replace(name, char(128), ' '), char(129), ' '), char(130), ' '), char(131), ' '), char(132), ' '), char(133), ' '), char(134), ' '), char(135), ' ');
+UPDATE farms SET name = replace(replace(replace(replace(replace(replace(replace(replace(name, char(136), ' '), char(137), ' '), char(138), ' '), char(139), ' '), char(140), ' '), char(141), ' '), char(142), ' '), char(143), ' ');
+UPDATE farms SET name = replace(replace(replace(replace(replace(replace(replace(replace(name, char(144), ' '), char(145), ' '), char(146), ' '), char(147), ' '), char(148), ' '), char(149), ' '), char(150), ' '), char(151), ' ');
+UPDATE farms SET name = replace(replace(replace(replace(replace(replace(replace(replace(name, char(152), ' '), char(153), ' '), char(154), ' '), char(155), ' '), char(156), ' '), char(157), ' '), char(158), ' '), char(159), ' ');
+-- Direction controls (U+202A-202E, U+2066-2069, U+200E, U+200F) are removed: they
+-- would let a name pass for another.
+UPDATE farms SET name = replace(replace(replace(replace(replace(replace(replace(replace(name, char(8234), ''), char(8235), ''), char(8236), ''), char(8237), ''), char(8238), ''), char(8294), ''), char(8295), ''), char(8296), '');
+UPDATE farms SET name = replace(replace(replace(name, char(8297), ''), char(8206), ''), char(8207), '');
+UPDATE farms SET name = trim(substr(trim(name, char(9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288)), 1, 100), char(9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288));
+UPDATE farms SET name = (SELECT username FROM users WHERE users.id = farms.id)
+    WHERE name = '';
+INSERT INTO farm_members (farm_id, user_id, role, joined_at)
+    SELECT farms.id, users.id, 'owner', users.updated_at
+    FROM farms JOIN users ON users.id = farms.id;
+ALTER TABLE users DROP COLUMN company;

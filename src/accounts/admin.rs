@@ -1,5 +1,5 @@
 //! What an administrator does to an account, from the command line, the console or the
-//! admin API alike: lock and unlock with a reason, set roles and company, require a new
+//! admin API alike: lock and unlock with a reason, set roles, require a new
 //! password, end sessions, delete. Every change is written to the trail with who made it.
 //!
 //! The command line calls them with a state of its own ([`AppState::open`]); revocations
@@ -32,8 +32,8 @@ pub enum AdminError {
 pub enum Actor<'a> {
     /// `farm-auth user …`: whoever can reach the database.
     CommandLine,
-    /// A signed-in person: an administrator (console, admin API), or a farmer issuing
-    /// registration tokens for their company.
+    /// A signed-in person: an administrator (console, admin API), or an owner or
+    /// manager issuing registration tokens for their farm.
     Person {
         user: &'a UserRecord,
         origin: &'a Origin,
@@ -144,9 +144,8 @@ impl Actor<'_> {
     }
 }
 
-/// The longest reason kept with a lock, and the longest company name.
+/// The longest reason kept with a lock.
 const MAX_TEXT_CHARS: usize = 500;
-const MAX_COMPANY_CHARS: usize = 100;
 
 /// The user named `username`, for the command line.
 pub async fn find(state: &AppState, username: &str) -> Result<UserRecord, AdminError> {
@@ -232,7 +231,7 @@ pub async fn unlock(
     Ok(())
 }
 
-/// `text` as kept (a reason, a company, a search): printable, trimmed, at most `max`
+/// `text` as kept (a reason, a search): printable, trimmed, at most `max`
 /// characters.
 pub fn printable(text: &str, max: usize) -> String {
     let kept: String = text.chars().filter(|c| !c.is_control()).collect();
@@ -272,31 +271,6 @@ pub async fn set_roles(
         .record(state, "user.roles", Some(user), Some(detail))
         .await?;
     Ok(parsed)
-}
-
-/// Sets or clears (empty) the company `user` sells for.
-pub async fn set_company(
-    state: &AppState,
-    user: &UserRecord,
-    company: &str,
-    actor: Actor<'_>,
-) -> Result<Option<String>, AdminError> {
-    let company = printable(company, MAX_COMPANY_CHARS + 1);
-    if company.chars().count() > MAX_COMPANY_CHARS {
-        return Err(AdminError::Invalid(format!(
-            "a company name has at most {MAX_COMPANY_CHARS} characters"
-        )));
-    }
-    let company = Some(company).filter(|c| !c.is_empty());
-    state
-        .store
-        .set_user_company(&user.id, company.as_deref(), state.clock.now())
-        .await?;
-    let detail = format!("company {}", company.as_deref().unwrap_or("(none)"));
-    actor
-        .record(state, "user.company", Some(user), Some(detail))
-        .await?;
-    Ok(company)
 }
 
 /// Makes `user` choose a new password: the current one stops signing in, every session

@@ -85,7 +85,6 @@ pub async fn prepare(state: &AppState, new: NewUser) -> Result<UserRecord, UserE
         created_at: now,
         updated_at: now,
         locked: None,
-        company: None,
         password_reset_required: false,
     };
     Ok(record)

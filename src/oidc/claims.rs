@@ -137,7 +137,6 @@ mod tests {
             created_at: 1,
             updated_at: 2,
             locked: None,
-            company: None,
             password_reset_required: false,
         }
     }

@@ -18,8 +18,6 @@ pub struct UserRecord {
     pub updated_at: i64,
     /// When an administrator locked the account, and why; `None` when it is not locked.
     pub locked: Option<(i64, String)>,
-    /// The company a farmer sells for.
-    pub company: Option<String>,
     /// An administrator asked for a new password: the current one no longer signs in.
     pub password_reset_required: bool,
 }
@@ -36,7 +34,6 @@ struct UserRow {
     updated_at: i64,
     locked_at: Option<i64>,
     locked_reason: Option<String>,
-    company: Option<String>,
     password_reset_required: i64,
 }
 
@@ -58,7 +55,6 @@ impl TryFrom<UserRow> for UserRecord {
             locked: row
                 .locked_at
                 .map(|at| (at, row.locked_reason.unwrap_or_default())),
-            company: row.company,
             password_reset_required: row.password_reset_required != 0,
         })
     }
@@ -72,7 +68,7 @@ impl UserRecord {
 }
 
 const COLUMNS: &str = "id, username, email, email_verified, password_hash, roles, created_at, \
-     updated_at, locked_at, locked_reason, company, password_reset_required";
+     updated_at, locked_at, locked_reason, password_reset_required";
 
 impl Store {
     /// Inserts a user; [`StoreError::Conflict`] when the username or email (ignoring case) is
@@ -203,22 +199,6 @@ impl Store {
             .map(UserRecord::try_from)
             .collect::<Result<_>>()?;
         Ok((users, total))
-    }
-
-    /// Sets or clears the company a user sells for; false if no such user.
-    pub async fn set_user_company(
-        &self,
-        user_id: &str,
-        company: Option<&str>,
-        now: i64,
-    ) -> Result<bool> {
-        let done = sqlx::query("UPDATE users SET company = $2, updated_at = $3 WHERE id = $1")
-            .bind(user_id)
-            .bind(company)
-            .bind(now)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected() == 1)
     }
 
     /// Marks the password as no longer good for signing in, until a reset replaces it.

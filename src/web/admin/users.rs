@@ -1,5 +1,5 @@
-//! The console's users: search and pages, one person's account (lock, unlock, roles,
-//! company, required password reset, sessions, deletion).
+//! The console's users: search and pages, one person's account (their farms, lock, unlock,
+//! roles, required password reset, sessions, deletion).
 
 use askama::Template;
 use axum::Router;
@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::{Admin, AdminPost, Frame};
 use crate::accounts::admin::{self, AdminError};
+use crate::accounts::farms;
 use crate::accounts::sessions;
 use crate::accounts::users::Role;
 use crate::domain::{SessionId, UserId};
@@ -27,7 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/lock", post(post_lock))
         .route("/admin/users/{id}/unlock", post(post_unlock))
         .route("/admin/users/{id}/roles", post(post_roles))
-        .route("/admin/users/{id}/company", post(post_company))
         .route(
             "/admin/users/{id}/password-reset",
             post(post_password_reset),
@@ -142,12 +142,20 @@ struct UserPage {
     section: &'static str,
     user: UserRow,
     email_verified: bool,
-    company: String,
+    farms: Vec<UserFarm>,
     locked: Option<(String, String)>,
     password_reset_required: bool,
     has_role: [(&'static str, bool); 3],
     sessions: Vec<SessionView>,
     is_me: bool,
+}
+
+/// One farm the person belongs to: read only here, changed on the farm's page.
+struct UserFarm {
+    id: String,
+    name: String,
+    role: &'static str,
+    status: &'static str,
 }
 
 /// The user `id`, or the not-found page.
@@ -169,12 +177,22 @@ async fn get_user(
         .iter()
         .map(|login| SessionView::new(login, ""))
         .collect();
+    let farms = farms::farms_of(&state, &user)
+        .await?
+        .into_iter()
+        .map(|membership| UserFarm {
+            id: membership.farm.id,
+            name: membership.farm.name.to_string(),
+            role: membership.role.as_str(),
+            status: membership.farm.status.as_str(),
+        })
+        .collect();
     let has = |role: Role| (role.as_str(), user.roles.contains(role));
     let template = UserPage {
         frame: admin.frame().await?,
         section: "users",
         email_verified: user.email_verified,
-        company: user.company.clone().unwrap_or_default(),
+        farms,
         locked: user
             .locked
             .as_ref()
@@ -257,22 +275,6 @@ async fn post_roles(
     let outcome = admin::set_roles(&state, &user, &roles, post.admin.actor())
         .await
         .map(|roles| format!("{}'s roles: {}.", user.username, roles.join(", ")));
-    back_to(&post, &user, outcome).await
-}
-
-async fn post_company(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    post: AdminPost,
-) -> Result<Response, PageError> {
-    let user = target(&state, &id).await?;
-    let company = post.form.get("company").unwrap_or_default();
-    let outcome = admin::set_company(&state, &user, company, post.admin.actor())
-        .await
-        .map(|company| match company {
-            Some(name) => format!("{} sells for {name}.", user.username),
-            None => format!("{} has no company on record.", user.username),
-        });
     back_to(&post, &user, outcome).await
 }
 

@@ -89,12 +89,12 @@ async fn the_audit_trail_is_filtered_by_user_event_and_time_and_paged() {
     let start = app.clock.now();
     app.clock.advance(100);
     let t1 = app.clock.now();
-    for (id, company) in [(&a, "One"), (&b, "Two"), (&a, "Three")] {
-        ok(put(
+    for (id, reason) in [(&a, "One"), (&b, "Two"), (&a, "Three")] {
+        ok(post(
             &app,
-            &format!("{}/company", user_path(id)),
+            &format!("{}/unlock", user_path(id)),
             &root.token,
-            &json!({"company": company}),
+            &json!({"reason": reason}),
         )
         .await)
         .await;
@@ -144,9 +144,9 @@ async fn the_audit_trail_is_filtered_by_user_event_and_time_and_paged() {
         [
             "user.roles",
             "user.locked",
-            "user.company",
-            "user.company",
-            "user.company"
+            "user.unlocked",
+            "user.unlocked",
+            "user.unlocked"
         ]
     );
     assert!(users.get("next_before").is_none(), "{users}");
@@ -170,8 +170,8 @@ async fn the_audit_trail_is_filtered_by_user_event_and_time_and_paged() {
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
 
     // An exact name; a prefix that is not a family matches nothing; wildcards are literal.
-    let company = ok(get(&app, &audit("event=user.company"), &root.token).await).await;
-    assert_eq!(events(&company).len(), 3);
+    let unlocked = ok(get(&app, &audit("event=user.unlocked"), &root.token).await).await;
+    assert_eq!(events(&unlocked).len(), 3);
     let keys = ok(get(&app, &audit("event=keys"), &root.token).await).await;
     assert_eq!(events(&keys), ["keys.rotated"]);
     for nothing in [
@@ -180,8 +180,8 @@ async fn the_audit_trail_is_filtered_by_user_event_and_time_and_paged() {
         "user%25",
         "%25",
         "_ser",
-        "user.comp",
-        "user.company.x",
+        "user.unlo",
+        "user.unlocked.x",
     ] {
         let body = ok(get(&app, &audit(&format!("event={nothing}")), &root.token).await).await;
         assert_eq!(body["events"], json!([]), "event={nothing}");
@@ -191,7 +191,7 @@ async fn the_audit_trail_is_filtered_by_user_event_and_time_and_paged() {
     let of_a = ok(get(&app, &audit(&format!("user_id={a}")), &root.token).await).await;
     assert_eq!(
         events(&of_a),
-        ["user.roles", "user.company", "user.company"]
+        ["user.roles", "user.unlocked", "user.unlocked"]
     );
     assert!(
         of_a["events"]
@@ -202,16 +202,13 @@ async fn the_audit_trail_is_filtered_by_user_event_and_time_and_paged() {
     );
     let of_b = ok(get(
         &app,
-        &audit(&format!("user_id={b}&event=user.company")),
+        &audit(&format!("user_id={b}&event=user.unlocked")),
         &root.token,
     )
     .await)
     .await;
-    assert_eq!(events(&of_b), ["user.company"]);
-    assert_eq!(
-        of_b["events"][0]["detail"],
-        "by administrator root: company Two"
-    );
+    assert_eq!(events(&of_b), ["user.unlocked"]);
+    assert_eq!(of_b["events"][0]["detail"], "by administrator root: Two");
 
     // Time: since inclusive, until exclusive.
     let early = ok(get(
@@ -221,7 +218,7 @@ async fn the_audit_trail_is_filtered_by_user_event_and_time_and_paged() {
     )
     .await)
     .await;
-    assert_eq!(events(&early), ["user.company"; 3]);
+    assert_eq!(events(&early), ["user.unlocked"; 3]);
     let late = ok(get(&app, &audit(&format!("event=user&since={t2}")), &root.token).await).await;
     assert_eq!(events(&late), ["user.roles", "user.locked"]);
     let none = ok(get(&app, &audit(&format!("until={start}")), &root.token).await).await;

@@ -172,7 +172,6 @@ fn body_routes(user: &str, client: &str) -> Vec<(Method, String)> {
         (Method::POST, format!("{}/lock", user_path(user))),
         (Method::POST, format!("{}/unlock", user_path(user))),
         (Method::PUT, format!("{}/roles", user_path(user))),
-        (Method::PUT, format!("{}/company", user_path(user))),
         (Method::POST, "/api/v1/admin/clients".into()),
         (Method::PUT, format!("/api/v1/admin/clients/{client}")),
         (Method::POST, "/api/v1/admin/initial-access-tokens".into()),

@@ -23,7 +23,6 @@ const ADMIN_OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/admin/users/{id}/lock"),
     ("post", "/api/v1/admin/users/{id}/unlock"),
     ("put", "/api/v1/admin/users/{id}/roles"),
-    ("put", "/api/v1/admin/users/{id}/company"),
     ("post", "/api/v1/admin/users/{id}/password-reset"),
     ("get", "/api/v1/admin/users/{id}/sessions"),
     ("delete", "/api/v1/admin/users/{id}/sessions/{sid}"),
@@ -66,11 +65,6 @@ const ADMIN_OBSERVED: &[(&str, &str, &[u16])] = &[
         "put",
         "/api/v1/admin/users/{id}/roles",
         &[200, 400, 404, 409, 413],
-    ),
-    (
-        "put",
-        "/api/v1/admin/users/{id}/company",
-        &[200, 400, 404, 413],
     ),
     (
         "post",
@@ -296,21 +290,6 @@ async fn admin_answers_fit_the_schemas_the_document_gives_them() {
     )
     .await;
     assert_documented(&doc, "get", "/api/v1/admin/users/{id}", 404, &missing);
-    let company = ok(put(
-        &app,
-        &format!("{user}/company"),
-        t,
-        &json!({"company": "Green Acres"}),
-    )
-    .await)
-    .await;
-    assert_documented(
-        &doc,
-        "put",
-        "/api/v1/admin/users/{id}/company",
-        200,
-        &company,
-    );
     let roles = ok(put(
         &app,
         &format!("{user}/roles"),

@@ -1,10 +1,10 @@
-//! Users through the admin API: searching, reading one, replacing roles, setting a company,
+//! Users through the admin API: searching, reading one (with their farms), replacing roles,
 //! ending sessions and deleting; each change is in the audit trail under the administrator.
 
 use std::collections::BTreeSet;
 
 use farm_auth::accounts::users::Role;
-use farm_auth::domain::FarmStatus;
+use farm_auth::domain::{FarmRole, FarmStatus};
 use farm_auth::store::audit::AuditFilter;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -150,7 +150,11 @@ async fn a_user_is_shown_by_id_and_unknown_or_odd_ids_are_not_found() {
     assert_eq!(user["email"], "Marigold@farm.example");
     assert_eq!(user["email_verified"], true);
     assert_eq!(user["roles"], json!(["consumer"]));
-    assert_eq!(user["company"], Value::Null);
+    assert_eq!(user["farms"], json!([]));
+    assert!(
+        user.get("company").is_none(),
+        "the free-text company is gone"
+    );
     assert_eq!(user["locked"], false);
     assert_eq!(user["locked_at"], Value::Null);
     assert_eq!(user["locked_reason"], Value::Null);
@@ -245,66 +249,31 @@ async fn roles_are_replaced_and_unknown_or_empty_roles_are_refused() {
 }
 
 #[tokio::test]
-async fn a_company_is_set_and_cleared() {
+async fn a_user_is_shown_with_their_farms_role_and_status_and_lists_leave_farms_out() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
     let id = app
         .stored_user(&random_id(), "wren", "wren@farm.example")
         .await;
-    let company = format!("{}/company", user_path(&id));
+    let owned = farm_owned_by(&app, &id, "Green Acres", FarmStatus::Pending).await;
+    app.clock.advance(10);
+    app.stored_user(&random_id(), "olive", "olive@farm.example")
+        .await;
+    let hill = app.active_farm("Hill Farm", "olive").await;
+    app.add_member(&hill, "wren", FarmRole::Staff).await;
 
-    let user = ok(put(
-        &app,
-        &company,
-        &root.token,
-        &json!({"company": " Green Acres\n"}),
-    )
-    .await)
-    .await;
-    assert_eq!(user["company"], "Green Acres");
+    let user = ok(get(&app, &user_path(&id), &root.token).await).await;
     assert_eq!(
-        stored_user(&app, &id).await.company.as_deref(),
-        Some("Green Acres")
+        user["farms"],
+        json!([
+            {"id": owned, "name": "Green Acres", "role": "owner", "status": "pending"},
+            {"id": hill, "name": "Hill Farm", "role": "staff", "status": "active"},
+        ])
     );
-    let record = assert_by_admin(&app, "user.company", Some(&id), &root).await;
-    assert_eq!(
-        record.detail.as_deref(),
-        Some("by administrator root: company Green Acres")
-    );
-
-    let exactly = "x".repeat(100);
-    let user = ok(put(&app, &company, &root.token, &json!({"company": exactly})).await).await;
-    assert_eq!(user["company"], exactly);
-
-    let before = snapshot(&app).await;
-    for body in [
-        json!({"company": "x".repeat(101)}),
-        json!({"company": 7}),
-        json!({"company": ["Green Acres"]}),
-    ] {
-        let response = put(&app, &company, &root.token, &body).await;
-        assert_api_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
-    }
-    assert_eq!(snapshot(&app).await, before);
-
-    let user = ok(put(&app, &company, &root.token, &json!({"company": null})).await).await;
-    assert_eq!(user["company"], Value::Null);
-    assert_eq!(stored_user(&app, &id).await.company, None);
-    let record = assert_by_admin(&app, "user.company", Some(&id), &root).await;
-    assert_eq!(
-        record.detail.as_deref(),
-        Some("by administrator root: company (none)")
-    );
-    ok(put(
-        &app,
-        &company,
-        &root.token,
-        &json!({"company": "Hill Farm"}),
-    )
-    .await)
-    .await;
-    let user = ok(put(&app, &company, &root.token, &json!({"company": ""})).await).await;
-    assert_eq!(user["company"], Value::Null);
+    // A list would need one query per person: it leaves farms out.
+    let list = ok(get(&app, "/api/v1/admin/users?q=wren", &root.token).await).await;
+    assert_eq!(list["users"][0]["id"], id);
+    assert!(list["users"][0].get("farms").is_none(), "{list}");
 }
 
 #[tokio::test]

@@ -90,7 +90,9 @@ async fn nul_bytes_are_dropped_and_non_utf8_bytes_replaced_and_each_form_gets_it
     let app = TestApp::spawn().await;
     let (_, olga) = admin_signed_in(&app).await;
     let ada_id = app.person("ada", Role::Consumer).await;
-    let fred_id = app.person("fred", Role::Farmer).await;
+    app.person("fred", Role::Farmer).await;
+    let first_farm = app.active_farm("Fred's Farm", "fred").await;
+    let second_farm = app.active_farm("Hill Farm", "fred").await;
     let csrf = any_csrf(&open(&olga, &format!("/admin/users/{ada_id}")).await);
     let with_csrf = |rest: &[u8]| {
         let mut body =
@@ -110,15 +112,18 @@ async fn nul_bytes_are_dropped_and_non_utf8_bytes_replaced_and_each_form_gets_it
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (_, reason) = user(&app, "ada").await.locked.expect("locked");
     assert_eq!(reason, "fraud");
-    let company = format!("/admin/users/{fred_id}/company");
+    // A farm's suspension reason with bytes that are not UTF-8.
+    let suspend = format!("/admin/farms/{first_farm}/suspend");
     let response = post_raw(
-        olga.http.post(app.url(&company)),
+        olga.http.post(app.url(&suspend)),
         Some(FORM),
-        with_csrf(b"company=Gr\xff\xfeen%FF"),
+        with_csrf(b"reason=Gr\xff\xfeen%FF"),
     )
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let kept = user(&app, "fred").await.company.expect("a company");
+    let kept = suspension_reason(&app, &first_farm)
+        .await
+        .expect("a reason");
     assert!(kept.starts_with("Gr") && !kept.contains('\0'), "{kept:?}");
 
     // Each answer exactly as the console gives it: a NUL is dropped from kept text, a form
@@ -126,9 +131,9 @@ async fn nul_bytes_are_dropped_and_non_utf8_bytes_replaced_and_each_form_gets_it
     let user_page = |id: &str| format!("/admin/users/{id}");
     let cases: Vec<(String, Vec<u8>, Answer)> = vec![
         (
-            company.clone(),
-            with_csrf(b"company=a%00b"),
-            Answer::Notice(user_page(&fred_id), "fred sells for ab."),
+            format!("/admin/farms/{second_farm}/suspend"),
+            with_csrf(b"reason=a%00b"),
+            Answer::Notice("/admin/farms".into(), "The farm is suspended."),
         ),
         (
             format!("/admin/users/{ada_id}/unlock"),
@@ -206,9 +211,12 @@ async fn nul_bytes_are_dropped_and_non_utf8_bytes_replaced_and_each_form_gets_it
             }
         }
     }
-    // What was kept: the company without its NUL, ada unlocked with her one role, and one
-    // token whose vendor has the bytes that were not UTF-8 replaced; no app.
-    assert_eq!(user(&app, "fred").await.company.as_deref(), Some("ab"));
+    // What was kept: the suspension reason without its NUL, ada unlocked with her one role,
+    // and one token whose vendor has the bytes that were not UTF-8 replaced; no app.
+    assert_eq!(
+        suspension_reason(&app, &second_farm).await.as_deref(),
+        Some("ab")
+    );
     let ada = user(&app, "ada").await;
     assert_eq!(ada.locked, None);
     assert_eq!(ada.roles.names(), ["consumer"]);
@@ -242,15 +250,10 @@ async fn markup_in_names_is_escaped() {
     let email = "<img/src=x/onerror=alert(1)>@farm.example";
     let eve_id = app.stored_user("u-eve", "eve", email).await;
     let path = format!("/admin/users/{eve_id}");
-    let page = send_back(
-        &olga,
-        &path,
-        &format!("{path}/company"),
-        &[("company", "<b>Evil & Co</b>")],
-    )
-    .await;
-    assert!(shows_escaped(&page, "<b>Evil & Co</b>"), "{page}");
+    // A farm's name may hold markup too; the person's page lists it.
+    app.active_farm("<b>Evil & Co</b>", "eve").await;
     let page = send_back(&olga, &path, &format!("{path}/lock"), &[("reason", markup)]).await;
+    assert!(shows_escaped(&page, "<b>Evil & Co</b>"), "{page}");
     for raw in ["<b>Evil", "<script>", "<img/src"] {
         assert!(!page.contains(raw), "{raw} unescaped on the user page");
     }
@@ -334,7 +337,6 @@ async fn ids_with_control_characters_or_10_kb_long_are_404_pages() {
                 format!("/admin/users/{id}/roles"),
                 vec![("role_admin", "on")],
             ),
-            (format!("/admin/users/{id}/company"), vec![("company", "x")]),
             (format!("/admin/users/{id}/password-reset"), vec![]),
             (
                 format!("/admin/users/{id}/sessions/end"),
@@ -374,4 +376,10 @@ enum Answer {
     Notice(String, &'static str),
     Alert(String, &'static str),
     TokenShown,
+}
+
+/// Why the farm `farm_id` is suspended, as stored.
+async fn suspension_reason(app: &TestApp, farm_id: &str) -> Option<String> {
+    let farm = app.store.find_farm(farm_id).await.unwrap();
+    farm.expect("the farm").status_reason
 }

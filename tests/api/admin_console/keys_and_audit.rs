@@ -108,8 +108,8 @@ async fn the_audit_trail_filters_by_person_event_family_and_dates_and_names_the_
     send_back(
         &olga,
         &fred_path,
-        &format!("{fred_path}/company"),
-        &[("company", "Green Acres")],
+        &format!("{fred_path}/roles"),
+        &[("role_consumer", "on"), ("role_farmer", "on")],
     )
     .await;
     send_back(&olga, "/admin/keys", "/admin/keys/rotate", &[]).await;
@@ -119,7 +119,7 @@ async fn the_audit_trail_filters_by_person_event_family_and_dates_and_names_the_
     let names = event_names(&page);
     assert_eq!(names[0], "keys.rotated", "{names:?}");
     assert!(page.contains("by administrator olga: fraud"), "{page}");
-    assert!(page.contains("by administrator olga: company Green Acres"));
+    assert!(page.contains("by administrator olga: roles consumer farmer"));
 
     // By person: username or id.
     for who in ["ada", ada_id.as_str()] {
@@ -131,13 +131,13 @@ async fn the_audit_trail_filters_by_person_event_family_and_dates_and_names_the_
         );
     }
     let page = audit(&olga, &[("user", "fred")]).await;
-    assert_eq!(event_names(&page), vec!["user.company"]);
+    assert_eq!(event_names(&page), vec!["user.roles"]);
     let page = audit(&olga, &[("user", "nobody-at-all")]).await;
     assert!(page.contains("No events match (is the username right?)"));
 
     // By family or exact name.
     let names = event_names(&audit(&olga, &[("event", "user")]).await);
-    assert_eq!(names, vec!["user.company", "user.locked"]);
+    assert_eq!(names, vec!["user.roles", "user.locked"]);
     let names = event_names(&audit(&olga, &[("event", "user.locked")]).await);
     assert_eq!(names, vec!["user.locked"]);
     let names = event_names(&audit(&olga, &[("event", "keys")]).await);

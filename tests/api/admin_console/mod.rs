@@ -235,10 +235,6 @@ fn console_posts(target: &str) -> Vec<(String, Fields<'static>)> {
             format!("/admin/users/{target}/roles"),
             vec![("role_admin", "on")],
         ),
-        (
-            format!("/admin/users/{target}/company"),
-            vec![("company", "Evil Farms")],
-        ),
         (format!("/admin/users/{target}/password-reset"), vec![]),
         (
             format!("/admin/users/{target}/delete"),
@@ -275,7 +271,6 @@ async fn assert_nothing_changed(app: &TestApp, ada_id: &str) {
     let ada = ada.expect("ada is not deleted");
     assert_eq!(ada.locked, None, "ada was locked");
     assert_eq!(ada.roles, vec!["consumer".to_string()]);
-    assert_eq!(ada.company, None);
     assert!(!ada.password_reset_required);
     assert!(app.store.list_clients().await.unwrap().is_empty());
     let keys = app

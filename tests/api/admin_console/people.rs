@@ -1,5 +1,5 @@
 //! People in the console: searching, the list paged by 25 (and its pager links), a person's
-//! page with their sessions, roles, company, ending a session, deleting with the username
+//! page with their farms, sessions, roles, ending a session, deleting with the username
 //! typed, and an administrator who cannot lock, delete, reset or demote themselves.
 
 use farm_auth::accounts::users::Role;
@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use super::*;
 use crate::support::{
-    PASSWORD, SignIn, TestApp, csrf_of, encode, is_signed_in, now, sign_in, signed_in, unescape,
+    PASSWORD, SignIn, TestApp, csrf_of, encode, is_signed_in, sign_in, signed_in, unescape,
 };
 
 #[tokio::test]
@@ -123,10 +123,7 @@ async fn a_persons_page_shows_the_account_and_its_sessions() {
     let (_, olga) = admin_signed_in(&app).await;
     let fred_id = app.person("fred", Role::Farmer).await;
     let _fred = signed_in(&app, "fred").await.agent;
-    app.store
-        .set_user_company(&fred_id, Some("Green Acres"), now())
-        .await
-        .unwrap();
+    let farm = app.active_farm("Green Acres", "fred").await;
 
     let list = open(&olga, "/admin/users?q=fred").await;
     assert!(
@@ -137,7 +134,10 @@ async fn a_persons_page_shows_the_account_and_its_sessions() {
     for shown in [
         "<h1>fred</h1>",
         "fred@farm.example",
-        "Green Acres",
+        // Their farms, read only, each linking to the farm's page.
+        &format!(
+            "<a href=\"/admin/farms/{farm}\">Green Acres</a></td><td>owner</td><td>active</td>"
+        ),
         "<dd>farmer</dd>",
         "<dd>active</dd>",
         &fred_id,
@@ -211,35 +211,6 @@ async fn roles_are_set_with_checkboxes_and_none_ticked_is_refused() {
         changes[0].detail.as_deref(),
         Some("by administrator olga: roles consumer")
     );
-}
-
-#[tokio::test]
-async fn a_company_is_set_and_cleared() {
-    let app = TestApp::spawn().await;
-    let (_, olga) = admin_signed_in(&app).await;
-    let fred_id = app.person("fred", Role::Farmer).await;
-    let path = format!("/admin/users/{fred_id}");
-    let company = format!("{path}/company");
-
-    let page = send_back(&olga, &path, &company, &[("company", "  Green Acres ")]).await;
-    assert_done(&page, "fred sells for Green Acres.");
-    assert!(page.contains("value=\"Green Acres\""));
-    assert_eq!(
-        user(&app, "fred").await.company.as_deref(),
-        Some("Green Acres")
-    );
-
-    let page = send_back(&olga, &path, &company, &[("company", &"x".repeat(101))]).await;
-    assert_refused(&page, "a company name has at most 100 characters");
-    assert_eq!(
-        user(&app, "fred").await.company.as_deref(),
-        Some("Green Acres")
-    );
-
-    let page = send_back(&olga, &path, &company, &[("company", "")]).await;
-    assert_done(&page, "fred has no company on record.");
-    assert_eq!(user(&app, "fred").await.company, None);
-    assert_eq!(events(&app, "user.company").await.len(), 2);
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod api;
 mod claims;
 mod cli;
+mod company_migration;
 mod invitations;
 mod members;
 mod pages;

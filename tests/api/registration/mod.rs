@@ -3,7 +3,7 @@
 //! are then used for real: the code flow through the pages, the consent page's vendor note,
 //! the token endpoint and introspection. Tokens are issued from the command line (here
 //! through the library, as `farm-auth initial-access-token create` does), by administrators
-//! through the admin API, and by farmers for their own company.
+//! through the admin API, and by owners and managers for their own farm.
 //!
 //! Every refusal is checked against the database as well: no client stored, and the
 //! initial access token's remaining uses unchanged.

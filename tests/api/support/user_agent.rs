@@ -443,7 +443,6 @@ impl TestApp {
             created_at: now,
             updated_at: now,
             locked: None,
-            company: None,
             password_reset_required: false,
         };
         self.store.insert_user(&record).await.expect("user stored");

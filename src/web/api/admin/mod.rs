@@ -1,7 +1,7 @@
 //! The admin API under `/api/v1/admin/`: the console's operations as JSON, for scripts and
 //! tools. Callers are administrators ([`AdminCaller`]); every change is in the audit trail
-//! with who made it. Also `POST /api/v1/me/initial-access-tokens`, where a farmer (or an
-//! administrator) issues a registration token for their own company's apps.
+//! with who made it. Also `POST /api/v1/me/initial-access-tokens`, where an owner or manager
+//! of an active farm issues a registration token for that farm's apps.
 
 mod apis;
 mod clients;

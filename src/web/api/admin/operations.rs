@@ -1,5 +1,5 @@
 //! Signing keys, the audit trail, and registration tokens (an administrator's for any
-//! vendor, a farmer's for their own company).
+//! vendor or farm, an owner's or manager's for their own farm).
 
 use axum::Router;
 use axum::extract::{Query, State};

@@ -1,5 +1,5 @@
-//! People: search, look up, lock and unlock, roles, company, a required new password,
-//! their sessions, deletion.
+//! People: search, look up (with the farms they belong to), lock and unlock, roles, a
+//! required new password, their sessions, deletion.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 use super::super::{AdminCaller, ApiError, JsonBody};
 use super::{json, no_content};
 use crate::accounts::admin::{self};
+use crate::accounts::farms;
 use crate::accounts::sessions;
 use crate::domain::{SessionId, UserId};
 use crate::state::AppState;
+use crate::store::farms::Membership;
 use crate::store::users::UserRecord;
 
 pub(super) fn router() -> Router<AppState> {
@@ -26,7 +28,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/admin/users/{id}/lock", post(post_lock))
         .route("/api/v1/admin/users/{id}/unlock", post(post_unlock))
         .route("/api/v1/admin/users/{id}/roles", put(put_roles))
-        .route("/api/v1/admin/users/{id}/company", put(put_company))
         .route(
             "/api/v1/admin/users/{id}/password-reset",
             post(post_password_reset),
@@ -54,12 +55,35 @@ pub struct AdminUserView {
     email: String,
     email_verified: bool,
     roles: crate::domain::Roles,
-    company: Option<String>,
+    /// The farms they belong to, when one user is read; left out of lists (one query per
+    /// person listed would be too many for a page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    farms: Option<Vec<UserFarmView>>,
     locked: bool,
     locked_at: Option<i64>,
     locked_reason: Option<String>,
     password_reset_required: bool,
     created_at: i64,
+}
+
+/// One farm a person belongs to, with their role there and the farm's status.
+#[derive(Serialize)]
+struct UserFarmView {
+    id: String,
+    name: String,
+    role: &'static str,
+    status: &'static str,
+}
+
+impl From<Membership> for UserFarmView {
+    fn from(membership: Membership) -> Self {
+        UserFarmView {
+            id: membership.farm.id,
+            name: membership.farm.name.to_string(),
+            role: membership.role.as_str(),
+            status: membership.farm.status.as_str(),
+        }
+    }
 }
 
 impl From<UserRecord> for AdminUserView {
@@ -74,7 +98,7 @@ impl From<UserRecord> for AdminUserView {
             email: user.email,
             email_verified: user.email_verified,
             roles: user.roles,
-            company: user.company,
+            farms: None,
             locked: locked_at.is_some(),
             locked_at,
             locked_reason,
@@ -155,7 +179,12 @@ async fn get_user(
 /// The answer showing user `id` as they are now (after a change).
 async fn shown(state: &AppState, id: &str) -> Result<Response, ApiError> {
     let user = user(state, id).await?;
-    Ok(json(StatusCode::OK, AdminUserView::from(user)))
+    let farms = farms::farms_of(state, &user).await?;
+    let view = AdminUserView {
+        farms: Some(farms.into_iter().map(UserFarmView::from).collect()),
+        ..AdminUserView::from(user)
+    };
+    Ok(json(StatusCode::OK, view))
 }
 
 #[derive(Deserialize)]
@@ -200,23 +229,6 @@ async fn put_roles(
 ) -> Result<Response, ApiError> {
     let target = user(&state, &id).await?;
     admin::set_roles(&state, &target, &body.roles, caller.actor()).await?;
-    shown(&state, &id).await
-}
-
-#[derive(Deserialize)]
-struct Company {
-    company: Option<String>,
-}
-
-async fn put_company(
-    State(state): State<AppState>,
-    caller: AdminCaller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody<Company>,
-) -> Result<Response, ApiError> {
-    let target = user(&state, &id).await?;
-    let company = body.company.unwrap_or_default();
-    admin::set_company(&state, &target, &company, caller.actor()).await?;
     shown(&state, &id).await
 }
 
