@@ -1,5 +1,5 @@
-//! `farm-auth farm create|add-member|list`: farms from the command line, through the same
-//! domain functions as the console and the admin API. A farm created here is active at
+//! `farm-auth farm create|add-member|list|approve|refuse|suspend|reactivate`: farms from the
+//! command line, through the same domain functions as the console and the admin API. A farm created here is active at
 //! once and its owner becomes a `farmer`, as on an administrator's approval.
 
 use anyhow::Context;
@@ -33,6 +33,22 @@ pub enum FarmCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Approve a pending farm: it becomes active, its owners farmers, and they are mailed.
+    Approve { farm_id: String },
+    /// Refuse a pending farm with a reason, which its owners are mailed; the farm goes.
+    Refuse {
+        farm_id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Suspend an active farm with a reason: its members lose its powers, its apps stop.
+    Suspend {
+        farm_id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a farm's suspension.
+    Reactivate { farm_id: String },
     /// One line per farm: id, status, name (pending farms first).
     List {
         /// Only farms with this status (pending, active, suspended).
@@ -69,6 +85,22 @@ pub async fn farm_command(state: &AppState, command: FarmCommand) -> anyhow::Res
                 value,
                 &format!("{username} is now {role} of {farm_id}"),
             );
+        }
+        FarmCommand::Approve { farm_id } => {
+            farms::approve(state, &farm_id, actor).await?;
+            eprintln!("farm {farm_id} is approved");
+        }
+        FarmCommand::Refuse { farm_id, reason } => {
+            farms::reject(state, &farm_id, &reason, actor).await?;
+            eprintln!("farm {farm_id} is refused");
+        }
+        FarmCommand::Suspend { farm_id, reason } => {
+            farms::suspend(state, &farm_id, &reason, actor).await?;
+            eprintln!("farm {farm_id} is suspended");
+        }
+        FarmCommand::Reactivate { farm_id } => {
+            farms::reactivate(state, &farm_id, actor).await?;
+            eprintln!("farm {farm_id} is active again");
         }
         FarmCommand::List { status, json } => {
             let status = match status.as_deref() {

@@ -108,3 +108,34 @@ async fn bad_farm_commands_fail_with_one_line_and_change_nothing() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_command_line_approves_refuses_suspends_and_reactivates_farms() {
+    let app = TestApp::spawn().await;
+    app.person("olive", Role::Consumer).await;
+    let farm = app.active_farm("Green Acres", "olive").await;
+    let run = |args: &[&str]| operator(&app, args);
+    // An active farm cannot be approved; a suspension needs a reason.
+    assert_one_line_error(&run(&["farm", "approve", &farm]), "pending");
+    assert_one_line_error(
+        &run(&["farm", "suspend", &farm, "--reason", "  "]),
+        "reason",
+    );
+    assert_eq!(app.farm_status(&farm).await.as_deref(), Some("active"));
+    let suspended = run(&["farm", "suspend", &farm, "--reason", "unpaid fees"]);
+    assert!(
+        suspended.status.success(),
+        "{}",
+        String::from_utf8_lossy(&suspended.stderr)
+    );
+    assert_eq!(app.farm_status(&farm).await.as_deref(), Some("suspended"));
+    assert!(run(&["farm", "reactivate", &farm]).status.success());
+    assert_eq!(app.farm_status(&farm).await.as_deref(), Some("active"));
+    assert_one_line_error(
+        &run(&["farm", "refuse", &farm, "--reason", "no"]),
+        "pending",
+    );
+    assert_one_line_error(&run(&["farm", "approve", "no-such-farm"]), "no such farm");
+    assert_eq!(app.trail("farm.suspended").await.len(), 1);
+    assert_eq!(app.trail("farm.reactivated").await.len(), 1);
+}
