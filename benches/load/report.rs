@@ -276,24 +276,23 @@ fn print_goals(results: &Results) {
                 }
                 (ratio >= goal, text)
             }
-            Goal::ShareOfScenario { .. } => unreachable!("printed above"),
+            Goal::ShareOfScenario { of, share } => {
+                let base = results
+                    .reports
+                    .iter()
+                    .find(|r| r.name == of)
+                    .and_then(Report::per_server_cpu_second)
+                    .unwrap_or(f64::NAN);
+                let ratio = per_cpu / base;
+                (
+                    ratio >= share,
+                    format!(
+                        "{per_cpu:.1} per server CPU-s = {ratio:.3} x '{of}' at {base:.1} \
+                         (goal >= {share:.2})"
+                    ),
+                )
+            }
         };
-        if let Goal::ShareOfScenario { of, share } = report.goal {
-            let base = results
-                .reports
-                .iter()
-                .find(|r| r.name == of)
-                .and_then(Report::per_server_cpu_second)
-                .unwrap_or(f64::NAN);
-            let ratio = per_cpu / base;
-            println!(
-                "- {} {}: {per_cpu:.1} per server CPU-s = {ratio:.3} x '{of}' at {base:.1} \
-                 (goal >= {share:.2})",
-                verdict(ratio >= share),
-                report.name
-            );
-            continue;
-        }
         let note = if report.too_many_errors() {
             " [too many errors: not a valid measurement]"
         } else {

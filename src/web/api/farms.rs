@@ -45,6 +45,7 @@ pub(super) fn router() -> Router<AppState> {
             delete(delete_invitation),
         )
         .route("/api/v1/me/farms/{id}/leave", post(post_leave))
+        .route("/api/v1/me/farms/{id}/hand-over", post(post_hand_over))
         .route("/api/v1/me/farm-invitations/accept", post(post_accept))
         .route("/api/v1/admin/farms", get(get_farms))
         .route("/api/v1/admin/farms/{id}", get(get_farm))
@@ -225,6 +226,27 @@ async fn post_leave(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     farms::leave(&state, caller.person()?, &origin, &id).await?;
+    Ok(no_content())
+}
+
+/// An owner hands the farm over: `member_id` becomes an owner, and the caller a manager
+/// when `step_down` (else a second owner), in one step.
+#[derive(Deserialize)]
+struct HandOverBody {
+    member_id: String,
+    #[serde(default)]
+    step_down: bool,
+}
+
+async fn post_hand_over(
+    State(state): State<AppState>,
+    caller: Caller,
+    RequestOrigin(origin): RequestOrigin,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<HandOverBody>,
+) -> Result<Response, ApiError> {
+    let acting = member(&caller, &origin)?;
+    farms::hand_over(&state, acting, &id, &body.member_id, body.step_down).await?;
     Ok(no_content())
 }
 

@@ -25,6 +25,7 @@ const FARM_OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/me/farms/{id}/invitations"),
     ("delete", "/api/v1/me/farms/{id}/invitations/{invitation}"),
     ("post", "/api/v1/me/farms/{id}/leave"),
+    ("post", "/api/v1/me/farms/{id}/hand-over"),
     ("post", "/api/v1/me/farm-invitations/accept"),
     ("get", "/api/v1/admin/farms"),
     ("get", "/api/v1/admin/farms/{id}"),
@@ -428,4 +429,35 @@ async fn an_administrator_decides_on_farms_and_manages_members_through_the_admin
     let owner = token(&app, "olive", "openid admin").await;
     let response = call(&app, Method::GET, "/api/v1/admin/farms", &owner, None).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_owner_hands_the_farm_over_through_the_api_and_a_manager_cannot() {
+    let app = TestApp::spawn().await;
+    let farm = green_acres(&app).await;
+    let (mia, sam) = (app.user("mia").await, app.user("sam").await);
+    let path = format!("/api/v1/me/farms/{farm}/hand-over");
+    let manager = token(&app, "mia", "openid account").await;
+    let before = app.member_rows(&farm).await;
+    let body = json!({"member_id": sam.id, "step_down": true});
+    let response = call(&app, Method::POST, &path, &manager, Some(body)).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.member_rows(&farm).await, before);
+    let olive = token(&app, "olive", "openid account").await;
+    for bad in [
+        json!({}),
+        json!({"member_id": "nobody"}),
+        json!({"member_id": 7}),
+    ] {
+        let response = call(&app, Method::POST, &path, &olive, Some(bad.clone())).await;
+        assert!(response.status().is_client_error(), "{bad}");
+        assert_eq!(app.member_rows(&farm).await, before, "{bad}");
+    }
+    let body = json!({"member_id": mia.id, "step_down": true});
+    let response = call(&app, Method::POST, &path, &olive, Some(body)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let rows = app.member_rows(&farm).await;
+    let olive_id = app.user("olive").await.id;
+    assert!(rows.contains(&(mia.id.clone(), "owner".into())), "{rows:?}");
+    assert!(rows.contains(&(olive_id, "manager".into())), "{rows:?}");
 }
