@@ -6,6 +6,7 @@ pub mod audit;
 pub mod devices;
 pub mod email_links;
 pub mod farm_invitations;
+pub mod farm_members;
 pub mod farms;
 pub mod login;
 pub mod passkeys;

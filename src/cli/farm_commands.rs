@@ -1,6 +1,7 @@
 //! `farm-auth farm create|add-member|list|approve|refuse|suspend|reactivate`: farms from the
-//! command line, through the same domain functions as the console and the admin API. A farm created here is active at
-//! once and its owner becomes a `farmer`, as on an administrator's approval.
+//! command line, through the same domain functions as the console and the admin API. A farm
+//! created here is active at once and its owner becomes a `farmer`, as on an
+//! administrator's approval.
 
 use anyhow::Context;
 use clap::Subcommand;
