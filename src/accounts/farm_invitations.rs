@@ -190,6 +190,22 @@ pub async fn withdraw(
     let Ok(id) = InvitationId::parse(invitation_id) else {
         return Err(FarmError::NoSuchInvitation);
     };
+    // A manager withdraws only what they could have sent: not an owner's invitation.
+    let open = state
+        .store
+        .open_invitations(farm_id, state.clock.now())
+        .await?;
+    let Some(invitation) = open.iter().find(|i| i.id == id.as_str()) else {
+        return Err(FarmError::NoSuchInvitation);
+    };
+    if !standing.may_grant(invitation.role) {
+        let detail = format!(
+            "withdraw the invitation of {} as {}",
+            invitation.email, invitation.role
+        );
+        let why = FarmError::Forbidden("your farm role does not allow withdrawing this invitation");
+        return farms::refuse(state, acting, farm_id, None, detail, why).await;
+    }
     let Some(gone) = state.store.delete_open_invitation(farm_id, &id).await? else {
         return Err(FarmError::NoSuchInvitation);
     };

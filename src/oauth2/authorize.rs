@@ -201,7 +201,8 @@ enum Lookup<'a> {
 }
 
 impl RawParams {
-    /// Every non-empty value of `name`.
+    /// Every non-empty value of `name` (RFC 6749 §3.1: a parameter sent without a value is
+    /// treated as omitted, at the token endpoint too).
     fn all(&self, name: &str) -> Vec<&str> {
         self.0
             .iter()

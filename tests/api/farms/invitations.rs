@@ -432,3 +432,47 @@ async fn invitations_to_one_address_are_limited_so_a_mailbox_cannot_be_flooded()
     .await
     .unwrap();
 }
+
+#[tokio::test]
+async fn a_manager_cannot_withdraw_an_owners_invitation() {
+    let app = TestApp::spawn().await;
+    let farm = green_acres(&app).await;
+    let (olive, mia) = (app.user("olive").await, app.user("mia").await);
+    let as_owner =
+        farm_invitations::invite(&app.state, member(&olive), &farm, "co@farm.example", Owner)
+            .await
+            .unwrap();
+    let as_staff = farm_invitations::invite(
+        &app.state,
+        member(&olive),
+        &farm,
+        "hand@farm.example",
+        Staff,
+    )
+    .await
+    .unwrap();
+    let refused = farm_invitations::withdraw(&app.state, member(&mia), &farm, &as_owner.id).await;
+    assert!(
+        matches!(refused, Err(FarmError::Forbidden(_))),
+        "{refused:?}"
+    );
+    let open = app
+        .store
+        .open_invitations(&farm, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 2, "nothing withdrawn");
+    farm_invitations::withdraw(&app.state, member(&mia), &farm, &as_staff.id)
+        .await
+        .unwrap();
+    farm_invitations::withdraw(&app.state, member(&olive), &farm, &as_owner.id)
+        .await
+        .unwrap();
+    assert!(
+        app.store
+            .open_invitations(&farm, app.clock.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
