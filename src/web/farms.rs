@@ -227,6 +227,14 @@ fn page_error(error: FarmError) -> PageError {
     }
 }
 
+/// The signed-in person of a farm form, acting as a member of the farm it names.
+fn as_member(post: &AccountPost) -> Acting<'_> {
+    Acting::Member {
+        user: &post.user,
+        origin: &post.origin,
+    }
+}
+
 /// Back to the farm's page, saying how the change went.
 async fn back(
     session: &BrowserSession,
@@ -266,10 +274,7 @@ async fn post_invite(
     Path(farm_id): Path<String>,
     post: AccountPost,
 ) -> Result<Response, PageError> {
-    let acting = Acting::Member {
-        user: &post.user,
-        origin: &post.origin,
-    };
+    let acting = as_member(&post);
     let email = post.form.get("email").unwrap_or_default();
     let outcome = match farms::parse_role(post.form.get("role").unwrap_or_default()) {
         Ok(role) => farm_invitations::invite(&state, acting, &farm_id, email, role)
@@ -285,10 +290,7 @@ async fn post_withdraw(
     Path((farm_id, invitation)): Path<(String, String)>,
     post: AccountPost,
 ) -> Result<Response, PageError> {
-    let acting = Acting::Member {
-        user: &post.user,
-        origin: &post.origin,
-    };
+    let acting = as_member(&post);
     let outcome = farm_invitations::withdraw(&state, acting, &farm_id, &invitation)
         .await
         .map(|()| done("The invitation is withdrawn: its link no longer works."));
@@ -300,10 +302,7 @@ async fn post_role(
     Path((farm_id, member)): Path<(String, String)>,
     post: AccountPost,
 ) -> Result<Response, PageError> {
-    let acting = Acting::Member {
-        user: &post.user,
-        origin: &post.origin,
-    };
+    let acting = as_member(&post);
     let outcome = match farms::parse_role(post.form.get("role").unwrap_or_default()) {
         Ok(role) => farms::change_role(&state, acting, &farm_id, &member, role)
             .await
@@ -318,10 +317,7 @@ async fn post_remove(
     Path((farm_id, member)): Path<(String, String)>,
     post: AccountPost,
 ) -> Result<Response, PageError> {
-    let acting = Acting::Member {
-        user: &post.user,
-        origin: &post.origin,
-    };
+    let acting = as_member(&post);
     let outcome = farms::remove_member(&state, acting, &farm_id, &member)
         .await
         .map(|()| done("The member is removed."));
@@ -333,10 +329,7 @@ async fn post_hand_over(
     Path(farm_id): Path<String>,
     post: AccountPost,
 ) -> Result<Response, PageError> {
-    let acting = Acting::Member {
-        user: &post.user,
-        origin: &post.origin,
-    };
+    let acting = as_member(&post);
     let member = post.form.get("member").unwrap_or_default();
     let step_down = post.form.get("step_down") == Some("yes");
     let outcome = farms::hand_over(&state, acting, &farm_id, member, step_down)
