@@ -104,6 +104,8 @@ pub async fn register_for_farm(
         });
     }
     state.store.insert_client(&record).await?;
+    // A public client's redirect origins may call us from pages from now on.
+    state.clients.forget(&record.client_id);
     Ok(Registered {
         client: Client::try_from(record)?,
         secret,

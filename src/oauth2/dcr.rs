@@ -154,6 +154,7 @@ pub async fn register(state: &AppState, token: &str, body: &Value) -> Result<Val
     {
         return Err(invalid.into());
     }
+    state.clients.forget(&record.client_id);
     let audit = AuditRecord {
         at: now,
         event: "client.registered".into(),

@@ -9,6 +9,7 @@ pub mod access_token;
 pub mod api_admin;
 pub mod apis;
 pub mod authorize;
+pub mod browser_origins;
 pub mod client_auth;
 pub mod client_metadata;
 pub mod clients;

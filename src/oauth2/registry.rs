@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use super::browser_origins::BrowserOrigins;
 use super::clients::Client;
 use crate::clock::{Clock, UnixTime};
 use crate::store::{Store, StoreError};
@@ -23,12 +24,15 @@ pub struct ClientRegistry {
     clock: Clock,
     ttl_secs: i64,
     entries: RwLock<HashMap<String, (Arc<Client>, UnixTime)>>,
+    /// The web origins of public clients, for CORS; kept as long as the entries.
+    pub browser_origins: BrowserOrigins,
 }
 
 impl ClientRegistry {
     /// `ttl_secs = 0` disables the cache: every lookup reads the database.
     pub fn new(store: Store, clock: Clock, ttl_secs: u64) -> ClientRegistry {
         ClientRegistry {
+            browser_origins: BrowserOrigins::new(store.clone(), clock.clone(), ttl_secs),
             store,
             clock,
             ttl_secs: ttl_secs as i64,
@@ -72,6 +76,7 @@ impl ClientRegistry {
     /// Drops what this process remembers of `client_id`, after changing or deleting it.
     pub fn forget(&self, client_id: &str) {
         self.write_entries().remove(client_id);
+        self.browser_origins.invalidate();
     }
 
     fn write_entries(

@@ -270,6 +270,17 @@ impl Store {
         rows.into_iter().map(ClientRecord::try_from).collect()
     }
 
+    /// The public clients that are not suspended (their farms' standing is checked by the
+    /// caller), for the web origins that may call us from a browser.
+    pub async fn list_public_clients(&self) -> Result<Vec<ClientRecord>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {CLIENTS} \
+             WHERE clients.token_endpoint_auth_method = 'none' AND clients.suspended_at IS NULL"
+        );
+        let rows: Vec<ClientRow> = sqlx::query_as(&sql).fetch_all(self.pool()).await?;
+        rows.into_iter().map(ClientRecord::try_from).collect()
+    }
+
     /// Suspends (`Some(now)`) or resumes (`None`) a client; false if there is no such client.
     pub async fn set_client_suspended(
         &self,

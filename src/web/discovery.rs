@@ -11,7 +11,7 @@ use bytes::Bytes;
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route(paths::OPENID_CONFIGURATION, get(get_provider_metadata))
         .route(
@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
             get(get_provider_metadata),
         )
         .route(paths::JWKS, get(get_jwks))
+        .layer(super::cors::layer(state))
 }
 
 async fn get_provider_metadata(State(state): State<AppState>) -> impl IntoResponse {
@@ -30,7 +31,7 @@ async fn get_jwks(State(state): State<AppState>) -> impl IntoResponse {
     public_json(state.keys.current().jwks(), "public, max-age=300")
 }
 
-/// JSON that browsers may fetch from any origin (single-page apps read both documents).
+/// Public JSON; single-page apps read both documents, from the origins [`super::cors`] allows.
 fn public_json(body: Bytes, cache: &'static str) -> impl IntoResponse {
     (
         [
@@ -39,10 +40,6 @@ fn public_json(body: Bytes, cache: &'static str) -> impl IntoResponse {
                 HeaderValue::from_static("application/json"),
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
-            (
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            ),
         ],
         body,
     )

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod api;
 pub mod authorize;
 pub mod consent;
+pub mod cors;
 pub mod device;
 pub mod discovery;
 pub mod error;
@@ -61,9 +62,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages)
         .merge(health::router())
-        .merge(discovery::router())
-        .merge(oauth2::router())
-        .merge(userinfo::router())
+        .merge(discovery::router(&state))
+        .merge(oauth2::router(&state))
+        .merge(userinfo::router(&state))
         .merge(api::router())
         .merge(registration::router())
         .route("/static/style.css", axum::routing::get(pages::get_style))

@@ -13,12 +13,17 @@ use crate::oauth2::{OAuthError, device, introspect, revoke, token};
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// The token and revocation endpoints answer single-page apps' scripts ([`super::cors`]);
+/// device authorization and introspection are for devices and resource servers, not pages.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let from_browsers = Router::new()
         .route(paths::TOKEN, post(post_token))
+        .route(paths::REVOKE, post(post_revoke))
+        .layer(super::cors::layer(state));
+    Router::new()
+        .merge(from_browsers)
         .route(paths::DEVICE_AUTHORIZATION, post(post_device_authorization))
         .route(paths::INTROSPECT, post(post_introspect))
-        .route(paths::REVOKE, post(post_revoke))
 }
 
 async fn post_token(

@@ -19,6 +19,8 @@ mod apis;
 mod authorization_code;
 /// The client credentials grant, and its tokens verified as a resource server would.
 mod client_credentials;
+/// Cross-origin requests of single-page apps: which endpoints answer which origins.
+mod cors;
 /// The device grant (RFC 8628): the endpoint, the device's polls, the `/device` page.
 mod device_flow;
 /// Discovery metadata, the JWKS and the health probes.

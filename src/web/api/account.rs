@@ -71,8 +71,10 @@ struct SignUpBody {
     email: String,
     password: String,
     /// `consumer` (the default) or `farmer`; administrators are appointed, never self-made.
+    #[serde(default, deserialize_with = "super::present_not_null")]
     role: Option<String>,
     /// Required with `role: farmer`: the farm signed up with the person, pending approval.
+    #[serde(default, deserialize_with = "super::present_not_null")]
     farm_name: Option<String>,
 }
 

@@ -177,3 +177,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         })
     }
 }
+
+/// A query string parsed into `T`; one that does not fit is the API's JSON 400
+/// (`invalid_request`), as a bad body is, not axum's plain-text rejection.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::try_from_uri(&parts.uri) {
+            Ok(axum::extract::Query(query)) => Ok(ApiQuery(query)),
+            Err(rejection) => Err(ApiError::Invalid(
+                "invalid_request",
+                format!("the query string is not the one expected: {}", rejection.body_text()),
+            )),
+        }
+    }
+}
+
+/// For an optional body field whose schema is not nullable: absent is `None` (with
+/// `#[serde(default)]`), but an explicit `null` is refused like any other wrong type, as the
+/// OpenAPI document says.
+pub fn present_not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}

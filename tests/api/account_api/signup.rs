@@ -209,6 +209,19 @@ async fn malformed_sign_up_bodies_are_invalid_requests_and_never_server_errors()
                 .to_string()
                 .into_bytes(),
         ),
+        // The schema says `role` and `farm_name` are strings, not nullable.
+        (
+            "a null role",
+            json!({"username": "wren", "email": "wren@farm.example", "password": SIGNUP_PASSWORD, "role": null})
+                .to_string()
+                .into_bytes(),
+        ),
+        (
+            "a null farm name",
+            json!({"username": "wren", "email": "wren@farm.example", "password": SIGNUP_PASSWORD, "farm_name": null})
+                .to_string()
+                .into_bytes(),
+        ),
         ("invalid UTF-8", b"{\"username\": \"wr\xff\xfen\"}".to_vec()),
         ("20 KB of padding", padded.to_string().into_bytes()),
         ("a 20 KB username", long_name.to_string().into_bytes()),

@@ -83,6 +83,27 @@ async fn bad_bodies_are_a_clear_4xx_and_change_nothing() {
 }
 
 #[tokio::test]
+async fn a_malformed_query_string_is_the_apis_json_error() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app, "root").await;
+    for path in [
+        "/api/v1/admin/users?page=first",
+        "/api/v1/admin/users?per_page=-x",
+        "/api/v1/admin/users?page=99999999999999999999999",
+        "/api/v1/admin/audit?limit=many",
+        "/api/v1/admin/audit?before=yesterday",
+    ] {
+        let response = get(&app, path, &root.token).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+        let content_type = response.headers()["content-type"].to_str().unwrap();
+        assert!(content_type.starts_with("application/json"), "{path}: {content_type}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["error"], "invalid_request", "{path}");
+        assert!(answer["error_description"].is_string(), "{path}");
+    }
+}
+
+#[tokio::test]
 async fn control_characters_and_long_text_in_a_user_search_find_nobody() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;

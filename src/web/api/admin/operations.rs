@@ -2,13 +2,13 @@
 //! vendor or farm, an owner's or manager's for their own farm).
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::super::{AdminCaller, ApiError, Caller, JsonBody};
+use super::super::{AdminCaller, ApiError, ApiQuery, Caller, JsonBody};
 use super::json;
 use crate::accounts::admin::Actor;
 use crate::accounts::audit::{self, Origin};
@@ -73,7 +73,7 @@ struct AuditPage {
 async fn get_audit(
     State(state): State<AppState>,
     _admin: AdminCaller,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {

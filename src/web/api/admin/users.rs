@@ -2,13 +2,13 @@
 //! required new password, their sessions, deletion.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 use serde::{Deserialize, Serialize};
 
-use super::super::{AdminCaller, ApiError, JsonBody};
+use super::super::{AdminCaller, ApiError, ApiQuery, JsonBody};
 use super::{json, no_content};
 use crate::accounts::admin::{self};
 use crate::accounts::farms;
@@ -132,7 +132,7 @@ struct UserPage {
 async fn get_users(
     State(state): State<AppState>,
     _admin: AdminCaller,
-    Query(search): Query<UserSearch>,
+    ApiQuery(search): ApiQuery<UserSearch>,
 ) -> Result<Response, ApiError> {
     let per_page = search.per_page.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&per_page) {
