@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -59,7 +60,9 @@ impl App {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes. Then, at once, `/readyz` fails and no connection
+    /// is accepted; idle connections close, requests in flight finish (each bounded by the
+    /// request timeout), and the call returns when the last connection has closed.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -67,35 +70,36 @@ impl App {
         let App { listener, state } = self;
         tracing::info!(address = %listener.local_addr()?, issuer = %state.issuer, "farm-auth listening");
         let background = background_tasks(&state);
-        let router = web::router(state.clone());
-        let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
-        let serve = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let draining = state.draining.clone();
+        let shutdown = async move {
             shutdown.await;
-            let _ = stopping.send(true);
-        });
-        // In-flight requests get the request timeout to finish; a connection that never
-        // completes a request does not keep the process alive after that.
-        let deadline = async move {
-            let _ = stop_requested.wait_for(|stopping| *stopping).await;
-            tokio::time::sleep(web::REQUEST_TIMEOUT).await;
+            draining.begin();
         };
-        let served = tokio::select! {
-            served = serve => served,
-            () = deadline => {
-                tracing::warn!("in-flight requests did not finish in time; stopping anyway");
-                Ok(())
-            }
-        };
+        // A request in flight has the request timeout to finish, and a second more for its
+        // response to be written; nothing holds the process longer.
+        let drain_deadline = web::REQUEST_TIMEOUT + Duration::from_secs(1);
+        web::serve::serve(listener, state.clone(), shutdown, drain_deadline).await;
         for task in background {
             task.abort();
         }
         state.store.close().await;
         tracing::info!("farm-auth stopped");
-        served
+        Ok(())
+    }
+}
+
+/// Set once shutdown begins: `/readyz` fails from then on, so that a load balancer stops
+/// sending requests while those in flight finish.
+#[derive(Debug, Default)]
+pub struct Draining(AtomicBool);
+
+impl Draining {
+    pub fn begin(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::Acquire)
     }
 }
 

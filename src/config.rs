@@ -160,6 +160,56 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub farm_app_quota: Option<String>,
+    /// Seconds a connection may take to send a complete request head; also how long an idle
+    /// keep-alive connection is kept (10).
+    #[arg(
+        long,
+        env = "FARM_AUTH_HTTP_HEADER_TIMEOUT_SECS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub http_header_timeout_secs: Option<String>,
+    /// Open connections at most; beyond them new ones wait in the listen backlog (512).
+    #[arg(
+        long,
+        env = "FARM_AUTH_HTTP_MAX_CONNECTIONS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub http_max_connections: Option<String>,
+    /// Seconds between HTTP/2 keep-alive pings on a connection (20).
+    #[arg(
+        long,
+        env = "FARM_AUTH_HTTP2_PING_SECS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub http2_ping_secs: Option<String>,
+    /// Seconds an HTTP/2 ping may go unanswered before the connection is closed (10).
+    #[arg(
+        long,
+        env = "FARM_AUTH_HTTP2_PING_TIMEOUT_SECS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub http2_ping_timeout_secs: Option<String>,
+    /// Concurrent requests (streams) on one HTTP/2 connection (100).
+    #[arg(
+        long,
+        env = "FARM_AUTH_HTTP2_MAX_STREAMS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub http2_max_streams: Option<String>,
+    /// Seconds a request waits for a database connection, a lock or a statement before it is
+    /// answered 503 (5).
+    #[arg(
+        long,
+        env = "FARM_AUTH_DATABASE_TIMEOUT_SECS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_timeout_secs: Option<String>,
     /// Log output: `text` or `json`.
     #[arg(
         long,
@@ -209,6 +259,24 @@ pub struct Config {
     /// Apps a farm's owners and managers may register (administrators are not held to it).
     pub farm_app_quota: i64,
     pub log_format: LogFormat,
+    /// What one connection may hold, and how many there may be (`web::serve`).
+    pub http: HttpLimits,
+    /// The longest a request waits on the database (pool, lock, statement) before 503.
+    pub database_timeout: Duration,
+}
+
+/// Bounds on every connection, so `farm-auth serve` is safe without a proxy in front.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// The longest from a connection's start, or its last response, to a complete request
+    /// head: a half-sent request (slowloris) and an idle keep-alive connection are closed
+    /// after it.
+    pub header_timeout: Duration,
+    /// Connections served at once; the accept loop waits for one to end beyond this.
+    pub max_connections: usize,
+    pub http2_ping_interval: Duration,
+    pub http2_ping_timeout: Duration,
+    pub http2_max_streams: u32,
 }
 
 /// An IP network (`10.0.0.0/8`, `fd00::/8`), or one address (a full-length prefix).
@@ -436,6 +504,45 @@ impl Config {
         {
             return Err(bad("FARM_AUTH_MAIL_FROM", "must be a mail address"));
         }
+        let http = HttpLimits {
+            header_timeout: seconds(
+                "FARM_AUTH_HTTP_HEADER_TIMEOUT_SECS",
+                args.http_header_timeout_secs.as_deref(),
+                10,
+                1..=300,
+            )?,
+            max_connections: whole(
+                "FARM_AUTH_HTTP_MAX_CONNECTIONS",
+                args.http_max_connections.as_deref(),
+                512,
+                1..=1_000_000,
+            )? as usize,
+            http2_ping_interval: seconds(
+                "FARM_AUTH_HTTP2_PING_SECS",
+                args.http2_ping_secs.as_deref(),
+                20,
+                1..=3_600,
+            )?,
+            http2_ping_timeout: seconds(
+                "FARM_AUTH_HTTP2_PING_TIMEOUT_SECS",
+                args.http2_ping_timeout_secs.as_deref(),
+                10,
+                1..=300,
+            )?,
+            // RFC 9113 §6.5.2: no smaller than 100, so as not to limit parallelism needlessly.
+            http2_max_streams: whole(
+                "FARM_AUTH_HTTP2_MAX_STREAMS",
+                args.http2_max_streams.as_deref(),
+                100,
+                1..=10_000,
+            )? as u32,
+        };
+        let database_timeout = seconds(
+            "FARM_AUTH_DATABASE_TIMEOUT_SECS",
+            args.database_timeout_secs.as_deref(),
+            5,
+            1..=60,
+        )?;
         Ok(Config {
             mail_from: args.mail_from,
             trusted_proxies,
@@ -457,6 +564,8 @@ impl Config {
             refresh_token_idle,
             refresh_token_max,
             log_format,
+            http,
+            database_timeout,
         })
     }
 
@@ -527,6 +636,34 @@ fn seconds(
         ));
     }
     Ok(Duration::from_secs(value))
+}
+
+/// A whole number within `range`, or `default` when unset.
+fn whole(
+    variable: &'static str,
+    text: Option<&str>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let value = match text {
+        None => default,
+        Some(t) => t
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| {
+                bad(
+                    variable,
+                    format!(
+                        "'{t}' is not a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                )
+            })?,
+    };
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -605,6 +742,40 @@ mod tests {
         );
         for bad in ["10.0.0.0/33", "nope", "10.0.0.0/", "/8"] {
             assert_eq!(IpNet::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn connections_and_database_waits_are_bounded_by_default() {
+        let config = Config::default();
+        assert_eq!(config.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(config.http.max_connections, 512);
+        assert_eq!(config.http.http2_max_streams, 100);
+        assert_eq!(config.database_timeout, Duration::from_secs(5));
+        for (args, variable) in [
+            (
+                ConfigArgs {
+                    http_header_timeout_secs: Some("0".into()),
+                    ..Default::default()
+                },
+                "FARM_AUTH_HTTP_HEADER_TIMEOUT_SECS",
+            ),
+            (
+                ConfigArgs {
+                    http_max_connections: Some("none".into()),
+                    ..Default::default()
+                },
+                "FARM_AUTH_HTTP_MAX_CONNECTIONS",
+            ),
+            (
+                ConfigArgs {
+                    database_timeout_secs: Some("600".into()),
+                    ..Default::default()
+                },
+                "FARM_AUTH_DATABASE_TIMEOUT_SECS",
+            ),
+        ] {
+            assert_eq!(Config::from_args(args).unwrap_err().variable, variable);
         }
     }
 

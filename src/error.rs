@@ -40,6 +40,16 @@ impl InternalError {
     pub fn session(cause: impl Into<BoxError>) -> InternalError {
         InternalError::Session(cause.into())
     }
+
+    /// The database cannot serve now (down, slow, locked, full): answered 503 with
+    /// `Retry-After` rather than 500, and logged once per outage rather than per request.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            InternalError::Store(error) => error.is_unavailable(),
+            InternalError::Keys(KeyError::Store(error)) => error.is_unavailable(),
+            _ => false,
+        }
+    }
 }
 
 /// Displays an error with every cause after it: `a: b: c`. A cause whose text its

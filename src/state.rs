@@ -42,6 +42,8 @@ pub struct AppState {
     pub audience: Arc<str>,
     /// The registered APIs (resource servers), their audiences and scopes, in memory.
     pub apis: Arc<ApiRegistry>,
+    /// Set when shutdown begins: `/readyz` fails from then on.
+    pub draining: Arc<crate::app::Draining>,
 }
 
 impl AppState {
@@ -56,7 +58,7 @@ impl AppState {
         local_addr: SocketAddr,
         clock: Clock,
     ) -> anyhow::Result<AppState> {
-        let store = Store::connect(&config.database_url)
+        let store = Store::connect_with(&config.database_url, config.database_timeout)
             .await
             .context("cannot open the database (FARM_AUTH_DATABASE_URL)")?;
         store
@@ -102,6 +104,7 @@ impl AppState {
             clients: Arc::new(clients),
             revocations: Arc::new(revocations),
             verified: Arc::default(),
+            draining: Arc::default(),
             clock,
             issuer,
             audience,

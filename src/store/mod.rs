@@ -22,11 +22,13 @@ pub mod sessions;
 pub mod throttles;
 pub mod users;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor};
 
 use crate::domain::Scope;
 
@@ -44,6 +46,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Whether an outage is in progress, so that it is logged once, not once per request.
+    outage: Arc<AtomicBool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,13 +72,60 @@ impl StoreError {
             _ => StoreError::Database(error),
         }
     }
+
+    /// The database cannot serve now, through no fault of the request: the pool timed out,
+    /// the connection failed, a lock or a statement outlasted its timeout, the disk is full.
+    /// Answered 503 with `Retry-After`, never 500: trying again later will work.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(error) = self else {
+            return false;
+        };
+        match error {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| unavailable_code(&code)),
+            _ => false,
+        }
+    }
+}
+
+/// Error codes that mean "the database cannot serve now", for both engines.
+fn unavailable_code(code: &str) -> bool {
+    // SQLite gives its extended result code as a number; the primary code is the low byte:
+    // BUSY 5, LOCKED 6, NOMEM 7, READONLY 8, IOERR 10, FULL 13, CANTOPEN 14.
+    if let Ok(number) = code.parse::<i32>() {
+        return matches!(number & 0xff, 5..=8 | 10 | 13 | 14);
+    }
+    // PostgreSQL SQLSTATE (Appendix A): class 08 connection exception, class 53
+    // insufficient resources (disk full, out of memory, too many connections), 57014
+    // statement timeout, 57P01-57P05 the server shutting down or not yet accepting, 55P03
+    // a lock not available, 25006 a read-only transaction (a standby after a fail-over).
+    code.starts_with("08")
+        || code.starts_with("53")
+        || code.starts_with("57P")
+        || matches!(code, "57014" | "55P03" | "25006")
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// The default of [`Store::connect`]: how long a query waits for a connection, a lock or
+/// its own completion (`FARM_AUTH_DATABASE_TIMEOUT_SECS`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl Store {
     /// Opens a pool on `url` (`sqlite:…` or `postgres://…`). Does not migrate.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, DEFAULT_TIMEOUT).await
+    }
+
+    /// Opens a pool whose every wait is bounded by `timeout`: acquiring a connection, the
+    /// SQLite busy timeout (waiting for the write lock), the PostgreSQL `statement_timeout`.
+    /// A database that is down or slow is then an error within seconds, answered 503.
+    pub async fn connect_with(url: &str, timeout: Duration) -> Result<Store> {
         install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -87,28 +138,44 @@ impl Store {
         let options = AnyPoolOptions::new()
             .test_before_acquire(false)
             .max_lifetime(Duration::from_secs(1800))
-            .acquire_timeout(Duration::from_secs(10))
-            .idle_timeout(Duration::from_secs(600));
+            .acquire_timeout(timeout)
+            .idle_timeout(Duration::from_secs(600))
+            .after_release(|conn, _| Box::pin(release_only_outside_a_transaction(conn)));
+        let millis = timeout.as_millis();
         let pool = match backend {
             // One writer at a time is SQLite's nature; WAL lets readers run beside it. The
-            // busy timeout (sqlx's default, 5 s) makes writers wait rather than fail.
+            // busy timeout makes writers wait for the lock rather than fail, but not longer
+            // than a request should.
             Backend::Sqlite => {
                 create_private_file(url)?;
                 options
                     .max_connections(8)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
-                                .await
-                                .map(|_| ())
-                        })
+                    .after_connect(move |conn, _| {
+                        let pragmas = format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                             PRAGMA busy_timeout = {millis};"
+                        );
+                        Box::pin(async move { conn.execute(pragmas.as_str()).await.map(|_| ()) })
                     })
                     .connect(url)
                     .await?
             }
-            Backend::Postgres => options.max_connections(16).connect(url).await?,
+            Backend::Postgres => {
+                options
+                    .max_connections(16)
+                    .after_connect(move |conn, _| {
+                        let set = format!("SET statement_timeout = {millis}");
+                        Box::pin(async move { conn.execute(set.as_str()).await.map(|_| ()) })
+                    })
+                    .connect(url)
+                    .await?
+            }
         };
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            outage: Arc::default(),
+        })
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -122,22 +189,76 @@ impl Store {
         // applies first; reading the applied list again then finds nothing left to do.
         let mut attempts = 0;
         loop {
-            match migrator.run(&self.pool).await {
+            match self.run_migrations(migrator).await {
                 Ok(()) => return Ok(()),
                 Err(error) if self.backend == Backend::Sqlite && attempts < 3 => {
                     attempts += 1;
                     tracing::debug!(%error, "migration raced another process; retrying");
                     tokio::time::sleep(Duration::from_millis(100 * attempts)).await;
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(error),
             }
         }
     }
 
-    /// A round trip to the database, for `/readyz`.
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+    /// Runs the migrations on a connection of their own, without the statement timeout
+    /// (building an index on a large table takes longer than a request may); the connection
+    /// is closed afterwards rather than returned to the pool without its timeout.
+    async fn run_migrations(&self, migrator: &Migrator) -> Result<()> {
+        let mut conn = self.pool.acquire().await?.detach();
+        if self.backend == Backend::Postgres {
+            conn.execute("SET statement_timeout = 0").await?;
+        }
+        let ran = migrator.run(&mut conn).await;
+        let _ = sqlx::Connection::close(conn).await;
+        Ok(ran?)
+    }
+
+    /// A write that changes nothing of value, for `/readyz`: a database that answers a
+    /// SELECT but cannot write (disk full, a read-only standby, a writer holding the lock
+    /// past the busy timeout) is not ready.
+    pub async fn probe_write(&self, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO readiness_probe (id, written_at) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    /// Records that a request met `error`, a database that cannot serve. The first report
+    /// of an outage is logged as an error and starts a watch that logs, once, when writes
+    /// work again; the reports in between are not logged (510 ERROR lines in 5 s helped
+    /// nobody).
+    pub fn report_unavailable(&self, error: &str) {
+        if self.outage.swap(true, Ordering::AcqRel) {
+            tracing::debug!(%error, "database still unavailable");
+            return;
+        }
+        tracing::error!(%error, "the database is unavailable; answering 503 until it is back");
+        let store = self.clone();
+        tokio::spawn(async move {
+            let began = std::time::Instant::now();
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if store.pool.is_closed() {
+                    return;
+                }
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                if store.probe_write(now).await.is_ok() {
+                    store.outage.store(false, Ordering::Release);
+                    tracing::info!(
+                        seconds = began.elapsed().as_secs(),
+                        "the database is available again"
+                    );
+                    return;
+                }
+            }
+        });
     }
 
     pub async fn close(&self) {
@@ -147,6 +268,37 @@ impl Store {
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
+}
+
+/// The pool's `after_release` check: a connection whose transaction ended in an error is
+/// closed, never handed to the next request.
+///
+/// Why: when SQLite's COMMIT fails with SQLITE_FULL (or IOERR, NOMEM), SQLite may roll the
+/// transaction back by itself. sqlx 0.8.6 counts transaction depth on its side and lowers it
+/// only when COMMIT or ROLLBACK succeeds, so the depth stays at 1 (the rollback that the
+/// dropped `Transaction` then sends fails: "no transaction is active"). The next `begin()`
+/// on that connection sends `SAVEPOINT` instead of `BEGIN`, and the first rollback after it
+/// (`ROLLBACK TO SAVEPOINT`, which keeps the transaction open) leaves a real transaction open
+/// that nothing will commit: every later write on that connection is undone when it closes,
+/// after being answered 200, and its write lock wedges every other writer ("database is
+/// locked"). The depth sqlx reports is the only trustworthy signal at release; a dropped
+/// transaction's rollback is sent before the release, so a ping (a round trip through the
+/// same queue) lets it land before the depth is read again. Nothing is paid in the normal
+/// case: the first check is a counter read.
+async fn release_only_outside_a_transaction(conn: &mut AnyConnection) -> sqlx::Result<bool> {
+    use sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!(
+            "a database connection came back inside a transaction that ended in an error; \
+             closing it"
+        );
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Creates the SQLite file readable by its owner only (it holds the private signing keys),
@@ -203,6 +355,23 @@ mod tests {
             versions(&super::POSTGRES_MIGRATIONS)
         );
         assert!(super::SQLITE_MIGRATIONS.iter().next().is_some());
+    }
+
+    /// Busy, locked, full, I/O and connection failures are "unavailable" (503); a
+    /// constraint violation or a syntax error is ours or the caller's, never that.
+    #[test]
+    fn unavailable_codes_are_those_of_a_database_that_cannot_serve_now() {
+        for code in [
+            "5", "517", "6", "13", "10", "3850", "08006", "08001", "57014", "57P01", "53100",
+        ] {
+            assert!(super::unavailable_code(code), "{code}");
+        }
+        for code in ["19", "2067", "1", "23505", "42601", "40001"] {
+            assert!(!super::unavailable_code(code), "{code}");
+        }
+        let timed_out = super::StoreError::Database(sqlx::Error::PoolTimedOut);
+        assert!(timed_out.is_unavailable());
+        assert!(!super::StoreError::Conflict.is_unavailable());
     }
 
     /// A stored scope that no longer parses is an error naming the row, never "no scope".

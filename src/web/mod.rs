@@ -25,6 +25,7 @@ pub mod passkeys;
 pub mod password_reset;
 pub mod registration;
 pub mod second_factor;
+pub mod serve;
 pub mod session;
 pub mod session_store;
 pub mod userinfo;
@@ -92,7 +93,12 @@ pub fn router(state: AppState) -> Router {
                             None => request.uri().path(),
                         };
                         tracing::debug_span!("request", method = %request.method(), path = %path)
-                    }),
+                    })
+                    // A failure is logged where it is rendered (`error`), once with its cause,
+                    // and an outage once for all its 503s; not again here for every 5xx.
+                    .on_failure(
+                        tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
+                    ),
                 )
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,

@@ -103,6 +103,12 @@ mod audit_trail;
 /// A person in headless Chromium, on a phone-sized screen (ignored where no Chromium is
 /// installed, unless `FARM_AUTH_REQUIRE_BROWSER=1`).
 mod browser;
+/// Connections: header timeout, idle and silent connections, the cap, HTTP/2 limits, and a
+/// shutdown that drains without cutting a request.
+mod connections;
+/// Faults: a full disk, a database that goes away or stays locked: 503 with `Retry-After`,
+/// an outage logged once, readiness that means "can write", no acknowledged write lost.
+mod faults;
 /// No secret, password or token reaches the logs.
 mod logs;
 /// Mail through the outbox: retries, giving up, whole links.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{PageError, log_internal, no_store};
+use super::{PageError, log_internal, no_store, unavailable};
 use crate::accounts::admin::AdminError;
 use crate::accounts::passkeys::PasskeyError;
 use crate::accounts::password::PasswordError;
@@ -149,6 +149,14 @@ impl IntoResponse for ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 response
+            }
+            ApiError::Internal(error) if error.is_unavailable() => {
+                let response = error_json(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    "the service is temporarily unavailable; try again shortly",
+                );
+                unavailable(response, &error)
             }
             ApiError::Internal(error) => {
                 log_internal(&error);

@@ -127,7 +127,39 @@ fn log_internal(error: &InternalError) {
     tracing::error!(error = %Chain(error), "internal error");
 }
 
+/// Put on a response answered 503 because the database could not serve it, with the cause;
+/// the server (`web::serve`) hands it to the store, which logs an outage once.
+#[derive(Clone, Debug)]
+pub struct DatabaseUnavailable(pub std::sync::Arc<str>);
+
+/// Seconds a client is asked to wait when the database is unavailable: about the time a
+/// restarted database or a fail-over takes, and what each request is bounded by anyway.
+const UNAVAILABLE_RETRY_AFTER: &str = "5";
+
+/// A 503 in place of a 500 for a database that cannot serve now: `Retry-After`, and the
+/// marker that gets the outage logged once (not here, per request).
+fn unavailable(mut response: Response, error: &InternalError) -> Response {
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(UNAVAILABLE_RETRY_AFTER),
+    );
+    response
+        .extensions_mut()
+        .insert(DatabaseUnavailable(Chain(error).to_string().into()));
+    response
+}
+
 fn internal_page(error: &InternalError) -> Response {
+    if error.is_unavailable() {
+        let page = pages::message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Temporarily unavailable",
+            "We cannot reach our records just now. Please try again in a few seconds.",
+            None,
+        );
+        return unavailable(page, error);
+    }
     log_internal(error);
     pages::message(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -221,6 +253,30 @@ pub fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A database that cannot serve is 503 with `Retry-After` in every family of errors,
+    /// marked for the once-per-outage log; any other internal error stays a 500.
+    #[test]
+    fn an_unavailable_database_is_503_with_retry_after_on_pages_apis_and_oauth() {
+        let unavailable = || {
+            InternalError::Store(crate::store::StoreError::Database(
+                sqlx::Error::PoolTimedOut,
+            ))
+        };
+        let responses = [
+            PageError::Internal(unavailable()).into_response(),
+            ApiError::Internal(unavailable()).into_response(),
+            crate::oauth2::OAuthError::Internal(unavailable()).into_response(),
+        ];
+        for response in responses {
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+            assert!(response.extensions().get::<DatabaseUnavailable>().is_some());
+        }
+        let other = PageError::Internal(InternalError::Random).into_response();
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(other.extensions().get::<DatabaseUnavailable>().is_none());
+    }
 
     #[test]
     fn descriptions_carry_only_the_characters_rfc_6749_allows() {

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::{description_text, log_internal, no_store};
+use super::{description_text, log_internal, no_store, unavailable};
 use crate::error::InternalError;
 use crate::oauth2::dcr::DcrError;
 use crate::oauth2::{ErrorCode, OAuthError};
@@ -124,7 +124,19 @@ struct ErrorBody<'a> {
 }
 
 /// RFC 6749 §5.2 `server_error`: logged with its cause, the body says nothing more.
-fn internal_json(error: &InternalError) -> Response {
+/// A database that cannot serve now is RFC 6749 §4.1.2.1's `temporarily_unavailable`
+/// instead: 503 with `Retry-After`.
+pub(super) fn internal_json(error: &InternalError) -> Response {
+    if error.is_unavailable() {
+        let body = ErrorBody {
+            error: "temporarily_unavailable",
+            error_description: Some(
+                "the service is temporarily unavailable; try again shortly".into(),
+            ),
+        };
+        let response = (StatusCode::SERVICE_UNAVAILABLE, no_store(), Json(body)).into_response();
+        return unavailable(response, error);
+    }
     log_internal(error);
     let body = ErrorBody {
         error: "server_error",

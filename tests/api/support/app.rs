@@ -57,6 +57,19 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// An SQLite database in a fresh directory under `parent` (a small file system a test
+    /// mounted, say), whatever `FARM_AUTH_TEST_DATABASE_URL` says.
+    pub fn sqlite_in(parent: &std::path::Path) -> Arc<TestDatabase> {
+        let dir = tempfile::tempdir_in(parent).expect("temp dir");
+        Arc::new(TestDatabase {
+            url: format!("sqlite://{}/farm-auth.db?mode=rwc", dir.path().display()),
+            postgres: None,
+            _dir: dir,
+        })
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((admin_url, name)) = self.postgres.take() else {
@@ -100,6 +113,15 @@ pub struct Options {
     pub token_rate_limit: Option<u64>,
     /// `FARM_AUTH_TRUSTED_PROXIES`.
     pub trusted_proxies: Option<String>,
+    /// `FARM_AUTH_HTTP_HEADER_TIMEOUT_SECS`.
+    pub http_header_timeout_secs: Option<u64>,
+    /// `FARM_AUTH_HTTP_MAX_CONNECTIONS`.
+    pub http_max_connections: Option<u64>,
+    /// `FARM_AUTH_DATABASE_TIMEOUT_SECS`.
+    pub database_timeout_secs: Option<u64>,
+    /// Connect the server to this URL instead of the database's own (a proxy in front of
+    /// it, which a test can cut).
+    pub database_url: Option<String>,
 }
 
 pub struct TestApp {
@@ -117,6 +139,7 @@ pub struct TestApp {
     pub mail_dir: std::path::PathBuf,
     _mail_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -152,7 +175,10 @@ impl TestApp {
         };
         let mail_dir = tempfile::tempdir().expect("mail dir");
         let args = ConfigArgs {
-            database_url: Some(database.url.clone()),
+            database_url: Some(options.database_url.clone().unwrap_or(database.url.clone())),
+            http_header_timeout_secs: options.http_header_timeout_secs.map(|s| s.to_string()),
+            http_max_connections: options.http_max_connections.map(|n| n.to_string()),
+            database_timeout_secs: options.database_timeout_secs.map(|s| s.to_string()),
             mail_dir: Some(mail_dir.path().to_path_buf()),
             smtp_url: options.smtp_url.clone(),
             token_rate_limit: options.token_rate_limit.map(|n| n.to_string()),
@@ -175,7 +201,7 @@ impl TestApp {
         let store = app.state().store.clone();
         let state = app.state().clone();
         let (shutdown, stopped) = oneshot::channel();
-        tokio::spawn(app.run_until_stopped(async {
+        let server = tokio::spawn(app.run_until_stopped(async {
             let _ = stopped.await;
         }));
         let http = reqwest::Client::builder()
@@ -193,6 +219,7 @@ impl TestApp {
             mail_dir: mail_dir.path().to_path_buf(),
             _mail_dir: mail_dir,
             shutdown: Some(shutdown),
+            server: Some(server),
         }
     }
 
@@ -230,6 +257,18 @@ impl TestApp {
             "no mail number {n} to {to} arrived; mails: {:?}",
             self.mails()
         );
+    }
+
+    /// Begins the server's shutdown, as SIGTERM would, and returns its task, which ends
+    /// when the server has stopped.
+    #[allow(dead_code)]
+    pub fn begin_shutdown(&mut self) -> tokio::task::JoinHandle<std::io::Result<()>> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.server
+            .take()
+            .expect("the server was not shut down before")
     }
 
     pub fn url(&self, path: &str) -> String {
