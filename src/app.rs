@@ -189,10 +189,10 @@ async fn sweep_expired(state: &AppState) -> Result<(), crate::store::StoreError>
         .await?;
     let sessions = state.store.delete_expired_sessions(now).await?;
     let grants = state.store.delete_expired_grants(now).await?
-        // Kept an hour past expiry, so a late poll still hears `expired_token`.
+        // Kept a while past expiry, so a late poll still hears `expired_token`.
         + state
             .store
-            .delete_expired_device_authorizations(now - 3_600)
+            .delete_expired_device_authorizations(now - crate::oauth2::device::EXPIRED_KEPT_SECS)
             .await?;
     const DAY: i64 = 86_400;
     let security = state.store.delete_expired_email_tokens(now).await?

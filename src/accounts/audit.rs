@@ -1,5 +1,13 @@
 //! The security trail: every sign-in, failure, lockout, factor change, reset and ended
 //! session is written to `audit_events` with time, user, client IP and outcome.
+//!
+//! Attempts refused unchecked (outcome `locked`: during a throttle's lock, or on an account an
+//! administrator locked) are aggregated (docs/DECISIONS.md §81): the same refusal (event,
+//! account or name typed, address, client, detail) within one [`AGGREGATE_WINDOW_SECS`]
+//! window is one row whose `repeats` counts them and whose `last_at` says when the latest
+//! came, so a flood during a lock writes one row an hour per account and address, not one
+//! per request. A checked failure keeps a row of its own: each costs a password hash, and the
+//! throttle locks after a few, so they cannot flood.
 
 use std::net::IpAddr;
 
@@ -9,6 +17,9 @@ use crate::store::audit::{AuditFilter, AuditRecord};
 
 /// How long events are kept: a year, long enough to look back on an incident.
 pub const RETENTION_SECS: i64 = 365 * 86_400;
+
+/// The window in which equal refusals share one row.
+pub const AGGREGATE_WINDOW_SECS: i64 = 3_600;
 
 /// Where a request came from, as far as the server can tell.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -123,5 +134,35 @@ pub async fn record(state: &AppState, origin: &Origin, event: Event<'_>) -> Resu
         detail: event.detail,
         ..AuditRecord::default()
     };
-    state.store.insert_audit_event(&record).await
+    match event.outcome {
+        Outcome::Success | Outcome::Failure => state.store.insert_audit_event(&record).await,
+        Outcome::Locked => {
+            let key = aggregate_key(&record);
+            state.store.insert_or_count_audit_event(&record, &key).await
+        }
+    }
+}
+
+/// What makes two refusals the same: every field but the time, and the window they fall
+/// in; hashed, so the unique index holds a fixed-size value.
+fn aggregate_key(record: &AuditRecord) -> String {
+    let window = record.at.div_euclid(AGGREGATE_WINDOW_SECS);
+    let fields = [
+        Some(record.event.as_str()),
+        Some(record.outcome.as_str()),
+        record.user_id.as_deref(),
+        record.username.as_deref(),
+        record.ip.as_deref(),
+        record.client_id.as_deref(),
+        record.detail.as_deref(),
+    ];
+    // Each field with its length, so that no two different lists join to the same text.
+    let mut text = window.to_string();
+    for field in fields {
+        match field {
+            Some(value) => text.push_str(&format!("|{}:{value}", value.len())),
+            None => text.push_str("|-"),
+        }
+    }
+    crate::secrets::hash_secret(&text)
 }

@@ -18,7 +18,7 @@ use super::clients::{Client, GrantType};
 use super::params::Params;
 use super::resource;
 use super::scope::Scope;
-use super::{OAuthError, client_auth, token};
+use super::{ErrorCode, OAuthError, client_auth, token};
 use crate::accounts::audit::{self, Event, Origin, Outcome};
 use crate::accounts::login::SignedIn;
 use crate::accounts::throttle::{self, Locked};
@@ -40,6 +40,15 @@ pub const SLOW_DOWN_STEP_SECS: i64 = 5;
 /// Where the person types the user code (a path other programs and printed instructions
 /// rely on), relative to the issuer.
 pub const VERIFICATION_PATH: &str = "/device";
+/// How long an expired request is kept (so that a late poll still hears `expired_token`,
+/// §3.5, rather than `invalid_grant`): a device polls every few seconds, so minutes do.
+pub const EXPIRED_KEPT_SECS: i64 = 600;
+/// Pending requests one client address (an IPv6 /64) may have at once: a household or an
+/// office starts a few; a flood from one address is refused beyond it.
+pub const PENDING_PER_ADDRESS: i64 = 20;
+/// Pending requests one client may have at once, whatever the addresses: this and the
+/// short lifetime bound the table (docs/DECISIONS.md §82).
+pub const PENDING_PER_CLIENT: i64 = 5_000;
 /// Fresh user codes tried when the one drawn is taken already.
 const USER_CODE_ATTEMPTS: usize = 5;
 
@@ -56,7 +65,9 @@ pub struct DeviceAuthorizationResponse {
 
 /// The device authorization endpoint (§3.1): authenticates the client (`authorization` is
 /// the raw `Authorization` header), counts the request against the client's rate like the
-/// token endpoint, and stores a new request with fresh codes.
+/// token endpoint, and stores a new request with fresh codes, unless the address or the
+/// client has as many pending as it may ([`PENDING_PER_ADDRESS`], [`PENDING_PER_CLIENT`]):
+/// then 429 with `Retry-After` and an RFC 6749 §5.2 body (§3.2 sends errors there).
 pub async fn start(
     state: &AppState,
     authorization: Option<&str>,
@@ -92,8 +103,21 @@ pub async fn start(
         attempts += 1;
         let code = UserCode::generate().map_err(|_| InternalError::Random)?;
         record.user_code = code.as_str().to_string();
-        match state.store.insert_device_authorization(&record).await {
-            Ok(()) => break code,
+        let from = Some(address).filter(|a| !a.is_empty());
+        let stored = state.store.insert_device_authorization(
+            &record,
+            from,
+            PENDING_PER_ADDRESS,
+            PENDING_PER_CLIENT,
+        );
+        match stored.await {
+            Ok(true) => break code,
+            Ok(false) => {
+                return Err(OAuthError::new(
+                    ErrorCode::TooManyRequests,
+                    "too many device authorization requests are waiting; try again later",
+                ));
+            }
             // A live code drew the same letters (about one in 10^10 per live code).
             Err(StoreError::Conflict) if attempts < USER_CODE_ATTEMPTS => {
                 tracing::debug!("a user code clashed with a stored one; drawing another");

@@ -22,6 +22,12 @@ pub struct AuditRecord {
     pub detail: Option<String>,
     /// The administrator who did it, if one did.
     pub actor_id: Option<String>,
+    /// How many equal refusals this row stands for (1 for every other event).
+    #[sqlx(default)]
+    pub repeats: i64,
+    /// When the latest of them came; `None` for a single event.
+    #[sqlx(default)]
+    pub last_at: Option<i64>,
 }
 
 /// Which events to list; every field set narrows the list.
@@ -54,6 +60,31 @@ impl Store {
         .bind(&event.client_id)
         .bind(&event.detail)
         .bind(&event.actor_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Writes a refusal, or counts it on the row of the equal ones of its window (the same
+    /// `key`): `repeats` goes up by one and `last_at` becomes its time. One statement, so
+    /// replicas refusing at once count every refusal.
+    pub async fn insert_or_count_audit_event(&self, event: &AuditRecord, key: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_events (at, event, outcome, user_id, username, ip, client_id, detail, \
+             actor_id, aggregate_key, last_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $1) \
+             ON CONFLICT (aggregate_key) DO UPDATE SET repeats = audit_events.repeats + 1, \
+             last_at = excluded.at",
+        )
+        .bind(event.at)
+        .bind(&event.event)
+        .bind(&event.outcome)
+        .bind(&event.user_id)
+        .bind(&event.username)
+        .bind(&event.ip)
+        .bind(&event.client_id)
+        .bind(&event.detail)
+        .bind(&event.actor_id)
+        .bind(key)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -92,8 +123,8 @@ impl Store {
             .event
             .map(|event| format!("{}.%", super::users::like_escaped(event)));
         let rows = sqlx::query_as(
-            "SELECT id, at, event, outcome, user_id, username, ip, client_id, detail, actor_id \
-             FROM audit_events \
+            "SELECT id, at, event, outcome, user_id, username, ip, client_id, detail, actor_id, \
+             repeats, last_at FROM audit_events \
              WHERE ($1 IS NULL OR user_id = $1) \
              AND ($2 IS NULL OR event = $2 OR event LIKE $3 ESCAPE '\\') \
              AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5) \

@@ -95,15 +95,26 @@ impl Decision {
 }
 
 impl Store {
-    /// Stores a new request; [`StoreError::Conflict`] when its user code is taken already.
+    /// Stores a new request from `address` unless that address already has
+    /// `per_address` pending, unexpired requests, or the client `per_client` (false then,
+    /// nothing stored); [`StoreError::Conflict`] when its user code is taken already. The
+    /// counts and the insert are one statement; replicas inserting at the same moment can
+    /// overshoot a cap by the few requests in flight, never more.
     pub async fn insert_device_authorization(
         &self,
         record: &DeviceAuthorizationRecord,
-    ) -> Result<()> {
-        sqlx::query(
+        address: Option<&str>,
+        per_address: i64,
+        per_client: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
             "INSERT INTO device_authorizations (device_code_hash, user_code, client_id, scope, \
-             created_at, expires_at, interval_secs, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')",
+             created_at, expires_at, interval_secs, status, client_address) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, 'pending', $8 \
+             WHERE ($8 IS NULL OR (SELECT COUNT(*) FROM device_authorizations \
+                 WHERE client_address = $8 AND expires_at > $5 AND status = 'pending') < $9) \
+             AND (SELECT COUNT(*) FROM device_authorizations \
+                 WHERE client_id = $3 AND expires_at > $5 AND status = 'pending') < $10",
         )
         .bind(&record.device_code_hash)
         .bind(&record.user_code)
@@ -112,10 +123,13 @@ impl Store {
         .bind(record.created_at)
         .bind(record.expires_at)
         .bind(record.interval_secs)
+        .bind(address)
+        .bind(per_address)
+        .bind(per_client)
         .execute(self.pool())
         .await
         .map_err(StoreError::from_insert)?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// The request with this (normalised) user code, if it is still waiting for a decision

@@ -18,19 +18,25 @@ impl Store {
         Ok(())
     }
 
-    /// Revocations stamped at or after `since` (database time) whose tokens have not expired
-    /// at `now`, as `(jti, expires_at, revoked_at)`.
-    pub async fn list_revocations_since(
+    /// Up to `limit` revocations whose tokens have not expired at `now`, stamped (database
+    /// time) after `(revoked_at, jti)` in that order, as `(jti, expires_at, revoked_at)`:
+    /// pages of what is new since a sync, through the `revoked_at` index.
+    pub async fn list_revocations_after(
         &self,
-        since: i64,
+        revoked_at: i64,
+        jti: &str,
         now: i64,
+        limit: i64,
     ) -> Result<Vec<(String, i64, i64)>> {
         let rows = sqlx::query_as(
             "SELECT jti, expires_at, revoked_at FROM revoked_tokens \
-             WHERE revoked_at >= $1 AND expires_at > $2",
+             WHERE revoked_at >= $1 AND (revoked_at > $1 OR jti > $2) AND expires_at > $3 \
+             ORDER BY revoked_at, jti LIMIT $4",
         )
-        .bind(since)
+        .bind(revoked_at)
+        .bind(jti)
         .bind(now)
+        .bind(limit)
         .fetch_all(self.pool())
         .await?;
         Ok(rows)

@@ -56,20 +56,25 @@ const LOGIN_COLUMNS: &str =
     "sid, user_id, auth_time, amr, created_at, expires_at, ip, user_agent, last_seen_at";
 
 impl Store {
-    /// Stores a browser session record, replacing the one with the same id.
+    /// Stores a browser session record, replacing the one with the same id. `client`: the
+    /// address an anonymous record is counted under (`None` once someone is signed in).
     pub async fn upsert_browser_session(
         &self,
         id: &str,
         data: &[u8],
         expires_at: i64,
+        client: Option<&str>,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO browser_sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+            "INSERT INTO browser_sessions (id, data, expires_at, client_key) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, \
+             expires_at = excluded.expires_at, client_key = excluded.client_key",
         )
         .bind(id)
         .bind(data)
         .bind(expires_at)
+        .bind(client)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -81,15 +86,36 @@ impl Store {
         id: &str,
         data: &[u8],
         expires_at: i64,
+        client: Option<&str>,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO browser_sessions (id, data, expires_at) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(data)
-            .bind(expires_at)
-            .execute(self.pool())
-            .await
-            .map_err(StoreError::from_insert)?;
+        sqlx::query(
+            "INSERT INTO browser_sessions (id, data, expires_at, client_key) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(data)
+        .bind(expires_at)
+        .bind(client)
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::from_insert)?;
         Ok(())
+    }
+
+    /// Deletes the anonymous sessions of `client` beyond the `keep` that expire last (the
+    /// most recently changed); returns how many went. One statement, through the
+    /// `(client_key, expires_at)` index, touching at most `keep` + the few new rows.
+    pub async fn evict_anonymous_sessions(&self, client: &str, keep: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM browser_sessions WHERE client_key = $1 AND id NOT IN \
+             (SELECT id FROM browser_sessions WHERE client_key = $1 \
+              ORDER BY expires_at DESC, id DESC LIMIT $2)",
+        )
+        .bind(client)
+        .bind(keep)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// The data and expiry of an unexpired browser session.

@@ -2,30 +2,42 @@
 //! `SameSite=Lax` cookie (`Secure`, with the `__Host-` prefix, when the issuer is https).
 //! It holds the CSRF token of the forms, who is signed in, the authorization requests
 //! waiting for the person to sign in or consent, and the local page to return to after
-//! signing in.
+//! signing in. Until someone signs in it is anonymous: short-lived, capped per client
+//! address and in size ([`super::session_store`], docs/DECISIONS.md §80).
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::middleware::{FromFnLayer, Next};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
+use tower::ServiceBuilder;
+use tower::layer::util::{Identity, Stack};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use super::error::PageError;
-use super::session_store::DbSessionStore;
+use super::extract::RequestOrigin;
+use super::session_store::{DbSessionStore, with_client_key};
 use crate::accounts::login::SignedIn;
 use crate::accounts::sessions;
+use crate::accounts::throttle::address_of;
 use crate::error::InternalError;
 use crate::oauth2::authorize::{AuthorizationRequest, Progress};
 use crate::secrets::{constant_time_eq, random_token};
 use crate::state::AppState;
 
 const CSRF: &str = "csrf";
+/// Who is signed in; the session store treats a record without it as anonymous.
 const LOGIN: &str = "login";
 const PENDING: &str = "pending";
 const PARTIAL: &str = "partial";
 const RETURN_TO: &str = "return_to";
 /// Authorization requests kept per browser; the oldest goes when another arrives.
 const MAX_PENDING: usize = 8;
+/// The most the pending requests of one browser take, serialised: the oldest go first, so
+/// a session record stays within about this (one request of the longest parameters the
+/// authorization endpoint accepts is about 7 KB).
+const MAX_PENDING_BYTES: usize = 16 * 1024;
 /// How long a page to return to is kept: a sign-in started and abandoned must not send a
 /// later one somewhere unexpected.
 const RETURN_TTL_SECS: i64 = 15 * 60;
@@ -57,12 +69,32 @@ struct ReturnTo {
     until: i64,
 }
 
+/// The layers of the page routes: the client's address, for the store to count anonymous
+/// sessions by, around the session layer.
+pub type PageSessionLayer = Stack<
+    SessionManagerLayer<DbSessionStore>,
+    Stack<FromFnLayer<ClientAddressFn, AppState, (RequestOrigin, Request)>, Identity>,
+>;
+
+type ClientAddressFn =
+    fn(RequestOrigin, Request, Next) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// Serves the rest of the request with its client address known to the session store.
+fn client_address(
+    RequestOrigin(origin): RequestOrigin,
+    request: Request,
+    next: Next,
+) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>> {
+    let address = Some(address_of(&origin)).filter(|a| !a.is_empty());
+    Box::pin(with_client_key(address, next.run(request)))
+}
+
 /// The session layer for the page routes.
-pub fn layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
+pub fn layer(state: &AppState) -> PageSessionLayer {
     let secure = state.issuer.starts_with("https://");
     let store = DbSessionStore::new(state.store.clone(), state.clock.clone());
     let idle = state.config.session_idle.as_secs() as i64;
-    SessionManagerLayer::new(store)
+    let sessions = SessionManagerLayer::new(store)
         .with_name(match secure {
             // RFC 6265bis §4.1.3.2: the prefix makes browsers insist on Secure, Path=/
             // and no Domain, so no sibling host can plant or overwrite the cookie.
@@ -73,7 +105,15 @@ pub fn layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(idle)))
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(idle)));
+    let remember: ClientAddressFn = client_address;
+    ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            remember,
+        ))
+        .layer(sessions)
+        .into_inner()
 }
 
 /// An authorization request waiting for the person.
@@ -266,14 +306,12 @@ impl BrowserSession {
         self.csrf_token().await?;
         let mut list = self.pending_list().await?;
         let id = random_token::<16>();
-        if list.len() >= MAX_PENDING {
-            list.remove(0);
-        }
         list.push(Pending {
             id: id.clone(),
             request,
             progress: Progress::default(),
         });
+        keep_newest_within_budget(&mut list);
         self.store_pending(list).await?;
         Ok(id)
     }
@@ -303,6 +341,19 @@ impl BrowserSession {
             true => Ok(()),
             false => self.store_pending(list).await,
         }
+    }
+}
+
+/// Drops the oldest pending requests until at most [`MAX_PENDING`] remain and they fit in
+/// [`MAX_PENDING_BYTES`]; the newest is always kept.
+fn keep_newest_within_budget(list: &mut Vec<Pending>) {
+    let size = |p: &Pending| serde_json::to_vec(p).map_or(usize::MAX, |v| v.len());
+    let mut sizes: Vec<usize> = list.iter().map(size).collect();
+    while list.len() > 1
+        && (list.len() > MAX_PENDING || sizes.iter().sum::<usize>() > MAX_PENDING_BYTES)
+    {
+        list.remove(0);
+        sizes.remove(0);
     }
 }
 

@@ -100,6 +100,9 @@ mod bad_input_pages;
 // ---- Across the whole server
 /// The security trail: who did what, how it went, from where, never a secret.
 mod audit_trail;
+/// Every anonymous write is bounded: sessions of visitors, refused attempts, device
+/// requests and the revocation list hold under a flood.
+mod bounded_state;
 /// A person in headless Chromium, on a phone-sized screen (ignored where no Chromium is
 /// installed, unless `FARM_AUTH_REQUIRE_BROWSER=1`).
 mod browser;
