@@ -94,6 +94,7 @@ async fn control_characters_and_long_text_in_a_user_search_find_nobody() {
         let short: String = q.chars().take(20).collect();
         let body = json_answer(response, StatusCode::OK).await;
         assert_eq!(body["total"], 0, "q={short}: {body}");
+        assert_eq!(body["next_cursor"], json!(null), "q={short}");
         assert_eq!(body["users"], json!([]), "q={short}");
     }
 }
