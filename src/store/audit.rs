@@ -42,6 +42,11 @@ pub struct AuditFilter<'a> {
 /// How far out of time order two events may be written (the clock is read before the
 /// insert): time bounds turned into id bounds are widened by this much.
 const TIME_SLACK: i64 = 60;
+/// The newest event before `$1`.
+const LAST_BEFORE: &str =
+    "SELECT id FROM audit_events WHERE at < $1 ORDER BY at DESC, id DESC LIMIT 1";
+/// The oldest event from `$1` on.
+const FIRST_FROM: &str = "SELECT id FROM audit_events WHERE at >= $1 ORDER BY at, id LIMIT 1";
 
 #[derive(Clone, Debug)]
 enum Bind {
@@ -157,7 +162,7 @@ impl Store {
         // the exact `at` conditions above stay.
         if let Some(until) = filter.until {
             match self
-                .last_id_before(until.saturating_add(TIME_SLACK))
+                .id_near(LAST_BEFORE, until.saturating_add(TIME_SLACK))
                 .await?
             {
                 Some(id) => query.int("id <=", Some(id)),
@@ -165,7 +170,10 @@ impl Store {
             }
         }
         if let Some(since) = filter.since {
-            match self.first_id_from(since.saturating_sub(TIME_SLACK)).await? {
+            match self
+                .id_near(FIRST_FROM, since.saturating_sub(TIME_SLACK))
+                .await?
+            {
                 Some(id) => query.int("id >=", Some(id)),
                 None => return Ok(Vec::new()),
             }
@@ -234,25 +242,12 @@ impl Store {
         Ok(names)
     }
 
-    /// The newest event before `at`, by the `(at, id)` index.
-    async fn last_id_before(&self, at: i64) -> Result<Option<i64>> {
-        let id = sqlx::query_scalar(
-            "SELECT id FROM audit_events WHERE at < $1 ORDER BY at DESC, id DESC LIMIT 1",
-        )
-        .bind(at)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(id)
-    }
-
-    /// The oldest event from `at` on, by the `(at, id)` index.
-    async fn first_id_from(&self, at: i64) -> Result<Option<i64>> {
-        let id = sqlx::query_scalar(
-            "SELECT id FROM audit_events WHERE at >= $1 ORDER BY at, id LIMIT 1",
-        )
-        .bind(at)
-        .fetch_optional(self.pool())
-        .await?;
+    /// The id of the event `sql` picks at `at` (one probe of the `(at, id)` index).
+    async fn id_near(&self, sql: &str, at: i64) -> Result<Option<i64>> {
+        let id = sqlx::query_scalar(sql)
+            .bind(at)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(id)
     }
 

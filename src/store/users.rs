@@ -302,14 +302,15 @@ impl Store {
     async fn count_users_from(&self, prefix: &str, end: &str) -> Result<Count> {
         let mut counted = 0;
         for matching in [BY_USERNAME, BY_EMAIL_ONLY] {
-            // The inner LIMIT bounds the index range read, whatever the table holds.
+            // The inner LIMIT bounds the index range read, whatever the table holds; a
+            // literal, so that PostgreSQL plans for a small count (see `Store::sweep`).
             let sql = format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE {matching} LIMIT $3) AS found"
+                "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE {matching} LIMIT {}) AS found",
+                COUNT_CAP + 1
             );
             counted += sqlx::query_scalar::<_, i64>(&sql)
                 .bind(prefix)
                 .bind(end)
-                .bind(COUNT_CAP + 1)
                 .fetch_one(self.pool())
                 .await?;
             if prefix.is_empty() {
