@@ -180,6 +180,11 @@ fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 5] {
     ]
 }
 
+/// Deletes what is past its time, table after table. Each table's sweep goes in batches of
+/// at most 500 rows found through an index, each batch its own short transaction,
+/// with a pause between batches ([`crate::store::SweepPace`]): on SQLite, where a writer
+/// waits for the one before it, requests that write are held for one batch at most, not
+/// for the sweep of a ten-million-row table.
 async fn sweep_expired(state: &AppState) -> Result<(), crate::store::StoreError> {
     let now = state.clock.now();
     let revocations = state.store.delete_expired_revocations(now).await?;

@@ -9,7 +9,7 @@ use crate::domain::{RoleError, Roles, SessionId};
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::audit::AuditRecord;
-use crate::store::users::UserRecord;
+use crate::store::users::{UserCursor, UserPage, UserRecord};
 
 use super::audit::Origin;
 use super::users::Role;
@@ -156,15 +156,15 @@ pub async fn find(state: &AppState, username: &str) -> Result<UserRecord, AdminE
         .ok_or_else(|| AdminError::NoSuchUser(username.to_string()))
 }
 
-/// One page of the people whose username or email holds `query` (any case), and how many
-/// there are in all.
+/// One page of the people whose username or email starts with `query` (any case), from
+/// `after` (a cursor of the previous page), and how many there are (up to a bound).
 pub async fn search_users(
     state: &AppState,
     query: &str,
-    offset: i64,
+    after: Option<&UserCursor>,
     limit: i64,
-) -> Result<(Vec<UserRecord>, i64), StoreError> {
-    state.store.search_users(query, offset, limit).await
+) -> Result<UserPage, StoreError> {
+    state.store.search_users(query, after, limit).await
 }
 
 /// Ends every session of `user` and revokes every grant and the access tokens issued with

@@ -12,11 +12,32 @@ use crate::domain::{ClientId, FarmId};
 use crate::keys::{self, KeyError};
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::store::clients::ClientCursor;
 
 /// Every registered client.
 pub async fn list_clients(state: &AppState) -> Result<Vec<Client>, StoreError> {
     let records = state.store.list_clients().await?;
     records.into_iter().map(Client::try_from).collect()
+}
+
+/// One page of the registered clients, oldest first, from `after`; and where the next page
+/// starts (`None` on the last).
+pub async fn list_clients_page(
+    state: &AppState,
+    after: Option<&ClientCursor>,
+    limit: i64,
+) -> Result<(Vec<Client>, Option<ClientCursor>), StoreError> {
+    let mut records = state.store.list_clients_page(after, limit + 1).await?;
+    let mut next = None;
+    if records.len() as i64 > limit {
+        records.truncate(usize::try_from(limit).unwrap_or(0));
+        next = records.last().map(ClientCursor::after);
+    }
+    let clients = records
+        .into_iter()
+        .map(Client::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok((clients, next))
 }
 
 /// The client `client_id`, if there is one (read from the database, not the cache: an

@@ -108,6 +108,42 @@ impl TryFrom<ClientRow> for ClientRecord {
     }
 }
 
+/// Where the next page of a client list starts: after this client, in the list's order.
+/// Written `CREATED_AT.CLIENT_ID` in links.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientCursor {
+    pub created_at: i64,
+    pub client_id: String,
+}
+
+impl ClientCursor {
+    /// The cursor a link carried; `None` for anything this server did not write.
+    pub fn parse(text: &str) -> Option<ClientCursor> {
+        let (created_at, client_id) = text.split_once('.')?;
+        if client_id.is_empty() || client_id.chars().any(char::is_control) {
+            return None;
+        }
+        Some(ClientCursor {
+            created_at: created_at.parse().ok()?,
+            client_id: client_id.to_string(),
+        })
+    }
+
+    /// The cursor after `client`.
+    pub fn after(client: &ClientRecord) -> ClientCursor {
+        ClientCursor {
+            created_at: client.created_at,
+            client_id: client.client_id.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ClientCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.created_at, self.client_id)
+    }
+}
+
 /// A client with its farm's name and status (`FROM {CLIENTS}`).
 const COLUMNS: &str = "clients.client_id, clients.name, clients.secret_hash, \
                        clients.token_endpoint_auth_method, clients.redirect_uris, \
@@ -278,6 +314,31 @@ impl Store {
              WHERE clients.token_endpoint_auth_method = 'none' AND clients.suspended_at IS NULL"
         );
         let rows: Vec<ClientRow> = sqlx::query_as(&sql).fetch_all(self.pool()).await?;
+        rows.into_iter().map(ClientRecord::try_from).collect()
+    }
+
+    /// One page of the clients, oldest first, after `after` (a cursor of the previous
+    /// page): a range of the `(created_at, client_id)` index, however many clients there are.
+    pub async fn list_clients_page(
+        &self,
+        after: Option<&ClientCursor>,
+        limit: i64,
+    ) -> Result<Vec<ClientRecord>> {
+        let (created_at, client_id) = match after {
+            Some(cursor) => (cursor.created_at, cursor.client_id.as_str()),
+            None => (i64::MIN, ""),
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {CLIENTS} \
+             WHERE (clients.created_at, clients.client_id) > ($1, $2) \
+             ORDER BY clients.created_at, clients.client_id LIMIT $3"
+        );
+        let rows: Vec<ClientRow> = sqlx::query_as(&sql)
+            .bind(created_at)
+            .bind(client_id)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
         rows.into_iter().map(ClientRecord::try_from).collect()
     }
 

@@ -7,7 +7,7 @@
 use sqlx::FromRow;
 
 use super::grants::{GrantRecord, insert_grant};
-use super::{Result, Store, StoreError, stored_scope};
+use super::{Result, Store, StoreError, Sweep, stored_scope};
 use crate::domain::{DeviceStatus, Scope};
 
 /// One device authorization request, as stored.
@@ -220,10 +220,11 @@ impl Store {
 
     /// Drops requests that expired before `before`; returns how many went.
     pub async fn delete_expired_device_authorizations(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM device_authorizations WHERE expires_at <= $1")
-            .bind(before)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected())
+        let sweep = Sweep {
+            table: "device_authorizations",
+            key: "device_code_hash",
+            condition: "expires_at <= $1",
+        };
+        self.sweep(&sweep, &[before]).await
     }
 }

@@ -1,7 +1,7 @@
 //! The `known_devices` table: browsers that completed a sign-in, by the SHA-256 of the
 //! token in their device cookie.
 
-use super::{Result, Store};
+use super::{Result, Store, Sweep};
 
 /// Devices kept per person; the least recently used go first.
 const MAX_PER_USER: i64 = 20;
@@ -59,11 +59,12 @@ impl Store {
     }
 
     pub async fn delete_unused_known_devices(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM known_devices WHERE last_used_at <= $1")
-            .bind(before)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected())
+        let sweep = Sweep {
+            table: "known_devices",
+            key: "token_hash",
+            condition: "last_used_at <= $1",
+        };
+        self.sweep(&sweep, &[before]).await
     }
 
     /// Forgets `user_id`'s known devices but `keep` (after a password change or reset: a

@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{Result, Store};
+use super::{Result, Store, Sweep};
 
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct EmailTokenRecord {
@@ -115,10 +115,11 @@ impl Store {
     }
 
     pub async fn delete_expired_email_tokens(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM email_tokens WHERE expires_at <= $1")
-            .bind(before)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected())
+        let sweep = Sweep {
+            table: "email_tokens",
+            key: "token_hash",
+            condition: "expires_at <= $1",
+        };
+        self.sweep(&sweep, &[before]).await
     }
 }

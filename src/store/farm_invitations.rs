@@ -5,7 +5,7 @@
 use sqlx::FromRow;
 
 use super::farms::FarmRecord;
-use super::{Result, Store, StoreError};
+use super::{Result, Store, StoreError, Sweep};
 use crate::domain::FarmRole;
 
 /// An invitation as stored (never its token).
@@ -223,11 +223,11 @@ impl Store {
 
     /// Deletes invitations that expired or were used before `before`.
     pub async fn delete_expired_invitations(&self, before: i64) -> Result<u64> {
-        let done =
-            sqlx::query("DELETE FROM farm_invitations WHERE expires_at < $1 OR accepted_at < $1")
-                .bind(before)
-                .execute(self.pool())
-                .await?;
-        Ok(done.rows_affected())
+        let sweep = Sweep {
+            table: "farm_invitations",
+            key: "id",
+            condition: "expires_at < $1 OR accepted_at < $1",
+        };
+        self.sweep(&sweep, &[before]).await
     }
 }

@@ -5,7 +5,7 @@
 
 use sqlx::FromRow;
 
-use super::{Result, Store, StoreError, from_json_list, stored_scope, to_json_list};
+use super::{Result, Store, StoreError, Sweep, from_json_list, stored_scope, to_json_list};
 use crate::domain::Scope;
 
 /// One authorization, as stored.
@@ -284,15 +284,17 @@ impl Store {
     /// Drops grants past their end (their refresh tokens go with them) and refresh tokens
     /// past their idle end; returns how many rows went.
     pub async fn delete_expired_grants(&self, now: i64) -> Result<u64> {
-        let tokens = sqlx::query("DELETE FROM refresh_tokens WHERE idle_expires_at <= $1")
-            .bind(now)
-            .execute(self.pool())
-            .await?;
-        let grants = sqlx::query("DELETE FROM grants WHERE expires_at <= $1")
-            .bind(now)
-            .execute(self.pool())
-            .await?;
-        Ok(tokens.rows_affected() + grants.rows_affected())
+        let tokens = Sweep {
+            table: "refresh_tokens",
+            key: "token_hash",
+            condition: "idle_expires_at <= $1",
+        };
+        let grants = Sweep {
+            table: "grants",
+            key: "id",
+            condition: "expires_at <= $1",
+        };
+        Ok(self.sweep(&tokens, &[now]).await? + self.sweep(&grants, &[now]).await?)
     }
 }
 

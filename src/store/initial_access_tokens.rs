@@ -4,7 +4,7 @@
 
 use sqlx::FromRow;
 
-use super::{Result, Store};
+use super::{Result, Store, Sweep};
 
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct InitialAccessTokenRecord {
@@ -126,13 +126,12 @@ impl Store {
 
     /// Drops tokens that expired or were used up before `now`.
     pub async fn delete_spent_initial_access_tokens(&self, now: i64) -> Result<u64> {
-        let done = sqlx::query(
-            "DELETE FROM initial_access_tokens WHERE expires_at <= $1 OR uses_left <= 0",
-        )
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected())
+        let sweep = Sweep {
+            table: "initial_access_tokens",
+            key: "token_hash",
+            condition: "expires_at <= $1 OR uses_left <= 0",
+        };
+        self.sweep(&sweep, &[now]).await
     }
 }
 

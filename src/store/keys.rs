@@ -5,7 +5,7 @@
 
 use sqlx::FromRow;
 
-use super::{Result, Store, StoreError};
+use super::{Result, Store, StoreError, Sweep};
 
 #[derive(Clone, Debug, FromRow)]
 pub struct SigningKeyRecord {
@@ -92,10 +92,11 @@ impl Store {
 
     /// Deletes keys retired before `retired_before`.
     pub async fn delete_expired_signing_keys(&self, retired_before: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM signing_keys WHERE active IS NULL AND retired_at < $1")
-            .bind(retired_before)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected())
+        let sweep = Sweep {
+            table: "signing_keys",
+            key: "kid",
+            condition: "active IS NULL AND retired_at < $1",
+        };
+        self.sweep(&sweep, &[retired_before]).await
     }
 }

@@ -48,6 +48,37 @@ pub struct Store {
     backend: Backend,
     /// Whether an outage is in progress, so that it is logged once, not once per request.
     outage: Arc<AtomicBool>,
+    sweeps: SweepPace,
+}
+
+/// How sweeps delete: at most `batch` rows per statement (each its own short transaction),
+/// then a `pause` before the next. On SQLite a writer waits for the one before it, so a
+/// sweep that deleted a whole table at once held every request that writes (up to 1.1 s at
+/// ten million audit rows); a batch of 500 rows found through an index takes a few
+/// milliseconds, and the pause lets the writers that queued meanwhile go first (SQLite's
+/// busy handler retries after 1, 2, 5, 10, 15, 20 ms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SweepPace {
+    pub batch: i64,
+    pub pause: Duration,
+}
+
+impl Default for SweepPace {
+    fn default() -> Self {
+        SweepPace {
+            batch: 500,
+            pause: Duration::from_millis(25),
+        }
+    }
+}
+
+/// Rows no longer needed: those of `table` that `condition` selects (on `$1`, `$2`, ...),
+/// deleted by `key` (the primary key). `condition` must be answerable from an index, so
+/// that finding each batch reads about a batch of rows.
+pub(crate) struct Sweep {
+    pub table: &'static str,
+    pub key: &'static str,
+    pub condition: &'static str,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +206,7 @@ impl Store {
             pool,
             backend,
             outage: Arc::default(),
+            sweeps: SweepPace::default(),
         })
     }
 
@@ -267,6 +299,45 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// This handle with sweeps paced by `pace` (the pool stays shared).
+    pub fn with_sweep_pace(mut self, pace: SweepPace) -> Store {
+        self.sweeps = pace;
+        self
+    }
+
+    /// Deletes what `sweep` selects with `binds`, batch by batch (see [`SweepPace`]);
+    /// returns how many rows went.
+    pub(crate) async fn sweep(&self, sweep: &Sweep, binds: &[i64]) -> Result<u64> {
+        let Sweep {
+            table,
+            key,
+            condition,
+        } = sweep;
+        // The LIMIT is in a subquery on the key, as neither engine has DELETE ... LIMIT in
+        // common (PostgreSQL has none at all). It is a literal (our own number), not a
+        // parameter: PostgreSQL's generic plan for `LIMIT $n` guessed a large batch and
+        // joined it by scanning the whole table (12 s at ten million audit rows, against
+        // 9 ms through the key's index with the number in the SQL).
+        let batch = self.sweeps.batch;
+        let sql = format!(
+            "DELETE FROM {table} WHERE ({key}) IN \
+             (SELECT {key} FROM {table} WHERE {condition} LIMIT {batch})"
+        );
+        let mut total = 0;
+        loop {
+            let mut delete = sqlx::query(&sql);
+            for bind in binds {
+                delete = delete.bind(*bind);
+            }
+            let done = delete.execute(self.pool()).await?.rows_affected();
+            total += done;
+            if done < u64::try_from(batch).unwrap_or(0) {
+                return Ok(total);
+            }
+            tokio::time::sleep(self.sweeps.pause).await;
+        }
     }
 }
 

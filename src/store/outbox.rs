@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{Result, Store};
+use super::{Result, Store, Sweep};
 
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct OutgoingMail {
@@ -134,13 +134,11 @@ impl Store {
 
     /// Drops mail sent or given up before `before`.
     pub async fn delete_finished_mail(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query(
-            "DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL AND sent_at < $1) \
-             OR (failed_at IS NOT NULL AND failed_at < $1)",
-        )
-        .bind(before)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected())
+        let sweep = Sweep {
+            table: "mail_outbox",
+            key: "id",
+            condition: "sent_at < $1 OR failed_at < $1",
+        };
+        self.sweep(&sweep, &[before]).await
     }
 }

@@ -1,7 +1,7 @@
 //! The `revoked_tokens` table: JWT access tokens revoked before their expiry, by `jti`. Access
 //! tokens themselves are never stored; a row lives only until the token would have expired.
 
-use super::{Result, Store};
+use super::{Result, Store, Sweep};
 
 impl Store {
     /// Records a revocation, stamped with the database's clock; revoking twice is not an error
@@ -44,10 +44,11 @@ impl Store {
 
     /// Drops revocations of tokens that have expired anyway; returns how many.
     pub async fn delete_expired_revocations(&self, now: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
-            .bind(now)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected())
+        let sweep = Sweep {
+            table: "revoked_tokens",
+            key: "jti",
+            condition: "expires_at < $1",
+        };
+        self.sweep(&sweep, &[now]).await
     }
 }

@@ -1,7 +1,7 @@
 //! The `throttles` table (failures and the back-off they earned, per key) and the
 //! `rate_windows` table (request counts per key and fixed window, summed over replicas).
 
-use super::{Result, Store};
+use super::{Result, Store, Sweep};
 
 /// One key of an attempt under way, as [`Store::begin_throttled_attempt`] counted it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,13 +133,12 @@ impl Store {
     }
 
     pub async fn delete_stale_throttles(&self, last_failure_before: i64, now: i64) -> Result<u64> {
-        let done =
-            sqlx::query("DELETE FROM throttles WHERE last_failure_at < $1 AND locked_until <= $2")
-                .bind(last_failure_before)
-                .bind(now)
-                .execute(self.pool())
-                .await?;
-        Ok(done.rows_affected())
+        let sweep = Sweep {
+            table: "throttles",
+            key: "key",
+            condition: "last_failure_at < $1 AND locked_until <= $2",
+        };
+        self.sweep(&sweep, &[last_failure_before, now]).await
     }
 
     /// Adds `count` requests to `key`'s window starting at `window_start`; returns the
@@ -164,10 +163,11 @@ impl Store {
     }
 
     pub async fn delete_old_rate_windows(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM rate_windows WHERE window_start < $1")
-            .bind(before)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected())
+        let sweep = Sweep {
+            table: "rate_windows",
+            key: "key, window_start",
+            condition: "window_start < $1",
+        };
+        self.sweep(&sweep, &[before]).await
     }
 }

@@ -70,6 +70,72 @@ impl UserRecord {
 const COLUMNS: &str = "id, username, email, email_verified, password_hash, roles, created_at, \
      updated_at, locked_at, locked_reason, password_reset_required";
 
+/// People whose username starts with `$1` (`$2` is the first text past that prefix).
+const BY_USERNAME: &str = "username_normalized >= $1 AND username_normalized < $2";
+/// People whose address starts with `$1` and username does not: the search's second phase.
+const BY_EMAIL_ONLY: &str = "email_normalized >= $1 AND email_normalized < $2 \
+     AND NOT (username_normalized >= $1 AND username_normalized < $2)";
+
+/// A search counts its matches up to here and then says "more than": an exact count of a
+/// short prefix would read a large part of the table on every page.
+pub const COUNT_CAP: i64 = 1_000;
+
+/// How many people a search found: exact up to [`COUNT_CAP`], then "more than that".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Count {
+    pub shown: i64,
+    pub exact: bool,
+}
+
+impl Count {
+    fn bounded(counted: i64) -> Count {
+        Count {
+            shown: counted.min(COUNT_CAP),
+            exact: counted <= COUNT_CAP,
+        }
+    }
+}
+
+/// Where the next page of a user search starts: after this username (the first phase) or
+/// after this address (the second). Written `u:NAME` or `e:ADDRESS` in links.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserCursor {
+    Username(String),
+    Email(String),
+}
+
+impl UserCursor {
+    /// The cursor a link carried; `None` for anything this server did not write.
+    pub fn parse(text: &str) -> Option<UserCursor> {
+        if text.chars().any(char::is_control) {
+            return None;
+        }
+        match text.split_once(':')? {
+            ("u", name) => Some(UserCursor::Username(name.to_string())),
+            ("e", address) => Some(UserCursor::Email(address.to_string())),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for UserCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UserCursor::Username(name) => write!(f, "u:{name}"),
+            UserCursor::Email(address) => write!(f, "e:{address}"),
+        }
+    }
+}
+
+/// One page of a user search.
+#[derive(Clone, Debug, Default)]
+pub struct UserPage {
+    pub users: Vec<UserRecord>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<UserCursor>,
+    pub total: Count,
+}
+
 impl Store {
     /// Inserts a user; [`StoreError::Conflict`] when the username or email (ignoring case) is
     /// taken.
@@ -166,39 +232,110 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Users whose username or email contains `text` (ignoring case), by username: the
-    /// page of `limit` from `offset`, and how many match in all.
+    /// One page of the people whose username or email starts with `text` (ignoring case):
+    /// first those whose username does, by username, then those whose address does (and
+    /// username does not), by address. Each phase is a range of a unique index read in
+    /// order from `after`, so a page costs `limit` rows however many people there are; the
+    /// count stops at [`COUNT_CAP`].
     pub async fn search_users(
         &self,
         text: &str,
-        offset: i64,
+        after: Option<&UserCursor>,
         limit: i64,
-    ) -> Result<(Vec<UserRecord>, i64)> {
+    ) -> Result<UserPage> {
         // No username or address holds a control character (and PostgreSQL text cannot
         // even hold a NUL): such a search finds no one, without asking.
         if text.chars().any(char::is_control) {
-            return Ok((Vec::new(), 0));
+            return Ok(UserPage::default());
         }
-        let pattern = format!("%{}%", like_escaped(&text.trim().to_lowercase()));
-        let matching = "FROM users WHERE username_normalized LIKE $1 ESCAPE '\\' \
-                        OR email_normalized LIKE $1 ESCAPE '\\'";
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {matching}"))
-            .bind(&pattern)
-            .fetch_one(self.pool())
-            .await?;
-        let sql =
-            format!("SELECT {COLUMNS} {matching} ORDER BY username_normalized LIMIT $2 OFFSET $3");
-        let rows: Vec<UserRow> = sqlx::query_as(&sql)
-            .bind(&pattern)
+        let prefix = text.trim().to_lowercase();
+        let end = successor(&prefix);
+        let mut page = UserPage {
+            total: self.count_users_from(&prefix, &end).await?,
+            ..UserPage::default()
+        };
+        if !matches!(after, Some(UserCursor::Email(_))) {
+            let from = match after {
+                Some(UserCursor::Username(name)) => name.as_str(),
+                _ => "",
+            };
+            let sql = format!(
+                "SELECT {COLUMNS} FROM users WHERE {BY_USERNAME} AND username_normalized > $3 \
+                 ORDER BY username_normalized LIMIT $4"
+            );
+            let rows = self.user_rows(&sql, &prefix, &end, from, limit + 1).await?;
+            page.users = rows;
+            if page.users.len() as i64 > limit {
+                page.users.truncate(limit as usize);
+                page.next = (page.users.last())
+                    .map(|last| UserCursor::Username(last.username.to_lowercase()));
+                return Ok(page);
+            }
+        }
+        // An empty search lists everyone by username: there is no second phase.
+        if prefix.is_empty() {
+            return Ok(page);
+        }
+        let from = match after {
+            Some(UserCursor::Email(address)) => address.as_str(),
+            _ => "",
+        };
+        let room = limit - page.users.len() as i64;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM users WHERE {BY_EMAIL_ONLY} AND email_normalized > $3 \
+             ORDER BY email_normalized LIMIT $4"
+        );
+        let mut rows = self.user_rows(&sql, &prefix, &end, from, room + 1).await?;
+        let more = rows.len() as i64 > room;
+        rows.truncate(usize::try_from(room).unwrap_or(0));
+        if more {
+            // A page that ends with the last username match continues with the first
+            // address match: an empty address is before them all.
+            let last = rows.last().map(|user| user.email.to_lowercase());
+            page.next = Some(UserCursor::Email(last.unwrap_or_default()));
+        }
+        page.users.extend(rows);
+        Ok(page)
+    }
+
+    /// How many people a search for `prefix` finds, counting no further than [`COUNT_CAP`].
+    async fn count_users_from(&self, prefix: &str, end: &str) -> Result<Count> {
+        let mut counted = 0;
+        for matching in [BY_USERNAME, BY_EMAIL_ONLY] {
+            // The inner LIMIT bounds the index range read, whatever the table holds; a
+            // literal, so that PostgreSQL plans for a small count (see `Store::sweep`).
+            let sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE {matching} LIMIT {}) AS found",
+                COUNT_CAP + 1
+            );
+            counted += sqlx::query_scalar::<_, i64>(&sql)
+                .bind(prefix)
+                .bind(end)
+                .fetch_one(self.pool())
+                .await?;
+            if prefix.is_empty() {
+                break;
+            }
+        }
+        Ok(Count::bounded(counted))
+    }
+
+    async fn user_rows(
+        &self,
+        sql: &str,
+        prefix: &str,
+        end: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<UserRecord>> {
+        let rows: Vec<UserRow> = sqlx::query_as(sql)
+            .bind(prefix)
+            .bind(end)
+            .bind(after)
             .bind(limit)
-            .bind(offset)
             .fetch_all(self.pool())
             .await?;
-        let users = rows
-            .into_iter()
-            .map(UserRecord::try_from)
-            .collect::<Result<_>>()?;
-        Ok((users, total))
+        rows.into_iter().map(UserRecord::try_from).collect()
     }
 
     /// Marks the password as no longer good for signing in, until a reset replaces it.
@@ -251,14 +388,57 @@ pub(crate) async fn insert_user_row(
     Ok(())
 }
 
-/// `text` with the LIKE wildcards (and the escape character) escaped by a backslash.
-pub(crate) fn like_escaped(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
+/// The first text past every text that starts with `prefix`, in code-point order (SQLite's
+/// BINARY, PostgreSQL's "C"): `prefix` with its last character stepped up by one. Then
+/// `>= prefix AND < successor` is a range an index can read, where `LIKE 'prefix%'` is one
+/// only under conditions that differ between the engines.
+pub(crate) fn successor(prefix: &str) -> String {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(u32::from(c) + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return chars.into_iter().collect();
         }
-        escaped.push(c);
     }
-    escaped
+    // Empty, or nothing but the last code point: everything from `prefix` on.
+    char::MAX.to_string().repeat(prefix.chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{UserCursor, successor};
+
+    #[test]
+    fn the_successor_of_a_prefix_bounds_exactly_the_texts_that_start_with_it() {
+        assert_eq!(successor("ab"), "ac");
+        assert_eq!(successor("a@"), "aA");
+        assert_eq!(successor("z\u{D7FF}"), "z\u{E000}");
+        assert_eq!(successor("a\u{10FFFF}"), "b");
+        assert_eq!(successor(""), "\u{10FFFF}");
+        for text in ["ab", "abz", "ab\u{10FFFF}x", "ab~"] {
+            assert!(text >= "ab" && text < successor("ab").as_str(), "{text}");
+        }
+        for text in ["aa", "ac", "b", "a"] {
+            assert!(!(text >= "ab" && text < successor("ab").as_str()), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_cursor_reads_back_what_it_wrote_and_nothing_else() {
+        for cursor in [
+            UserCursor::Username("wren".into()),
+            UserCursor::Username("a:b".into()),
+            UserCursor::Email("w@x.example".into()),
+            UserCursor::Email(String::new()),
+        ] {
+            assert_eq!(UserCursor::parse(&cursor.to_string()), Some(cursor));
+        }
+        for text in ["", "wren", "x:wren", "e", "u:a\u{0}b"] {
+            assert_eq!(UserCursor::parse(text), None, "{text:?}");
+        }
+    }
 }

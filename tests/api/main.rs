@@ -120,3 +120,5 @@ mod mail_delivery;
 mod replicas;
 /// Storage rules that hold on both database engines.
 mod store;
+/// Sweeps of expired rows: short batches through an index, with a pause between them.
+mod sweeps;

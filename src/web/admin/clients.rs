@@ -4,10 +4,11 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use serde::Deserialize;
 
 use super::{Admin, AdminPost, Frame, lines};
 use crate::domain::ClientId;
@@ -15,6 +16,7 @@ use crate::oauth2::client_metadata::{NewClient, RegistrationError};
 use crate::oauth2::clients::{AuthMethod, Client, GrantType};
 use crate::oauth2::operator;
 use crate::state::AppState;
+use crate::store::clients::ClientCursor;
 use crate::web::account::{done, refused};
 use crate::web::error::PageError;
 use crate::web::pages::{self, Csp, when};
@@ -100,16 +102,41 @@ struct ClientsPage {
     frame: Frame,
     section: &'static str,
     clients: Vec<ClientRow>,
+    first: Option<String>,
+    next: Option<String>,
     grant_choices: Vec<(&'static str, bool)>,
 }
 
-async fn get_clients(State(state): State<AppState>, admin: Admin) -> Result<Response, PageError> {
-    let clients = operator::list_clients(&state).await?;
+/// How many apps a page of the list shows.
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize)]
+struct Paging {
+    /// Where the page starts: the cursor the previous page's Next link carried.
+    after: Option<String>,
+}
+
+fn clients_href(after: &ClientCursor) -> String {
+    let mut href = form_urlencoded::Serializer::new(String::from("/admin/clients?"));
+    href.append_pair("after", &after.to_string());
+    href.finish()
+}
+
+async fn get_clients(
+    State(state): State<AppState>,
+    admin: Admin,
+    Query(paging): Query<Paging>,
+) -> Result<Response, PageError> {
+    // A cursor that is not one shows the first page.
+    let after = paging.after.as_deref().and_then(ClientCursor::parse);
+    let (clients, next) = operator::list_clients_page(&state, after.as_ref(), PAGE_SIZE).await?;
     let clients = clients.iter().map(ClientRow::new).collect();
     let template = ClientsPage {
         frame: admin.frame().await?,
         section: "clients",
         clients,
+        first: after.is_some().then(|| "/admin/clients".to_string()),
+        next: next.as_ref().map(clients_href),
         grant_choices: blank_grant_choices(),
     };
     Ok(pages::page(StatusCode::OK, &template, Csp::default()))

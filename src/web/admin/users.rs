@@ -16,7 +16,7 @@ use crate::accounts::sessions;
 use crate::accounts::users::Role;
 use crate::domain::{SessionId, UserId};
 use crate::state::AppState;
-use crate::store::users::UserRecord;
+use crate::store::users::{UserCursor, UserRecord};
 use crate::web::account::{done, refused};
 use crate::web::error::PageError;
 use crate::web::pages::{self, Csp, SessionView, when};
@@ -64,27 +64,33 @@ struct UsersPage {
     section: &'static str,
     query: String,
     users: Vec<UserRow>,
+    /// How many match: exact, or "more than" when `total_exact` is false.
     total: i64,
-    page: i64,
-    pages: i64,
-    previous: Option<String>,
+    total_exact: bool,
+    first: Option<String>,
     next: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct Search {
     q: Option<String>,
-    page: Option<String>,
+    /// Where the page starts: the cursor the previous page's Next link carried.
+    after: Option<String>,
 }
 
-fn users_href(query: &str, page: i64) -> String {
-    let prefix = "/admin/users?";
-    let mut href = form_urlencoded::Serializer::for_suffix(String::from(prefix), prefix.len());
+fn users_href(query: &str, after: Option<&UserCursor>) -> String {
+    let prefix = "/admin/users";
+    let mut href = form_urlencoded::Serializer::new(String::new());
     if !query.is_empty() {
         href.append_pair("q", query);
     }
-    href.append_pair("page", &page.to_string());
-    href.finish()
+    if let Some(after) = after {
+        href.append_pair("after", &after.to_string());
+    }
+    match href.finish() {
+        pairs if pairs.is_empty() => prefix.to_string(),
+        pairs => format!("{prefix}?{pairs}"),
+    }
 }
 
 async fn get_users(
@@ -93,24 +99,11 @@ async fn get_users(
     Query(search): Query<Search>,
 ) -> Result<Response, PageError> {
     let query = admin::printable(&search.q.unwrap_or_default(), MAX_SEARCH_CHARS);
-    // A page number that is not one shows the first page.
-    let page = search
-        .page
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| (1..=100_000).contains(p))
-        .unwrap_or(1);
-    let (mut users, total) =
-        admin::search_users(&state, &query, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    // Past the last page (the list shrank, or the number was typed): the first page.
-    let page = match page > pages {
-        true => {
-            users = admin::search_users(&state, &query, 0, PAGE_SIZE).await?.0;
-            1
-        }
-        false => page,
-    };
-    let users = users
+    // A cursor that is not one shows the first page.
+    let after = search.after.as_deref().and_then(UserCursor::parse);
+    let page = admin::search_users(&state, &query, after.as_ref(), PAGE_SIZE).await?;
+    let users = page
+        .users
         .iter()
         .map(|user| UserRow {
             id: user.id.clone(),
@@ -124,13 +117,15 @@ async fn get_users(
     let template = UsersPage {
         frame: admin.frame().await?,
         section: "users",
-        previous: (page > 1).then(|| users_href(&query, page - 1)),
-        next: (page < pages).then(|| users_href(&query, page + 1)),
+        first: after.is_some().then(|| users_href(&query, None)),
+        next: page
+            .next
+            .as_ref()
+            .map(|next| users_href(&query, Some(next))),
         query,
         users,
-        total,
-        page,
-        pages,
+        total: page.total.shown,
+        total_exact: page.total.exact,
     };
     Ok(pages::page(StatusCode::OK, &template, Csp::default()))
 }

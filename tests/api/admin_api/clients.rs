@@ -374,3 +374,56 @@ async fn a_new_client_secret_works_at_once_and_the_old_one_is_refused() {
     assert_api_error(response, StatusCode::BAD_REQUEST, "invalid_client_metadata").await;
     assert_eq!(snapshot(&app).await, before);
 }
+
+#[tokio::test]
+async fn the_client_list_pages_by_cursor_oldest_first() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app, "root").await;
+    for _ in 0..4 {
+        app.machine_client("openid").await;
+    }
+    let stored: Vec<String> = (app.store.list_clients().await.unwrap())
+        .into_iter()
+        .map(|c| c.client_id)
+        .collect();
+    assert!(stored.len() >= 5, "{stored:?}");
+
+    // Two at a time, in the order they were registered, each once; the last page says so.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/admin/clients?limit=2".to_string();
+    loop {
+        let body = ok(get(&app, &path, &root.token).await).await;
+        assert_eq!(body["limit"], 2);
+        let page = body["clients"].as_array().unwrap();
+        assert!(page.len() <= 2, "{body}");
+        seen.extend(
+            page.iter()
+                .map(|c| c["client_id"].as_str().unwrap().to_string()),
+        );
+        let Some(cursor) = body["next_cursor"].as_str() else {
+            break;
+        };
+        let cursor: String = url::form_urlencoded::byte_serialize(cursor.as_bytes()).collect();
+        path = format!("/api/v1/admin/clients?limit=2&cursor={cursor}");
+        assert!(seen.len() <= stored.len(), "{seen:?}");
+    }
+    assert_eq!(seen, stored);
+    // The default page holds 25.
+    let first = ok(get(&app, "/api/v1/admin/clients", &root.token).await).await;
+    assert_eq!(first["limit"], 25);
+    assert_eq!(first["next_cursor"], Value::Null);
+
+    for query in [
+        "limit=0",
+        "limit=101",
+        "limit=x",
+        "cursor=",
+        "cursor=12",
+        "cursor=abc.client",
+        "cursor=1.",
+        "cursor=1.a%00b",
+    ] {
+        let response = get(&app, &format!("/api/v1/admin/clients?{query}"), &root.token).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+    }
+}

@@ -87,9 +87,10 @@ async fn a_malformed_query_string_is_the_apis_json_error() {
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
     for path in [
-        "/api/v1/admin/users?page=first",
-        "/api/v1/admin/users?per_page=-x",
-        "/api/v1/admin/users?page=99999999999999999999999",
+        "/api/v1/admin/users?limit=first",
+        "/api/v1/admin/users?limit=-x",
+        "/api/v1/admin/users?limit=99999999999999999999999",
+        "/api/v1/admin/clients?limit=some",
         "/api/v1/admin/audit?limit=many",
         "/api/v1/admin/audit?before=yesterday",
     ] {
@@ -115,6 +116,7 @@ async fn control_characters_and_long_text_in_a_user_search_find_nobody() {
         let short: String = q.chars().take(20).collect();
         let body = json_answer(response, StatusCode::OK).await;
         assert_eq!(body["total"], 0, "q={short}: {body}");
+        assert_eq!(body["next_cursor"], json!(null), "q={short}");
         assert_eq!(body["users"], json!([]), "q={short}");
     }
 }

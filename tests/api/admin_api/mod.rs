@@ -135,7 +135,7 @@ struct Snapshot {
 }
 
 async fn snapshot(app: &TestApp) -> Snapshot {
-    let (users, _) = app.store.search_users("", 0, 1000).await.unwrap();
+    let users = app.store.search_users("", None, 1000).await.unwrap().users;
     let mut clients = app.store.list_clients().await.unwrap();
     clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
     let now = app.clock.now();

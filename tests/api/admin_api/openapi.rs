@@ -77,7 +77,7 @@ const ADMIN_OBSERVED: &[(&str, &str, &[u16])] = &[
         "/api/v1/admin/users/{id}/sessions/{sid}",
         &[204, 404],
     ),
-    ("get", "/api/v1/admin/clients", &[200, 401, 403]),
+    ("get", "/api/v1/admin/clients", &[200, 400, 401, 403]),
     ("post", "/api/v1/admin/clients", &[201, 400, 413]),
     ("get", "/api/v1/admin/clients/{id}", &[200, 404]),
     ("put", "/api/v1/admin/clients/{id}", &[200, 400, 404, 413]),
@@ -277,7 +277,7 @@ async fn admin_answers_fit_the_schemas_the_document_gives_them() {
     .await;
     assert_documented(&doc, "get", "/api/v1/admin/users", 403, &forbidden);
     let bad = json_answer(
-        get(&app, "/api/v1/admin/users?per_page=0", t).await,
+        get(&app, "/api/v1/admin/users?limit=0", t).await,
         StatusCode::BAD_REQUEST,
     )
     .await;
@@ -410,6 +410,20 @@ async fn admin_answers_fit_the_schemas_the_document_gives_them() {
     assert_documented(&doc, "post", "/api/v1/admin/clients", 400, &refused);
     let clients = ok(get(&app, "/api/v1/admin/clients", t).await).await;
     assert_documented(&doc, "get", "/api/v1/admin/clients", 200, &clients);
+    json_answer(
+        post(&app, "/api/v1/admin/clients", t, &client_body()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let paged = ok(get(&app, "/api/v1/admin/clients?limit=1", t).await).await;
+    assert!(paged["next_cursor"].is_string(), "{paged}");
+    assert_documented(&doc, "get", "/api/v1/admin/clients", 200, &paged);
+    let bad = json_answer(
+        get(&app, "/api/v1/admin/clients?cursor=nothing", t).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_documented(&doc, "get", "/api/v1/admin/clients", 400, &bad);
     let client = ok(get(&app, &format!("/api/v1/admin/clients/{id}"), t).await).await;
     assert_documented(&doc, "get", "/api/v1/admin/clients/{id}", 200, &client);
     let updated = ok(put(

@@ -16,7 +16,8 @@ use crate::support::{
 };
 
 #[tokio::test]
-async fn users_are_searched_by_username_or_email_ignoring_case_with_literal_wildcards() {
+async fn users_are_searched_by_the_start_of_username_or_email_ignoring_case_with_literal_wildcards()
+{
     let app = TestApp::spawn().await;
     let root = admin(&app, "root").await;
     app.stored_user(&random_id(), "Carrot", "carrot@veg.example")
@@ -33,14 +34,6 @@ async fn users_are_searched_by_username_or_email_ignoring_case_with_literal_wild
         .await;
 
     let search = |q: &str| format!("/api/v1/admin/users?q={}", urlencoding(q));
-    let names = |body: &Value| -> Vec<String> {
-        body["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["username"].as_str().unwrap().to_string())
-            .collect()
-    };
 
     // Everyone, sorted by username whatever its case.
     let all = ok(get(&app, "/api/v1/admin/users", &root.token).await).await;
@@ -57,8 +50,9 @@ async fn users_are_searched_by_username_or_email_ignoring_case_with_literal_wild
         ]
     );
     assert_eq!(all["total"], 7);
-    assert_eq!(all["page"], 1);
-    assert_eq!(all["per_page"], 25);
+    assert_eq!(all["total_exact"], true);
+    assert_eq!(all["limit"], 25);
+    assert_eq!(all["next_cursor"], Value::Null);
     // Never a password hash.
     assert!(!all.to_string().contains("argon2"), "{all}");
     assert!(all["users"][6].get("password_hash").is_none());
@@ -68,67 +62,121 @@ async fn users_are_searched_by_username_or_email_ignoring_case_with_literal_wild
     assert_eq!(root_view["locked"], false);
     assert_eq!(root_view["password_reset_required"], false);
 
-    // Username or email, ignoring case.
-    let found = ok(get(&app, &search("FRUIT"), &root.token).await).await;
-    assert_eq!(names(&found), ["apple", "banana_split", "bananasplit"]);
-    assert_eq!(found["total"], 3);
-    let found = ok(get(&app, &search("cArRoT"), &root.token).await).await;
+    // The start of a username, ignoring case; then the start of an address, for people
+    // whose username did not match already.
+    let found = ok(get(&app, &search("cArR"), &root.token).await).await;
     assert_eq!(names(&found), ["Carrot"]);
     let found = ok(get(&app, &search("apple@"), &root.token).await).await;
     assert_eq!(names(&found), ["apple"]);
-
-    // `_` and `%` are the characters themselves, not LIKE wildcards.
-    let found = ok(get(&app, &search("_"), &root.token).await).await;
+    let found = ok(get(&app, &search("SPLIT"), &root.token).await).await;
     assert_eq!(names(&found), ["banana_split"]);
-    let found = ok(get(&app, &search("a_s"), &root.token).await).await;
-    assert_eq!(names(&found), ["banana_split"]);
-    let found = ok(get(&app, &search("%"), &root.token).await).await;
+    let found = ok(get(&app, &search("b"), &root.token).await).await;
+    assert_eq!(names(&found), ["banana_split", "bananasplit"]);
+    assert_eq!(found["total"], 2, "a person found twice counts once");
+    let found = ok(get(&app, &search("1"), &root.token).await).await;
     assert_eq!(names(&found), ["percent"]);
-    let found = ok(get(&app, &search("0%o"), &root.token).await).await;
-    assert_eq!(names(&found), ["percent"]);
-    let found = ok(get(&app, &search("\\"), &root.token).await).await;
-    assert_eq!(found["total"], 0);
-    let found = ok(get(&app, &search("nobody"), &root.token).await).await;
+    // Text in the middle is not a start.
+    let found = ok(get(&app, &search("fruit"), &root.token).await).await;
     assert_eq!(found["users"], json!([]));
-    assert_eq!(found["total"], 0);
 
-    // Pages: the total is of all matches.
-    let mut seen = Vec::new();
-    for page in 1..=4 {
-        let body = ok(get(
-            &app,
-            &format!("/api/v1/admin/users?per_page=2&page={page}"),
-            &root.token,
-        )
-        .await)
-        .await;
-        assert_eq!(body["total"], 7);
-        assert_eq!(body["page"], page);
-        assert_eq!(body["per_page"], 2);
-        let got = names(&body);
-        assert_eq!(got.len(), if page == 4 { 1 } else { 2 });
-        seen.extend(got);
+    // `_` and `%` are the characters themselves, not wildcards.
+    let found = ok(get(&app, &search("banana_"), &root.token).await).await;
+    assert_eq!(names(&found), ["banana_split"]);
+    let found = ok(get(&app, &search("100%"), &root.token).await).await;
+    assert_eq!(names(&found), ["percent"]);
+    for nobody in ["%", "_", "\\", "nobody"] {
+        let found = ok(get(&app, &search(nobody), &root.token).await).await;
+        assert_eq!(found["users"], json!([]), "{nobody}");
+        assert_eq!(found["total"], 0, "{nobody}");
     }
-    assert_eq!(names(&all), seen);
-    let beyond = ok(get(&app, "/api/v1/admin/users?per_page=2&page=5", &root.token).await).await;
-    assert_eq!(beyond["users"], json!([]));
-    assert_eq!(beyond["total"], 7);
-    let most = ok(get(&app, "/api/v1/admin/users?per_page=100", &root.token).await).await;
-    assert_eq!(names(&most).len(), 7);
+}
 
+#[tokio::test]
+async fn the_user_list_pages_by_cursor_through_usernames_then_addresses() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app, "root").await;
+    for (name, email) in [
+        ("apple", "apple@fruit.example"),
+        ("banana_split", "split@fruit.example"),
+        ("bananasplit", "bs@fruit.example"),
+        ("Carrot", "carrot@veg.example"),
+        ("percent", "p@veg.example"),
+        ("zed", "bee@hive.example"),
+    ] {
+        app.stored_user(&random_id(), name, email).await;
+    }
+    // Everyone, two at a time: every page counts them all, the last has no cursor.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/admin/users?limit=2".to_string();
+    for page in 1..=4 {
+        let body = ok(get(&app, &path, &root.token).await).await;
+        assert_eq!(body["total"], 7);
+        assert_eq!(body["limit"], 2);
+        seen.extend(names(&body));
+        match body["next_cursor"].as_str() {
+            Some(cursor) => {
+                assert!(page < 4, "{body}");
+                path = format!("/api/v1/admin/users?limit=2&cursor={}", urlencoding(cursor));
+            }
+            None => assert_eq!(page, 4, "{body}"),
+        }
+    }
+    let everyone = [
+        "apple",
+        "banana_split",
+        "bananasplit",
+        "Carrot",
+        "percent",
+        "root",
+        "zed",
+    ];
+    assert_eq!(seen, everyone);
+
+    // A search that finds usernames and then an address, one at a time.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/admin/users?q=B&limit=1".to_string();
+    loop {
+        let body = ok(get(&app, &path, &root.token).await).await;
+        assert_eq!(body["total"], 3, "{body}");
+        seen.extend(names(&body));
+        let Some(cursor) = body["next_cursor"].as_str() else {
+            break;
+        };
+        path = format!(
+            "/api/v1/admin/users?q=B&limit=1&cursor={}",
+            urlencoding(cursor)
+        );
+        assert!(seen.len() < 5, "{seen:?}");
+    }
+    assert_eq!(seen, ["banana_split", "bananasplit", "zed"]);
+
+    let most = ok(get(&app, "/api/v1/admin/users?limit=100", &root.token).await).await;
+    assert_eq!(names(&most).len(), 7);
     for query in [
-        "per_page=0",
-        "per_page=101",
-        "per_page=-1",
-        "page=0",
-        "page=-3",
-        "per_page=abc",
-        "page=1.5",
-        "per_page=99999999999999999999999",
+        "limit=0",
+        "limit=101",
+        "limit=-1",
+        "limit=abc",
+        "limit=1.5",
+        "limit=99999999999999999999999",
+        "cursor=",
+        "cursor=apple",
+        "cursor=x%3Aapple",
+        "cursor=u%3Aa%00b",
     ] {
         let response = get(&app, &format!("/api/v1/admin/users?{query}"), &root.token).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
     }
+}
+
+/// The usernames of a page of users.
+fn names(body: &Value) -> Vec<String> {
+    body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Percent-encodes everything but unreserved characters.

@@ -216,3 +216,49 @@ async fn deleting_an_app_needs_its_name_typed() {
     assert_eq!(olga.get(&path).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(events(&app, "client.deleted").await.len(), 1);
 }
+
+#[tokio::test]
+async fn the_apps_list_pages_by_50_oldest_first() {
+    let app = TestApp::spawn().await;
+    let (_, olga) = admin_signed_in(&app).await;
+    for _ in 0..55 {
+        app.machine_client("openid").await;
+    }
+    let stored: Vec<String> = (app.store.list_clients().await.unwrap())
+        .into_iter()
+        .map(|c| c.client_id)
+        .collect();
+    assert!(stored.len() >= 55, "{}", stored.len());
+    let listed = |page: &str| -> Vec<String> {
+        rows(page)
+            .iter()
+            .map(|row| {
+                let start = row.find("/admin/clients/").expect("a link") + "/admin/clients/".len();
+                let end = start + row[start..].find('"').expect("a link");
+                row[start..end].to_string()
+            })
+            .collect()
+    };
+
+    let first = open(&olga, "/admin/clients").await;
+    assert_eq!(listed(&first), stored[..50]);
+    assert_eq!(link_rel(&first, "first"), None);
+    let next = link_rel(&first, "next").expect("a Next page link");
+    let second = open(&olga, &next).await;
+    assert_eq!(listed(&second), stored[50..]);
+    assert_eq!(link_rel(&second, "next"), None);
+    assert_eq!(
+        link_rel(&second, "first").as_deref(),
+        Some("/admin/clients")
+    );
+    // The registration form is on every page.
+    assert!(
+        second.contains("Register an app of the platform"),
+        "{second}"
+    );
+    // A cursor the server did not write shows the first page.
+    for after in ["", "12", "x.y", "1.%00"] {
+        let shown = open(&olga, &format!("/admin/clients?after={after}")).await;
+        assert_eq!(listed(&shown), stored[..50], "{after}");
+    }
+}

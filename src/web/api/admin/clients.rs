@@ -7,14 +7,15 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 
-use super::super::{AdminCaller, ApiError, JsonBody};
-use super::{json, no_content};
+use super::super::{AdminCaller, ApiError, ApiQuery, JsonBody};
+use super::{bad_cursor, json, no_content, page_limit};
 use crate::domain::{ClientId, FarmId, RedirectUri};
 use crate::error::InternalError;
 use crate::oauth2::client_metadata::NewClient;
 use crate::oauth2::clients::Client;
 use crate::oauth2::operator;
 use crate::state::AppState;
+use crate::store::clients::ClientCursor;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -72,15 +73,32 @@ impl From<&Client> for ClientView {
     }
 }
 
+/// Where a page of the client list starts (`cursor`, the previous page's `next_cursor`).
+#[derive(Deserialize)]
+struct ClientPaging {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
 async fn get_clients(
     State(state): State<AppState>,
     _admin: AdminCaller,
+    ApiQuery(paging): ApiQuery<ClientPaging>,
 ) -> Result<Response, ApiError> {
-    let clients = operator::list_clients(&state).await?;
+    let limit = page_limit(paging.limit)?;
+    let after = match paging.cursor.as_deref() {
+        None => None,
+        Some(text) => Some(ClientCursor::parse(text).ok_or_else(bad_cursor)?),
+    };
+    let (clients, next) = operator::list_clients_page(&state, after.as_ref(), limit).await?;
     let clients: Vec<ClientView> = clients.iter().map(ClientView::from).collect();
     Ok(json(
         StatusCode::OK,
-        serde_json::json!({ "clients": clients }),
+        serde_json::json!({
+            "clients": clients,
+            "limit": limit,
+            "next_cursor": next.map(|cursor| cursor.to_string()),
+        }),
     ))
 }
 

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::AdminCaller;
+use super::{AdminCaller, ApiError};
 use crate::accounts::admin::Actor;
 use crate::state::AppState;
 use crate::web::error::no_store;
@@ -28,6 +28,28 @@ pub fn router() -> Router<AppState> {
 
 fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
     (status, no_store(), Json(body)).into_response()
+}
+
+/// Lists give this many items unless `limit` says otherwise.
+const DEFAULT_PAGE_SIZE: i64 = 25;
+/// The most items a page of a list holds.
+const MAX_PAGE_SIZE: i64 = 100;
+
+/// The `limit` of a paged list: 1 to [`MAX_PAGE_SIZE`], [`DEFAULT_PAGE_SIZE`] when absent.
+fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    match (1..=MAX_PAGE_SIZE).contains(&limit) {
+        true => Ok(limit),
+        false => Err(ApiError::Invalid(
+            "invalid_request",
+            format!("limit is 1 to {MAX_PAGE_SIZE}"),
+        )),
+    }
+}
+
+/// A `cursor` this server did not write (they come only from a list's `next_cursor`).
+fn bad_cursor() -> ApiError {
+    ApiError::Invalid("invalid_request", "cursor is not one a list gave".into())
 }
 
 fn no_content() -> Response {

@@ -9,14 +9,14 @@ use axum::routing::{delete, get, post, put};
 use serde::{Deserialize, Serialize};
 
 use super::super::{AdminCaller, ApiError, ApiQuery, JsonBody};
-use super::{json, no_content};
+use super::{bad_cursor, json, no_content, page_limit};
 use crate::accounts::admin::{self};
 use crate::accounts::farms;
 use crate::accounts::sessions;
 use crate::domain::{SessionId, UserId};
 use crate::state::AppState;
 use crate::store::farms::Membership;
-use crate::store::users::UserRecord;
+use crate::store::users::{UserCursor, UserRecord};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -108,25 +108,26 @@ impl From<UserRecord> for AdminUserView {
     }
 }
 
-/// A page of a list: 1-based page number and its size (at most 100).
+/// A search and where its page starts (`cursor`, the previous page's `next_cursor`).
 #[derive(Deserialize)]
 struct UserSearch {
     q: Option<String>,
-    page: Option<i64>,
-    per_page: Option<i64>,
+    limit: Option<i64>,
+    cursor: Option<String>,
 }
 
-pub const DEFAULT_PAGE_SIZE: i64 = 25;
-const MAX_PAGE_SIZE: i64 = 100;
 /// The longest search text read.
 pub const MAX_SEARCH_CHARS: usize = 100;
 
 #[derive(Serialize)]
 struct UserPage {
     users: Vec<AdminUserView>,
+    limit: i64,
+    /// How many match, counted up to a bound: exact when `total_exact`, else "at least".
     total: i64,
-    page: i64,
-    per_page: i64,
+    total_exact: bool,
+    /// Where the next page starts; `null` on the last page.
+    next_cursor: Option<String>,
 }
 
 async fn get_users(
@@ -134,36 +135,27 @@ async fn get_users(
     _admin: AdminCaller,
     ApiQuery(search): ApiQuery<UserSearch>,
 ) -> Result<Response, ApiError> {
-    let per_page = search.per_page.unwrap_or(DEFAULT_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&per_page) {
-        return Err(ApiError::Invalid(
-            "invalid_request",
-            format!("per_page is 1 to {MAX_PAGE_SIZE}"),
-        ));
-    }
-    let page = search.page.unwrap_or(1);
-    if !(1..=1_000_000).contains(&page) {
-        return Err(ApiError::Invalid(
-            "invalid_request",
-            "page starts at 1".into(),
-        ));
-    }
+    let limit = page_limit(search.limit)?;
+    let after = match search.cursor.as_deref() {
+        None => None,
+        Some(text) => Some(UserCursor::parse(text).ok_or_else(bad_cursor)?),
+    };
     let text: String = search
         .q
         .unwrap_or_default()
         .chars()
         .take(MAX_SEARCH_CHARS)
         .collect();
-    let (users, total) =
-        admin::search_users(&state, &text, (page - 1) * per_page, per_page).await?;
-    let users = users.into_iter().map(AdminUserView::from).collect();
+    let page = admin::search_users(&state, &text, after.as_ref(), limit).await?;
+    let users = page.users.into_iter().map(AdminUserView::from).collect();
     Ok(json(
         StatusCode::OK,
         UserPage {
             users,
-            total,
-            page,
-            per_page,
+            limit,
+            total: page.total.shown,
+            total_exact: page.total.exact,
+            next_cursor: page.next.map(|cursor| cursor.to_string()),
         },
     ))
 }
