@@ -157,6 +157,7 @@ impl IntoResponse for AuthorizeError {
                 None,
             ),
             AuthorizeError::Redirect(response) => super::authorize::deliver(&response),
+            AuthorizeError::Held(held) => super::authorize::held_error(&held),
             AuthorizeError::Internal(error) => internal_page(&error),
         }
     }
