@@ -186,3 +186,58 @@ pub async fn end_login_session(
     let event = Event::of_user("session.ended", &person.user_id).detail(why);
     audit::record(state, origin, event).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ada(sid: &str) -> SignedIn {
+        SignedIn {
+            user_id: "ada".into(),
+            sid: sid.into(),
+            auth_time: 0,
+            amr: vec![],
+        }
+    }
+
+    fn hinted(sub: &str, sid: &str) -> LogoutRequest {
+        let hint = IdTokenClaims {
+            iss: "https://id.example".into(),
+            sub: sub.into(),
+            aud: "app".into(),
+            exp: 0,
+            iat: 0,
+            auth_time: 0,
+            nonce: None,
+            at_hash: None,
+            amr: vec![],
+            sid: sid.into(),
+            person: Default::default(),
+        };
+        LogoutRequest {
+            hint: Some(hint),
+            ..LogoutRequest::default()
+        }
+    }
+
+    #[test]
+    fn only_a_hint_of_the_current_session_skips_the_question() {
+        let now = ada("s2");
+        let stay = LogoutStep::SignOut(AfterLogout::Stay);
+        assert_eq!(decide(&hinted("ada", "s2"), Some(&now), false), stay);
+        assert_eq!(
+            decide(&hinted("ada", "s1"), Some(&now), false),
+            LogoutStep::Confirm
+        );
+        assert_eq!(
+            decide(&hinted("bob", "s2"), Some(&now), false),
+            LogoutStep::Confirm
+        );
+        assert_eq!(
+            decide(&LogoutRequest::default(), Some(&now), false),
+            LogoutStep::Confirm
+        );
+        assert_eq!(decide(&LogoutRequest::default(), Some(&now), true), stay);
+        assert_eq!(decide(&hinted("ada", "s1"), None, false), stay);
+    }
+}
