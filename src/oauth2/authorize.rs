@@ -4,7 +4,11 @@
 //!
 //! Errors follow RFC 6749 §4.1.2.1: until the client and its redirect URI are verified the
 //! request is answered at the provider ([`AuthorizeError::Page`]) and never redirected;
-//! afterwards every error goes back to the client with `state` and `iss` (RFC 9207).
+//! afterwards every error goes back to the client with `state` and `iss` (RFC 9207). A
+//! vendor's app is the exception while nobody is signed in: its redirect URI was chosen
+//! outside the platform, so an error found before the person is known is held at the
+//! provider ([`AuthorizeError::Held`]) behind a link back, never sent there by itself
+//! (RFC 9700 §4.11.2: no open redirector).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -106,12 +110,23 @@ impl AuthorizationResponse {
     }
 }
 
+/// An error response for a vendor's app, kept at the provider because nobody is signed in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldResponse {
+    /// The app's name, for the link back to it.
+    pub app: String,
+    pub response: AuthorizationResponse,
+}
+
 #[derive(Debug)]
 pub enum AuthorizeError {
     /// Shown at the provider: the client or redirect URI cannot be trusted.
     Page(Cow<'static, str>),
     /// Sent back to the client's redirect URI.
     Redirect(AuthorizationResponse),
+    /// Shown at the provider with a link back to the app, which the person may follow: a
+    /// vendor's app's error found before anyone signed in (RFC 9700 §4.11.2).
+    Held(HeldResponse),
     /// Ours: logged with its cause, answered with a page that says nothing more.
     Internal(InternalError),
 }
@@ -142,18 +157,37 @@ struct ErrorTarget<'a> {
     redirect_uri: String,
     mode: ResponseMode,
     state: Option<String>,
+    /// The app's name when its errors must be held at the provider ([`held_for`]).
+    hold_for: Option<String>,
 }
 
 impl ErrorTarget<'_> {
     fn error(&self, code: &'static str, description: impl Into<String>) -> AuthorizeError {
-        AuthorizeError::Redirect(error_response(
+        let response = error_response(
             self.issuer,
             &self.redirect_uri,
             self.mode,
             self.state.as_deref(),
             code,
             &description.into(),
-        ))
+        );
+        hold_or_redirect(self.hold_for.clone(), response)
+    }
+}
+
+/// RFC 9700 §4.11.2: the provider redirects by itself only to a URI it trusts. A vendor's
+/// app's URIs are trusted once the person is known (someone is signed in in this browser);
+/// before that its errors are held at the provider: `Some(app name)`. The platform's own
+/// clients keep the RFC 6749 §4.1.2.1 redirect, which relying parties and the OpenID
+/// conformance suite expect.
+fn held_for(client: &Client, person_known: bool) -> Option<String> {
+    (client.is_vendor_app() && !person_known).then(|| client.name.clone())
+}
+
+fn hold_or_redirect(hold_for: Option<String>, response: AuthorizationResponse) -> AuthorizeError {
+    match hold_for {
+        Some(app) => AuthorizeError::Held(HeldResponse { app, response }),
+        None => AuthorizeError::Redirect(response),
     }
 }
 
@@ -238,10 +272,13 @@ fn is_web_page(uri: &str) -> bool {
     Url::parse(uri).is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
 }
 
-/// Parses and verifies an authorization request from its query string (or form body).
+/// Parses and verifies an authorization request from its query string (or form body);
+/// `person_known`: someone is signed in in this browser, so a vendor's app's errors may be
+/// redirected to it.
 pub async fn parse_request(
     state: &AppState,
     raw: &[u8],
+    person_known: bool,
 ) -> Result<(AuthorizationRequest, Arc<Client>), AuthorizeError> {
     let page = |text: &'static str| AuthorizeError::Page(Cow::Borrowed(text));
     let pairs: Vec<(String, String)> = form_urlencoded::parse(raw)
@@ -301,6 +338,7 @@ pub async fn parse_request(
         redirect_uri,
         mode: ResponseMode::Query,
         state: None,
+        hold_for: held_for(&client, person_known),
     };
     // State first: every later error echoes it (RFC 6749 §4.1.2.1).
     match raw.lookup("state") {
@@ -456,8 +494,10 @@ fn parse_pkce(
                 .to_string(),
         )),
         (None, Some(_)) => Err("code_challenge_method without code_challenge"),
-        // RFC 9700 §2.1.1: public clients MUST use PKCE.
-        (None, None) if client.is_public() => Err("PKCE (code_challenge with S256) is required"),
+        // RFC 9700 §2.1.1: public clients MUST use PKCE; so must vendors' apps here, whose
+        // code an attacker could otherwise inject (§4.5). The platform's own confidential
+        // clients may do without, as the OpenID certification profiles expect.
+        (None, None) if client.requires_pkce() => Err("code_challenge required (PKCE with S256)"),
         (None, None) => Ok(None),
     }
 }
@@ -603,15 +643,24 @@ pub async fn next_step(
         }
     };
     if needs_sign_in {
-        return match request.prompt.none {
-            true => Err(request_error(
-                state,
-                request,
-                "login_required",
-                "the person is not signed in",
-            )),
-            false => Ok(NextStep::SignIn),
+        if !request.prompt.none {
+            return Ok(NextStep::SignIn);
+        }
+        let error = error_response(
+            &state.issuer,
+            &request.redirect_uri,
+            request.response_mode,
+            request.state.as_deref(),
+            "login_required",
+            "the person is not signed in",
+        );
+        // Nobody signed in: a vendor's app's URI is not trusted yet (RFC 9700 §4.11.2).
+        // A client gone meanwhile is trusted no more than a vendor's app.
+        let hold_for = match state.clients.find(&request.client_id).await? {
+            Some(client) => held_for(&client, signed_in.is_some()),
+            None => Some(request.client_id.clone()),
         };
+        return Err(hold_or_redirect(hold_for, error));
     }
     let Some(person) = signed_in else {
         return Ok(NextStep::SignIn);

@@ -150,6 +150,19 @@ impl Client {
             .then(|| self.vendor.clone().unwrap_or_default())
     }
 
+    /// Whether it is a vendor's app: registered by a vendor (RFC 7591) or belonging to a farm.
+    /// Its redirect URIs were chosen by someone outside the platform, so they are used only
+    /// once the person is known (RFC 9700 §4.11.2), and it must use PKCE (RFC 9700 §2.1.1);
+    /// the platform's own clients, registered by an administrator, are trusted with both.
+    pub fn is_vendor_app(&self) -> bool {
+        self.registered_by_vendor || self.farm.is_some()
+    }
+
+    /// RFC 9700 §2.1.1: public clients and vendors' apps must send a PKCE challenge.
+    pub fn requires_pkce(&self) -> bool {
+        self.is_public() || self.is_vendor_app()
+    }
+
     /// Whether it may get tokens and its tokens count: not suspended, and, for a farm's
     /// client, its farm active.
     pub fn is_usable(&self) -> bool {

@@ -346,6 +346,10 @@ fn client_information(state: &AppState, client: &Client) -> Map<String, Value> {
         json!(client.auth_method.as_str()),
     );
     answer.insert("scope".into(), json!(client.scope.to_string()));
+    // RFC 9700 §2.1.1: a vendor's app must send a PKCE challenge with every authorization
+    // request. No registered metadata says so; this one is named after RFC 9126 §6's
+    // `require_pushed_authorization_requests`, and is what the server enforces.
+    answer.insert("require_pkce".into(), json!(client.requires_pkce()));
     if let Some(uri) = &client.backchannel_logout_uri {
         answer.insert("backchannel_logout_uri".into(), json!(uri));
     }

@@ -42,15 +42,23 @@ impl CodeChallenge {
     /// RFC 7636 §4.6: `BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge`, with a
     /// verifier of 43 to 128 unreserved characters (§4.1).
     pub fn is_satisfied_by(&self, verifier: &str) -> bool {
+        CodeChallenge::of_verifier(verifier)
+            .is_some_and(|c| constant_time_eq(c.0.as_bytes(), self.0.as_bytes()))
+    }
+
+    /// The S256 challenge of a verifier (RFC 7636 §4.2), or `None` when it is not 43 to 128
+    /// unreserved characters (§4.1): what the token request proves, to compare with the
+    /// challenge stored with a code.
+    pub fn of_verifier(verifier: &str) -> Option<CodeChallenge> {
         let well_formed = (43..=128).contains(&verifier.len())
             && verifier
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
         if !well_formed {
-            return false;
+            return None;
         }
         let digest = digest::digest(&digest::SHA256, verifier.as_bytes());
-        constant_time_eq(base64url(digest.as_ref()).as_bytes(), self.0.as_bytes())
+        Some(CodeChallenge(base64url(digest.as_ref())))
     }
 }
 

@@ -1,6 +1,11 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2–§3): a client sends the
 //! person to the end-session endpoint, optionally with the ID token it holds and where to
 //! return to. The return address must be one the client registered (§3), compared exactly.
+//!
+//! [`decide`] says what happens: only an ID token of the browser's current session, issued
+//! to the client asking, signs the person out at once; otherwise they are asked first (§2:
+//! the OP SHOULD ask whether they want to log out). A vendor's app's return address is used
+//! only once the person is known (RFC 9700 §4.11.2); before that it is offered as a link.
 
 use std::sync::Arc;
 
@@ -38,15 +43,63 @@ impl LogoutRequest {
         Some(url.to_string())
     }
 
-    /// Whether signing out needs no confirmation: the client proved, with an ID token for
-    /// the person signed in now (or for nobody signed in), that the request is theirs.
-    pub fn is_confirmed_by_hint(&self, signed_in_user: Option<&str>) -> bool {
-        match (&self.hint, signed_in_user) {
-            (Some(hint), Some(user)) => hint.sub == user,
-            (Some(_), None) => true,
-            (None, _) => false,
-        }
+    /// Whether the hint is an ID token of this very login session (its `sid`), for the
+    /// person signed in: only then did the client prove that the request is theirs and
+    /// current. An older token of the same person, from a session that ended, does not.
+    /// (Its `aud` is the client asking: [`parse_request`] refuses any other.)
+    pub fn hint_is_for_session(&self, person: &SignedIn) -> bool {
+        self.hint
+            .as_ref()
+            .is_some_and(|hint| hint.sid == person.sid && hint.sub == person.user_id)
     }
+}
+
+/// What the end-session endpoint does with a request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LogoutStep {
+    /// Ask the person signed in whether they want to sign out (RP-Initiated Logout §2).
+    Confirm,
+    /// End the session of whoever is signed in (if anyone), then `then`.
+    SignOut(AfterLogout),
+}
+
+/// Where the person goes once signed out.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AfterLogout {
+    /// Redirected to the client's return address (with `state`).
+    Return(String),
+    /// A page at the provider with a link to the return address of `app`, a vendor's app,
+    /// because the person was not known when it asked (RFC 9700 §4.11.2).
+    OfferReturn { app: String, uri: String },
+    /// A page at the provider saying they are signed out.
+    Stay,
+}
+
+/// Decides a logout request for `signed_in` (who is signed in in this browser), `confirmed`
+/// when it comes from the confirmation form (whose CSRF token the caller checked).
+pub fn decide(
+    request: &LogoutRequest,
+    signed_in: Option<&SignedIn>,
+    confirmed: bool,
+) -> LogoutStep {
+    let known = match signed_in {
+        Some(person) => confirmed || request.hint_is_for_session(person),
+        None => false,
+    };
+    if signed_in.is_some() && !known {
+        return LogoutStep::Confirm;
+    }
+    let Some(uri) = request.return_to() else {
+        return LogoutStep::SignOut(AfterLogout::Stay);
+    };
+    let vendor_app = request.client.as_ref().filter(|c| c.is_vendor_app());
+    LogoutStep::SignOut(match vendor_app {
+        Some(app) if !known => AfterLogout::OfferReturn {
+            app: app.name.clone(),
+            uri,
+        },
+        _ => AfterLogout::Return(uri),
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,4 +185,59 @@ pub async fn end_login_session(
         .await?;
     let event = Event::of_user("session.ended", &person.user_id).detail(why);
     audit::record(state, origin, event).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ada(sid: &str) -> SignedIn {
+        SignedIn {
+            user_id: "ada".into(),
+            sid: sid.into(),
+            auth_time: 0,
+            amr: vec![],
+        }
+    }
+
+    fn hinted(sub: &str, sid: &str) -> LogoutRequest {
+        let hint = IdTokenClaims {
+            iss: "https://id.example".into(),
+            sub: sub.into(),
+            aud: "app".into(),
+            exp: 0,
+            iat: 0,
+            auth_time: 0,
+            nonce: None,
+            at_hash: None,
+            amr: vec![],
+            sid: sid.into(),
+            person: Default::default(),
+        };
+        LogoutRequest {
+            hint: Some(hint),
+            ..LogoutRequest::default()
+        }
+    }
+
+    #[test]
+    fn only_a_hint_of_the_current_session_skips_the_question() {
+        let now = ada("s2");
+        let stay = LogoutStep::SignOut(AfterLogout::Stay);
+        assert_eq!(decide(&hinted("ada", "s2"), Some(&now), false), stay);
+        assert_eq!(
+            decide(&hinted("ada", "s1"), Some(&now), false),
+            LogoutStep::Confirm
+        );
+        assert_eq!(
+            decide(&hinted("bob", "s2"), Some(&now), false),
+            LogoutStep::Confirm
+        );
+        assert_eq!(
+            decide(&LogoutRequest::default(), Some(&now), false),
+            LogoutStep::Confirm
+        );
+        assert_eq!(decide(&LogoutRequest::default(), Some(&now), true), stay);
+        assert_eq!(decide(&hinted("ada", "s1"), None, false), stay);
+    }
 }

@@ -1,7 +1,7 @@
 //! The `grants` and `refresh_tokens` tables: what a person allowed a client, born with its
 //! authorization code, and the rotating refresh tokens that hang off it. Codes and refresh
-//! tokens are stored only as hashes; a code is consumed atomically (`take_*`), a refresh
-//! token rotated in one transaction.
+//! tokens are stored only as hashes; a code is consumed atomically (`take_*`) and only by
+//! the presentation that passes its checks, a refresh token rotated in one transaction.
 
 use sqlx::FromRow;
 
@@ -103,23 +103,63 @@ pub enum Taken<T> {
 /// An access token some grant issued, to revoke with it.
 pub type IssuedJti = (String, i64);
 
+/// What a token request presents with an authorization code, checked in the statement that
+/// takes it (RFC 6749 §4.1.3, RFC 7636 §4.6).
+#[derive(Debug)]
+pub struct CodePresentation<'a> {
+    /// The authenticated client.
+    pub client_id: &'a str,
+    /// The `redirect_uri` parameter, when sent: it must equal the one the request named.
+    pub redirect_uri: Option<&'a str>,
+    /// Whether a code whose request named no redirect URI accepts this presentation (none
+    /// sent, or one registered for the client).
+    pub fits_omitted_redirect_uri: bool,
+    /// The S256 challenge of the `code_verifier` sent, if any: it must equal the stored
+    /// challenge, and both be absent otherwise.
+    pub challenge: Option<&'a str>,
+    /// What a device grant holds for a redirect URI: its code is never taken here.
+    pub device_marker: &'a str,
+}
+
+/// What presenting an authorization code found.
+#[derive(Debug)]
+pub enum CodeTake {
+    /// Unused until now, issued to this client for this redirect URI and verifier, unexpired,
+    /// and now used: the caller owns it.
+    Taken(GrantRecord),
+    /// Not taken: its grant as stored, whether its code was used before and whether the grant
+    /// is revoked. A code refused for a mismatch stays usable by its own client.
+    Refused {
+        grant: GrantRecord,
+        used: bool,
+        revoked: bool,
+    },
+    Unknown,
+}
+
 impl Store {
     pub async fn insert_grant(&self, grant: &GrantRecord) -> Result<()> {
         insert_grant(self.pool(), grant).await
     }
 
-    /// Consumes the authorization code with this hash, recording beforehand the access token
-    /// that will be issued for it (so a replay can revoke it). RFC 6749 §4.1.2: a code is
-    /// used once, so every presentation consumes it, valid or not.
+    /// Consumes the authorization code with this hash if, in the same statement, it is
+    /// unused, unexpired, of a live grant, and `presented` by its client with its redirect
+    /// URI and PKCE verifier; records beforehand the access token that will be issued for it
+    /// (so a replay can revoke it). RFC 6749 §4.1.2: a code is used once; a presentation that
+    /// fails a check takes nothing, so whoever holds a code cannot spend it for its client.
     pub async fn take_authorization_code(
         &self,
         code_hash: &str,
+        presented: &CodePresentation<'_>,
         now: i64,
         access: &IssuedJti,
-    ) -> Result<Taken<GrantRecord>> {
+    ) -> Result<CodeTake> {
         let sql = format!(
             "UPDATE grants SET code_used_at = $2, access_jti = $3, access_exp = $4 \
              WHERE code_hash = $1 AND code_used_at IS NULL AND revoked_at IS NULL \
+             AND code_expires_at > $2 AND client_id = $5 AND redirect_uri <> $6 \
+             AND (redirect_uri = $7 OR (redirect_uri = '' AND $8 = 1)) \
+             AND code_challenge IS NOT DISTINCT FROM $9 \
              RETURNING {COLUMNS}"
         );
         let row: Option<GrantRow> = sqlx::query_as(&sql)
@@ -127,16 +167,69 @@ impl Store {
             .bind(now)
             .bind(&access.0)
             .bind(access.1)
+            .bind(presented.client_id)
+            .bind(presented.device_marker)
+            .bind(presented.redirect_uri)
+            .bind(i64::from(presented.fits_omitted_redirect_uri))
+            .bind(presented.challenge)
+            .fetch_optional(self.pool())
+            .await?;
+        if let Some(row) = row {
+            return Ok(CodeTake::Taken(row.try_into()?));
+        }
+        let sql =
+            format!("SELECT {COLUMNS}, code_used_at, revoked_at FROM grants WHERE code_hash = $1");
+        let seen: Option<PresentedCodeRow> = sqlx::query_as(&sql)
+            .bind(code_hash)
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(seen) = seen else {
+            return Ok(CodeTake::Unknown);
+        };
+        Ok(CodeTake::Refused {
+            used: seen.code_used_at.is_some(),
+            revoked: seen.revoked_at.is_some(),
+            grant: seen.grant.try_into()?,
+        })
+    }
+
+    /// Consumes the code of a device grant (RFC 8628 §3.4) for `client_id` if it is unused
+    /// and unexpired, recording beforehand the access token that will be issued for it. A
+    /// device code presented by another client, or expired, takes nothing and is `Unknown`;
+    /// one its client used before is `Replayed`.
+    pub async fn take_device_grant_code(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+        now: i64,
+        access: &IssuedJti,
+    ) -> Result<Taken<GrantRecord>> {
+        let sql = format!(
+            "UPDATE grants SET code_used_at = $2, access_jti = $3, access_exp = $4 \
+             WHERE code_hash = $1 AND code_used_at IS NULL AND revoked_at IS NULL \
+             AND code_expires_at > $2 AND client_id = $5 \
+             RETURNING {COLUMNS}"
+        );
+        let row: Option<GrantRow> = sqlx::query_as(&sql)
+            .bind(code_hash)
+            .bind(now)
+            .bind(&access.0)
+            .bind(access.1)
+            .bind(client_id)
             .fetch_optional(self.pool())
             .await?;
         if let Some(row) = row {
             return Ok(Taken::Fresh(row.try_into()?));
         }
-        let seen: Option<(String,)> = sqlx::query_as("SELECT id FROM grants WHERE code_hash = $1")
-            .bind(code_hash)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(seen.map_or(Taken::Unknown, |(id,)| Taken::Replayed(id)))
+        let used: Option<(String,)> = sqlx::query_as(
+            "SELECT id FROM grants \
+             WHERE code_hash = $1 AND client_id = $2 AND code_used_at IS NOT NULL",
+        )
+        .bind(code_hash)
+        .bind(client_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(used.map_or(Taken::Unknown, |(id,)| Taken::Replayed(id)))
     }
 
     /// A grant that is neither revoked nor past its absolute end.
@@ -296,6 +389,15 @@ impl Store {
         };
         Ok(self.sweep(&tokens, &[now]).await? + self.sweep(&grants, &[now]).await?)
     }
+}
+
+/// A grant found by its code, with what became of the code and the grant.
+#[derive(FromRow)]
+struct PresentedCodeRow {
+    #[sqlx(flatten)]
+    grant: GrantRow,
+    code_used_at: Option<i64>,
+    revoked_at: Option<i64>,
 }
 
 #[derive(FromRow)]

@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::extract::{PendingId, RawForm};
-use super::pages::{self, Csp, FORM_POST_SCRIPT, FormPostPage};
+use super::pages::{self, Csp, FORM_POST_SCRIPT, FormPostPage, ReturnToAppPage};
 use super::session::BrowserSession;
 use crate::accounts::login::SignedIn;
 use crate::oauth2::authorize::{
-    self, AuthorizationRequest, AuthorizationResponse, AuthorizeError, NextStep, PENDING_TTL_SECS,
-    Progress, ResponseMode,
+    self, AuthorizationRequest, AuthorizationResponse, AuthorizeError, HeldResponse, NextStep,
+    PENDING_TTL_SECS, Progress, ResponseMode,
 };
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
@@ -32,9 +32,16 @@ async fn get_authorize(
     session: BrowserSession,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AuthorizeError> {
+    // Who is signed in decides where a vendor's app's errors may go (RFC 9700 §4.11.2).
+    let person = session.signed_in(&state).await?;
+    let raw = query.unwrap_or_default();
     let (request, _client) =
-        authorize::parse_request(&state, query.unwrap_or_default().as_bytes()).await?;
-    proceed_with(&state, &session, request, Kept::default()).await
+        authorize::parse_request(&state, raw.as_bytes(), person.is_some()).await?;
+    let kept = Kept {
+        person,
+        ..Kept::default()
+    };
+    proceed_with(&state, &session, request, kept).await
 }
 
 /// OpenID Connect Core §3.1.2.1: the request may come as a form POST. A cross-site POST
@@ -89,7 +96,8 @@ struct Kept {
     /// Its id in the session, once it has been kept there.
     id: Option<String>,
     progress: Progress,
-    /// Who the caller has just signed in (no need to look them up again).
+    /// Who the caller has just signed in, or found signed in (no need to look them up
+    /// again).
     person: Option<SignedIn>,
 }
 
@@ -191,4 +199,35 @@ pub fn deliver(response: &AuthorizationResponse) -> Response {
             pages::page(StatusCode::OK, &page, csp)
         }
     }
+}
+
+/// A vendor's app's error met before anyone signed in (RFC 9700 §4.11.2): a page at the
+/// provider saying what went wrong, whose button delivers the same error response to the
+/// app if the person chooses to go back.
+pub fn held_error(held: &HeldResponse) -> Response {
+    let response = &held.response;
+    let why = response
+        .params
+        .iter()
+        .find(|(name, _)| *name == "error_description")
+        .map_or("", |(_, text)| text.as_str());
+    let page = ReturnToAppPage {
+        title: "We cannot sign you in to this application",
+        message: format!("The application's request cannot be completed: {why}."),
+        app: held.app.clone(),
+        destination: destination(&response.redirect_uri),
+        action: match response.mode {
+            ResponseMode::Query => response.location(),
+            ResponseMode::FormPost => response.redirect_uri.clone(),
+        },
+        post: response.mode == ResponseMode::FormPost,
+        params: response.params.clone(),
+    };
+    let csp = Csp::returning_to(Some(&response.redirect_uri));
+    pages::page(StatusCode::BAD_REQUEST, &page, csp)
+}
+
+/// What a person is shown of where a link back to an app leads: its origin (or scheme).
+pub fn destination(uri: &str) -> String {
+    pages::source_of(uri).unwrap_or_else(|| uri.to_string())
 }

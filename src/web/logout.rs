@@ -8,14 +8,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
+use super::authorize::destination;
 use super::error::PageError;
 use super::extract::{RawForm, RequestOrigin};
-use super::pages::{self, Csp, LogoutPage};
+use super::pages::{self, Csp, LogoutPage, ReturnToAppPage};
 use super::session::BrowserSession;
 use crate::accounts::audit::Origin;
 use crate::oauth2::params::Params;
 use crate::oidc::discovery::paths;
-use crate::oidc::logout::{self, LogoutRequest};
+use crate::oidc::logout::{self, AfterLogout, LogoutRequest, LogoutStep};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -71,14 +72,14 @@ async fn end_session(
         .signed_in(state)
         .await
         .map_err(IntoResponse::into_response)?;
-    let needs_confirmation = signed_in.is_some()
-        && !confirmed
-        && !request.is_confirmed_by_hint(signed_in.as_ref().map(|p| p.user_id.as_str()));
-    if needs_confirmation {
-        return confirmation_page(state, session, &request)
-            .await
-            .map_err(IntoResponse::into_response);
-    }
+    let after = match logout::decide(&request, signed_in.as_ref(), confirmed) {
+        LogoutStep::Confirm => {
+            return confirmation_page(state, session, &request)
+                .await
+                .map_err(IntoResponse::into_response);
+        }
+        LogoutStep::SignOut(after) => after,
+    };
     if let Some(person) = &signed_in {
         logout::end_login_session(state, origin, person, "signed out")
             .await
@@ -88,15 +89,35 @@ async fn end_session(
         .sign_out()
         .await
         .map_err(IntoResponse::into_response)?;
-    Ok(match request.return_to() {
-        Some(target) => Redirect::to(&target).into_response(),
-        None => pages::message(
+    Ok(signed_out(after))
+}
+
+/// Where a person goes once signed out: back to the client, or a page at the provider
+/// (with a link back to a vendor's app that asked before the person was known).
+fn signed_out(after: AfterLogout) -> Response {
+    const TITLE: &str = "You are signed out";
+    const ENDED: &str = "Your session on Not Far(m) From Home has ended in this browser.";
+    match after {
+        AfterLogout::Return(target) => Redirect::to(&target).into_response(),
+        AfterLogout::OfferReturn { app, uri } => {
+            let page = ReturnToAppPage {
+                title: TITLE,
+                message: ENDED.to_string(),
+                app,
+                destination: destination(&uri),
+                action: uri,
+                post: false,
+                params: Vec::new(),
+            };
+            pages::page(StatusCode::OK, &page, Csp::default())
+        }
+        AfterLogout::Stay => pages::message(
             StatusCode::OK,
-            "You are signed out",
-            "Your session on Not Far(m) From Home has ended in this browser.",
+            TITLE,
+            ENDED,
             Some(("/login", "Sign in again")),
         ),
-    })
+    }
 }
 
 async fn confirmation_page(

@@ -289,6 +289,23 @@ pub struct MessagePage {
     pub link: Option<(String, String)>,
 }
 
+/// A page that leads back to an app only if the person chooses to (RFC 9700 §4.11.2): an
+/// authorization error or a sign-out for a vendor's app, met before the person is known.
+/// `post`: the hidden `params` are posted to `action` (Form Post Response Mode); otherwise
+/// `action` is a link.
+#[derive(Template)]
+#[template(path = "return_to_app.html")]
+pub struct ReturnToAppPage {
+    pub title: &'static str,
+    pub message: String,
+    pub app: String,
+    /// Where the way back leads (the app's origin), for the person to judge.
+    pub destination: String,
+    pub action: String,
+    pub post: bool,
+    pub params: Vec<(&'static str, String)>,
+}
+
 /// The Form Post Response Mode page: hidden fields posted to the client by a one-line script
 /// (allowed by its hash), or by a button when scripts are off.
 #[derive(Template)]

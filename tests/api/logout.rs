@@ -1,8 +1,8 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) at the end-session endpoint.
 
 use crate::support::{
-    POST_LOGOUT_URI, TestApp, TestClient, UserAgent, assert_redirect_error, code_from,
-    hidden_fields,
+    PASSWORD, POST_LOGOUT_URI, TestApp, TestClient, UserAgent, assert_redirect_error, code_from,
+    hidden_fields, is_signed_in, token_json, unescape,
 };
 use farm_auth::accounts::users::Role;
 use reqwest::{Response, StatusCode};
@@ -255,4 +255,136 @@ async fn a_logout_request_posted_by_the_client_ends_the_session_it_cannot_see_at
         format!("{POST_LOGOUT_URI}?state=bye").as_str()
     );
     assert!(!still_signed_in(&app, &agent, &client).await);
+}
+
+/// Signs `username` in again in `agent` (consent is remembered) and returns the new ID token.
+async fn sign_in_again(
+    app: &TestApp,
+    agent: &UserAgent,
+    client: &TestClient,
+    username: &str,
+) -> String {
+    let landing = agent.navigate(&app.authorize_url(client, SCOPE, &[])).await;
+    let back = agent.log_in(landing, username, PASSWORD).await.client();
+    let code = code_from(app, &back);
+    let tokens = token_json(app.exchange_code(client, &code).await).await;
+    tokens["id_token"].as_str().unwrap().to_string()
+}
+
+/// RP-Initiated Logout §2: only an ID token of the current session (its `sid`) proves the
+/// request current; one kept from an earlier sign-in of the same person does not.
+#[tokio::test]
+async fn an_id_token_of_an_earlier_session_asks_first() {
+    let app = TestApp::spawn().await;
+    let (agent, client, old) = ada_signed_in(&app).await;
+    let url = logout_url(&app, &[("id_token_hint", &old)]).await;
+    let (_, _, page) = agent.navigate(&url).await.page();
+    assert!(page.contains("You are signed out"), "{page}");
+    let current = sign_in_again(&app, &agent, &client, "ada").await;
+
+    let stale = logout_url(
+        &app,
+        &[
+            ("id_token_hint", &old),
+            ("post_logout_redirect_uri", POST_LOGOUT_URI),
+        ],
+    )
+    .await;
+    let (_, status, page) = agent.navigate(&stale).await.page();
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("name=\"confirm\" value=\"yes\""), "{page}");
+    assert!(still_signed_in(&app, &agent, &client).await);
+
+    let fresh = logout_url(
+        &app,
+        &[
+            ("id_token_hint", &current),
+            ("post_logout_redirect_uri", POST_LOGOUT_URI),
+        ],
+    )
+    .await;
+    let back = agent.navigate(&fresh).await.client();
+    assert_eq!(back.as_str(), POST_LOGOUT_URI);
+    assert!(!still_signed_in(&app, &agent, &client).await);
+}
+
+/// A browser where `ada` signed in to a vendor's app, the app, and her ID token.
+async fn ada_signed_in_to_a_vendor_app(app: &TestApp) -> (UserAgent, TestClient, String) {
+    app.person("ada", Role::Consumer).await;
+    let client = app.vendor_web_client(SCOPE).await;
+    let agent = UserAgent::new(app);
+    let tokens = app.sign_in_for_tokens(&agent, &client, "ada", SCOPE).await;
+    let id_token = tokens["id_token"].as_str().unwrap().to_string();
+    (agent, client, id_token)
+}
+
+/// Asserts the signed-out page with a link back to the vendor's app, and no redirect.
+async fn assert_way_back_offered(response: Response, to: &str) {
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get("location").is_none());
+    let page = response.text().await.unwrap();
+    assert!(page.contains("You are signed out"), "{page}");
+    assert!(page.contains(">Return to Acme Till</a>"), "{page}");
+    let href = format!("href=\"{to}\"");
+    assert!(unescape(&page).contains(&href), "{page}");
+}
+
+/// RFC 9700 §4.11.2: a stranger's browser is not sent to a vendor's return address.
+#[tokio::test]
+async fn a_vendor_apps_return_address_is_only_offered_to_a_stranger() {
+    let app = TestApp::spawn().await;
+    let (_, client, id_token) = ada_signed_in_to_a_vendor_app(&app).await;
+    let stranger = UserAgent::new(&app);
+    for params in [
+        vec![
+            ("client_id", client.id.as_str()),
+            ("post_logout_redirect_uri", POST_LOGOUT_URI),
+            ("state", "s1"),
+        ],
+        vec![
+            ("id_token_hint", id_token.as_str()),
+            ("post_logout_redirect_uri", POST_LOGOUT_URI),
+            ("state", "s1"),
+        ],
+    ] {
+        let response = stranger.get(&logout_url(&app, &params).await).await;
+        assert_way_back_offered(response, &format!("{POST_LOGOUT_URI}?state=s1")).await;
+    }
+}
+
+#[tokio::test]
+async fn a_vendor_apps_hint_for_the_current_session_signs_out_and_returns_at_once() {
+    let app = TestApp::spawn().await;
+    let (agent, _, id_token) = ada_signed_in_to_a_vendor_app(&app).await;
+    let url = logout_url(
+        &app,
+        &[
+            ("id_token_hint", &id_token),
+            ("post_logout_redirect_uri", POST_LOGOUT_URI),
+        ],
+    )
+    .await;
+    let back = agent.navigate(&url).await.client();
+    assert_eq!(back.as_str(), POST_LOGOUT_URI);
+    assert!(!is_signed_in(&agent).await);
+}
+
+#[tokio::test]
+async fn a_vendor_apps_logout_confirmed_by_the_person_returns_to_it() {
+    let app = TestApp::spawn().await;
+    let (agent, client, _) = ada_signed_in_to_a_vendor_app(&app).await;
+    let url = logout_url(
+        &app,
+        &[
+            ("client_id", &client.id),
+            ("post_logout_redirect_uri", POST_LOGOUT_URI),
+            ("state", "bye"),
+        ],
+    )
+    .await;
+    let (_, _, page) = agent.navigate(&url).await.page();
+    assert!(is_signed_in(&agent).await);
+    let back = agent.submit(&page, "/logout", &[]).await.client();
+    assert_eq!(back.as_str(), format!("{POST_LOGOUT_URI}?state=bye"));
+    assert!(!is_signed_in(&agent).await);
 }

@@ -21,6 +21,9 @@ mod authorization_code;
 mod client_credentials;
 /// Cross-origin requests of single-page apps: which endpoints answer which origins.
 mod cors;
+/// A code is consumed only by its own client: client, redirect URI and PKCE checked as it
+/// is taken; a stranger's presentation neither spends it nor revokes anything.
+mod code_theft;
 /// The device grant (RFC 8628): the endpoint, the device's polls, the `/device` page.
 mod device_flow;
 /// Discovery metadata, the JWKS and the health probes.
@@ -33,6 +36,10 @@ mod keys;
 mod logout;
 /// A relying party built with the `openidconnect` crate completes every step.
 mod oidc_rp;
+/// No open redirector: a vendor's app's errors before sign-in are held at the provider.
+mod open_redirects;
+/// PKCE required of vendors' apps as of public clients; optional for the platform's own.
+mod pkce_required;
 /// `prompt`, `max_age`, `id_token_hint` and remembered consent.
 mod prompt;
 /// The refresh token grant: rotation, replay revoking the family, lifetimes, scopes.

@@ -86,7 +86,7 @@ async fn issue(
     let planned = access_token::plan(state);
     let taken = state
         .store
-        .take_authorization_code(hash, now, &(planned.jti.clone(), planned.exp))
+        .take_device_grant_code(hash, &client.id, now, &(planned.jti.clone(), planned.exp))
         .await?;
     let grant = match taken {
         Taken::Fresh(grant) => grant,

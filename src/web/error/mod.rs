@@ -189,6 +189,7 @@ impl IntoResponse for AuthorizeError {
                 None,
             ),
             AuthorizeError::Redirect(response) => super::authorize::deliver(&response),
+            AuthorizeError::Held(held) => super::authorize::held_error(&held),
             AuthorizeError::Internal(error) => internal_page(&error),
         }
     }

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::support::{
-    Landing, REDIRECT_URI, TestApp, TestClient, UserAgent, VERIFIER, assert_oauth_error,
-    captured_logs, code_from, token_json,
+    REDIRECT_URI, TestApp, TestClient, UserAgent, VERIFIER, assert_oauth_error, captured_logs,
+    code_from, token_json,
 };
 
 #[tokio::test]
@@ -199,18 +199,17 @@ async fn a_public_client_has_no_secret_and_signs_people_in_with_pkce() {
     assert_eq!(stored.secret_hash, None);
     assert_eq!(stored.token_endpoint_auth_method, "none");
 
-    // Without PKCE the request is refused; with it, and no secret, the code gives tokens.
+    // Without PKCE the request is refused (at the provider: nobody is signed in yet); with
+    // it, and no secret, the code gives tokens.
     let agent = UserAgent::new(&app);
     let no_pkce = app.authorize_url(
         &client,
         "openid profile",
         &[("code_challenge", ""), ("code_challenge_method", "")],
     );
-    let back = agent.navigate(&no_pkce).await.client();
-    assert_eq!(
-        Landing::param(&back, "error").as_deref(),
-        Some("invalid_request")
-    );
+    let (_, status, page) = agent.navigate(&no_pkce).await.page();
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("error=invalid_request"), "{page}");
     let (agent, page) = consent_page(&app, &client, "ada", "openid profile").await;
     assert!(page.contains("<strong>Pocket Apps</strong>"), "{page}");
     let back = allow(&agent, page).await;

@@ -128,13 +128,16 @@ async fn a_vendor_web_client_cannot_get_the_account_or_admin_scope_for_a_person(
     let token = initial_token(&app, 1, None).await;
     let client = test_client(&registered(&app, &token, &web_app("Shop")).await);
 
-    // Only scopes it may not have: refused at the client.
+    // Only scopes it may not have: refused, at the provider while nobody is signed in
+    // (RFC 9700 §4.11.2), with a way back that carries the error to the client.
     let agent = UserAgent::new(&app);
-    let back = agent
+    let (_, status, page) = agent
         .navigate(&app.authorize_url(&client, "admin account", &[]))
         .await
-        .client();
-    crate::support::assert_redirect_error(&app, &back, "invalid_scope");
+        .page();
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("error=invalid_scope"), "{page}");
+    assert!(page.contains(">Return to Shop</a>"), "{page}");
 
     // Beside one it may have (RFC 6749 §3.3): left out, and the token opens neither API.
     let scope = "openid account admin";

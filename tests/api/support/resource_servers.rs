@@ -7,6 +7,7 @@ use reqwest::Response;
 use serde_json::Value;
 
 use super::app::{TestApp, TestClient};
+use super::user_agent::{POST_LOGOUT_URI, REDIRECT_URI};
 use farm_auth::accounts::admin::Actor;
 use farm_auth::oauth2::api_admin::{self, NewApi, NewApiScope};
 
@@ -126,6 +127,27 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+}
+
+impl TestApp {
+    /// A vendor's confidential app for the code flow, registered through RFC 7591 as the
+    /// vendor would, allowed `scope`, redirecting to [`REDIRECT_URI`] and returning to
+    /// [`POST_LOGOUT_URI`] after a sign-out.
+    pub async fn vendor_web_client(&self, scope: &str) -> TestClient {
+        let metadata = serde_json::json!({
+            "client_name": "Acme Till",
+            "redirect_uris": [REDIRECT_URI],
+            "post_logout_redirect_uris": [POST_LOGOUT_URI],
+            "scope": scope,
+        });
+        let response = self.register_vendor_app(&metadata).await;
+        assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+        let info: Value = response.json().await.unwrap();
+        TestClient {
+            id: info["client_id"].as_str().expect("client_id").into(),
+            secret: info["client_secret"].as_str().expect("a secret").into(),
+        }
     }
 }
 
