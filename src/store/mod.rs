@@ -126,9 +126,12 @@ impl StoreError {
 
 /// Error codes that mean "the database cannot serve now", for both engines.
 fn unavailable_code(code: &str) -> bool {
-    // SQLite gives its extended result code as a number; the primary code is the low byte:
+    // SQLite gives its extended result code as a number of at most four digits (a SQLSTATE
+    // always has five characters, often all digits); the primary code is the low byte:
     // BUSY 5, LOCKED 6, NOMEM 7, READONLY 8, IOERR 10, FULL 13, CANTOPEN 14.
-    if let Ok(number) = code.parse::<i32>() {
+    if code.len() < 5
+        && let Ok(number) = code.parse::<i32>()
+    {
         return matches!(number & 0xff, 5..=8 | 10 | 13 | 14);
     }
     // PostgreSQL SQLSTATE (Appendix A): class 08 connection exception, class 53
