@@ -28,7 +28,7 @@ pub struct AppState {
     pub verified: Arc<VerifiedTokens>,
     pub clock: Clock,
     /// Work done after the answer (reset mail lookups), at most this many at once; beyond
-    /// that it is dropped (a flood's own requests, mostly), and logged.
+    /// that the request is answered 503 with `Retry-After`, never dropped.
     pub after_answer: Arc<tokio::sync::Semaphore>,
     /// The token endpoint's per-client request limit.
     pub token_rate: Arc<crate::oauth2::rate_limit::RateLimiter>,
@@ -42,6 +42,8 @@ pub struct AppState {
     pub audience: Arc<str>,
     /// The registered APIs (resource servers), their audiences and scopes, in memory.
     pub apis: Arc<ApiRegistry>,
+    /// The key that signs sign-up challenges, read from the database on first use.
+    pub challenge_key: Arc<crate::accounts::signup_challenge::ChallengeKey>,
 }
 
 impl AppState {
@@ -102,6 +104,7 @@ impl AppState {
             clients: Arc::new(clients),
             revocations: Arc::new(revocations),
             verified: Arc::default(),
+            challenge_key: Arc::default(),
             clock,
             issuer,
             audience,

@@ -82,6 +82,17 @@ pub fn csrf_of(page: &str, action: &str) -> String {
         .unwrap_or_else(|| panic!("no csrf_token in the form to {action}"))
 }
 
+/// The sign-up form's challenge on `page`, solved as the page's script would: the
+/// `challenge` and `solution` fields, for tests that post the form by hand.
+pub fn signup_proof(page: &str) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = hidden_fields(page, "/signup")
+        .into_iter()
+        .filter(|(name, _)| name == "challenge" || name == "solution")
+        .collect();
+    super::user_agent::solve_challenge(&mut fields);
+    fields
+}
+
 /// Sends `request` with `body` as-is and this content type (none: no header): for bodies a
 /// browser or a well-behaved client would not send.
 pub async fn post_raw(

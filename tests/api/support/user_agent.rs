@@ -143,6 +143,7 @@ impl UserAgent {
             form.retain(|(n, _)| n != name);
             form.push((name.to_string(), value.to_string()));
         }
+        solve_challenge(&mut form);
         let pairs: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let response = self.post(action, &pairs).await;
         self.follow(response).await
@@ -170,6 +171,26 @@ impl UserAgent {
         assert!(body.contains(">Allow</button>") && body.contains(">Deny</button>"));
         self.submit(&body, "/consent", &[("decision", decision)])
             .await
+    }
+}
+
+/// Does what the sign-up page's script does in a browser: fills in the solution of the
+/// form's proof of work, unless the test set one.
+pub fn solve_challenge(form: &mut [(String, String)]) {
+    let challenge = form
+        .iter()
+        .find(|(n, _)| n == "challenge")
+        .map(|(_, v)| v.clone());
+    let Some(challenge) = challenge else { return };
+    let bits = challenge
+        .split('.')
+        .nth(2)
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(0);
+    for (name, value) in form.iter_mut() {
+        if name == "solution" && value.is_empty() {
+            *value = farm_auth::accounts::signup_challenge::solve(&challenge, bits);
+        }
     }
 }
 
