@@ -100,6 +100,8 @@ pub struct Options {
     pub token_rate_limit: Option<u64>,
     /// `FARM_AUTH_TRUSTED_PROXIES`.
     pub trusted_proxies: Option<String>,
+    /// `FARM_AUTH_SIGNUP_RATE_LIMIT`.
+    pub signup_rate_limit: Option<u64>,
 }
 
 pub struct TestApp {
@@ -156,6 +158,7 @@ impl TestApp {
             mail_dir: Some(mail_dir.path().to_path_buf()),
             smtp_url: options.smtp_url.clone(),
             token_rate_limit: options.token_rate_limit.map(|n| n.to_string()),
+            signup_rate_limit: options.signup_rate_limit.map(|n| n.to_string()),
             trusted_proxies: options.trusted_proxies.clone(),
             listen: Some("127.0.0.1:0".into()),
             issuer,

@@ -174,6 +174,21 @@ impl UserAgent {
     }
 }
 
+/// A browser whose requests a trusted proxy forwards for `address` (the app needs
+/// `Options::trusted_proxies` naming 127.0.0.1).
+pub fn browser_at(app: &TestApp, address: &str) -> UserAgent {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", address.parse().unwrap());
+    let mut agent = UserAgent::new(app);
+    agent.http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    agent
+}
+
 /// Does what the sign-up page's script does in a browser: fills in the solution of the
 /// form's proof of work, unless the test set one.
 pub fn solve_challenge(form: &mut [(String, String)]) {
