@@ -12,7 +12,7 @@
 //! or address already taken; only then the password is hashed, the rows written and the
 //! mail queued.
 
-use crate::domain::{FarmName, FarmStatus};
+use crate::domain::{EmailAddress, FarmName, FarmStatus, Username};
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::users::UserRecord;
@@ -96,13 +96,8 @@ pub async fn sign_up(
     };
     let (username, email, _) = users::check_new(&new)?;
     admit(state, origin, applicant).await?;
-    // Taken names are found before the hash; the insert still catches a race.
-    let taken = state.store.find_user_by_username(username.as_str()).await;
-    let taken = taken.map_err(store_error)?.is_some()
-        || (state.store.find_user_by_email(email.as_str()).await)
-            .map_err(store_error)?
-            .is_some();
-    if taken {
+    // Found before the hash; the insert still catches two sign-ups racing for a name.
+    if taken(state, &username, &email).await.map_err(store_error)? {
         return Err(UserError::Taken.into());
     }
     let (user, farm) = match farm_name {
@@ -144,6 +139,24 @@ pub async fn sign_up(
         user,
         farm_id: farm.map(|f| f.id),
     })
+}
+
+/// Whether an account has `username` or `email` already.
+async fn taken(
+    state: &AppState,
+    username: &Username,
+    email: &EmailAddress,
+) -> Result<bool, StoreError> {
+    Ok(state
+        .store
+        .find_user_by_username(username.as_str())
+        .await?
+        .is_some()
+        || state
+            .store
+            .find_user_by_email(email.as_str())
+            .await?
+            .is_some())
 }
 
 /// Lets a sign-up through the anti-automation step and the limits, or refuses it: the
