@@ -203,6 +203,7 @@ async fn sweep_expired(state: &AppState) -> Result<(), crate::store::StoreError>
     let security = state.store.delete_expired_email_tokens(now).await?
         + state.store.delete_stale_throttles(now - DAY, now).await?
         + state.store.delete_old_rate_windows(now - 3_600).await?
+        + state.store.delete_expired_challenges(now).await?
         + state.store.delete_spent_initial_access_tokens(now).await?
         + state.store.delete_expired_invitations(now).await?
         + state.store.delete_finished_mail(now - 7 * DAY).await?

@@ -151,6 +151,14 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub token_rate_limit: Option<String>,
+    /// Sign-ups allowed per minute from everyone, over all replicas (0: no limit).
+    #[arg(
+        long,
+        env = "FARM_AUTH_SIGNUP_RATE_LIMIT",
+        global = true,
+        hide_env_values = true
+    )]
+    pub signup_rate_limit: Option<String>,
     /// Apps one farm may have, counting the registrations its open registration tokens
     /// still allow.
     #[arg(
@@ -256,6 +264,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// Token requests per client and minute (0: unlimited).
     pub token_rate_limit: u64,
+    /// Sign-ups per minute from everyone (0: unlimited).
+    pub signup_rate_limit: u64,
     /// Apps a farm's owners and managers may register (administrators are not held to it).
     pub farm_app_quota: i64,
     pub log_format: LogFormat,
@@ -341,6 +351,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Token requests per client and minute: 50 a second sustained, far above what a person's
 /// app needs, low enough that one runaway client cannot starve the others.
 pub const DEFAULT_TOKEN_RATE_LIMIT: u64 = 3_000;
+/// Sign-ups per minute from everyone: one a second sustained, more than a launch day
+/// brings, few enough that a botnet cannot fill the tables or the mail queue.
+pub const DEFAULT_SIGNUP_RATE_LIMIT: u64 = 60;
 /// Ten apps per farm: a till, a web shop, an inventory sync and room to spare.
 pub const DEFAULT_FARM_APP_QUOTA: i64 = 10;
 const MAX_FARM_APP_QUOTA: i64 = 10_000;
@@ -485,6 +498,15 @@ impl Config {
                 )
             })?,
         };
+        let signup_rate_limit = match args.signup_rate_limit.as_deref() {
+            None => DEFAULT_SIGNUP_RATE_LIMIT,
+            Some(text) => text.trim().parse::<u64>().map_err(|_| {
+                bad(
+                    "FARM_AUTH_SIGNUP_RATE_LIMIT",
+                    format!("'{text}' is not a whole number"),
+                )
+            })?,
+        };
         let farm_app_quota = match args.farm_app_quota.as_deref() {
             None => DEFAULT_FARM_APP_QUOTA,
             Some(text) => text
@@ -547,6 +569,7 @@ impl Config {
             mail_from: args.mail_from,
             trusted_proxies,
             token_rate_limit,
+            signup_rate_limit,
             farm_app_quota,
             database_url,
             listen,

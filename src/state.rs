@@ -28,7 +28,7 @@ pub struct AppState {
     pub verified: Arc<VerifiedTokens>,
     pub clock: Clock,
     /// Work done after the answer (reset mail lookups), at most this many at once; beyond
-    /// that it is dropped (a flood's own requests, mostly), and logged.
+    /// that the request is answered 503 with `Retry-After`, never dropped.
     pub after_answer: Arc<tokio::sync::Semaphore>,
     /// The token endpoint's per-client request limit.
     pub token_rate: Arc<crate::oauth2::rate_limit::RateLimiter>,
@@ -44,6 +44,8 @@ pub struct AppState {
     pub apis: Arc<ApiRegistry>,
     /// Set when shutdown begins: `/readyz` fails from then on.
     pub draining: Arc<crate::app::Draining>,
+    /// The key that signs sign-up challenges, read from the database on first use.
+    pub challenge_key: Arc<crate::accounts::signup_challenge::ChallengeKey>,
 }
 
 impl AppState {
@@ -105,6 +107,7 @@ impl AppState {
             revocations: Arc::new(revocations),
             verified: Arc::default(),
             draining: Arc::default(),
+            challenge_key: Arc::default(),
             clock,
             issuer,
             audience,

@@ -17,6 +17,7 @@ use crate::store::users::UserRecord;
 
 use super::audit::{self, Event, Origin, Outcome};
 use super::password::{self, PasswordError};
+use super::throttle::Locked;
 use super::users::{self, UserError};
 use super::{devices, sessions, throttle};
 
@@ -143,23 +144,58 @@ pub enum Asker {
     App(String),
 }
 
-/// Handles "I forgot my password" for `email`: mails a reset link if an account has that
-/// address. The caller answers the same whatever happens here.
-pub async fn request_reset(
+/// Why a reset request was not taken. Said to the asker, with when to try again: these
+/// depend on the asker and the load, never on the address asked about.
+#[derive(Debug)]
+pub enum ResetRefused {
+    /// Too many requests from this address (or app): 429.
+    Throttled(Locked),
+    /// Too many requests from everyone, or too many being handled at once: 503.
+    Overloaded(Locked),
+}
+
+/// Takes "I forgot my password" for `email`, or refuses it (DECISIONS §88). The limits on
+/// asking (per address or app, and overall) and the room to handle it are settled before
+/// the answer, so a request that is taken is handled, and one that is not is told so:
+/// never "we sent you a mail" for a request that was dropped. The lookup and the mail
+/// happen after the answer, so that neither its words nor its timing say whether an
+/// account has the address.
+pub async fn request_reset_after_answer(
     state: &AppState,
-    origin: &Origin,
-    asker: &Asker,
-    email: &str,
-) -> Result<(), StoreError> {
-    let keys = match asker {
-        Asker::Browser => throttle::key(throttle::RESET_REQUEST, &throttle::address_of(origin)),
+    origin: Origin,
+    asker: Asker,
+    email: String,
+) -> Result<Result<(), ResetRefused>, StoreError> {
+    let now = state.clock.now();
+    // Room first: it costs nothing to look at, and a full house counts nothing.
+    let Ok(permit) = state.after_answer.clone().try_acquire_owned() else {
+        tracing::warn!("too many password reset requests at once; one was refused");
+        return Ok(Err(ResetRefused::Overloaded(Locked { until: now + 5 })));
+    };
+    let keys = match &asker {
+        Asker::Browser => throttle::key(throttle::RESET_REQUEST, &throttle::address_of(&origin)),
         Asker::App(client_id) => throttle::key(throttle::RESET_REQUEST_BY_APP, client_id),
     };
-    // Every request counts against the address, found or not: the limit is on asking.
-    if throttle::begin(state, &keys).await?.is_err() {
-        let event = Event::new("password.reset_requested").outcome(Outcome::Locked);
-        return audit::record(state, origin, event).await;
+    // Every request counts against the asker, found or not: the limit is on asking.
+    if let Err(lock) = throttle::begin(state, &keys).await? {
+        return Ok(Err(ResetRefused::Throttled(lock)));
     }
+    if let Err(lock) = throttle::count(state, &[throttle::limit(throttle::RESET_ALL, "")]).await? {
+        return Ok(Err(ResetRefused::Overloaded(lock)));
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = request_reset(&state, &origin, &email).await {
+            tracing::error!(%error, "a password reset request failed");
+        }
+        drop(permit);
+    });
+    Ok(Ok(()))
+}
+
+/// Handles a reset request that was let through: mails a reset link if an account has
+/// that address.
+async fn request_reset(state: &AppState, origin: &Origin, email: &str) -> Result<(), StoreError> {
     let email = email.trim();
     // Text that is no address names no account, answered as any unknown address.
     let user = match EmailAddress::parse(email) {
@@ -214,30 +250,6 @@ pub async fn mail_reset_link(
     };
     send(state, user, mail, Some(RESET_TTL_SECS)).await?;
     Ok(true)
-}
-
-/// Handles a reset request after the answer, so that neither its words nor its timing say
-/// whether the address is known; at most 32 at once.
-pub fn request_reset_after_answer(state: &AppState, origin: Origin, asker: Asker, email: String) {
-    let work = {
-        let state = state.clone();
-        async move {
-            if let Err(error) = request_reset(&state, &origin, &asker, &email).await {
-                tracing::error!(%error, "a password reset request failed");
-            }
-        }
-    };
-    // Beyond that many at once the request is dropped, not run before the answer: the
-    // answer must take the same time whatever the address.
-    match state.after_answer.clone().try_acquire_owned() {
-        Ok(permit) => {
-            tokio::spawn(async move {
-                work.await;
-                drop(permit);
-            });
-        }
-        Err(_) => tracing::warn!("too many password reset requests at once; one was dropped"),
-    }
 }
 
 /// Whether a reset link still works (the page that asks for the new password).

@@ -16,6 +16,7 @@ pub mod recovery;
 pub mod second_factor;
 pub mod sessions;
 pub mod signup;
+pub mod signup_challenge;
 pub mod throttle;
 pub mod totp;
 pub mod users;

@@ -1,15 +1,22 @@
 //! Password hashing with Argon2id at the OWASP minimum (m = 19 MiB, t = 2, p = 1).
 //!
 //! A hash takes tens of milliseconds of CPU and 19 MiB of memory, so it never runs on the
-//! async workers: one hashing thread per core takes jobs from a bounded queue. A flood of
-//! login attempts waits in line, then is refused ([`PasswordError::Busy`]), instead of
-//! exhausting memory; a job whose caller has gone is skipped; a thread that finishes a hash
-//! starts the next at once, with no hand-off through the async runtime; and each thread
-//! keeps its 19 MiB work area, instead of allocating (and page-faulting) that much per hash.
+//! async workers: one hashing thread per core takes jobs from bounded queues. A flood waits
+//! in line, then is refused ([`PasswordError::Busy`]), instead of exhausting memory; a job
+//! whose caller has gone is skipped; a thread that finishes a hash starts the next at once,
+//! with no hand-off through the async runtime; and each thread keeps its 19 MiB work area,
+//! instead of allocating (and page-faulting) that much per hash.
+//!
+//! Signing in keeps its share whatever else arrives (DECISIONS §85): checks of a password
+//! ([`verify`], the sign-in class) and new hashes ([`hash`]: sign-up, reset, change, the
+//! other class) wait in separate queues, a free thread always takes a sign-in first, and
+//! the other class may occupy at most half the threads. A flood of sign-ups or resets fills
+//! its own queue and is refused there, and never delays a sign-in by more than the hash a
+//! thread is finishing.
 
 use std::cell::RefCell;
-use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -24,8 +31,12 @@ pub enum PasswordError {
     Busy,
 }
 
-/// Jobs that may wait per hashing thread: at ~25 ms a hash, under two seconds of backlog.
-const QUEUE_PER_THREAD: usize = 64;
+/// Sign-in checks that may wait per hashing thread: at ~25 ms a hash, under two seconds of
+/// backlog.
+const SIGN_IN_QUEUE_PER_THREAD: usize = 64;
+/// New hashes (sign-up, reset, change) that may wait per hashing thread: a person signing
+/// up waits at most about a second; a flood beyond that is refused at once.
+const OTHER_QUEUE_PER_THREAD: usize = 16;
 
 fn params() -> Params {
     Params::new(19 * 1024, 2, 1, Some(32)).expect("OWASP Argon2id parameters are valid")
@@ -33,46 +44,133 @@ fn params() -> Params {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// One hashing thread per core: every core busy, none juggling two 19 MiB hashes.
-pub fn hashing_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
+/// Who a hash is for: signing in comes first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    /// Checking the password of a person signing in (or confirming who they are).
+    SignIn,
+    /// Hashing a new password: sign-up, reset, change, accounts made by administrators.
+    Other,
 }
 
-fn queue() -> &'static SyncSender<Job> {
-    static QUEUE: OnceLock<SyncSender<Job>> = OnceLock::new();
-    QUEUE.get_or_init(|| {
-        let (sender, receiver) = sync_channel::<Job>(QUEUE_PER_THREAD * hashing_threads());
-        let receiver = Arc::new(Mutex::new(receiver));
+/// One hashing thread per core: every core busy, none juggling two 19 MiB hashes. At least
+/// two, so that one is always left to sign-ins.
+pub fn hashing_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+}
+
+/// Threads the [`Class::Other`] jobs may occupy at once: half (of at least two), so the
+/// other half is sign-ins' alone.
+fn other_threads() -> usize {
+    hashing_threads() / 2
+}
+
+#[derive(Default)]
+struct Queues {
+    sign_in: VecDeque<Job>,
+    other: VecDeque<Job>,
+    /// Threads running an [`Class::Other`] job now.
+    other_running: usize,
+}
+
+impl Queues {
+    /// The next job a free thread may take: a sign-in first; another class's job only
+    /// while it holds fewer than its share of the threads.
+    fn next(&mut self) -> Option<(Class, Job)> {
+        if let Some(job) = self.sign_in.pop_front() {
+            return Some((Class::SignIn, job));
+        }
+        if self.other_running < other_threads()
+            && let Some(job) = self.other.pop_front()
+        {
+            self.other_running += 1;
+            return Some((Class::Other, job));
+        }
+        None
+    }
+}
+
+struct Hasher {
+    queues: Mutex<Queues>,
+    ready: Condvar,
+}
+
+fn hasher() -> &'static Hasher {
+    static HASHER: OnceLock<&'static Hasher> = OnceLock::new();
+    HASHER.get_or_init(|| {
+        let hasher: &'static Hasher = Box::leak(Box::new(Hasher {
+            queues: Mutex::new(Queues::default()),
+            ready: Condvar::new(),
+        }));
         for n in 0..hashing_threads() {
-            let receiver = Arc::clone(&receiver);
             let spawned = std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
-                .spawn(move || {
-                    loop {
-                        let job = match receiver.lock() {
-                            Ok(queue) => queue.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            // A panicking hash must not take its thread (and, in the end,
-                            // every hashing thread) with it; its caller sees a failure.
-                            Ok(job) => {
-                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                            }
-                            Err(_) => return,
-                        }
-                    }
-                });
+                .spawn(move || hasher.work());
             if let Err(error) = spawned {
                 tracing::error!(%error, "cannot start a password hashing thread");
             }
         }
-        sender
+        hasher
     })
 }
 
-/// Runs `work` on a hashing thread, after the jobs queued before it.
+impl Hasher {
+    /// A hashing thread: takes the next job it may, runs it, and gives back its share.
+    fn work(&self) {
+        loop {
+            let Ok(mut queues) = self.queues.lock() else {
+                return;
+            };
+            let (class, job) = loop {
+                if let Some(next) = queues.next() {
+                    break next;
+                }
+                queues = match self.ready.wait(queues) {
+                    Ok(queues) => queues,
+                    Err(_) => return,
+                };
+            };
+            drop(queues);
+            // A panicking hash must not take its thread (and, in the end, every hashing
+            // thread) with it; its caller sees a failure.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            if class == Class::Other {
+                let Ok(mut queues) = self.queues.lock() else {
+                    return;
+                };
+                queues.other_running -= 1;
+                // The share it gave back may let another thread take a waiting job.
+                self.ready.notify_one();
+            }
+        }
+    }
+
+    fn submit(&self, class: Class, job: Job) -> Result<(), PasswordError> {
+        let mut queues = self.queues.lock().map_err(|_| PasswordError::Hash)?;
+        let (queue, room) = match class {
+            Class::SignIn => (
+                &mut queues.sign_in,
+                SIGN_IN_QUEUE_PER_THREAD * hashing_threads(),
+            ),
+            Class::Other => (
+                &mut queues.other,
+                OTHER_QUEUE_PER_THREAD * hashing_threads(),
+            ),
+        };
+        if queue.len() >= room {
+            return Err(PasswordError::Busy);
+        }
+        queue.push_back(job);
+        drop(queues);
+        // Every thread may be waiting, some unable to take this class: wake them all.
+        self.ready.notify_all();
+        Ok(())
+    }
+}
+
+/// Runs `work` on a hashing thread, after the jobs of its class queued before it.
 async fn run_queued<T: Send + 'static>(
+    class: Class,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, PasswordError> {
     let (done, result) = oneshot::channel();
@@ -83,11 +181,7 @@ async fn run_queued<T: Send + 'static>(
         }
         let _ = done.send(work());
     });
-    match queue().try_send(job) {
-        Ok(()) => {}
-        Err(TrySendError::Full(_)) => return Err(PasswordError::Busy),
-        Err(TrySendError::Disconnected(_)) => return Err(PasswordError::Hash),
-    }
+    hasher().submit(class, job)?;
     result.await.map_err(|_| PasswordError::Hash)
 }
 
@@ -109,7 +203,7 @@ fn compute(argon: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> 
 
 /// Hashes `password` into a PHC string (salt and parameters included).
 pub async fn hash(password: String) -> Result<String, PasswordError> {
-    run_queued(move || hash_blocking(&password)).await?
+    run_queued(Class::Other, move || hash_blocking(&password)).await?
 }
 
 pub fn hash_blocking(password: &str) -> Result<String, PasswordError> {
@@ -134,7 +228,7 @@ pub fn hash_blocking(password: &str) -> Result<String, PasswordError> {
 /// Whether `password` matches the PHC string `hash`. A malformed hash never matches; a
 /// check that could not run is an error, never a mismatch.
 pub async fn verify(password: String, hash: String) -> Result<bool, PasswordError> {
-    run_queued(move || verify_blocking(&password, &hash)).await
+    run_queued(Class::SignIn, move || verify_blocking(&password, &hash)).await
 }
 
 /// Verifies under the algorithm, version and parameters the hash names, so hashes made
@@ -213,9 +307,50 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_job_leaves_the_hashing_threads_working() {
         for _ in 0..=hashing_threads() {
-            let failed = run_queued(|| -> u8 { panic!("a hash that panics") }).await;
+            let failed = run_queued(Class::SignIn, || -> u8 { panic!("a hash that panics") }).await;
             assert!(matches!(failed, Err(PasswordError::Hash)));
         }
-        assert_eq!(run_queued(|| 7).await.ok(), Some(7));
+        assert_eq!(run_queued(Class::SignIn, || 7).await.ok(), Some(7));
+        assert_eq!(run_queued(Class::Other, || 8).await.ok(), Some(8));
+    }
+    #[tokio::test]
+    async fn a_flood_of_new_hashes_leaves_sign_ins_their_share() {
+        use std::sync::{Arc, Condvar, Mutex};
+        use std::time::Duration;
+        // New hashes that hold every thread their class may have until released.
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let blocker = |gate: Arc<(Mutex<bool>, Condvar)>| -> Job {
+            Box::new(move || {
+                let (open, opened) = &*gate;
+                let mut open = open.lock().unwrap();
+                while !*open {
+                    open = opened.wait(open).unwrap();
+                }
+            })
+        };
+        for _ in 0..other_threads() {
+            hasher()
+                .submit(Class::Other, blocker(gate.clone()))
+                .unwrap();
+        }
+        // ... and fill their queue until it refuses.
+        let mut queued = 0;
+        while hasher().submit(Class::Other, Box::new(|| {})).is_ok() {
+            queued += 1;
+            assert!(queued <= OTHER_QUEUE_PER_THREAD * hashing_threads() + other_threads());
+        }
+        assert!(matches!(
+            run_queued(Class::Other, || ()).await,
+            Err(PasswordError::Busy)
+        ));
+        // A sign-in still runs at once.
+        let signed_in =
+            tokio::time::timeout(Duration::from_secs(5), run_queued(Class::SignIn, || 42))
+                .await
+                .expect("a sign-in is not held back by the flood");
+        assert_eq!(signed_in.ok(), Some(42));
+        let (open, opened) = &*gate;
+        *open.lock().unwrap() = true;
+        opened.notify_all();
     }
 }

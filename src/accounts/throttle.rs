@@ -159,6 +159,101 @@ pub const DEVICE_CODE_ADDRESS: Policy = Policy {
     forget: HOUR,
 };
 
+/// A limit on requests rather than failures (DECISIONS §86): at most `max` in each fixed
+/// window of `window` seconds per key, summed over every replica in the `rate_windows`
+/// table. For work that costs us whether or not it succeeds: signing up, asking for a reset
+/// link, mailing someone.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    prefix: &'static str,
+    max: i64,
+    window: i64,
+}
+
+/// Sign-ups from one address (an IPv4 address or an IPv6 /64): a household or a class
+/// signing up together fits; a script does not get far.
+pub const SIGNUP_ADDRESS: Limit = Limit {
+    prefix: "signup-ip",
+    max: 20,
+    window: HOUR,
+};
+
+/// Sign-ups from one address that came without the form's proof of work (no JavaScript):
+/// waiting out the minimum fill time costs a script nothing, so this path gets less room.
+pub const SIGNUP_UNPROVEN_ADDRESS: Limit = Limit {
+    prefix: "signup-slow-ip",
+    max: 5,
+    window: HOUR,
+};
+
+/// Sign-ups made by one of the platform's apps through the account API, for its users.
+pub const SIGNUP_BY_APP: Limit = Limit {
+    prefix: "signup-app",
+    max: 1_000,
+    window: HOUR,
+};
+
+/// Sign-ups from everyone, per minute (`FARM_AUTH_SIGNUP_RATE_LIMIT`): what the hashers
+/// and the mail server take without a queue building up.
+pub fn signup_all(per_minute: u64) -> Limit {
+    Limit {
+        prefix: "signup-all",
+        max: i64::try_from(per_minute).unwrap_or(i64::MAX),
+        window: 60,
+    }
+}
+
+/// Reset requests from everyone, per minute: beyond this the mail would wait longer than
+/// its link lives.
+pub const RESET_ALL: Limit = Limit {
+    prefix: "reset-all",
+    max: 600,
+    window: 60,
+};
+
+/// Mail to one recipient address, of any kind, per hour: whatever the account, the farm or
+/// the form, nobody's mailbox is flooded from here.
+pub const MAIL_TO_RECIPIENT: Limit = Limit {
+    prefix: "mail-to",
+    max: 12,
+    window: HOUR,
+};
+
+impl Limit {
+    /// The key for `subject` (hashed, so that typed text of any length and content fits).
+    pub fn key(&self, subject: &str) -> String {
+        format!("{}:{}", self.prefix, &hash_secret(subject)[..32])
+    }
+}
+
+/// Counts one request against each limit in turn. The first limit already full refuses it
+/// (`Err`, ending with its window) and the later ones are not counted, so a flood held back
+/// by its own address does not use up everyone's budget. A limit of 0 is no limit.
+pub async fn count(
+    state: &AppState,
+    limits: &[(Limit, String)],
+) -> Result<Result<(), Locked>, StoreError> {
+    let now = state.clock.now();
+    for (limit, key) in limits {
+        if limit.max == 0 {
+            continue;
+        }
+        let start = now - now.rem_euclid(limit.window);
+        let total = state.store.add_to_rate_window(key, start, 1).await?;
+        if total > limit.max {
+            return Ok(Err(Locked {
+                until: start + limit.window,
+            }));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// The key of one limit applied to one subject.
+pub fn limit(limit: Limit, subject: &str) -> (Limit, String) {
+    (limit, limit.key(subject))
+}
+
 impl Policy {
     /// The key for `subject` (hashed, so that typed text of any length and content fits).
     pub fn key(&self, subject: &str) -> String {

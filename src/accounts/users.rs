@@ -66,13 +66,19 @@ pub async fn create(state: &AppState, new: NewUser) -> Result<UserRecord, UserEr
     })
 }
 
-/// Validates a new user and hashes their password: the record to store, not yet stored.
-pub async fn prepare(state: &AppState, new: NewUser) -> Result<UserRecord, UserError> {
+/// Validates a new user without hashing anything: their parsed name, address and roles.
+pub fn check_new(new: &NewUser) -> Result<(Username, EmailAddress, Roles), UserError> {
     let username = Username::parse(&new.username).map_err(|e| UserError::Invalid(e.to_string()))?;
     let email =
         EmailAddress::parse(new.email.trim()).map_err(|e| UserError::Invalid(e.to_string()))?;
     check_password(&new.password)?;
     let roles = Roles::of(&new.roles).map_err(|e| UserError::Invalid(e.to_string()))?;
+    Ok((username, email, roles))
+}
+
+/// Validates a new user and hashes their password: the record to store, not yet stored.
+pub async fn prepare(state: &AppState, new: NewUser) -> Result<UserRecord, UserError> {
+    let (username, email, roles) = check_new(&new)?;
     let password_hash = password::hash(new.password).await?;
     let now = state.clock.now();
     let record = UserRecord {

@@ -19,6 +19,7 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use tokio::sync::Notify;
 
 use crate::accounts::audit::{self, Event, Origin, Outcome};
+use crate::accounts::throttle;
 use crate::config::Config;
 use crate::secrets::random_token;
 use crate::state::AppState;
@@ -150,13 +151,23 @@ enum SendError {
 /// Puts a message in the outbox and wakes the worker; returns its id. The caller's request
 /// is answered whether or not the mail server is up. A message that is worth nothing after
 /// `valid_for` seconds (its link expires) is given up then, sent or not.
+///
+/// At most [`throttle::MAIL_TO_RECIPIENT`] messages go to one address an hour, whatever
+/// asked for them (DECISIONS §89): beyond that the message is not queued (`None`). The
+/// limits of each kind of mail (links per account, invitations per address, notices per
+/// person) are lower, so this holds back only what gets around them.
 pub async fn enqueue(
     state: &AppState,
     recipient: &str,
     subject: &str,
     (text_body, html_body): (String, String),
     valid_for: Option<i64>,
-) -> Result<String, StoreError> {
+) -> Result<Option<String>, StoreError> {
+    let to = throttle::limit(throttle::MAIL_TO_RECIPIENT, &recipient.to_lowercase());
+    if throttle::count(state, &[to]).await?.is_err() {
+        tracing::warn!(%subject, "too much mail to one address this hour; a message was not queued");
+        return Ok(None);
+    }
     let now = state.clock.now();
     let mail = OutgoingMail {
         id: random_token::<16>(),
@@ -171,7 +182,7 @@ pub async fn enqueue(
     };
     state.store.insert_mail(&mail).await?;
     state.mailer.wake.notify_one();
-    Ok(mail.id)
+    Ok(Some(mail.id))
 }
 
 /// The outbox worker: sends what is due whenever woken, and every few seconds anyway.

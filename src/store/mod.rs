@@ -19,6 +19,7 @@ pub mod keys;
 pub mod outbox;
 pub mod revocations;
 pub mod sessions;
+pub mod signup_challenges;
 pub mod throttles;
 pub mod users;
 

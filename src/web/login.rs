@@ -18,7 +18,8 @@ use super::pages::{self, Flow, LoginPage, SignupPage};
 use super::session::{BrowserSession, PartialLogin, Pending};
 use crate::accounts::audit::Origin;
 use crate::accounts::login::{self, LoginError, SignedIn};
-use crate::accounts::signup::{self, SignUp, SignUpError};
+use crate::accounts::signup::{self, Applicant, SignUp, SignUpError};
+use crate::accounts::signup_challenge::{self, ChallengeAnswer};
 use crate::accounts::users::UserError;
 use crate::accounts::{devices, second_factor};
 use crate::oidc::logout;
@@ -272,8 +273,11 @@ async fn render_signup(
     view: SignupView,
 ) -> Result<Response, PageError> {
     let flow = flow(state, session, pending).await?;
-    let csp = flow.csp();
+    let csp = flow.csp().with_own_scripts();
+    let challenge = signup_challenge::issue(state).await?;
     let template = SignupPage {
+        challenge: challenge.text,
+        challenge_bits: challenge.bits,
         flow,
         username: view.username,
         email: view.email,
@@ -322,6 +326,11 @@ async fn post_signup(
     };
     let (username, email, role) = (text("username"), text("email"), text("role"));
     let farm_name = text("farm_name");
+    let applicant = Applicant::Browser(ChallengeAnswer {
+        challenge: text(signup_challenge::CHALLENGE_FIELD),
+        solution: text(signup_challenge::SOLUTION_FIELD),
+        honeypot: text(signup_challenge::HONEYPOT_FIELD),
+    });
     let form = SignUp {
         username: username.clone(),
         email: email.clone(),
@@ -329,10 +338,18 @@ async fn post_signup(
         role: role.clone(),
         farm_name: farm_name.clone(),
     };
-    let user = match signup::sign_up(&state, &origin, form).await {
+    let now = state.clock.now();
+    let user = match signup::sign_up(&state, &origin, &applicant, form).await {
         Ok(done) => done.user,
         Err(SignUpError::User(UserError::Store(error))) => return Err(error.into()),
         Err(SignUpError::User(UserError::Password(error))) => return Err(error.into()),
+        // Nothing was done: said so, with when to try again (never "signed up").
+        Err(SignUpError::Throttled(lock)) => {
+            return Err(PageError::TooMany(lock.retry_after(now)));
+        }
+        Err(SignUpError::Overloaded(lock)) => {
+            return Err(PageError::Overloaded(lock.retry_after(now)));
+        }
         // Post/Redirect/Get: the form comes back with the reason and what was typed
         // (never the password).
         Err(error) => {

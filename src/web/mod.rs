@@ -73,6 +73,10 @@ pub fn router(state: AppState) -> Router {
             "/static/passkeys.js",
             axum::routing::get(pages::get_passkeys_script),
         )
+        .route(
+            "/static/signup.js",
+            axum::routing::get(pages::get_signup_script),
+        )
         .fallback(error::not_found)
         // A request (its body included) that takes longer than this is cut off with 408, so
         // slow clients cannot hold connections and workers forever.

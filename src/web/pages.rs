@@ -49,6 +49,9 @@ pub struct SignupPage {
     pub farm_name: String,
     pub error: Option<String>,
     pub login_href: String,
+    /// The anti-automation challenge and its difficulty (`static/signup.js` solves it).
+    pub challenge: String,
+    pub challenge_bits: u32,
 }
 
 #[derive(Template)]
@@ -430,15 +433,25 @@ pub async fn get_style() -> impl IntoResponse {
     )
 }
 
-/// The passkey ceremonies' script, compiled in like the stylesheet.
-pub async fn get_passkeys_script() -> impl IntoResponse {
+/// A script of ours, compiled in like the stylesheet.
+fn script(text: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../static/passkeys.js"),
+        text,
     )
+}
+
+/// The passkey ceremonies' script.
+pub async fn get_passkeys_script() -> impl IntoResponse {
+    script(include_str!("../../static/passkeys.js"))
+}
+
+/// The sign-up form's proof of work ([`crate::accounts::signup_challenge`]).
+pub async fn get_signup_script() -> impl IntoResponse {
+    script(include_str!("../../static/signup.js"))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::error::PageError;
 use super::extract::{PageForm, RequestOrigin};
 use super::pages::{self, Csp, ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
 use super::session::BrowserSession;
-use crate::accounts::email_links::{self, Asker, LinkError};
+use crate::accounts::email_links::{self, Asker, LinkError, ResetRefused};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -51,7 +51,8 @@ async fn get_forgot(session: BrowserSession) -> Result<Response, PageError> {
 }
 
 /// Answers at once, the same for every address: the lookup and the mail happen after the
-/// answer, so neither the words nor the timing tell whether an account has the address.
+/// answer, so neither the words nor the timing tell whether an account has the address. A
+/// request over the limits is answered 429 or 503 with `Retry-After` instead.
 async fn post_forgot(
     State(state): State<AppState>,
     session: BrowserSession,
@@ -74,11 +75,21 @@ async fn post_forgot(
         session.set_flash(FORGOT_FLASH, &view).await?;
         return Ok(Redirect::to("/password/forgot").into_response());
     }
-    email_links::request_reset_after_answer(&state, origin, Asker::Browser, email);
+    let now = state.clock.now();
+    match email_links::request_reset_after_answer(&state, origin, Asker::Browser, email).await? {
+        Ok(()) => {}
+        // Not taken: said so, never "we sent you a link" (DECISIONS §88).
+        Err(ResetRefused::Throttled(lock)) => {
+            return Err(PageError::TooMany(lock.retry_after(now)));
+        }
+        Err(ResetRefused::Overloaded(lock)) => {
+            return Err(PageError::Overloaded(lock.retry_after(now)));
+        }
+    }
     Ok(pages::message(
         StatusCode::OK,
         "Check your email",
-        "If an account has that address, we sent it a link to choose a new password. The link works once, for 30 minutes. Nothing arrived? Look in your spam folder, or ask again in a few minutes.",
+        "If an account has that address, we sent it a link to choose a new password (at most three an hour). The link works once, for 30 minutes. Nothing arrived? Look in your spam folder, or ask again in a few minutes.",
         Some(("/login", "Back to sign in")),
     ))
 }

@@ -56,6 +56,8 @@ mod userinfo;
 mod authenticator_app;
 /// Sign-up mails a link that confirms the address.
 mod email_verification;
+/// Sign-ins keep their share of the password hashers whatever floods the sign-up page.
+mod hashing_share;
 /// The person's own sessions and connected apps on the account page, and changing the
 /// password there.
 mod own_sessions;
@@ -64,6 +66,15 @@ mod passkeys;
 /// "Forgot your password?": one answer for every address, a link that works once, a reset
 /// that ends every session and token.
 mod password_reset;
+/// Reset requests are taken and handled, or answered 429/503 with `Retry-After`; never
+/// dropped after "check your email".
+mod reset_request_limits;
+/// The sign-up form's anti-automation step: a proof of work with JavaScript, a minimum
+/// fill time without, a honeypot, single use; forged, replayed and expired ones refused.
+mod signup_proof_of_work;
+/// Sign-up limits per address, without the proof of work, per app and overall, checked
+/// before any hash: 429 or 503 with `Retry-After`, nothing created.
+mod signup_throttle;
 /// Brute-force throttling: failed sign-ins and wrong codes earn back-off, never an answer
 /// that says whether an account exists.
 mod throttling;

@@ -3,8 +3,8 @@
 //! fifteen minutes for an account.
 
 use crate::support::{
-    Options, PASSWORD, TestApp, UserAgent, enrol, give_code, hidden_fields, password_step,
-    wrong_code,
+    Options, PASSWORD, TestApp, UserAgent, browser_at, enrol, give_code, hidden_fields,
+    password_step, wrong_code,
 };
 use farm_auth::accounts::totp::code_at;
 use farm_auth::accounts::users::Role;
@@ -47,20 +47,6 @@ async fn fail(agent: &UserAgent, username: &str, times: usize) {
         let page = assert_refused(attempt(agent, username, "not the password").await, WRONG);
         assert!(!page.contains(LOCKED), "failure {n} locked:\n{page}");
     }
-}
-
-/// A browser whose requests a trusted proxy forwards for `address`.
-fn browser_at(app: &TestApp, address: &str) -> UserAgent {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("x-forwarded-for", address.parse().unwrap());
-    let mut agent = UserAgent::new(app);
-    agent.http = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    agent
 }
 
 #[tokio::test]

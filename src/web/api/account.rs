@@ -9,11 +9,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, Caller, JsonBody};
-use crate::accounts::email_links::{self, Asker, LinkError};
+use crate::accounts::email_links::{self, Asker, LinkError, ResetRefused};
 use crate::accounts::password_change::{self, ChangeError};
 use crate::accounts::second_factor;
 use crate::accounts::sessions;
-use crate::accounts::signup::{self, SignUp, SignUpError};
+use crate::accounts::signup::{self, Applicant, SignUp, SignUpError};
 use crate::accounts::users::UserError;
 use crate::domain::SessionId;
 use crate::state::AppState;
@@ -80,7 +80,7 @@ struct SignUpBody {
 
 async fn post_user(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     RequestOrigin(origin): RequestOrigin,
     JsonBody(form): JsonBody<SignUpBody>,
 ) -> Result<Response, ApiError> {
@@ -91,8 +91,18 @@ async fn post_user(
         role: form.role.unwrap_or_else(|| "consumer".into()),
         farm_name: form.farm_name.unwrap_or_default(),
     };
-    let user = match signup::sign_up(&state, &origin, form).await {
+    // The app signs its users up from its own servers: its budget is its own.
+    let applicant = Applicant::App(caller.claims.client_id.clone());
+    let user = match signup::sign_up(&state, &origin, &applicant, form).await {
         Ok(done) => done.user,
+        Err(SignUpError::Throttled(lock)) => {
+            return Err(ApiError::Locked(lock, state.clock.now()));
+        }
+        Err(SignUpError::Overloaded(_)) => return Err(ApiError::Busy),
+        // Only the page asks its anti-automation question; an app never meets it.
+        Err(SignUpError::Refused(why)) => {
+            return Err(ApiError::Invalid("invalid_request", why.to_string()));
+        }
         Err(SignUpError::Role) => {
             return Err(ApiError::Invalid(
                 "invalid_role",
@@ -122,7 +132,8 @@ struct ResetRequest {
     email: String,
 }
 
-/// 202 whatever the address: the lookup and the mail happen after the answer.
+/// 202 whatever the address: the lookup and the mail happen after the answer; 429 or 503
+/// with `Retry-After` when the request was not taken.
 async fn post_reset_request(
     State(state): State<AppState>,
     caller: Caller,
@@ -132,8 +143,11 @@ async fn post_reset_request(
     // The app asks for its users from its own servers: its budget is its own, not the
     // address's.
     let asker = Asker::App(caller.claims.client_id.clone());
-    email_links::request_reset_after_answer(&state, origin, asker, form.email);
-    Ok(json(StatusCode::ACCEPTED, serde_json::json!({})))
+    match email_links::request_reset_after_answer(&state, origin, asker, form.email).await? {
+        Ok(()) => Ok(json(StatusCode::ACCEPTED, serde_json::json!({}))),
+        Err(ResetRefused::Throttled(lock)) => Err(ApiError::Locked(lock, state.clock.now())),
+        Err(ResetRefused::Overloaded(_)) => Err(ApiError::Busy),
+    }
 }
 
 #[derive(Deserialize)]

@@ -57,6 +57,13 @@ pub enum PageError {
     /// Too many sign-ins waiting for a password check: 503, try again shortly.
     #[error("too busy")]
     Busy,
+    /// Too many requests of this kind from this network (sign-ups, reset links): 429 with
+    /// `Retry-After`, the seconds until the limit lets it through.
+    #[error("too many requests from this network")]
+    TooMany(i64),
+    /// Too many requests of this kind from everyone at once: 503 with `Retry-After`.
+    #[error("too many requests at once")]
+    Overloaded(i64),
     /// Ours: logged with its cause, answered with a 500 page that says nothing more.
     #[error(transparent)]
     Internal(#[from] InternalError),
@@ -95,6 +102,16 @@ impl IntoResponse for PageError {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 response
             }
+            PageError::TooMany(seconds) => waiting(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests from your network",
+                seconds,
+            ),
+            PageError::Overloaded(seconds) => waiting(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "We are very busy just now",
+                seconds,
+            ),
             PageError::Forbidden(why) => pages::message(
                 StatusCode::FORBIDDEN,
                 "You cannot open this page",
@@ -120,6 +137,18 @@ impl From<crate::accounts::password::PasswordError> for PageError {
             other => PageError::Internal(InternalError::Password(other)),
         }
     }
+}
+
+/// A page saying that nothing was done and when to try again, with `Retry-After`.
+fn waiting(status: StatusCode, title: &str, seconds: i64) -> Response {
+    let seconds = seconds.max(1);
+    let again = crate::accounts::throttle::Locked { until: seconds }.try_again(0);
+    let message = format!("Nothing was done. {again}");
+    let mut response = pages::message(status, title, &message, None);
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// Logs an internal error once, with every cause, where it becomes a 500.

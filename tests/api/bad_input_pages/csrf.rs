@@ -8,7 +8,7 @@ use reqwest::{Response, StatusCode};
 use super::{SCOPE, at_consent, page};
 use crate::support::{
     Landing, PASSWORD, TestApp, UserAgent, assert_not_logged, assert_page_headers, csrf_of,
-    hidden_fields, is_signed_in,
+    hidden_fields, is_signed_in, signup_proof,
 };
 
 /// Forged values for a CSRF token, given the real one and another browser's real one.
@@ -84,14 +84,18 @@ async fn a_signup_without_the_sessions_csrf_token_is_refused_and_creates_no_acco
     let app = TestApp::spawn().await;
     let agent = UserAgent::new(&app);
     let attacker = UserAgent::new(&app);
-    let real = csrf_of(&page(&agent, "/signup").await, "/signup");
+    let signup_page = page(&agent, "/signup").await;
+    let real = csrf_of(&signup_page, "/signup");
     let others = csrf_of(&page(&attacker, "/signup").await, "/signup");
+    let proof = signup_proof(&signup_page);
     let fields = [
         ("username", "mallory"),
         ("email", "mallory@farm.example"),
         ("password", "a crop of turnips 9"),
         ("role", "farmer"),
         ("farm_name", "Mallory Fields"),
+        (&proof[0].0, &proof[0].1),
+        (&proof[1].0, &proof[1].1),
     ];
     for (what, token) in forgeries(&real, &others) {
         let response = agent

@@ -9,6 +9,7 @@ use super::{FORM, SCOPE, at_consent, page};
 use crate::support::{
     Landing, PASSWORD, REDIRECT_URI, TestApp, UserAgent, assert_not_logged, assert_page_headers,
     csrf_of, encode, hidden_fields, is_signed_in, page_header_problems, post_raw, raw_http,
+    signup_proof,
 };
 
 #[tokio::test]
@@ -90,13 +91,17 @@ async fn page_forms_too_large_or_not_url_encoded_get_a_400_page_and_write_nothin
     let app = TestApp::spawn().await;
     app.person("ada", Role::Consumer).await;
     let agent = UserAgent::new(&app);
-    let token = csrf_of(&page(&agent, "/signup").await, "/signup");
+    let signup_page = page(&agent, "/signup").await;
+    let token = csrf_of(&signup_page, "/signup");
+    let proof = signup_proof(&signup_page);
     let signup = encode(&[
         ("csrf_token", &token),
         ("username", "mallory"),
         ("email", "mallory@farm.example"),
         ("password", "a crop of turnips 9"),
         ("role", "consumer"),
+        (&proof[0].0, &proof[0].1),
+        (&proof[1].0, &proof[1].1),
     ]);
     let login = encode(&[
         ("csrf_token", &token),

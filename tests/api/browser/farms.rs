@@ -4,7 +4,7 @@
 //! a farm's members, the invitation, and the console's farms list (pending first).
 
 use fantoccini::Locator;
-use farm_auth::accounts::signup::{self, SignUp};
+use farm_auth::accounts::signup::{self, Applicant, SignUp};
 use farm_auth::accounts::users::Role;
 
 use super::button;
@@ -123,6 +123,7 @@ async fn a_farmer_invites_a_new_person_who_signs_up_from_the_mail_and_lands_in_t
     signup::sign_up(
         &app.state,
         &TEST_ORIGIN,
+        &Applicant::App("tests".into()),
         SignUp {
             username: "fern_new".into(),
             email: "fern@farm.example".into(),

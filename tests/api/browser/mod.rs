@@ -17,6 +17,7 @@ mod driver;
 mod farms;
 mod passkeys;
 mod relying_party;
+mod signup;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! reactivate; members). Another farm's page is a 404, as is any hostile id; forms need
 //! the session's CSRF token; nothing changes after a refusal.
 
-use farm_auth::accounts::signup::{self, SignUp};
+use farm_auth::accounts::signup::{self, Applicant, SignUp};
 use farm_auth::accounts::users::Role;
 use reqwest::StatusCode;
 
@@ -132,6 +132,7 @@ async fn the_console_lists_pending_farms_first_and_approves_refuses_and_suspends
     let pending = signup::sign_up(
         &app.state,
         &TEST_ORIGIN,
+        &Applicant::App("tests".into()),
         SignUp {
             username: "fern".into(),
             email: "fern@farm.example".into(),

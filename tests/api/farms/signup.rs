@@ -4,7 +4,7 @@
 
 use farm_auth::accounts::admin::Actor;
 use farm_auth::accounts::farms::{self, FarmError};
-use farm_auth::accounts::signup::{self, SignUp, SignUpError};
+use farm_auth::accounts::signup::{self, Applicant, SignUp, SignUpError};
 use farm_auth::accounts::users::Role;
 use farm_auth::domain::FarmStatus;
 use reqwest::StatusCode;
@@ -23,11 +23,16 @@ fn farmer(username: &str, farm_name: &str) -> SignUp {
 
 /// `username` signed up as a farmer of `farm_name`: the pending farm's id.
 async fn signed_up(app: &TestApp, username: &str, farm_name: &str) -> String {
-    signup::sign_up(&app.state, &TEST_ORIGIN, farmer(username, farm_name))
-        .await
-        .expect("signed up")
-        .farm_id
-        .expect("a farm")
+    signup::sign_up(
+        &app.state,
+        &TEST_ORIGIN,
+        &Applicant::App("tests".into()),
+        farmer(username, farm_name),
+    )
+    .await
+    .expect("signed up")
+    .farm_id
+    .expect("a farm")
 }
 
 #[tokio::test]
@@ -77,7 +82,13 @@ async fn a_farmer_signs_up_with_a_pending_farm_and_stays_a_consumer_until_approv
 async fn a_farmer_without_a_farm_name_is_refused_and_nothing_is_created() {
     let app = TestApp::spawn().await;
     for name in ["", "   ", "a\0b", "Farm\u{202e}moc", &"x".repeat(101)] {
-        let refused = signup::sign_up(&app.state, &TEST_ORIGIN, farmer("fern", name)).await;
+        let refused = signup::sign_up(
+            &app.state,
+            &TEST_ORIGIN,
+            &Applicant::App("tests".into()),
+            farmer("fern", name),
+        )
+        .await;
         assert!(matches!(refused, Err(SignUpError::FarmName(_))), "{name:?}");
     }
     assert!(
@@ -115,7 +126,13 @@ async fn a_farmer_without_a_farm_name_is_refused_and_nothing_is_created() {
 async fn a_taken_username_leaves_no_farm_behind() {
     let app = TestApp::spawn().await;
     app.person("fern", Role::Consumer).await;
-    let refused = signup::sign_up(&app.state, &TEST_ORIGIN, farmer("fern", "Fern Hollow")).await;
+    let refused = signup::sign_up(
+        &app.state,
+        &TEST_ORIGIN,
+        &Applicant::App("tests".into()),
+        farmer("fern", "Fern Hollow"),
+    )
+    .await;
     assert!(refused.is_err());
     assert!(farms::list(&app.state, None).await.unwrap().is_empty());
 }

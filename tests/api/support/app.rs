@@ -122,6 +122,8 @@ pub struct Options {
     /// Connect the server to this URL instead of the database's own (a proxy in front of
     /// it, which a test can cut).
     pub database_url: Option<String>,
+    /// `FARM_AUTH_SIGNUP_RATE_LIMIT`.
+    pub signup_rate_limit: Option<u64>,
 }
 
 pub struct TestApp {
@@ -182,6 +184,7 @@ impl TestApp {
             mail_dir: Some(mail_dir.path().to_path_buf()),
             smtp_url: options.smtp_url.clone(),
             token_rate_limit: options.token_rate_limit.map(|n| n.to_string()),
+            signup_rate_limit: options.signup_rate_limit.map(|n| n.to_string()),
             trusted_proxies: options.trusted_proxies.clone(),
             listen: Some("127.0.0.1:0".into()),
             issuer,

@@ -82,6 +82,48 @@ pub fn csrf_of(page: &str, action: &str) -> String {
         .unwrap_or_else(|| panic!("no csrf_token in the form to {action}"))
 }
 
+/// The sign-up form's challenge on `page`, solved as the page's script would: the
+/// `challenge` and `solution` fields, for tests that post the form by hand.
+pub fn signup_proof(page: &str) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = hidden_fields(page, "/signup")
+        .into_iter()
+        .filter(|(name, _)| name == "challenge" || name == "solution")
+        .collect();
+    super::user_agent::solve_challenge(&mut fields);
+    fields
+}
+
+/// Opens the sign-up page in `agent` and fills it for a new consumer `username` (address
+/// `username@farm.example`), as a browser without JavaScript would: its fields.
+pub async fn signup_form(agent: &UserAgent, username: &str) -> Vec<(String, String)> {
+    let page = agent.get("/signup").await.text().await.unwrap();
+    let mut form = hidden_fields(&page, "/signup");
+    let email = format!("{username}@farm.example");
+    for (name, value) in [
+        ("username", username),
+        ("email", &email),
+        ("password", "a crop of turnips 9"),
+        ("role", "consumer"),
+    ] {
+        form.push((name.into(), value.into()));
+    }
+    form
+}
+
+/// Sends sign-up `form` fields as they are; the answer, not followed.
+pub async fn post_signup_form(agent: &UserAgent, form: &[(String, String)]) -> Response {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    agent.post("/signup", &pairs).await
+}
+
+/// Signs up `username` from `agent` as a browser running the page's script would (the
+/// proof of work solved); the answer, not followed.
+pub async fn post_signup(agent: &UserAgent, username: &str) -> Response {
+    let mut form = signup_form(agent, username).await;
+    super::user_agent::solve_challenge(&mut form);
+    post_signup_form(agent, &form).await
+}
+
 /// Sends `request` with `body` as-is and this content type (none: no header): for bodies a
 /// browser or a well-behaved client would not send.
 pub async fn post_raw(

@@ -143,6 +143,7 @@ impl UserAgent {
             form.retain(|(n, _)| n != name);
             form.push((name.to_string(), value.to_string()));
         }
+        solve_challenge(&mut form);
         let pairs: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let response = self.post(action, &pairs).await;
         self.follow(response).await
@@ -170,6 +171,41 @@ impl UserAgent {
         assert!(body.contains(">Allow</button>") && body.contains(">Deny</button>"));
         self.submit(&body, "/consent", &[("decision", decision)])
             .await
+    }
+}
+
+/// A browser whose requests a trusted proxy forwards for `address` (the app needs
+/// `Options::trusted_proxies` naming 127.0.0.1).
+pub fn browser_at(app: &TestApp, address: &str) -> UserAgent {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", address.parse().unwrap());
+    let mut agent = UserAgent::new(app);
+    agent.http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    agent
+}
+
+/// Does what the sign-up page's script does in a browser: fills in the solution of the
+/// form's proof of work, unless the test set one.
+pub fn solve_challenge(form: &mut [(String, String)]) {
+    let challenge = form
+        .iter()
+        .find(|(n, _)| n == "challenge")
+        .map(|(_, v)| v.clone());
+    let Some(challenge) = challenge else { return };
+    let bits = challenge
+        .split('.')
+        .nth(2)
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(0);
+    for (name, value) in form.iter_mut() {
+        if name == "solution" && value.is_empty() {
+            *value = farm_auth::accounts::signup_challenge::solve(&challenge, bits);
+        }
     }
 }
 
