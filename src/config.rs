@@ -160,6 +160,23 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub farm_app_quota: Option<String>,
+    /// Whether the console and the admin API need a sign-in with a second factor
+    /// (`true` or `false`; on by default).
+    #[arg(
+        long,
+        env = "FARM_AUTH_ADMIN_REQUIRE_MFA",
+        global = true,
+        hide_env_values = true
+    )]
+    pub admin_require_mfa: Option<String>,
+    /// The oldest sign-in, in seconds, that the console and the admin API accept (1 hour).
+    #[arg(
+        long,
+        env = "FARM_AUTH_ADMIN_MAX_AUTH_AGE",
+        global = true,
+        hide_env_values = true
+    )]
+    pub admin_max_auth_age: Option<String>,
     /// Log output: `text` or `json`.
     #[arg(
         long,
@@ -209,6 +226,10 @@ pub struct Config {
     /// Apps a farm's owners and managers may register (administrators are not held to it).
     pub farm_app_quota: i64,
     pub log_format: LogFormat,
+    /// The console and the admin API need a sign-in with a second factor.
+    pub admin_require_mfa: bool,
+    /// The console and the admin API need a sign-in at most this old.
+    pub admin_max_auth_age: Duration,
 }
 
 /// An IP network (`10.0.0.0/8`, `fd00::/8`), or one address (a full-length prefix).
@@ -273,6 +294,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Token requests per client and minute: 50 a second sustained, far above what a person's
 /// app needs, low enough that one runaway client cannot starve the others.
 pub const DEFAULT_TOKEN_RATE_LIMIT: u64 = 3_000;
+/// An administrator signs in again after an hour (decision 73).
+pub const DEFAULT_ADMIN_MAX_AUTH_AGE_SECS: u64 = 3_600;
 /// Ten apps per farm: a till, a web shop, an inventory sync and room to spare.
 pub const DEFAULT_FARM_APP_QUOTA: i64 = 10;
 const MAX_FARM_APP_QUOTA: i64 = 10_000;
@@ -368,6 +391,22 @@ impl Config {
             90 * DAY,
             60..=3 * 365 * DAY,
         )?;
+        let admin_require_mfa = match args.admin_require_mfa.as_deref().map(str::trim) {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => {
+                return Err(bad(
+                    "FARM_AUTH_ADMIN_REQUIRE_MFA",
+                    format!("'{other}' is neither true nor false"),
+                ));
+            }
+        };
+        let admin_max_auth_age = seconds(
+            "FARM_AUTH_ADMIN_MAX_AUTH_AGE",
+            args.admin_max_auth_age.as_deref(),
+            DEFAULT_ADMIN_MAX_AUTH_AGE_SECS,
+            60..=DAY,
+        )?;
         let log_format = match args.log_format.as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -457,6 +496,8 @@ impl Config {
             refresh_token_idle,
             refresh_token_max,
             log_format,
+            admin_require_mfa,
+            admin_max_auth_age,
         })
     }
 
