@@ -218,6 +218,23 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub database_timeout_secs: Option<String>,
+    /// Whether the console and the admin API need a sign-in with a second factor
+    /// (`true` or `false`; on by default).
+    #[arg(
+        long,
+        env = "FARM_AUTH_ADMIN_REQUIRE_MFA",
+        global = true,
+        hide_env_values = true
+    )]
+    pub admin_require_mfa: Option<String>,
+    /// The oldest sign-in, in seconds, that the console and the admin API accept (1 hour).
+    #[arg(
+        long,
+        env = "FARM_AUTH_ADMIN_MAX_AUTH_AGE",
+        global = true,
+        hide_env_values = true
+    )]
+    pub admin_max_auth_age: Option<String>,
     /// Log output: `text` or `json`.
     #[arg(
         long,
@@ -269,6 +286,10 @@ pub struct Config {
     /// Apps a farm's owners and managers may register (administrators are not held to it).
     pub farm_app_quota: i64,
     pub log_format: LogFormat,
+    /// The console and the admin API need a sign-in with a second factor.
+    pub admin_require_mfa: bool,
+    /// The console and the admin API need a sign-in at most this old.
+    pub admin_max_auth_age: Duration,
     /// What one connection may hold, and how many there may be (`web::serve`).
     pub http: HttpLimits,
     /// The longest a request waits on the database (pool, lock, statement) before 503.
@@ -354,6 +375,8 @@ pub const DEFAULT_TOKEN_RATE_LIMIT: u64 = 3_000;
 /// Sign-ups per minute from everyone: one a second sustained, more than a launch day
 /// brings, few enough that a botnet cannot fill the tables or the mail queue.
 pub const DEFAULT_SIGNUP_RATE_LIMIT: u64 = 60;
+/// An administrator signs in again after an hour (decision 73).
+pub const DEFAULT_ADMIN_MAX_AUTH_AGE_SECS: u64 = 3_600;
 /// Ten apps per farm: a till, a web shop, an inventory sync and room to spare.
 pub const DEFAULT_FARM_APP_QUOTA: i64 = 10;
 const MAX_FARM_APP_QUOTA: i64 = 10_000;
@@ -448,6 +471,22 @@ impl Config {
             args.refresh_token_max_secs.as_deref(),
             90 * DAY,
             60..=3 * 365 * DAY,
+        )?;
+        let admin_require_mfa = match args.admin_require_mfa.as_deref().map(str::trim) {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => {
+                return Err(bad(
+                    "FARM_AUTH_ADMIN_REQUIRE_MFA",
+                    format!("'{other}' is neither true nor false"),
+                ));
+            }
+        };
+        let admin_max_auth_age = seconds(
+            "FARM_AUTH_ADMIN_MAX_AUTH_AGE",
+            args.admin_max_auth_age.as_deref(),
+            DEFAULT_ADMIN_MAX_AUTH_AGE_SECS,
+            60..=DAY,
         )?;
         let log_format = match args.log_format.as_deref() {
             None | Some("text") => LogFormat::Text,
@@ -589,6 +628,8 @@ impl Config {
             log_format,
             http,
             database_timeout,
+            admin_require_mfa,
+            admin_max_auth_age,
         })
     }
 

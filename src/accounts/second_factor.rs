@@ -44,10 +44,48 @@ impl Factors {
         self.passkeys > 0 && state.passkeys.is_some()
     }
 
-    /// Whether a password alone is not enough to sign in.
-    pub fn second_step_needed(&self, state: &AppState) -> bool {
-        self.totp || self.usable_passkeys(state)
+    /// Whether recovery codes can be offered: some are left (they come with the app).
+    pub fn usable_recovery_codes(&self) -> bool {
+        self.recovery_codes_left > 0
     }
+
+    /// What a right password leads to. A factor the person set up counts whether or not
+    /// this server can check it: one that cannot be checked refuses the sign-in rather than
+    /// being skipped, or the password alone would sign in an account protected by two
+    /// (NIST SP 800-63B §4.2.1: AAL2 needs both factors verified).
+    pub fn second_step(&self, state: &AppState) -> SecondStep {
+        if !self.totp && self.passkeys == 0 {
+            SecondStep::NotNeeded
+        } else if self.totp || self.usable_recovery_codes() || self.usable_passkeys(state) {
+            SecondStep::Ask
+        } else {
+            SecondStep::Unavailable
+        }
+    }
+}
+
+/// What a sign-in needs after the password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondStep {
+    /// No second factor is set up: the password signs in.
+    NotNeeded,
+    /// At least one of the person's factors can be checked here: ask for it.
+    Ask,
+    /// The person's only factors cannot be checked here (passkeys, with an issuer whose
+    /// host is an IP address): the sign-in is refused.
+    Unavailable,
+}
+
+/// Records a sign-in refused because none of `user_id`'s second factors can be checked.
+pub async fn record_unavailable(
+    state: &AppState,
+    origin: &Origin,
+    user_id: &str,
+) -> Result<(), StoreError> {
+    let event = Event::of_user("login.second_factor", user_id)
+        .outcome(Outcome::Failure)
+        .detail("no second factor of the account can be checked on this server");
+    audit::record(state, origin, event).await
 }
 
 pub async fn factors_of(state: &AppState, user_id: &str) -> Result<Factors, StoreError> {

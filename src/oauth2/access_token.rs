@@ -30,6 +30,13 @@ pub struct AccessTokenClaims {
     /// The person's active farms and their role in each, with the `farms` scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub farms: Option<Vec<FarmClaim>>,
+    /// When the person last proved who they are, and how (RFC 9068 §2.2.1; RFC 8176
+    /// values): the admin API asks for a recent sign-in with a second factor (RFC 9470).
+    /// Absent from a client's own token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
@@ -81,6 +88,8 @@ pub struct Subject<'a> {
     pub farm_id: Option<&'a str>,
     /// The `farms` claim, with the `farms` scope.
     pub farms: Option<&'a [FarmClaim]>,
+    /// The sign-in behind a person's token: its time and methods (`None` for a client's own).
+    pub authentication: Option<(i64, &'a [String])>,
 }
 
 /// Signs the planned access token for `subject`.
@@ -99,6 +108,8 @@ pub fn issue(
         roles: subject.roles.map(Roles::names),
         farm_id: subject.farm_id.map(str::to_string),
         farms: subject.farms.map(<[FarmClaim]>::to_vec),
+        auth_time: subject.authentication.map(|(time, _)| time),
+        amr: subject.authentication.map(|(_, amr)| amr.to_vec()),
         iat: now,
         exp: planned.exp,
         jti: planned.jti,

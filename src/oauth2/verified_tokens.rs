@@ -71,6 +71,8 @@ mod tests {
             roles: None,
             farm_id: None,
             farms: None,
+            auth_time: None,
+            amr: None,
             iat: 0,
             exp,
             jti: "j".into(),

@@ -25,6 +25,13 @@ pub enum BearerError {
     /// 403 `insufficient_scope`.
     #[error("{0}")]
     InsufficientScope(&'static str),
+    /// 401 `insufficient_user_authentication` (RFC 9470 §3): the token's sign-in lacks a
+    /// second factor, or is older than `max_age` seconds (then named in the challenge).
+    #[error("{description}")]
+    InsufficientUserAuthentication {
+        description: &'static str,
+        max_age: Option<u64>,
+    },
     /// Ours: logged with its cause, answered with a bare 500.
     #[error(transparent)]
     Internal(#[from] InternalError),

@@ -3,6 +3,7 @@
 //! `ON CONFLICT`, `RETURNING`), run through sqlx's `Any` driver. The backend is chosen from
 //! the URL here, at the edge, and never inside a query. One file per table family.
 
+pub mod account_security;
 pub mod apis;
 pub mod audit;
 pub mod clients;

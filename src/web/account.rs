@@ -15,7 +15,7 @@ use super::pages::{self, AccountPage, AppView, Csp, PasskeyView, SessionView};
 use super::session::BrowserSession;
 use crate::accounts::audit::Origin;
 use crate::accounts::login::SignedIn;
-use crate::accounts::password_change::{self, ChangeError};
+use crate::accounts::password_change::{self, ChangeError, PasswordChange};
 use crate::accounts::second_factor::{self, FactorError};
 use crate::accounts::users::Role;
 use crate::accounts::{email_links, passkeys, sessions};
@@ -188,16 +188,16 @@ async fn post_password(
 ) -> Result<Response, PageError> {
     let current = form.get("current_password").unwrap_or_default();
     let new_password = form.get("new_password").unwrap_or_default();
-    let changed = password_change::change_password(
-        &state,
-        &origin,
-        &user,
+    let change = PasswordChange {
         current,
         new_password,
-        Some(&me.sid),
-        device.as_deref(),
-    )
-    .await;
+        keep_session: Some(&me.sid),
+        keep_device: device.as_deref(),
+        // A checkbox, ticked on the page: a browser sends it unless the person unticks it.
+        end_account_grants: form.get("end_account_grants").is_some(),
+        calling_jti: None,
+    };
+    let changed = password_change::change_password(&state, &origin, &user, change).await;
     let notice = match changed {
         Ok(()) => done("Your password is changed. Your other sessions were signed out."),
         Err(ChangeError::Weak(why)) => refused(format!("The new password cannot be used: {why}.")),

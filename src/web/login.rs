@@ -18,6 +18,7 @@ use super::pages::{self, Flow, LoginPage, SignupPage};
 use super::session::{BrowserSession, PartialLogin, Pending};
 use crate::accounts::audit::Origin;
 use crate::accounts::login::{self, LoginError, SignedIn};
+use crate::accounts::second_factor::SecondStep;
 use crate::accounts::signup::{self, Applicant, SignUp, SignUpError};
 use crate::accounts::signup_challenge::{self, ChallengeAnswer};
 use crate::accounts::users::UserError;
@@ -44,6 +45,18 @@ pub fn stopped_message(why: &LoginError) -> &'static str {
 }
 
 pub const PASSWORD_RESET_REQUIRED: &str = "You need to choose a new password before you sign in: we emailed you a link. If it has expired, use \u{201c}Forgot your password?\u{201d} below.";
+
+/// The session's mark that a page (the console) asked the signed-in person to prove who
+/// they are again: the login page then shows its form instead of sending them on.
+const SIGN_IN_AGAIN: &str = "sign_in_again";
+
+const SIGN_IN_AGAIN_MESSAGE: &str =
+    "To go on, sign in again with your password and your second step.";
+
+/// Asks the signed-in person to sign in again (decision 73); the next sign-in clears it.
+pub async fn ask_to_sign_in_again(session: &BrowserSession) -> Result<(), PageError> {
+    session.put(SIGN_IN_AGAIN, &true).await
+}
 
 /// How long the second factor may take after the password.
 const SECOND_FACTOR_WINDOW_SECS: i64 = 300;
@@ -124,17 +137,30 @@ async fn get_login(
     PendingId(request): PendingId,
 ) -> Result<Response, PageError> {
     let pending = pending(&session, request.as_deref()).await?;
-    if pending.is_none() && session.signed_in(&state).await?.is_some() {
+    let signed_in = session.signed_in(&state).await?;
+    let again = match &signed_in {
+        Some(person) if session.read::<bool>(SIGN_IN_AGAIN).await?.is_some() => {
+            crate::accounts::users::find(&state, &person.user_id).await?
+        }
+        _ => None,
+    };
+    if pending.is_none() && signed_in.is_some() && again.is_none() {
         return Ok(Redirect::to("/account").into_response());
     }
     let view = match session.take_flash::<LoginView>(LOGIN_FLASH).await? {
         Some(refused) => refused,
-        None => LoginView {
-            username: pending
-                .as_ref()
-                .and_then(|p| p.request.login_hint.clone())
-                .unwrap_or_default(),
-            error: None,
+        None => match again {
+            Some(user) => LoginView {
+                username: user.username,
+                error: Some(SIGN_IN_AGAIN_MESSAGE.into()),
+            },
+            None => LoginView {
+                username: pending
+                    .as_ref()
+                    .and_then(|p| p.request.login_hint.clone())
+                    .unwrap_or_default(),
+                error: None,
+            },
         },
     };
     render_login(&state, &session, pending.as_ref(), view).await
@@ -155,7 +181,12 @@ async fn post_login(
     let refused = match login::password_login(&state, &origin, username, password, device).await {
         Ok(user) => {
             let factors = second_factor::factors_of(&state, &user.id).await?;
-            if factors.second_step_needed(&state) {
+            let step = factors.second_step(&state);
+            if step == SecondStep::Unavailable {
+                second_factor::record_unavailable(&state, &origin, &user.id).await?;
+                return Ok(factor_unavailable());
+            }
+            if step == SecondStep::Ask {
                 let partial = PartialLogin {
                     user_id: user.id.clone(),
                     amr: vec!["pwd".into()],
@@ -186,6 +217,18 @@ async fn post_login(
     session.set_flash(LOGIN_FLASH, &view).await?;
     let again = with_request("/login", pending.as_ref());
     Ok(Redirect::to(&again).into_response())
+}
+
+/// The page that refuses a sign-in whose second factor cannot be checked here: the
+/// password was right, but the account's only second factor (a passkey) cannot be used at
+/// this address, and the password alone must not sign it in.
+fn factor_unavailable() -> Response {
+    pages::message(
+        StatusCode::FORBIDDEN,
+        "Your second step cannot be used here",
+        "Your account asks for a passkey after the password, and passkeys cannot be used at this address of the service. You are not signed in. Sign in where passkeys work, or set up an authenticator app there to use here too.",
+        Some(("/login", "Back to sign in")),
+    )
 }
 
 /// Back to the login page, saying the account is locked (the sign-in is dropped).
@@ -245,6 +288,7 @@ pub async fn record_sign_in(
         logout::end_login_session(state, &Origin::default(), &previous, replaced).await?;
     }
     session.sign_in(person).await?;
+    session.take_flash::<bool>(SIGN_IN_AGAIN).await?;
     if let Some(pending) = pending {
         session
             .record_progress(&pending.id, |p| p.signed_in = true)

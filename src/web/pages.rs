@@ -111,6 +111,8 @@ pub struct SecondFactorPage {
     pub start_again: String,
     pub request: Option<String>,
     pub totp: bool,
+    /// Recovery codes are left (or the app is set up, whose codes they are).
+    pub recovery: bool,
     pub passkeys: bool,
     pub error: Option<String>,
 }
@@ -275,6 +277,41 @@ pub struct ResetPasswordPage {
     pub csrf_token: String,
     pub token: String,
     pub error: Option<String>,
+}
+
+/// After a reset by mail: the second factors added lately, each with a button to remove it.
+#[derive(Template)]
+#[template(path = "reset_review.html")]
+pub struct ResetReviewPage {
+    pub csrf_token: String,
+    pub factors: Vec<ReviewedFactor>,
+    /// The review window, in days.
+    pub days: i64,
+    pub notice: Option<String>,
+}
+
+/// One factor on the review page.
+pub struct ReviewedFactor {
+    /// What the removal form sends.
+    pub key: String,
+    pub label: String,
+    pub added: String,
+}
+
+impl ReviewedFactor {
+    pub fn of(factor: &crate::accounts::factor_review::RecentFactor) -> ReviewedFactor {
+        use crate::accounts::factor_review::RecentFactor;
+        let label = match factor {
+            RecentFactor::AuthenticatorApp { .. } => "An authenticator app".to_string(),
+            RecentFactor::RecoveryCodes { .. } => "New recovery codes".to_string(),
+            RecentFactor::Passkey { name, .. } => format!("The passkey \u{201c}{name}\u{201d}"),
+        };
+        ReviewedFactor {
+            key: factor.key(),
+            label,
+            added: when(factor.added_at()),
+        }
+    }
 }
 
 #[derive(Template)]

@@ -1,6 +1,7 @@
 //! "Forgot your password?": the request page (answered the same whether or not the address
-//! is known), the page the mailed link opens to set a new password, and the link that
-//! confirms an email address.
+//! is known), the page the mailed link opens to set a new password, the review of second
+//! factors added lately that follows it (decision 71), and the link that confirms an email
+//! address.
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -11,15 +12,21 @@ use serde::{Deserialize, Serialize};
 
 use super::error::PageError;
 use super::extract::{PageForm, RequestOrigin};
-use super::pages::{self, Csp, ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
+use super::pages::{
+    self, Csp, ForgotPasswordPage, ResetPasswordPage, ResetReviewPage, ReviewedFactor,
+    VerifyEmailPage,
+};
 use super::session::BrowserSession;
 use crate::accounts::email_links::{self, Asker, LinkError, ResetRefused};
+use crate::accounts::factor_review;
 use crate::state::AppState;
+use crate::store::users::UserRecord;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/password/forgot", get(get_forgot).post(post_forgot))
         .route("/password/reset", get(get_reset).post(post_reset))
+        .route("/password/reset/review", get(get_review).post(post_review))
         .route("/email/verify", get(get_verify).post(post_verify))
 }
 
@@ -132,14 +139,21 @@ async fn post_reset(
     let password = form.get("new_password").unwrap_or_default();
     match email_links::reset_password(&state, &origin, token, password).await {
         // Not signed in here: a second factor, if set up, is still asked at sign-in.
-        Ok(_) => {
+        Ok(user) => {
             session.sign_out().await?;
-            Ok(pages::message(
-                StatusCode::OK,
-                "Your password is changed",
-                "Every session of your account was signed out and apps must ask again. Sign in with your new password.",
-                Some(("/login", "Sign in")),
-            ))
+            // Factors added lately may be an intruder's: offered for removal first.
+            if !factor_review::recently_added(&state, &user.id)
+                .await?
+                .is_empty()
+            {
+                let review = Review {
+                    user_id: user.id,
+                    until: state.clock.now() + REVIEW_TTL_SECS,
+                };
+                session.put(REVIEW, &review).await?;
+                return Ok(Redirect::to("/password/reset/review").into_response());
+            }
+            Ok(password_changed())
         }
         Err(LinkError::WeakPassword(why)) => {
             session
@@ -155,6 +169,78 @@ async fn post_reset(
         Err(LinkError::Password(error)) => Err(error.into()),
         Err(LinkError::Store(error)) => Err(error.into()),
     }
+}
+
+fn password_changed() -> Response {
+    pages::message(
+        StatusCode::OK,
+        "Your password is changed",
+        "Every session of your account was signed out and apps must ask again. Sign in with your new password.",
+        Some(("/login", "Sign in")),
+    )
+}
+
+/// The review after a reset, kept in the browser session that made it: whose factors, until
+/// when.
+#[derive(Serialize, Deserialize)]
+struct Review {
+    user_id: String,
+    until: i64,
+}
+
+const REVIEW: &str = "reset_review";
+/// How long the review stays open after the reset.
+const REVIEW_TTL_SECS: i64 = 15 * 60;
+const REVIEW_FLASH: &str = "flash:reset-review";
+
+/// The account under review in this browser, if the review is still open.
+async fn under_review(
+    state: &AppState,
+    session: &BrowserSession,
+) -> Result<Option<UserRecord>, PageError> {
+    let Some(review) = session.read::<Review>(REVIEW).await? else {
+        return Ok(None);
+    };
+    if review.until <= state.clock.now() {
+        return Ok(None);
+    }
+    Ok(crate::accounts::users::find(state, &review.user_id).await?)
+}
+
+async fn get_review(
+    State(state): State<AppState>,
+    session: BrowserSession,
+) -> Result<Response, PageError> {
+    let Some(user) = under_review(&state, &session).await? else {
+        return Ok(password_changed());
+    };
+    let factors = factor_review::recently_added(&state, &user.id).await?;
+    let page = ResetReviewPage {
+        csrf_token: session.csrf_token().await?,
+        factors: factors.iter().map(ReviewedFactor::of).collect(),
+        days: factor_review::REVIEW_WINDOW_SECS / 86_400,
+        notice: session.take_flash::<String>(REVIEW_FLASH).await?,
+    };
+    Ok(pages::page(StatusCode::OK, &page, Csp::default()))
+}
+
+async fn post_review(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RequestOrigin(origin): RequestOrigin,
+    PageForm(form): PageForm,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.get("csrf_token")).await?;
+    let Some(user) = under_review(&state, &session).await? else {
+        return Ok(password_changed());
+    };
+    let key = form.get("factor").unwrap_or_default();
+    let notice = match factor_review::remove_recent(&state, &origin, &user, key).await? {
+        true => "Removed.",
+        false => "That sign-in method is not there any more.",
+    };
+    session.set_flash(REVIEW_FLASH, &notice.to_string()).await?;
+    Ok(Redirect::to("/password/reset/review").into_response())
 }
 
 fn query_with_token(token: &str) -> String {

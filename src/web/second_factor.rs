@@ -48,6 +48,7 @@ async fn get_second_factor(
         start_again: with_request("/login", pending.as_ref()),
         request: pending.as_ref().map(|p| p.id.clone()),
         totp: factors.totp,
+        recovery: factors.totp || factors.usable_recovery_codes(),
         passkeys: factors.usable_passkeys(&state),
         error,
     };

@@ -58,11 +58,16 @@ mod authenticator_app;
 mod email_verification;
 /// Sign-ins keep their share of the password hashers whatever floods the sign-up page.
 mod hashing_share;
+/// A second factor this server cannot check (a passkey at an IP-address issuer) refuses
+/// the sign-in instead of being skipped.
+mod factor_unavailable;
 /// The person's own sessions and connected apps on the account page, and changing the
 /// password there.
 mod own_sessions;
 /// Passkeys: adding one, using it after the password or alone, and every wrong answer.
 mod passkeys;
+/// A password change ends the grants that can change the account, unless asked not to.
+mod password_change;
 /// "Forgot your password?": one answer for every address, a link that works once, a reset
 /// that ends every session and token.
 mod password_reset;
@@ -86,6 +91,9 @@ mod admin_api;
 /// The console per area: access, people, suspension, apps, registration tokens, keys and
 /// audit, hostile input.
 mod admin_console;
+/// Administrators need a second factor and a recent sign-in, for the console and the admin
+/// API (RFC 9470), unless configured otherwise.
+mod admin_step_up;
 /// The command line: clients, users, roles, keys, initial access tokens, settings, SIGTERM.
 mod cli;
 /// A suspended (locked) person cannot sign in and nothing they held works until unlocked

@@ -444,3 +444,96 @@ async fn reset_requests_sent_all_at_once_still_mail_no_more_than_three_links() {
     assert_eq!(mailed, 3, "{requests:?}");
     assert_eq!(mails_to(&app, "ada@farm.example").await, 3);
 }
+
+/// Resets `username`'s password with a mailed link in a new browser: the browser and the
+/// page the reset ended on.
+async fn reset_in_browser(app: &TestApp, username: &str) -> (UserAgent, String, String) {
+    ask_for_reset(app, &format!("{username}@farm.example")).await;
+    let link = reset_link(app, username, 1).await;
+    let agent = UserAgent::new(app);
+    let form = open_reset_form(&agent, &link).await;
+    let (path, status, page) = choose_password(&agent, &form, NEW_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    (agent, path, page)
+}
+
+#[tokio::test]
+async fn a_reset_lists_the_factors_added_in_the_last_seven_days_and_removes_the_one_chosen() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("ada", Role::Consumer).await;
+    // An intruder with the old password set up their own app (and its recovery codes).
+    enrol_totp(&app, &ada).await;
+    app.store
+        .replace_recovery_codes(&ada, &["intruder-code-hash".into()], app.clock.now())
+        .await
+        .unwrap();
+    app.clock.advance(3 * 86_400);
+
+    let (agent, path, page) = reset_in_browser(&app, "ada").await;
+    assert_eq!(path, "/password/reset/review", "{page}");
+    assert!(page.contains("Your password is changed"), "{page}");
+    assert!(page.contains("An authenticator app"), "{page}");
+    assert!(page.contains("New recovery codes"), "{page}");
+    assert!(!is_signed_in(&agent).await);
+
+    let (path, _, page) = agent
+        .submit(&page, "/password/reset/review", &[("factor", "totp")])
+        .await
+        .page();
+    assert_eq!(path, "/password/reset/review");
+    assert!(page.contains("Removed."), "{page}");
+    assert!(!page.contains("An authenticator app"), "{page}");
+    assert!(app.store.find_totp(&ada).await.unwrap().is_none());
+    // The new password alone signs in now: the intruder's app is gone.
+    assert!(password_works(&app, "ada", NEW_PASSWORD).await);
+    let trail = app.store.list_audit_events(Some(&ada), 50).await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e: &AuditRecord| e.event == "totp.disabled"
+                && e.detail.as_deref() == Some("in the review after a password reset")),
+        "{trail:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_does_not_offer_factors_older_than_seven_days() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("ada", Role::Consumer).await;
+    enrol_totp(&app, &ada).await;
+    app.clock.advance(8 * 86_400);
+
+    let (_, path, page) = reset_in_browser(&app, "ada").await;
+    assert_eq!(path, "/password/reset", "{page}");
+    assert!(page.contains("Your password is changed"), "{page}");
+    assert!(app.store.find_totp(&ada).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn the_review_removes_nothing_for_another_browser_nor_a_factor_older_than_seven_days() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("ada", Role::Consumer).await;
+    enrol_totp(&app, &ada).await;
+    app.clock.advance(8 * 86_400);
+    app.store
+        .replace_recovery_codes(&ada, &["new-code-hash".into()], app.clock.now())
+        .await
+        .unwrap();
+
+    let (agent, path, page) = reset_in_browser(&app, "ada").await;
+    assert_eq!(path, "/password/reset/review", "{page}");
+    assert!(!page.contains("An authenticator app"), "{page}");
+    // The old app is not on the list, and naming it removes nothing.
+    let (_, _, page) = agent
+        .submit(&page, "/password/reset/review", &[("factor", "totp")])
+        .await
+        .page();
+    assert!(page.contains("is not there any more"), "{page}");
+    assert!(app.store.find_totp(&ada).await.unwrap().is_some());
+
+    // Another browser has no review open: the page only says the password changed.
+    let stranger = UserAgent::new(&app);
+    let (_, _, page) = stranger.navigate("/password/reset/review").await.page();
+    assert!(!page.contains("New recovery codes"), "{page}");
+    assert_eq!(app.store.count_recovery_codes(&ada).await.unwrap(), 1);
+}

@@ -35,6 +35,7 @@ pub fn exchange(
         roles: None,
         farm_id: client.farm_id(),
         farms: None,
+        authentication: None,
     };
     let issued = access_token::issue(state, subject, access_token::plan(state))?;
     Ok(TokenResponse::bearer(issued))

@@ -93,6 +93,7 @@ pub(crate) async fn issue_tokens(
         roles: scope.contains("roles").then_some(&user.roles),
         farm_id: client.farm_id(),
         farms: farms.as_deref(),
+        authentication: Some((grant.auth_time, &grant.amr)),
     };
     let access = access_token::issue(state, subject, planned)?;
     let id_token = match scope.contains("openid") {

@@ -20,9 +20,11 @@ use axum::routing::get;
 use super::account::{self, Notice};
 use super::error::PageError;
 use super::extract::{PageForm, RequestOrigin};
+use super::login;
 use super::session::BrowserSession;
 use crate::accounts::admin::Actor;
 use crate::accounts::audit::Origin;
+use crate::accounts::step_up::{self, SignInFacts, StepUp};
 use crate::oauth2::params::Params;
 use crate::state::AppState;
 use crate::store::users::UserRecord;
@@ -57,15 +59,10 @@ impl Admin {
     ) -> Result<Admin, PageError> {
         let session = BrowserSession::from_request_parts(parts, state).await?;
         let Ok(RequestOrigin(origin)) = RequestOrigin::from_request_parts(parts, state).await;
-        let (_, user) = match account::person(state, &session).await {
-            // Signing in comes back to the page asked for (a form is not sent again).
+        let (signed_in, user) = match account::person(state, &session).await {
             Err(PageError::SignInFirst) => {
-                if parts.method == axum::http::Method::GET
-                    && let Some(path) = parts.uri.path_and_query()
-                {
-                    session
-                        .set_return_path(path.as_str(), state.clock.now())
-                        .await?;
+                if let Some(path) = asked_page(parts) {
+                    session.set_return_path(path, state.clock.now()).await?;
                 }
                 return Err(PageError::SignInFirst);
             }
@@ -75,6 +72,22 @@ impl Admin {
             return Err(PageError::Forbidden(
                 "The console is for the platform's administrators.",
             ));
+        }
+        let facts = SignInFacts {
+            user_id: &user.id,
+            auth_time: Some(signed_in.auth_time),
+            amr: &signed_in.amr,
+        };
+        match step_up::admin_needs(state, facts).await? {
+            None => {}
+            Some(StepUp::Enrol) => return Err(PageError::Forbidden(ENROL_FIRST)),
+            // Back to the page asked for, or to the console after a form.
+            Some(StepUp::SignInAgain) => {
+                let path = asked_page(parts).unwrap_or("/admin");
+                session.set_return_path(path, state.clock.now()).await?;
+                login::ask_to_sign_in_again(&session).await?;
+                return Err(PageError::SignInFirst);
+            }
         }
         Ok(Admin {
             session,
@@ -103,6 +116,17 @@ impl Admin {
     pub async fn back(&self, path: &str, notice: Notice) -> Result<Response, PageError> {
         self.session.set_flash(NOTICE, &notice).await?;
         Ok(Redirect::to(path).into_response())
+    }
+}
+
+/// What an administrator without a second factor is told (decision 73).
+const ENROL_FIRST: &str = "The console needs two-step sign-in. Set up an authenticator app on your account page, then sign in again with it.";
+
+/// The page to come back to after signing in: the one asked for (a form is not sent again).
+fn asked_page(parts: &axum::http::request::Parts) -> Option<&str> {
+    match (&parts.method, parts.uri.path_and_query()) {
+        (&axum::http::Method::GET, Some(path)) => Some(path.as_str()),
+        _ => None,
     }
 }
 

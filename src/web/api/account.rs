@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiError, Caller, JsonBody};
 use crate::accounts::email_links::{self, Asker, LinkError, ResetRefused};
-use crate::accounts::password_change::{self, ChangeError};
+use crate::accounts::password_change::{self, ChangeError, PasswordChange};
 use crate::accounts::second_factor;
 use crate::accounts::sessions;
 use crate::accounts::signup::{self, Applicant, SignUp, SignUpError};
@@ -182,28 +182,34 @@ async fn get_me(caller: Caller) -> Result<Response, ApiError> {
 }
 
 #[derive(Deserialize)]
-struct PasswordChange {
+struct PasswordChangeBody {
     current_password: String,
     new_password: String,
+    /// End the grants holding `account` or `admin` (decision 72); this token's stays.
+    #[serde(default = "yes")]
+    end_account_grants: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 async fn post_password(
     State(state): State<AppState>,
     caller: Caller,
     RequestOrigin(origin): RequestOrigin,
-    JsonBody(form): JsonBody<PasswordChange>,
+    JsonBody(form): JsonBody<PasswordChangeBody>,
 ) -> Result<Response, ApiError> {
     let user = caller.person()?;
-    let changed = password_change::change_password(
-        &state,
-        &origin,
-        user,
-        &form.current_password,
-        &form.new_password,
-        None,
-        None,
-    )
-    .await;
+    let change = PasswordChange {
+        current: &form.current_password,
+        new_password: &form.new_password,
+        keep_session: None,
+        keep_device: None,
+        end_account_grants: form.end_account_grants,
+        calling_jti: Some(&caller.claims.jti),
+    };
+    let changed = password_change::change_password(&state, &origin, user, change).await;
     match changed {
         Ok(()) => Ok(no_content()),
         Err(ChangeError::Weak(why)) => Err(ApiError::Invalid("weak_password", why)),

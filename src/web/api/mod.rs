@@ -20,6 +20,7 @@ use axum::response::IntoResponse;
 use serde::de::DeserializeOwned;
 
 pub use super::error::ApiError;
+use crate::accounts::step_up::{self, SignInFacts, StepUp};
 use crate::oauth2::access_token::{self, AccessTokenClaims};
 use crate::oidc::userinfo::BearerError;
 use crate::state::AppState;
@@ -142,6 +143,26 @@ impl FromRequestParts<AppState> for AdminCaller {
                 .ok_or(ApiError::Forbidden(
                     "the admin API is for administrators only",
                 ))?;
+        let facts = SignInFacts {
+            user_id: &admin.id,
+            auth_time: caller.claims.auth_time,
+            amr: caller.claims.amr.as_deref().unwrap_or_default(),
+        };
+        // RFC 9470 §3: the token is good, the sign-in behind it is not enough; the client
+        // sends the person through the authorization endpoint again (with `max_age`).
+        if let Some(need) = step_up::admin_needs(state, facts).await? {
+            let max_age = state.config.admin_max_auth_age.as_secs();
+            return Err(ApiError::Bearer(match need {
+                StepUp::Enrol => BearerError::InsufficientUserAuthentication {
+                    description: "the admin API needs an administrator with a second factor set up",
+                    max_age: None,
+                },
+                StepUp::SignInAgain => BearerError::InsufficientUserAuthentication {
+                    description: "the admin API needs a recent sign-in with a second factor",
+                    max_age: Some(max_age),
+                },
+            }));
+        }
         let Ok(super::extract::RequestOrigin(origin)) =
             super::extract::RequestOrigin::from_request_parts(parts, state).await;
         Ok(AdminCaller { admin, origin })

@@ -23,7 +23,18 @@ impl IntoResponse for BearerError {
             BearerError::InsufficientScope(_) => {
                 (StatusCode::FORBIDDEN, Some("insufficient_scope"))
             }
+            BearerError::InsufficientUserAuthentication { .. } => (
+                StatusCode::UNAUTHORIZED,
+                Some("insufficient_user_authentication"),
+            ),
             BearerError::Internal(error) => return internal_json(error),
+        };
+        // RFC 9470 §3: the challenge may say how recent a sign-in would do.
+        let max_age = match &self {
+            BearerError::InsufficientUserAuthentication {
+                max_age: Some(age), ..
+            } => format!(", max_age=\"{age}\""),
+            _ => String::new(),
         };
         // RFC 6750 §3: the challenge names the error; §3.1: neither the challenge nor a
         // body names one when no token was sent. The description is already limited to
@@ -36,7 +47,7 @@ impl IntoResponse for BearerError {
             ),
             Some(error) => (
                 format!(
-                    "Bearer realm=\"farm-auth\", error=\"{error}\", error_description=\"{description}\""
+                    "Bearer realm=\"farm-auth\", error=\"{error}\", error_description=\"{description}\"{max_age}"
                 ),
                 (
                     status,

@@ -188,7 +188,8 @@ async fn roles_are_set_with_checkboxes_and_none_ticked_is_refused() {
     assert!(page.contains(r#"name="role_farmer" value="on" checked"#));
     assert!(page.contains(r#"name="role_admin" value="on" checked"#));
     assert!(!page.contains(r#"name="role_consumer" value="on" checked"#));
-    // Ada is an administrator now.
+    // Ada is an administrator now (with the second factor the console asks for).
+    app.authenticators.set_up(&app, &ada_id).await;
     let ada = signed_in(&app, "ada").await.agent;
     open(&ada, "/admin/users").await;
 

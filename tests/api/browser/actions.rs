@@ -109,6 +109,24 @@ impl Browser {
         .await;
     }
 
+    /// Signs in as an administrator made by `TestApp::person`: the password, then the
+    /// code of their authenticator app at the second step, as the console asks for.
+    pub(super) async fn log_in_as_admin(&self, app: &crate::support::TestApp, username: &str) {
+        self.log_in(username, crate::support::PASSWORD).await;
+        let code_field = Locator::Css(r#"input[autocomplete="one-time-code"]"#);
+        self.wait_for(code_field, "the second step's code field")
+            .await;
+        let code = app
+            .authenticators
+            .next_code(username, &app.clock)
+            .expect("an administrator made by TestApp::person");
+        self.fill(code_field, &code).await;
+        self.click(Locator::Css(
+            r#"form:has(input[name="method"][value="totp"]) button[type="submit"]"#,
+        ))
+        .await;
+    }
+
     pub(super) async fn body_text(&self) -> String {
         self.try_body_text()
             .await

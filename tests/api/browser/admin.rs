@@ -35,7 +35,7 @@ async fn an_administrator_finds_a_person_and_locks_them_out() {
 
     // Signed in, the administrator opens the console: the users list.
     browser.goto(&format!("{}/login", app.issuer)).await;
-    browser.log_in(ADMIN, PASSWORD).await;
+    browser.log_in_as_admin(&app, ADMIN).await;
     browser
         .wait_for_url(&format!("{}/account", app.issuer), "the account page")
         .await;

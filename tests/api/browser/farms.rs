@@ -137,7 +137,7 @@ async fn a_farmer_invites_a_new_person_who_signs_up_from_the_mail_and_lands_in_t
     app.person("olga_admin", Role::Admin).await;
     let admin = Browser::launch("farm-admin").await;
     admin.goto(&format!("{}/login", app.issuer)).await;
-    admin.log_in("olga_admin", PASSWORD).await;
+    admin.log_in_as_admin(&app, "olga_admin").await;
     admin
         .wait_for_url(&format!("{}/account", app.issuer), "the account page")
         .await;

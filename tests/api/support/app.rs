@@ -15,6 +15,8 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use super::authenticator_app::Authenticators;
+
 /// Where the tests' PostgreSQL server is; unset: every test runs on its own SQLite file.
 const POSTGRES_URL_VAR: &str = "FARM_AUTH_TEST_DATABASE_URL";
 
@@ -124,6 +126,10 @@ pub struct Options {
     pub database_url: Option<String>,
     /// `FARM_AUTH_SIGNUP_RATE_LIMIT`.
     pub signup_rate_limit: Option<u64>,
+    /// `FARM_AUTH_ADMIN_REQUIRE_MFA` (on by default).
+    pub admin_require_mfa: Option<bool>,
+    /// `FARM_AUTH_ADMIN_MAX_AUTH_AGE`, in seconds.
+    pub admin_max_auth_age: Option<u64>,
 }
 
 pub struct TestApp {
@@ -139,6 +145,9 @@ pub struct TestApp {
     pub state: farm_auth::state::AppState,
     /// Where `.eml` files land when no SMTP server is configured.
     pub mail_dir: std::path::PathBuf,
+    /// The authenticator apps of the administrators [`TestApp::person`] made, which
+    /// [`crate::support::UserAgent::log_in`] uses at the second step.
+    pub authenticators: Authenticators,
     _mail_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -191,6 +200,8 @@ impl TestApp {
             key_refresh_secs: options.key_refresh_secs.map(|s| s.to_string()),
             access_token_ttl: options.access_token_ttl.map(|s| s.to_string()),
             client_cache_secs: options.client_cache_secs.map(|s| s.to_string()),
+            admin_require_mfa: options.admin_require_mfa.map(|on| on.to_string()),
+            admin_max_auth_age: options.admin_max_auth_age.map(|s| s.to_string()),
             ..Default::default()
         };
         let config = Config::from_args(args).expect("test configuration");
@@ -220,6 +231,7 @@ impl TestApp {
             database,
             state,
             mail_dir: mail_dir.path().to_path_buf(),
+            authenticators: Authenticators::default(),
             _mail_dir: mail_dir,
             shutdown: Some(shutdown),
             server: Some(server),

@@ -1,7 +1,18 @@
 //! The authenticator app (RFC 6238) as several rule families need it: enrolling one through
 //! the account page, the second step of a sign-in, and codes that are right or wrong now.
+//! And the authenticator apps of administrators, who need a second factor for the console
+//! and the admin API: set up when [`TestApp::person`] makes one, used by
+//! [`UserAgent::log_in`] at the second step, so that tests sign administrators in as
+//! before.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use farm_auth::Clock;
+use farm_auth::accounts::audit::Origin;
+use farm_auth::accounts::second_factor;
 use farm_auth::accounts::totp::code_at;
+use farm_auth::store::users::UserRecord;
 use reqwest::StatusCode;
 
 use super::app::TestApp;
@@ -122,4 +133,51 @@ pub async fn give_code(agent: &UserAgent, page: &str, method: &str, code: &str) 
 /// The code the authenticator app with `secret` shows now.
 pub fn code_now(app: &TestApp, secret: &str) -> String {
     code_at(secret, app.clock.now()).unwrap()
+}
+
+/// Authenticator apps set up for people, by lowercase username: the secret, and the time
+/// whose code was used last (a code is accepted once, RFC 6238 §5.2).
+#[derive(Clone, Default)]
+pub struct Authenticators(Arc<Mutex<HashMap<String, (String, i64)>>>);
+
+impl Authenticators {
+    /// Sets up an authenticator app for `user` (whose password is [`PASSWORD`]) the way the
+    /// account page does, confirmed with the code of the previous time step, so that the
+    /// codes of now and of the next step are left for sign-ins.
+    pub async fn set_up(&self, app: &TestApp, user_id: &str) {
+        let origin = Origin::default();
+        let user: UserRecord = app.store.find_user_by_id(user_id).await.unwrap().unwrap();
+        let user = &user;
+        let enrolment = second_factor::start_totp(&app.state, &origin, user, PASSWORD)
+            .await
+            .expect("enrolment starts");
+        let confirmed_at = app.clock.now() - 30;
+        let code = code_at(&enrolment.secret, confirmed_at).unwrap();
+        second_factor::confirm_totp(&app.state, &origin, &user.id, &code)
+            .await
+            .expect("enrolment confirmed");
+        let mut apps = self.0.lock().unwrap();
+        apps.insert(
+            user.username.to_lowercase(),
+            (enrolment.secret, confirmed_at),
+        );
+    }
+
+    /// A code of `username`'s app not used before, if they have one here: the current
+    /// one, or the next step's; the clock moves on by a step when both were used.
+    pub fn next_code(&self, username: &str, clock: &Clock) -> Option<String> {
+        let mut apps = self.0.lock().unwrap();
+        let (secret, last) = apps.get_mut(&username.trim().to_lowercase())?;
+        let step = |t: i64| t.div_euclid(30);
+        let mut at = clock.now();
+        if step(at) <= step(*last) {
+            at = (step(*last) + 1) * 30;
+        }
+        // The server accepts one step either side of now.
+        if step(at) > step(clock.now()) + 1 {
+            clock.advance(30);
+        }
+        *last = at;
+        code_at(secret, at)
+    }
 }

@@ -3,6 +3,7 @@
 //! browser would. And a relying party's side: a client registered for the code flow, PKCE,
 //! and the authorization request it sends.
 
+use farm_auth::Clock;
 use farm_auth::accounts::users::{self, NewUser, Role};
 use farm_auth::oauth2::client_metadata::NewClient;
 use farm_auth::store::users::UserRecord;
@@ -10,6 +11,7 @@ use reqwest::{Response, StatusCode};
 use url::Url;
 
 use super::app::{TestApp, TestClient};
+use super::authenticator_app::Authenticators;
 
 pub const REDIRECT_URI: &str = "https://rp.example/callback";
 pub const POST_LOGOUT_URI: &str = "https://rp.example/signed-out";
@@ -61,6 +63,8 @@ pub struct UserAgent {
     pub http: reqwest::Client,
     address: String,
     issuer: String,
+    authenticators: Authenticators,
+    clock: Clock,
 }
 
 impl UserAgent {
@@ -74,6 +78,8 @@ impl UserAgent {
             http,
             address: app.address.clone(),
             issuer: app.issuer.clone(),
+            authenticators: app.authenticators.clone(),
+            clock: app.clock.clone(),
         }
     }
 
@@ -149,16 +155,28 @@ impl UserAgent {
         self.follow(response).await
     }
 
-    /// Signs in on a login page (asserting it is one) and goes on.
+    /// Signs in on a login page (asserting it is one) and goes on; an administrator made
+    /// by [`TestApp::person`] gives their authenticator app's code at the second step.
     pub async fn log_in(&self, landing: Landing, username: &str, password: &str) -> Landing {
         let (path, _, body) = landing.page();
         assert!(path.starts_with("/login"), "not the login page: {path}");
-        self.submit(
-            &body,
-            "/login",
-            &[("username", username), ("password", password)],
-        )
-        .await
+        let landing = self
+            .submit(
+                &body,
+                "/login",
+                &[("username", username), ("password", password)],
+            )
+            .await;
+        let second_step = matches!(&landing, Landing::Page { path, .. } if path.starts_with("/login/second-factor"));
+        if !second_step {
+            return landing;
+        }
+        let Some(code) = self.authenticators.next_code(username, &self.clock) else {
+            return landing;
+        };
+        let (_, _, page) = landing.page();
+        let fields = [("method", "totp"), ("code", code.as_str())];
+        self.submit(&page, "/login/second-factor", &fields).await
     }
 
     /// Answers a consent page (asserting it is one) with "allow" or "deny".
@@ -253,18 +271,21 @@ pub fn unescape(text: &str) -> String {
 }
 
 impl TestApp {
-    /// A person with `username` and [`PASSWORD`].
+    /// A person with `username` and [`PASSWORD`]; an administrator also has an
+    /// authenticator app, which the console and the admin API ask for.
     pub async fn person(&self, username: &str, role: Role) -> String {
+        let admin = role == Role::Admin;
         let new = NewUser {
             username: username.into(),
             email: format!("{username}@farm.example"),
             password: PASSWORD.into(),
             roles: vec![role],
         };
-        users::create(&self.state, new)
-            .await
-            .expect("user created")
-            .id
+        let user = users::create(&self.state, new).await.expect("user created");
+        if admin {
+            self.authenticators.set_up(self, &user.id).await;
+        }
+        user.id
     }
 
     /// A confidential client for the code flow, allowed `scope`, redirecting to
