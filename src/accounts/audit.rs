@@ -138,7 +138,10 @@ pub async fn record(state: &AppState, origin: &Origin, event: Event<'_>) -> Resu
         Outcome::Success | Outcome::Failure => state.store.insert_audit_event(&record).await,
         Outcome::Locked => {
             let key = aggregate_key(&record);
-            state.store.insert_or_count_audit_event(&record, &key).await
+            state
+                .store
+                .insert_or_count_audit_event(&record, Some(&key))
+                .await
         }
     }
 }

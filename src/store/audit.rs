@@ -25,7 +25,7 @@ pub struct AuditRecord {
     /// How many equal refusals this row stands for (1 for every other event).
     #[sqlx(default)]
     pub repeats: i64,
-    /// When the latest of them came; `None` for a single event.
+    /// When the latest of them came; `None` until a refusal is repeated.
     #[sqlx(default)]
     pub last_at: Option<i64>,
 }
@@ -104,31 +104,21 @@ impl AuditQuery {
 
 impl Store {
     pub async fn insert_audit_event(&self, event: &AuditRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_events (at, event, outcome, user_id, username, ip, client_id, detail, \
-             actor_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(event.at)
-        .bind(&event.event)
-        .bind(&event.outcome)
-        .bind(&event.user_id)
-        .bind(&event.username)
-        .bind(&event.ip)
-        .bind(&event.client_id)
-        .bind(&event.detail)
-        .bind(&event.actor_id)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.insert_or_count_audit_event(event, None).await
     }
 
-    /// Writes a refusal, or counts it on the row of the equal ones of its window (the same
-    /// `key`): `repeats` goes up by one and `last_at` becomes its time. One statement, so
-    /// replicas refusing at once count every refusal.
-    pub async fn insert_or_count_audit_event(&self, event: &AuditRecord, key: &str) -> Result<()> {
+    /// Writes an event; with a `key`, a refusal that is counted on the row of the equal
+    /// ones of its window (the same key) when there is one: `repeats` goes up by one and
+    /// `last_at` becomes its time. One statement, so replicas refusing at once count every
+    /// refusal. Without a key nothing conflicts (NULLs are distinct in a unique index).
+    pub async fn insert_or_count_audit_event(
+        &self,
+        event: &AuditRecord,
+        key: Option<&str>,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_events (at, event, outcome, user_id, username, ip, client_id, detail, \
-             actor_id, aggregate_key, last_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $1) \
+             actor_id, aggregate_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (aggregate_key) DO UPDATE SET repeats = audit_events.repeats + 1, \
              last_at = excluded.at",
         )
