@@ -218,7 +218,7 @@ impl Store {
             query.text("event =", Some(name));
             events.extend(self.audit_page(&query, limit).await?);
         }
-        events.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+        events.sort_unstable_by_key(|event| std::cmp::Reverse(event.id));
         events.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(events)
     }
