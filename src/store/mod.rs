@@ -18,10 +18,12 @@ pub mod initial_access_tokens;
 pub mod keys;
 pub mod outbox;
 pub mod revocations;
+pub mod sealed;
 pub mod sessions;
 pub mod throttles;
 pub mod users;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -29,6 +31,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 
 use crate::domain::Scope;
+use crate::secrets::Sealer;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -44,6 +47,10 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Seals the secret columns as they are written and opens them as they are read
+    /// ([`sealed`]); `None` in a store opened without a secret key, which then refuses to
+    /// touch them rather than write a secret in clear.
+    sealer: Option<Arc<Sealer>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,7 +115,17 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(16).connect(url).await?,
         };
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            sealer: None,
+        })
+    }
+
+    /// This store, sealing and opening the secret columns with `sealer`.
+    pub fn sealed_with(mut self, sealer: Arc<Sealer>) -> Store {
+        self.sealer = Some(sealer);
+        self
     }
 
     pub async fn migrate(&self) -> Result<()> {
