@@ -286,6 +286,7 @@ async fn serve_finishes_in_flight_requests_on_sigterm_then_exits_cleanly() {
         .current_dir(dir.path())
         .env_clear()
         .env("FARM_AUTH_DATABASE_URL", &database.url)
+        .env("FARM_AUTH_SECRET_KEY", &database.secret_key)
         .env("FARM_AUTH_LISTEN", &listen)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

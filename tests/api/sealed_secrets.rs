@@ -19,16 +19,27 @@ use sqlx::AnyPool;
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const LINK: &str = "https://auth.farm.test/password/reset?token=VerySecretResetToken123";
 
-/// A server with a person enrolling an authenticator app and a reset mail that cannot go
-/// out (the SMTP server is unreachable), so it stays in the outbox.
-async fn app_with_secrets(database: Arc<TestDatabase>, key: Option<String>) -> (TestApp, String) {
-    let app = TestApp::spawn_with(Options {
-        database: Some(database),
-        secret_key: key,
+/// A server on `database` whose mail cannot go out (the SMTP server is unreachable), so
+/// what is queued stays in the outbox.
+async fn server(
+    database: &Arc<TestDatabase>,
+    key: Option<&str>,
+    previous: Option<&str>,
+) -> TestApp {
+    TestApp::spawn_with(Options {
+        database: Some(database.clone()),
+        secret_key: key.map(str::to_string),
+        secret_key_previous: previous.map(str::to_string),
         smtp_url: Some("smtp://127.0.0.1:1".into()),
         ..Default::default()
     })
-    .await;
+    .await
+}
+
+/// A server with a person enrolling an authenticator app and a reset mail waiting in the
+/// outbox.
+async fn app_with_secrets(database: Arc<TestDatabase>) -> (TestApp, String) {
+    let app = server(&database, None, None).await;
     let user_id = app.person("ada", Role::Farmer).await;
     app.store
         .upsert_pending_totp(&user_id, TOTP_SECRET, now())
@@ -85,7 +96,10 @@ async fn assert_sealed_with(database: &TestDatabase, key: &str) {
         assert!(!text.contains("PRIVATE KEY") && key[0] != 0x30);
     }
     for value in totp.iter().chain(&bodies) {
-        assert!(value.starts_with(&prefix), "{value}");
+        assert!(
+            value.starts_with(&prefix),
+            "{value:?} in {totp:?} {bodies:?}"
+        );
         assert!(!value.contains(TOTP_SECRET) && !value.contains("VerySecretResetToken"));
     }
 }
@@ -109,7 +123,7 @@ async fn start_error(database: &TestDatabase, key: &str) -> Option<String> {
 #[tokio::test]
 async fn the_sealed_columns_show_no_key_secret_or_link_in_the_database() {
     let database = TestDatabase::new().await;
-    let (app, user_id) = app_with_secrets(database.clone(), None).await;
+    let (app, user_id) = app_with_secrets(database.clone()).await;
     assert_sealed_with(&database, &database.secret_key).await;
     // The server itself reads them back.
     let factor = app.store.find_totp(&user_id).await.unwrap().unwrap();
@@ -124,7 +138,7 @@ async fn the_sealed_columns_show_no_key_secret_or_link_in_the_database() {
 #[tokio::test]
 async fn a_server_with_another_secret_key_refuses_to_start_and_says_which_setting() {
     let database = TestDatabase::new().await;
-    let (app, _) = app_with_secrets(database.clone(), None).await;
+    let (app, _) = app_with_secrets(database.clone()).await;
     drop(app);
     let other = SecretKey::generate().encode();
     let error = start_error(&database, &other)
@@ -134,11 +148,7 @@ async fn a_server_with_another_secret_key_refuses_to_start_and_says_which_settin
     assert!(error.contains(&key_id(&database.secret_key)), "{error}");
     // A sealed value moved to another row does not open either, even with the right key.
     let pool = AnyPool::connect(&database.url).await.unwrap();
-    let bob = TestApp::spawn_with(Options {
-        database: Some(database.clone()),
-        ..Default::default()
-    })
-    .await;
+    let bob = server(&database, None, None).await;
     let bob_id = bob.person("bob", Role::Farmer).await;
     sqlx::query(
         "INSERT INTO totp_factors (user_id, secret, confirmed_at, last_step, created_at) \
@@ -155,7 +165,7 @@ async fn a_server_with_another_secret_key_refuses_to_start_and_says_which_settin
 #[tokio::test]
 async fn rows_written_in_clear_are_sealed_at_start_up_and_keep_working() {
     let database = TestDatabase::new().await;
-    let (app, user_id) = app_with_secrets(database.clone(), None).await;
+    let (app, user_id) = app_with_secrets(database.clone()).await;
     let kids = published_kids(&app).await;
     let keys = app
         .store
@@ -185,11 +195,7 @@ async fn rows_written_in_clear_are_sealed_at_start_up_and_keep_working() {
         .unwrap();
     pool.close().await;
 
-    let app = TestApp::spawn_with(Options {
-        database: Some(database.clone()),
-        ..Default::default()
-    })
-    .await;
+    let app = server(&database, None, None).await;
     assert_sealed_with(&database, &database.secret_key).await;
     assert_eq!(published_kids(&app).await, kids, "the same key signs");
     let factor = app.store.find_totp(&user_id).await.unwrap().unwrap();
@@ -208,18 +214,12 @@ async fn a_secret_key_rotation_reads_old_rows_until_rekey_then_needs_the_new_key
     let database = TestDatabase::new().await;
     let old_key = database.secret_key.clone();
     let new_key = SecretKey::generate().encode();
-    let (app, user_id) = app_with_secrets(database.clone(), None).await;
+    let (app, user_id) = app_with_secrets(database.clone()).await;
     let kids = published_kids(&app).await;
     drop(app);
 
     // Step 1: the new key, with the old one still accepted for reading.
-    let app = TestApp::spawn_with(Options {
-        database: Some(database.clone()),
-        secret_key: Some(new_key.clone()),
-        secret_key_previous: Some(old_key.clone()),
-        ..Default::default()
-    })
-    .await;
+    let app = server(&database, Some(&new_key), Some(&old_key)).await;
     assert_eq!(published_kids(&app).await, kids);
     let factor = app.store.find_totp(&user_id).await.unwrap().unwrap();
     assert_eq!(factor.secret, TOTP_SECRET);
@@ -243,12 +243,7 @@ async fn a_secret_key_rotation_reads_old_rows_until_rekey_then_needs_the_new_key
     drop(app);
 
     // Step 3: the new key alone is enough; the old one alone no longer is.
-    let app = TestApp::spawn_with(Options {
-        database: Some(database.clone()),
-        secret_key: Some(new_key.clone()),
-        ..Default::default()
-    })
-    .await;
+    let app = server(&database, Some(&new_key), None).await;
     assert_eq!(published_kids(&app).await, kids);
     let factor = app.store.find_totp(&user_id).await.unwrap().unwrap();
     assert_eq!(factor.secret, TOTP_SECRET);
