@@ -105,17 +105,7 @@ impl Store {
             .bind(activates_at)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, private_key, active, created_at, activates_at) \
-             VALUES ($1, $2, 1, $3, $4)",
-        )
-        .bind(kid)
-        .bind(sealed)
-        .bind(now)
-        .bind(activates_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_insert)?;
+        insert_newest_key(&mut tx, kid, sealed, now, activates_at).await?;
         tx.commit().await?;
         Ok(activates_at)
     }
@@ -193,16 +183,7 @@ impl Store {
                 .await?;
             return Ok(Revoked::NextActivated(next));
         }
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, private_key, active, created_at, activates_at) \
-             VALUES ($1, $2, 1, $3, $3)",
-        )
-        .bind(spare_kid)
-        .bind(sealed_spare)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_insert)?;
+        insert_newest_key(tx, spare_kid, sealed_spare, now, now).await?;
         Ok(Revoked::SpareActivated(spare_kid.to_string()))
     }
 
@@ -246,6 +227,28 @@ impl Store {
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// Inserts `kid` (sealed) as the newest key, the one `active = 1` marks.
+async fn insert_newest_key(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    kid: &str,
+    sealed: Vec<u8>,
+    now: i64,
+    activates_at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, private_key, active, created_at, activates_at) \
+         VALUES ($1, $2, 1, $3, $4)",
+    )
+    .bind(kid)
+    .bind(sealed)
+    .bind(now)
+    .bind(activates_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(StoreError::from_insert)?;
+    Ok(())
 }
 
 /// Whether some key signs at `now`.
