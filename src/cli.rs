@@ -7,6 +7,7 @@
 
 mod api_commands;
 mod farm_commands;
+mod key_commands;
 
 use std::io::Read;
 
@@ -19,12 +20,10 @@ use crate::app::{App, shutdown_signal};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigArgs};
 use crate::domain::{ClientId, FarmId};
-use crate::keys;
 use crate::oauth2::client_metadata::NewClient;
 use crate::oauth2::clients::Client;
 use crate::oauth2::{initial_access, operator};
 use crate::state::AppState;
-use crate::store::Store;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -53,7 +52,10 @@ pub enum Command {
     Client(ClientCommand),
     /// Manage signing keys.
     #[command(subcommand)]
-    Keys(KeysCommand),
+    Keys(key_commands::KeysCommand),
+    /// Manage the secret key that seals secrets at rest.
+    #[command(subcommand)]
+    Secrets(key_commands::SecretsCommand),
     /// Issue tokens that let vendors register their apps (RFC 7591).
     #[command(subcommand)]
     InitialAccessToken(InitialAccessTokenCommand),
@@ -179,15 +181,6 @@ pub struct ClientCreate {
     json: bool,
 }
 
-#[derive(Subcommand, Debug)]
-pub enum KeysCommand {
-    /// Make a new signing key active; old public keys stay published until their tokens expire.
-    Rotate {
-        #[arg(long)]
-        json: bool,
-    },
-}
-
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => {
@@ -197,7 +190,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .context("server failed")
         }
         Command::Migrate => {
-            open_store(&config).await?;
+            crate::state::open_store(&config).await?;
             eprintln!("migrations applied");
             Ok(())
         }
@@ -212,16 +205,10 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Api(command) => {
             api_commands::api_command(&open_state(config).await?, command).await
         }
-        Command::Keys(KeysCommand::Rotate { json }) => {
-            let state = open_state(config).await?;
-            let kid = keys::rotate(&state).await?;
-            print_result(
-                json,
-                serde_json::json!({ "kid": kid }),
-                &format!("new active signing key: {kid}"),
-            );
-            Ok(())
+        Command::Keys(command) => {
+            key_commands::keys_command(&open_state(config).await?, command).await
         }
+        Command::Secrets(command) => key_commands::secrets_command(&config, command).await,
     }
 }
 
@@ -231,17 +218,6 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 async fn open_state(config: Config) -> anyhow::Result<AppState> {
     let listen = config.listen;
     AppState::open(config, listen, Clock::System).await
-}
-
-async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database_url)
-        .await
-        .context("cannot open the database")?;
-    store
-        .migrate()
-        .await
-        .context("cannot migrate the database")?;
-    Ok(store)
 }
 
 async fn create_user(state: &AppState, args: UserCreate) -> anyhow::Result<()> {

@@ -9,6 +9,8 @@ use std::time::Duration;
 use clap::Args;
 use url::Url;
 
+use crate::secrets::SecretKey;
+
 /// The raw settings as given; [`Config::from_args`] checks them and names the variable of the
 /// first bad one. `--help` names the variables but never shows their values (the database and
 /// SMTP URLs may carry passwords).
@@ -77,6 +79,25 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub key_refresh_secs: Option<String>,
+    /// The key that seals secrets at rest (signing keys, TOTP secrets, queued mail): 32 bytes
+    /// in base64 (`farm-auth secrets new-key`). Unset with SQLite: kept in a file beside the
+    /// database; required with PostgreSQL.
+    #[arg(
+        long,
+        env = "FARM_AUTH_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
+    /// Earlier secret keys, comma-separated, still accepted to open secrets during a key
+    /// rotation (until `farm-auth secrets rekey` has re-sealed everything).
+    #[arg(
+        long,
+        env = "FARM_AUTH_SECRET_KEY_PREVIOUS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub secret_key_previous: Option<String>,
     /// How often, in seconds, a running server reads revocations made by other replicas.
     #[arg(
         long,
@@ -265,6 +286,11 @@ pub struct Config {
     pub farm_invitation_ttl: Duration,
     pub access_token_audience: Option<String>,
     pub key_refresh_interval: Duration,
+    /// `FARM_AUTH_SECRET_KEY`: seals secrets at rest; `None`: see
+    /// [`crate::secrets::Sealer::for_database`].
+    pub secret_key: Option<SecretKey>,
+    /// `FARM_AUTH_SECRET_KEY_PREVIOUS`: also accepted to open sealed values.
+    pub secret_key_previous: Vec<SecretKey>,
     pub client_cache_ttl: Duration,
     pub revocation_sync_interval: Duration,
     /// A browser session unused this long is forgotten.
@@ -358,6 +384,16 @@ impl IpNet {
 pub struct ConfigError {
     pub variable: &'static str,
     pub message: String,
+}
+
+/// A secret key setting; the message never repeats the value.
+fn parse_secret_key(variable: &'static str, text: &str) -> Result<SecretKey, ConfigError> {
+    SecretKey::parse(text).ok_or_else(|| {
+        bad(
+            variable,
+            "must be 32 bytes in base64 or hex (make one with `farm-auth secrets new-key`)",
+        )
+    })
 }
 
 fn bad(variable: &'static str, message: impl Into<String>) -> ConfigError {
@@ -560,6 +596,19 @@ impl Config {
                     )
                 })?,
         };
+        let secret_key = args
+            .secret_key
+            .as_deref()
+            .map(|text| parse_secret_key("FARM_AUTH_SECRET_KEY", text))
+            .transpose()?;
+        let secret_key_previous = args
+            .secret_key_previous
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|text| !text.trim().is_empty())
+            .map(|text| parse_secret_key("FARM_AUTH_SECRET_KEY_PREVIOUS", text))
+            .collect::<Result<_, _>>()?;
         if let Some(from) = &args.mail_from
             && (from.is_empty() || from.chars().any(char::is_control))
         {
@@ -619,6 +668,8 @@ impl Config {
             farm_invitation_ttl,
             access_token_audience,
             key_refresh_interval,
+            secret_key,
+            secret_key_previous,
             client_cache_ttl,
             revocation_sync_interval,
             session_idle,

@@ -1,13 +1,19 @@
-//! Signing keys: generation, storage, rotation, the JWKS, and signing and verifying JWTs.
+//! Signing keys: generation, storage, rotation, revocation, the JWKS, and signing and
+//! verifying JWTs.
 //!
 //! Keys are RSA-2048, used with RS256, generated and used through aws-lc-rs (see
 //! `docs/DECISIONS.md`: it signs about twice as fast as ring and six times as fast as the
 //! pure-Rust `rsa` crate, in constant time). Each process holds the published key set in
-//! memory, parsed once: the active private key ready to sign, every published public key
+//! memory, parsed once: the private keys that sign now or will, every published public key
 //! ready to verify, and the JWKS document as bytes. A background task re-reads the set from
-//! the database every `FARM_AUTH_KEY_REFRESH_SECS`, so a rotation done anywhere reaches every
-//! replica within that interval, without a restart.
-
+//! the database every `FARM_AUTH_KEY_REFRESH_SECS`, so a rotation or a revocation done
+//! anywhere reaches every replica within that interval, without a restart.
+//!
+//! Rotation has two phases: a new key is published at once and signs only from its stored
+//! activation time, [`activation_delay`] later, when every verifier can have seen it in the
+//! JWKS. Which key signs is decided at each signature from the stored times, so replicas
+//! switch together. A revoked key leaves the JWKS and the verifying set at once: tokens it
+//! signed are refused from then on.
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -25,8 +31,22 @@ use serde::de::DeserializeOwned;
 use crate::clock::Clock;
 use crate::secrets::{base64url, base64url_decode};
 use crate::state::AppState;
-use crate::store::keys::SigningKeyRecord;
+use crate::store::keys::{Revoked, SigningKeyRecord, version};
 use crate::store::{Store, StoreError};
+
+/// How long verifiers may cache the JWKS: its `Cache-Control: max-age`.
+pub const JWKS_MAX_AGE_SECS: i64 = 300;
+/// The JWKS's `Cache-Control` header, [`JWKS_MAX_AGE_SECS`] written out (a unit test keeps
+/// them equal).
+pub const JWKS_CACHE_CONTROL: &str = "public, max-age=300";
+
+/// How long after a rotation the new key starts signing: the JWKS cache lifetime, plus the
+/// interval in which every replica re-reads the keys and so starts publishing the new one.
+/// A verifier that fetched the JWKS just before a replica noticed the new key still has it
+/// in time.
+pub fn activation_delay(key_refresh_secs: i64) -> i64 {
+    JWKS_MAX_AGE_SECS + key_refresh_secs
+}
 
 /// Longest JWT accepted for verification: far above any token farm-auth issues, low enough
 /// that a hostile megabyte is refused before any decoding.
@@ -77,6 +97,8 @@ pub enum KeyError {
     NoActiveKey,
     #[error("RSA signing failed")]
     Sign,
+    #[error("no published signing key has the kid {0}")]
+    UnknownKid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -99,19 +121,24 @@ pub enum VerifyError {
     Claims,
 }
 
-/// The private key that signs, with its precomputed JWT headers.
+/// A private key that signs or will, with its precomputed JWT headers.
 struct SigningKey {
     kid: String,
     pair: RsaKeyPair,
+    /// From when to when it signs.
+    activates_at: i64,
+    retired_at: Option<i64>,
     /// base64url of the JOSE header for each [`JwtType`], computed once.
     headers: [String; 2],
 }
 
 /// A published key set, parsed once and shared by every request until the next refresh.
 pub struct KeySet {
-    /// `None` only before the server's start-up made the first key
-    /// ([`KeyRing::ensure_signing_key`]): the command line's state never signs.
-    signing: Option<SigningKey>,
+    /// The keys that sign now or will, latest to sign first. Empty only before the
+    /// server's start-up made the first key ([`KeyRing::ensure_signing_key`]): the command
+    /// line's state never signs.
+    signing: Vec<SigningKey>,
+    clock: Clock,
     verifying: HashMap<String, ParsedPublicKey>,
     jwks: Bytes,
     /// The ordered kids, as [`Store::signing_keys_version`] reports them.
@@ -137,8 +164,9 @@ struct Header {
 }
 
 impl KeySet {
-    fn from_records(records: &[SigningKeyRecord]) -> Result<KeySet, KeyError> {
-        let mut signing = None;
+    fn from_records(records: &[SigningKeyRecord], clock: &Clock) -> Result<KeySet, KeyError> {
+        let now = clock.now();
+        let mut signing = Vec::new();
         let mut verifying = HashMap::new();
         let mut jwks = Vec::new();
         for record in records {
@@ -157,24 +185,23 @@ impl KeySet {
                 ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pair.public_key().as_ref())
                     .map_err(|_| KeyError::Parse(record.kid.clone()))?;
             verifying.insert(record.kid.clone(), public);
-            if record.active == Some(1) && signing.is_none() {
+            if record.retired_at.is_none_or(|retired| retired > now) {
                 let headers = JwtType::ALL.map(|t| jose_header(t, &record.kid));
-                signing = Some(SigningKey {
+                signing.push(SigningKey {
                     kid: record.kid.clone(),
                     pair,
+                    activates_at: record.activates_at,
+                    retired_at: record.retired_at,
                     headers,
                 });
             }
         }
         let jwks = serde_json::to_vec(&serde_json::json!({ "keys": jwks }))
             .expect("a JWKS always serializes");
-        let version = records
-            .iter()
-            .map(|r| r.kid.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let version = version(records.iter().map(|r| (r.kid.as_str(), r.activates_at)));
         Ok(KeySet {
             signing,
+            clock: clock.clone(),
             verifying,
             jwks: Bytes::from(jwks),
             version,
@@ -186,14 +213,35 @@ impl KeySet {
         self.jwks.clone()
     }
 
-    /// The kid of the key that signs now.
-    pub fn active_kid(&self) -> Option<&str> {
-        self.signing.as_ref().map(|key| key.kid.as_str())
+    /// The key that signs at `now`: the latest activated one that is not yet retired. Its
+    /// successor, published already, takes over at its stored activation time.
+    ///
+    /// When none qualifies, the earliest to activate signs: a key made to replace a revoked
+    /// one activates "now" by the clock of the process that revoked, which may run a little
+    /// ahead of this one's; there is no other key left to sign with.
+    fn signing_at(&self, now: i64) -> Option<&SigningKey> {
+        let live = || {
+            self.signing
+                .iter()
+                .filter(move |key| key.retired_at.is_none_or(|r| r > now))
+        };
+        live()
+            .filter(|key| key.activates_at <= now)
+            .max_by_key(|key| key.activates_at)
+            .or_else(|| live().min_by_key(|key| key.activates_at))
     }
 
-    /// Signs `claims` as a compact JWS with RS256 and the active key.
+    /// The kid of the key that signs now.
+    pub fn active_kid(&self) -> Option<&str> {
+        self.signing_at(self.clock.now())
+            .map(|key| key.kid.as_str())
+    }
+
+    /// Signs `claims` as a compact JWS with RS256 and the key that signs now.
     pub fn sign(&self, typ: JwtType, claims: &impl Serialize) -> Result<String, KeyError> {
-        let signing = self.signing.as_ref().ok_or(KeyError::NoActiveKey)?;
+        let signing = self
+            .signing_at(self.clock.now())
+            .ok_or(KeyError::NoActiveKey)?;
         let payload = serde_json::to_vec(claims).map_err(|_| KeyError::Sign)?;
         let header = &signing.headers[typ.index()];
         let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 350);
@@ -295,16 +343,45 @@ async fn generate_off_runtime() -> Result<(String, Vec<u8>), KeyError> {
         .map_err(|_| KeyError::Generate)?
 }
 
-/// Makes a new key the active one. The old key stays published while tokens it signed may
-/// still be valid: each server decides how long from its own token lifetime
-/// ([`crate::config::Config::key_retention`]). Returns the new kid.
-pub async fn rotate(state: &AppState) -> Result<String, KeyError> {
+/// A rotation: the new key, published now, and when it starts signing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rotation {
+    pub kid: String,
+    pub activates_at: i64,
+}
+
+/// Publishes a new key that signs from [`activation_delay`] on; the key it replaces signs
+/// until then, and stays published while tokens it signed may still be valid: each server
+/// decides how long from its own token lifetime
+/// ([`crate::config::Config::key_retention`]).
+pub async fn rotate(state: &AppState) -> Result<Rotation, KeyError> {
     let (kid, der) = generate_off_runtime().await?;
-    state
+    let now = state.clock.now();
+    let refresh = state.config.key_refresh_interval.as_secs() as i64;
+    let activates_at = state
         .store
-        .rotate_signing_key(&kid, &der, state.clock.now())
+        .rotate_signing_key(&kid, &der, now, now + activation_delay(refresh))
         .await?;
-    Ok(kid)
+    Ok(Rotation { kid, activates_at })
+}
+
+/// Withdraws a key at once (after a compromise): it leaves the JWKS and never signs again,
+/// and tokens it signed are no longer accepted. If it was the signing key, the next one
+/// signs at once (the one waiting for its turn, or a new one), without the two-phase wait:
+/// a verifier that does not know it yet refreshes its JWKS on the unknown kid. Other
+/// replicas follow within their key refresh interval.
+pub async fn revoke(state: &AppState, kid: &str) -> Result<Revoked, KeyError> {
+    // Made before it is known to be needed: a revocation must not wait for one after.
+    let (spare_kid, spare) = generate_off_runtime().await?;
+    let now = state.clock.now();
+    match state
+        .store
+        .revoke_signing_key(kid, now, (&spare_kid, &spare))
+        .await?
+    {
+        Revoked::Unknown => Err(KeyError::UnknownKid(kid.to_string())),
+        done => Ok(done),
+    }
 }
 
 /// The key set of this process, swapped atomically when the database says it changed.
@@ -347,7 +424,7 @@ impl KeyRing {
             return Ok(false);
         }
         let set = load_set(&self.store, &self.clock, self.retention).await?;
-        if set.signing.is_none() {
+        if set.active_kid().is_none() {
             // The active key was withdrawn by hand (or lost with a restore): tokens cannot
             // be signed until there is one, so make a new first key as at start-up.
             tracing::warn!("no active signing key in the database; making a new one");
@@ -362,7 +439,7 @@ impl KeyRing {
     /// Makes the first signing key if the database has no active one, at the server's
     /// start-up. Replicas starting together race for it; exactly one key wins.
     pub async fn ensure_signing_key(&self) -> Result<(), KeyError> {
-        if self.current().signing.is_some() {
+        if self.current().active_kid().is_some() {
             return Ok(());
         }
         self.make_first_key().await
@@ -378,7 +455,7 @@ impl KeyRing {
         }
         // Whoever won the race, the database now holds exactly one active key.
         let set = load_set(&self.store, &self.clock, self.retention).await?;
-        if set.signing.is_none() {
+        if set.active_kid().is_none() {
             return Err(KeyError::NoActiveKey);
         }
         self.current.store(Arc::new(set));
@@ -390,7 +467,7 @@ async fn load_set(store: &Store, clock: &Clock, retention: i64) -> Result<KeySet
     let records = store
         .list_published_signing_keys(clock.now(), retention)
         .await?;
-    KeySet::from_records(&records)
+    KeySet::from_records(&records, clock)
 }
 
 #[cfg(test)]
@@ -404,9 +481,10 @@ mod tests {
             private_key: der,
             active: Some(1),
             created_at: 0,
+            activates_at: 0,
             retired_at: None,
         };
-        KeySet::from_records(&[record]).unwrap()
+        KeySet::from_records(&[record], &Clock::manual(1_800_000_000)).unwrap()
     }
 
     #[derive(Serialize, serde::Deserialize, Debug, PartialEq)]
@@ -476,6 +554,15 @@ mod tests {
         for private in ["d", "p", "q", "dp", "dq", "qi"] {
             assert!(key.get(private).is_none(), "{private} leaked");
         }
+    }
+
+    #[test]
+    fn the_jwks_cache_header_says_the_max_age_the_activation_delay_counts_on() {
+        assert_eq!(
+            JWKS_CACHE_CONTROL,
+            format!("public, max-age={JWKS_MAX_AGE_SECS}")
+        );
+        assert_eq!(activation_delay(10), 310);
     }
 
     #[test]

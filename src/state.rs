@@ -14,7 +14,9 @@ use crate::oauth2::rate_limit::RateLimiter;
 use crate::oauth2::registry::ClientRegistry;
 use crate::oauth2::revocation_list::RevocationList;
 use crate::oauth2::verified_tokens::VerifiedTokens;
+use crate::secrets::Sealer;
 use crate::store::Store;
+use crate::store::sealed::Reseal;
 use anyhow::Context;
 
 #[derive(Clone)]
@@ -48,10 +50,37 @@ pub struct AppState {
     pub challenge_key: Arc<crate::accounts::signup_challenge::ChallengeKey>,
 }
 
+/// Opens the database with the configured secret key, migrates it, and seals the secrets
+/// written in clear by versions before sealing (idempotent, safe beside another process).
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let sealer = Sealer::for_database(
+        &config.database_url,
+        config.secret_key.as_ref(),
+        &config.secret_key_previous,
+    )?;
+    let store = Store::connect_with(&config.database_url, config.database_timeout)
+        .await
+        .context("cannot open the database (FARM_AUTH_DATABASE_URL)")?
+        .sealed_with(Arc::new(sealer));
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    let sealed = store
+        .reseal(Reseal::Plain)
+        .await
+        .context("cannot seal the secrets stored in clear")?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed secrets that were stored in clear");
+    }
+    Ok(store)
+}
+
 impl AppState {
-    /// Opens the database (migrating it), loads the signing keys and the revocation list, and
-    /// prepares the client cache and the mailer. `local_addr` is the address the issuer is
-    /// derived from when none is configured. Writes nothing and starts no background task:
+    /// Opens the database ([`open_store`]: migrating it and sealing secrets left in clear),
+    /// loads the signing keys and the revocation list, and prepares the client cache and the
+    /// mailer. `local_addr` is the address the issuer is derived from when none is
+    /// configured. Writes nothing else and starts no background task:
     /// the server's start-up makes the first signing key and starts the workers
     /// ([`crate::App`]); the command line needs neither (mail it queues is sent by a running
     /// server's outbox worker).
@@ -60,13 +89,7 @@ impl AppState {
         local_addr: SocketAddr,
         clock: Clock,
     ) -> anyhow::Result<AppState> {
-        let store = Store::connect_with(&config.database_url, config.database_timeout)
-            .await
-            .context("cannot open the database (FARM_AUTH_DATABASE_URL)")?;
-        store
-            .migrate()
-            .await
-            .context("cannot migrate the database")?;
+        let store = open_store(&config).await?;
         let keys = KeyRing::load(
             store.clone(),
             clock.clone(),

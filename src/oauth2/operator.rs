@@ -9,10 +9,11 @@ use super::client_metadata::{self, NewClient, Registered, Registrant, Registrati
 use super::clients::Client;
 use crate::accounts::admin::Actor;
 use crate::domain::{ClientId, FarmId};
-use crate::keys::{self, KeyError};
+use crate::keys::{self, KeyError, Rotation};
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::clients::ClientCursor;
+use crate::store::keys::Revoked;
 
 /// Every registered client.
 pub async fn list_clients(state: &AppState) -> Result<Vec<Client>, StoreError> {
@@ -176,37 +177,68 @@ pub async fn suspend_client(
 #[derive(Clone, Debug, Serialize)]
 pub struct KeyInfo {
     pub kid: String,
-    /// The key that signs now; the others are published until their tokens expire.
+    /// The key that signs now; the others are published until their tokens expire, or
+    /// (the next key, after a rotation) until it starts signing at `activates_at`.
     pub active: bool,
     pub created_at: i64,
+    /// When it starts (or started) signing.
+    pub activates_at: i64,
     pub retired_at: Option<i64>,
 }
 
-/// The keys in the JWKS now, the active one first.
+/// The keys in the JWKS now, the latest to sign first.
 pub async fn list_keys(state: &AppState) -> Result<Vec<KeyInfo>, StoreError> {
     let retention = state.config.key_retention().as_secs() as i64;
+    let now = state.clock.now();
     let keys = state
         .store
-        .list_published_signing_keys(state.clock.now(), retention)
+        .list_published_signing_keys(now, retention)
         .await?;
     Ok(keys
         .into_iter()
         .map(|key| KeyInfo {
+            active: key.signs_at(now),
             kid: key.kid,
-            active: key.active.is_some(),
             created_at: key.created_at,
+            activates_at: key.activates_at,
             retired_at: key.retired_at,
         })
         .collect())
 }
 
-/// Makes a new key the active one, here at once and at other replicas within their key
-/// refresh interval. Returns the new kid.
-pub async fn rotate_keys(state: &AppState, actor: Actor<'_>) -> Result<String, KeyError> {
-    let kid = keys::rotate(state).await?;
+/// Publishes a new key, here at once and at other replicas within their key refresh
+/// interval; it signs from the returned activation time ([`keys::rotate`]).
+pub async fn rotate_keys(state: &AppState, actor: Actor<'_>) -> Result<Rotation, KeyError> {
+    let rotation = keys::rotate(state).await?;
     state.keys.refresh().await?;
+    let detail = format!("new key {}", rotation.kid);
     actor
-        .record(state, "keys.rotated", None, Some(format!("new key {kid}")))
+        .record(state, "keys.rotated", None, Some(detail))
         .await?;
-    Ok(kid)
+    Ok(rotation)
+}
+
+/// Withdraws a compromised key at once ([`keys::revoke`]): here now, with the tokens this
+/// process remembers as verified forgotten, and at other replicas within their key refresh
+/// interval. Returns the kid that signs from now on when it changed.
+pub async fn revoke_key(
+    state: &AppState,
+    actor: Actor<'_>,
+    kid: &str,
+) -> Result<Option<String>, KeyError> {
+    let revoked = keys::revoke(state, kid).await?;
+    state.keys.refresh().await?;
+    state.verified.clear();
+    let successor = match revoked {
+        Revoked::NextActivated(next) | Revoked::SpareActivated(next) => Some(next),
+        Revoked::Withdrawn | Revoked::Unknown => None,
+    };
+    let detail = match &successor {
+        Some(next) => format!("key {kid}; {next} signs from now on"),
+        None => format!("key {kid}"),
+    };
+    actor
+        .record(state, "keys.revoked", None, Some(detail))
+        .await?;
+    Ok(successor)
 }

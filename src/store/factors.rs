@@ -1,14 +1,16 @@
-//! Second factors: the `totp_factors`, `recovery_codes` and `passkeys` tables.
+//! Second factors: the `totp_factors`, `recovery_codes` and `passkeys` tables. A TOTP
+//! secret is sealed at rest ([`super::sealed`]): whoever holds it makes valid codes.
 
 use sqlx::FromRow;
 
+use super::sealed::context;
 use super::{Result, Store, StoreError};
 
 /// A person's authenticator app (RFC 6238).
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct TotpRecord {
     pub user_id: String,
-    /// Base32 (RFC 4648, no padding).
+    /// Base32 (RFC 4648, no padding); sealed in the database, plain here.
     pub secret: String,
     /// `None` while the enrolment waits for its first code.
     pub confirmed_at: Option<i64>,
@@ -32,6 +34,7 @@ impl Store {
     /// Starts (or restarts) an enrolment: an unconfirmed secret. A confirmed factor is never
     /// replaced this way; [`StoreError::Conflict`] then.
     pub async fn upsert_pending_totp(&self, user_id: &str, secret: &str, now: i64) -> Result<()> {
+        let sealed = self.seal_text(&context("totp_factors", "secret", user_id), secret)?;
         let done = sqlx::query(
             "INSERT INTO totp_factors (user_id, secret, confirmed_at, last_step, created_at) \
              VALUES ($1, $2, NULL, 0, $3) \
@@ -40,7 +43,7 @@ impl Store {
              WHERE totp_factors.confirmed_at IS NULL",
         )
         .bind(user_id)
-        .bind(secret)
+        .bind(sealed)
         .bind(now)
         .execute(self.pool())
         .await?;
@@ -51,14 +54,19 @@ impl Store {
     }
 
     pub async fn find_totp(&self, user_id: &str) -> Result<Option<TotpRecord>> {
-        let row = sqlx::query_as(
+        let row: Option<TotpRecord> = sqlx::query_as(
             "SELECT user_id, secret, confirmed_at, last_step, created_at FROM totp_factors \
              WHERE user_id = $1",
         )
         .bind(user_id)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row)
+        row.map(|mut record| {
+            let context = context("totp_factors", "secret", &record.user_id);
+            record.secret = self.open_text(&context, record.secret)?;
+            Ok(record)
+        })
+        .transpose()
     }
 
     /// Accepts the code of time step `step` once: true if no code of this step or a later

@@ -19,6 +19,7 @@ pub mod initial_access_tokens;
 pub mod keys;
 pub mod outbox;
 pub mod revocations;
+pub mod sealed;
 pub mod sessions;
 pub mod signup_challenges;
 pub mod throttles;
@@ -33,6 +34,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyConnection, AnyPool, Executor};
 
 use crate::domain::Scope;
+use crate::secrets::Sealer;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -51,6 +53,10 @@ pub struct Store {
     /// Whether an outage is in progress, so that it is logged once, not once per request.
     outage: Arc<AtomicBool>,
     sweeps: SweepPace,
+    /// Seals the secret columns as they are written and opens them as they are read
+    /// ([`sealed`]); `None` in a store opened without a secret key, which then refuses to
+    /// touch them rather than write a secret in clear.
+    sealer: Option<Arc<Sealer>>,
 }
 
 /// How sweeps delete: at most `batch` rows per statement (each its own short transaction),
@@ -212,7 +218,14 @@ impl Store {
             backend,
             outage: Arc::default(),
             sweeps: SweepPace::default(),
+            sealer: None,
         })
+    }
+
+    /// This store, sealing and opening the secret columns with `sealer`.
+    pub fn sealed_with(mut self, sealer: Arc<Sealer>) -> Store {
+        self.sealer = Some(sealer);
+        self
     }
 
     pub async fn migrate(&self) -> Result<()> {

@@ -1,8 +1,11 @@
 //! The `mail_outbox` table: mail waiting to be sent, claimed by one sender at a time and
-//! retried until it goes or is given up.
+//! retried until it goes or is given up. The bodies carry sign-in, verification and reset
+//! links, so they are sealed at rest ([`super::sealed`]) and dropped once the mail is sent
+//! or given up.
 
 use sqlx::FromRow;
 
+use super::sealed::context;
 use super::{Result, Store, Sweep};
 
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
@@ -31,6 +34,14 @@ pub struct MailState {
 
 impl Store {
     pub async fn insert_mail(&self, mail: &OutgoingMail) -> Result<()> {
+        let text_body = self.seal_text(
+            &context("mail_outbox", "text_body", &mail.id),
+            &mail.text_body,
+        )?;
+        let html_body = self.seal_text(
+            &context("mail_outbox", "html_body", &mail.id),
+            &mail.html_body,
+        )?;
         sqlx::query(
             "INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, created_at, \
              attempts, next_attempt_at, give_up_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -38,8 +49,8 @@ impl Store {
         .bind(&mail.id)
         .bind(&mail.recipient)
         .bind(&mail.subject)
-        .bind(&mail.text_body)
-        .bind(&mail.html_body)
+        .bind(text_body)
+        .bind(html_body)
         .bind(mail.created_at)
         .bind(mail.attempts)
         .bind(mail.next_attempt_at)
@@ -51,7 +62,7 @@ impl Store {
 
     /// Mail due at `now`, oldest first.
     pub async fn list_due_mail(&self, now: i64, limit: i64) -> Result<Vec<OutgoingMail>> {
-        let rows = sqlx::query_as(
+        let rows: Vec<OutgoingMail> = sqlx::query_as(
             "SELECT id, recipient, subject, text_body, html_body, created_at, attempts, \
              next_attempt_at, give_up_at FROM mail_outbox \
              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
@@ -61,7 +72,15 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows)
+        rows.into_iter()
+            .map(|mut mail| {
+                let text = context("mail_outbox", "text_body", &mail.id);
+                mail.text_body = self.open_text(&text, mail.text_body)?;
+                let html = context("mail_outbox", "html_body", &mail.id);
+                mail.html_body = self.open_text(&html, mail.html_body)?;
+                Ok(mail)
+            })
+            .collect()
     }
 
     /// Claims a due mail for one send attempt, so that two replicas never send it at once:

@@ -26,9 +26,10 @@ async fn get_provider_metadata(State(state): State<AppState>) -> impl IntoRespon
     public_json(state.apis.current().discovery(), "public, max-age=3600")
 }
 
-/// Short-lived in caches: after a rotation, verifiers that meet an unknown `kid` refetch.
+/// Short-lived in caches: verifiers that meet an unknown `kid` refetch. A rotated key is
+/// published this long before it signs (`keys::activation_delay`).
 async fn get_jwks(State(state): State<AppState>) -> impl IntoResponse {
-    public_json(state.keys.current().jwks(), "public, max-age=300")
+    public_json(state.keys.current().jwks(), crate::keys::JWKS_CACHE_CONTROL)
 }
 
 /// Public JSON; single-page apps read both documents, from the origins [`super::cors`] allows.

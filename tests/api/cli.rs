@@ -212,9 +212,12 @@ async fn keys_rotate_makes_a_new_active_key() {
     let first = stdout_json(&cli.run(&["keys", "rotate", "--json"], None));
     let second = stdout_json(&cli.run(&["keys", "rotate", "--json"], None));
     assert_ne!(first["kid"], second["kid"]);
-    let store = farm_auth::store::Store::connect(&cli.database.url)
-        .await
-        .unwrap();
+    // On a new database the first key signs at once; the next one once verifiers can have
+    // fetched it.
+    let now = farm_auth::Clock::System.now();
+    assert!(first["activates_at"].as_i64().unwrap() <= now);
+    assert!(second["activates_at"].as_i64().unwrap() > now + 300);
+    let store = cli.database.store().await;
     let keys = store
         .list_published_signing_keys(farm_auth::Clock::System.now(), 961)
         .await
@@ -283,6 +286,7 @@ async fn serve_finishes_in_flight_requests_on_sigterm_then_exits_cleanly() {
         .current_dir(dir.path())
         .env_clear()
         .env("FARM_AUTH_DATABASE_URL", &database.url)
+        .env("FARM_AUTH_SECRET_KEY", &database.secret_key)
         .env("FARM_AUTH_LISTEN", &listen)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -30,7 +30,7 @@ mod device_flow;
 mod discovery;
 /// Token introspection (RFC 7662): active, expired, unknown and forged tokens, who may ask.
 mod introspection;
-/// Signing key rotation: the new key signs at once, old keys stay published while needed.
+/// Signing keys: two-phase rotation, old keys published while needed, revocation at once.
 mod keys;
 /// RP-initiated logout: hints, confirmation, return addresses.
 mod logout;
@@ -144,6 +144,8 @@ mod logs;
 mod mail_delivery;
 /// Two replicas on one database behave as one server.
 mod replicas;
+/// Secrets sealed at rest: unreadable without the secret key, and its rotation.
+mod sealed_secrets;
 /// Storage rules that hold on both database engines.
 mod store;
 /// Sweeps of expired rows: short batches through an index, with a pause between them.

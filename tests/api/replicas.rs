@@ -51,7 +51,10 @@ async fn a_revocation_at_one_replica_shows_at_the_others_introspection() {
 #[tokio::test]
 async fn a_key_rotated_at_one_replica_appears_in_the_others_jwks() {
     let (a, b) = two_replicas().await;
-    let new_kid = keys::rotate(&a.state).await.unwrap();
+    let bot = b.machine_client("orders:read").await;
+    let old_kid = kid_of(&b.access_token(&bot, None).await);
+    let rotation = keys::rotate(&a.state).await.unwrap();
+    let new_kid = rotation.kid.clone();
     assert!(
         eventually(5, || publishes(&a, &new_kid)).await,
         "A publishes the new key"
@@ -60,16 +63,21 @@ async fn a_key_rotated_at_one_replica_appears_in_the_others_jwks() {
         eventually(5, || publishes(&b, &new_kid)).await,
         "B publishes the new key"
     );
-    // And B signs with it.
-    let bot = b.machine_client("orders:read").await;
+    // Neither signs with it before its stored activation time; both do from then on.
+    for app in [&a, &b] {
+        assert_eq!(kid_of(&app.access_token(&bot, None).await), old_kid);
+        app.clock.advance(rotation.activates_at - app.clock.now());
+    }
     let token = b.access_token(&bot, None).await;
-    assert_eq!(
-        jsonwebtoken::decode_header(&token).unwrap().kid.unwrap(),
-        new_kid
-    );
+    assert_eq!(kid_of(&token), new_kid);
+    assert_eq!(kid_of(&a.access_token(&bot, None).await), new_kid);
     a.verify_like_a_resource_server(&token)
         .await
         .expect("verifies at A");
+}
+
+fn kid_of(token: &str) -> String {
+    jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
 }
 
 async fn publishes(app: &TestApp, kid: &str) -> bool {

@@ -8,7 +8,7 @@ use farm_auth::store::Store;
 
 async fn store() -> (Store, std::sync::Arc<TestDatabase>) {
     let database = TestDatabase::new().await;
-    let store = Store::connect(&database.url).await.unwrap();
+    let store = database.store().await;
     store.migrate().await.unwrap();
     (store, database)
 }
@@ -104,7 +104,7 @@ async fn only_one_signing_key_can_be_active() {
             .unwrap(),
         "k1 is already active"
     );
-    store.rotate_signing_key("k3", b"der", 3).await.unwrap();
+    store.rotate_signing_key("k3", b"der", 3, 3).await.unwrap();
     let keys = store.list_published_signing_keys(50, 100).await.unwrap();
     let kids: Vec<_> = keys.iter().map(|k| (k.kid.as_str(), k.active)).collect();
     assert_eq!(kids, vec![("k3", Some(1)), ("k1", None)]);

@@ -260,7 +260,10 @@ impl From<IssueError> for ApiError {
 
 impl From<KeyError> for ApiError {
     fn from(error: KeyError) -> Self {
-        ApiError::Internal(error.into())
+        match error {
+            KeyError::UnknownKid(_) => ApiError::NotFound,
+            error => ApiError::Internal(error.into()),
+        }
     }
 }
 

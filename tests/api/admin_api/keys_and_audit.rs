@@ -30,7 +30,7 @@ async fn keys_are_listed_without_private_material_and_rotated() {
         .collect();
     assert_eq!(
         fields,
-        BTreeSet::from(["kid", "active", "created_at", "retired_at"])
+        BTreeSet::from(["kid", "active", "created_at", "activates_at", "retired_at"])
     );
     let text = listed.to_string();
     for private in ["PRIVATE", "BEGIN", "\"d\"", "\"p\"", "\"n\""] {
@@ -48,6 +48,8 @@ async fn keys_are_listed_without_private_material_and_rotated() {
     .await)
     .await;
     let new_kid = rotated["kid"].as_str().unwrap().to_string();
+    let activates_at = rotated["activates_at"].as_i64().unwrap();
+    assert!(activates_at > app.clock.now(), "{rotated}");
     assert_ne!(new_kid, old_kid);
     let record = assert_by_admin(&app, "keys.rotated", None, &root).await;
     assert_eq!(
@@ -58,11 +60,17 @@ async fn keys_are_listed_without_private_material_and_rotated() {
     let listed = ok(get(&app, "/api/v1/admin/keys", &root.token).await).await;
     let keys = listed["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 2, "{listed}");
-    assert_eq!(keys[0]["kid"], new_kid, "the active one first");
-    assert_eq!(keys[0]["active"], true);
+    // Two phases: the new key is published first and signs from its activation time.
+    assert_eq!(keys[0]["kid"], new_kid, "the latest to sign first");
+    assert_eq!(keys[0]["active"], false);
+    assert_eq!(keys[0]["activates_at"], activates_at);
     assert_eq!(keys[1]["kid"], old_kid);
-    assert_eq!(keys[1]["active"], false);
-    assert_eq!(keys[1]["retired_at"], app.clock.now());
+    assert_eq!(keys[1]["active"], true);
+    assert_eq!(keys[1]["retired_at"], activates_at);
+    app.clock.advance(activates_at - app.clock.now());
+    let listed = ok(get(&app, "/api/v1/admin/keys", &root.token).await).await;
+    assert_eq!(listed["keys"][0]["active"], true);
+    assert_eq!(listed["keys"][1]["active"], false);
 
     let jwks = app.jwks().await;
     assert!(jwks.find(&new_kid).is_some());

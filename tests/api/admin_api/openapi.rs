@@ -36,6 +36,7 @@ const ADMIN_OPERATIONS: &[(&str, &str)] = &[
     ("delete", "/api/v1/admin/clients/{id}/suspension"),
     ("get", "/api/v1/admin/keys"),
     ("post", "/api/v1/admin/keys/rotate"),
+    ("post", "/api/v1/admin/keys/{kid}/revoke"),
     ("get", "/api/v1/admin/audit"),
     ("post", "/api/v1/admin/initial-access-tokens"),
     ("post", "/api/v1/me/initial-access-tokens"),
@@ -95,6 +96,7 @@ const ADMIN_OBSERVED: &[(&str, &str, &[u16])] = &[
     ),
     ("get", "/api/v1/admin/keys", &[200, 401, 403]),
     ("post", "/api/v1/admin/keys/rotate", &[200]),
+    ("post", "/api/v1/admin/keys/{kid}/revoke", &[200, 404]),
     ("get", "/api/v1/admin/audit", &[200, 400]),
     (
         "post",

@@ -51,6 +51,18 @@ async fn a_key_rotation_publishes_a_new_kid_and_lists_both_keys() {
     assert_ne!(new_kid, old_kid);
     let listed = rows(&page);
     assert_eq!(listed.len(), 2, "{page}");
+    // Two phases: the new key is published first, the old one signs until it takes over.
+    assert!(listed[0].contains(&new_kid) && listed[0].contains("<td>next, published</td>"));
+    assert!(listed[1].contains(&old_kid) && listed[1].contains("<td>signing</td>"));
+    let activates_at = app
+        .store
+        .list_published_signing_keys(app.clock.now(), 0)
+        .await
+        .unwrap()[0]
+        .activates_at;
+    app.clock.advance(activates_at - app.clock.now());
+    let page = open(&olga, "/admin/keys").await;
+    let listed = rows(&page);
     assert!(listed[0].contains(&new_kid) && listed[0].contains("<td>signing</td>"));
     assert!(listed[1].contains(&old_kid) && listed[1].contains("retired, still published"));
 

@@ -97,9 +97,7 @@ async fn id_token_hints_not_issued_here_are_refused_before_sign_in() {
 /// An ID token with `claims` signed by another provider's key (its own database and key).
 async fn foreign_signed(claims: &Value) -> String {
     let database = TestDatabase::new().await;
-    let store = farm_auth::store::Store::connect(&database.url)
-        .await
-        .unwrap();
+    let store = database.store().await;
     store.migrate().await.unwrap();
     let keys = farm_auth::keys::KeyRing::load(store.clone(), farm_auth::Clock::System, 3600)
         .await

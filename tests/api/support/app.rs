@@ -24,6 +24,9 @@ const POSTGRES_URL_VAR: &str = "FARM_AUTH_TEST_DATABASE_URL";
 /// `test_<random>` database on the PostgreSQL server, dropped at the end.
 pub struct TestDatabase {
     pub url: String,
+    /// `FARM_AUTH_SECRET_KEY` of every server and command run on this database (PostgreSQL
+    /// requires one; a restart on the same database must open what it sealed).
+    pub secret_key: String,
     postgres: Option<(String, String)>, // (admin url, database name)
     _dir: tempfile::TempDir,
 }
@@ -35,6 +38,7 @@ impl TestDatabase {
             let url = format!("sqlite://{}/farm-auth.db?mode=rwc", dir.path().display());
             return Arc::new(TestDatabase {
                 url,
+                secret_key: farm_auth::secrets::SecretKey::generate().encode(),
                 postgres: None,
                 _dir: dir,
             });
@@ -53,6 +57,7 @@ impl TestDatabase {
         url.set_path(&name);
         Arc::new(TestDatabase {
             url: url.to_string(),
+            secret_key: farm_auth::secrets::SecretKey::generate().encode(),
             postgres: Some((admin_url, name)),
             _dir: dir,
         })
@@ -67,8 +72,20 @@ impl TestDatabase {
         Arc::new(TestDatabase {
             url: format!("sqlite://{}/farm-auth.db?mode=rwc", dir.path().display()),
             postgres: None,
+            secret_key: farm_auth::secrets::SecretKey::generate().encode(),
             _dir: dir,
         })
+    }
+
+    /// A store on this database that opens its sealed columns, as the server's does.
+    #[allow(dead_code)]
+    pub async fn store(&self) -> Store {
+        let key = farm_auth::secrets::SecretKey::parse(&self.secret_key).expect("a key");
+        let sealer = farm_auth::secrets::Sealer::new(&key, &[]);
+        Store::connect(&self.url)
+            .await
+            .expect("connect")
+            .sealed_with(Arc::new(sealer))
     }
 }
 
@@ -130,6 +147,10 @@ pub struct Options {
     pub admin_require_mfa: Option<bool>,
     /// `FARM_AUTH_ADMIN_MAX_AUTH_AGE`, in seconds.
     pub admin_max_auth_age: Option<u64>,
+    /// `FARM_AUTH_SECRET_KEY` instead of the database's own, and
+    /// `FARM_AUTH_SECRET_KEY_PREVIOUS`.
+    pub secret_key: Option<String>,
+    pub secret_key_previous: Option<String>,
 }
 
 pub struct TestApp {
@@ -202,6 +223,8 @@ impl TestApp {
             client_cache_secs: options.client_cache_secs.map(|s| s.to_string()),
             admin_require_mfa: options.admin_require_mfa.map(|on| on.to_string()),
             admin_max_auth_age: options.admin_max_auth_age.map(|s| s.to_string()),
+            secret_key: Some(options.secret_key.unwrap_or(database.secret_key.clone())),
+            secret_key_previous: options.secret_key_previous,
             ..Default::default()
         };
         let config = Config::from_args(args).expect("test configuration");

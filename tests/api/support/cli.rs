@@ -74,7 +74,10 @@ impl Cli {
     pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         run_farm_auth(
             self.dir.path(),
-            &[("FARM_AUTH_DATABASE_URL", &self.database.url)],
+            &[
+                ("FARM_AUTH_DATABASE_URL", &self.database.url),
+                ("FARM_AUTH_SECRET_KEY", &self.database.secret_key),
+            ],
             args,
             stdin,
         )
@@ -86,7 +89,10 @@ pub fn operator(app: &TestApp, args: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     run_farm_auth(
         dir.path(),
-        &[("FARM_AUTH_DATABASE_URL", &app.database.url)],
+        &[
+            ("FARM_AUTH_DATABASE_URL", &app.database.url),
+            ("FARM_AUTH_SECRET_KEY", &app.database.secret_key),
+        ],
         args,
         None,
     )

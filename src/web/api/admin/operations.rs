@@ -2,7 +2,7 @@
 //! vendor or farm, an owner's or manager's for their own farm).
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -23,6 +23,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/admin/keys", get(get_keys))
         .route("/api/v1/admin/keys/rotate", post(post_keys_rotate))
+        .route("/api/v1/admin/keys/{kid}/revoke", post(post_key_revoke))
         .route("/api/v1/admin/audit", get(get_audit))
         .route(
             "/api/v1/admin/initial-access-tokens",
@@ -46,8 +47,19 @@ async fn post_keys_rotate(
     State(state): State<AppState>,
     caller: AdminCaller,
 ) -> Result<Response, ApiError> {
-    let kid = operator::rotate_keys(&state, caller.actor()).await?;
-    Ok(json(StatusCode::OK, serde_json::json!({ "kid": kid })))
+    let rotation = operator::rotate_keys(&state, caller.actor()).await?;
+    let body = serde_json::json!({ "kid": rotation.kid, "activates_at": rotation.activates_at });
+    Ok(json(StatusCode::OK, body))
+}
+
+async fn post_key_revoke(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(kid): Path<String>,
+) -> Result<Response, ApiError> {
+    let successor = operator::revoke_key(&state, caller.actor(), &kid).await?;
+    let body = serde_json::json!({ "revoked": kid, "signing_kid": successor });
+    Ok(json(StatusCode::OK, body))
 }
 
 #[derive(Deserialize)]
