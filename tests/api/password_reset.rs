@@ -47,7 +47,8 @@ async fn wait_for_reset_requests(
             .into_iter()
             .filter(|e| e.event == "password.reset_requested")
             .collect();
-        if found.len() >= n {
+        // Refusals are counted on one row each hour (docs/DECISIONS.md §81).
+        if found.iter().map(|e| e.repeats as usize).sum::<usize>() >= n {
             return found;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -144,6 +144,9 @@ async fn login_answers_the_same_for_an_unknown_user_and_a_wrong_password() {
     let csrf = csrf_of(&login, "/login");
 
     let attempt = async |username: &str, password: &str| {
+        // A fresh form each time: a visitor's session lasts 30 minutes, and the clock moves
+        // on by hours below.
+        let csrf = csrf_of(&page(&agent, "/login").await, "/login");
         let form = [
             ("csrf_token", csrf.as_str()),
             ("username", username),
