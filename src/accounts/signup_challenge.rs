@@ -24,8 +24,10 @@ use crate::store::StoreError;
 
 /// Leading zero bits the solution's hash needs: 65,536 tries on average.
 pub const PROOF_BITS: u32 = 16;
-/// How long a page's challenge may be answered: a person may leave the tab open a while.
-pub const CHALLENGE_TTL_SECS: i64 = 3_600;
+/// How long a page's challenge may be answered: a person may leave the tab open a while,
+/// but not past the visitor's session (30 minutes from its last change, §80), whose CSRF
+/// token the form needs too.
+pub const CHALLENGE_TTL_SECS: i64 = 20 * 60;
 /// How long the form must have been open when it comes without a solution.
 pub const MIN_FILL_SECS: i64 = 4;
 /// The form field that carries the challenge, the one for the solution, and the honeypot.

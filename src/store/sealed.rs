@@ -1,5 +1,6 @@
-//! The columns sealed at rest: `signing_keys.private_key`, `totp_factors.secret` and the
-//! bodies of `mail_outbox` (they carry sign-in and reset links). Each is sealed by the
+//! The columns sealed at rest: `signing_keys.private_key`, `totp_factors.secret`, the
+//! bodies of `mail_outbox` (they carry sign-in and reset links) and
+//! `instance_secrets.secret` (the key that signs sign-up challenges). Each is sealed by the
 //! store's [`Sealer`] as it is written and opened as it is read, with the column and the
 //! row's key as associated data, so callers see plain values and a copy of the database
 //! alone shows none. Values written before sealing existed are read as they are and sealed
@@ -16,7 +17,7 @@ struct TextColumn {
     column: &'static str,
 }
 
-const TEXT_COLUMNS: [TextColumn; 3] = [
+const TEXT_COLUMNS: [TextColumn; 4] = [
     TextColumn {
         table: "totp_factors",
         key: "user_id",
@@ -31,6 +32,11 @@ const TEXT_COLUMNS: [TextColumn; 3] = [
         table: "mail_outbox",
         key: "id",
         column: "html_body",
+    },
+    TextColumn {
+        table: "instance_secrets",
+        key: "name",
+        column: "secret",
     },
 ];
 

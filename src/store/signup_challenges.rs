@@ -1,23 +1,26 @@
 //! The `instance_secrets` table (secrets every replica shares, made once) and the
 //! `spent_challenges` table (sign-up challenges already used, until they expire).
 
+use super::sealed::context;
 use super::{Result, Store};
 
 impl Store {
     /// The shared secret named `name`: the one on record, or `fresh` stored now if there is
-    /// none. Two replicas racing both get the one that was stored first.
+    /// none. Two replicas racing both get the one that was stored first. Sealed at rest like
+    /// every secret column ([`super::sealed`]): it signs the sign-up challenges.
     pub async fn find_or_insert_instance_secret(
         &self,
         name: &str,
         fresh: &str,
         now: i64,
     ) -> Result<String> {
+        let context = context("instance_secrets", "secret", name);
         sqlx::query(
             "INSERT INTO instance_secrets (name, secret, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
-        .bind(fresh)
+        .bind(self.seal_text(&context, fresh)?)
         .bind(now)
         .execute(self.pool())
         .await?;
@@ -26,7 +29,7 @@ impl Store {
                 .bind(name)
                 .fetch_one(self.pool())
                 .await?;
-        Ok(secret)
+        self.open_text(&context, secret)
     }
 
     /// Records a challenge as used: true the first time, false when it was used already.

@@ -32,6 +32,9 @@ pub fn layer(state: &AppState) -> CorsLayer {
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         // RFC 6750 §3: a refused bearer token is explained in `WWW-Authenticate`; the app
         // needs to read it to know whether to refresh.
-        .expose_headers([header::WWW_AUTHENTICATE, HeaderName::from_static("retry-after")])
+        .expose_headers([
+            header::WWW_AUTHENTICATE,
+            HeaderName::from_static("retry-after"),
+        ])
         .max_age(PREFLIGHT_MAX_AGE)
 }

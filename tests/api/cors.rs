@@ -37,7 +37,10 @@ async fn preflight(app: &TestApp, endpoint: &str, origin: &str, method: &str) ->
         .request(Method::OPTIONS, app.endpoint(endpoint).await)
         .header("origin", origin)
         .header("access-control-request-method", method)
-        .header("access-control-request-headers", "authorization, content-type")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
         .send()
         .await
         .unwrap()
@@ -83,11 +86,11 @@ async fn a_public_clients_page_trades_its_code_and_reads_the_answer() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(allowed_origin(&response).as_deref(), Some(APP_ORIGIN));
     assert!(
-        response
-            .headers()
-            .get_all("vary")
-            .iter()
-            .any(|v| v.to_str().unwrap().to_ascii_lowercase().contains("origin")),
+        response.headers().get_all("vary").iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("origin")),
         "caches must keep answers to different origins apart"
     );
     // No cookie crosses origins: the token endpoint never needs one.
@@ -107,7 +110,10 @@ async fn a_public_clients_page_trades_its_code_and_reads_the_answer() {
         .to_str()
         .unwrap()
         .to_ascii_lowercase();
-    assert!(allowed_headers.contains("authorization"), "{allowed_headers}");
+    assert!(
+        allowed_headers.contains("authorization"),
+        "{allowed_headers}"
+    );
     let userinfo = app
         .http
         .get(app.endpoint("userinfo_endpoint").await)

@@ -19,11 +19,11 @@ mod apis;
 mod authorization_code;
 /// The client credentials grant, and its tokens verified as a resource server would.
 mod client_credentials;
-/// Cross-origin requests of single-page apps: which endpoints answer which origins.
-mod cors;
 /// A code is consumed only by its own client: client, redirect URI and PKCE checked as it
 /// is taken; a stranger's presentation neither spends it nor revokes anything.
 mod code_theft;
+/// Cross-origin requests of single-page apps: which endpoints answer which origins.
+mod cors;
 /// The device grant (RFC 8628): the endpoint, the device's polls, the `/device` page.
 mod device_flow;
 /// Discovery metadata, the JWKS and the health probes.
@@ -56,11 +56,11 @@ mod userinfo;
 mod authenticator_app;
 /// Sign-up mails a link that confirms the address.
 mod email_verification;
-/// Sign-ins keep their share of the password hashers whatever floods the sign-up page.
-mod hashing_share;
 /// A second factor this server cannot check (a passkey at an IP-address issuer) refuses
 /// the sign-in instead of being skipped.
 mod factor_unavailable;
+/// Sign-ins keep their share of the password hashers whatever floods the sign-up page.
+mod hashing_share;
 /// The person's own sessions and connected apps on the account page, and changing the
 /// password there.
 mod own_sessions;

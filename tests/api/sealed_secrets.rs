@@ -52,10 +52,14 @@ async fn app_with_secrets(database: Arc<TestDatabase>) -> (TestApp, String) {
     farm_auth::mail::enqueue(&app.state, "ada@farm.example", "Reset", body, Some(3600))
         .await
         .unwrap();
+    // The sign-up page makes the key that signs its challenges.
+    let signup = app.http.get(app.url("/signup")).send().await.unwrap();
+    assert!(signup.status().is_success());
     (app, user_id)
 }
 
-/// The sealed columns as stored: (private keys, TOTP secrets, mail bodies).
+/// The sealed columns as stored: (private keys, TOTP secrets, mail bodies and instance
+/// secrets).
 async fn raw_rows(database: &TestDatabase) -> (Vec<Vec<u8>>, Vec<String>, Vec<String>) {
     let pool = AnyPool::connect(&database.url).await.unwrap();
     let keys: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT private_key FROM signing_keys")
@@ -71,8 +75,16 @@ async fn raw_rows(database: &TestDatabase) -> (Vec<Vec<u8>>, Vec<String>, Vec<St
             .fetch_all(&pool)
             .await
             .unwrap();
+    let instance: Vec<(String,)> = sqlx::query_as("SELECT secret FROM instance_secrets")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
     pool.close().await;
-    let bodies = mail.into_iter().flat_map(|(t, h)| [t, h]).collect();
+    let bodies = mail
+        .into_iter()
+        .flat_map(|(t, h)| [t, h])
+        .chain(instance.into_iter().map(|(s,)| s))
+        .collect();
     (
         keys.into_iter().map(|(k,)| k).collect(),
         totp.into_iter().map(|(s,)| s).collect(),

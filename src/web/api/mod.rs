@@ -211,7 +211,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             Ok(axum::extract::Query(query)) => Ok(ApiQuery(query)),
             Err(rejection) => Err(ApiError::Invalid(
                 "invalid_request",
-                format!("the query string is not the one expected: {}", rejection.body_text()),
+                format!(
+                    "the query string is not the one expected: {}",
+                    rejection.body_text()
+                ),
             )),
         }
     }

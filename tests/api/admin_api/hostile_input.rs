@@ -97,7 +97,10 @@ async fn a_malformed_query_string_is_the_apis_json_error() {
         let response = get(&app, path, &root.token).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
         let content_type = response.headers()["content-type"].to_str().unwrap();
-        assert!(content_type.starts_with("application/json"), "{path}: {content_type}");
+        assert!(
+            content_type.starts_with("application/json"),
+            "{path}: {content_type}"
+        );
         let answer: Value = response.json().await.unwrap();
         assert_eq!(answer["error"], "invalid_request", "{path}");
         assert!(answer["error_description"].is_string(), "{path}");
