@@ -103,6 +103,19 @@ impl Draining {
     }
 }
 
+/// The last answer of the readiness probe and when it was made: `/readyz` is public and each
+/// probe is a write, so one probe a second is made, at most, and every caller in that second
+/// (or waiting for it) shares its answer.
+#[derive(Debug, Default)]
+pub struct LastProbe(pub tokio::sync::Mutex<Option<(std::time::Instant, Readiness)>>);
+
+/// What `/readyz` answers: ready, or not and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    Unavailable(&'static str),
+}
+
 /// Runs `job` every `interval` until aborted; a failure is logged and retried next time.
 fn every<F, Fut>(interval: Duration, what: &'static str, job: F) -> tokio::task::JoinHandle<()>
 where

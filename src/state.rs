@@ -46,6 +46,8 @@ pub struct AppState {
     pub apis: Arc<ApiRegistry>,
     /// Set when shutdown begins: `/readyz` fails from then on.
     pub draining: Arc<crate::app::Draining>,
+    /// The readiness probe's last answer, shared for a second.
+    pub last_probe: Arc<crate::app::LastProbe>,
     /// The key that signs sign-up challenges, read from the database on first use.
     pub challenge_key: Arc<crate::accounts::signup_challenge::ChallengeKey>,
 }
@@ -130,6 +132,7 @@ impl AppState {
             revocations: Arc::new(revocations),
             verified: Arc::default(),
             draining: Arc::default(),
+            last_probe: Arc::default(),
             challenge_key: Arc::default(),
             clock,
             issuer,

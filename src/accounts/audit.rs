@@ -146,15 +146,18 @@ pub async fn record(state: &AppState, origin: &Origin, event: Event<'_>) -> Resu
     }
 }
 
-/// What makes two refusals the same: every field but the time, and the window they fall
-/// in; hashed, so the unique index holds a fixed-size value.
+/// What makes two refusals the same: every field but the time (and the name typed, when it
+/// is nobody's), and the window they fall in; hashed, so the unique index holds a
+/// fixed-size value.
 fn aggregate_key(record: &AuditRecord) -> String {
     let window = record.at.div_euclid(AGGREGATE_WINDOW_SECS);
     let fields = [
         Some(record.event.as_str()),
         Some(record.outcome.as_str()),
         record.user_id.as_deref(),
-        record.username.as_deref(),
+        // A name that is nobody's is left out: refusals of fresh random names from one
+        // address would otherwise each make a row. They share one, which keeps the first.
+        record.user_id.as_ref().and(record.username.as_deref()),
         record.ip.as_deref(),
         record.client_id.as_deref(),
         record.detail.as_deref(),

@@ -188,6 +188,13 @@ async fn admit(
     if let Err(lock) = throttle::count(state, &own).await.map_err(store_error)? {
         return Err(SignUpError::Throttled(lock));
     }
+    // Spent before the shared budget is counted, so a replayed solution costs everyone
+    // else nothing.
+    if let Some(answered) = answered {
+        signup_challenge::spend(state, &answered)
+            .await
+            .map_err(store_error)??;
+    }
     let everyone = throttle::signup_all(state.config.signup_rate_limit);
     let everyone = [throttle::limit(everyone, "")];
     if let Err(lock) = throttle::count(state, &everyone)
@@ -195,11 +202,6 @@ async fn admit(
         .map_err(store_error)?
     {
         return Err(SignUpError::Overloaded(lock));
-    }
-    if let Some(answered) = answered {
-        signup_challenge::spend(state, &answered)
-            .await
-            .map_err(store_error)??;
     }
     Ok(())
 }

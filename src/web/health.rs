@@ -1,17 +1,20 @@
 //! Liveness and readiness probes.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 
+use crate::app::Readiness;
 use crate::state::AppState;
 
 /// `/readyz` answers within this, whatever the database does: a probe that hangs tells a
 /// load balancer nothing, and it would send traffic on meanwhile.
 const READY_WITHIN: Duration = Duration::from_millis(900);
+/// How long one probe's answer stands.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -26,22 +29,40 @@ async fn get_healthz() -> &'static str {
 }
 
 /// Ready while not shutting down and the database takes a write, not only a SELECT; a load
-/// balancer sends traffic only while this is 200.
+/// balancer sends traffic only while this is 200. The write is made once a second at most,
+/// whoever asks ([`crate::app::LastProbe`]): the probe is public.
 async fn get_readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     if state.draining.is_draining() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
     }
+    // One probe at a time; those who waited for it take its answer.
+    let mut last = state.last_probe.0.lock().await;
+    let answer = match *last {
+        Some((at, answer)) if at.elapsed() < PROBE_EVERY => answer,
+        _ => {
+            let answer = probe(&state).await;
+            *last = Some((Instant::now(), answer));
+            answer
+        }
+    };
+    match answer {
+        Readiness::Ready => (StatusCode::OK, "ready\n"),
+        Readiness::Unavailable(why) => (StatusCode::SERVICE_UNAVAILABLE, why),
+    }
+}
+
+async fn probe(state: &AppState) -> Readiness {
     let probe = state.store.probe_write(state.clock.now());
     match tokio::time::timeout(READY_WITHIN, probe).await {
-        Ok(Ok(())) => (StatusCode::OK, "ready\n"),
+        Ok(Ok(())) => Readiness::Ready,
         Ok(Err(error)) if error.is_unavailable() => {
             state.store.report_unavailable(&error.to_string());
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+            Readiness::Unavailable("database unavailable\n")
         }
         Ok(Err(error)) => {
             tracing::warn!(%error, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+            Readiness::Unavailable("database unavailable\n")
         }
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database too slow\n"),
+        Err(_) => Readiness::Unavailable("database too slow\n"),
     }
 }

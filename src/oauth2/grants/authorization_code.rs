@@ -98,8 +98,9 @@ fn mismatch(grant: &GrantRecord, presented: &CodePresentation<'_>) -> Option<&'s
     if grant.redirect_uri == presented.device_marker {
         return Some("the code is invalid or expired");
     }
+    // Another client learns nothing of the code, not even that it exists.
     if grant.client_id != presented.client_id {
-        return Some("the code was issued to another client");
+        return Some("the code is invalid or expired");
     }
     let redirect_ok = match grant.redirect_uri.as_str() {
         "" => presented.fits_omitted_redirect_uri,

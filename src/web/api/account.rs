@@ -91,7 +91,15 @@ async fn post_user(
         role: form.role.unwrap_or_else(|| "consumer".into()),
         farm_name: form.farm_name.unwrap_or_default(),
     };
-    // The app signs its users up from its own servers: its budget is its own.
+    // The app signs its users up from its own servers, with its own token (client
+    // credentials): a person's token would let anyone who can sign in spend the app's
+    // budget with no proof of work.
+    if caller.person.is_some() {
+        return Err(ApiError::Forbidden(
+            "sign-up takes the app's own token (client credentials), not a person's",
+        ));
+    }
+    // Its budget is its own.
     let applicant = Applicant::App(caller.claims.client_id.clone());
     let user = match signup::sign_up(&state, &origin, &applicant, form).await {
         Ok(done) => done.user,

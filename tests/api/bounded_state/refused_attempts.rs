@@ -87,3 +87,32 @@ async fn refusals_of_another_hour_get_a_row_of_their_own() {
     .await;
     assert!(total >= 3, "{total}");
 }
+
+#[tokio::test]
+async fn refusals_of_fresh_unknown_names_from_a_locked_address_share_one_row() {
+    let app = TestApp::spawn().await;
+    let attacker = UserAgent::new(&app);
+    // Enough failures from one address, each with a name nobody has, to lock the address.
+    // `throttle::LOGIN_ADDRESS`: its 30th failure locks the address.
+    for n in 0..=30 {
+        log_in(&attacker, &format!("nobody-{n}"), WRONG_PASSWORD).await;
+    }
+    // Then cheap requests, each with a new random name: refused unchecked, and counted on
+    // one row rather than one row each.
+    let flood = 40;
+    for n in 0..flood {
+        log_in(&attacker, &format!("random-name-{n}"), WRONG_PASSWORD).await;
+    }
+    let rows = count(
+        &app,
+        "SELECT COUNT(*) FROM audit_events WHERE outcome = 'locked'",
+    )
+    .await;
+    assert_eq!(rows, 1);
+    let repeats = count(
+        &app,
+        "SELECT CAST(SUM(repeats) AS BIGINT) FROM audit_events WHERE outcome = 'locked'",
+    )
+    .await;
+    assert!(repeats >= flood, "{repeats}");
+}
