@@ -1,0 +1,171 @@
+//! The single parameters of an authorization request: `max_age`, `nonce`, PKCE, `scope`,
+//! `prompt`, `claims` and `id_token_hint`.
+
+use super::{MAX_CLAIMS_LEN, MAX_NONCE_LEN, Prompt};
+use crate::oauth2::clients::{Client, GrantType};
+use crate::oauth2::pkce::CodeChallenge;
+use crate::oauth2::scope::Scope;
+use crate::oidc::{claims, id_token};
+use crate::state::AppState;
+
+pub(super) fn parse_max_age(text: Option<&str>) -> Result<Option<i64>, &'static str> {
+    text.map(|t| {
+        t.parse::<i64>()
+            .ok()
+            .filter(|age| *age >= 0)
+            .ok_or("max_age must be a whole number of seconds")
+    })
+    .transpose()
+}
+
+pub(super) fn parse_nonce(text: Option<&str>) -> Result<Option<String>, &'static str> {
+    match text {
+        Some(n) if n.len() > MAX_NONCE_LEN => Err("nonce is too long"),
+        // The nonce is stored and signed into the ID token; control characters (a NUL
+        // cannot even be stored in PostgreSQL text) have no place in it.
+        Some(n) if n.chars().any(char::is_control) => Err("nonce contains control characters"),
+        other => Ok(other.map(str::to_string)),
+    }
+}
+
+/// The PKCE challenge to store (RFC 7636 §4.3, S256 only).
+pub(super) fn parse_pkce(
+    client: &Client,
+    challenge: Option<&str>,
+    method: Option<&str>,
+) -> Result<Option<String>, &'static str> {
+    match (challenge, method) {
+        (Some(challenge), method) => Ok(Some(
+            CodeChallenge::parse(challenge, method)?
+                .as_str()
+                .to_string(),
+        )),
+        (None, Some(_)) => Err("code_challenge_method without code_challenge"),
+        // RFC 9700 §2.1.1: public clients MUST use PKCE; so must vendors' apps here, whose
+        // code an attacker could otherwise inject (§4.5). The platform's own confidential
+        // clients may do without, as the OpenID certification profiles expect.
+        (None, None) if client.requires_pkce() => Err("code_challenge required (PKCE with S256)"),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The only person who may be signed in, named by an `id_token_hint` and/or a `sub` value
+/// in the `claims` request (Core §3.1.2.1, §5.5.1); they must agree.
+pub(super) fn requested_subject(
+    state: &AppState,
+    hint: Option<&str>,
+    claims: Option<&serde_json::Value>,
+) -> Result<Option<String>, &'static str> {
+    let hinted = hint.map(|h| hinted_subject(state, h)).transpose()?;
+    let claimed = match claims.map(claims::required_subject) {
+        None => None,
+        Some(Ok(sub)) => sub,
+        Some(Err(_)) => return Err("claims names the subject inconsistently"),
+    };
+    match (hinted, claimed) {
+        (Some(a), Some(b)) if a != b => Err("id_token_hint and claims name different people"),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// The requested scopes, and those the `claims` parameter implies.
+pub(super) fn requested_scope(
+    requested: Option<&str>,
+    asked_by_claims: Vec<&str>,
+) -> Result<Scope, String> {
+    let requested = requested.ok_or("scope is required")?;
+    let mut requested = Scope::parse(requested).map_err(|e| e.to_string())?;
+    // Core §5.5: claims asked for by name need the consent their scope needs.
+    if requested.contains("openid") {
+        for scope in asked_by_claims {
+            requested = requested.with(scope);
+        }
+    }
+    Ok(requested)
+}
+
+/// The requested scopes the client is registered for. OpenID Connect Core §3.1.2.1 says
+/// scope values not understood SHOULD be ignored, and RFC 6749 §3.3 lets the server grant
+/// less than asked, so others are dropped rather than refused. `offline_access` is kept only
+/// for clients that may use refresh tokens (Core §11).
+pub(super) fn granted_scope(client: &Client, requested: Scope) -> Result<Scope, String> {
+    let granted = requested.filter(|s| {
+        client.scope.contains(s)
+            && (s != "offline_access" || client.may_use(GrantType::RefreshToken))
+    });
+    if granted.is_empty() {
+        return Err("none of the requested scopes is allowed for this client".into());
+    }
+    Ok(granted)
+}
+
+pub(super) fn parse_prompt(text: Option<&str>) -> Result<Prompt, &'static str> {
+    let mut prompt = Prompt::default();
+    for value in text
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|v| !v.is_empty())
+    {
+        match value {
+            "none" => prompt.none = true,
+            "login" => prompt.login = true,
+            "consent" => prompt.consent = true,
+            // One account per browser session: choosing one means signing in again.
+            "select_account" => prompt.login = true,
+            _ => return Err("prompt has an unknown value"),
+        }
+    }
+    // OpenID Connect Core §3.1.2.1: `none` with any other value is an error.
+    if prompt.none && (prompt.login || prompt.consent) {
+        return Err("prompt=none cannot be combined with other values");
+    }
+    Ok(prompt)
+}
+
+/// OpenID Connect Core §5.5: a JSON object with optional `userinfo` and `id_token` members.
+pub(super) fn parse_claims_request(text: &str) -> Result<serde_json::Value, &'static str> {
+    let invalid = "claims must be a JSON object with userinfo and id_token members";
+    if text.len() > MAX_CLAIMS_LEN {
+        return Err("claims is too long");
+    }
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| invalid)?;
+    let object = value.as_object().ok_or(invalid)?;
+    for member in ["userinfo", "id_token"] {
+        if object
+            .get(member)
+            .is_some_and(|m| !m.is_object() && !m.is_null())
+        {
+            return Err(invalid);
+        }
+    }
+    Ok(value)
+}
+
+/// The subject of an `id_token_hint`: one of our ID tokens, possibly expired (Core §3.1.2.1).
+fn hinted_subject(state: &AppState, hint: &str) -> Result<String, &'static str> {
+    id_token::verify_hint(state, hint)
+        .map(|claims| claims.sub)
+        .ok_or("id_token_hint is not an ID token issued here")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_none_cannot_be_combined() {
+        assert!(parse_prompt(Some("none login")).is_err());
+        assert!(parse_prompt(Some("bogus")).is_err());
+        let prompt = parse_prompt(Some("login consent")).unwrap();
+        assert!(prompt.login && prompt.consent && !prompt.none);
+        assert_eq!(parse_prompt(None).unwrap(), Prompt::default());
+    }
+
+    #[test]
+    fn claims_requests_must_be_json_objects() {
+        assert!(parse_claims_request(r#"{"userinfo":{"email":null}}"#).is_ok());
+        assert!(parse_claims_request("[1]").is_err());
+        assert!(parse_claims_request(r#"{"id_token":3}"#).is_err());
+        assert!(parse_claims_request("{").is_err());
+    }
+}
