@@ -5,18 +5,32 @@
 //!
 //! No credentials (cookies) are ever allowed cross-origin: these endpoints authenticate a
 //! public client by its code verifier and a caller by its bearer token, never by a cookie.
+//!
+//! A request without an `Origin` header (a verifier fetching the JWKS, a server redeeming a
+//! code) is no cross-origin read and goes past the CORS layer untouched: tower-http's layer
+//! builds and merges its headers for every request, which cost the JWKS and discovery a third
+//! of their rate (decision 98). The cacheable documents say `Vary: Origin` themselves.
 
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::extract::Request;
 use axum::http::{HeaderName, Method, header};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use futures_util::future::Either;
+use tower::{Layer, Service};
+use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
 use crate::state::AppState;
 
 /// How long a browser may reuse a preflight's answer.
 const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
 
-pub fn layer(state: &AppState) -> CorsLayer {
+/// The CORS layer for these endpoints, applied to the requests that carry an `Origin`.
+pub fn layer(state: &AppState) -> WhenOriginLayer {
+    WhenOriginLayer(cors(state))
+}
+
+fn cors(state: &AppState) -> CorsLayer {
     let clients = state.clients.clone();
     CorsLayer::new()
         .allow_origin(AllowOrigin::async_predicate(move |origin, _| {
@@ -37,4 +51,49 @@ pub fn layer(state: &AppState) -> CorsLayer {
             HeaderName::from_static("retry-after"),
         ])
         .max_age(PREFLIGHT_MAX_AGE)
+}
+
+/// Applies a [`CorsLayer`] only to requests with an `Origin` header.
+#[derive(Clone)]
+pub struct WhenOriginLayer(CorsLayer);
+
+impl<S> Layer<S> for WhenOriginLayer {
+    type Service = WhenOrigin<S>;
+
+    fn layer(&self, inner: S) -> WhenOrigin<S> {
+        WhenOrigin {
+            inner,
+            cors: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct WhenOrigin<S> {
+    inner: S,
+    cors: CorsLayer,
+}
+
+impl<S, B> Service<Request<B>> for WhenOrigin<S>
+where
+    S: Service<Request<B>, Response = axum::http::Response<axum::body::Body>> + Clone,
+    Cors<S>: Service<Request<B>, Response = S::Response, Error = S::Error>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Either<S::Future, <Cors<S> as Service<Request<B>>>::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        if !request.headers().contains_key(header::ORIGIN) {
+            return Either::Left(self.inner.call(request));
+        }
+        // The service polled ready goes into the CORS layer; a clone stays for the next call.
+        let clone = self.inner.clone();
+        let ready = std::mem::replace(&mut self.inner, clone);
+        Either::Right(self.cors.layer(ready).call(request))
+    }
 }

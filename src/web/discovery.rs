@@ -41,6 +41,9 @@ fn public_json(body: Bytes, cache: &'static str) -> impl IntoResponse {
                 HeaderValue::from_static("application/json"),
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+            // Shared caches keep one copy per origin: a page's request gets CORS headers,
+            // a verifier's request none (super::cors).
+            (header::VARY, HeaderValue::from_static("origin")),
         ],
         body,
     )

@@ -153,8 +153,8 @@ impl Connection {
         S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
         S::Future: Send,
     {
-        let activity = Arc::new(Activity::new());
-        let tracked = track(service, activity.clone(), self.store.clone());
+        let activity = Arc::new(Activity::new(self.store.clone()));
+        let tracked = track(service, activity.clone());
         let connection = self
             .builder
             .serve_connection(TokioIo::new(stream), TowerToHyperService::new(tracked));
@@ -187,8 +187,10 @@ impl Connection {
     }
 }
 
-/// Requests in flight on one connection, and since when it has had none.
+/// Requests in flight on one connection, and since when it has had none; and the store,
+/// which a response marked [`DatabaseUnavailable`] reports the outage to.
 struct Activity {
+    store: crate::store::Store,
     opened: Instant,
     in_flight: AtomicUsize,
     /// Milliseconds after `opened` when the last request finished (0: none yet).
@@ -196,8 +198,9 @@ struct Activity {
 }
 
 impl Activity {
-    fn new() -> Activity {
+    fn new(store: crate::store::Store) -> Activity {
         Activity {
+            store,
             opened: Instant::now(),
             in_flight: AtomicUsize::new(0),
             idle_since_ms: AtomicU64::new(0),
@@ -236,7 +239,6 @@ impl Drop for InFlight {
 fn track<S>(
     service: S,
     activity: Arc<Activity>,
-    store: crate::store::Store,
 ) -> impl Service<
     hyper::Request<hyper::body::Incoming>,
     Response = Response,
@@ -252,11 +254,10 @@ where
     tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
         let in_flight = activity.begin();
         let service = service.clone();
-        let store = store.clone();
         async move {
             let Ok(response) = service.oneshot(request.map(Body::new)).await;
             if let Some(DatabaseUnavailable(cause)) = response.extensions().get() {
-                store.report_unavailable(cause);
+                in_flight.0.store.report_unavailable(cause);
             }
             Ok(response.map(|body| {
                 Body::new(body.map_frame(move |frame| {

@@ -201,6 +201,22 @@ async fn discovery_and_the_jwks_answer_a_public_clients_origin() {
     }
 }
 
+/// A verifier's fetch (no `Origin`) gets no CORS headers, but the cacheable documents say
+/// they vary by origin: a shared cache must not hand that copy to a page.
+#[tokio::test]
+async fn a_fetch_without_origin_gets_no_cors_headers_and_caches_keep_origins_apart() {
+    let app = TestApp::spawn().await;
+    spa(&app).await;
+    let discovery = app.url("/.well-known/openid-configuration");
+    for url in [app.endpoint("jwks_uri").await, discovery] {
+        let response = app.http.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(allowed_origin(&response), None, "{url}");
+        let vary = response.headers().get("vary").map(|v| v.to_str().unwrap());
+        assert_eq!(vary, Some("origin"), "{url}");
+    }
+}
+
 #[tokio::test]
 async fn an_origin_no_public_client_redirects_to_gets_no_cors_answer() {
     let app = TestApp::spawn().await;
