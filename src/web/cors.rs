@@ -6,11 +6,15 @@
 //! No credentials (cookies) are ever allowed cross-origin: these endpoints authenticate a
 //! public client by its code verifier and a caller by its bearer token, never by a cookie.
 //!
-//! A request without an `Origin` header (a verifier fetching the JWKS, a server redeeming a
-//! code) is no cross-origin read and goes past the CORS layer untouched: tower-http's layer
-//! builds and merges its headers for every request, which cost the JWKS and discovery a third
-//! of their rate (decision 98). The cacheable documents say `Vary: Origin` themselves.
+//! The layer wraps the whole application once, outside the router ([`for_browsers`]), and
+//! steps in only for a request to one of [`BROWSER_PATHS`] that carries an `Origin` header.
+//! A request without one (a verifier fetching the JWKS, a server redeeming a code) is no
+//! cross-origin read and goes past untouched: tower-http's layer builds and merges its
+//! headers for every request it sees, and as a router layer it wrapped each route in one
+//! more boxed service; the two cost the JWKS and discovery a third of their rate (decision
+//! 104). The cacheable documents say `Vary: Origin` themselves.
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -20,14 +24,29 @@ use futures_util::future::Either;
 use tower::{Layer, Service};
 use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
+use crate::oidc::discovery::paths;
 use crate::state::AppState;
+
+/// The endpoints a page calls; nothing else ever answers another origin.
+pub const BROWSER_PATHS: [&str; 6] = [
+    paths::TOKEN,
+    paths::REVOKE,
+    paths::USERINFO,
+    paths::JWKS,
+    paths::OPENID_CONFIGURATION,
+    paths::OAUTH_AUTHORIZATION_SERVER,
+];
 
 /// How long a browser may reuse a preflight's answer.
 const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
 
-/// The CORS layer for these endpoints, applied to the requests that carry an `Origin`.
-pub fn layer(state: &AppState) -> WhenOriginLayer {
-    WhenOriginLayer(cors(state))
+/// The whole application `inner`, with CORS for the requests from pages to
+/// [`BROWSER_PATHS`].
+pub fn for_browsers<S>(inner: S, state: &AppState) -> ForBrowsers<S> {
+    ForBrowsers {
+        inner,
+        cors: Arc::new(cors(state)),
+    }
 }
 
 fn cors(state: &AppState) -> CorsLayer {
@@ -53,28 +72,19 @@ fn cors(state: &AppState) -> CorsLayer {
         .max_age(PREFLIGHT_MAX_AGE)
 }
 
-/// Applies a [`CorsLayer`] only to requests with an `Origin` header.
+/// Applies a [`CorsLayer`] only to requests with an `Origin` header, to a browser path.
 #[derive(Clone)]
-pub struct WhenOriginLayer(CorsLayer);
-
-impl<S> Layer<S> for WhenOriginLayer {
-    type Service = WhenOrigin<S>;
-
-    fn layer(&self, inner: S) -> WhenOrigin<S> {
-        WhenOrigin {
-            inner,
-            cors: self.0.clone(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct WhenOrigin<S> {
+pub struct ForBrowsers<S> {
     inner: S,
-    cors: CorsLayer,
+    cors: Arc<CorsLayer>,
 }
 
-impl<S, B> Service<Request<B>> for WhenOrigin<S>
+fn from_a_page<B>(request: &Request<B>) -> bool {
+    request.headers().contains_key(header::ORIGIN)
+        && BROWSER_PATHS.contains(&request.uri().path())
+}
+
+impl<S, B> Service<Request<B>> for ForBrowsers<S>
 where
     S: Service<Request<B>, Response = axum::http::Response<axum::body::Body>> + Clone,
     Cors<S>: Service<Request<B>, Response = S::Response, Error = S::Error>,
@@ -88,7 +98,7 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        if !request.headers().contains_key(header::ORIGIN) {
+        if !from_a_page(&request) {
             return Either::Left(self.inner.call(request));
         }
         // The service polled ready goes into the CORS layer; a clone stays for the next call.

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 
-pub fn router(state: &AppState) -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::OPENID_CONFIGURATION, get(get_provider_metadata))
         .route(
@@ -19,7 +19,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(get_provider_metadata),
         )
         .route(paths::JWKS, get(get_jwks))
-        .layer(super::cors::layer(state))
 }
 
 async fn get_provider_metadata(State(state): State<AppState>) -> impl IntoResponse {

@@ -13,15 +13,13 @@ use crate::oauth2::{OAuthError, device, introspect, revoke, token};
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 
-/// The token and revocation endpoints answer single-page apps' scripts ([`super::cors`]);
-/// device authorization and introspection are for devices and resource servers, not pages.
-pub fn router(state: &AppState) -> Router<AppState> {
-    let from_browsers = Router::new()
+/// The token and revocation endpoints also answer single-page apps' scripts
+/// ([`super::cors`]); device authorization and introspection are for devices and resource
+/// servers, not pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
         .route(paths::TOKEN, post(post_token))
         .route(paths::REVOKE, post(post_revoke))
-        .layer(super::cors::layer(state));
-    Router::new()
-        .merge(from_browsers)
         .route(paths::DEVICE_AUTHORIZATION, post(post_device_authorization))
         .route(paths::INTROSPECT, post(post_introspect))
 }

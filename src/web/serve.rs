@@ -79,6 +79,8 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         // `ConnectInfo<SocketAddr>` for the handlers, as `axum::serve` gave it.
         let Ok(service) = make_service.call(remote).await;
+        // Outside the router: a request that needs no CORS pays one header lookup.
+        let service = super::cors::for_browsers(service, &state);
         let connection = Connection {
             builder: builder.clone(),
             header_timeout: limits.header_timeout,

@@ -14,10 +14,9 @@ use crate::oidc::discovery::paths;
 use crate::oidc::userinfo::{self, BearerError};
 use crate::state::AppState;
 
-pub fn router(state: &AppState) -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::USERINFO, get(get_userinfo).post(post_userinfo))
-        .layer(super::cors::layer(state))
 }
 
 /// The access token of a request, from exactly one place.
