@@ -295,10 +295,23 @@ pub fn login_keys(username: &str, origin: &Origin, device: Option<&str>) -> Vec<
 /// What counts as one address: an IPv4 address, or an IPv6 /64 (one household or
 /// machine is given a whole /64, and could otherwise change address at every attempt).
 pub fn address_of(origin: &Origin) -> String {
+    network_of(origin, 64)
+}
+
+/// What counts as one site for caps on what a caller may keep stored (pending device
+/// requests): an IPv4 address, or an IPv6 /56, the prefix ISPs delegate to one customer
+/// (RIPE-690), who can otherwise spread a flood over 256 /64s. Not for throttles that lock
+/// people out: mobile networks give each subscriber a /64 next to strangers' (§103).
+pub fn site_of(origin: &Origin) -> String {
+    network_of(origin, 56)
+}
+
+/// An IPv4 address as it is, an IPv6 address as its `/prefix` network.
+fn network_of(origin: &Origin, prefix: u32) -> String {
     match origin.ip.map(|ip| ip.to_canonical()) {
         Some(std::net::IpAddr::V6(ip)) => {
-            let network = u128::from(ip) & !((1u128 << 64) - 1);
-            format!("{}/64", std::net::Ipv6Addr::from(network))
+            let network = u128::from(ip) & !((1u128 << (128 - prefix)) - 1);
+            format!("{}/{prefix}", std::net::Ipv6Addr::from(network))
         }
         Some(ip) => ip.to_string(),
         None => String::new(),
@@ -454,6 +467,24 @@ mod tests {
         );
         assert_eq!(address_of(&origin("::ffff:192.0.2.7")), "192.0.2.7");
         assert_eq!(address_of(&origin("192.0.2.7")), "192.0.2.7");
+    }
+
+    #[test]
+    fn a_site_is_an_ipv6_56_and_an_ipv4_address() {
+        let origin = |ip: &str| Origin {
+            ip: Some(ip.parse().unwrap()),
+            user_agent: None,
+        };
+        assert_eq!(site_of(&origin("2001:db8:1:2ff::1")), "2001:db8:1:200::/56");
+        assert_eq!(
+            site_of(&origin("2001:db8:1:201::9")),
+            site_of(&origin("2001:db8:1:2ff::1"))
+        );
+        assert_ne!(
+            site_of(&origin("2001:db8:1:300::1")),
+            site_of(&origin("2001:db8:1:2ff::1"))
+        );
+        assert_eq!(site_of(&origin("::ffff:192.0.2.7")), "192.0.2.7");
     }
 
     #[test]

@@ -200,6 +200,24 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub http_max_connections: Option<String>,
+    /// Open connections one client address (an IPv6 /64) may hold; beyond them a new one is
+    /// closed unread. Loopback and the trusted proxies are exempt (64; 0: no limit).
+    #[arg(
+        long,
+        env = "FARM_AUTH_HTTP_MAX_CONNECTIONS_PER_ADDRESS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub http_max_connections_per_address: Option<String>,
+    /// Seconds, beyond the request timeout, that requests in flight on a connection may go
+    /// without one finishing before the connection is dropped (30).
+    #[arg(
+        long,
+        env = "FARM_AUTH_HTTP_RESPONSE_TIMEOUT_SECS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub http_response_timeout_secs: Option<String>,
     /// Seconds between HTTP/2 keep-alive pings on a connection (20).
     #[arg(
         long,

@@ -8,6 +8,17 @@ pub struct IpNet {
 }
 
 impl IpNet {
+    /// 127.0.0.0/8: connections from this machine (a benchmark, a sidecar).
+    pub const LOOPBACK_V4: IpNet = IpNet {
+        address: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        prefix: 8,
+    };
+    /// ::1.
+    pub const LOOPBACK_V6: IpNet = IpNet {
+        address: std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        prefix: 128,
+    };
+
     pub fn parse(text: &str) -> Option<IpNet> {
         let (address, prefix) = match text.split_once('/') {
             Some((address, prefix)) => (address.parse().ok()?, Some(prefix.parse::<u8>().ok()?)),

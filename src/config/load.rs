@@ -208,6 +208,22 @@ impl Config {
                 512,
                 1..=1_000_000,
             )? as usize,
+            max_connections_per_address: whole(
+                "FARM_AUTH_HTTP_MAX_CONNECTIONS_PER_ADDRESS",
+                args.http_max_connections_per_address.as_deref(),
+                64,
+                0..=1_000_000,
+            )? as usize,
+            per_address_exempt: [IpNet::LOOPBACK_V4, IpNet::LOOPBACK_V6]
+                .into_iter()
+                .chain(trusted_proxies.iter().copied())
+                .collect(),
+            response_timeout: seconds(
+                "FARM_AUTH_HTTP_RESPONSE_TIMEOUT_SECS",
+                args.http_response_timeout_secs.as_deref(),
+                30,
+                1..=3_600,
+            )?,
             http2_ping_interval: seconds(
                 "FARM_AUTH_HTTP2_PING_SECS",
                 args.http2_ping_secs.as_deref(),

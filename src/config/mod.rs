@@ -85,6 +85,14 @@ pub struct HttpLimits {
     pub header_timeout: Duration,
     /// Connections served at once; the accept loop waits for one to end beyond this.
     pub max_connections: usize,
+    /// Connections one client address may hold at once (0: no limit); beyond it a new one
+    /// is closed unread (docs/DECISIONS.md §100).
+    pub max_connections_per_address: usize,
+    /// Not held to `max_connections_per_address`: loopback and the trusted proxies.
+    pub per_address_exempt: Vec<IpNet>,
+    /// Beyond the request timeout, how long requests in flight on a connection may go with
+    /// none finishing (a client not reading its response) before it is dropped (§101).
+    pub response_timeout: Duration,
     pub http2_ping_interval: Duration,
     pub http2_ping_timeout: Duration,
     pub http2_max_streams: u32,

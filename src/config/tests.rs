@@ -83,6 +83,11 @@ fn connections_and_database_waits_are_bounded_by_default() {
     assert_eq!(config.http.header_timeout, Duration::from_secs(10));
     assert_eq!(config.http.max_connections, 512);
     assert_eq!(config.http.http2_max_streams, 100);
+    assert_eq!(config.http.max_connections_per_address, 64);
+    assert!(config.http.per_address_exempt.iter().all(|net| {
+        net.contains("127.0.0.1".parse().unwrap()) || net.contains("::1".parse().unwrap())
+    }));
+    assert_eq!(config.http.response_timeout, Duration::from_secs(30));
     assert_eq!(config.database_timeout, Duration::from_secs(5));
     for (args, variable) in [
         (

@@ -43,8 +43,9 @@ pub const VERIFICATION_PATH: &str = "/device";
 /// How long an expired request is kept (so that a late poll still hears `expired_token`,
 /// §3.5, rather than `invalid_grant`): a device polls every few seconds, so minutes do.
 pub const EXPIRED_KEPT_SECS: i64 = 600;
-/// Pending requests one client address (an IPv6 /64) may have at once: a household or an
-/// office starts a few; a flood from one address is refused beyond it.
+/// Pending requests one client address (an IPv4 address; an IPv6 /56, one customer's
+/// delegation, docs/DECISIONS.md §103) may have at once: a household or an office starts a
+/// few; a flood from one address is refused beyond it.
 pub const PENDING_PER_ADDRESS: i64 = 20;
 /// Pending requests one client may have at once, whatever the addresses: this and the
 /// short lifetime bound the table (docs/DECISIONS.md §82).
@@ -65,17 +66,19 @@ pub struct DeviceAuthorizationResponse {
 
 /// The device authorization endpoint (§3.1): authenticates the client (`authorization` is
 /// the raw `Authorization` header), counts the request against the client's rate like the
-/// token endpoint, and stores a new request with fresh codes, unless the address or the
-/// client has as many pending as it may ([`PENDING_PER_ADDRESS`], [`PENDING_PER_CLIENT`]):
-/// then 429 with `Retry-After` and an RFC 6749 §5.2 body (§3.2 sends errors there).
+/// token endpoint, and stores a new request with fresh codes, unless the caller's site (an
+/// IPv4 address, an IPv6 /56) or the client has as many pending as it may
+/// ([`PENDING_PER_ADDRESS`], [`PENDING_PER_CLIENT`]): then 429 with `Retry-After` and an
+/// RFC 6749 §5.2 body (§3.2 sends errors there).
 pub async fn start(
     state: &AppState,
     authorization: Option<&str>,
     params: &Params,
-    address: &str,
+    origin: &Origin,
 ) -> Result<DeviceAuthorizationResponse, OAuthError> {
     let client = client_auth::authenticate(&state.clients, authorization, params).await?;
-    token::admit(state, &client, address).await?;
+    token::admit(state, &client, &throttle::address_of(origin)).await?;
+    let site = throttle::site_of(origin);
     if !client.may_use(GrantType::DeviceCode) {
         return Err(OAuthError::unauthorized_client(
             "this client is not registered for the device authorization grant",
@@ -103,7 +106,7 @@ pub async fn start(
         attempts += 1;
         let code = UserCode::generate().map_err(|_| InternalError::Random)?;
         record.user_code = code.as_str().to_string();
-        let from = Some(address).filter(|a| !a.is_empty());
+        let from = Some(site.as_str()).filter(|a| !a.is_empty());
         let stored = state.store.insert_device_authorization(
             &record,
             from,

@@ -165,7 +165,21 @@ impl RevocationList {
 
     /// Records a revocation in the database, then here.
     pub async fn revoke(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError> {
-        self.store.insert_revoked_token(jti, expires_at).await?;
+        self.revoke_for(jti, expires_at, None).await
+    }
+
+    /// Records a revocation that the client `requested_by` asked for (counted against its
+    /// share, [`crate::oauth2::revoke::CLIENT_SHARE`]), or a person's or an administrator's
+    /// (`None`), in the database, then here.
+    pub async fn revoke_for(
+        &self,
+        jti: &str,
+        expires_at: UnixTime,
+        requested_by: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.store
+            .insert_revoked_token_for(jti, expires_at, requested_by)
+            .await?;
         let now = self.clock.now();
         self.write().insert(fingerprint(jti), expires_at, now);
         Ok(())

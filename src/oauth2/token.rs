@@ -72,7 +72,8 @@ pub async fn exchange(
 }
 
 /// Counts a request of an authenticated client against its rate (the token and device
-/// authorization endpoints share it); refused with `TooManyRequests` when over.
+/// authorization and revocation endpoints share it); refused with `TooManyRequests` when
+/// over.
 pub(crate) async fn admit(
     state: &AppState,
     client: &Client,

@@ -41,9 +41,8 @@ async fn post_device_authorization(
     RequestOrigin(origin): RequestOrigin,
     request: OAuthRequest,
 ) -> Result<impl IntoResponse, OAuthError> {
-    let address = address_of(&origin);
     let authorization = request.authorization.as_deref();
-    let response = device::start(&state, authorization, &request.params, &address).await?;
+    let response = device::start(&state, authorization, &request.params, &origin).await?;
     Ok((no_store(), Json(response)))
 }
 
@@ -58,8 +57,11 @@ async fn post_introspect(
 
 async fn post_revoke(
     State(state): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
     request: OAuthRequest,
 ) -> Result<impl IntoResponse, OAuthError> {
-    revoke::revoke(&state, request.authorization.as_deref(), &request.params).await?;
+    let address = address_of(&origin);
+    let authorization = request.authorization.as_deref();
+    revoke::revoke(&state, authorization, &request.params, &address).await?;
     Ok(no_store())
 }

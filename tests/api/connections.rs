@@ -1,5 +1,6 @@
 //! Every connection is bounded: a request head must arrive within the header timeout, idle
-//! connections close, the number of connections is capped, HTTP/2 streams are limited;
+//! connections close, the number of connections is capped, in all and per address, a
+//! response the client does not take is given up, HTTP/2 streams are limited;
 //! shutdown stops saying ready, closes idle connections, lets requests in flight finish
 //! and is not held up by a slow client.
 
@@ -128,6 +129,104 @@ async fn beyond_the_connection_cap_a_new_connection_waits_until_one_closes() {
     drop(holders);
     let (_, response) = read_until_closed(&mut third, Duration::from_secs(5)).await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}
+
+// ---- Connections per address (docs/DECISIONS.md §100)
+
+fn per_address_share(share: u64) -> Options {
+    Options {
+        http_max_connections_per_address: Some(share),
+        count_loopback_connections: true,
+        ..Default::default()
+    }
+}
+
+/// Opens `n` connections and has a request answered on each; returns them, still open.
+async fn served_connections(app: &TestApp, n: usize) -> Vec<TcpStream> {
+    let mut streams = Vec::new();
+    for _ in 0..n {
+        let mut stream = connect(app).await;
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let response = read_response(&mut stream).await;
+        assert!(response.starts_with("HTTP/1.1 200"), "{response:?}");
+        streams.push(stream);
+    }
+    streams
+}
+
+#[tokio::test]
+async fn beyond_its_share_a_connection_from_one_address_is_closed_at_once_unread() {
+    let app = TestApp::spawn_with(per_address_share(2)).await;
+    let holders = served_connections(&app, 2).await;
+    let mut third = connect(&app).await;
+    // The server may have closed it before the request is even written.
+    let _ = third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let (closed_after, response) = read_until_closed(&mut third, Duration::from_secs(5)).await;
+    let closed_after = closed_after.expect("the connection over the share was closed");
+    assert!(closed_after < Duration::from_secs(1), "{closed_after:?}");
+    assert_eq!(response, "", "nothing was answered");
+
+    // A closed connection gives its place back.
+    drop(holders);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    served_connections(&app, 2).await;
+}
+
+#[tokio::test]
+async fn loopback_and_trusted_proxies_are_not_held_to_the_share() {
+    // Loopback (a local benchmark, a sidecar) by default.
+    let app = TestApp::spawn_with(Options {
+        http_max_connections_per_address: Some(2),
+        ..Default::default()
+    })
+    .await;
+    served_connections(&app, 5).await;
+    // A reverse proxy, from which every connection comes.
+    let app = TestApp::spawn_with(Options {
+        trusted_proxies: Some("127.0.0.1".into()),
+        ..per_address_share(2)
+    })
+    .await;
+    served_connections(&app, 5).await;
+}
+
+// ---- Responses that make no progress (docs/DECISIONS.md §101)
+
+#[tokio::test]
+async fn a_response_the_client_does_not_take_is_given_up_after_the_response_timeout() {
+    let app = TestApp::spawn_with(Options {
+        http_response_timeout_secs: Some(1),
+        ..Default::default()
+    })
+    .await;
+    // RFC 9113 §6.9.2: a window of zero lets the server send headers and no DATA at all.
+    // The client still answers pings, so keep-alive alone would never close it.
+    let (mut sender, connection) = h2::client::Builder::new()
+        .initial_window_size(0)
+        .handshake::<_, bytes::Bytes>(connect(&app).await)
+        .await
+        .expect("HTTP/2 handshake");
+    let connection = tokio::spawn(connection);
+    let request = axum::http::Request::get(app.url("/healthz"))
+        .body(())
+        .unwrap();
+    let (response, _request_body) = sender.send_request(request, true).unwrap();
+    let response = response.await.expect("the response head");
+    assert_eq!(response.status(), 200);
+    let started = Instant::now();
+    // The request timeout (30 s) bounds the handler; the response timeout what follows.
+    let closed = tokio::time::timeout(Duration::from_secs(40), connection).await;
+    assert!(closed.is_ok(), "the stalled connection was kept open");
+    let after = started.elapsed();
+    assert!(
+        after >= Duration::from_secs(29),
+        "closed too soon: {after:?}"
+    );
 }
 
 #[tokio::test]

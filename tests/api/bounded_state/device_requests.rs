@@ -1,6 +1,6 @@
-//! Device authorization requests are capped per client address and per client while they
-//! wait, and answered 429 with `Retry-After` and an RFC 6749 §5.2 body beyond
-//! (docs/DECISIONS.md §82).
+//! Device authorization requests are capped per client address (an IPv6 /56) and per client
+//! while they wait, and answered 429 with `Retry-After` and an RFC 6749 §5.2 body beyond
+//! (docs/DECISIONS.md §82, §103).
 
 use farm_auth::domain::DeviceStatus;
 use farm_auth::oauth2::client_metadata::NewClient;
@@ -68,6 +68,26 @@ async fn a_flood_from_one_address_is_refused_with_429_beyond_its_pending_request
     app.clock
         .advance(farm_auth::oauth2::device::DEVICE_CODE_TTL_SECS);
     let answer = start(&app, &client, "203.0.113.7").await;
+    assert_eq!(answer.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_ipv6_site_counts_as_one_address_whichever_of_its_64s_a_request_comes_from() {
+    let app = TestApp::spawn_with(Options {
+        trusted_proxies: Some("127.0.0.1".into()),
+        ..Options::default()
+    })
+    .await;
+    let client = tv(&app).await;
+    // One customer's /56 holds 256 /64s: each request from another one.
+    for n in 0..PENDING_PER_ADDRESS {
+        let answer = start(&app, &client, &format!("2001:db8:7:{n:x}::1")).await;
+        assert_eq!(answer.status(), StatusCode::OK, "request {n}");
+    }
+    let answer = start(&app, &client, "2001:db8:7:ff::1").await;
+    assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The next /56 is another customer.
+    let answer = start(&app, &client, "2001:db8:7:100::1").await;
     assert_eq!(answer.status(), StatusCode::OK);
 }
 

@@ -136,6 +136,13 @@ pub struct Options {
     pub http_header_timeout_secs: Option<u64>,
     /// `FARM_AUTH_HTTP_MAX_CONNECTIONS`.
     pub http_max_connections: Option<u64>,
+    /// `FARM_AUTH_HTTP_MAX_CONNECTIONS_PER_ADDRESS`.
+    pub http_max_connections_per_address: Option<u64>,
+    /// Count loopback connections against the per-address share, as the server never does
+    /// (tests have no other address to connect from); trusted proxies stay exempt.
+    pub count_loopback_connections: bool,
+    /// `FARM_AUTH_HTTP_RESPONSE_TIMEOUT_SECS`.
+    pub http_response_timeout_secs: Option<u64>,
     /// `FARM_AUTH_DATABASE_TIMEOUT_SECS`.
     pub database_timeout_secs: Option<u64>,
     /// Connect the server to this URL instead of the database's own (a proxy in front of
@@ -210,6 +217,10 @@ impl TestApp {
             database_url: Some(options.database_url.clone().unwrap_or(database.url.clone())),
             http_header_timeout_secs: options.http_header_timeout_secs.map(|s| s.to_string()),
             http_max_connections: options.http_max_connections.map(|n| n.to_string()),
+            http_max_connections_per_address: options
+                .http_max_connections_per_address
+                .map(|n| n.to_string()),
+            http_response_timeout_secs: options.http_response_timeout_secs.map(|s| s.to_string()),
             database_timeout_secs: options.database_timeout_secs.map(|s| s.to_string()),
             mail_dir: Some(mail_dir.path().to_path_buf()),
             smtp_url: options.smtp_url.clone(),
@@ -227,7 +238,10 @@ impl TestApp {
             secret_key_previous: options.secret_key_previous,
             ..Default::default()
         };
-        let config = Config::from_args(args).expect("test configuration");
+        let mut config = Config::from_args(args).expect("test configuration");
+        if options.count_loopback_connections {
+            config.http.per_address_exempt = config.trusted_proxies.clone();
+        }
         // A manual clock that starts at the real time, so JWT libraries agree on expiry.
         let clock = options.clock.unwrap_or_else(|| Clock::manual(now()));
         let app = App::from_listener(config, listener, clock.clone())
