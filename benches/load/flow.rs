@@ -12,8 +12,8 @@ use bytes::Bytes;
 use url::Url;
 
 use crate::browser::{CookieJar, at, ensure_cookie, page, query_value, redirect};
+use crate::endpoints::{Credentials, Endpoints};
 use crate::http::{Connection, Response, Target, contains, send};
-use crate::server::{Credentials, Endpoints};
 
 /// The browser flow's relying party: a confidential web client with PKCE, registered for
 /// [`WEB_CLIENT_SCOPE`] and [`FARMS_SCOPE`]. The redirect URI is only compared, never fetched.

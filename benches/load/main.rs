@@ -59,8 +59,8 @@
 //!
 //! The modules, in the order a run uses them:
 //! - `settings`: the `BENCH_*` environment settings.
-//! - `server`: the `farm-auth serve` process, its set-up with the CLI (an API, clients, the user),
-//!   and discovery and a first token over HTTP.
+//! - `server`: the `farm-auth serve` process, its set-up with the CLI (an API, clients, the user).
+//! - `endpoints`: discovery and a first token over HTTP.
 //! - `measure`: this machine's RS256 signing and Argon2id rates, and CPU time and memory
 //!   read from `/proc`.
 //! - `scenarios`: the rows of the table and how each is driven: workers, warm-up, tally.
@@ -73,6 +73,7 @@
 //! - `seeded`: the seeded mode, with its own seeding, sweep, admin API rows and table.
 
 mod browser;
+mod endpoints;
 mod flow;
 mod http;
 mod measure;
@@ -89,13 +90,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
+use crate::endpoints::{Endpoints, fetch_access_token, setup_http_client, wait_for_api};
 use crate::flow::{FARMS_SCOPE, Flow, WEB_CLIENT_SCOPE};
 use crate::measure::{Hashing, measure_hashing, measure_signing, proc_status_mib, signing_input};
 use crate::report::{MAX_ERROR_RATE, Report, Results, print_comparison, print_results};
 use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios, signed_in_scenarios};
-use crate::server::{
-    Endpoints, Server, fetch_access_token, setup_http_client, this_build, wait_for_api,
-};
+use crate::server::{Server, this_build};
 use crate::settings::Settings;
 use crate::signed_in::SECOND_APP_SCOPE;
 

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+use crate::endpoints::{Credentials, Endpoints};
 use crate::flow::{FLOW_STEPS, Flow, WEB_CLIENT_SCOPE};
 use crate::http::{Request, Response, contains, send};
 use crate::measure::CpuTimes;
 use crate::report::Report;
-use crate::server::{Credentials, Endpoints};
 use crate::settings::Settings;
 use crate::signed_in::{SECOND_APP_SCOPE, SSO_SCOPE, SignedIn, WorkerState};
 

@@ -13,9 +13,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, ensure};
 use url::Url;
 
+use crate::endpoints::{Credentials, Endpoints};
 use crate::flow::{Flow, REDIRECT_URI, USERNAME};
 use crate::http::Request;
-use crate::server::{Credentials, Endpoints, Server};
+use crate::server::Server;
 
 /// What the admin app asks for.
 pub(crate) const ADMIN_APP_SCOPE: &str = "openid admin";

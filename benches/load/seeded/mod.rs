@@ -15,14 +15,15 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use crate::endpoints::{
+    Credentials, Endpoints, fetch_access_token, setup_http_client, wait_for_api,
+};
 use crate::flow::{Flow, WEB_CLIENT_SCOPE};
 use crate::http::Request;
 use crate::measure::{Signing, measure_signing, proc_status_mib, signing_input};
 use crate::report::Report;
 use crate::scenarios::{Expect, Goal, Scenario, Work, signed_in_scenarios};
-use crate::server::{
-    Credentials, Endpoints, Server, fetch_access_token, setup_http_client, this_build, wait_for_api,
-};
+use crate::server::{Server, this_build};
 use crate::settings::{BASE_USERS, Engine, Settings};
 use crate::signed_in::{SECOND_APP_SCOPE, SignedIn};
 
