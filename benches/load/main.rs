@@ -196,9 +196,6 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
     // The user allows the web client once, on the consent page, so that the measured flows
     // find the consent remembered (and the flow is known to work before it is timed).
     runtime.block_on(farms_flow.remember_consent())?;
-    // And the second app, which the SSO and refresh scenarios use signed in.
-    let second_app_consent = Flow::new(&endpoints, &second_app, SECOND_APP_SCOPE)?;
-    runtime.block_on(second_app_consent.remember_consent())?;
     // With the server idle and no load running, so nothing competes for the cores; over the
     // exact bytes the server signs for this client.
     let signing = measure_signing(signing_input(&token)?)?;
@@ -207,7 +204,10 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
     let scenarios = scenarios(&endpoints, &credentials, introspecting, &token, &settings)?;
     let mut reports = run_scenarios(&runtime, scenarios, &settings, server.pid())?;
     let peak_rss_mib = proc_status_mib(server.pid(), "VmHWM")?;
-    // After the peak RSS is read: each worker signs in first, one Argon2id verification each.
+    // After the peak RSS is read, since they sign in (one Argon2id verification each): the
+    // consent to the second app, then each SSO and refresh worker.
+    let second_app_consent = Flow::new(&endpoints, &second_app, SECOND_APP_SCOPE)?;
+    runtime.block_on(second_app_consent.remember_consent())?;
     let signed_in = signed_in_scenarios(&endpoints, &web_client, &second_app, &settings)?;
     reports.extend(run_scenarios(&runtime, signed_in, &settings, server.pid())?);
     // Right before and right after the flows (with the server idle each time), so that the
