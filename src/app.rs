@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::config::{Config, MAX_KEY_RETENTION_SECS};
 use crate::mail;
 use crate::state::AppState;
+use crate::store::Store;
 use crate::web;
 
 /// How often expired revocations and retired keys are swept from the database.
@@ -186,7 +187,12 @@ fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 5] {
         ),
         every(SWEEP_INTERVAL, "sweep of expired rows", move || {
             let state = sweep.clone();
-            async move { sweep_expired(&state).await.map_err(|e| e.to_string()) }
+            async move {
+                sweep_expired(&state.store, state.clock.now())
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
         }),
         // Mail waiting in the outbox, sent as soon as it is written and retried after.
         tokio::spawn(mail::run_outbox(state.clone())),
@@ -197,35 +203,31 @@ fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 5] {
 /// at most 500 rows found through an index, each batch its own short transaction,
 /// with a pause between batches ([`crate::store::SweepPace`]): on SQLite, where a writer
 /// waits for the one before it, requests that write are held for one batch at most, not
-/// for the sweep of a ten-million-row table.
-async fn sweep_expired(state: &AppState) -> Result<(), crate::store::StoreError> {
-    let now = state.clock.now();
-    let revocations = state.store.delete_expired_revocations(now).await?;
-    let keys = state
-        .store
+/// for the sweep of a ten-million-row table. Returns how many rows went. Public so that
+/// the load benchmark's seeded mode runs exactly this sweep beside the server.
+pub async fn sweep_expired(store: &Store, now: i64) -> Result<u64, crate::store::StoreError> {
+    let revocations = store.delete_expired_revocations(now).await?;
+    let keys = store
         .delete_expired_signing_keys(now - MAX_KEY_RETENTION_SECS)
         .await?;
-    let sessions = state.store.delete_expired_sessions(now).await?;
-    let grants = state.store.delete_expired_grants(now).await?
+    let sessions = store.delete_expired_sessions(now).await?;
+    let grants = store.delete_expired_grants(now).await?
         // Kept a while past expiry, so a late poll still hears `expired_token`.
-        + state
-            .store
+        + store
             .delete_expired_device_authorizations(now - crate::oauth2::device::EXPIRED_KEPT_SECS)
             .await?;
     const DAY: i64 = 86_400;
-    let security = state.store.delete_expired_email_tokens(now).await?
-        + state.store.delete_stale_throttles(now - DAY, now).await?
-        + state.store.delete_old_rate_windows(now - 3_600).await?
-        + state.store.delete_expired_challenges(now).await?
-        + state.store.delete_spent_initial_access_tokens(now).await?
-        + state.store.delete_expired_invitations(now).await?
-        + state.store.delete_finished_mail(now - 7 * DAY).await?
-        + state
-            .store
+    let security = store.delete_expired_email_tokens(now).await?
+        + store.delete_stale_throttles(now - DAY, now).await?
+        + store.delete_old_rate_windows(now - 3_600).await?
+        + store.delete_expired_challenges(now).await?
+        + store.delete_spent_initial_access_tokens(now).await?
+        + store.delete_expired_invitations(now).await?
+        + store.delete_finished_mail(now - 7 * DAY).await?
+        + store
             .delete_unused_known_devices(now - crate::accounts::devices::DEVICE_TTL_SECS)
             .await?
-        + state
-            .store
+        + store
             .delete_audit_events_before(now - crate::accounts::audit::RETENTION_SECS)
             .await?;
     if revocations + keys + sessions + grants + security > 0 {
@@ -238,7 +240,7 @@ async fn sweep_expired(state: &AppState) -> Result<(), crate::store::StoreError>
             "swept expired rows"
         );
     }
-    Ok(())
+    Ok(revocations + keys + sessions + grants + security)
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -5,15 +5,15 @@
 //! Its constants name the web client and the user: the server module registers them, and
 //! the Argon2id rate is measured on the same password.
 
-use std::fmt::Write as _;
 use std::time::Instant;
 
 use anyhow::{Result, anyhow, ensure};
 use bytes::Bytes;
 use url::Url;
 
+use crate::browser::{CookieJar, at, ensure_cookie, page, query_value, redirect};
+use crate::endpoints::{Credentials, Endpoints};
 use crate::http::{Connection, Response, Target, contains, send};
-use crate::server::{Credentials, Endpoints};
 
 /// The browser flow's relying party: a confidential web client with PKCE, registered for
 /// [`WEB_CLIENT_SCOPE`] and [`FARMS_SCOPE`]. The redirect URI is only compared, never fetched.
@@ -26,9 +26,9 @@ pub(crate) const USERNAME: &str = "bench-user";
 pub(crate) const EMAIL: &str = "bench-user@example.com";
 pub(crate) const PASSWORD: &str = "furrow-turnip-lantern-42";
 /// RFC 7636 Appendix B: a verifier and its S256 challenge.
-const CODE_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub(crate) const CODE_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CODE_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const FLOW_STATE: &str = "s";
+pub(crate) const FLOW_STATE: &str = "s";
 /// The requests of one measured flow, in order.
 pub(crate) const FLOW_STEPS: [&str; 4] = [
     "GET /oauth2/authorize",
@@ -37,56 +37,16 @@ pub(crate) const FLOW_STEPS: [&str; 4] = [
     "POST /oauth2/token",
 ];
 
-/// The parts of the flow that are the same every time.
+/// The parts of the flow that are the same every time: one client and one scope.
 pub(crate) struct Flow {
-    target: Target,
+    pub(crate) target: Target,
     /// The first request: the same for every flow, since a fresh browser has no cookie.
     authorize: Bytes,
-    token_path: String,
+    /// The same request's path and query, which a signed-in browser sends with its cookies.
+    pub(crate) authorize_path: String,
+    pub(crate) token_path: String,
     /// The web client's Basic authorization header, for the token request.
-    client_authorization: String,
-}
-
-/// The cookies of one browser, which lives for one flow.
-#[derive(Default)]
-struct CookieJar(Vec<(String, String)>);
-
-impl CookieJar {
-    /// Keeps what the response's `Set-Cookie` headers set (attributes aside: every cookie
-    /// here is for this one host and path `/`), and forgets what they delete.
-    fn update(&mut self, response: &Response) {
-        for set_cookie in response.headers("set-cookie") {
-            let mut attributes = set_cookie.split(';');
-            let Some((name, value)) = attributes.next().and_then(|pair| pair.split_once('='))
-            else {
-                continue;
-            };
-            let (name, value) = (name.trim(), value.trim());
-            let deleted =
-                value.is_empty() || attributes.any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
-            self.0.retain(|(n, _)| n != name);
-            if !deleted {
-                self.0.push((name.to_string(), value.to_string()));
-            }
-        }
-    }
-
-    /// The `Cookie` header to send.
-    fn header(&self) -> String {
-        let mut header = String::new();
-        for (name, value) in &self.0 {
-            if !header.is_empty() {
-                header.push_str("; ");
-            }
-            let _ = write!(header, "{name}={value}");
-        }
-        header
-    }
-}
-
-/// What a failed step returns: which request, and what went wrong.
-fn at(step: &str, what: impl std::fmt::Display) -> String {
-    format!("{step}: {what}")
+    pub(crate) client_authorization: String,
 }
 
 impl Flow {
@@ -111,8 +71,10 @@ impl Flow {
         );
         let path =
             |url: &Url| url[url::Position::BeforePath..url::Position::AfterQuery].to_string();
+        let authorize_path = path(&authorize);
         Ok(Flow {
-            authorize: target.render("GET", &path(&authorize), &[], ""),
+            authorize: target.render("GET", &authorize_path, &[], ""),
+            authorize_path,
             token_path: path(&endpoints.token),
             client_authorization: client.basic_authorization(),
             target,
@@ -125,15 +87,32 @@ impl Flow {
         connection: &mut Option<Connection>,
         steps: &mut Vec<u64>,
     ) -> Result<(), String> {
-        self.walk(connection, steps, false).await
+        self.walk(connection, steps, false).await.map(drop)
     }
 
     /// Signs in once and allows the web client on the consent page, before anything is
     /// measured.
     pub(crate) async fn remember_consent(&self) -> Result<()> {
+        self.tokens().await.map(drop)
+    }
+
+    /// A whole flow, allowing the client on the consent page if it is shown: the token
+    /// response.
+    pub(crate) async fn tokens(&self) -> Result<Response> {
         self.walk(&mut None, &mut Vec::new(), true)
             .await
-            .map_err(|error| anyhow!("the first browser flow (with consent) failed: {error}"))
+            .map_err(|error| anyhow!("a browser flow (with consent) failed: {error}"))
+    }
+
+    /// A browser that has signed in (through this flow, the consent remembered), for the
+    /// scenarios of a person already signed in; its code is left unused.
+    pub(crate) async fn signed_in_browser(&self) -> Result<CookieJar> {
+        let mut connection = None;
+        let (jar, _back) = self
+            .sign_in(&mut connection, &mut Vec::new())
+            .await
+            .map_err(|error| anyhow!("signing in a browser failed: {error}"))?;
+        Ok(jar)
     }
 
     /// Authorize → login page → login, which answers with the code (or, only when
@@ -144,7 +123,35 @@ impl Flow {
         connection: &mut Option<Connection>,
         steps: &mut Vec<u64>,
         may_consent: bool,
-    ) -> Result<(), String> {
+    ) -> Result<Response, String> {
+        let (mut jar, mut back) = self.sign_in(connection, steps).await?;
+        let step = FLOW_STEPS[2];
+        if back.starts_with("/consent?") {
+            if !may_consent {
+                return Err(at(
+                    step,
+                    "the consent page came back: consent not remembered",
+                ));
+            }
+            back = self.consent(connection, steps, &mut jar, &back).await?;
+        }
+        let code = code_of(&back).map_err(|e| at(step, e))?;
+        // The client redeems the code, from its own server: no browser cookies.
+        let response = self
+            .redeem(connection, steps, &code)
+            .await
+            .map_err(|e| at(FLOW_STEPS[3], e))?;
+        ensure_tokens(&response).map_err(|e| at(FLOW_STEPS[3], e))?;
+        Ok(response)
+    }
+
+    /// The first three requests of the flow, by a fresh browser: authorize → login page →
+    /// login. Returns the browser, signed in, and where the login's answer sends it.
+    async fn sign_in(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+    ) -> Result<(CookieJar, String), String> {
         let mut jar = CookieJar::default();
         // The client sends the browser to the authorization endpoint; nobody is signed in.
         let step = FLOW_STEPS[0];
@@ -169,7 +176,7 @@ impl Flow {
         let before = jar.header();
         // With the consent remembered, the answer sends the browser back to the client.
         let response = self.post(connection, steps, "/login", &jar, &form).await;
-        let mut back = redirect(response, &mut jar, "").map_err(|e| at(step, e))?;
+        let back = redirect(response, &mut jar, "").map_err(|e| at(step, e))?;
         if jar.header() == before {
             // Refused: the login page, shown again, says why.
             let again = self
@@ -190,54 +197,38 @@ impl Flow {
                 format!("the session cookie did not change at sign-in (sent to {back}: {said})");
             return Err(at(step, why));
         }
-        if back.starts_with("/consent?") {
-            if !may_consent {
-                return Err(at(
-                    step,
-                    "the consent page came back: consent not remembered",
-                ));
-            }
-            back = self.consent(connection, steps, &mut jar, &back).await?;
-        }
-        if !back.starts_with(&format!("{REDIRECT_URI}?")) {
-            return Err(at(step, format!("redirected to {back}, not to the client")));
-        }
-        let state = query_value(&back, "state").map_err(|e| at(step, e))?;
-        if state != FLOW_STATE {
-            return Err(at(step, format!("state '{state}' is not '{FLOW_STATE}'")));
-        }
-        let code = query_value(&back, "code").map_err(|e| at(step, e))?;
+        Ok((jar, back))
+    }
 
-        // The client redeems the code, from its own server: no browser cookies.
-        let step = FLOW_STEPS[3];
+    /// The client trades `code` for tokens at the token endpoint (with the PKCE verifier).
+    pub(crate) async fn redeem(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+        code: &str,
+    ) -> Result<Response, String> {
         let form = form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "authorization_code")
-            .append_pair("code", &code)
+            .append_pair("code", code)
             .append_pair("redirect_uri", REDIRECT_URI)
             .append_pair("code_verifier", CODE_VERIFIER)
             .finish();
+        self.post_as_client(connection, steps, &form).await
+    }
+
+    /// A form the client posts to the token endpoint, authenticated with its secret.
+    pub(crate) async fn post_as_client(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+        form: &str,
+    ) -> Result<Response, String> {
         let headers = [
             ("authorization", self.client_authorization.as_str()),
             ("content-type", "application/x-www-form-urlencoded"),
         ];
-        let request = self
-            .target
-            .render("POST", &self.token_path, &headers, &form);
-        let response = self
-            .exchange(connection, steps, &request)
-            .await
-            .map_err(|e| at(step, e))?;
-        let tokens_ok = contains(&response.body, br#""access_token""#)
-            && contains(&response.body, br#""id_token""#);
-        if response.status != 200 || !tokens_ok {
-            let what = format!(
-                "status {}, body {}",
-                response.status,
-                response.body_excerpt()
-            );
-            return Err(at(step, what));
-        }
-        Ok(())
+        let request = self.target.render("POST", &self.token_path, &headers, form);
+        self.exchange(connection, steps, &request).await
     }
 
     /// The consent page, allowed; returns where its answer sends the browser.
@@ -262,7 +253,7 @@ impl Flow {
         redirect(response, jar, "").map_err(|e| at(step, e))
     }
 
-    async fn get(
+    pub(crate) async fn get(
         &self,
         connection: &mut Option<Connection>,
         steps: &mut Vec<u64>,
@@ -306,68 +297,28 @@ impl Flow {
     }
 }
 
-/// The `Location` of a 303 that starts with `prefix`, once the cookies it sets are kept.
-fn redirect(
-    response: Result<Response, String>,
-    jar: &mut CookieJar,
-    prefix: &str,
-) -> Result<String, String> {
-    let response = response?;
-    jar.update(&response);
-    if response.status != 303 {
+/// The code in `back`, a redirect to the client with the flow's state.
+pub(crate) fn code_of(back: &str) -> Result<String, String> {
+    if !back.starts_with(&format!("{REDIRECT_URI}?")) {
+        return Err(format!("redirected to {back}, not to the client"));
+    }
+    let state = query_value(back, "state")?;
+    if state != FLOW_STATE {
+        return Err(format!("state '{state}' is not '{FLOW_STATE}'"));
+    }
+    query_value(back, "code")
+}
+
+/// A token response with an access token and an ID token.
+pub(crate) fn ensure_tokens(response: &Response) -> Result<(), String> {
+    let tokens_ok = contains(&response.body, br#""access_token""#)
+        && contains(&response.body, br#""id_token""#);
+    if response.status != 200 || !tokens_ok {
         return Err(format!(
-            "status {} instead of 303, body {}",
+            "status {}, body {}",
             response.status,
             response.body_excerpt()
         ));
     }
-    let location = response
-        .header("location")
-        .ok_or("a 303 without a location")?;
-    if !location.starts_with(prefix) {
-        return Err(format!("redirected to {location}, expected {prefix}..."));
-    }
-    Ok(location.to_string())
-}
-
-/// A 200 page's hidden form field `name`, once the cookies it sets are kept.
-fn page(
-    response: Result<Response, String>,
-    jar: &mut CookieJar,
-    name: &str,
-) -> Result<String, String> {
-    let response = response?;
-    jar.update(&response);
-    let html = std::str::from_utf8(&response.body).unwrap_or_default();
-    let needle = format!(r#"name="{name}""#);
-    let value = html
-        .find(&needle)
-        .map(|at| &html[at + needle.len()..])
-        .and_then(|rest| rest.split_once(r#"value=""#))
-        .and_then(|(_, rest)| rest.split_once('"'))
-        .map(|(value, _)| value);
-    match value {
-        Some(value) if response.status == 200 && !value.is_empty() => Ok(value.to_string()),
-        _ => Err(format!(
-            "status {}, no {name} field in body {}",
-            response.status,
-            response.body_excerpt()
-        )),
-    }
-}
-
-fn ensure_cookie(jar: &CookieJar) -> Result<(), String> {
-    match jar.0.is_empty() {
-        true => Err("no session cookie was set".to_string()),
-        false => Ok(()),
-    }
-}
-
-/// The value of `name` in the query of `location`.
-fn query_value(location: &str, name: &str) -> Result<String, String> {
-    let query = location.split_once('?').map_or("", |(_, query)| query);
-    form_urlencoded::parse(query.as_bytes())
-        .find(|(n, _)| n == name)
-        .map(|(_, value)| value.into_owned())
-        .ok_or_else(|| format!("no {name} in {location}"))
+    Ok(())
 }

@@ -26,6 +26,10 @@ impl Request {
         Request::render("GET", url, &[], "")
     }
 
+    pub(crate) fn get_with(url: &Url, headers: &[(&str, &str)]) -> Result<Request> {
+        Request::render("GET", url, headers, "")
+    }
+
     pub(crate) fn post_form(url: &Url, authorization: &str, form: &str) -> Result<Request> {
         let headers = [
             ("authorization", authorization),

@@ -24,8 +24,14 @@
 //!   every core (the server hashes on one thread per core too).
 //!   Both are wall-clock rates, so the same ratio per CPU-second is printed beside it, and
 //!   every row shows what other processes and idle cores did meanwhile. The flow runs after
-//!   the other scenarios and the peak RSS goal is read before it: each concurrent Argon2id
-//!   verification holds 19 MiB, which says nothing about the other endpoints.
+//!   the other scenarios and the peak RSS goal is read before it (and before SSO and
+//!   refresh, whose workers sign in first): each concurrent Argon2id verification holds
+//!   19 MiB, which says nothing about the other endpoints.
+//! - SSO and refresh are a person already signed in, at a second app whose consent is
+//!   remembered: a signed-in browser (one per worker, signed in before the warm-up) gets a
+//!   code for the app, which redeems it; and the app's refresh token grant, each worker on
+//!   its own chain since refresh tokens rotate. Each signs two tokens (access and ID token),
+//!   so they are judged against the signing rate too, with half of it the ceiling.
 //!
 //! Settings (environment): `BENCH_SECONDS` (default 10) measured per scenario after a 1 s
 //! warm-up; `BENCH_CONNECTIONS` (default 32) concurrent connections; `BENCH_FLOWS` (default
@@ -33,28 +39,50 @@
 //! binary, measured first with the same scenarios, and compared row by row with this build
 //! in a last table: "no path slower than before" is judged in one run, on one machine state.
 //!
+//! Seeded mode: `BENCH_USERS=N` (at least 10,000) measures instead how the server's costs
+//! move with its data (issue 13), on the engines `BENCH_DATABASE` names (`sqlite`, the
+//! default; `postgres`, at `FARM_AUTH_BENCH_POSTGRES_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/test`, in a database of its own that it drops
+//! afterwards; or `both`). After the usual set-up (plus an admin app), the server is stopped,
+//! its database seeded with SQL in proportion to 10,000 users, started again, measured; then
+//! the same up to N users. Printed side by side per engine: login, SSO, refresh and token per
+//! server CPU-second, admin user search and audit filters (latency on one connection),
+//! start-up time, idle RSS, the sweep's time and the slowest request while it ran; with
+//! issue 13's goals (each path within 20% of its 10k figure, searches and filters under
+//! 50 ms, no request stalled over 50 ms by the sweep, idle RSS under 30 MiB). Seeding time
+//! is printed, not judged. `BENCH_BASELINE` is not used in this mode. The data and what
+//! the mode does are in `benches/seed/README.md`.
+//!
 //! Exit status: 0 when every scenario ran, whether or not the goals are met (this is a
 //! measurement); non-zero when the server does not start or a scenario sees more than 1%
 //! errors (then its numbers mean nothing).
 //!
 //! The modules, in the order a run uses them:
 //! - `settings`: the `BENCH_*` environment settings.
-//! - `server`: the `farm-auth serve` process, its set-up with the CLI (an API, clients, the user),
-//!   and discovery and a first token over HTTP.
+//! - `server`: the `farm-auth serve` process, its set-up with the CLI (an API, clients, the user).
+//! - `endpoints`: discovery and a first token over HTTP.
 //! - `measure`: this machine's RS256 signing and Argon2id rates, and CPU time and memory
 //!   read from `/proc`.
 //! - `scenarios`: the rows of the table and how each is driven: workers, warm-up, tally.
 //! - `http`: the load generator's own minimal HTTP/1.1 client.
-//! - `flow`: the browser sign-in flow, with its cookie jar.
+//! - `browser`: a browser's cookie jar, and reading responses as a browser would.
+//! - `flow`: the browser sign-in flow.
+//! - `signed_in`: SSO and refresh, by workers each with its own signed-in browser or
+//!   refresh token chain.
 //! - `report`: each row's figures, and the printed table and goals.
+//! - `seeded`: the seeded mode, with its own seeding, sweep, admin API rows and table.
 
+mod browser;
+mod endpoints;
 mod flow;
 mod http;
 mod measure;
 mod report;
 mod scenarios;
+mod seeded;
 mod server;
 mod settings;
+mod signed_in;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -62,17 +90,40 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
+use crate::endpoints::{Endpoints, fetch_access_token, setup_http_client, wait_for_api};
 use crate::flow::{FARMS_SCOPE, Flow, WEB_CLIENT_SCOPE};
 use crate::measure::{Hashing, measure_hashing, measure_signing, proc_status_mib, signing_input};
 use crate::report::{MAX_ERROR_RATE, Report, Results, print_comparison, print_results};
-use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios};
-use crate::server::{
-    Endpoints, Server, fetch_access_token, setup_http_client, this_build, wait_for_api,
-};
+use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios, signed_in_scenarios};
+use crate::server::{Server, this_build};
 use crate::settings::Settings;
+use crate::signed_in::SECOND_APP_SCOPE;
 
 fn main() -> ExitCode {
-    match run_all() {
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(users) = settings.users {
+        return match seeded::run(&settings, users) {
+            Ok(runs) if runs.iter().any(seeded::EngineRun::too_many_errors) => {
+                eprintln!(
+                    "error: a row had more than {}% errors; see the table",
+                    MAX_ERROR_RATE * 100.0
+                );
+                ExitCode::FAILURE
+            }
+            Ok(_) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: seeded benchmark failed: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match run_all(settings) {
         Ok((baseline, results)) => {
             if let Some(baseline) = &baseline {
                 println!("\n# baseline: {}", baseline.binary.display());
@@ -101,8 +152,7 @@ fn main() -> ExitCode {
 }
 
 /// The baseline's results, if `BENCH_BASELINE` names one, and this build's.
-fn run_all() -> Result<(Option<Results>, Results)> {
-    let settings = Settings::from_env()?;
+fn run_all(settings: Settings) -> Result<(Option<Results>, Results)> {
     let baseline = match &settings.baseline {
         Some(binary) => {
             eprintln!("measuring the baseline {} first", binary.display());
@@ -131,6 +181,7 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
     let api = server.create_api()?;
     let credentials = server.create_client()?;
     let web_client = server.create_web_client()?;
+    let second_app = server.create_second_app()?;
     server.create_user()?;
     let farm = server.create_farm()?;
     let http = setup_http_client()?;
@@ -153,6 +204,12 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
     let scenarios = scenarios(&endpoints, &credentials, introspecting, &token, &settings)?;
     let mut reports = run_scenarios(&runtime, scenarios, &settings, server.pid())?;
     let peak_rss_mib = proc_status_mib(server.pid(), "VmHWM")?;
+    // After the peak RSS is read, since they sign in (one Argon2id verification each): the
+    // consent to the second app, then each SSO and refresh worker.
+    let second_app_consent = Flow::new(&endpoints, &second_app, SECOND_APP_SCOPE)?;
+    runtime.block_on(second_app_consent.remember_consent())?;
+    let signed_in = signed_in_scenarios(&endpoints, &web_client, &second_app, &settings)?;
+    reports.extend(run_scenarios(&runtime, signed_in, &settings, server.pid())?);
     // Right before and right after the flows (with the server idle each time), so that the
     // rate they are compared with is the machine's speed at that moment.
     let hashing_before = measure_hashing()?;

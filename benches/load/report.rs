@@ -32,18 +32,18 @@ pub(crate) struct Results {
 
 /// One row of results.
 pub(crate) struct Report {
-    name: &'static str,
+    pub(crate) name: &'static str,
     goal: Goal,
     /// Whether a unit of work is a whole browser flow rather than one request.
     flow: bool,
     workers: usize,
     /// Successful units of work: requests, or flows.
     requests: u64,
-    errors: u64,
-    first_error: Option<String>,
+    pub(crate) errors: u64,
+    pub(crate) first_error: Option<String>,
     wall: Duration,
-    p50: Duration,
-    p99: Duration,
+    pub(crate) p50: Duration,
+    pub(crate) p99: Duration,
     server_cpu: f64,
     loadgen_cpu: f64,
     /// CPU seconds the rest of the machine used meanwhile (a build, say): when it is large,
@@ -113,7 +113,7 @@ impl Report {
     }
 
     /// `None` when the server used too little CPU to divide by (under one clock tick).
-    fn per_server_cpu_second(&self) -> Option<f64> {
+    pub(crate) fn per_server_cpu_second(&self) -> Option<f64> {
         (self.server_cpu > 0.0).then(|| self.requests as f64 / self.server_cpu)
     }
 
@@ -276,6 +276,15 @@ fn print_goals(results: &Results) {
                 }
                 (ratio >= goal, text)
             }
+            Goal::LatencyUnder(limit) => (
+                report.p50 < limit && report.p99 < limit,
+                format!(
+                    "p50 {:.1} ms, p99 {:.1} ms (goal both < {:.0} ms)",
+                    millis(report.p50),
+                    millis(report.p99),
+                    millis(limit)
+                ),
+            ),
             Goal::ShareOfScenario { of, share } => {
                 let base = results
                     .reports

@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::flow::{FLOW_STEPS, Flow};
+use crate::endpoints::{Credentials, Endpoints};
+use crate::flow::{FLOW_STEPS, Flow, WEB_CLIENT_SCOPE};
 use crate::http::{Request, Response, contains, send};
 use crate::measure::CpuTimes;
 use crate::report::Report;
-use crate::server::{Credentials, Endpoints};
 use crate::settings::Settings;
+use crate::signed_in::{SECOND_APP_SCOPE, SSO_SCOPE, SignedIn, WorkerState};
 
 /// Load before each measurement, not counted: connections open, caches and allocator warm.
 pub(crate) const WARM_UP: Duration = Duration::from_secs(1);
@@ -35,8 +36,31 @@ pub(crate) struct Scenario {
 pub(crate) enum Work {
     /// One request, always the same, and what counts as success.
     Request { request: Request, expect: Expect },
+    /// Several requests taken in turn (the admin API's searches, say), each judged the same.
+    Requests {
+        requests: Vec<Request>,
+        expect: Expect,
+    },
     /// The whole browser sign-in flow, four requests, with a fresh cookie jar each time.
     BrowserFlow(Flow),
+    /// A signed-in browser getting a code for a second app, and the app redeeming it.
+    Sso(SignedIn),
+    /// The second app refreshing its tokens, each worker along its own chain.
+    Refresh(SignedIn),
+}
+
+impl Work {
+    /// Each worker's starting state: signed-in browsers or refresh chains, made before the
+    /// warm-up so that their password hashing is not measured.
+    async fn prepare(&self, workers: usize) -> Result<Vec<WorkerState>> {
+        match self {
+            Work::Sso(signed_in) => signed_in.browsers(workers).await,
+            Work::Refresh(signed_in) => signed_in.chains(workers).await,
+            Work::Request { .. } | Work::Requests { .. } | Work::BrowserFlow(_) => {
+                Ok((0..workers).map(|_| WorkerState::None).collect())
+            }
+        }
+    }
 }
 
 /// What a successful response looks like.
@@ -58,6 +82,8 @@ pub(crate) enum Goal {
     /// Units of work per server CPU-second at least `share` of those of the scenario named
     /// `of`, measured in the same run (a feature's cost on the same path).
     ShareOfScenario { of: &'static str, share: f64 },
+    /// Median and 99th percentile latency under this.
+    LatencyUnder(Duration),
 }
 
 /// The single-request scenarios, on `BENCH_CONNECTIONS` connections each.
@@ -81,7 +107,7 @@ pub(crate) fn scenarios(
     };
     Ok(vec![
         request(
-            "token (client_credentials, API audience)",
+            TOKEN,
             Request::post_form(&endpoints.token, &basic, "grant_type=client_credentials")?,
             Expect::Status(200),
             Goal::ShareOfSigningRate(0.85),
@@ -106,6 +132,42 @@ pub(crate) fn scenarios(
         ),
     ])
 }
+
+/// The scenarios of a person already signed in (see `signed_in`), on `BENCH_CONNECTIONS`
+/// workers each: `web_client` signs browsers in, `second_app` is the app they then use.
+pub(crate) fn signed_in_scenarios(
+    endpoints: &Endpoints,
+    web_client: &Credentials,
+    second_app: &Credentials,
+    settings: &Settings,
+) -> Result<Vec<Scenario>> {
+    let signed_in = |scope| -> Result<SignedIn> {
+        Ok(SignedIn {
+            sign_in: Flow::new(endpoints, web_client, WEB_CLIENT_SCOPE)?,
+            app: Flow::new(endpoints, second_app, scope)?,
+        })
+    };
+    // Each signs two tokens (access and ID token): half the signing rate is the ceiling.
+    Ok(vec![
+        Scenario {
+            name: SSO,
+            work: Work::Sso(signed_in(SSO_SCOPE)?),
+            workers: settings.connections,
+            goal: Goal::ShareOfSigningRate(0.4),
+        },
+        Scenario {
+            name: REFRESH,
+            work: Work::Refresh(signed_in(SECOND_APP_SCOPE)?),
+            workers: settings.connections,
+            goal: Goal::ShareOfSigningRate(0.4),
+        },
+    ])
+}
+
+/// The rows' names, which the seeded mode looks up too.
+pub(crate) const TOKEN: &str = "token (client_credentials, API audience)";
+pub(crate) const SSO: &str = "SSO (signed-in browser: authorize → code → token, second app)";
+pub(crate) const REFRESH: &str = "refresh (refresh_token grant, rotating)";
 
 impl Expect {
     /// `Err` carries a description for the report; it is built only on failure.
@@ -179,8 +241,10 @@ pub(crate) async fn drive(
     server_pid: u32,
 ) -> Result<Report> {
     let phase = Arc::new(AtomicU8::new(WARMING_UP));
-    let workers: Vec<_> = (0..scenario.workers)
-        .map(|_| tokio::spawn(worker(scenario.clone(), phase.clone())))
+    let states = scenario.work.prepare(scenario.workers).await?;
+    let workers: Vec<_> = states
+        .into_iter()
+        .map(|state| tokio::spawn(worker(scenario.clone(), phase.clone(), state)))
         .collect();
     tokio::time::sleep(WARM_UP).await;
     let before = CpuTimes::read(server_pid)?;
@@ -199,11 +263,12 @@ pub(crate) async fn drive(
 
 /// One connection doing the scenario's work (a request, or a whole flow) back to back until
 /// told to stop.
-async fn worker(scenario: Arc<Scenario>, phase: Arc<AtomicU8>) -> Tally {
+async fn worker(scenario: Arc<Scenario>, phase: Arc<AtomicU8>, mut state: WorkerState) -> Tally {
     let mut tally = Tally::default();
     let mut connection = None;
     // The browser flow's per-request latencies; reused, so nothing is allocated per flow.
     let mut steps = Vec::with_capacity(FLOW_STEPS.len());
+    let mut turn = 0usize;
     loop {
         steps.clear();
         let started = Instant::now();
@@ -213,7 +278,27 @@ async fn worker(scenario: Arc<Scenario>, phase: Arc<AtomicU8>) -> Tally {
                     .await
                     .and_then(|response| expect.judge(&response))
             }
+            Work::Requests { requests, expect } => {
+                let request = &requests[turn % requests.len()];
+                turn += 1;
+                send(&mut connection, request.target, &request.bytes)
+                    .await
+                    .and_then(|response| expect.judge(&response))
+            }
             Work::BrowserFlow(flow) => flow.run(&mut connection, &mut steps).await,
+            Work::Sso(signed_in) => match &mut state {
+                WorkerState::Browser(jar) => signed_in
+                    .sso(&mut connection, &mut steps, jar)
+                    .await
+                    .map(drop),
+                _ => Err("an SSO worker without a browser".to_string()),
+            },
+            Work::Refresh(signed_in) => match &mut state {
+                WorkerState::Chain(token) => {
+                    signed_in.refresh(&mut connection, &mut steps, token).await
+                }
+                _ => Err("a refresh worker without a chain".to_string()),
+            },
         };
         let latency = started.elapsed();
         let failed = outcome.is_err();
@@ -221,7 +306,9 @@ async fn worker(scenario: Arc<Scenario>, phase: Arc<AtomicU8>) -> Tally {
             MEASURING => match outcome {
                 Ok(()) => {
                     tally.latencies_ns.push(latency.as_nanos() as u64);
-                    tally.record_steps(&steps);
+                    if matches!(scenario.work, Work::BrowserFlow(_)) {
+                        tally.record_steps(&steps);
+                    }
                 }
                 Err(error) => {
                     tally.errors += 1;

@@ -1,8 +1,9 @@
 //! The server under load and getting set up on it: `farm-auth serve` started as a separate
 //! process (the release binary cargo builds for benches) on a free loopback port with its
-//! own SQLite database, stopped when dropped; the clients and the user registered with the
-//! CLI, as an operator would; then, over HTTP with a general-purpose client, the endpoints
-//! from discovery and a first access token.
+//! own database (SQLite, or the seeded mode's PostgreSQL database), killed when dropped, or
+//! stopped with SIGTERM and started again on the same address; the clients and the user
+//! registered with the
+//! CLI, as an operator would (what follows over HTTP is in `endpoints`).
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -11,16 +12,15 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
-use url::Url;
+
+use crate::endpoints::{Credentials, setup_http_client};
 
 use crate::flow::{EMAIL, FARMS_SCOPE, PASSWORD, REDIRECT_URI, USERNAME};
+use crate::signed_in::SECOND_APP_SCOPE;
 
 /// The first start generates an RSA key and migrates; generous, for a busy machine.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
-const CLIENT_SCOPE: &str = "orders:read orders:write";
+pub(crate) const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const CLIENT_SCOPE: &str = "orders:read orders:write";
 /// The audience of the orders API, which defines [`CLIENT_SCOPE`]'s scopes.
 const API_AUDIENCE: &str = "https://orders.bench.example";
 /// The longest the server allows (a day), so the one token fetched for the introspection
@@ -32,34 +32,101 @@ const ACCESS_TOKEN_TTL: &str = "86400";
 pub(crate) struct Server {
     child: Child,
     pub(crate) address: SocketAddr,
+    how: HowToRun,
+    /// When the process was spawned: start-up time is counted from here.
+    spawned_at: Instant,
+}
+
+/// What every start of the server and every CLI command is given.
+struct HowToRun {
     /// The `farm-auth` binary this server runs, and whose CLI sets it up.
     binary: PathBuf,
-    database_url: String,
+    database: Database,
+    /// Settings beyond the bench's own, for every start (the seeded mode's).
+    extra_env: Vec<(&'static str, String)>,
     dir: PathBuf,
+    address: SocketAddr,
+}
+
+/// The database a server runs on, and the secret key that seals its secrets (required for
+/// PostgreSQL; an SQLite server writes its own key file beside the database).
+#[derive(Clone)]
+pub(crate) struct Database {
+    pub(crate) url: String,
+    pub(crate) secret_key: Option<String>,
+}
+
+impl Database {
+    /// A fresh SQLite file in `dir`.
+    pub(crate) fn sqlite_in(dir: &Path) -> Database {
+        Database {
+            url: format!("sqlite://{}/bench.db?mode=rwc", dir.display()),
+            secret_key: None,
+        }
+    }
 }
 
 impl Server {
     /// Starts `binary` (see [`this_build`]) on a fresh SQLite database in `dir`.
     pub(crate) fn start(binary: &Path, dir: &Path) -> Result<Server> {
-        let address = free_local_address()?;
-        let database_url = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
-        let child = farm_auth(binary, &database_url, dir)
-            .arg("serve")
-            .env("FARM_AUTH_LISTEN", address.to_string())
-            .env("FARM_AUTH_ACCESS_TOKEN_TTL", ACCESS_TOKEN_TTL)
-            // One client makes every token request here: the per-client limit would cap
-            // the rate this bench exists to measure.
-            .env("FARM_AUTH_TOKEN_RATE_LIMIT", "0")
-            .stdout(Stdio::null()) // its warnings and errors still reach stderr
-            .spawn()
-            .context("cannot start `farm-auth serve`")?;
-        Ok(Server {
-            child,
-            address,
+        Server::start_on(binary, dir, Database::sqlite_in(dir), Vec::new())
+    }
+
+    /// Starts `binary` on `database`, with `extra_env` set as well.
+    pub(crate) fn start_on(
+        binary: &Path,
+        dir: &Path,
+        database: Database,
+        extra_env: Vec<(&'static str, String)>,
+    ) -> Result<Server> {
+        let how = HowToRun {
             binary: binary.to_path_buf(),
-            database_url,
+            database,
+            extra_env,
             dir: dir.to_path_buf(),
+            address: free_local_address()?,
+        };
+        let spawned_at = Instant::now();
+        Ok(Server {
+            child: how.serve()?,
+            address: how.address,
+            how,
+            spawned_at,
         })
+    }
+
+    /// Starts the process again on the same address (so the issuer, and every token and
+    /// session made before, stay valid), after [`Server::stop`].
+    pub(crate) fn restart(&mut self) -> Result<()> {
+        self.spawned_at = Instant::now();
+        self.child = self.how.serve()?;
+        Ok(())
+    }
+
+    /// Stops the server as an operator would (SIGTERM: it drains and closes its database),
+    /// killing it if it is not gone within a minute.
+    pub(crate) fn stop(&mut self) -> Result<()> {
+        let pid = libc::pid_t::try_from(self.child.id()).context("a pid out of range")?;
+        // SAFETY: kill only sends a signal to our own child process.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        while self.child.try_wait()?.is_none() {
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.wait();
+        Ok(())
+    }
+
+    pub(crate) fn database(&self) -> &Database {
+        &self.how.database
+    }
+
+    pub(crate) fn command(&self) -> Command {
+        self.how.command()
     }
 
     pub(crate) fn pid(&self) -> u32 {
@@ -67,7 +134,8 @@ impl Server {
     }
 
     /// Polls `/healthz` until it answers 200; fails fast if the process exits instead.
-    pub(crate) async fn wait_until_healthy(&mut self) -> Result<()> {
+    /// Returns the time from spawning the process to its first 200.
+    pub(crate) async fn wait_until_healthy(&mut self) -> Result<Duration> {
         let http = setup_http_client()?;
         let url = format!("http://{}/healthz", self.address);
         let deadline = Instant::now() + STARTUP_TIMEOUT;
@@ -76,14 +144,16 @@ impl Server {
                 bail!("`farm-auth serve` exited during start-up ({status}); see its log above");
             }
             let last = match http.get(&url).send().await {
-                Ok(response) if response.status() == reqwest::StatusCode::OK => return Ok(()),
+                Ok(response) if response.status() == reqwest::StatusCode::OK => {
+                    return Ok(self.spawned_at.elapsed());
+                }
                 Ok(response) => format!("status {}", response.status()),
                 Err(error) => error.to_string(),
             };
             if Instant::now() >= deadline {
                 bail!("the server did not answer 200 on {url} within {STARTUP_TIMEOUT:?} ({last})");
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 
@@ -92,7 +162,8 @@ impl Server {
     /// RFC 7662 §4): its credentials. `None` with a baseline binary from before APIs
     /// existed, whose tokens have the issuer's audience and any client may introspect.
     pub(crate) fn create_api(&self) -> Result<Option<Credentials>> {
-        let output = farm_auth(&self.binary, &self.database_url, &self.dir)
+        let output = self
+            .command()
             .args([
                 "api",
                 "create",
@@ -138,10 +209,28 @@ impl Server {
         ])
     }
 
+    /// Registers the second app of the SSO and refresh scenarios: a confidential web client
+    /// that may also refresh, on the same redirect URI.
+    pub(crate) fn create_second_app(&self) -> Result<Credentials> {
+        self.register_client(&[
+            "--name",
+            "bench second app",
+            "--redirect-uri",
+            REDIRECT_URI,
+            "--grant-type",
+            "authorization_code",
+            "--grant-type",
+            "refresh_token",
+            "--scope",
+            SECOND_APP_SCOPE,
+        ])
+    }
+
     /// A farm that the user owns, so that the `farms` claim has an entry. A baseline build
     /// without farms has no such command: then there is none.
     pub(crate) fn create_farm(&self) -> Result<bool> {
-        let output = farm_auth(&self.binary, &self.database_url, &self.dir)
+        let output = self
+            .command()
             .args([
                 "farm",
                 "create",
@@ -156,8 +245,9 @@ impl Server {
         Ok(output.status.success())
     }
 
-    fn register_client(&self, args: &[&str]) -> Result<Credentials> {
-        let output = farm_auth(&self.binary, &self.database_url, &self.dir)
+    pub(crate) fn register_client(&self, args: &[&str]) -> Result<Credentials> {
+        let output = self
+            .command()
             .args(["client", "create"])
             .args(args)
             .arg("--json")
@@ -177,7 +267,8 @@ impl Server {
 
     /// Creates the browser flow's user with the CLI, the password on standard input.
     pub(crate) fn create_user(&self) -> Result<()> {
-        let mut child = farm_auth(&self.binary, &self.database_url, &self.dir)
+        let mut child = self
+            .command()
             .args(["user", "create", "--username", USERNAME, "--email", EMAIL])
             .args(["--role", "consumer", "--password-stdin", "--json"])
             .stdin(Stdio::piped())
@@ -218,21 +309,41 @@ pub(crate) fn this_build() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_farm-auth"))
 }
 
-/// `binary`, configured only by what is set here.
-fn farm_auth(binary: &Path, database_url: &str, dir: &Path) -> Command {
-    let mut command = Command::new(binary);
-    // An exported FARM_AUTH_ISSUER (say) would move the URLs this bench relies on.
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("FARM_AUTH_") {
-            command.env_remove(name);
-        }
+impl HowToRun {
+    fn serve(&self) -> Result<Child> {
+        self.command()
+            .arg("serve")
+            .env("FARM_AUTH_LISTEN", self.address.to_string())
+            .env("FARM_AUTH_ACCESS_TOKEN_TTL", ACCESS_TOKEN_TTL)
+            // One client makes every token request here: the per-client limit would cap
+            // the rate this bench exists to measure.
+            .env("FARM_AUTH_TOKEN_RATE_LIMIT", "0")
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null()) // its warnings and errors still reach stderr
+            .spawn()
+            .context("cannot start `farm-auth serve`")
     }
-    command
-        .env("FARM_AUTH_DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn") // a log line per request would be part of what is measured
-        .current_dir(dir) // no stray `.env` file is read, and `./mail` lands in the temp dir
-        .stdin(Stdio::null());
-    command
+
+    /// The server's binary, configured only by what is set here: its database and secret
+    /// key (for the CLI as for `serve`).
+    pub(crate) fn command(&self) -> Command {
+        let mut command = Command::new(&self.binary);
+        // An exported FARM_AUTH_ISSUER (say) would move the URLs this bench relies on.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("FARM_AUTH_") {
+                command.env_remove(name);
+            }
+        }
+        if let Some(key) = &self.database.secret_key {
+            command.env("FARM_AUTH_SECRET_KEY", key);
+        }
+        command
+            .env("FARM_AUTH_DATABASE_URL", &self.database.url)
+            .env("RUST_LOG", "warn") // a log line per request would be part of what is measured
+            .current_dir(&self.dir) // no stray `.env` file is read, and `./mail` lands in the temp dir
+            .stdin(Stdio::null());
+        command
+    }
 }
 
 /// A loopback port nobody uses now: bind port 0, note the port, let it go.
@@ -241,128 +352,4 @@ fn free_local_address() -> Result<SocketAddr> {
     listener
         .local_addr()
         .context("a bound listener has no address")
-}
-
-// ---------------------------------------------------------------------------------------------
-// Set-up over HTTP: discovery and a first token, with a general-purpose client
-
-#[derive(Deserialize)]
-pub(crate) struct Credentials {
-    pub(crate) client_id: String,
-    client_secret: String,
-}
-
-impl Credentials {
-    /// RFC 6749 §2.3.1: both halves are form-urlencoded before Basic encoding.
-    pub(crate) fn basic_authorization(&self) -> String {
-        let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        let pair = format!(
-            "{}:{}",
-            encode(&self.client_id),
-            encode(&self.client_secret)
-        );
-        format!("Basic {}", STANDARD.encode(pair))
-    }
-}
-
-pub(crate) fn setup_http_client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .no_proxy() // an HTTP(S)_PROXY in the environment must not see loopback traffic
-        .timeout(Duration::from_secs(10))
-        .build()
-        .context("cannot build the HTTP client")
-}
-
-/// The endpoints as the server advertises them, so the bench follows the server's own map.
-pub(crate) struct Endpoints {
-    pub(crate) discovery: Url,
-    pub(crate) jwks: Url,
-    pub(crate) authorization: Url,
-    pub(crate) token: Url,
-    pub(crate) introspection: Url,
-}
-
-impl Endpoints {
-    pub(crate) async fn discover(http: &reqwest::Client, address: SocketAddr) -> Result<Endpoints> {
-        let discovery = Url::parse(&format!(
-            "http://{address}/.well-known/openid-configuration"
-        ))?;
-        let document: serde_json::Value = http
-            .get(discovery.clone())
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .with_context(|| format!("GET {discovery} failed"))?
-            .json()
-            .await
-            .with_context(|| format!("GET {discovery} did not return JSON"))?;
-        let field = |name: &str| -> Result<Url> {
-            let text = document[name]
-                .as_str()
-                .with_context(|| format!("the discovery document has no {name}"))?;
-            Url::parse(text).with_context(|| format!("{name} '{text}' is not a URL"))
-        };
-        Ok(Endpoints {
-            jwks: field("jwks_uri")?,
-            authorization: field("authorization_endpoint")?,
-            token: field("token_endpoint")?,
-            introspection: field("introspection_endpoint")?,
-            discovery,
-        })
-    }
-}
-
-/// Waits until the running server knows the API registered with the CLI beside it: it
-/// reads new APIs within its client cache lifetime (10 s by default), and lists their
-/// scopes in discovery from then on. Before that, its tokens would have its own audience.
-pub(crate) async fn wait_for_api(http: &reqwest::Client, endpoints: &Endpoints) -> Result<()> {
-    let scope = CLIENT_SCOPE.split(' ').next().unwrap_or_default();
-    let deadline = Instant::now() + STARTUP_TIMEOUT;
-    loop {
-        let metadata: serde_json::Value = http
-            .get(endpoints.discovery.clone())
-            .send()
-            .await
-            .context("cannot read discovery")?
-            .json()
-            .await
-            .context("discovery is not JSON")?;
-        let listed = metadata["scopes_supported"]
-            .as_array()
-            .is_some_and(|scopes| scopes.iter().any(|s| s == scope));
-        if listed {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            bail!("the server did not pick up the API within {STARTUP_TIMEOUT:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-pub(crate) async fn fetch_access_token(
-    http: &reqwest::Client,
-    endpoints: &Endpoints,
-    credentials: &Credentials,
-) -> Result<String> {
-    let response = http
-        .post(endpoints.token.clone())
-        .header("authorization", credentials.basic_authorization())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .context("the first token request failed")?;
-    let status = response.status();
-    let body = response.text().await.context("cannot read the token")?;
-    ensure!(
-        status.is_success(),
-        "the first token request got {status}: {body}"
-    );
-    let json: serde_json::Value =
-        serde_json::from_str(&body).context("the token response is not JSON")?;
-    json["access_token"]
-        .as_str()
-        .map(str::to_string)
-        .with_context(|| format!("the token response has no access_token: {body}"))
 }

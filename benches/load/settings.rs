@@ -3,6 +3,10 @@
 //! browser flows run at once (`BENCH_FLOWS`). Every one has a default, so a bare
 //! `cargo bench --bench load` works. `BENCH_BASELINE`, unset by default, names another
 //! `farm-auth` binary (an earlier commit's release build) to measure in the same run.
+//! `BENCH_USERS`, unset by default, turns on the seeded mode (see `seeded`), on the engines
+//! `BENCH_DATABASE` names (`sqlite`, the default, `postgres` or `both`); PostgreSQL is
+//! reached at `FARM_AUTH_BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`),
+//! where each run creates its own database and drops it afterwards.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,7 +23,32 @@ pub(crate) struct Settings {
     /// A `farm-auth` binary to measure first, with the same scenarios, for a before/after
     /// table whose two columns share the machine's state of the moment.
     pub(crate) baseline: Option<PathBuf>,
+    /// The seeded mode's user count, if it is on.
+    pub(crate) users: Option<u64>,
+    /// The engines the seeded mode runs on, in order.
+    pub(crate) engines: Vec<Engine>,
+    /// Where the seeded mode creates its PostgreSQL databases.
+    pub(crate) postgres_url: String,
 }
+
+/// A database engine the server can run on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// The users the seeded mode compares with: its first step.
+pub(crate) const BASE_USERS: u64 = 10_000;
 
 impl Settings {
     pub(crate) fn from_env() -> Result<Settings> {
@@ -41,6 +70,27 @@ impl Settings {
                     Some(path)
                 }
             },
+            users: match std::env::var_os("BENCH_USERS") {
+                None => None,
+                Some(_) => {
+                    let users = env_number("BENCH_USERS", BASE_USERS)?;
+                    anyhow::ensure!(
+                        users >= BASE_USERS,
+                        "BENCH_USERS={users} is below the {BASE_USERS} users it is compared with"
+                    );
+                    Some(users)
+                }
+            },
+            engines: match std::env::var("BENCH_DATABASE").as_deref() {
+                Err(_) | Ok("sqlite") => vec![Engine::Sqlite],
+                Ok("postgres") => vec![Engine::Postgres],
+                Ok("both") => vec![Engine::Sqlite, Engine::Postgres],
+                Ok(other) => {
+                    anyhow::bail!("BENCH_DATABASE='{other}' is not one of sqlite, postgres, both")
+                }
+            },
+            postgres_url: std::env::var("FARM_AUTH_BENCH_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string()),
         })
     }
 }
