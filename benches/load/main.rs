@@ -35,7 +35,7 @@
 //!
 //! Settings (environment): `BENCH_SECONDS` (default 10) measured per scenario after a 1 s
 //! warm-up; `BENCH_CONNECTIONS` (default 32) concurrent connections; `BENCH_FLOWS` (default
-//! 8) concurrent browser flows; `BENCH_BASELINE` (unset) the path of another `farm-auth`
+//! 5) concurrent browser flows; `BENCH_BASELINE` (unset) the path of another `farm-auth`
 //! binary, measured first with the same scenarios, and compared row by row with this build
 //! in a last table: "no path slower than before" is judged in one run, on one machine state.
 //!

@@ -18,7 +18,10 @@ pub(crate) struct Settings {
     pub(crate) duration: Duration,
     pub(crate) connections: usize,
     /// Concurrent browser flows: a few per core, so that every core has a password to hash
-    /// while other flows wait on the network or the database.
+    /// while other flows wait on the network or the database. At most five by default: every
+    /// flow signs in the one bench user from one address, and more sign-ins of one account from
+    /// one address at once than its free attempts are held back, as a guesser's burst would
+    /// be (`accounts::throttle::LOGIN_FROM_ADDRESS`): each would count as an error.
     pub(crate) flows: usize,
     /// A `farm-auth` binary to measure first, with the same scenarios, for a before/after
     /// table whose two columns share the machine's state of the moment.
@@ -56,7 +59,7 @@ impl Settings {
             duration: Duration::from_secs(env_number("BENCH_SECONDS", 10)?),
             connections: usize::try_from(env_number("BENCH_CONNECTIONS", 32)?)
                 .context("BENCH_CONNECTIONS is too large")?,
-            flows: usize::try_from(env_number("BENCH_FLOWS", 8)?)
+            flows: usize::try_from(env_number("BENCH_FLOWS", 5)?)
                 .context("BENCH_FLOWS is too large")?,
             baseline: match std::env::var_os("BENCH_BASELINE") {
                 None => None,
