@@ -62,14 +62,26 @@ pub struct Store {
 /// How sweeps delete: at most `batch` rows per statement (each its own short transaction),
 /// then a `pause` before the next. On SQLite a writer waits for the one before it, so a
 /// sweep that deleted a whole table at once held every request that writes (up to 1.1 s at
-/// ten million audit rows); a batch of 500 rows found through an index takes a few
-/// milliseconds, and the pause lets the writers that queued meanwhile go first (SQLite's
-/// busy handler retries after 1, 2, 5, 10, 15, 20 ms).
+/// ten million audit rows); a batch found through an index takes a few milliseconds, and the
+/// pause lets the writers that queued meanwhile go first (SQLite's busy handler retries
+/// after 1, 2, 5, 10, 15, 20, 25 ms, then every 50 and 100 ms).
+///
+/// A batch that took longer than [`SWEEP_BATCH_TARGET`] (a busy disk, a table with many
+/// indexes) halves the next one, down to [`SWEEP_MIN_BATCH`]; a quick one doubles it, up to
+/// `batch`; and the pause is never shorter than the batch before it. So a waiting writer is
+/// held for about one target's time, and retries while its busy handler's steps are still
+/// short enough to meet a pause (the seeded benchmark's SQLite run stalled a request 700 ms
+/// with fixed batches of 500).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SweepPace {
     pub batch: i64,
     pub pause: Duration,
 }
+
+/// What one sweep batch should take at most; see [`SweepPace`].
+pub const SWEEP_BATCH_TARGET: Duration = Duration::from_millis(10);
+/// The smallest batch: below it, each statement's own cost would dominate.
+pub const SWEEP_MIN_BATCH: i64 = 16;
 
 impl Default for SweepPace {
     fn default() -> Self {
@@ -338,23 +350,31 @@ impl Store {
         // parameter: PostgreSQL's generic plan for `LIMIT $n` guessed a large batch and
         // joined it by scanning the whole table (12 s at ten million audit rows, against
         // 9 ms through the key's index with the number in the SQL).
-        let batch = self.sweeps.batch;
-        let sql = format!(
-            "DELETE FROM {table} WHERE ({key}) IN \
-             (SELECT {key} FROM {table} WHERE {condition} LIMIT {batch})"
-        );
+        let most = self.sweeps.batch.max(1);
+        let mut batch = most;
         let mut total = 0;
         loop {
+            let sql = format!(
+                "DELETE FROM {table} WHERE ({key}) IN \
+                 (SELECT {key} FROM {table} WHERE {condition} LIMIT {batch})"
+            );
             let mut delete = sqlx::query(&sql);
             for bind in binds {
                 delete = delete.bind(*bind);
             }
+            let started = std::time::Instant::now();
             let done = delete.execute(self.pool()).await?.rows_affected();
+            let took = started.elapsed();
             total += done;
             if done < u64::try_from(batch).unwrap_or(0) {
                 return Ok(total);
             }
-            tokio::time::sleep(self.sweeps.pause).await;
+            batch = match took {
+                took if took > SWEEP_BATCH_TARGET => (batch / 2).max(SWEEP_MIN_BATCH.min(most)),
+                took if took < SWEEP_BATCH_TARGET / 2 => (batch * 2).min(most),
+                _ => batch,
+            };
+            tokio::time::sleep(self.sweeps.pause.max(took)).await;
         }
     }
 }
