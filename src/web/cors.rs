@@ -80,8 +80,7 @@ pub struct ForBrowsers<S> {
 }
 
 fn from_a_page<B>(request: &Request<B>) -> bool {
-    request.headers().contains_key(header::ORIGIN)
-        && BROWSER_PATHS.contains(&request.uri().path())
+    request.headers().contains_key(header::ORIGIN) && BROWSER_PATHS.contains(&request.uri().path())
 }
 
 impl<S, B> Service<Request<B>> for ForBrowsers<S>

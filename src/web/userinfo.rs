@@ -15,8 +15,7 @@ use crate::oidc::userinfo::{self, BearerError};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(paths::USERINFO, get(get_userinfo).post(post_userinfo))
+    Router::new().route(paths::USERINFO, get(get_userinfo).post(post_userinfo))
 }
 
 /// The access token of a request, from exactly one place.
