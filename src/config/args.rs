@@ -200,7 +200,7 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub http_max_connections: Option<String>,
-    /// Open connections one client address (an IPv6 /64) may hold; beyond them a new one is
+    /// Open connections one client address (an IPv6 /56) may hold; beyond them a new one is
     /// closed unread. Loopback and the trusted proxies are exempt (64; 0: no limit).
     #[arg(
         long,

@@ -147,7 +147,11 @@ pub async fn is_revoked_or_orphaned(
     state: &AppState,
     claims: &AccessTokenClaims,
 ) -> Result<bool, StoreError> {
-    if state.revocations.is_revoked(&claims.jti, claims.exp) {
+    if state
+        .revocations
+        .is_revoked(&claims.jti, claims.exp)
+        .await?
+    {
         return Ok(true);
     }
     Ok(state.clients.find(&claims.client_id).await?.is_none())

@@ -23,9 +23,6 @@ pub enum ErrorCode {
     RequestTooLarge,
     /// The client is over its request rate: HTTP 429 with `Retry-After`.
     TooManyRequests,
-    /// The request cannot be served now but may be later (a client over its share of the
-    /// revocation list, RFC 7009 §2.2.1): HTTP 503 with `Retry-After`.
-    Unavailable,
     /// RFC 8628 §3.5: the person has not decided yet; poll again after the interval.
     AuthorizationPending,
     /// RFC 8628 §3.5: polled too soon; the interval is now 5 seconds longer.
@@ -51,7 +48,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             // The registered code closest in meaning (RFC 6749 §4.1.2.1); the status says
             // the rest.
-            ErrorCode::TooManyRequests | ErrorCode::Unavailable => "temporarily_unavailable",
+            ErrorCode::TooManyRequests => "temporarily_unavailable",
             ErrorCode::AuthorizationPending => "authorization_pending",
             ErrorCode::SlowDown => "slow_down",
             ErrorCode::AccessDenied => "access_denied",

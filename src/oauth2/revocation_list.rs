@@ -11,8 +11,10 @@
 //! when its token expires (16 bytes, about 19 with the table, against ~116 for the text),
 //! held at most [`CAPACITY`]; expired entries are dropped once a minute, not at every sync;
 //! a sync reads only what was stamped since the last one, in pages. When the list is full it
-//! never forgets a revocation: it fails closed, refusing every token whose expiry falls in
-//! the range of the revocations it could not hold, until they have all expired.
+//! never forgets a revocation: a token whose expiry falls in the range of the revocations it
+//! could not hold is looked up in the database, the record, until they have all expired.
+//! A flood of revocations slows the checks of the tokens in that range by one indexed read;
+//! it locks nobody out (an earlier version refused them all: decision 106).
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -30,6 +32,15 @@ const OVERLAP_SECS: i64 = 60;
 pub const CAPACITY: usize = 900_000;
 /// Rows read from the database at a time.
 const PAGE: i64 = 10_000;
+
+/// What the list knows of one token.
+enum Verdict {
+    Revoked,
+    /// Not revoked: the list holds every revocation of tokens expiring then.
+    Clear,
+    /// The list is full for tokens expiring then: the database knows.
+    NotHeld,
+}
 
 pub struct RevocationList {
     store: Store,
@@ -104,7 +115,7 @@ impl Revoked {
                 tracing::warn!(
                     capacity = self.capacity,
                     "the revocation list is full: tokens expiring when the revocations it \
-                     could not hold do are refused until then"
+                     could not hold do are looked up in the database until then"
                 );
                 (expires_at, expires_at)
             }
@@ -127,11 +138,14 @@ impl Revoked {
         }
     }
 
-    fn refuses(&self, print: u64, expires_at: UnixTime) -> bool {
-        self.held.contains_key(&print)
-            || self
-                .overflow
-                .is_some_and(|(low, high)| (low..=high).contains(&expires_at))
+    fn verdict(&self, print: u64, expires_at: UnixTime) -> Verdict {
+        if self.held.contains_key(&print) {
+            return Verdict::Revoked;
+        }
+        match self.overflow {
+            Some((low, high)) if (low..=high).contains(&expires_at) => Verdict::NotHeld,
+            _ => Verdict::Clear,
+        }
     }
 }
 
@@ -157,29 +171,20 @@ impl RevocationList {
         Ok(list)
     }
 
-    /// Whether a token with this `jti`, expiring at `expires_at`, must be refused: it was
-    /// revoked, or the list is full and cannot vouch for tokens expiring then.
-    pub fn is_revoked(&self, jti: &str, expires_at: UnixTime) -> bool {
-        self.read().refuses(fingerprint(jti), expires_at)
+    /// Whether the token with this `jti`, expiring at `expires_at`, was revoked: from memory,
+    /// or from the database when the list is full and cannot vouch for tokens expiring then.
+    pub async fn is_revoked(&self, jti: &str, expires_at: UnixTime) -> Result<bool, StoreError> {
+        let verdict = self.read().verdict(fingerprint(jti), expires_at);
+        match verdict {
+            Verdict::Revoked => Ok(true),
+            Verdict::Clear => Ok(false),
+            Verdict::NotHeld => self.store.is_token_revoked(jti).await,
+        }
     }
 
     /// Records a revocation in the database, then here.
     pub async fn revoke(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError> {
-        self.revoke_for(jti, expires_at, None).await
-    }
-
-    /// Records a revocation that the client `requested_by` asked for (counted against its
-    /// share, [`crate::oauth2::revoke::CLIENT_SHARE`]), or a person's or an administrator's
-    /// (`None`), in the database, then here.
-    pub async fn revoke_for(
-        &self,
-        jti: &str,
-        expires_at: UnixTime,
-        requested_by: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.store
-            .insert_revoked_token_for(jti, expires_at, requested_by)
-            .await?;
+        self.store.insert_revoked_token(jti, expires_at).await?;
         let now = self.clock.now();
         self.write().insert(fingerprint(jti), expires_at, now);
         Ok(())
@@ -236,16 +241,21 @@ impl RevocationList {
 
 #[cfg(test)]
 mod tests {
-    use super::Revoked;
+    use super::{Revoked, Verdict};
+
+    /// Whether the list does not vouch for the token itself (revoked, or the database asked).
+    fn refuses(list: &Revoked, print: u64, expires_at: i64) -> bool {
+        !matches!(list.verdict(print, expires_at), Verdict::Clear)
+    }
 
     #[test]
     fn an_entry_leaves_when_its_token_expires_and_not_before() {
         let mut list = Revoked::new(10);
         list.insert(1, 1_000, 0);
         list.expire(999, true);
-        assert!(list.refuses(1, 1_000));
+        assert!(refuses(&list, 1, 1_000));
         list.expire(1_000, true);
-        assert!(!list.refuses(1, 1_000));
+        assert!(!refuses(&list, 1, 1_000));
     }
 
     #[test]
@@ -255,38 +265,38 @@ mod tests {
         list.insert(7, 5_000, 0);
         list.insert(7, 1_000, 0);
         list.expire(2_000, true);
-        assert!(list.refuses(7, 5_000));
+        assert!(refuses(&list, 7, 5_000));
         list.expire(5_100, true);
         assert!(list.held.is_empty());
     }
 
     #[test]
-    fn a_full_list_refuses_the_expiries_it_could_not_hold_until_they_pass() {
+    fn a_full_list_leaves_the_expiries_it_could_not_hold_to_the_database_until_they_pass() {
         let mut list = Revoked::new(2);
         list.insert(1, 1_000, 0);
         list.insert(2, 1_000, 0);
         list.insert(3, 2_000, 0);
         list.insert(4, 2_500, 0);
-        assert!(list.refuses(3, 2_000), "never forgotten");
-        assert!(list.refuses(99, 2_200), "cannot vouch for this expiry");
+        assert!(refuses(&list, 3, 2_000), "never forgotten");
+        assert!(refuses(&list, 99, 2_200), "cannot vouch for this expiry");
         assert!(
-            !list.refuses(99, 3_000),
+            !refuses(&list, 99, 3_000),
             "nor refuses what it can vouch for"
         );
-        assert!(!list.refuses(99, 1_500));
+        assert!(!refuses(&list, 99, 1_500));
         list.expire(2_499, true);
-        assert!(list.refuses(4, 2_500), "a second before it expires");
+        assert!(refuses(&list, 4, 2_500), "a second before it expires");
         list.expire(2_500, true);
         assert!(list.overflow.is_none());
         assert!(list.held.is_empty());
     }
 
     #[test]
-    fn room_made_by_expiry_is_used_before_failing_closed() {
+    fn room_made_by_expiry_is_used_before_overflowing() {
         let mut list = Revoked::new(1);
         list.insert(1, 100, 0);
         list.insert(2, 1_000, 200);
         assert!(list.overflow.is_none());
-        assert!(list.refuses(2, 1_000));
+        assert!(refuses(&list, 2, 1_000));
     }
 }

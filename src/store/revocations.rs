@@ -6,50 +6,25 @@ use super::{Result, Store, Sweep};
 impl Store {
     /// Records a revocation, stamped with the database's clock; revoking twice is not an error
     /// (RFC 7009 §2.2).
-    pub async fn insert_revoked_token(&self, jti: &str, expires_at: i64) -> Result<()> {
-        self.insert_revoked_token_for(jti, expires_at, None).await
+    /// Whether `jti` was revoked (what the in-memory list asks when it is full).
+    pub async fn is_token_revoked(&self, jti: &str) -> Result<bool> {
+        let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM revoked_tokens WHERE jti = $1")
+            .bind(jti)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(found.is_some())
     }
 
-    /// Records a revocation that `requested_by` (a client, through RFC 7009) asked for, so
-    /// that it counts against that client's share ([`Store::count_client_revocations`]);
-    /// `None`: a person's or an administrator's, counted against nobody.
-    pub async fn insert_revoked_token_for(
-        &self,
-        jti: &str,
-        expires_at: i64,
-        requested_by: Option<&str>,
-    ) -> Result<()> {
+    pub async fn insert_revoked_token(&self, jti: &str, expires_at: i64) -> Result<()> {
         sqlx::query(
-            "INSERT INTO revoked_tokens (jti, expires_at, requested_by) VALUES ($1, $2, $3) \
+            "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) \
              ON CONFLICT (jti) DO NOTHING",
         )
         .bind(jti)
         .bind(expires_at)
-        .bind(requested_by)
         .execute(self.pool())
         .await?;
         Ok(())
-    }
-
-    /// How many revocations of tokens unexpired at `now` `client_id` asked for itself,
-    /// counted up to `limit` at most (through the `(requested_by, expires_at)` index, so a
-    /// client at its share costs a range scan of `limit` entries, never the table).
-    pub async fn count_client_revocations(
-        &self,
-        client_id: &str,
-        now: i64,
-        limit: i64,
-    ) -> Result<i64> {
-        let (count,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM revoked_tokens \
-             WHERE requested_by = $1 AND expires_at > $2 LIMIT $3) AS counted",
-        )
-        .bind(client_id)
-        .bind(now)
-        .bind(limit)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(count)
     }
 
     /// Up to `limit` revocations whose tokens have not expired at `now`, stamped (database

@@ -5,7 +5,7 @@
 //! - at most `max_connections` at once; beyond them the loop stops accepting, and new
 //!   connections wait in the kernel's listen backlog (refused by the kernel once it is full);
 //! - at most `max_connections_per_address` from one client address (an IPv4 address, an
-//!   IPv6 /64) at once, so that one address cannot take every slot; beyond it a connection is
+//!   IPv6 /56) at once, so that one address cannot take every slot; beyond it a connection is
 //!   closed at once, before a byte is read. Loopback and the trusted proxies are exempt
 //!   (behind a proxy every connection comes from it);
 //! - a request head must arrive within `header_timeout` of the connection opening or of its
@@ -294,8 +294,9 @@ struct PerAddress {
     open: Mutex<HashMap<AddressKey, usize>>,
 }
 
-/// One address as counted: an IPv4 address, or an IPv6 /64 (one host is given a whole
-/// /64 and can connect from any address in it).
+/// One address as counted: an IPv4 address, or an IPv6 /56 (one customer is commonly
+/// delegated a whole /56, 256 networks of /64, and can connect from any address in it: per
+/// /64, eight /64s of one home would take every slot of the default cap).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum AddressKey {
     V4(u32),
@@ -319,7 +320,7 @@ impl PerAddress {
         }
         let key = match ip {
             IpAddr::V4(ip) => AddressKey::V4(u32::from(ip)),
-            IpAddr::V6(ip) => AddressKey::V6((u128::from(ip) >> 64) as u64),
+            IpAddr::V6(ip) => AddressKey::V6((u128::from(ip) >> 72) as u64),
         };
         let mut open = self.lock();
         let count = open.entry(key).or_insert(0);
@@ -439,11 +440,12 @@ mod tests {
     }
 
     #[test]
-    fn an_ipv6_64_is_one_address_and_mapped_ipv4_is_ipv4() {
+    fn an_ipv6_56_is_one_address_and_mapped_ipv4_is_ipv4() {
         let counts = per_address(1, &[]);
-        let _held = counts.admit(ip("2001:db8:1:2::1")).unwrap();
-        assert!(counts.admit(ip("2001:db8:1:2:ffff::9")).is_none());
-        assert!(counts.admit(ip("2001:db8:1:3::1")).is_some());
+        let _held = counts.admit(ip("2001:db8:1:200::1")).unwrap();
+        // Another /64 of the same /56: the same customer.
+        assert!(counts.admit(ip("2001:db8:1:2ff:ffff::9")).is_none());
+        assert!(counts.admit(ip("2001:db8:1:300::1")).is_some());
         let _v4 = counts.admit(ip("192.0.2.9")).unwrap();
         assert!(counts.admit(ip("::ffff:192.0.2.9")).is_none());
     }

@@ -25,25 +25,12 @@ pub(crate) fn invalid_grant(description: &'static str) -> OAuthError {
 /// Revokes a grant, its refresh tokens and every access token it issued that is still
 /// unexpired.
 pub async fn revoke_grant(state: &AppState, grant_id: &str) -> Result<(), OAuthError> {
-    revoke_grant_for(state, grant_id, None).await
-}
-
-/// [`revoke_grant`], with the access tokens' revocations counted against the share of the
-/// client `requested_by` when the client asked for it (RFC 7009).
-pub async fn revoke_grant_for(
-    state: &AppState,
-    grant_id: &str,
-    requested_by: Option<&str>,
-) -> Result<(), OAuthError> {
     let issued = state
         .store
         .revoke_grant(grant_id, state.clock.now())
         .await?;
     for (jti, exp) in issued {
-        state
-            .revocations
-            .revoke_for(&jti, exp, requested_by)
-            .await?;
+        state.revocations.revoke(&jti, exp).await?;
     }
     Ok(())
 }

@@ -77,7 +77,6 @@ impl IntoResponse for OAuthError {
                     ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
                     ErrorCode::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                     ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-                    ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                     _ => StatusCode::BAD_REQUEST,
                 };
                 let body = ErrorBody {
@@ -85,9 +84,8 @@ impl IntoResponse for OAuthError {
                     error_description: Some(description_text(&description)),
                 };
                 let mut response = (status, no_store(), Json(body)).into_response();
-                if matches!(code, ErrorCode::TooManyRequests | ErrorCode::Unavailable) {
-                    // The rate window is a minute long: by then the client may try again. A
-                    // full share frees as its revocations' tokens expire, minutes at most.
+                if code == ErrorCode::TooManyRequests {
+                    // The window is a minute long: by then the client may try again.
                     let wait = crate::oauth2::rate_limit::WINDOW_SECS.to_string();
                     if let Ok(value) = HeaderValue::from_str(&wait) {
                         response.headers_mut().insert(header::RETRY_AFTER, value);

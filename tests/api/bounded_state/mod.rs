@@ -23,17 +23,3 @@ pub async fn count(app: &TestApp, sql: &str) -> i64 {
     let _ = sqlx::Connection::close(connection).await;
     n
 }
-
-/// Runs one statement on the test database with a connection of its own (seeding what
-/// would take too long through HTTP).
-pub async fn execute(app: &TestApp, sql: &str) {
-    sqlx::any::install_default_drivers();
-    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.database.url)
-        .await
-        .expect("connect to the test database");
-    sqlx::query(sql)
-        .execute(&mut connection)
-        .await
-        .expect("run the statement");
-    let _ = sqlx::Connection::close(connection).await;
-}
