@@ -37,6 +37,9 @@ pub const BROWSER_PATHS: [&str; 6] = [
     paths::OAUTH_AUTHORIZATION_SERVER,
 ];
 
+/// The longest the origin check may wait for the list of origins (it reloads from the
+/// database after a client changes).
+const ORIGIN_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a browser may reuse a preflight's answer.
 const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
 
@@ -56,7 +59,14 @@ fn cors(state: &AppState) -> CorsLayer {
             let clients = clients.clone();
             async move {
                 match origin.to_str() {
-                    Ok(origin) => clients.browser_origins.allows(origin).await,
+                    // Outside the router's request timeout (it wraps the whole application):
+                    // an origin the list cannot answer for in time gets no CORS headers.
+                    Ok(origin) => tokio::time::timeout(
+                        ORIGIN_CHECK_TIMEOUT,
+                        clients.browser_origins.allows(origin),
+                    )
+                    .await
+                    .unwrap_or(false),
                     Err(_) => false,
                 }
             }
