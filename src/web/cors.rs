@@ -6,7 +6,7 @@
 //! No credentials (cookies) are ever allowed cross-origin: these endpoints authenticate a
 //! public client by its code verifier and a caller by its bearer token, never by a cookie.
 //!
-//! The layer wraps the whole application once, outside the router ([`for_browsers`]), and
+//! The layer wraps the whole application once, outside the router ([`BrowserCors`]), and
 //! steps in only for a request to one of [`BROWSER_PATHS`] that carries an `Origin` header.
 //! A request without one (a verifier fetching the JWKS, a server redeeming a code) is no
 //! cross-origin read and goes past untouched: tower-http's layer builds and merges its
@@ -43,12 +43,23 @@ const ORIGIN_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a browser may reuse a preflight's answer.
 const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
 
-/// The whole application `inner`, with CORS for the requests from pages to
-/// [`BROWSER_PATHS`].
-pub fn for_browsers<S>(inner: S, state: &AppState) -> ForBrowsers<S> {
-    ForBrowsers {
-        inner,
-        cors: Arc::new(cors(state)),
+/// The CORS rules for pages, built once for the server; [`BrowserCors::wrap`] puts them
+/// around each connection's service for the price of a reference count.
+#[derive(Clone)]
+pub struct BrowserCors(Arc<CorsLayer>);
+
+impl BrowserCors {
+    pub fn new(state: &AppState) -> BrowserCors {
+        BrowserCors(Arc::new(cors(state)))
+    }
+
+    /// The whole application `inner`, with CORS for the requests from pages to
+    /// [`BROWSER_PATHS`].
+    pub fn wrap<S>(&self, inner: S) -> ForBrowsers<S> {
+        ForBrowsers {
+            inner,
+            cors: self.0.clone(),
+        }
     }
 }
 

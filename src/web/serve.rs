@@ -65,6 +65,7 @@ pub async fn serve(
         super::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let per_address = Arc::new(PerAddress::new(&limits));
+    let browser_cors = super::cors::BrowserCors::new(&state);
     // A request that is still in flight after this has stopped making progress: its
     // handler is cut at the request timeout, so only the sending of its response remains.
     let stall_limit = super::REQUEST_TIMEOUT + limits.response_timeout;
@@ -98,7 +99,7 @@ pub async fn serve(
         // `ConnectInfo<SocketAddr>` for the handlers, as `axum::serve` gave it.
         let Ok(service) = make_service.call(remote).await;
         // Outside the router: a request that needs no CORS pays one header lookup.
-        let service = super::cors::for_browsers(service, &state);
+        let service = browser_cors.wrap(service);
         let connection = Connection {
             builder: builder.clone(),
             header_timeout: limits.header_timeout,
