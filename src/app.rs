@@ -149,12 +149,9 @@ fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 5] {
             move || {
                 let state = keys.clone();
                 async move {
-                    let changed = state.keys.refresh().await.map_err(|e| e.to_string())?;
-                    // A key withdrawn by hand (after a compromise, say) must not keep the
-                    // tokens it signed alive through the verified-token cache.
-                    if changed {
-                        state.verified.clear();
-                    }
+                    // A key withdrawn by hand (after a compromise, say) stops its tokens as
+                    // soon as the new set is in force: the verified-token cache is per set.
+                    state.keys.refresh().await.map_err(|e| e.to_string())?;
                     Ok(())
                 }
             },

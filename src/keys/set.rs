@@ -41,7 +41,14 @@ pub struct KeySet {
     /// The ordered kids, as
     /// [`Store::signing_keys_version`](crate::store::Store::signing_keys_version) reports them.
     pub(super) version: String,
+    /// Unique to this parsed set within the process, increasing with each load: what a
+    /// token verified with this set is remembered under
+    /// ([`VerifiedTokens`](crate::oauth2::verified_tokens::VerifiedTokens)).
+    generation: u64,
 }
+
+/// The next [`KeySet::generation`].
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 #[derive(Serialize)]
 struct Jwk<'a> {
@@ -106,7 +113,13 @@ impl KeySet {
             verifying,
             jwks: Bytes::from(jwks),
             version,
+            generation: GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
+    }
+
+    /// Which load of the key set this is: later loads have larger numbers.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The JWKS document (RFC 7517), public members only.

@@ -127,17 +127,16 @@ pub fn issue(
 /// checked separately ([`is_revoked_or_orphaned`]).
 pub fn verify(state: &AppState, token: &str) -> Option<AccessTokenClaims> {
     let now = state.clock.now();
-    if let Some(claims) = state.verified.get(token, now) {
+    let keys = state.keys.current();
+    if let Some(claims) = state.verified.get(token, now, keys.generation()) {
         return Some(claims);
     }
-    let claims: AccessTokenClaims = state
-        .keys
-        .current()
-        .verify(token, JwtType::AccessToken)
-        .ok()?;
+    let claims: AccessTokenClaims = keys.verify(token, JwtType::AccessToken).ok()?;
     let valid = claims.exp > now && claims.iss == *state.issuer;
     if valid {
-        state.verified.remember(token, &claims, now);
+        state
+            .verified
+            .remember(token, &claims, now, keys.generation());
     }
     valid.then_some(claims)
 }

@@ -228,7 +228,6 @@ pub async fn revoke_key(
 ) -> Result<Option<String>, KeyError> {
     let revoked = keys::revoke(state, kid).await?;
     state.keys.refresh().await?;
-    state.verified.clear();
     let successor = match revoked {
         Revoked::NextActivated(next) | Revoked::SpareActivated(next) => Some(next),
         Revoked::Withdrawn | Revoked::Unknown => None,

@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
+use super::csrf::CsrfForm;
 use super::error::PageError;
-use super::extract::{DeviceToken, PageForm, RequestOrigin};
+use super::extract::{DeviceToken, RequestOrigin};
 use super::pages::{self, AccountPage, AppView, Csp, PasskeyView, SessionView};
 use super::session::BrowserSession;
 use crate::accounts::audit::Origin;
@@ -75,11 +76,9 @@ impl FromRequest<AppState> for AccountPost {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, PageError> {
         let (mut parts, body) = request.into_parts();
-        let session = BrowserSession::from_request_parts(&mut parts, state).await?;
         let Ok(RequestOrigin(origin)) = RequestOrigin::from_request_parts(&mut parts, state).await;
-        let PageForm(form) =
-            PageForm::from_request(Request::from_parts(parts, body), state).await?;
-        session.check_csrf(form.get("csrf_token")).await?;
+        let CsrfForm { session, form } =
+            CsrfForm::from_request(Request::from_parts(parts, body), state).await?;
         let (me, user) = person(state, &session).await?;
         Ok(AccountPost {
             session,

@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::authorize::expired_request;
+use super::csrf::CsrfForm;
 use super::error::PageError;
-use super::extract::{PageForm, PendingId};
+use super::extract::PendingId;
 use super::pages::{self, ConsentPage, Csp};
 use super::session::BrowserSession;
 use crate::oauth2::apis::ApiSet;
@@ -92,10 +93,8 @@ async fn get_consent(
 
 async fn post_consent(
     State(state): State<AppState>,
-    session: BrowserSession,
-    PageForm(form): PageForm,
+    CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
     let id = form.get("request").unwrap_or_default();
     let Some(pending) = session.pending(id).await? else {
         return Ok(expired_request());

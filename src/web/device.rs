@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::account::person;
 use super::consent::describe_in;
+use super::csrf::CsrfForm;
 use super::error::PageError;
-use super::extract::{PageForm, RequestOrigin};
+use super::extract::RequestOrigin;
 use super::pages::{self, Csp, DeviceConfirmPage, DevicePage};
 use super::session::BrowserSession;
 use crate::oauth2::device::{self, CodeCheck, Deciding, UserCode};
@@ -93,11 +94,9 @@ async fn get_device(
 
 async fn post_device(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
     let Some(signed_in) = session.signed_in(&state).await? else {
         return sign_in_first(&state, &session, paths::DEVICE).await;
     };
@@ -177,11 +176,9 @@ async fn get_device_confirm(
 
 async fn post_device_confirm(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
     let Some(signed_in) = session.signed_in(&state).await? else {
         return sign_in_first(&state, &session, paths::DEVICE).await;
     };

@@ -12,8 +12,9 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use super::authorize;
+use super::csrf::CsrfForm;
 use super::error::PageError;
-use super::extract::{DeviceToken, PageForm, PendingId, RequestOrigin, device_cookie};
+use super::extract::{DeviceToken, PendingId, RequestOrigin, device_cookie};
 use super::pages::{self, Flow, LoginPage, SignupPage};
 use super::session::{BrowserSession, PartialLogin, Pending};
 use crate::accounts::audit::Origin;
@@ -168,12 +169,10 @@ async fn get_login(
 
 async fn post_login(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
     DeviceToken(device): DeviceToken,
-    PageForm(form): PageForm,
+    CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
     let pending = pending(&session, form.get("request")).await?;
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
@@ -354,12 +353,10 @@ async fn get_signup(
 
 async fn post_signup(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
     DeviceToken(device): DeviceToken,
-    PageForm(form): PageForm,
+    CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
     let pending = pending(&session, form.get("request")).await?;
     let text = |name: &str| {
         form.get(name)

@@ -11,6 +11,7 @@ pub mod api;
 pub mod authorize;
 pub mod consent;
 pub mod cors;
+pub mod csrf;
 pub mod device;
 pub mod discovery;
 pub mod error;

@@ -1,12 +1,13 @@
 //! The passkey ceremonies, spoken as JSON with `static/passkeys.js`: registering a passkey
 //! from the account page, and signing in with one (after the password, or alone). Each
-//! request carries the page's CSRF token in `X-CSRF-Token`; each ceremony's state is taken
-//! out of the browser session before the answer is checked, so a challenge answers once.
+//! request carries the page's CSRF token in `X-CSRF-Token` ([`CsrfScript`]); each
+//! ceremony's state is taken out of the browser session before the answer is checked, so a
+//! challenge answers once.
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::de::DeserializeOwned;
@@ -19,6 +20,7 @@ use webauthn_rs::prelude::{
 };
 
 use super::account::{AccountPost, NOTICE, back, done, factor_refusal, person, refused};
+use super::csrf::CsrfScript;
 use super::error::{PageError, ScriptError};
 use super::extract::{DeviceToken, RequestOrigin};
 use super::login::{pending, record_sign_in, stopped_message};
@@ -111,15 +113,9 @@ fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ScriptError> {
     })
 }
 
-/// What every ceremony request needs: the page's CSRF token in `X-CSRF-Token` (else 403)
-/// and a relying party (else a 404 refusal the script shows).
-async fn ceremony<'a>(
-    state: &'a AppState,
-    session: &BrowserSession,
-    headers: &HeaderMap,
-) -> Result<&'a Webauthn, ScriptError> {
-    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
-    session.check_csrf(token).await?;
+/// What every ceremony request needs besides its CSRF token ([`CsrfScript`]): a relying
+/// party (else a 404 refusal the script shows).
+fn ceremony(state: &AppState) -> Result<&Webauthn, ScriptError> {
     state.passkeys.as_deref().ok_or(ScriptError::refused(
         StatusCode::NOT_FOUND,
         "Passkeys are not available on this server.",
@@ -131,9 +127,8 @@ async fn ceremony<'a>(
 async fn person_ceremony<'a>(
     state: &'a AppState,
     session: &BrowserSession,
-    headers: &HeaderMap,
 ) -> Result<(&'a Webauthn, UserRecord), ScriptError> {
-    let webauthn = ceremony(state, session, headers).await?;
+    let webauthn = ceremony(state)?;
     match person(state, session).await {
         Ok((_, user)) => Ok((webauthn, user)),
         Err(PageError::SignInFirst) => Err(ScriptError::refused(
@@ -164,12 +159,10 @@ struct RegisterStart {
 
 async fn post_register_start(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfScript { session, body }: CsrfScript,
 ) -> Result<Response, ScriptError> {
-    let (webauthn, user) = person_ceremony(&state, &session, &headers).await?;
+    let (webauthn, user) = person_ceremony(&state, &session).await?;
     let start: RegisterStart = parse_body(&body)?;
     let (options, registration) =
         passkeys::start_registration(&state, &origin, webauthn, &user, &start.password).await?;
@@ -186,12 +179,10 @@ struct RegisterFinish {
 
 async fn post_register_finish(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfScript { session, body }: CsrfScript,
 ) -> Result<Response, ScriptError> {
-    let (webauthn, user) = person_ceremony(&state, &session, &headers).await?;
+    let (webauthn, user) = person_ceremony(&state, &session).await?;
     // Taken first: whatever the answer, this challenge is spent.
     let kept = session
         .take_flash::<Kept<PasskeyRegistration>>(REGISTRATION)
@@ -246,11 +237,9 @@ struct LoginStart {
 
 async fn post_login_start(
     State(state): State<AppState>,
-    session: BrowserSession,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfScript { session, body }: CsrfScript,
 ) -> Result<Response, ScriptError> {
-    let webauthn = ceremony(&state, &session, &headers).await?;
+    let webauthn = ceremony(&state)?;
     let start: LoginStart = parse_body(&body)?;
     let (options, ceremony) = match start.mode.as_str() {
         "second-factor" => {
@@ -291,13 +280,11 @@ struct LoginFinish {
 
 async fn post_login_finish(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
     DeviceToken(device): DeviceToken,
-    headers: HeaderMap,
-    body: Bytes,
+    CsrfScript { session, body }: CsrfScript,
 ) -> Result<Response, ScriptError> {
-    let webauthn = ceremony(&state, &session, &headers).await?;
+    let webauthn = ceremony(&state)?;
     let kept = session.take_flash::<Kept<LoginCeremony>>(LOGIN).await?;
     let Some(ceremony) = kept.and_then(|k| k.live(state.clock.now())) else {
         return Err(expired());

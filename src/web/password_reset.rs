@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
+use super::csrf::CsrfForm;
 use super::error::PageError;
-use super::extract::{PageForm, RequestOrigin};
+use super::extract::RequestOrigin;
 use super::pages::{
     self, Csp, ForgotPasswordPage, ResetPasswordPage, ResetReviewPage, ReviewedFactor,
     VerifyEmailPage,
@@ -62,11 +63,9 @@ async fn get_forgot(session: BrowserSession) -> Result<Response, PageError> {
 /// request over the limits is answered 429 or 503 with `Retry-After` instead.
 async fn post_forgot(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
     let email: String = form
         .get("email")
         .unwrap_or_default()
@@ -130,11 +129,9 @@ async fn get_reset(
 
 async fn post_reset(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
     let token = form.get("token").unwrap_or_default();
     let password = form.get("new_password").unwrap_or_default();
     match email_links::reset_password(&state, &origin, token, password).await {
@@ -226,11 +223,9 @@ async fn get_review(
 
 async fn post_review(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
     let Some(user) = under_review(&state, &session).await? else {
         return Ok(password_changed());
     };
@@ -268,11 +263,9 @@ async fn get_verify(
 
 async fn post_verify(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
-    PageForm(form): PageForm,
+    CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
     let token = form.get("token").unwrap_or_default();
     match email_links::verify_email(&state, &origin, token).await {
         // Back to the page that asked for a confirmed address (a farm invitation), if any.

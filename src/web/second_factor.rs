@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
+use super::csrf::CsrfForm;
 use super::error::PageError;
-use super::extract::{DeviceToken, PageForm, PendingId, RequestOrigin};
+use super::extract::{DeviceToken, PendingId, RequestOrigin};
 use super::login::{finish_sign_in, pending, refuse_stopped, with_request};
 use super::pages::{self, SecondFactorPage};
 use super::session::BrowserSession;
@@ -59,12 +60,10 @@ async fn get_second_factor(
 
 async fn post_second_factor(
     State(state): State<AppState>,
-    session: BrowserSession,
     RequestOrigin(origin): RequestOrigin,
     DeviceToken(device): DeviceToken,
-    PageForm(form): PageForm,
+    CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
-    session.check_csrf(form.get("csrf_token")).await?;
     let pending = pending(&session, form.get("request")).await?;
     let Some(partial) = session.partial_login(state.clock.now()).await? else {
         return Ok(Redirect::to(&with_request("/login", pending.as_ref())).into_response());

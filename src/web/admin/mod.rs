@@ -18,8 +18,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::account::{self, Notice};
+use super::csrf::CsrfForm;
 use super::error::PageError;
-use super::extract::{PageForm, RequestOrigin};
+use super::extract::RequestOrigin;
 use super::login;
 use super::session::BrowserSession;
 use crate::accounts::admin::Actor;
@@ -153,9 +154,8 @@ impl FromRequest<AppState> for AdminPost {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, PageError> {
         let (mut parts, body) = request.into_parts();
         let admin = Admin::of(&mut parts, state).await?;
-        let PageForm(form) =
-            PageForm::from_request(Request::from_parts(parts, body), state).await?;
-        admin.session.check_csrf(form.get("csrf_token")).await?;
+        let CsrfForm { form, .. } =
+            CsrfForm::from_request(Request::from_parts(parts, body), state).await?;
         Ok(AdminPost { admin, form })
     }
 }
