@@ -118,31 +118,48 @@ pub async fn search(
 
 /// Writes `event` to the trail.
 pub async fn record(state: &AppState, origin: &Origin, event: Event<'_>) -> Result<(), StoreError> {
-    let record = AuditRecord {
-        at: state.clock.now(),
-        event: event.event.to_string(),
-        outcome: event.outcome.as_str().to_string(),
-        user_id: event.user_id.map(str::to_string),
-        username: event.username.map(|name| {
-            name.chars()
-                .filter(|c| !c.is_control())
-                .take(MAX_USERNAME_CHARS)
-                .collect()
-        }),
-        ip: origin.ip.map(|ip| ip.to_string()),
-        client_id: event.client_id.map(str::to_string),
-        detail: event.detail,
-        ..AuditRecord::default()
-    };
-    match event.outcome {
-        Outcome::Success | Outcome::Failure => state.store.insert_audit_event(&record).await,
-        Outcome::Locked => {
-            let key = aggregate_key(&record);
-            state
-                .store
-                .insert_or_count_audit_event(&record, Some(&key))
-                .await
-        }
+    let row = Row::of(state.clock.now(), origin, event);
+    state
+        .store
+        .insert_or_count_audit_event(&row.record, row.aggregate.as_deref())
+        .await
+}
+
+/// An event as the trail stores it, ready to be written with other writes in one
+/// transaction ([`crate::store::sign_ins`]).
+pub struct Row {
+    pub record: AuditRecord,
+    /// The key equal refusals share ([`Outcome::Locked`] only).
+    pub aggregate: Option<String>,
+}
+
+impl Row {
+    pub fn of(at: i64, origin: &Origin, event: Event<'_>) -> Row {
+        let record = AuditRecord {
+            at,
+            event: event.event.to_string(),
+            outcome: event.outcome.as_str().to_string(),
+            user_id: event.user_id.map(str::to_string),
+            username: event.username.map(|name| {
+                name.chars()
+                    .filter(|c| !c.is_control())
+                    .take(MAX_USERNAME_CHARS)
+                    .collect()
+            }),
+            ip: origin.ip.map(|ip| ip.to_string()),
+            client_id: event.client_id.map(str::to_string),
+            detail: event.detail,
+            ..AuditRecord::default()
+        };
+        let aggregate = match event.outcome {
+            Outcome::Success | Outcome::Failure => None,
+            Outcome::Locked => Some(aggregate_key(&record)),
+        };
+        Row { record, aggregate }
+    }
+
+    pub fn into_parts(self) -> (AuditRecord, Option<String>) {
+        (self.record, self.aggregate)
     }
 }
 

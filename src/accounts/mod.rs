@@ -16,6 +16,7 @@ pub mod password_change;
 pub mod recovery;
 pub mod second_factor;
 pub mod sessions;
+pub mod sign_in;
 pub mod signup;
 pub mod signup_challenge;
 pub mod step_up;

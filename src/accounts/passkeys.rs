@@ -215,15 +215,26 @@ impl KeyKind {
     }
 }
 
-/// Checks a passkey used as `user_id`'s second factor.
-pub async fn finish_second_factor(
+/// A passkey that answered its challenge: what the sign-in writes once it completes
+/// ([`crate::store::sign_ins::Proof::Passkey`]).
+pub struct UsedPasskey {
+    pub credential_id: String,
+    /// The stored credential with its signature counter moved on, as JSON.
+    pub credential: String,
+    pub name: String,
+    pub kind: KeyKind,
+}
+
+/// Checks a passkey used as `user_id`'s second factor. A refusal is written to the trail;
+/// a success is left for the sign-in step to write.
+pub async fn verify_second_factor(
     state: &AppState,
     origin: &Origin,
     webauthn: &Webauthn,
     user_id: &str,
     response: &PublicKeyCredential,
     authentication: &PasskeyAuthentication,
-) -> Result<KeyKind, PasskeyError> {
+) -> Result<UsedPasskey, PasskeyError> {
     let result = match webauthn.finish_passkey_authentication(response, authentication) {
         Ok(result) => result,
         Err(error) => {
@@ -239,17 +250,12 @@ pub async fn finish_second_factor(
     };
     let mut passkey = parse(&record)?;
     passkey.update_credential(&result);
-    state
-        .store
-        .update_passkey_use(&id, &to_json(&passkey), state.clock.now())
-        .await?;
-    audit::record(
-        state,
-        origin,
-        Event::of_user("login.passkey", user_id).detail(record.name),
-    )
-    .await?;
-    Ok(KeyKind::of(&result))
+    Ok(UsedPasskey {
+        credential_id: id,
+        credential: to_json(&passkey),
+        name: record.name,
+        kind: KeyKind::of(&result),
+    })
 }
 
 /// The options for the browser to offer any passkey it keeps for us.
@@ -261,14 +267,15 @@ pub fn start_passwordless(
         .map_err(rejected)
 }
 
-/// Checks a passkey used alone: the user it belongs to.
-pub async fn finish_passwordless(
+/// Checks a passkey used alone: the user it belongs to. A refusal is written to the trail;
+/// a success is left for the sign-in step to write.
+pub async fn verify_passwordless(
     state: &AppState,
     origin: &Origin,
     webauthn: &Webauthn,
     response: &PublicKeyCredential,
     authentication: DiscoverableAuthentication,
-) -> Result<(UserRecord, KeyKind), PasskeyError> {
+) -> Result<(UserRecord, UsedPasskey), PasskeyError> {
     let (handle, credential_id) = webauthn
         .identify_discoverable_authentication(response)
         .map_err(rejected)?;
@@ -300,18 +307,18 @@ pub async fn finish_passwordless(
             }
         };
     passkey.update_credential(&result);
-    state
-        .store
-        .update_passkey_use(&id, &to_json(&passkey), state.clock.now())
-        .await?;
     let user = state
         .store
         .find_user_by_id(&record.user_id)
         .await?
         .ok_or(PasskeyError::Rejected)?;
-    let event = Event::of_user("login.passkey", &user.id).detail(record.name);
-    audit::record(state, origin, event).await?;
-    Ok((user, KeyKind::of(&result)))
+    let used = UsedPasskey {
+        credential_id: id,
+        credential: to_json(&passkey),
+        name: record.name,
+        kind: KeyKind::of(&result),
+    };
+    Ok((user, used))
 }
 
 /// `user`'s passkeys, as their account page lists them.

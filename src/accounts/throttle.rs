@@ -391,6 +391,11 @@ pub async fn begin(
 impl Attempt {
     /// The attempt failed: it stays counted. Returns the lock it earned, if any.
     pub fn failed(self) -> Option<Locked> {
+        self.lock_if_failed()
+    }
+
+    /// The lock this attempt earns if it fails, if any.
+    pub fn lock_if_failed(&self) -> Option<Locked> {
         self.keys
             .iter()
             .filter(|(_, start)| start.locked_until > start.locked_before)
@@ -403,13 +408,42 @@ impl Attempt {
     /// takes this attempt back: one good password does not excuse a spray from the same
     /// address.
     pub async fn succeeded(self, state: &AppState) -> Result<(), StoreError> {
-        let (undo, clear): (Vec<_>, Vec<_>) = self
+        let settled = self.success();
+        state
+            .store
+            .settle_throttled_attempt(&settled.clear(), &settled.undo())
+            .await
+    }
+
+    /// What [`Attempt::succeeded`] writes, for a caller that writes it in one transaction
+    /// with the rest of its step ([`crate::store::sign_ins`]).
+    pub fn success(self) -> Settlement {
+        let (undo, clear) = self
             .keys
-            .iter()
-            .partition(|(policy, _)| policy.prefix == LOGIN_ADDRESS.prefix);
-        let clear: Vec<&AttemptStart> = clear.into_iter().map(|(_, start)| start).collect();
-        let undo: Vec<&AttemptStart> = undo.into_iter().map(|(_, start)| start).collect();
-        state.store.settle_throttled_attempt(&clear, &undo).await
+            .into_iter()
+            .map(|(policy, start)| (policy.prefix == LOGIN_ADDRESS.prefix, start))
+            .partition(|(address_wide, _)| *address_wide);
+        let starts = |keys: Vec<(bool, AttemptStart)>| keys.into_iter().map(|(_, s)| s).collect();
+        Settlement {
+            clear: starts(clear),
+            undo: starts(undo),
+        }
+    }
+}
+
+/// A successful attempt's keys: those to forget, and those that only take it back.
+pub struct Settlement {
+    clear: Vec<AttemptStart>,
+    undo: Vec<AttemptStart>,
+}
+
+impl Settlement {
+    pub fn clear(&self) -> Vec<&AttemptStart> {
+        self.clear.iter().collect()
+    }
+
+    pub fn undo(&self) -> Vec<&AttemptStart> {
+        self.undo.iter().collect()
     }
 }
 

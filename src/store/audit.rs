@@ -1,7 +1,7 @@
 //! The `audit_events` table: the security trail (sign-ins, failures, lockouts, factor
 //! changes, resets, sessions ended). Append-only here.
 
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 
 use super::{Result, Store, Sweep};
 
@@ -116,25 +116,7 @@ impl Store {
         event: &AuditRecord,
         key: Option<&str>,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_events (at, event, outcome, user_id, username, ip, client_id, detail, \
-             actor_id, aggregate_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-             ON CONFLICT (aggregate_key) DO UPDATE SET repeats = audit_events.repeats + 1, \
-             last_at = excluded.at",
-        )
-        .bind(event.at)
-        .bind(&event.event)
-        .bind(&event.outcome)
-        .bind(&event.user_id)
-        .bind(&event.username)
-        .bind(&event.ip)
-        .bind(&event.client_id)
-        .bind(&event.detail)
-        .bind(&event.actor_id)
-        .bind(key)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        insert_audit_event(&mut *self.pool().acquire().await?, event, key).await
     }
 
     /// The newest events first, optionally of one user, at most `limit`.
@@ -282,4 +264,31 @@ impl Store {
         };
         self.sweep(&sweep, &[before]).await
     }
+}
+
+/// [`Store::insert_or_count_audit_event`] on a connection the caller holds (a transaction).
+pub(super) async fn insert_audit_event(
+    conn: &mut AnyConnection,
+    event: &AuditRecord,
+    key: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, event, outcome, user_id, username, ip, client_id, detail, \
+         actor_id, aggregate_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (aggregate_key) DO UPDATE SET repeats = audit_events.repeats + 1, \
+         last_at = excluded.at",
+    )
+    .bind(event.at)
+    .bind(&event.event)
+    .bind(&event.outcome)
+    .bind(&event.user_id)
+    .bind(&event.username)
+    .bind(&event.ip)
+    .bind(&event.client_id)
+    .bind(&event.detail)
+    .bind(&event.actor_id)
+    .bind(key)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -1,6 +1,8 @@
 //! The `known_devices` table: browsers that completed a sign-in, by the SHA-256 of the
 //! token in their device cookie.
 
+use sqlx::AnyConnection;
+
 use super::{Result, Store, Sweep};
 
 /// Devices kept per person; the least recently used go first.
@@ -15,24 +17,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "INSERT INTO known_devices (token_hash, user_id, created_at, last_used_at) \
-             VALUES ($1, $2, $3, $3)",
-        )
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "DELETE FROM known_devices WHERE user_id = $1 AND token_hash NOT IN ( \
-               SELECT token_hash FROM known_devices WHERE user_id = $1 \
-               ORDER BY last_used_at DESC, token_hash LIMIT $2)",
-        )
-        .bind(user_id)
-        .bind(MAX_PER_USER)
-        .execute(&mut *tx)
-        .await?;
+        insert_known_device(&mut tx, token_hash, user_id, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -50,12 +35,7 @@ impl Store {
     }
 
     pub async fn touch_known_device(&self, token_hash: &str, now: i64) -> Result<()> {
-        sqlx::query("UPDATE known_devices SET last_used_at = $2 WHERE token_hash = $1")
-            .bind(token_hash)
-            .bind(now)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        touch_known_device(&mut *self.pool().acquire().await?, token_hash, now).await
     }
 
     pub async fn delete_unused_known_devices(&self, before: i64) -> Result<u64> {
@@ -79,4 +59,45 @@ impl Store {
         .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// [`Store::insert_known_device`] inside a transaction the caller holds.
+pub(super) async fn insert_known_device(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO known_devices (token_hash, user_id, created_at, last_used_at) \
+         VALUES ($1, $2, $3, $3)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "DELETE FROM known_devices WHERE user_id = $1 AND token_hash NOT IN ( \
+           SELECT token_hash FROM known_devices WHERE user_id = $1 \
+           ORDER BY last_used_at DESC, token_hash LIMIT $2)",
+    )
+    .bind(user_id)
+    .bind(MAX_PER_USER)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn touch_known_device(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE known_devices SET last_used_at = $2 WHERE token_hash = $1")
+        .bind(token_hash)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Second factors: the `totp_factors`, `recovery_codes` and `passkeys` tables. A TOTP
 //! secret is sealed at rest ([`super::sealed`]): whoever holds it makes valid codes.
 
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 
 use super::sealed::context;
 use super::{Result, Store, StoreError};
@@ -78,23 +78,8 @@ impl Store {
         confirm: bool,
         now: i64,
     ) -> Result<bool> {
-        let query = match confirm {
-            true => sqlx::query(
-                "UPDATE totp_factors SET last_step = $2, confirmed_at = $3 \
-                 WHERE user_id = $1 AND last_step < $2 AND confirmed_at IS NULL",
-            )
-            .bind(user_id)
-            .bind(step)
-            .bind(now),
-            false => sqlx::query(
-                "UPDATE totp_factors SET last_step = $2 \
-                 WHERE user_id = $1 AND last_step < $2 AND confirmed_at IS NOT NULL",
-            )
-            .bind(user_id)
-            .bind(step),
-        };
-        let done = query.execute(self.pool()).await?;
-        Ok(done.rows_affected() == 1)
+        let mut conn = self.pool().acquire().await?;
+        take_totp_step(&mut conn, user_id, step, confirm, now).await
     }
 
     /// Removes the authenticator app and the recovery codes that came with it.
@@ -140,16 +125,8 @@ impl Store {
 
     /// Uses up a recovery code: true if it was there and unused.
     pub async fn take_recovery_code(&self, user_id: &str, hash: &str, now: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE recovery_codes SET used_at = $3 \
-             WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
-        )
-        .bind(user_id)
-        .bind(hash)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut conn = self.pool().acquire().await?;
+        take_recovery_code(&mut conn, user_id, hash, now).await
     }
 
     /// How many recovery codes are left unused.
@@ -216,24 +193,6 @@ impl Store {
         Ok(row)
     }
 
-    /// Stores the credential as updated by a sign-in (its signature counter).
-    pub async fn update_passkey_use(
-        &self,
-        credential_id: &str,
-        credential: &str,
-        now: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE passkeys SET credential = $2, last_used_at = $3 WHERE credential_id = $1",
-        )
-        .bind(credential_id)
-        .bind(credential)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
     /// Removes one of `user_id`'s passkeys; false if they have none with that id.
     pub async fn delete_passkey(&self, user_id: &str, credential_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND credential_id = $2")
@@ -243,4 +202,67 @@ impl Store {
             .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// [`Store::take_totp_step`] on a connection the caller holds (a transaction).
+pub(super) async fn take_totp_step(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    step: i64,
+    confirm: bool,
+    now: i64,
+) -> Result<bool> {
+    let query = match confirm {
+        true => sqlx::query(
+            "UPDATE totp_factors SET last_step = $2, confirmed_at = $3 \
+             WHERE user_id = $1 AND last_step < $2 AND confirmed_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(step)
+        .bind(now),
+        false => sqlx::query(
+            "UPDATE totp_factors SET last_step = $2 \
+             WHERE user_id = $1 AND last_step < $2 AND confirmed_at IS NOT NULL",
+        )
+        .bind(user_id)
+        .bind(step),
+    };
+    let done = query.execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// [`Store::take_recovery_code`] on a connection the caller holds (a transaction).
+pub(super) async fn take_recovery_code(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    hash: &str,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE recovery_codes SET used_at = $3 \
+         WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(hash)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stores a passkey's credential as updated by a sign-in (its signature counter), in the
+/// sign-in's transaction.
+pub(super) async fn update_passkey_use(
+    conn: &mut AnyConnection,
+    credential_id: &str,
+    credential: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE passkeys SET credential = $2, last_used_at = $3 WHERE credential_id = $1")
+        .bind(credential_id)
+        .bind(credential)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

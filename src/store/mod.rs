@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod revocations;
 pub mod sealed;
 pub mod sessions;
+pub mod sign_ins;
 pub mod signup_challenges;
 pub mod throttles;
 pub mod users;

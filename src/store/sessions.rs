@@ -1,7 +1,7 @@
 //! The `browser_sessions` table (tower-sessions records, kept opaque here) and the
 //! `login_sessions` table (a person's sign-ins: the `sid` of ID tokens).
 
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 
 use super::{Result, Store, StoreError, Sweep, from_json_list, to_json_list};
 
@@ -166,23 +166,7 @@ impl Store {
     }
 
     pub async fn insert_login_session(&self, login: &LoginSessionRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO login_sessions (sid, user_id, auth_time, amr, created_at, expires_at, \
-             ip, user_agent, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&login.sid)
-        .bind(&login.user_id)
-        .bind(login.auth_time)
-        .bind(to_json_list(&login.amr))
-        .bind(login.created_at)
-        .bind(login.expires_at)
-        .bind(&login.ip)
-        .bind(&login.user_agent)
-        .bind(login.last_seen_at)
-        .execute(self.pool())
-        .await
-        .map_err(StoreError::from_insert)?;
-        Ok(())
+        insert_login_session(&mut *self.pool().acquire().await?, login).await
     }
 
     /// A login session that has neither ended nor expired at `now`.
@@ -261,11 +245,40 @@ impl Store {
 
     /// Ends a login session (logout); ending it twice is not an error.
     pub async fn end_login_session(&self, sid: &str, now: i64) -> Result<()> {
-        sqlx::query("UPDATE login_sessions SET ended_at = $2 WHERE sid = $1 AND ended_at IS NULL")
-            .bind(sid)
-            .bind(now)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        end_login_session(&mut *self.pool().acquire().await?, sid, now).await
     }
+}
+
+/// [`Store::insert_login_session`] on a connection the caller holds (a transaction).
+pub(super) async fn insert_login_session(
+    conn: &mut AnyConnection,
+    login: &LoginSessionRecord,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO login_sessions (sid, user_id, auth_time, amr, created_at, expires_at, \
+         ip, user_agent, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&login.sid)
+    .bind(&login.user_id)
+    .bind(login.auth_time)
+    .bind(to_json_list(&login.amr))
+    .bind(login.created_at)
+    .bind(login.expires_at)
+    .bind(&login.ip)
+    .bind(&login.user_agent)
+    .bind(login.last_seen_at)
+    .execute(conn)
+    .await
+    .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+/// [`Store::end_login_session`] on a connection the caller holds (a transaction).
+pub(super) async fn end_login_session(conn: &mut AnyConnection, sid: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE login_sessions SET ended_at = $2 WHERE sid = $1 AND ended_at IS NULL")
+        .bind(sid)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -1,6 +1,8 @@
 //! The `throttles` table (failures and the back-off they earned, per key) and the
 //! `rate_windows` table (request counts per key and fixed window, summed over replicas).
 
+use sqlx::AnyConnection;
+
 use super::{Result, Store, Sweep};
 
 /// One key of an attempt under way, as [`Store::begin_throttled_attempt`] counted it.
@@ -96,29 +98,8 @@ impl Store {
         if clear.is_empty() && undo.is_empty() {
             return Ok(());
         }
-        // The same order as [`Store::begin_throttled_attempt`]: no cycle of waits.
-        let mut all: Vec<(&AttemptStart, bool)> = clear
-            .iter()
-            .map(|start| (*start, true))
-            .chain(undo.iter().map(|start| (*start, false)))
-            .collect();
-        all.sort_by(|a, b| a.0.key.cmp(&b.0.key));
         let mut tx = self.pool().begin().await?;
-        for (start, forget) in all {
-            let query = match forget {
-                true => sqlx::query("DELETE FROM throttles WHERE key = $1").bind(&start.key),
-                false => sqlx::query(
-                    "UPDATE throttles SET \
-                     failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
-                     locked_until = CASE WHEN locked_until = $2 THEN $3 ELSE locked_until END \
-                     WHERE key = $1",
-                )
-                .bind(&start.key)
-                .bind(start.locked_until)
-                .bind(start.locked_before),
-            };
-            query.execute(&mut *tx).await?;
-        }
+        settle_throttled_attempt(&mut tx, clear, undo).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -170,4 +151,35 @@ impl Store {
         };
         self.sweep(&sweep, &[before]).await
     }
+}
+
+/// [`Store::settle_throttled_attempt`] inside a transaction the caller holds.
+pub(super) async fn settle_throttled_attempt(
+    conn: &mut AnyConnection,
+    clear: &[&AttemptStart],
+    undo: &[&AttemptStart],
+) -> Result<()> {
+    // The same order as [`Store::begin_throttled_attempt`]: no cycle of waits.
+    let mut all: Vec<(&AttemptStart, bool)> = clear
+        .iter()
+        .map(|start| (*start, true))
+        .chain(undo.iter().map(|start| (*start, false)))
+        .collect();
+    all.sort_by(|a, b| a.0.key.cmp(&b.0.key));
+    for (start, forget) in all {
+        let query = match forget {
+            true => sqlx::query("DELETE FROM throttles WHERE key = $1").bind(&start.key),
+            false => sqlx::query(
+                "UPDATE throttles SET \
+                 failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
+                 locked_until = CASE WHEN locked_until = $2 THEN $3 ELSE locked_until END \
+                 WHERE key = $1",
+            )
+            .bind(&start.key)
+            .bind(start.locked_until)
+            .bind(start.locked_before),
+        };
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

@@ -5,26 +5,22 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use serde::{Deserialize, Serialize};
 
-use super::authorize;
 use super::csrf::CsrfForm;
 use super::error::PageError;
-use super::extract::{DeviceToken, PendingId, RequestOrigin, device_cookie};
+use super::extract::{DeviceToken, PendingId, RequestOrigin};
 use super::pages::{self, Flow, LoginPage, SignupPage};
-use super::session::{BrowserSession, PartialLogin, Pending};
-use crate::accounts::audit::Origin;
-use crate::accounts::login::{self, LoginError, SignedIn};
-use crate::accounts::second_factor::SecondStep;
+use super::session::{BrowserSession, Pending};
+use super::sign_in::{self as web_sign_in, SIGN_IN_AGAIN};
+use crate::accounts::sign_in::{self, Browser, Refusal, Step};
 use crate::accounts::signup::{self, Applicant, SignUp, SignUpError};
 use crate::accounts::signup_challenge::{self, ChallengeAnswer};
 use crate::accounts::users::UserError;
-use crate::accounts::{devices, second_factor};
-use crate::oidc::logout;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -33,24 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/signup", get(get_signup).post(post_signup))
 }
 
-/// What a person whose account an administrator locked is told, once they proved who
-/// they are.
-pub const ACCOUNT_LOCKED: &str = "This account is locked. If you think this is a mistake, contact Not Far(m) From Home's support.";
-
-/// What the person is told when a sign-in stops after its checks.
-pub fn stopped_message(why: &LoginError) -> &'static str {
-    match why {
-        LoginError::PasswordResetRequired => PASSWORD_RESET_REQUIRED,
-        _ => ACCOUNT_LOCKED,
-    }
-}
-
-pub const PASSWORD_RESET_REQUIRED: &str = "You need to choose a new password before you sign in: we emailed you a link. If it has expired, use \u{201c}Forgot your password?\u{201d} below.";
-
-/// The session's mark that a page (the console) asked the signed-in person to prove who
-/// they are again: the login page then shows its form instead of sending them on.
-const SIGN_IN_AGAIN: &str = "sign_in_again";
-
 const SIGN_IN_AGAIN_MESSAGE: &str =
     "To go on, sign in again with your password and your second step.";
 
@@ -58,9 +36,6 @@ const SIGN_IN_AGAIN_MESSAGE: &str =
 pub async fn ask_to_sign_in_again(session: &BrowserSession) -> Result<(), PageError> {
     session.put(SIGN_IN_AGAIN, &true).await
 }
-
-/// How long the second factor may take after the password.
-const SECOND_FACTOR_WINDOW_SECS: i64 = 300;
 
 /// The pending request a page belongs to, if it is still there.
 pub async fn pending(
@@ -176,37 +151,27 @@ async fn post_login(
     let pending = pending(&session, form.get("request")).await?;
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
-    let device = device.as_deref();
-    let refused = match login::password_login(&state, &origin, username, password, device).await {
-        Ok(user) => {
-            let factors = second_factor::factors_of(&state, &user.id).await?;
-            let step = factors.second_step(&state);
-            if step == SecondStep::Unavailable {
-                second_factor::record_unavailable(&state, &origin, &user.id).await?;
-                return Ok(factor_unavailable());
-            }
-            if step == SecondStep::Ask {
-                let partial = PartialLogin {
-                    user_id: user.id.clone(),
-                    amr: vec!["pwd".into()],
-                    expires_at: state.clock.now() + SECOND_FACTOR_WINDOW_SECS,
-                };
-                session.set_partial_login(&partial).await?;
-                let next = with_request("/login/second-factor", pending.as_ref());
-                return Ok(Redirect::to(&next).into_response());
-            }
-            let person = login::start_session(&state, &user, &["pwd"], &origin).await?;
-            return finish_sign_in(&state, &session, &person, pending.as_ref(), device).await;
+    let replacing = session.signed_in(&state).await?;
+    let browser = Browser {
+        origin: &origin,
+        device: device.as_deref(),
+        replacing: replacing.as_ref(),
+    };
+    let refused = match sign_in::password::password(&state, browser, username, password).await? {
+        Step::SecondFactor(partial) => {
+            session.set_partial_login(&partial).await?;
+            let next = with_request("/login/second-factor", pending.as_ref());
+            return Ok(Redirect::to(&next).into_response());
         }
-        Err(LoginError::WrongCredentials) => "The username or password is wrong.".to_string(),
-        Err(LoginError::AccountLocked) => ACCOUNT_LOCKED.to_string(),
-        Err(LoginError::PasswordResetRequired) => PASSWORD_RESET_REQUIRED.to_string(),
-        Err(LoginError::Locked(lock)) => format!(
+        Step::SignedIn(done) => {
+            return web_sign_in::finish(&state, &session, &done, pending.as_ref()).await;
+        }
+        Step::Refused(Refusal::FactorUnavailable) => return Ok(factor_unavailable()),
+        Step::Refused(Refusal::Throttled(lock)) => format!(
             "Too many failed sign-ins for this account or from this network. {}",
             lock.try_again(state.clock.now())
         ),
-        Err(LoginError::Password(error)) => return Err(error.into()),
-        Err(LoginError::Store(error)) => return Err(error.into()),
+        Step::Refused(why) => web_sign_in::refusal_text(&state, &why),
     };
     // Post/Redirect/Get here too: reloading the page must not send the password again.
     let view = LoginView {
@@ -230,71 +195,20 @@ fn factor_unavailable() -> Response {
     )
 }
 
-/// Back to the login page, saying the account is locked (the sign-in is dropped).
+/// Back to the login page, saying why the sign-in ended (it is dropped).
 pub async fn refuse_stopped(
+    state: &AppState,
     session: &BrowserSession,
     pending: Option<&Pending>,
-    why: &LoginError,
+    why: &Refusal,
 ) -> Result<Response, PageError> {
     session.clear_partial_login().await?;
     let view = LoginView {
         username: String::new(),
-        error: Some(stopped_message(why).into()),
+        error: Some(web_sign_in::refusal_text(state, why)),
     };
     session.set_flash(LOGIN_FLASH, &view).await?;
     Ok(Redirect::to(&with_request("/login", pending)).into_response())
-}
-
-/// Completes a sign-in: the session records the person, the browser becomes a known
-/// device, and the pending request goes on.
-pub async fn finish_sign_in(
-    state: &AppState,
-    session: &BrowserSession,
-    person: &SignedIn,
-    pending: Option<&Pending>,
-    device: Option<&str>,
-) -> Result<Response, PageError> {
-    let cookie = record_sign_in(state, session, person, pending, device).await?;
-    let mut response = match pending {
-        // A page that sent the person here to sign in (the device page), else their account.
-        None => {
-            let back = session.take_return_path(state.clock.now()).await?;
-            Redirect::to(back.as_deref().unwrap_or("/account")).into_response()
-        }
-        // The request goes on from here: the consent page, or straight back to the client.
-        Some(pending) => authorize::resume(state, session, &pending.id, Some(person.clone()))
-            .await
-            .into_response(),
-    };
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
-}
-
-/// Records a sign-in in the browser session (and in the pending request, if any); returns
-/// the device cookie to set, when the browser was not known for this person yet.
-pub async fn record_sign_in(
-    state: &AppState,
-    session: &BrowserSession,
-    person: &SignedIn,
-    pending: Option<&Pending>,
-    device: Option<&str>,
-) -> Result<Option<HeaderValue>, PageError> {
-    // Signing in over another sign-in (switching accounts) ends the one it replaces.
-    if let Some(previous) = session.signed_in(state).await? {
-        let replaced = "replaced by another sign-in in the same browser";
-        logout::end_login_session(state, &Origin::default(), &previous, replaced).await?;
-    }
-    session.sign_in(person).await?;
-    session.take_flash::<bool>(SIGN_IN_AGAIN).await?;
-    if let Some(pending) = pending {
-        session
-            .record_progress(&pending.id, |p| p.signed_in = true)
-            .await?;
-    }
-    let token = devices::remember(state, &person.user_id, device).await?;
-    Ok(token.and_then(|token| device_cookie(state, &token)))
 }
 
 /// What the sign-up page shows besides the flow; kept across the 303 after a refused
@@ -406,15 +320,14 @@ async fn post_signup(
             return Ok(Redirect::to(&again).into_response());
         }
     };
-    let person = login::start_session(&state, &user, &["pwd"], &origin).await?;
-    finish_sign_in(
-        &state,
-        &session,
-        &person,
-        pending.as_ref(),
-        device.as_deref(),
-    )
-    .await
+    let replacing = session.signed_in(&state).await?;
+    let browser = Browser {
+        origin: &origin,
+        device: device.as_deref(),
+        replacing: replacing.as_ref(),
+    };
+    let done = sign_in::after_sign_up(&state, browser, &user).await?;
+    web_sign_in::finish(&state, &session, &done, pending.as_ref()).await
 }
 
 /// An error message as a sentence: capitalised, with a full stop.

@@ -29,6 +29,7 @@ pub mod second_factor;
 pub mod serve;
 pub mod session;
 pub mod session_store;
+pub mod sign_in;
 pub mod userinfo;
 
 use axum::Router;

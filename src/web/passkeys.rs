@@ -23,10 +23,11 @@ use super::account::{AccountPost, NOTICE, back, done, factor_refusal, person, re
 use super::csrf::CsrfScript;
 use super::error::{PageError, ScriptError};
 use super::extract::{DeviceToken, RequestOrigin};
-use super::login::{pending, record_sign_in, stopped_message};
+use super::login::pending;
 use super::session::BrowserSession;
-use crate::accounts::login;
+use super::sign_in as web_sign_in;
 use crate::accounts::passkeys::{self, PasskeyError};
+use crate::accounts::sign_in::{Browser, Refusal, Step, passkey};
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 use crate::store::users::UserRecord;
@@ -290,62 +291,46 @@ async fn post_login_finish(
         return Err(expired());
     };
     let finish: LoginFinish = parse_body(&body)?;
-    let (user, amr): (_, Vec<&str>) = match ceremony {
+    let replacing = session.signed_in(&state).await?;
+    let browser = Browser {
+        origin: &origin,
+        device: device.as_deref(),
+        replacing: replacing.as_ref(),
+    };
+    let step = match ceremony {
         LoginCeremony::SecondFactor {
             user_id,
             state: auth,
         } => {
             // The password step must still be in force, for the same person.
             let partial = session.partial_login(state.clock.now()).await?;
-            if partial.as_ref().map(|p| p.user_id.as_str()) != Some(user_id.as_str()) {
+            let Some(partial) = partial.filter(|p| p.user_id == user_id) else {
                 return Err(password_first());
-            }
-            let kind = passkeys::finish_second_factor(
-                &state,
-                &origin,
-                webauthn,
-                &user_id,
-                &finish.credential,
-                &auth,
-            )
-            .await?;
-            match crate::accounts::users::find(&state, &user_id).await? {
-                Some(user) => (user, vec!["pwd", kind.amr(), "mfa"]),
-                None => {
-                    return Err(ScriptError::refused(
-                        StatusCode::BAD_REQUEST,
-                        "Sign in again.",
-                    ));
-                }
-            }
+            };
+            let credential = &finish.credential;
+            passkey::after_password(&state, browser, &partial, webauthn, credential, &auth).await?
         }
         LoginCeremony::Passwordless(auth) => {
-            let (user, kind) =
-                passkeys::finish_passwordless(&state, &origin, webauthn, &finish.credential, auth)
-                    .await?;
-            // A passkey with user verification is two factors by itself: the device held,
-            // and the PIN or biometric that unlocked it.
-            (user, vec![kind.amr(), "mfa"])
+            passkey::alone(&state, browser, webauthn, &finish.credential, auth).await?
         }
     };
-    let used_password = amr.contains(&"pwd");
-    if let Some(why) = login::stopped_after_checks(&user, used_password) {
-        login::record_stopped(&state, &origin, &user, "login.passkey", &why).await?;
-        return Err(ScriptError::refused(
-            StatusCode::FORBIDDEN,
-            stopped_message(&why),
-        ));
-    }
+    let done = match step {
+        Step::SignedIn(done) => done,
+        Step::Refused(why @ (Refusal::AccountLocked | Refusal::PasswordResetRequired)) => {
+            session.clear_partial_login().await?;
+            let text = web_sign_in::refusal_text(&state, &why);
+            return Err(ScriptError::refused(StatusCode::FORBIDDEN, text));
+        }
+        Step::Refused(Refusal::StartAgain) | Step::SecondFactor(_) => {
+            return Err(ScriptError::refused(
+                StatusCode::BAD_REQUEST,
+                "Sign in again.",
+            ));
+        }
+        Step::Refused(_) => return Err(PasskeyError::Rejected.into()),
+    };
     let pending = pending(&session, finish.request.as_deref()).await?;
-    let person = login::start_session(&state, &user, &amr, &origin).await?;
-    let cookie = record_sign_in(
-        &state,
-        &session,
-        &person,
-        pending.as_ref(),
-        device.as_deref(),
-    )
-    .await?;
+    let cookie = web_sign_in::record(&state, &session, &done, pending.as_ref()).await?;
     let next = match &pending {
         Some(p) => format!("{}?request={}", paths::AUTHORIZE_RESUME, p.id),
         None => session

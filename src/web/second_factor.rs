@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use super::csrf::CsrfForm;
 use super::error::PageError;
 use super::extract::{DeviceToken, PendingId, RequestOrigin};
-use super::login::{finish_sign_in, pending, refuse_stopped, with_request};
+use super::login::{pending, refuse_stopped, with_request};
 use super::pages::{self, SecondFactorPage};
 use super::session::BrowserSession;
-use crate::accounts::login;
-use crate::accounts::second_factor::{self, FactorError};
+use super::sign_in as web_sign_in;
+use crate::accounts::sign_in::{Browser, Refusal, Step, second_factor};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -42,7 +42,7 @@ async fn get_second_factor(
     let Some(partial) = session.partial_login(state.clock.now()).await? else {
         return Ok(Redirect::to(&with_request("/login", pending.as_ref())).into_response());
     };
-    let factors = second_factor::factors_of(&state, &partial.user_id).await?;
+    let factors = crate::accounts::second_factor::factors_of(&state, &partial.user_id).await?;
     let error = session.take_flash::<Refused>(FLASH).await?.map(|r| r.error);
     let page = SecondFactorPage {
         csrf_token: session.csrf_token().await?,
@@ -69,45 +69,32 @@ async fn post_second_factor(
         return Ok(Redirect::to(&with_request("/login", pending.as_ref())).into_response());
     };
     let code = form.get("code").unwrap_or_default();
-    let checked = match form.get("method") {
-        Some("recovery") => {
-            second_factor::check_recovery_code(&state, &origin, &partial.user_id, code).await
-        }
-        _ => second_factor::check_totp(&state, &origin, &partial.user_id, code).await,
+    let replacing = session.signed_in(&state).await?;
+    let browser = Browser {
+        origin: &origin,
+        device: device.as_deref(),
+        replacing: replacing.as_ref(),
     };
-    let refused = match checked {
-        Ok(()) => {
-            let Some(user) = crate::accounts::users::find(&state, &partial.user_id).await? else {
-                session.clear_partial_login().await?;
-                return Ok(Redirect::to("/login").into_response());
-            };
-            // Locked, or a new password required, by an administrator since the password
-            // step.
-            if let Some(why) = login::stopped_after_checks(&user, true) {
-                let event = match form.get("method") {
-                    Some("recovery") => "login.recovery_code",
-                    _ => "login.totp",
-                };
-                login::record_stopped(&state, &origin, &user, event, &why).await?;
-                return refuse_stopped(&session, pending.as_ref(), &why).await;
-            }
-            // RFC 8176: a password and a one-time code, two factors.
-            let person =
-                login::start_session(&state, &user, &["pwd", "otp", "mfa"], &origin).await?;
-            let device = device.as_deref();
-            return finish_sign_in(&state, &session, &person, pending.as_ref(), device).await;
+    let step = match form.get("method") {
+        Some("recovery") => second_factor::recovery_code(&state, browser, &partial, code).await?,
+        _ => second_factor::totp(&state, browser, &partial, code).await?,
+    };
+    let refused = match step {
+        Step::SignedIn(done) => {
+            return web_sign_in::finish(&state, &session, &done, pending.as_ref()).await;
         }
-        // A password or an enrolment refusal is no answer to a code; this step gives none.
-        Err(FactorError::WrongCode | FactorError::WrongPassword | FactorError::AlreadyEnabled) => {
-            "That code is not right. Check it and try again.".into()
+        // A second step never asks for another; were it to, the sign-in starts over.
+        Step::SecondFactor(_) => {
+            return refuse_stopped(&state, &session, pending.as_ref(), &Refusal::StartAgain).await;
         }
-        Err(FactorError::Locked(lock)) => format!(
+        Step::Refused(why) if web_sign_in::ends_the_sign_in(&why) => {
+            return refuse_stopped(&state, &session, pending.as_ref(), &why).await;
+        }
+        Step::Refused(Refusal::Throttled(lock)) => format!(
             "Too many wrong codes. {}",
             lock.try_again(state.clock.now())
         ),
-        Err(FactorError::NotEnrolled) => "Use another way to confirm it is you.".into(),
-        Err(FactorError::Store(error)) => return Err(error.into()),
-        Err(FactorError::Password(error)) => return Err(error.into()),
+        Step::Refused(why) => web_sign_in::refusal_text(&state, &why),
     };
     session
         .set_flash(FLASH, &Refused { error: refused })

@@ -20,6 +20,7 @@ use super::extract::RequestOrigin;
 use super::session_store::{DbSessionStore, with_client_key};
 use crate::accounts::login::SignedIn;
 use crate::accounts::sessions;
+use crate::accounts::sign_in::Partial;
 use crate::accounts::throttle::address_of;
 use crate::error::InternalError;
 use crate::oauth2::authorize::{AuthorizationRequest, Progress};
@@ -122,16 +123,6 @@ pub struct Pending {
     pub id: String,
     pub request: AuthorizationRequest,
     pub progress: Progress,
-}
-
-/// A sign-in half done: the password was right, the second factor is still to come.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PartialLogin {
-    pub user_id: String,
-    /// What the first step proved (RFC 8176 values).
-    pub amr: Vec<String>,
-    /// The second factor must follow before this time.
-    pub expires_at: i64,
 }
 
 pub struct BrowserSession(Session);
@@ -264,22 +255,22 @@ impl BrowserSession {
     }
 
     /// The half-done sign-in waiting for its second factor, if it has not run out.
-    pub async fn partial_login(&self, now: i64) -> Result<Option<PartialLogin>, PageError> {
+    pub async fn partial_login(&self, now: i64) -> Result<Option<Partial>, PageError> {
         Ok(self
-            .read::<PartialLogin>(PARTIAL)
+            .read::<Partial>(PARTIAL)
             .await?
             .filter(|p| p.expires_at > now))
     }
 
     /// Records a right password of someone who has a second factor to show. The session id
     /// changes, as at a full sign-in.
-    pub async fn set_partial_login(&self, partial: &PartialLogin) -> Result<(), PageError> {
+    pub async fn set_partial_login(&self, partial: &Partial) -> Result<(), PageError> {
         self.0.cycle_id().await.map_err(internal)?;
         self.put(PARTIAL, partial).await
     }
 
     pub async fn clear_partial_login(&self) -> Result<(), PageError> {
-        self.take_flash::<PartialLogin>(PARTIAL).await.map(|_| ())
+        self.take_flash::<Partial>(PARTIAL).await.map(|_| ())
     }
 
     /// Forgets everything and drops the cookie.

@@ -74,6 +74,9 @@ mod password_reset;
 /// Reset requests are taken and handled, or answered 429/503 with `Retry-After`; never
 /// dropped after "check your email".
 mod reset_request_limits;
+/// The sign-in state machine's transitions, step by step, with the manual clock: what each
+/// step returns and what it leaves in the database.
+mod sign_in_machine;
 /// The sign-up form's anti-automation step: a proof of work with JavaScript, a minimum
 /// fill time without, a honeypot, single use; forged, replayed and expired ones refused.
 mod signup_proof_of_work;

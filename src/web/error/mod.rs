@@ -139,6 +139,15 @@ impl From<crate::accounts::password::PasswordError> for PageError {
     }
 }
 
+impl From<crate::accounts::sign_in::SignInError> for PageError {
+    fn from(error: crate::accounts::sign_in::SignInError) -> Self {
+        match error {
+            crate::accounts::sign_in::SignInError::Password(error) => error.into(),
+            crate::accounts::sign_in::SignInError::Store(error) => error.into(),
+        }
+    }
+}
+
 /// A page saying that nothing was done and when to try again, with `Retry-After`.
 fn waiting(status: StatusCode, title: &str, seconds: i64) -> Response {
     let seconds = seconds.max(1);

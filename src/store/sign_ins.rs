@@ -1,0 +1,100 @@
+//! The closing writes of one sign-in step, in one transaction: the proof used up, the
+//! throttle settled, the audit events, the session it replaces ended, the new login session,
+//! the browser remembered. Either all of it is on record or none of it: a crash or a full
+//! disk between two of them can no longer leave a used code without its session, or a
+//! session without its audit event. One commit instead of five is also most of what a
+//! sign-in costs the database (on SQLite, each commit is an fsync and a hand-off to its
+//! worker thread).
+
+use super::audit::{AuditRecord, insert_audit_event};
+use super::devices::{insert_known_device, touch_known_device};
+use super::factors::{take_recovery_code, take_totp_step, update_passkey_use};
+use super::sessions::{LoginSessionRecord, end_login_session, insert_login_session};
+use super::throttles::{AttemptStart, settle_throttled_attempt};
+use super::{Result, Store};
+
+/// What a step used up, taken first: if it was taken already (a code replayed while this
+/// step ran), nothing else is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proof<'a> {
+    /// Nothing single-use: a password, or the first step of a sign-in.
+    Nothing,
+    /// The time step of an authenticator app's code, taken only if later than the last one
+    /// used (RFC 6238 §5.2: a code is accepted once).
+    TotpStep(i64),
+    /// A recovery code, by its hash, used up.
+    RecoveryCode(&'a str),
+    /// A passkey's stored credential after this use (its signature counter moved on).
+    Passkey {
+        credential_id: &'a str,
+        credential: &'a str,
+    },
+}
+
+/// How the browser is remembered as the person's ([`crate::accounts::devices`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KnownDevice<'a> {
+    /// It was known for this person: its last use moves on.
+    Touch(&'a str),
+    /// A new device token, by its hash.
+    Insert(&'a str),
+}
+
+/// Everything one sign-in step writes.
+pub struct SignInWrite<'a> {
+    pub user_id: &'a str,
+    pub proof: Proof<'a>,
+    /// Throttle keys whose failures are forgotten, and those that only take the attempt back.
+    pub clear: &'a [&'a AttemptStart],
+    pub undo: &'a [&'a AttemptStart],
+    /// Audit events, each with the key equal refusals share (`None` for the others).
+    pub events: &'a [(AuditRecord, Option<String>)],
+    /// The login session this sign-in replaces in the same browser.
+    pub replaces: Option<&'a str>,
+    pub session: Option<&'a LoginSessionRecord>,
+    pub device: Option<KnownDevice<'a>>,
+}
+
+impl Store {
+    /// Writes a sign-in step in one transaction. `Ok(false)`: its proof had been used up
+    /// already, and nothing was written.
+    pub async fn write_sign_in(&self, write: &SignInWrite<'_>, now: i64) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let user_id = write.user_id;
+        let taken = match write.proof {
+            Proof::Nothing => true,
+            Proof::TotpStep(step) => take_totp_step(&mut tx, user_id, step, false, now).await?,
+            Proof::RecoveryCode(hash) => take_recovery_code(&mut tx, user_id, hash, now).await?,
+            Proof::Passkey {
+                credential_id,
+                credential,
+            } => {
+                update_passkey_use(&mut tx, credential_id, credential, now).await?;
+                true
+            }
+        };
+        if !taken {
+            // Dropped: rolled back, though nothing was written.
+            return Ok(false);
+        }
+        settle_throttled_attempt(&mut tx, write.clear, write.undo).await?;
+        for (event, aggregate) in write.events {
+            insert_audit_event(&mut tx, event, aggregate.as_deref()).await?;
+        }
+        if let Some(sid) = write.replaces {
+            end_login_session(&mut tx, sid, now).await?;
+        }
+        if let Some(session) = write.session {
+            insert_login_session(&mut tx, session).await?;
+        }
+        match write.device {
+            Some(KnownDevice::Touch(hash)) => touch_known_device(&mut tx, hash, now).await?,
+            Some(KnownDevice::Insert(hash)) => {
+                insert_known_device(&mut tx, hash, user_id, now).await?;
+            }
+            None => {}
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}
