@@ -37,7 +37,10 @@
 //! warm-up; `BENCH_CONNECTIONS` (default 32) concurrent connections; `BENCH_FLOWS` (default
 //! 5) concurrent browser flows; `BENCH_BASELINE` (unset) the path of another `farm-auth`
 //! binary, measured first with the same scenarios, and compared row by row with this build
-//! in a last table: "no path slower than before" is judged in one run, on one machine state.
+//! in a last table: "no path slower than before" is judged in one run, on one machine state;
+//! `BENCH_DATABASE` (`sqlite`, the default, `postgres` or `both`) the engines the server
+//! runs on, each with every scenario and its own tables (PostgreSQL at
+//! `FARM_AUTH_BENCH_POSTGRES_URL`, in a database of its own dropped afterwards).
 //!
 //! Seeded mode: `BENCH_USERS=N` (at least 10,000) measures instead how the server's costs
 //! move with its data (issue 13), on the engines `BENCH_DATABASE` names (`sqlite`, the
@@ -95,8 +98,9 @@ use crate::flow::{FARMS_SCOPE, Flow, WEB_CLIENT_SCOPE};
 use crate::measure::{Hashing, measure_hashing, measure_signing, proc_status_mib, signing_input};
 use crate::report::{MAX_ERROR_RATE, Report, Results, print_comparison, print_results};
 use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios, signed_in_scenarios};
+use crate::seeded::seed::SeedDatabase;
 use crate::server::{Server, this_build};
-use crate::settings::Settings;
+use crate::settings::{Engine, Settings};
 use crate::signed_in::SECOND_APP_SCOPE;
 
 fn main() -> ExitCode {
@@ -123,51 +127,63 @@ fn main() -> ExitCode {
             }
         };
     }
-    match run_all(settings) {
-        Ok((baseline, results)) => {
-            if let Some(baseline) = &baseline {
-                println!("\n# baseline: {}", baseline.binary.display());
-                print_results(baseline);
-                println!("\n# this build");
-            }
-            print_results(&results);
-            if let Some(baseline) = &baseline {
-                print_comparison(baseline, &results);
-            }
-            let all = baseline.iter().chain([&results]);
-            if all.flat_map(|r| &r.reports).any(Report::too_many_errors) {
-                eprintln!(
-                    "error: a scenario had more than {}% errors; see the table",
-                    MAX_ERROR_RATE * 100.0
-                );
-                return ExitCode::FAILURE;
-            }
-            ExitCode::SUCCESS
+    let mut failed = false;
+    for &engine in &settings.engines.clone() {
+        if settings.engines.len() > 1 || engine != Engine::Sqlite {
+            println!("\n## on {}", engine.name());
         }
-        Err(error) => {
-            eprintln!("error: load benchmark failed: {error:#}");
-            ExitCode::FAILURE
+        match run_all(settings.clone(), engine) {
+            Ok((baseline, results)) => {
+                if let Some(baseline) = &baseline {
+                    println!("\n# baseline: {}", baseline.binary.display());
+                    print_results(baseline);
+                    println!("\n# this build");
+                }
+                print_results(&results);
+                if let Some(baseline) = &baseline {
+                    print_comparison(baseline, &results);
+                }
+                let all = baseline.iter().chain([&results]);
+                if all.flat_map(|r| &r.reports).any(Report::too_many_errors) {
+                    eprintln!(
+                        "error: a scenario had more than {}% errors; see the table",
+                        MAX_ERROR_RATE * 100.0
+                    );
+                    failed = true;
+                }
+            }
+            Err(error) => {
+                eprintln!("error: load benchmark failed: {error:#}");
+                failed = true;
+            }
         }
+    }
+    match failed {
+        true => ExitCode::FAILURE,
+        false => ExitCode::SUCCESS,
     }
 }
 
-/// The baseline's results, if `BENCH_BASELINE` names one, and this build's.
-fn run_all(settings: Settings) -> Result<(Option<Results>, Results)> {
+/// The baseline's results, if `BENCH_BASELINE` names one, and this build's, on `engine`.
+fn run_all(settings: Settings, engine: Engine) -> Result<(Option<Results>, Results)> {
     let baseline = match &settings.baseline {
         Some(binary) => {
             eprintln!("measuring the baseline {} first", binary.display());
-            Some(run(settings.clone(), binary).context("the baseline's run failed")?)
+            let run = run(settings.clone(), binary, engine);
+            Some(run.context("the baseline's run failed")?)
         }
         None => None,
     };
-    let results = run(settings, &this_build())?;
+    let results = run(settings, &this_build(), engine)?;
     Ok((baseline, results))
 }
 
 /// The browser flow without the `farms` scope, which the flow with it is compared with.
 const PLAIN_FLOW: &str = "browser flow (authorize → login → token)";
 
-fn run(settings: Settings, binary: &Path) -> Result<Results> {
+/// One run of every scenario against `binary` on a fresh database of `engine` (dropped
+/// afterwards).
+fn run(settings: Settings, binary: &Path, engine: Engine) -> Result<Results> {
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
     // One thread for the whole load generator: it leaves the other cores to the server, and
     // its own CPU time (reported) shows whether it kept up.
@@ -175,7 +191,26 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
         .enable_all()
         .build()
         .context("cannot build the tokio runtime")?;
-    let mut server = Server::start(binary, dir.path())?;
+    let database = runtime.block_on(SeedDatabase::create(
+        engine,
+        dir.path(),
+        &settings.postgres_url,
+    ))?;
+    let results = run_on(&runtime, settings, binary, &database, dir.path());
+    if let Err(error) = runtime.block_on(database.drop_database()) {
+        eprintln!("warning: cannot drop the bench database: {error:#}");
+    }
+    results
+}
+
+fn run_on(
+    runtime: &tokio::runtime::Runtime,
+    settings: Settings,
+    binary: &Path,
+    database: &SeedDatabase,
+    dir: &Path,
+) -> Result<Results> {
+    let mut server = Server::start_on(binary, dir, database.server.clone(), Vec::new())?;
     runtime.block_on(server.wait_until_healthy())?;
     let idle_rss_mib = proc_status_mib(server.pid(), "VmRSS")?;
     let api = server.create_api()?;
@@ -202,14 +237,14 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
     // The token's API introspects it; a baseline without APIs lets the client itself.
     let introspecting = api.as_ref().unwrap_or(&credentials);
     let scenarios = scenarios(&endpoints, &credentials, introspecting, &token, &settings)?;
-    let mut reports = run_scenarios(&runtime, scenarios, &settings, server.pid())?;
+    let mut reports = run_scenarios(runtime, scenarios, &settings, server.pid())?;
     let peak_rss_mib = proc_status_mib(server.pid(), "VmHWM")?;
     // After the peak RSS is read, since they sign in (one Argon2id verification each): the
     // consent to the second app, then each SSO and refresh worker.
     let second_app_consent = Flow::new(&endpoints, &second_app, SECOND_APP_SCOPE)?;
     runtime.block_on(second_app_consent.remember_consent())?;
     let signed_in = signed_in_scenarios(&endpoints, &web_client, &second_app, &settings)?;
-    reports.extend(run_scenarios(&runtime, signed_in, &settings, server.pid())?);
+    reports.extend(run_scenarios(runtime, signed_in, &settings, server.pid())?);
     // Right before and right after the flows (with the server idle each time), so that the
     // rate they are compared with is the machine's speed at that moment.
     let hashing_before = measure_hashing()?;
@@ -232,7 +267,7 @@ fn run(settings: Settings, binary: &Path) -> Result<Results> {
             },
         });
     }
-    reports.extend(run_scenarios(&runtime, flows, &settings, server.pid())?);
+    reports.extend(run_scenarios(runtime, flows, &settings, server.pid())?);
     let flow_peak_rss_mib = proc_status_mib(server.pid(), "VmHWM")?;
     let hashing_after = measure_hashing()?;
     eprintln!(

@@ -67,11 +67,6 @@ impl Database {
 }
 
 impl Server {
-    /// Starts `binary` (see [`this_build`]) on a fresh SQLite database in `dir`.
-    pub(crate) fn start(binary: &Path, dir: &Path) -> Result<Server> {
-        Server::start_on(binary, dir, Database::sqlite_in(dir), Vec::new())
-    }
-
     /// Starts `binary` on `database`, with `extra_env` set as well.
     pub(crate) fn start_on(
         binary: &Path,

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod devices;
+pub mod email_codes;
 pub mod email_links;
 pub mod factor_review;
 pub mod farm_invitations;

@@ -87,6 +87,25 @@ pub const PASSWORD_CONFIRM: Policy = Policy {
     forget: HOUR,
 };
 
+/// Codes typed to sign in, per address typed (known or not, so the answer tells nothing):
+/// the same room as a password from anywhere.
+pub const EMAIL_CODE: Policy = Policy {
+    prefix: "email-code",
+    free: 5,
+    base: 30,
+    max: 900,
+    forget: HOUR,
+};
+
+/// Sign-in codes asked for from one network: each may send a mail.
+pub const EMAIL_CODE_REQUEST: Policy = Policy {
+    prefix: "email-code-ip",
+    free: 20,
+    base: 60,
+    max: HOUR,
+    forget: HOUR,
+};
+
 /// Password reset requests from one address.
 pub const RESET_REQUEST: Policy = Policy {
     prefix: "reset-ip",

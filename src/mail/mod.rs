@@ -26,7 +26,7 @@ use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::outbox::OutgoingMail;
 
-pub use templates::{LinkMail, render_link_mail};
+pub use templates::{CodeMail, LinkMail, render_code_mail, render_link_mail};
 
 /// Sends after the first failure wait 30 s, then twice as long each time, at most an hour;
 /// after this many attempts (about eight hours) the message is given up.

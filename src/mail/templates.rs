@@ -31,3 +31,29 @@ struct LinkHtml<'a> {
 pub fn render_link_mail(mail: &LinkMail<'_>) -> Result<(String, String), askama::Error> {
     Ok((LinkText { mail }.render()?, LinkHtml { mail }.render()?))
 }
+
+/// A mail that gives a one-time code to type, and no link ([`crate::accounts::email_codes`]).
+pub struct CodeMail<'a> {
+    pub subject: &'a str,
+    pub greeting_name: &'a str,
+    pub intro: &'a str,
+    pub code: &'a str,
+    pub closing: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/code.txt")]
+struct CodeText<'a> {
+    mail: &'a CodeMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/code.html")]
+struct CodeHtml<'a> {
+    mail: &'a CodeMail<'a>,
+}
+
+/// The (text, HTML) bodies of `mail`.
+pub fn render_code_mail(mail: &CodeMail<'_>) -> Result<(String, String), askama::Error> {
+    Ok((CodeText { mail }.render()?, CodeHtml { mail }.render()?))
+}

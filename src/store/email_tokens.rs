@@ -1,9 +1,12 @@
 //! The `email_tokens` table: the single-use links sent by mail (password reset, address
 //! verification), stored as SHA-256 hashes.
 
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 
 use super::{Result, Store, Sweep};
+
+/// The purpose of a code mailed to sign in with ([`crate::accounts::email_codes`]).
+pub const SIGN_IN_CODE: &str = "sign_in_code";
 
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct EmailTokenRecord {
@@ -89,27 +92,7 @@ impl Store {
         now: i64,
     ) -> Result<Option<EmailTokenRecord>> {
         let mut tx = self.pool().begin().await?;
-        let taken: Option<EmailTokenRecord> = sqlx::query_as(
-            "UPDATE email_tokens SET used_at = $3 \
-             WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 \
-             RETURNING token_hash, purpose, user_id, email, created_at, expires_at",
-        )
-        .bind(token_hash)
-        .bind(purpose)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(token) = &taken {
-            sqlx::query(
-                "UPDATE email_tokens SET used_at = $3 \
-                 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
-            )
-            .bind(&token.user_id)
-            .bind(purpose)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let taken = take_email_token(&mut tx, token_hash, purpose, now).await?;
         tx.commit().await?;
         Ok(taken)
     }
@@ -122,4 +105,35 @@ impl Store {
         };
         self.sweep(&sweep, &[before]).await
     }
+}
+
+/// [`Store::take_email_token`] inside a transaction the caller holds.
+pub(super) async fn take_email_token(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    purpose: &str,
+    now: i64,
+) -> Result<Option<EmailTokenRecord>> {
+    let taken: Option<EmailTokenRecord> = sqlx::query_as(
+        "UPDATE email_tokens SET used_at = $3 \
+         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 \
+         RETURNING token_hash, purpose, user_id, email, created_at, expires_at",
+    )
+    .bind(token_hash)
+    .bind(purpose)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(token) = &taken {
+        sqlx::query(
+            "UPDATE email_tokens SET used_at = $3 \
+             WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+        )
+        .bind(&token.user_id)
+        .bind(purpose)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(taken)
 }

@@ -8,6 +8,7 @@
 
 use super::audit::{AuditRecord, insert_audit_event};
 use super::devices::{insert_known_device, touch_known_device};
+use super::email_tokens::{SIGN_IN_CODE, take_email_token};
 use super::factors::{take_recovery_code, take_totp_step, update_passkey_use};
 use super::sessions::{LoginSessionRecord, end_login_session, insert_login_session};
 use super::throttles::{AttemptStart, settle_throttled_attempt};
@@ -24,6 +25,9 @@ pub enum Proof<'a> {
     TotpStep(i64),
     /// A recovery code, by its hash, used up.
     RecoveryCode(&'a str),
+    /// A mailed code, by the hash its row is found by, for `user_id`; every other code of
+    /// the account is used up with it.
+    EmailCode(&'a str),
     /// A passkey's stored credential after this use (its signature counter moved on).
     Passkey {
         credential_id: &'a str,
@@ -65,6 +69,9 @@ impl Store {
             Proof::Nothing => true,
             Proof::TotpStep(step) => take_totp_step(&mut tx, user_id, step, false, now).await?,
             Proof::RecoveryCode(hash) => take_recovery_code(&mut tx, user_id, hash, now).await?,
+            Proof::EmailCode(hash) => take_email_token(&mut tx, hash, SIGN_IN_CODE, now)
+                .await?
+                .is_some_and(|token| token.user_id == user_id),
             Proof::Passkey {
                 credential_id,
                 credential,

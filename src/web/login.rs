@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use super::csrf::CsrfForm;
 use super::error::PageError;
-use super::extract::{DeviceToken, PendingId, RequestOrigin};
+use super::extract::PendingId;
 use super::pages::{self, Flow, LoginPage, SignupPage};
 use super::session::{BrowserSession, Pending};
-use super::sign_in::{self as web_sign_in, SIGN_IN_AGAIN};
-use crate::accounts::sign_in::{self, Browser, Refusal, Step};
+use super::sign_in::{self as web_sign_in, SIGN_IN_AGAIN, StepFrom};
+use crate::accounts::sign_in::{self, Refusal, Step};
 use crate::accounts::signup::{self, Applicant, SignUp, SignUpError};
 use crate::accounts::signup_challenge::{self, ChallengeAnswer};
 use crate::accounts::users::UserError;
@@ -103,6 +103,7 @@ async fn render_login(
         username: view.username,
         error: view.error,
         signup_href: with_request("/signup", pending),
+        email_code_href: with_request("/login/email-code", pending),
     };
     Ok(pages::page(StatusCode::OK, &template, csp))
 }
@@ -144,19 +145,13 @@ async fn get_login(
 
 async fn post_login(
     State(state): State<AppState>,
-    RequestOrigin(origin): RequestOrigin,
-    DeviceToken(device): DeviceToken,
+    from: StepFrom,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
     let pending = pending(&session, form.get("request")).await?;
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
-    let replacing = session.signed_in(&state).await?;
-    let browser = Browser {
-        origin: &origin,
-        device: device.as_deref(),
-        replacing: replacing.as_ref(),
-    };
+    let browser = from.browser();
     let refused = match sign_in::password::password(&state, browser, username, password).await? {
         Step::SecondFactor(partial) => {
             session.set_partial_login(&partial).await?;
@@ -267,8 +262,7 @@ async fn get_signup(
 
 async fn post_signup(
     State(state): State<AppState>,
-    RequestOrigin(origin): RequestOrigin,
-    DeviceToken(device): DeviceToken,
+    from: StepFrom,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
     let pending = pending(&session, form.get("request")).await?;
@@ -294,7 +288,7 @@ async fn post_signup(
         farm_name: farm_name.clone(),
     };
     let now = state.clock.now();
-    let user = match signup::sign_up(&state, &origin, &applicant, form).await {
+    let user = match signup::sign_up(&state, from.browser().origin, &applicant, form).await {
         Ok(done) => done.user,
         Err(SignUpError::User(UserError::Store(error))) => return Err(error.into()),
         Err(SignUpError::User(UserError::Password(error))) => return Err(error.into()),
@@ -320,12 +314,7 @@ async fn post_signup(
             return Ok(Redirect::to(&again).into_response());
         }
     };
-    let replacing = session.signed_in(&state).await?;
-    let browser = Browser {
-        origin: &origin,
-        device: device.as_deref(),
-        replacing: replacing.as_ref(),
-    };
+    let browser = from.browser();
     let done = sign_in::after_sign_up(&state, browser, &user).await?;
     web_sign_in::finish(&state, &session, &done, pending.as_ref()).await
 }

@@ -14,6 +14,7 @@ pub mod cors;
 pub mod csrf;
 pub mod device;
 pub mod discovery;
+pub mod email_code;
 pub mod error;
 pub mod extract;
 pub mod farms;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account::router())
         .merge(farms::router())
         .merge(second_factor::router())
+        .merge(email_code::router())
         .merge(password_reset::router())
         .merge(passkeys::router())
         .merge(admin::router())

@@ -22,12 +22,12 @@ use webauthn_rs::prelude::{
 use super::account::{AccountPost, NOTICE, back, done, factor_refusal, person, refused};
 use super::csrf::CsrfScript;
 use super::error::{PageError, ScriptError};
-use super::extract::{DeviceToken, RequestOrigin};
+use super::extract::RequestOrigin;
 use super::login::pending;
 use super::session::BrowserSession;
-use super::sign_in as web_sign_in;
+use super::sign_in::{self as web_sign_in, StepFrom};
 use crate::accounts::passkeys::{self, PasskeyError};
-use crate::accounts::sign_in::{Browser, Refusal, Step, passkey};
+use crate::accounts::sign_in::{Refusal, Step, passkey};
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 use crate::store::users::UserRecord;
@@ -281,8 +281,7 @@ struct LoginFinish {
 
 async fn post_login_finish(
     State(state): State<AppState>,
-    RequestOrigin(origin): RequestOrigin,
-    DeviceToken(device): DeviceToken,
+    from: StepFrom,
     CsrfScript { session, body }: CsrfScript,
 ) -> Result<Response, ScriptError> {
     let webauthn = ceremony(&state)?;
@@ -291,12 +290,7 @@ async fn post_login_finish(
         return Err(expired());
     };
     let finish: LoginFinish = parse_body(&body)?;
-    let replacing = session.signed_in(&state).await?;
-    let browser = Browser {
-        origin: &origin,
-        device: device.as_deref(),
-        replacing: replacing.as_ref(),
-    };
+    let browser = from.browser();
     let step = match ceremony {
         LoginCeremony::SecondFactor {
             user_id,

@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use super::csrf::CsrfForm;
 use super::error::PageError;
-use super::extract::{DeviceToken, PendingId, RequestOrigin};
+use super::extract::PendingId;
 use super::login::{pending, refuse_stopped, with_request};
 use super::pages::{self, SecondFactorPage};
 use super::session::BrowserSession;
-use super::sign_in as web_sign_in;
-use crate::accounts::sign_in::{Browser, Refusal, Step, second_factor};
+use super::sign_in::{self as web_sign_in, StepFrom};
+use crate::accounts::sign_in::{Refusal, Step, second_factor};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -46,6 +46,7 @@ async fn get_second_factor(
     let error = session.take_flash::<Refused>(FLASH).await?.map(|r| r.error);
     let page = SecondFactorPage {
         csrf_token: session.csrf_token().await?,
+        by_code: !partial.amr.iter().any(|m| m == "pwd"),
         start_again: with_request("/login", pending.as_ref()),
         request: pending.as_ref().map(|p| p.id.clone()),
         totp: factors.totp,
@@ -60,8 +61,7 @@ async fn get_second_factor(
 
 async fn post_second_factor(
     State(state): State<AppState>,
-    RequestOrigin(origin): RequestOrigin,
-    DeviceToken(device): DeviceToken,
+    from: StepFrom,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, PageError> {
     let pending = pending(&session, form.get("request")).await?;
@@ -69,12 +69,7 @@ async fn post_second_factor(
         return Ok(Redirect::to(&with_request("/login", pending.as_ref())).into_response());
     };
     let code = form.get("code").unwrap_or_default();
-    let replacing = session.signed_in(&state).await?;
-    let browser = Browser {
-        origin: &origin,
-        device: device.as_deref(),
-        replacing: replacing.as_ref(),
-    };
+    let browser = from.browser();
     let step = match form.get("method") {
         Some("recovery") => second_factor::recovery_code(&state, browser, &partial, code).await?,
         _ => second_factor::totp(&state, browser, &partial, code).await?,

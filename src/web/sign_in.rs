@@ -1,15 +1,53 @@
 //! What the pages and scripts do with a sign-in step ([`crate::accounts::sign_in`]): the
 //! words of a refusal, and, once signed in, the browser session and the way on.
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::authorize;
 use super::error::PageError;
-use super::extract::device_cookie;
+use super::extract::{DeviceToken, RequestOrigin, device_cookie};
 use super::session::{BrowserSession, Pending};
-use crate::accounts::sign_in::{Done, Refusal};
+use crate::accounts::audit::Origin;
+use crate::accounts::login::SignedIn;
+use crate::accounts::sign_in::{Browser, Done, Refusal};
 use crate::state::AppState;
+
+/// Where a sign-in step comes from, as a handler takes it: the browser's address, its
+/// device cookie, and who is signed in in it now.
+pub struct StepFrom {
+    origin: Origin,
+    device: Option<String>,
+    replacing: Option<SignedIn>,
+}
+
+impl StepFrom {
+    pub fn browser(&self) -> Browser<'_> {
+        Browser {
+            origin: &self.origin,
+            device: self.device.as_deref(),
+            replacing: self.replacing.as_ref(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for StepFrom {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        let Ok(RequestOrigin(origin)) = RequestOrigin::from_request_parts(parts, state).await;
+        let Ok(DeviceToken(device)) = DeviceToken::from_request_parts(parts, state).await;
+        let session = BrowserSession::from_request_parts(parts, state).await?;
+        let replacing = session.signed_in(state).await?;
+        Ok(StepFrom {
+            origin,
+            device,
+            replacing,
+        })
+    }
+}
 
 /// What a person whose account an administrator locked is told, once they proved who
 /// they are.

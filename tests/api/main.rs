@@ -54,6 +54,9 @@ mod userinfo;
 // ---- Signing in and the person's own account
 /// The authenticator app: enrolment, the second step of a sign-in, recovery codes.
 mod authenticator_app;
+/// Signing in with a code mailed to a confirmed address: one answer for every address,
+/// single use, ten minutes, throttled, and the second factor still asked.
+mod email_code;
 /// Sign-up mails a link that confirms the address.
 mod email_verification;
 /// A second factor this server cannot check (a passkey at an IP-address issuer) refuses

@@ -7,7 +7,7 @@
 //! filters (`admin`). `table` prints both steps side by side with the goals.
 
 mod admin;
-mod seed;
+pub(crate) mod seed;
 mod sweep;
 mod table;
 

@@ -13,6 +13,7 @@
 //! concurrent guesses are counted one after the other ([`super::throttle`]).
 
 mod close;
+pub mod email_code;
 pub mod passkey;
 pub mod password;
 pub mod second_factor;

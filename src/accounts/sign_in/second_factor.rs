@@ -83,7 +83,11 @@ pub(super) fn second<'a>(
     event: &'static str,
 ) -> Proved<'a> {
     let mut amr = partial.amr.clone();
-    amr.extend(added.into_iter().map(str::to_string));
+    for method in added {
+        if !amr.iter().any(|m| m == method) {
+            amr.push(method.to_string());
+        }
+    }
     // RFC 8176 §2: `mfa`, more than one factor.
     amr.push("mfa".into());
     Proved {

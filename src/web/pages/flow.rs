@@ -34,6 +34,31 @@ pub struct LoginPage {
     pub username: String,
     pub error: Option<String>,
     pub signup_href: String,
+    pub email_code_href: String,
+}
+
+/// Asking for a sign-in code by mail ([`crate::accounts::email_codes`]).
+#[derive(Template)]
+#[template(path = "email_code.html")]
+pub struct EmailCodePage {
+    pub csrf_token: String,
+    pub request: Option<String>,
+    pub email: String,
+    pub error: Option<String>,
+    /// The login page, for the same request.
+    pub back: String,
+}
+
+/// Typing the code that was mailed.
+#[derive(Template)]
+#[template(path = "email_code_verify.html")]
+pub struct EmailCodeVerifyPage {
+    pub csrf_token: String,
+    pub request: Option<String>,
+    pub email: String,
+    pub error: Option<String>,
+    /// Asking again, for the same request.
+    pub again: String,
 }
 
 #[derive(Template)]
@@ -103,6 +128,8 @@ pub struct LogoutPage {
 #[derive(Template)]
 #[template(path = "second_factor.html")]
 pub struct SecondFactorPage {
+    /// Whether the first step was a mailed code rather than the password.
+    pub by_code: bool,
     pub csrf_token: String,
     /// The login page, for this request.
     pub start_again: String,

@@ -20,8 +20,9 @@ pub use account::{
 };
 pub use assets::{get_passkeys_script, get_signup_script, get_style};
 pub use flow::{
-    ConsentPage, DeviceConfirmPage, DevicePage, FORM_POST_SCRIPT, Flow, FormPostPage, LoginPage,
-    LogoutPage, ReturnToAppPage, SecondFactorPage, SignupPage,
+    ConsentPage, DeviceConfirmPage, DevicePage, EmailCodePage, EmailCodeVerifyPage,
+    FORM_POST_SCRIPT, Flow, FormPostPage, LoginPage, LogoutPage, ReturnToAppPage, SecondFactorPage,
+    SignupPage,
 };
 
 #[derive(Template)]
