@@ -19,6 +19,7 @@ use super::params::Params;
 use super::resource;
 use super::scope::Scope;
 use super::{ErrorCode, OAuthError, client_auth, token};
+use crate::accounts::acr::Acr;
 use crate::accounts::audit::{self, Event, Origin, Outcome};
 use crate::accounts::login::SignedIn;
 use crate::accounts::throttle::{self, Locked};
@@ -402,6 +403,7 @@ fn grant_for(state: &AppState, person: &SignedIn, deciding: &Deciding) -> GrantR
         sid: person.sid.clone(),
         auth_time: person.auth_time,
         amr: person.amr.clone(),
+        acr: Some(Acr::of(&person.amr).as_str().to_string()),
         nonce: None,
         // Marks the grant as the device flow's, so that the authorization code grant
         // refuses its device code.

@@ -1,7 +1,10 @@
 //! The single parameters of an authorization request: `max_age`, `nonce`, PKCE, `scope`,
-//! `prompt`, `claims` and `id_token_hint`.
+//! `prompt`, `claims`, `acr_values` and `id_token_hint`.
+
+use serde_json::Value;
 
 use super::{MAX_CLAIMS_LEN, MAX_NONCE_LEN, Prompt};
+use crate::accounts::acr::{self, Acr, AcrRequest, MAX_ACR_VALUES};
 use crate::oauth2::clients::{Client, GrantType};
 use crate::oauth2::pkce::CodeChallenge;
 use crate::oauth2::scope::Scope;
@@ -139,6 +142,110 @@ pub(super) fn parse_claims_request(text: &str) -> Result<serde_json::Value, &'st
         }
     }
     Ok(value)
+}
+
+/// Why the level a request asks for is refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum AcrRefusal {
+    /// `invalid_request`: malformed or too long.
+    Invalid(&'static str),
+    /// An essential `acr` naming only values we never state.
+    Unmet,
+}
+
+/// The level a request asks for (decision 124): `acr_values` (OpenID Connect Core
+/// §3.1.2.1, voluntary) and the `acr` member of the `claims` request's `id_token` (§5.5.1.1,
+/// voluntary or essential); failing both, the client's `default_acr_values` (OpenID Connect
+/// Registration §2); and always the client's minimum, set by an administrator.
+pub(super) fn parse_acr(
+    client: &Client,
+    acr_values: Option<&str>,
+    claims: Option<&Value>,
+) -> Result<AcrRequest, AcrRefusal> {
+    let voluntary = acr_values
+        .map(acr::parse_values)
+        .transpose()
+        .map_err(|_| AcrRefusal::Invalid("acr_values is too long"))?;
+    let claimed = claims
+        .and_then(|c| c.get("id_token"))
+        .and_then(|m| m.get("acr"));
+    let mut request = AcrRequest::default();
+    let wish = |values: &[Acr], request: &mut AcrRequest| {
+        request.named.extend_from_slice(values);
+        request.wanted = lowest(request.wanted, values.iter().copied().min());
+    };
+    match (&voluntary, claimed) {
+        (None, None) => wish(&client.default_acr_values, &mut request),
+        _ => wish(voluntary.as_deref().unwrap_or_default(), &mut request),
+    }
+    if let Some(claimed) = claimed.map(acr_claim).transpose()?.flatten() {
+        let known: Vec<Acr> = claimed.values.iter().copied().flatten().collect();
+        match claimed.essential {
+            true => {
+                let lowest = known.iter().copied().min().ok_or(AcrRefusal::Unmet)?;
+                request.named.extend(known);
+                request.required = Some(lowest);
+            }
+            false => wish(&known, &mut request),
+        }
+    }
+    request.required = request.required.max(client.min_acr);
+    request.named.sort();
+    request.named.dedup();
+    Ok(request)
+}
+
+/// The lower of two levels, either of which may be absent.
+fn lowest(a: Option<Acr>, b: Option<Acr>) -> Option<Acr> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// An `acr` claim request that names values.
+struct ClaimedAcr {
+    essential: bool,
+    /// Each value named, `None` when it is not one we state.
+    values: Vec<Option<Acr>>,
+}
+
+/// Core §5.5.1: `null`, or an object with optional `essential`, `value` and `values`;
+/// `None` when no value is named (then any level answers it).
+fn acr_claim(claim: &Value) -> Result<Option<ClaimedAcr>, AcrRefusal> {
+    let invalid = AcrRefusal::Invalid("the acr claim request must be null or an object");
+    let object = match claim {
+        Value::Null => return Ok(None),
+        Value::Object(object) => object,
+        _ => return Err(invalid),
+    };
+    let essential = match object.get("essential") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(essential)) => *essential,
+        Some(_) => return Err(AcrRefusal::Invalid("essential must be true or false")),
+    };
+    let texts: Vec<&Value> = match (object.get("value"), object.get("values")) {
+        (None, None) => return Ok(None),
+        (Some(value), None) => vec![value],
+        (None, Some(Value::Array(values))) if values.len() <= MAX_ACR_VALUES => {
+            values.iter().collect()
+        }
+        (None, Some(Value::Array(_))) => return Err(AcrRefusal::Invalid("too many acr values")),
+        _ => {
+            return Err(AcrRefusal::Invalid(
+                "acr must have value or values, not both",
+            ));
+        }
+    };
+    let values = texts
+        .into_iter()
+        .map(|v| v.as_str().map(Acr::parse))
+        .collect::<Option<Vec<_>>>()
+        .ok_or(AcrRefusal::Invalid("acr values must be strings"))?;
+    match values.is_empty() {
+        true => Ok(None),
+        false => Ok(Some(ClaimedAcr { essential, values })),
+    }
 }
 
 /// The subject of an `id_token_hint`: one of our ID tokens, possibly expired (Core §3.1.2.1).
