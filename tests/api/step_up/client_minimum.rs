@@ -1,5 +1,6 @@
 //! The minimum level an administrator gives a client (decision 126): every authorization
-//! of the client must reach it, whatever the request asks; set from the command line, the
+//! of the client must reach it, whatever the request asks, at the authorization endpoint
+//! and on the device page (RFC 8628); set from the command line, the
 //! admin API and the console, never by a vendor, who may only state the app's own
 //! `default_acr_values` (OpenID Connect Registration §2), a wish.
 
@@ -12,7 +13,7 @@ use serde_json::json;
 use super::*;
 use crate::support::{
     Cli, REDIRECT_URI, api_person, assert_one_line_error, assert_redirect_error, json_answer,
-    send_json, stdout_json,
+    send_json, signed_in, stdout_json,
 };
 
 /// A platform client for the code flow that needs `min_acr` for every authorization.
@@ -185,4 +186,124 @@ async fn a_vendor_states_default_acr_values_but_cannot_set_a_minimum() {
         id_token_for(&app, &vendor_app, &back).await["acr"],
         TWO_FACTOR_ACR
     );
+}
+
+/// A device-grant client (RFC 8628) that needs two factors, and a started device request:
+/// the client, the user code the device shows and its device code.
+async fn strict_device(app: &TestApp) -> (TestClient, String, String) {
+    let tv = app
+        .register(NewClient {
+            name: "Barn Camera".into(),
+            grant_types: vec!["urn:ietf:params:oauth:grant-type:device_code".into()],
+            scope: Some(SCOPE.into()),
+            min_acr: Some(TWO_FACTOR_ACR.into()),
+            ..Default::default()
+        })
+        .await;
+    let started = app
+        .http
+        .post(app.endpoint("device_authorization_endpoint").await)
+        .basic_auth(&tv.id, Some(&tv.secret))
+        .form(&[("scope", SCOPE)])
+        .send()
+        .await
+        .unwrap();
+    let started: serde_json::Value = started.json().await.unwrap();
+    let code = |name: &str| started[name].as_str().unwrap().to_string();
+    (tv, code("user_code"), code("device_code"))
+}
+
+/// Types `code` on the device page of `agent`'s browser.
+async fn enter_device_code(agent: &UserAgent, code: &str) -> Landing {
+    let (path, _, page) = agent.navigate("/device").await.page();
+    assert_eq!(path, "/device");
+    agent.submit(&page, "/device", &[("user_code", code)]).await
+}
+
+#[tokio::test]
+async fn the_device_page_asks_for_the_second_factor_a_device_clients_minimum_needs() {
+    let app = TestApp::spawn().await;
+    let (agent, _) = password_session(&app, true).await;
+    let (tv, code, device_code) = strict_device(&app).await;
+    let landing = enter_device_code(&agent, &code).await;
+    // Back to the login page, and from there to the device page with the code kept.
+    let (path, _, page) = agent.log_in(landing, "ada", PASSWORD).await.page();
+    assert!(path.starts_with("/device?user_code="), "{path}: {page}");
+    let landing = agent
+        .submit(&page, "/device", &[("user_code", &code)])
+        .await;
+    let (path, _, page) = landing.page();
+    assert_eq!(path, "/device/confirm", "{page}");
+    let (path, _, page) = agent
+        .submit(&page, "/device/confirm", &[("decision", "allow")])
+        .await
+        .page();
+    assert!(page.contains("Your device is connected"), "{path}: {page}");
+    let form = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code.as_str()),
+    ];
+    let tokens = token_json(app.post_form("token_endpoint", Some(&tv), &form).await).await;
+    let id_token = tokens["id_token"].as_str().unwrap();
+    assert_eq!(
+        app.verify_id_token(&tv, id_token).await["acr"],
+        TWO_FACTOR_ACR
+    );
+}
+
+#[tokio::test]
+async fn the_device_page_refuses_a_person_who_cannot_reach_a_device_clients_minimum() {
+    let app = TestApp::spawn().await;
+    let (agent, _) = password_session(&app, false).await;
+    let (_, code, _) = strict_device(&app).await;
+    let (path, _, page) = enter_device_code(&agent, &code).await.page();
+    assert_eq!(path, "/device");
+    assert!(page.contains("needs a stronger sign-in"), "{page}");
+    // Still waiting for someone who can approve it.
+    let pending = app
+        .store
+        .find_pending_device_authorization(&code.replace('-', ""), app.clock.now())
+        .await
+        .unwrap();
+    assert!(pending.is_some());
+}
+
+#[tokio::test]
+async fn the_console_sets_the_minimum_and_shows_it_chosen() {
+    let app = TestApp::spawn().await;
+    app.person("olga", Role::Admin).await;
+    let olga = signed_in(&app, "olga").await.agent;
+    let client = app.web_client(SCOPE).await;
+    let path = format!("/admin/clients/{}", client.id);
+    let edit = |min_acr: &'static str| {
+        [
+            ("name", "Veggie Box"),
+            ("redirect_uris", REDIRECT_URI),
+            ("grant_authorization_code", "on"),
+            ("scope", SCOPE),
+            ("min_acr", min_acr),
+        ]
+    };
+    let (_, _, page) = olga.navigate(&path).await.page();
+    let (at, _, page) = olga
+        .submit(&page, &path, &edit(TWO_FACTOR_ACR))
+        .await
+        .page();
+    assert_eq!(at, path);
+    assert!(page.contains("Veggie Box is saved."), "{page}");
+    let chosen = format!(r#"<option value="{TWO_FACTOR_ACR}" selected>"#);
+    assert!(page.contains(&chosen), "{page}");
+    let stored = app.store.find_client(&client.id).await.unwrap().unwrap();
+    assert_eq!(stored.min_acr.as_deref(), Some(TWO_FACTOR_ACR));
+
+    // Not a level: nothing changes.
+    let (_, _, page) = olga.submit(&page, &path, &edit("gold")).await.page();
+    assert!(page.contains("min_acr must be one of"), "{page}");
+    let stored = app.store.find_client(&client.id).await.unwrap().unwrap();
+    assert_eq!(stored.min_acr.as_deref(), Some(TWO_FACTOR_ACR));
+    // "none" clears it.
+    let (_, _, page) = olga.submit(&page, &path, &edit("")).await.page();
+    assert!(page.contains("Veggie Box is saved."), "{page}");
+    let stored = app.store.find_client(&client.id).await.unwrap().unwrap();
+    assert_eq!(stored.min_acr, None);
 }
