@@ -172,21 +172,24 @@ pub(super) fn parse_acr(
     let mut request = AcrRequest::default();
     let wish = |values: &[Acr], request: &mut AcrRequest| {
         request.named.extend_from_slice(values);
-        request.wanted = lowest(request.wanted, values.iter().copied().min());
+        request.wanted = request
+            .wanted
+            .into_iter()
+            .chain(values.iter().copied())
+            .min();
     };
     match (&voluntary, claimed) {
         (None, None) => wish(&client.default_acr_values, &mut request),
         _ => wish(voluntary.as_deref().unwrap_or_default(), &mut request),
     }
     if let Some(claimed) = claimed.map(acr_claim).transpose()?.flatten() {
-        let known: Vec<Acr> = claimed.values.iter().copied().flatten().collect();
         match claimed.essential {
             true => {
-                let lowest = known.iter().copied().min().ok_or(AcrRefusal::Unmet)?;
-                request.named.extend(known);
-                request.required = Some(lowest);
+                let lowest = claimed.known.iter().copied().min();
+                request.required = Some(lowest.ok_or(AcrRefusal::Unmet)?);
+                request.named.extend(claimed.known);
             }
-            false => wish(&known, &mut request),
+            false => wish(&claimed.known, &mut request),
         }
     }
     request.required = request.required.max(client.min_acr);
@@ -195,57 +198,45 @@ pub(super) fn parse_acr(
     Ok(request)
 }
 
-/// The lower of two levels, either of which may be absent.
-fn lowest(a: Option<Acr>, b: Option<Acr>) -> Option<Acr> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
 /// An `acr` claim request that names values.
+#[derive(Debug, PartialEq, Eq)]
 struct ClaimedAcr {
     essential: bool,
-    /// Each value named, `None` when it is not one we state.
-    values: Vec<Option<Acr>>,
+    /// The values named that we state, in the order given.
+    known: Vec<Acr>,
 }
 
 /// Core §5.5.1: `null`, or an object with optional `essential`, `value` and `values`;
 /// `None` when no value is named (then any level answers it).
 fn acr_claim(claim: &Value) -> Result<Option<ClaimedAcr>, AcrRefusal> {
-    let invalid = AcrRefusal::Invalid("the acr claim request must be null or an object");
+    let invalid = AcrRefusal::Invalid;
     let object = match claim {
         Value::Null => return Ok(None),
         Value::Object(object) => object,
-        _ => return Err(invalid),
+        _ => return Err(invalid("the acr claim request must be null or an object")),
     };
     let essential = match object.get("essential") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(essential)) => *essential,
-        Some(_) => return Err(AcrRefusal::Invalid("essential must be true or false")),
+        Some(_) => return Err(invalid("essential must be true or false")),
     };
-    let texts: Vec<&Value> = match (object.get("value"), object.get("values")) {
+    let named: Vec<&Value> = match (object.get("value"), object.get("values")) {
         (None, None) => return Ok(None),
         (Some(value), None) => vec![value],
         (None, Some(Value::Array(values))) if values.len() <= MAX_ACR_VALUES => {
             values.iter().collect()
         }
-        (None, Some(Value::Array(_))) => return Err(AcrRefusal::Invalid("too many acr values")),
-        _ => {
-            return Err(AcrRefusal::Invalid(
-                "acr must have value or values, not both",
-            ));
-        }
+        (None, Some(Value::Array(_))) => return Err(invalid("too many acr values")),
+        (None, Some(_)) => return Err(invalid("acr values must be an array")),
+        (Some(_), Some(_)) => return Err(invalid("acr has value and values")),
     };
-    let values = texts
+    let texts = named
         .into_iter()
-        .map(|v| v.as_str().map(Acr::parse))
+        .map(Value::as_str)
         .collect::<Option<Vec<_>>>()
-        .ok_or(AcrRefusal::Invalid("acr values must be strings"))?;
-    match values.is_empty() {
-        true => Ok(None),
-        false => Ok(Some(ClaimedAcr { essential, values })),
-    }
+        .ok_or(invalid("acr values must be strings"))?;
+    let known = texts.iter().filter_map(|text| Acr::parse(text)).collect();
+    Ok((!texts.is_empty()).then_some(ClaimedAcr { essential, known }))
 }
 
 /// The subject of an `id_token_hint`: one of our ID tokens, possibly expired (Core §3.1.2.1).
@@ -266,6 +257,38 @@ mod tests {
         let prompt = parse_prompt(Some("login consent")).unwrap();
         assert!(prompt.login && prompt.consent && !prompt.none);
         assert_eq!(parse_prompt(None).unwrap(), Prompt::default());
+    }
+
+    #[test]
+    fn an_acr_claim_request_names_values_or_asks_for_nothing() {
+        let claim = |text: &str| acr_claim(&serde_json::from_str(text).unwrap());
+        assert_eq!(claim("null"), Ok(None));
+        assert_eq!(claim(r#"{"essential": true}"#), Ok(None));
+        assert_eq!(claim(r#"{"values": []}"#), Ok(None));
+        assert_eq!(
+            claim(r#"{"essential": true, "values": ["gold", "phr"]}"#),
+            Ok(Some(ClaimedAcr {
+                essential: true,
+                known: vec![Acr::PhishingResistant]
+            }))
+        );
+        assert_eq!(
+            claim(r#"{"value": "gold"}"#),
+            Ok(Some(ClaimedAcr {
+                essential: false,
+                known: vec![]
+            }))
+        );
+        for bad in [
+            "3",
+            r#""phr""#,
+            r#"{"essential": 1, "value": "phr"}"#,
+            r#"{"values": "phr"}"#,
+            r#"{"values": [1]}"#,
+            r#"{"value": "phr", "values": ["phr"]}"#,
+        ] {
+            assert!(matches!(claim(bad), Err(AcrRefusal::Invalid(_))), "{bad}");
+        }
     }
 
     #[test]
