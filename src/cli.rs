@@ -434,6 +434,7 @@ fn client_summary(client: &Client) -> serde_json::Value {
         "created_at": client.created_at,
         "farm_id": client.farm_id(),
         "suspended": client.suspended,
+        "min_acr": client.min_acr.map(|acr| acr.as_str()),
     })
 }
 

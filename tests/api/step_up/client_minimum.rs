@@ -85,6 +85,8 @@ async fn the_minimum_is_set_from_the_command_line_and_must_be_a_level() {
         .unwrap();
     let stored = store.find_client(id).await.unwrap().unwrap();
     assert_eq!(stored.min_acr.as_deref(), Some(PHISHING_RESISTANT_ACR));
+    let listed = stdout_json(&cli.run(&["client", "list", "--json"], None));
+    assert_eq!(listed[0]["min_acr"], PHISHING_RESISTANT_ACR, "{listed}");
     for bad in ["gold", "PHR", ""] {
         let refused = cli.run(
             &[
