@@ -177,6 +177,9 @@ pub struct ClientCreate {
     /// Where OpenID Connect back-channel logout tokens are POSTed.
     #[arg(long)]
     backchannel_logout_uri: Option<String>,
+    /// The least sign-in level (an `acr` value) every authorization of the client needs.
+    #[arg(long)]
+    min_acr: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -349,6 +352,8 @@ async fn client_command(state: &AppState, command: ClientCommand) -> anyhow::Res
                 public: args.public,
                 auth_method: args.token_endpoint_auth_method,
                 backchannel_logout_uri: args.backchannel_logout_uri,
+                min_acr: args.min_acr,
+                default_acr_values: None,
             };
             let farm = args
                 .farm
@@ -429,6 +434,7 @@ fn client_summary(client: &Client) -> serde_json::Value {
         "created_at": client.created_at,
         "farm_id": client.farm_id(),
         "suspended": client.suspended,
+        "min_acr": client.min_acr.map(|acr| acr.as_str()),
     })
 }
 

@@ -1,6 +1,7 @@
 //! People: user accounts, roles, password hashing, signing in, second factors, recovery,
 //! brute-force defence and the security audit trail.
 
+pub mod acr;
 pub mod admin;
 pub mod audit;
 pub mod devices;

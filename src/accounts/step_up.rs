@@ -1,15 +1,16 @@
 //! What administrators must have shown before the console or the admin API acts for them: a
-//! sign-in with a second factor, and a recent one (decision 73). One rule for both doors; the
-//! console turns the answer into a page, the admin API into an RFC 9470 challenge.
+//! sign-in of at least the two-factor level ([`Acr::TwoFactor`]), and a recent one
+//! (decisions 73 and 127). One rule for both doors; the console turns the answer into a
+//! page, the admin API into an RFC 9470 challenge.
 
 use crate::state::AppState;
 use crate::store::StoreError;
 
+use super::acr::Acr;
 use super::second_factor::{self, SecondStep};
 
-/// The RFC 8176 `amr` value every sign-in with two factors carries (a password and a code,
-/// a password and a passkey, or a passkey that verified its user).
-pub const MULTI_FACTOR: &str = "mfa";
+/// The level administration needs when the configuration asks for a second factor.
+pub const ADMIN_LEVEL: Acr = Acr::TwoFactor;
 
 /// What an administrator must do before going on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +36,7 @@ pub async fn admin_needs(
     sign_in: SignInFacts<'_>,
 ) -> Result<Option<StepUp>, StoreError> {
     let config = &state.config;
-    if config.admin_require_mfa && !sign_in.amr.iter().any(|m| m == MULTI_FACTOR) {
+    if config.admin_require_mfa && Acr::of(sign_in.amr) < ADMIN_LEVEL {
         let factors = second_factor::factors_of(state, sign_in.user_id).await?;
         return Ok(Some(match factors.second_step(state) {
             SecondStep::Ask => StepUp::SignInAgain,

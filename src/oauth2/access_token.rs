@@ -37,6 +37,9 @@ pub struct AccessTokenClaims {
     pub auth_time: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amr: Option<Vec<String>>,
+    /// The authentication level of that sign-in (RFC 9068 §2.2.1; decision 123).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
@@ -88,8 +91,16 @@ pub struct Subject<'a> {
     pub farm_id: Option<&'a str>,
     /// The `farms` claim, with the `farms` scope.
     pub farms: Option<&'a [FarmClaim]>,
-    /// The sign-in behind a person's token: its time and methods (`None` for a client's own).
-    pub authentication: Option<(i64, &'a [String])>,
+    /// The sign-in behind a person's token (`None` for a client's own).
+    pub authentication: Option<Authentication<'a>>,
+}
+
+/// When a person signed in, how, and to which level.
+#[derive(Clone, Copy, Debug)]
+pub struct Authentication<'a> {
+    pub auth_time: i64,
+    pub amr: &'a [String],
+    pub acr: &'a str,
 }
 
 /// Signs the planned access token for `subject`.
@@ -108,8 +119,9 @@ pub fn issue(
         roles: subject.roles.map(Roles::names),
         farm_id: subject.farm_id.map(str::to_string),
         farms: subject.farms.map(<[FarmClaim]>::to_vec),
-        auth_time: subject.authentication.map(|(time, _)| time),
-        amr: subject.authentication.map(|(_, amr)| amr.to_vec()),
+        auth_time: subject.authentication.map(|a| a.auth_time),
+        amr: subject.authentication.map(|a| a.amr.to_vec()),
+        acr: subject.authentication.map(|a| a.acr.to_string()),
         iat: now,
         exp: planned.exp,
         jti: planned.jti,

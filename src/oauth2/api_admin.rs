@@ -146,6 +146,8 @@ pub async fn create(
         farm: None,
         suspended_at: None,
         backchannel_logout_uri: None,
+        min_acr: None,
+        default_acr_values: None,
     };
     let api = ApiRecord {
         id: random_id(),

@@ -5,6 +5,7 @@
 
 use super::clients::{AuthMethod, Client, GrantType};
 use super::scope::{NEVER_FOR_VENDORS, Scope};
+use crate::accounts::acr::{Acr, MAX_ACR_VALUES, MAX_ACR_VALUES_LEN};
 use crate::domain::{FarmId, RedirectUri};
 use crate::oidc::discovery::SCOPES_SUPPORTED;
 use crate::secrets::{hash_secret, random_id, random_token};
@@ -50,6 +51,12 @@ pub struct NewClient {
     pub auth_method: Option<String>,
     /// OpenID Connect Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed.
     pub backchannel_logout_uri: Option<String>,
+    /// The administrator's minimum `acr` for every authorization of the client (decision
+    /// 126); a vendor cannot set it, nor change it.
+    pub min_acr: Option<String>,
+    /// OpenID Connect Registration §2 `default_acr_values`; `None` keeps what the client
+    /// has when an administrator changes it (the console does not show them).
+    pub default_acr_values: Option<Vec<String>>,
 }
 
 /// A registered client and, for a confidential one, its secret: shown this once.
@@ -166,13 +173,18 @@ pub fn revise(
     }
     // A vendor keeps what an administrator granted (`client_credentials`, scopes beyond the
     // sign-in ones) and cannot add to it; its back-channel logout URI is the platform's call.
-    let changed = match registrant {
+    let keep_defaults = new.default_acr_values.is_none();
+    let mut changed = match registrant {
         Registrant::Vendor => ClientRecord {
             backchannel_logout_uri: current.backchannel_logout_uri.clone(),
+            min_acr: current.min_acr.clone(),
             ..validate_keeping(new, registrant, now, Some(&current))?
         },
         _ => validate(new, registrant, now)?,
     };
+    if keep_defaults {
+        changed.default_acr_values = current.default_acr_values.clone();
+    }
     Ok(ClientRecord {
         client_id: current.client_id,
         secret_hash: current.secret_hash,
@@ -315,6 +327,19 @@ fn validate_keeping(
         .as_deref()
         .map(|uri| backchannel_logout_uri(uri, auth_method, registrant))
         .transpose()?;
+    let min_acr = match (new.min_acr.as_deref(), registrant) {
+        (None, _) => None,
+        (Some(_), Registrant::Vendor) => {
+            return Err(meta("only an administrator sets a client's minimum acr"));
+        }
+        (Some(text), _) => Some(min_acr(text)?),
+    };
+    let default_acr_values = new
+        .default_acr_values
+        .as_deref()
+        .map(default_acr_values)
+        .transpose()?
+        .flatten();
     Ok(ClientRecord {
         client_id: random_id(),
         name: name.to_string(),
@@ -333,7 +358,37 @@ fn validate_keeping(
         farm: None,
         suspended_at: None,
         backchannel_logout_uri,
+        min_acr,
+        default_acr_values,
     })
+}
+
+/// A minimum level: one of the `acr` values we state (decision 123).
+fn min_acr(text: &str) -> Result<String, RegistrationError> {
+    match Acr::parse(text) {
+        Some(acr) => Ok(acr.as_str().to_string()),
+        None => Err(RegistrationError::Metadata(format!(
+            "min_acr must be one of: {}",
+            Acr::ALL.map(Acr::as_str).join(", ")
+        ))),
+    }
+}
+
+/// OpenID Connect Registration §2 `default_acr_values`, as stored: the values we state,
+/// space separated (`None` when there are none). Others are dropped, as a server may
+/// replace requested metadata (RFC 7591 §3.2.1); the answer shows what was kept.
+fn default_acr_values(values: &[String]) -> Result<Option<String>, RegistrationError> {
+    let too_many = || RegistrationError::Metadata("too many default_acr_values".into());
+    let total: usize = values.iter().map(|v| v.len() + 1).sum();
+    if values.len() > MAX_ACR_VALUES || total > MAX_ACR_VALUES_LEN {
+        return Err(too_many());
+    }
+    let known: Vec<&str> = values
+        .iter()
+        .filter_map(|v| Acr::parse(v))
+        .map(Acr::as_str)
+        .collect();
+    Ok((!known.is_empty()).then(|| known.join(" ")))
 }
 
 /// The scopes a vendor may register for itself: the sign-in scopes discovery advertises,

@@ -6,6 +6,7 @@ use std::fmt;
 use url::Url;
 
 use super::scope::{NEVER_FOR_VENDORS, Scope};
+use crate::accounts::acr::{self, Acr};
 use crate::domain::RedirectUri;
 use crate::store::StoreError;
 use crate::store::clients::{ClientFarm, ClientRecord};
@@ -99,6 +100,11 @@ pub struct Client {
     pub suspended: bool,
     /// OpenID Connect Back-Channel Logout 1.0 §2.2.
     pub backchannel_logout_uri: Option<String>,
+    /// The administrator's minimum level for every authorization of it (decision 126).
+    pub min_acr: Option<Acr>,
+    /// Its own default `acr_values` (OpenID Connect Registration §2): asked voluntarily
+    /// when a request names none.
+    pub default_acr_values: Vec<Acr>,
 }
 
 impl Client {
@@ -199,6 +205,13 @@ impl TryFrom<ClientRecord> for Client {
             true => record.scope.filter(|t| !NEVER_FOR_VENDORS.contains(&t)),
             false => record.scope,
         };
+        let min_acr = match &record.min_acr {
+            Some(text) => Some(Acr::parse(text).ok_or_else(|| corrupt("min_acr"))?),
+            None => None,
+        };
+        let default_acr_values =
+            acr::parse_values(record.default_acr_values.as_deref().unwrap_or(""))
+                .map_err(|_| corrupt("default_acr_values"))?;
         Ok(Client {
             id: record.client_id,
             name: record.name,
@@ -215,6 +228,8 @@ impl TryFrom<ClientRecord> for Client {
             farm: record.farm,
             suspended: record.suspended_at.is_some(),
             backchannel_logout_uri: record.backchannel_logout_uri,
+            min_acr,
+            default_acr_values,
         })
     }
 }

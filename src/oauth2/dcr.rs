@@ -353,6 +353,12 @@ fn client_information(state: &AppState, client: &Client) -> Map<String, Value> {
     if let Some(uri) = &client.backchannel_logout_uri {
         answer.insert("backchannel_logout_uri".into(), json!(uri));
     }
+    if !client.default_acr_values.is_empty() {
+        answer.insert(
+            "default_acr_values".into(),
+            json!(client.default_acr_values),
+        );
+    }
     answer.insert(
         "registration_client_uri".into(),
         json!(format!(
@@ -446,6 +452,10 @@ fn parse_metadata(body: &Value, current: Option<&Client>) -> Result<NewClient, D
         // Back-channel logout is registered by the platform (issue 15 sends it); a vendor's
         // value is ignored (RFC 7591 §3.2.1 lets the server replace requested metadata).
         backchannel_logout_uri: None,
+        // The minimum is the platform's (decision 126); the defaults are the app's own,
+        // and an update without them clears them, as RFC 7592 §2.2 replaces all metadata.
+        min_acr: None,
+        default_acr_values: Some(list("default_acr_values")?.unwrap_or_default()),
     })
 }
 

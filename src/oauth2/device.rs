@@ -19,6 +19,7 @@ use super::params::Params;
 use super::resource;
 use super::scope::Scope;
 use super::{ErrorCode, OAuthError, client_auth, token};
+use crate::accounts::acr::{self, Acr};
 use crate::accounts::audit::{self, Event, Origin, Outcome};
 use crate::accounts::login::SignedIn;
 use crate::accounts::throttle::{self, Locked};
@@ -273,6 +274,9 @@ pub enum CodeCheck {
     Invalid,
     /// Too many wrong codes (§5.1): refused unchecked until the lock ends.
     Locked(Locked),
+    /// A valid code of a client whose minimum level (decision 126) this sign-in does not
+    /// reach; `reachable`: signing in again with the person's factors would reach it.
+    BelowMinimum { reachable: bool },
 }
 
 /// Looks up a user code typed by `person`. §5.1: user codes are short enough to guess, so
@@ -301,6 +305,10 @@ pub async fn check_user_code(
     match found {
         Some((record, client)) => {
             attempt.passed(state).await?;
+            if let Some(min) = below_minimum(&client, person) {
+                let reachable = acr::within_reach(state, &person.user_id).await? >= min;
+                return Ok(CodeCheck::BelowMinimum { reachable });
+            }
             let deciding = Deciding {
                 device_code_hash: record.device_code_hash,
                 user_code: record.user_code,
@@ -319,6 +327,12 @@ pub async fn check_user_code(
             Ok(CodeCheck::Invalid)
         }
     }
+}
+
+/// The client's minimum level, when `person`'s sign-in is below it (decision 126: it
+/// applies to every authorization of the client, this grant's too).
+fn below_minimum(client: &Client, person: &SignedIn) -> Option<Acr> {
+    client.min_acr.filter(|min| Acr::of(&person.amr) < *min)
 }
 
 async fn find_pending(
@@ -351,6 +365,11 @@ pub async fn decide(
     allow: bool,
 ) -> Result<bool, StoreError> {
     if deciding.user_id != person.user_id {
+        return Ok(false);
+    }
+    // The code was checked against the client's minimum; the client may have changed since.
+    let client = state.clients.find(&deciding.client_id).await?;
+    if allow && client.is_none_or(|c| below_minimum(&c, person).is_some()) {
         return Ok(false);
     }
     let now = state.clock.now();
@@ -402,6 +421,7 @@ fn grant_for(state: &AppState, person: &SignedIn, deciding: &Deciding) -> GrantR
         sid: person.sid.clone(),
         auth_time: person.auth_time,
         amr: person.amr.clone(),
+        acr: Some(Acr::of(&person.amr).as_str().to_string()),
         nonce: None,
         // Marks the grant as the device flow's, so that the authorization code grant
         // refuses its device code.

@@ -281,6 +281,8 @@ mod tests {
             farm: None,
             suspended_at: None,
             backchannel_logout_uri: None,
+            min_acr: None,
+            default_acr_values: None,
         })
         .unwrap()
     }

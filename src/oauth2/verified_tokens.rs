@@ -100,6 +100,7 @@ mod tests {
             farms: None,
             auth_time: None,
             amr: None,
+            acr: None,
             iat: 0,
             exp,
             jti: "j".into(),

@@ -20,6 +20,7 @@ pub const SUPPORTED: &[&str] = &[
     "nonce",
     "at_hash",
     "amr",
+    "acr",
     "sid",
     "name",
     "preferred_username",

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::claims;
+use crate::accounts::acr::Acr;
 
 /// Every endpoint path, relative to the issuer; the router mounts the same constants.
 pub mod paths {
@@ -68,6 +69,7 @@ struct ProviderMetadata<'a> {
     code_challenge_methods_supported: &'static [&'static str],
     claims_supported: &'static [&'static str],
     claims_parameter_supported: bool,
+    acr_values_supported: [&'static str; 3],
     request_parameter_supported: bool,
     request_uri_parameter_supported: bool,
     require_request_uri_registration: bool,
@@ -110,6 +112,8 @@ pub fn document<'a>(issuer: &'a str, api_scopes: &[&'a str]) -> Vec<u8> {
         code_challenge_methods_supported: &["S256"],
         claims_supported: claims::SUPPORTED,
         claims_parameter_supported: true,
+        // Weakest first (decision 123); a request may name any of them (Core §3.1.2.1).
+        acr_values_supported: Acr::ALL.map(Acr::as_str),
         request_parameter_supported: false,
         request_uri_parameter_supported: false,
         require_request_uri_registration: false,

@@ -25,6 +25,9 @@ pub struct IdTokenClaims {
     pub at_hash: Option<String>,
     #[serde(default)]
     pub amr: Vec<String>,
+    /// The authentication level reached (Core §2; decision 123), always stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     #[serde(default)]
     pub sid: String,
     /// Claims about the person released by scope or the `claims` parameter.
@@ -39,6 +42,7 @@ pub struct IdTokenFacts<'a> {
     pub auth_time: i64,
     pub nonce: Option<&'a str>,
     pub amr: &'a [String],
+    pub acr: &'a str,
     pub sid: &'a str,
     pub access_token: &'a str,
     pub person: Map<String, Value>,
@@ -56,6 +60,7 @@ pub fn issue(state: &AppState, facts: IdTokenFacts<'_>) -> Result<String, KeyErr
         nonce: facts.nonce.map(str::to_string),
         at_hash: Some(at_hash(facts.access_token)),
         amr: facts.amr.to_vec(),
+        acr: Some(facts.acr.to_string()),
         sid: facts.sid.to_string(),
         person: facts.person,
     };

@@ -211,6 +211,7 @@ mod tests {
             nonce: None,
             at_hash: None,
             amr: vec![],
+            acr: None,
             sid: sid.into(),
             person: Default::default(),
         };

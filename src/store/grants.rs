@@ -19,6 +19,9 @@ pub struct GrantRecord {
     pub sid: String,
     pub auth_time: i64,
     pub amr: Vec<String>,
+    /// The `acr` its tokens state (decided when the code was issued); `None` for grants
+    /// made before step-up, whose level is read from `amr`.
+    pub acr: Option<String>,
     pub nonce: Option<String>,
     /// Text, not a [`crate::domain::RedirectUri`]: a device grant holds its grant type's URN
     /// here, which no redirect URI can be.
@@ -40,6 +43,7 @@ struct GrantRow {
     sid: String,
     auth_time: i64,
     amr: String,
+    acr: Option<String>,
     nonce: Option<String>,
     redirect_uri: String,
     code_challenge: Option<String>,
@@ -63,6 +67,7 @@ impl TryFrom<GrantRow> for GrantRecord {
             sid: row.sid,
             auth_time: row.auth_time,
             amr: from_json_list(&row.amr)?,
+            acr: row.acr,
             nonce: row.nonce,
             redirect_uri: row.redirect_uri,
             code_challenge: row.code_challenge,
@@ -74,7 +79,7 @@ impl TryFrom<GrantRow> for GrantRecord {
     }
 }
 
-const COLUMNS: &str = "id, client_id, user_id, scope, claims, sid, auth_time, amr, nonce, \
+const COLUMNS: &str = "id, client_id, user_id, scope, claims, sid, auth_time, amr, acr, nonce, \
                        redirect_uri, code_challenge, code_hash, code_expires_at, created_at, \
                        expires_at";
 
@@ -438,7 +443,8 @@ pub(super) async fn insert_grant<'e>(
     sqlx::query(
         "INSERT INTO grants (id, client_id, user_id, scope, claims, sid, auth_time, amr, \
          nonce, redirect_uri, code_challenge, code_hash, code_expires_at, created_at, \
-         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         expires_at, acr) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(&grant.id)
     .bind(&grant.client_id)
@@ -455,6 +461,7 @@ pub(super) async fn insert_grant<'e>(
     .bind(grant.code_expires_at)
     .bind(grant.created_at)
     .bind(grant.expires_at)
+    .bind(&grant.acr)
     .execute(executor)
     .await
     .map_err(StoreError::from_insert)?;

@@ -16,6 +16,7 @@ use super::consent::describe_in;
 use super::csrf::CsrfForm;
 use super::error::PageError;
 use super::extract::RequestOrigin;
+use super::login;
 use super::pages::{self, Csp, DeviceConfirmPage, DevicePage};
 use super::session::BrowserSession;
 use crate::oauth2::device::{self, CodeCheck, Deciding, UserCode};
@@ -28,6 +29,9 @@ const DECIDING: &str = "device:deciding";
 const FLASH: &str = "flash:device";
 /// The one answer for a wrong, expired or decided code (§5.1: a guesser learns nothing).
 pub const INVALID_CODE: &str = "That code is not valid or has expired.";
+/// The answer when the app needs a stronger sign-in than the person's factors allow.
+const NEEDS_SECOND_FACTOR: &str = "This app needs a stronger sign-in than your account can give: \
+     set up a second step (an authenticator app or a passkey) on your account page first.";
 /// The longest text from the query or a refused form shown again in the field.
 const MAX_SHOWN: usize = 32;
 
@@ -106,6 +110,17 @@ async fn post_device(
             session.put(DECIDING, &deciding).await?;
             return Ok(Redirect::to(CONFIRM).into_response());
         }
+        // Decision 126: like the authorization endpoint, a sign-in below the client's
+        // minimum signs in again when that can help, and is refused when it cannot.
+        CodeCheck::BelowMinimum { reachable: true } => {
+            login::ask_to_sign_in_again(&session).await?;
+            let back = match UserCode::parse(typed) {
+                Some(code) => format!("{}?user_code={}", paths::DEVICE, code.display()),
+                None => paths::DEVICE.to_string(),
+            };
+            return sign_in_first(&state, &session, &back).await;
+        }
+        CodeCheck::BelowMinimum { reachable: false } => NEEDS_SECOND_FACTOR.to_string(),
         CodeCheck::Invalid => INVALID_CODE.to_string(),
         CodeCheck::Locked(lock) => format!(
             "Too many codes that did not work. {}",

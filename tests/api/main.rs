@@ -46,6 +46,8 @@ mod prompt;
 mod refresh;
 /// Token revocation (RFC 7009).
 mod revocation;
+/// Step-up: the `acr` claim, `acr_values` and essential `acr`, a client's minimum level.
+mod step_up;
 /// The token endpoint's per-client rate limit, shared by replicas; 0 means no limit.
 mod token_rate_limit;
 /// UserInfo: claims by scope, bearer token errors (RFC 6750).

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::errors::{error_response, held_for, hold_or_redirect, request_error};
 use super::{AuthorizationRequest, AuthorizeError};
+use crate::accounts::acr::{self, Acr, Verdict};
 use crate::accounts::login::SignedIn;
 use crate::oauth2::clients::GrantType;
 use crate::state::AppState;
@@ -58,7 +59,9 @@ pub async fn next_step(
                     "the person who signed in is not the one the request names",
                 ));
             }
-            someone_else || (forced && !progress.signed_in)
+            someone_else
+                || (forced && !progress.signed_in)
+                || below_level(state, request, person, progress).await?
         }
     };
     if needs_sign_in {
@@ -104,6 +107,40 @@ pub async fn next_step(
             "the person has not allowed this application yet",
         )),
         (false, false) => Ok(NextStep::Consent),
+    }
+}
+
+/// Whether `person` must sign in again to reach the level the request asks for (decision
+/// 125): a sign-in below it is treated like one that is too old (`max_age`). A level that
+/// is required and cannot be reached ends the request with `unmet_authentication_requirements`
+/// (OpenID Connect Core Error Code unmet_authentication_requirements 1.0; Core §5.5.1.1:
+/// an essential `acr` not met is a failed authentication); a level only asked for never
+/// does, and the `acr` stated then says what was done (Core §3.1.2.1).
+async fn below_level(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    person: &SignedIn,
+    progress: Progress,
+) -> Result<bool, AuthorizeError> {
+    let asked = &request.acr;
+    let achieved = Acr::of(&person.amr);
+    if asked.met_by(achieved) {
+        return Ok(false);
+    }
+    // Only now the person's factors: what signing in again could reach.
+    let reachable = acr::within_reach(state, &person.user_id).await?;
+    let required_met = asked.required.is_none_or(|required| achieved >= required);
+    match asked.verdict(achieved, reachable, progress.signed_in) {
+        Verdict::GoOn => Ok(false),
+        // prompt=none cannot ask for more: a wish goes without, a requirement is
+        // `login_required` (the person could meet it by signing in).
+        Verdict::SignInAgain => Ok(!(request.prompt.none && required_met)),
+        Verdict::Unmet => Err(request_error(
+            state,
+            request,
+            "unmet_authentication_requirements",
+            "the sign-in does not reach the authentication level this application requires",
+        )),
     }
 }
 

@@ -4,6 +4,7 @@
 use super::{
     AuthorizationRequest, AuthorizationResponse, AuthorizeError, CODE_TTL_SECS, REPLAY_WINDOW_SECS,
 };
+use crate::accounts::acr::Acr;
 use crate::accounts::login::SignedIn;
 use crate::domain::scope::MAX_TOKENS;
 use crate::oauth2::scope::Scope;
@@ -77,6 +78,14 @@ pub async fn issue_code(
         sid: person.sid.clone(),
         auth_time: person.auth_time,
         amr: person.amr.clone(),
+        // Core §2, §5.5.1.1: what the sign-in reached, as one of the values asked for.
+        acr: Some(
+            request
+                .acr
+                .stated(Acr::of(&person.amr))
+                .as_str()
+                .to_string(),
+        ),
         nonce: request.nonce.clone(),
         // Empty when the request omitted it: the token request may omit it then.
         redirect_uri: match request.redirect_uri_given {

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::scope::Scope;
+use crate::accounts::acr::AcrRequest;
 
 mod decide;
 mod errors;
@@ -87,6 +88,11 @@ pub struct AuthorizationRequest {
     pub code_challenge: Option<String>,
     /// The `claims` request parameter (OpenID Connect Core §5.5), as compact JSON.
     pub claims: Option<String>,
+    /// The authentication level asked for: `acr_values`, an `acr` claim request, the
+    /// client's default and minimum (decisions 124 and 125). Requests kept in a session
+    /// before step-up existed read as asking nothing.
+    #[serde(default)]
+    pub acr: AcrRequest,
     pub received_at: i64,
 }
 

@@ -1,7 +1,10 @@
 //! The single parameters of an authorization request: `max_age`, `nonce`, PKCE, `scope`,
-//! `prompt`, `claims` and `id_token_hint`.
+//! `prompt`, `claims`, `acr_values` and `id_token_hint`.
+
+use serde_json::Value;
 
 use super::{MAX_CLAIMS_LEN, MAX_NONCE_LEN, Prompt};
+use crate::accounts::acr::{self, Acr, AcrRequest, MAX_ACR_VALUES};
 use crate::oauth2::clients::{Client, GrantType};
 use crate::oauth2::pkce::CodeChallenge;
 use crate::oauth2::scope::Scope;
@@ -141,6 +144,101 @@ pub(super) fn parse_claims_request(text: &str) -> Result<serde_json::Value, &'st
     Ok(value)
 }
 
+/// Why the level a request asks for is refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum AcrRefusal {
+    /// `invalid_request`: malformed or too long.
+    Invalid(&'static str),
+    /// An essential `acr` naming only values we never state.
+    Unmet,
+}
+
+/// The level a request asks for (decision 124): `acr_values` (OpenID Connect Core
+/// §3.1.2.1, voluntary) and the `acr` member of the `claims` request's `id_token` (§5.5.1.1,
+/// voluntary or essential); failing both, the client's `default_acr_values` (OpenID Connect
+/// Registration §2); and always the client's minimum, set by an administrator.
+pub(super) fn parse_acr(
+    client: &Client,
+    acr_values: Option<&str>,
+    claims: Option<&Value>,
+) -> Result<AcrRequest, AcrRefusal> {
+    let voluntary = acr_values
+        .map(acr::parse_values)
+        .transpose()
+        .map_err(|_| AcrRefusal::Invalid("acr_values is too long"))?;
+    let claimed = claims
+        .and_then(|c| c.get("id_token"))
+        .and_then(|m| m.get("acr"));
+    let mut request = AcrRequest::default();
+    let wish = |values: &[Acr], request: &mut AcrRequest| {
+        request.named.extend_from_slice(values);
+        request.wanted = request
+            .wanted
+            .into_iter()
+            .chain(values.iter().copied())
+            .min();
+    };
+    match (&voluntary, claimed) {
+        (None, None) => wish(&client.default_acr_values, &mut request),
+        _ => wish(voluntary.as_deref().unwrap_or_default(), &mut request),
+    }
+    if let Some(claimed) = claimed.map(acr_claim).transpose()?.flatten() {
+        match claimed.essential {
+            true => {
+                let lowest = claimed.known.iter().copied().min();
+                request.required = Some(lowest.ok_or(AcrRefusal::Unmet)?);
+                request.named.extend(claimed.known);
+            }
+            false => wish(&claimed.known, &mut request),
+        }
+    }
+    request.required = request.required.max(client.min_acr);
+    request.named.sort();
+    request.named.dedup();
+    Ok(request)
+}
+
+/// An `acr` claim request that names values.
+#[derive(Debug, PartialEq, Eq)]
+struct ClaimedAcr {
+    essential: bool,
+    /// The values named that we state, in the order given.
+    known: Vec<Acr>,
+}
+
+/// Core §5.5.1: `null`, or an object with optional `essential`, `value` and `values`;
+/// `None` when no value is named (then any level answers it).
+fn acr_claim(claim: &Value) -> Result<Option<ClaimedAcr>, AcrRefusal> {
+    let invalid = AcrRefusal::Invalid;
+    let object = match claim {
+        Value::Null => return Ok(None),
+        Value::Object(object) => object,
+        _ => return Err(invalid("the acr claim request must be null or an object")),
+    };
+    let essential = match object.get("essential") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(essential)) => *essential,
+        Some(_) => return Err(invalid("essential must be true or false")),
+    };
+    let named: Vec<&Value> = match (object.get("value"), object.get("values")) {
+        (None, None) => return Ok(None),
+        (Some(value), None) => vec![value],
+        (None, Some(Value::Array(values))) if values.len() <= MAX_ACR_VALUES => {
+            values.iter().collect()
+        }
+        (None, Some(Value::Array(_))) => return Err(invalid("too many acr values")),
+        (None, Some(_)) => return Err(invalid("acr values must be an array")),
+        (Some(_), Some(_)) => return Err(invalid("acr has value and values")),
+    };
+    let texts = named
+        .into_iter()
+        .map(Value::as_str)
+        .collect::<Option<Vec<_>>>()
+        .ok_or(invalid("acr values must be strings"))?;
+    let known = texts.iter().filter_map(|text| Acr::parse(text)).collect();
+    Ok((!texts.is_empty()).then_some(ClaimedAcr { essential, known }))
+}
+
 /// The subject of an `id_token_hint`: one of our ID tokens, possibly expired (Core §3.1.2.1).
 fn hinted_subject(state: &AppState, hint: &str) -> Result<String, &'static str> {
     id_token::verify_hint(state, hint)
@@ -159,6 +257,38 @@ mod tests {
         let prompt = parse_prompt(Some("login consent")).unwrap();
         assert!(prompt.login && prompt.consent && !prompt.none);
         assert_eq!(parse_prompt(None).unwrap(), Prompt::default());
+    }
+
+    #[test]
+    fn an_acr_claim_request_names_values_or_asks_for_nothing() {
+        let claim = |text: &str| acr_claim(&serde_json::from_str(text).unwrap());
+        assert_eq!(claim("null"), Ok(None));
+        assert_eq!(claim(r#"{"essential": true}"#), Ok(None));
+        assert_eq!(claim(r#"{"values": []}"#), Ok(None));
+        assert_eq!(
+            claim(r#"{"essential": true, "values": ["gold", "phr"]}"#),
+            Ok(Some(ClaimedAcr {
+                essential: true,
+                known: vec![Acr::PhishingResistant]
+            }))
+        );
+        assert_eq!(
+            claim(r#"{"value": "gold"}"#),
+            Ok(Some(ClaimedAcr {
+                essential: false,
+                known: vec![]
+            }))
+        );
+        for bad in [
+            "3",
+            r#""phr""#,
+            r#"{"essential": 1, "value": "phr"}"#,
+            r#"{"values": "phr"}"#,
+            r#"{"values": [1]}"#,
+            r#"{"value": "phr", "values": ["phr"]}"#,
+        ] {
+            assert!(matches!(claim(bad), Err(AcrRefusal::Invalid(_))), "{bad}");
+        }
     }
 
     #[test]

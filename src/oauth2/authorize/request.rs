@@ -8,8 +8,8 @@ use url::Url;
 
 use super::errors::{ErrorTarget, held_for};
 use super::params::{
-    granted_scope, parse_claims_request, parse_max_age, parse_nonce, parse_pkce, parse_prompt,
-    requested_scope, requested_subject,
+    AcrRefusal, granted_scope, parse_acr, parse_claims_request, parse_max_age, parse_nonce,
+    parse_pkce, parse_prompt, requested_scope, requested_subject,
 };
 use super::{
     AuthorizationRequest, AuthorizeError, MAX_HINT_LEN, MAX_PARAMS, MAX_STATE_LEN, ResponseMode,
@@ -235,6 +235,15 @@ fn parse_rest<'a>(
     let scope = granted_scope(client, aimed.scope).map_err(|e| target.error("invalid_scope", e))?;
     let hinted_sub =
         requested_subject(state, get("id_token_hint"), claims.as_ref()).map_err(invalid)?;
+    let acr = parse_acr(client, get("acr_values"), claims.as_ref()).map_err(|e| match e {
+        AcrRefusal::Invalid(why) => invalid(why),
+        // OpenID Connect Core §5.5.1.1: an essential acr that cannot be met is a failed
+        // authentication; none of the values asked for is one we can reach (decision 125).
+        AcrRefusal::Unmet => target.error(
+            "unmet_authentication_requirements",
+            "none of the essential acr values is supported",
+        ),
+    })?;
     Ok(AuthorizationRequest {
         client_id: client.id.clone(),
         redirect_uri: target.redirect_uri.clone(),
@@ -253,6 +262,7 @@ fn parse_rest<'a>(
         code_challenge: parse_pkce(client, get("code_challenge"), get("code_challenge_method"))
             .map_err(invalid)?,
         claims: claims.map(|c| c.to_string()),
+        acr,
         received_at: state.clock.now(),
     })
 }

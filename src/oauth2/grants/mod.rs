@@ -6,11 +6,12 @@ pub mod client_credentials;
 pub mod device_code;
 pub mod refresh_token;
 
-use super::access_token::{self, Planned, Subject};
+use super::access_token::{self, Authentication, Planned, Subject};
 use super::clients::{Client, GrantType};
 use super::resource::Target;
 use super::token::TokenResponse;
 use super::{ErrorCode, OAuthError};
+use crate::accounts::acr::Acr;
 use crate::oidc::claims;
 use crate::oidc::id_token::{self, IdTokenFacts};
 use crate::secrets::{hash_secret, random_token};
@@ -85,6 +86,11 @@ pub(crate) async fn issue_tokens(
         true => Some(state.store.active_farm_claims_of(&user.id).await?),
         false => None,
     };
+    // Grants made before step-up stored no acr: their level is read from amr.
+    let acr = match &grant.acr {
+        Some(acr) => acr.as_str(),
+        None => Acr::of(&grant.amr).as_str(),
+    };
     let subject = Subject {
         client_id: &client.id,
         sub: &user.id,
@@ -93,7 +99,11 @@ pub(crate) async fn issue_tokens(
         roles: scope.contains("roles").then_some(&user.roles),
         farm_id: client.farm_id(),
         farms: farms.as_deref(),
-        authentication: Some((grant.auth_time, &grant.amr)),
+        authentication: Some(Authentication {
+            auth_time: grant.auth_time,
+            amr: &grant.amr,
+            acr,
+        }),
     };
     let access = access_token::issue(state, subject, planned)?;
     let id_token = match scope.contains("openid") {
@@ -106,6 +116,7 @@ pub(crate) async fn issue_tokens(
                 auth_time: grant.auth_time,
                 nonce,
                 amr: &grant.amr,
+                acr,
                 sid: &grant.sid,
                 access_token: &access.token,
                 person: claims::with_farms(claims::for_user(user, scope), farms.as_deref()),

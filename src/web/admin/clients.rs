@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{Admin, AdminPost, Frame, lines};
+use crate::accounts::acr::Acr;
 use crate::domain::ClientId;
 use crate::oauth2::client_metadata::{NewClient, RegistrationError};
 use crate::oauth2::clients::{AuthMethod, Client, GrantType};
@@ -43,6 +44,8 @@ pub struct ClientRow {
     pub vendor: Option<String>,
     pub suspended: bool,
     pub backchannel_logout_uri: String,
+    /// Each minimum level (value, label, whether chosen), for the select.
+    pub min_acr_choices: Vec<(&'static str, &'static str, bool)>,
     pub created: String,
     /// Each grant type with whether the client may use it, for the checkboxes.
     pub grant_choices: Vec<(&'static str, bool)>,
@@ -79,6 +82,7 @@ impl ClientRow {
             }),
             suspended: client.suspended,
             backchannel_logout_uri: client.backchannel_logout_uri.clone().unwrap_or_default(),
+            min_acr_choices: min_acr_choices(client.min_acr),
             created: when(client.created_at),
             grant_choices: GrantType::ALL
                 .into_iter()
@@ -86,6 +90,22 @@ impl ClientRow {
                 .collect(),
         }
     }
+}
+
+/// The minimum levels a client may be given, `chosen` selected (decision 126).
+fn min_acr_choices(chosen: Option<Acr>) -> Vec<(&'static str, &'static str, bool)> {
+    let level = |acr: Acr| match acr {
+        Acr::Password => "a password",
+        Acr::TwoFactor => "two factors",
+        Acr::PhishingResistant => "a passkey (phishing-resistant)",
+    };
+    std::iter::once(("", "none", chosen.is_none()))
+        .chain(
+            Acr::ALL
+                .into_iter()
+                .map(|acr| (acr.as_str(), level(acr), chosen == Some(acr))),
+        )
+        .collect()
 }
 
 /// The grant types as the registration form offers them, none ticked.
@@ -105,6 +125,7 @@ struct ClientsPage {
     first: Option<String>,
     next: Option<String>,
     grant_choices: Vec<(&'static str, bool)>,
+    min_acr_choices: Vec<(&'static str, &'static str, bool)>,
 }
 
 /// How many apps a page of the list shows.
@@ -138,6 +159,7 @@ async fn get_clients(
         first: after.is_some().then(|| "/admin/clients".to_string()),
         next: next.as_ref().map(clients_href),
         grant_choices: blank_grant_choices(),
+        min_acr_choices: min_acr_choices(None),
     };
     Ok(pages::page(StatusCode::OK, &template, Csp::default()))
 }
@@ -165,6 +187,11 @@ fn new_client(form: &crate::oauth2::params::Params) -> NewClient {
             .map(str::trim)
             .filter(|uri| !uri.is_empty())
             .map(str::to_string),
+        min_acr: form
+            .get("min_acr")
+            .filter(|acr| !acr.is_empty())
+            .map(str::to_string),
+        default_acr_values: None,
     }
 }
 

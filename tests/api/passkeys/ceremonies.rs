@@ -265,18 +265,7 @@ async fn a_passkey_alone_signs_in_without_a_username() {
     let landing = agent
         .navigate(&app.authorize_url(&client, "openid", &[]))
         .await;
-    let (path, _, page) = landing.page();
-    assert!(path.starts_with("/login"), "{path}");
-    let csrf = data_csrf(&page);
-    let request = data_request(&page);
-    let options = start_login(&app, &agent, &csrf, "passwordless").await;
-    let credential = authenticator.authenticate(&options, &app.issuer).unwrap();
-    let body = json!({ "credential": credential, "request": request });
-    let (status, reply) = post_json(&app, &agent, LOGIN_FINISH, &csrf, &body).await;
-    assert_eq!(status, StatusCode::OK, "{reply}");
-    let next = reply["next"].as_str().expect("next");
-    assert_eq!(next, format!("/oauth2/authorize/resume?request={request}"));
-    let landing = agent.navigate(next).await;
+    let landing = passwordless_for_request(&app, &agent, landing, &mut authenticator).await;
     let amr = amr_of(&app, &agent, &client, landing).await;
     assert_eq!(amr, json!(["hwk", "mfa"]));
 

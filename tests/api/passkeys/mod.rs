@@ -23,7 +23,7 @@ const LOGIN_START: &str = "/login/passkey/start";
 const LOGIN_FINISH: &str = "/login/passkey/finish";
 
 /// A server whose issuer names a host (`localhost`), as passkeys need.
-async fn passkey_app() -> TestApp {
+pub(crate) async fn passkey_app() -> TestApp {
     TestApp::spawn_with(Options {
         localhost_issuer: true,
         ..Default::default()
@@ -168,7 +168,10 @@ async fn add_passkey(
 }
 
 /// A person `username` (with [`PASSWORD`]) holding one passkey in a new authenticator.
-async fn person_with_passkey(app: &TestApp, username: &str) -> (String, SoftAuthenticator) {
+pub(crate) async fn person_with_passkey(
+    app: &TestApp,
+    username: &str,
+) -> (String, SoftAuthenticator) {
     let user_id = app.person(username, Role::Consumer).await;
     let SignIn { agent, .. } = signed_in(app, username).await;
     let mut authenticator = SoftAuthenticator::default();
@@ -182,6 +185,28 @@ async fn start_login(app: &TestApp, agent: &UserAgent, csrf: &str, mode: &str) -
         post_json(app, agent, LOGIN_START, csrf, &json!({ "mode": mode })).await;
     assert_eq!(status, StatusCode::OK, "{options}");
     options
+}
+
+/// Signs in with a passkey alone on the login page (`landing`) of a pending authorization
+/// request, asserting the reply resumes that request; where the browser lands then.
+pub(crate) async fn passwordless_for_request(
+    app: &TestApp,
+    agent: &UserAgent,
+    landing: Landing,
+    authenticator: &mut SoftAuthenticator,
+) -> Landing {
+    let (path, _, page) = landing.page();
+    assert!(path.starts_with("/login"), "{path}");
+    let csrf = data_csrf(&page);
+    let request = data_request(&page);
+    let options = start_login(app, agent, &csrf, "passwordless").await;
+    let credential = authenticator.authenticate(&options, &app.issuer).unwrap();
+    let body = json!({ "credential": credential, "request": request });
+    let (status, reply) = post_json(app, agent, LOGIN_FINISH, &csrf, &body).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    let next = reply["next"].as_str().expect("next");
+    assert_eq!(next, format!("/oauth2/authorize/resume?request={request}"));
+    agent.navigate(next).await
 }
 
 /// A new browser on the login page: the agent and the page's CSRF token.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::{AdminCaller, ApiError, ApiQuery, JsonBody};
 use super::{bad_cursor, json, no_content, page_limit};
+use crate::accounts::acr::Acr;
 use crate::domain::{ClientId, FarmId, RedirectUri};
 use crate::error::InternalError;
 use crate::oauth2::client_metadata::NewClient;
@@ -50,6 +51,10 @@ pub struct ClientView {
     farm_id: Option<String>,
     suspended: bool,
     backchannel_logout_uri: Option<String>,
+    /// The administrator's minimum `acr` for every authorization (decision 126).
+    min_acr: Option<&'static str>,
+    /// The app's own default `acr_values` (OpenID Connect Registration §2).
+    default_acr_values: Vec<&'static str>,
     created_at: i64,
 }
 
@@ -68,6 +73,12 @@ impl From<&Client> for ClientView {
             farm_id: client.farm_id().map(str::to_string),
             suspended: client.suspended,
             backchannel_logout_uri: client.backchannel_logout_uri.clone(),
+            min_acr: client.min_acr.map(Acr::as_str),
+            default_acr_values: client
+                .default_acr_values
+                .iter()
+                .map(|a| a.as_str())
+                .collect(),
             created_at: client.created_at,
         }
     }
@@ -131,6 +142,9 @@ struct ClientBody {
     scope: Option<String>,
     token_endpoint_auth_method: Option<String>,
     backchannel_logout_uri: Option<String>,
+    /// One of discovery's `acr_values_supported`: every authorization of the client must
+    /// reach it.
+    min_acr: Option<String>,
     /// On creation only: the farm the client belongs to.
     farm_id: Option<String>,
 }
@@ -147,6 +161,8 @@ impl From<ClientBody> for NewClient {
             public,
             auth_method: body.token_endpoint_auth_method.filter(|_| !public),
             backchannel_logout_uri: body.backchannel_logout_uri,
+            min_acr: body.min_acr,
+            default_acr_values: None,
         }
     }
 }
