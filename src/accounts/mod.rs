@@ -3,8 +3,11 @@
 
 pub mod admin;
 pub mod audit;
+pub mod deletion;
 pub mod devices;
+pub mod email_change;
 pub mod email_links;
+pub mod export;
 pub mod factor_review;
 pub mod farm_invitations;
 pub mod farm_members;
@@ -13,6 +16,8 @@ pub mod login;
 pub mod passkeys;
 pub mod password;
 pub mod password_change;
+pub mod profile;
+pub mod reconfirm;
 pub mod recovery;
 pub mod second_factor;
 pub mod sessions;

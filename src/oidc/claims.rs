@@ -112,8 +112,10 @@ pub fn required_subject(request: &Value) -> Result<Option<String>, ConflictingSu
 
 fn user_claim(user: &UserRecord, name: &str) -> Option<Value> {
     Some(match name {
-        // No display name is collected; the username is what people know each other by.
-        "name" | "preferred_username" => json!(user.username),
+        // Core §5.1: `name` is the full name "in displayable form"; the one the person chose
+        // (decision 116), else the username, which is what people know each other by.
+        "name" => json!(user.display_name.as_deref().unwrap_or(&user.username)),
+        "preferred_username" => json!(user.username),
         "updated_at" => json!(user.updated_at),
         "email" => json!(user.email),
         "email_verified" => json!(user.email_verified),
@@ -138,6 +140,7 @@ mod tests {
             updated_at: 2,
             locked: None,
             password_reset_required: false,
+            display_name: None,
         }
     }
 
