@@ -4,7 +4,7 @@
 //! farm is refused until they hand it over; a refusal changes nothing.
 
 use farm_auth::accounts::users::Role;
-use farm_auth::domain::FarmRole;
+use farm_auth::domain::{FarmRole, FarmStatus};
 use farm_auth::store::audit::AuditFilter;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::support::{
     PASSWORD, api_person, assert_api_error, assert_no_content, call_api, is_signed_in,
-    password_works, send_json, signed_in,
+    password_works, send_json, set_farm_status, signed_in,
 };
 
 async fn delete_by_api(app: &TestApp, token: &str, body: &Value) -> Response {
@@ -166,4 +166,37 @@ async fn a_code_from_the_authenticator_app_proves_the_person_instead_of_the_pass
     let page = on_account_page(&enrolled.agent, "/account/delete", &fields).await;
     assert!(page.contains("Your account is deleted"), "{page}");
     assert!(account(&app, "ada").await.is_none());
+}
+
+#[tokio::test]
+async fn a_suspended_farm_still_needs_another_owner_and_a_pending_one_goes_with_its_owner() {
+    let app = TestApp::spawn().await;
+    let ada = api_person(&app, "ada", Role::Farmer, ACCOUNT_SCOPE, ACCOUNT_SCOPE).await;
+    let farm = app.active_farm("Sunny Acres", "ada").await;
+    let body = json!({"password": PASSWORD});
+    set_farm_status(&app, &farm, FarmStatus::Suspended).await;
+    let answer = delete_by_api(&app, &ada.token, &body).await;
+    assert_api_error(answer, StatusCode::CONFLICT, "last_owner").await;
+
+    set_farm_status(&app, &farm, FarmStatus::Pending).await;
+    let answer = delete_by_api(&app, &ada.token, &body).await;
+    assert_no_content(answer).await;
+    assert_eq!(
+        app.farm_status(&farm).await,
+        None,
+        "the pending farm went too"
+    );
+}
+
+#[tokio::test]
+async fn the_second_factor_and_its_codes_go_with_the_account() {
+    let app = TestApp::spawn().await;
+    let id = app.person("ada", Role::Consumer).await;
+    let enrolled = crate::support::enrol(&app, "ada").await;
+    let fields = [("password", PASSWORD), ("confirm", "delete")];
+    let page = on_account_page(&enrolled.agent, "/account/delete", &fields).await;
+    assert!(page.contains("Your account is deleted"), "{page}");
+    assert!(app.store.find_totp(&id).await.unwrap().is_none());
+    assert_eq!(app.store.count_factors(&id).await.unwrap(), (0, 0, 0));
+    assert!(app.store.list_passkeys(&id).await.unwrap().is_empty());
 }

@@ -215,3 +215,101 @@ async fn malformed_addresses_and_forged_tokens_are_refused_without_a_server_erro
             .all(|m| !m.contains(&format!("To: {NEW}")))
     );
 }
+
+/// Changes ada's address to `to` on the page of `agent` and follows the link mailed there
+/// (the `n`-th mail to `to`).
+async fn change_to(app: &TestApp, agent: &UserAgent, to: &str, n: usize) {
+    let page = ask_on_page(agent, to, PASSWORD).await;
+    assert!(page.contains(SENT), "{page}");
+    let link = mailed_link(app, to, n, CONFIRM).await;
+    let (status, page) = follow_link(&UserAgent::new(app), &link, CONFIRM).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+}
+
+#[tokio::test]
+async fn the_undo_link_expires_after_seven_days() {
+    let app = TestApp::spawn().await;
+    let ada = ada(&app).await;
+    change_to(&app, &ada.agent, NEW, 1).await;
+    let undo = mailed_link(&app, "ada@farm.example", 1, UNDO).await;
+    app.clock.advance(7 * 86_400 + 1);
+    let (status, _) = follow_link(&UserAgent::new(&app), &undo, UNDO).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(email_of(&app, "ada").await, NEW);
+}
+
+/// Ada's address moves from her own to [`NEW`], then a minute later on to an intruder's:
+/// the undo links mailed to her address and to [`NEW`].
+async fn two_changes(app: &TestApp, agent: &UserAgent) -> (String, String) {
+    change_to(app, agent, NEW, 1).await;
+    app.clock.advance(60);
+    change_to(app, agent, "mallory@evil.example", 1).await;
+    app.clock.advance(60);
+    let first = mailed_link(app, "ada@farm.example", 1, UNDO).await;
+    let later = mailed_link(app, NEW, 2, UNDO).await;
+    (first, later)
+}
+
+#[tokio::test]
+async fn the_undo_link_of_a_later_change_does_not_cancel_the_first_addresss() {
+    let app = TestApp::spawn().await;
+    let ada = ada(&app).await;
+    let (first, later) = two_changes(&app, &ada.agent).await;
+    let (status, _) = follow_link(&UserAgent::new(&app), &later, UNDO).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(email_of(&app, "ada").await, NEW);
+    let (status, _) = follow_link(&UserAgent::new(&app), &first, UNDO).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the first address's link still works"
+    );
+    assert_eq!(email_of(&app, "ada").await, "ada@farm.example");
+}
+
+#[tokio::test]
+async fn the_undo_link_of_the_first_address_ends_those_of_later_changes() {
+    let app = TestApp::spawn().await;
+    let ada = ada(&app).await;
+    let (first, later) = two_changes(&app, &ada.agent).await;
+    let (status, _) = follow_link(&UserAgent::new(&app), &first, UNDO).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = follow_link(&UserAgent::new(&app), &later, UNDO).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(email_of(&app, "ada").await, "ada@farm.example");
+}
+
+#[tokio::test]
+async fn links_mailed_to_the_old_address_stop_working_when_the_address_changes() {
+    let app = TestApp::spawn().await;
+    let ada = ada(&app).await;
+    let (status, _) = crate::support::ask_for_reset(&app, "ada@farm.example").await;
+    assert_eq!(status, StatusCode::OK);
+    let reset = crate::support::reset_link(&app, "ada", 1).await;
+    change_to(&app, &ada.agent, NEW, 1).await;
+    let (_, status, page) = UserAgent::new(&app).navigate(&reset).await.page();
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+}
+
+#[tokio::test]
+async fn an_unconfirmed_old_address_gets_no_undo_link() {
+    let app = TestApp::spawn().await;
+    let ada = api_person(&app, "ada", Role::Consumer, ACCOUNT_SCOPE, ACCOUNT_SCOPE).await;
+    change_to(&app, &ada.agent, NEW, 1).await;
+    let user = account(&app, "ada").await.unwrap();
+    assert_eq!((user.email.as_str(), user.email_verified), (NEW, true));
+    // A mail queued after the change (a second later: the outbox sends in order) has
+    // arrived, so a notice queued with the change would have too.
+    app.clock.advance(1);
+    ask_on_page(&ada.agent, "ada@third.example", PASSWORD).await;
+    app.wait_for_mail("ada@third.example", 1).await;
+    let to_old = app
+        .mails()
+        .into_iter()
+        .filter(|m| m.contains("To: ada@farm.example"));
+    assert_eq!(
+        to_old.count(),
+        0,
+        "a stranger's typo gets no power over the account"
+    );
+}
