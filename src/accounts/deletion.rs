@@ -19,7 +19,6 @@ use super::audit::{self, Event, Origin};
 use super::reconfirm::{self, Proof};
 use super::second_factor::FactorError;
 use super::sessions;
-use super::users::Role;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeleteError {
@@ -53,10 +52,9 @@ pub async fn delete_own_account(
     sessions::sign_out_everywhere(state, origin, &user.id, None, true).await?;
     let pseudonym = format!("deleted-{}", random_id());
     let names = (user.username.as_str(), user.email.as_str());
-    let was_admin = user.roles.contains(Role::Admin);
     let deletion = state
         .store
-        .delete_account(&user.id, &pseudonym, names, was_admin)
+        .delete_account(&user.id, &pseudonym, names)
         .await?;
     match deletion {
         Deletion::Deleted | Deletion::NoSuchUser => {}

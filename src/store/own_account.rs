@@ -68,16 +68,15 @@ impl Store {
     /// Deletes `user_id`'s account in one transaction, unless they are the last owner of a
     /// farm that is not pending (checked again inside it, so a co-owner leaving meanwhile
     /// cannot leave a farm without owner): the pending farms only they own go with it, what
-    /// hangs off the account goes by the foreign keys, and their rows of the trail stay
-    /// with `pseudonym` in place of their id, no username, and `pseudonym` in place of
-    /// their username and address in the details. With `was_admin`, the rows of what they
-    /// did as an administrator carry the pseudonym as actor too.
+    /// hangs off the account goes by the foreign keys, and the rows of the trail about them
+    /// or by them (as an administrator, or acting for a farm) stay with `pseudonym` in place
+    /// of their id, no username, and `pseudonym` in place of their username and address in
+    /// the details.
     pub async fn delete_account(
         &self,
         user_id: &str,
         pseudonym: &str,
         names: (&str, &str),
-        was_admin: bool,
     ) -> Result<Deletion> {
         let mut tx = self.pool().begin().await?;
         let locked = sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
@@ -104,21 +103,19 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let (username, email) = names;
-        sqlx::query(
+        // The address first: it holds the username. Both by index (user_id; actor_id,
+        // migration 15).
+        for sql in [
             "UPDATE audit_events SET user_id = $2, username = NULL, \
              detail = REPLACE(REPLACE(detail, $3, $2), $4, $2) WHERE user_id = $1",
-        )
-        .bind(user_id)
-        .bind(pseudonym)
-        .bind(email)
-        .bind(username)
-        .execute(&mut *tx)
-        .await?;
-        // `actor_id` has no index: only an administrator's id can be there.
-        if was_admin {
-            sqlx::query("UPDATE audit_events SET actor_id = $2 WHERE actor_id = $1")
+            "UPDATE audit_events SET actor_id = $2, \
+             detail = REPLACE(REPLACE(detail, $3, $2), $4, $2) WHERE actor_id = $1",
+        ] {
+            sqlx::query(sql)
                 .bind(user_id)
                 .bind(pseudonym)
+                .bind(email)
+                .bind(username)
                 .execute(&mut *tx)
                 .await?;
         }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::support::{
-    PASSWORD, api_person, assert_api_error, assert_no_content, call_api, is_signed_in,
+    PASSWORD, api_person, assert_api_error, assert_no_content, call_api, is_signed_in, member,
     password_works, send_json, set_farm_status, signed_in,
 };
 
@@ -199,4 +199,36 @@ async fn the_second_factor_and_its_codes_go_with_the_account() {
     assert!(app.store.find_totp(&id).await.unwrap().is_none());
     assert_eq!(app.store.count_factors(&id).await.unwrap(), (0, 0, 0));
     assert!(app.store.list_passkeys(&id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn what_the_person_did_for_a_farm_stays_in_the_trail_under_the_pseudonym() {
+    let app = TestApp::spawn().await;
+    let ada = api_person(&app, "ada", Role::Farmer, ACCOUNT_SCOPE, ACCOUNT_SCOPE).await;
+    let farm = app.active_farm("Sunny Acres", "ada").await;
+    for (name, role) in [("carol", FarmRole::Owner), ("bob", FarmRole::Staff)] {
+        app.person(name, Role::Farmer).await;
+        app.add_member(&farm, name, role).await;
+    }
+    let (ada_record, bob) = (app.user("ada").await, app.user("bob").await);
+    farm_auth::accounts::farms::remove_member(&app.state, member(&ada_record), &farm, &bob.id)
+        .await
+        .unwrap();
+    let answer = delete_by_api(&app, &ada.token, &json!({"password": PASSWORD})).await;
+    assert_no_content(answer).await;
+
+    let pseudonym = app.trail("account.deleted").await[0]
+        .user_id
+        .clone()
+        .unwrap();
+    let removed = app.trail("farm.member_removed").await;
+    assert_eq!(removed.len(), 1, "{removed:?}");
+    assert_eq!(removed[0].actor_id.as_deref(), Some(pseudonym.as_str()));
+    assert_eq!(removed[0].user_id.as_deref(), Some(bob.id.as_str()));
+    let detail = removed[0].detail.clone().unwrap();
+    assert!(detail.contains(&format!("by {pseudonym}")), "{detail}");
+    assert!(
+        detail.contains("bob"),
+        "the other person is still named: {detail}"
+    );
 }
