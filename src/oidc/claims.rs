@@ -156,6 +156,20 @@ mod tests {
     }
 
     #[test]
+    fn the_name_claim_is_the_display_name_else_the_username() {
+        let profile = Scope::parse("openid profile").unwrap();
+        let claims = for_user(&user(), &profile);
+        assert_eq!(claims.get("name"), Some(&json!("ada")));
+        let named = UserRecord {
+            display_name: Some("Ada Lovelace".into()),
+            ..user()
+        };
+        let claims = for_user(&named, &profile);
+        assert_eq!(claims.get("name"), Some(&json!("Ada Lovelace")));
+        assert_eq!(claims.get("preferred_username"), Some(&json!("ada")));
+    }
+
+    #[test]
     fn a_claims_request_asks_for_the_scopes_that_release_its_claims() {
         let request = json!({"userinfo": {"roles": null, "password_hash": null},
                              "id_token": {"email": {"essential": true}, "roles": null}});

@@ -46,7 +46,7 @@ const OBSERVED: &[(&str, &str, &[u16])] = &[
     ("get", "/api/v1/me/sessions", &[200, 403]),
     ("delete", "/api/v1/me/sessions/{id}", &[204, 403, 404]),
     ("put", "/api/v1/me/name", &[200, 400, 401]),
-    ("post", "/api/v1/me/email", &[202, 400, 401]),
+    ("post", "/api/v1/me/email", &[202, 400, 401, 409]),
     ("post", "/api/v1/me/deletion", &[204, 400, 401, 409]),
     ("get", "/api/v1/me/export", &[200, 401]),
     ("get", "/api/v1/openapi.json", &[200]),

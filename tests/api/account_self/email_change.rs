@@ -313,3 +313,34 @@ async fn an_unconfirmed_old_address_gets_no_undo_link() {
         "a stranger's typo gets no power over the account"
     );
 }
+
+#[tokio::test]
+async fn a_fourth_request_within_an_hour_is_refused_and_mails_nothing() {
+    let app = TestApp::spawn().await;
+    let ada = ada(&app).await;
+    for n in 1..=3 {
+        let to = format!("ada{n}@new.example");
+        let answer = ask_by_api(
+            &app,
+            &ada.token,
+            &json!({"email": to, "password": PASSWORD}),
+        )
+        .await;
+        json_answer(answer, StatusCode::ACCEPTED).await;
+    }
+    let body = json!({"email": NEW, "password": PASSWORD});
+    let answer = ask_by_api(&app, &ada.token, &body).await;
+    assert_api_error(answer, StatusCode::CONFLICT, "too_many_requests").await;
+    let page = ask_on_page(&ada.agent, NEW, PASSWORD).await;
+    assert!(page.contains("three times this hour"), "{page}");
+    app.wait_for_mail("ada3@new.example", 1).await;
+    assert!(
+        app.mails()
+            .iter()
+            .all(|m| !m.contains(&format!("To: {NEW}")))
+    );
+    // An hour later, asking works again.
+    app.clock.advance(3_601);
+    let page = ask_on_page(&ada.agent, NEW, PASSWORD).await;
+    assert!(page.contains(SENT), "{page}");
+}
