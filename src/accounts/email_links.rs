@@ -54,24 +54,56 @@ async fn new_link(
     ttl: i64,
     path: &str,
 ) -> Result<Option<String>, StoreError> {
+    let link = NewLink {
+        purpose,
+        ttl,
+        path,
+        about: &user.email,
+        per_hour: MAX_LINKS_PER_HOUR,
+        replace: false,
+    };
+    new_link_about(state, &user.id, link).await
+}
+
+/// A link to be minted: what for, how long it works, the page it opens, the address it is
+/// about (stored with it), how many of its purpose an account may get an hour, and whether
+/// it replaces the account's unused ones of its purpose.
+pub(super) struct NewLink<'a> {
+    pub purpose: &'static str,
+    pub ttl: i64,
+    pub path: &'a str,
+    pub about: &'a str,
+    pub per_hour: i64,
+    pub replace: bool,
+}
+
+/// Stores a new link of `user_id` and returns its URL; `None` when the hourly limit is
+/// reached.
+pub(super) async fn new_link_about(
+    state: &AppState,
+    user_id: &str,
+    link: NewLink<'_>,
+) -> Result<Option<String>, StoreError> {
     let now = state.clock.now();
     let token = random_token::<32>();
     let record = EmailTokenRecord {
         token_hash: hash_secret(&token),
-        purpose: purpose.to_string(),
-        user_id: user.id.clone(),
-        email: user.email.clone(),
+        purpose: link.purpose.to_string(),
+        user_id: user_id.to_string(),
+        email: link.about.to_string(),
         created_at: now,
-        expires_at: now + ttl,
+        expires_at: now + link.ttl,
     };
-    if !state
-        .store
-        .insert_email_token_limited(&record, now - 3_600, MAX_LINKS_PER_HOUR)
-        .await?
-    {
+    let since = now - 3_600;
+    let store = &state.store;
+    let stored = match link.replace {
+        true => (store.replace_email_token_limited(&record, since, link.per_hour)).await?,
+        false => (store.insert_email_token_limited(&record, since, link.per_hour)).await?,
+    };
+    if !stored {
         return Ok(None);
     }
-    Ok(Some(format!("{}{path}?token={token}", state.issuer)))
+    Ok(Some(format!("{}{}?token={token}", state.issuer, link.path)))
 }
 
 /// Mails `mail` to `user`; given up unsent after `valid_for` seconds, if given.
@@ -81,9 +113,19 @@ async fn send(
     mail: LinkMail<'_>,
     valid_for: Option<i64>,
 ) -> Result<(), StoreError> {
+    send_to(state, &user.email, mail, valid_for).await
+}
+
+/// Mails `mail` to the address `to`; given up unsent after `valid_for` seconds, if given.
+pub(super) async fn send_to(
+    state: &AppState,
+    to: &str,
+    mail: LinkMail<'_>,
+    valid_for: Option<i64>,
+) -> Result<(), StoreError> {
     let bodies = mail::render_link_mail(&mail)
         .map_err(|e| StoreError::Corrupt(format!("a mail template failed: {e}")))?;
-    mail::enqueue(state, &user.email, mail.subject, bodies, valid_for).await?;
+    mail::enqueue(state, to, mail.subject, bodies, valid_for).await?;
     Ok(())
 }
 
@@ -112,7 +154,7 @@ pub async fn verify_email(
     origin: &Origin,
     token: &str,
 ) -> Result<UserRecord, LinkError> {
-    let taken = take(state, token, VERIFY_EMAIL).await?;
+    let taken = take_link(state, token, VERIFY_EMAIL).await?;
     let now = state.clock.now();
     // The address may have changed since the link was sent; only the one it went to counts.
     if !state
@@ -254,7 +296,7 @@ pub async fn mail_reset_link(
 
 /// Whether a reset link still works (the page that asks for the new password).
 pub async fn check_reset_link(state: &AppState, token: &str) -> Result<bool, StoreError> {
-    if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+    if !plausible_token(token) {
         return Ok(false);
     }
     let found = state
@@ -282,7 +324,7 @@ pub async fn reset_password(
         return Err(LinkError::Invalid);
     }
     let hash = password::hash(new_password.to_string()).await?;
-    let taken = take(state, token, PASSWORD_RESET).await?;
+    let taken = take_link(state, token, PASSWORD_RESET).await?;
     let now = state.clock.now();
     state
         .store
@@ -304,8 +346,13 @@ pub async fn reset_password(
     Ok(user)
 }
 
-async fn take(state: &AppState, token: &str, purpose: &str) -> Result<EmailTokenRecord, LinkError> {
-    if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+/// Uses up the link `token` of `purpose`.
+pub(super) async fn take_link(
+    state: &AppState,
+    token: &str,
+    purpose: &str,
+) -> Result<EmailTokenRecord, LinkError> {
+    if !plausible_token(token) {
         return Err(LinkError::Invalid);
     }
     state
@@ -313,6 +360,11 @@ async fn take(state: &AppState, token: &str, purpose: &str) -> Result<EmailToken
         .take_email_token(&hash_secret(token), purpose, state.clock.now())
         .await?
         .ok_or(LinkError::Invalid)
+}
+
+/// Whether `token` could be one of ours: not empty, not longer than any we mint.
+pub fn plausible_token(token: &str) -> bool {
+    !token.is_empty() && token.len() <= MAX_TOKEN_LEN
 }
 
 /// Tells `user` by mail that something changed in how their account is protected, so that

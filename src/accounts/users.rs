@@ -92,6 +92,7 @@ pub async fn prepare(state: &AppState, new: NewUser) -> Result<UserRecord, UserE
         updated_at: now,
         locked: None,
         password_reset_required: false,
+        display_name: None,
     };
     Ok(record)
 }

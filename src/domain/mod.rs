@@ -24,4 +24,4 @@ pub use id::{
 pub use redirect_uri::{RedirectUri, RedirectUriError};
 pub use resource::{Resource, ResourceError};
 pub use scope::{Scope, ScopeError};
-pub use user::{EmailAddress, Role, RoleError, Roles, Username};
+pub use user::{DisplayName, DisplayNameError, EmailAddress, Role, RoleError, Roles, Username};

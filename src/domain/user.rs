@@ -182,9 +182,88 @@ impl EmailAddress {
     }
 }
 
+/// Why text cannot be a display name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DisplayNameError {
+    #[error("a display name is at most 64 characters")]
+    TooLong,
+    #[error("a display name cannot hold control or text-direction characters")]
+    Unprintable,
+}
+
+/// The name a person chose to be shown by (the `name` claim, OpenID Connect Core §5.1):
+/// any script, trimmed, at most [`DisplayName::MAX_CHARS`] characters, without control
+/// characters (line breaks would forge lines in mail and logs) or the invisible characters
+/// that reorder or hide text (RLO and its kin, zero-width joiners: "Ada\u{202E}nimda" reads
+/// as another name). Empty means none: the username is shown instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub const MAX_CHARS: usize = 64;
+
+    /// `None` for text that is empty once trimmed.
+    pub fn parse(text: &str) -> Result<Option<DisplayName>, DisplayNameError> {
+        let text = text.trim();
+        if text
+            .chars()
+            .any(|c| c.is_control() || is_invisible_format(c))
+        {
+            return Err(DisplayNameError::Unprintable);
+        }
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(DisplayNameError::TooLong);
+        }
+        Ok((!text.is_empty()).then(|| DisplayName(text.to_string())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Unicode format characters that change how text around them is shown: the
+/// bidirectional embeddings, overrides, isolates and marks (UAX #9), zero-width spaces and
+/// joiners, the word joiner and invisible operators, and the byte order mark.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_display_name_is_trimmed_bounded_and_printable() {
+        let name = DisplayName::parse("  Ada Lovelace ").unwrap().unwrap();
+        assert_eq!(name.as_str(), "Ada Lovelace");
+        assert_eq!(DisplayName::parse("   ").unwrap(), None);
+        assert!(DisplayName::parse("Zoë Ørsted 田中").unwrap().is_some());
+        assert!(DisplayName::parse(&"é".repeat(64)).unwrap().is_some());
+        assert_eq!(
+            DisplayName::parse(&"é".repeat(65)),
+            Err(DisplayNameError::TooLong)
+        );
+        for bad in [
+            "Ada\nBcc: x",
+            "Ada\u{0}",
+            "Ada\u{202E}nimda",
+            "A\u{200B}da",
+            "\u{7F}",
+        ] {
+            assert_eq!(
+                DisplayName::parse(bad),
+                Err(DisplayNameError::Unprintable),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn roles_are_known_distinct_and_at_least_one() {

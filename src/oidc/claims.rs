@@ -113,8 +113,10 @@ pub fn required_subject(request: &Value) -> Result<Option<String>, ConflictingSu
 
 fn user_claim(user: &UserRecord, name: &str) -> Option<Value> {
     Some(match name {
-        // No display name is collected; the username is what people know each other by.
-        "name" | "preferred_username" => json!(user.username),
+        // Core §5.1: `name` is the full name "in displayable form"; the one the person chose
+        // (decision 116), else the username, which is what people know each other by.
+        "name" => json!(user.display_name.as_deref().unwrap_or(&user.username)),
+        "preferred_username" => json!(user.username),
         "updated_at" => json!(user.updated_at),
         "email" => json!(user.email),
         "email_verified" => json!(user.email_verified),
@@ -139,6 +141,7 @@ mod tests {
             updated_at: 2,
             locked: None,
             password_reset_required: false,
+            display_name: None,
         }
     }
 
@@ -151,6 +154,20 @@ mod tests {
         assert!(claims.get("preferred_username").is_none());
         assert!(claims.get("roles").is_none());
         assert!(claims.get("password_hash").is_none());
+    }
+
+    #[test]
+    fn the_name_claim_is_the_display_name_else_the_username() {
+        let profile = Scope::parse("openid profile").unwrap();
+        let claims = for_user(&user(), &profile);
+        assert_eq!(claims.get("name"), Some(&json!("ada")));
+        let named = UserRecord {
+            display_name: Some("Ada Lovelace".into()),
+            ..user()
+        };
+        let claims = for_user(&named, &profile);
+        assert_eq!(claims.get("name"), Some(&json!("Ada Lovelace")));
+        assert_eq!(claims.get("preferred_username"), Some(&json!("ada")));
     }
 
     #[test]

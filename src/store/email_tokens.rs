@@ -11,7 +11,7 @@ pub const SIGN_IN_CODE: &str = "sign_in_code";
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct EmailTokenRecord {
     pub token_hash: String,
-    /// `password_reset` or `verify_email`.
+    /// `password_reset`, `verify_email`, `email_change` or `email_change_undo`.
     pub purpose: String,
     pub user_id: String,
     /// The address the link was sent to.
@@ -30,6 +30,28 @@ impl Store {
         since: i64,
         max: i64,
     ) -> Result<bool> {
+        self.insert_limited(token, since, max, false).await
+    }
+
+    /// As [`Store::insert_email_token_limited`], and the unused tokens of the same user and
+    /// purpose are used up in the same transaction: one live token of that purpose per
+    /// account, the newest (a pending change of address).
+    pub async fn replace_email_token_limited(
+        &self,
+        token: &EmailTokenRecord,
+        since: i64,
+        max: i64,
+    ) -> Result<bool> {
+        self.insert_limited(token, since, max, true).await
+    }
+
+    async fn insert_limited(
+        &self,
+        token: &EmailTokenRecord,
+        since: i64,
+        max: i64,
+        replace: bool,
+    ) -> Result<bool> {
         let mut tx = self.pool().begin().await?;
         sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
             .bind(&token.user_id)
@@ -46,6 +68,16 @@ impl Store {
         .await?;
         if recent >= max {
             return Ok(false);
+        }
+        if replace {
+            retire(
+                &mut tx,
+                &token.user_id,
+                &token.purpose,
+                i64::MIN,
+                token.created_at,
+            )
+            .await?;
         }
         sqlx::query(
             "INSERT INTO email_tokens (token_hash, purpose, user_id, email, created_at, expires_at) \
@@ -91,10 +123,41 @@ impl Store {
         purpose: &str,
         now: i64,
     ) -> Result<Option<EmailTokenRecord>> {
+        self.take_retiring(token_hash, purpose, now, false).await
+    }
+
+    /// Uses up a token atomically, as [`Store::take_email_token`], and with it only the
+    /// unused tokens of the same user and purpose made after it: an undo link of an older
+    /// change of address outlives the use of a newer one (the older address is the owner's).
+    pub async fn take_email_token_and_later(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        now: i64,
+    ) -> Result<Option<EmailTokenRecord>> {
+        self.take_retiring(token_hash, purpose, now, true).await
+    }
+
+    /// Uses up a token, and the user's other unused ones of its purpose (only those made
+    /// after it, with `later_only`), in one transaction.
+    async fn take_retiring(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        now: i64,
+        later_only: bool,
+    ) -> Result<Option<EmailTokenRecord>> {
         let mut tx = self.pool().begin().await?;
-        let taken = take_email_token(&mut tx, token_hash, purpose, now).await?;
+        let taken = take_email_token(&mut tx, token_hash, purpose, now, later_only).await?;
         tx.commit().await?;
         Ok(taken)
+    }
+
+    /// Uses up every unused token of `user_id` for `purpose`: links that must stop working
+    /// (reset links mailed to an address the account no longer has).
+    pub async fn retire_email_tokens(&self, user_id: &str, purpose: &str, now: i64) -> Result<()> {
+        let mut conn = self.pool().acquire().await?;
+        retire(&mut conn, user_id, purpose, i64::MIN, now).await
     }
 
     pub async fn delete_expired_email_tokens(&self, before: i64) -> Result<u64> {
@@ -107,12 +170,14 @@ impl Store {
     }
 }
 
-/// [`Store::take_email_token`] inside a transaction the caller holds.
+/// [`Store::take_email_token`] (or, with `later_only`,
+/// [`Store::take_email_token_and_later`]) inside a transaction the caller holds.
 pub(super) async fn take_email_token(
     conn: &mut AnyConnection,
     token_hash: &str,
     purpose: &str,
     now: i64,
+    later_only: bool,
 ) -> Result<Option<EmailTokenRecord>> {
     let taken: Option<EmailTokenRecord> = sqlx::query_as(
         "UPDATE email_tokens SET used_at = $3 \
@@ -125,15 +190,32 @@ pub(super) async fn take_email_token(
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(token) = &taken {
-        sqlx::query(
-            "UPDATE email_tokens SET used_at = $3 \
-             WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
-        )
-        .bind(&token.user_id)
-        .bind(purpose)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+        let from = match later_only {
+            true => token.created_at,
+            false => i64::MIN,
+        };
+        retire(conn, &token.user_id, purpose, from, now).await?;
     }
     Ok(taken)
+}
+
+/// Marks used the unused tokens of `user_id` for `purpose` made at `from` or later.
+async fn retire(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    purpose: &str,
+    from: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE email_tokens SET used_at = $3 \
+         WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND created_at >= $4",
+    )
+    .bind(user_id)
+    .bind(purpose)
+    .bind(now)
+    .bind(from)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

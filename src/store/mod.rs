@@ -18,6 +18,7 @@ pub mod grants;
 pub mod initial_access_tokens;
 pub mod keys;
 pub mod outbox;
+pub mod own_account;
 pub mod revocations;
 pub mod sealed;
 pub mod sessions;

@@ -69,7 +69,7 @@ impl Store {
             Proof::Nothing => true,
             Proof::TotpStep(step) => take_totp_step(&mut tx, user_id, step, false, now).await?,
             Proof::RecoveryCode(hash) => take_recovery_code(&mut tx, user_id, hash, now).await?,
-            Proof::EmailCode(hash) => take_email_token(&mut tx, hash, SIGN_IN_CODE, now)
+            Proof::EmailCode(hash) => take_email_token(&mut tx, hash, SIGN_IN_CODE, now, false)
                 .await?
                 .is_some_and(|token| token.user_id == user_id),
             Proof::Passkey {

@@ -20,6 +20,8 @@ pub struct UserRecord {
     pub locked: Option<(i64, String)>,
     /// An administrator asked for a new password: the current one no longer signs in.
     pub password_reset_required: bool,
+    /// The name the person chose to be shown by (the `name` claim); `None`: the username.
+    pub display_name: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -35,6 +37,7 @@ struct UserRow {
     locked_at: Option<i64>,
     locked_reason: Option<String>,
     password_reset_required: i64,
+    display_name: Option<String>,
 }
 
 impl TryFrom<UserRow> for UserRecord {
@@ -56,6 +59,7 @@ impl TryFrom<UserRow> for UserRecord {
                 .locked_at
                 .map(|at| (at, row.locked_reason.unwrap_or_default())),
             password_reset_required: row.password_reset_required != 0,
+            display_name: row.display_name,
         })
     }
 }
@@ -68,7 +72,7 @@ impl UserRecord {
 }
 
 const COLUMNS: &str = "id, username, email, email_verified, password_hash, roles, created_at, \
-     updated_at, locked_at, locked_reason, password_reset_required";
+     updated_at, locked_at, locked_reason, password_reset_required, display_name";
 
 /// People whose username starts with `$1` (`$2` is the first text past that prefix).
 const BY_USERNAME: &str = "username_normalized >= $1 AND username_normalized < $2";

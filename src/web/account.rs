@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/password", post(post_password))
         .route("/account/email/verify", post(post_resend_verification))
         .merge(super::account_factors::router())
+        .merge(super::account_profile::router())
         .merge(super::account_sessions::router())
         .merge(super::account_vendor::router())
 }
@@ -155,6 +156,7 @@ async fn get_account(
     let template = AccountPage {
         admin: user.roles.contains(Role::Admin),
         csrf_token: session.csrf_token().await?,
+        display_name: user.display_name.unwrap_or_default(),
         username: user.username,
         email: user.email,
         email_verified: user.email_verified,

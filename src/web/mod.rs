@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod account_factors;
+pub mod account_profile;
 pub mod account_sessions;
 pub mod account_vendor;
 pub mod admin;

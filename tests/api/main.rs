@@ -54,6 +54,9 @@ mod token_rate_limit;
 mod userinfo;
 
 // ---- Signing in and the person's own account
+/// The person's own account, complete: display name, change of e-mail address (confirmed
+/// at the new address, undoable from the old), deleting the account, a download of its data.
+mod account_self;
 /// The authenticator app: enrolment, the second step of a sign-in, recovery codes.
 mod authenticator_app;
 /// Signing in with a code mailed to a confirmed address: one answer for every address,

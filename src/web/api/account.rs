@@ -36,18 +36,20 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me/sessions/{id}", delete(delete_session))
 }
 
-fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
+pub(super) fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
     (status, no_store(), Json(body)).into_response()
 }
 
-fn no_content() -> Response {
+pub(super) fn no_content() -> Response {
     (StatusCode::NO_CONTENT, no_store()).into_response()
 }
 
 #[derive(Serialize)]
-struct UserView {
+pub(super) struct UserView {
     id: String,
     username: String,
+    /// The `name` claim's source; `null` when none is set (the username is shown).
+    pub(super) display_name: Option<String>,
     email: String,
     email_verified: bool,
     roles: crate::domain::Roles,
@@ -58,6 +60,7 @@ impl From<UserRecord> for UserView {
         UserView {
             id: user.id,
             username: user.username,
+            display_name: user.display_name,
             email: user.email,
             email_verified: user.email_verified,
             roles: user.roles,

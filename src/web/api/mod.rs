@@ -9,6 +9,7 @@
 //! happened; token failures follow RFC 6750 §3.1 like UserInfo.
 
 mod account;
+mod account_data;
 mod admin;
 mod farms;
 
@@ -35,6 +36,7 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub fn router() -> Router<AppState> {
     account::router()
+        .merge(account_data::router())
         .merge(admin::router())
         .merge(farms::router())
         .route("/api/v1/openapi.json", axum::routing::get(get_openapi))

@@ -10,6 +10,8 @@ use crate::domain::Scope;
 pub struct AccountPage {
     pub csrf_token: String,
     pub username: String,
+    /// Empty when none is set.
+    pub display_name: String,
     pub email: String,
     pub email_verified: bool,
     pub roles: String,
@@ -200,6 +202,19 @@ impl ReviewedFactor {
             added: when(factor.added_at()),
         }
     }
+}
+
+/// The page a link of a change of address opens (confirm at the new address, undo at the
+/// old): one button that posts the token.
+#[derive(Template)]
+#[template(path = "email_change_link.html")]
+pub struct EmailChangeLinkPage {
+    pub csrf_token: String,
+    pub token: String,
+    pub title: &'static str,
+    pub lead: &'static str,
+    pub action: &'static str,
+    pub button: &'static str,
 }
 
 #[derive(Template)]

@@ -15,8 +15,9 @@ mod assets;
 mod flow;
 
 pub use account::{
-    AccountPage, AppView, ForgotPasswordPage, PasskeyView, RecoveryCodesPage, ResetPasswordPage,
-    ResetReviewPage, ReviewedFactor, SessionView, TotpEnrolPage, VerifyEmailPage, device_of, when,
+    AccountPage, AppView, EmailChangeLinkPage, ForgotPasswordPage, PasskeyView, RecoveryCodesPage,
+    ResetPasswordPage, ResetReviewPage, ReviewedFactor, SessionView, TotpEnrolPage,
+    VerifyEmailPage, device_of, when,
 };
 pub use assets::{get_passkeys_script, get_signup_script, get_style};
 pub use flow::{

@@ -26,6 +26,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/me/totp/disable"),
     ("get", "/api/v1/me/sessions"),
     ("delete", "/api/v1/me/sessions/{id}"),
+    ("put", "/api/v1/me/name"),
+    ("post", "/api/v1/me/email"),
+    ("post", "/api/v1/me/deletion"),
+    ("get", "/api/v1/me/export"),
     ("get", "/api/v1/openapi.json"),
 ];
 
@@ -41,6 +45,10 @@ const OBSERVED: &[(&str, &str, &[u16])] = &[
     ("post", "/api/v1/me/totp/disable", &[204, 400, 409]),
     ("get", "/api/v1/me/sessions", &[200, 403]),
     ("delete", "/api/v1/me/sessions/{id}", &[204, 403, 404]),
+    ("put", "/api/v1/me/name", &[200, 400, 401]),
+    ("post", "/api/v1/me/email", &[202, 400, 401, 409]),
+    ("post", "/api/v1/me/deletion", &[204, 400, 401, 409]),
+    ("get", "/api/v1/me/export", &[200, 401]),
     ("get", "/api/v1/openapi.json", &[200]),
 ];
 
@@ -300,4 +308,53 @@ async fn answers_fit_the_schemas_the_document_gives_them() {
         &scope,
         "getMe 403",
     );
+}
+
+#[tokio::test]
+async fn answers_of_the_profile_and_data_operations_fit_their_schemas() {
+    let app = TestApp::spawn().await;
+    let doc = openapi_document(&app).await;
+    let ada = person(&app, "ada").await;
+    let token = Some(ada.token.as_str());
+    let fits = |method: &str, path: &str, status: u16, answer: &Value| {
+        assert_fits(
+            &doc,
+            answer_schema(&doc, method, path, status),
+            answer,
+            path,
+        );
+    };
+    let body = json!({"name": "Ada L."});
+    let name = call_api(
+        &app,
+        Method::PUT,
+        "/api/v1/me/name",
+        token,
+        Some(body.to_string().into_bytes()),
+    );
+    fits(
+        "put",
+        "/api/v1/me/name",
+        200,
+        &json_answer(name.await, StatusCode::OK).await,
+    );
+    let body = json!({"email": "ada@new.example", "password": PASSWORD});
+    let email = post(&app, "/api/v1/me/email", token, &body).await;
+    fits(
+        "post",
+        "/api/v1/me/email",
+        202,
+        &json_answer(email, StatusCode::ACCEPTED).await,
+    );
+    let export = json_answer(get(&app, "/api/v1/me/export", token).await, StatusCode::OK).await;
+    fits("get", "/api/v1/me/export", 200, &export);
+    let wrong = post(
+        &app,
+        "/api/v1/me/deletion",
+        token,
+        &json!({"password": "wrong one"}),
+    )
+    .await;
+    let wrong = json_answer(wrong, StatusCode::BAD_REQUEST).await;
+    fits("post", "/api/v1/me/deletion", 400, &wrong);
 }

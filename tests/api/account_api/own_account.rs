@@ -25,6 +25,7 @@ async fn a_person_reads_their_own_account_with_their_token() {
         json!({
             "id": ada.id,
             "username": "ada",
+            "display_name": null,
             "email": "ada@farm.example",
             "email_verified": false,
             "roles": ["consumer"],

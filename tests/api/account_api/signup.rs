@@ -34,6 +34,7 @@ async fn an_app_signs_a_consumer_up_and_a_confirmation_link_is_mailed() {
         json!({
             "id": stored.id,
             "username": "wren",
+            "display_name": null,
             "email": "wren@farm.example",
             "email_verified": false,
             "roles": ["consumer"],

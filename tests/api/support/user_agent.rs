@@ -501,6 +501,7 @@ impl TestApp {
             updated_at: now,
             locked: None,
             password_reset_required: false,
+            display_name: None,
         };
         self.store.insert_user(&record).await.expect("user stored");
         id.to_string()
