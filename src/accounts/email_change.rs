@@ -20,7 +20,7 @@ use super::audit::{self, Event, Origin};
 use super::email_links::{self, LinkError, NewLink};
 use super::reconfirm::{self, Proof};
 use super::second_factor::FactorError;
-use super::{devices, sessions};
+use super::{devices, factor_review, sessions};
 
 pub const EMAIL_CHANGE: &str = "email_change";
 pub const EMAIL_CHANGE_UNDO: &str = "email_change_undo";
@@ -156,7 +156,12 @@ async fn set_address(state: &AppState, user_id: &str, email: &str) -> Result<(),
         Err(StoreError::Conflict) => return Err(ChangeLinkError::InUse),
         Err(error) => return Err(error.into()),
     }
-    for purpose in [email_links::PASSWORD_RESET, email_links::VERIFY_EMAIL] {
+    // Codes to sign in with, too: one mailed to the address before must not sign in.
+    for purpose in [
+        email_links::PASSWORD_RESET,
+        email_links::VERIFY_EMAIL,
+        crate::store::email_tokens::SIGN_IN_CODE,
+    ] {
         state
             .store
             .retire_email_tokens(user_id, purpose, now)
@@ -213,8 +218,8 @@ pub async fn undo_change(
         .store
         .retire_email_tokens(&taken.user_id, EMAIL_CHANGE, now)
         .await?;
-    sessions::sign_out_everywhere(state, origin, &taken.user_id, None, true).await?;
-    devices::forget_all(state, &taken.user_id, None).await?;
+    // The reset first, so that a sign-in finishing while everyone is signed out is stopped
+    // by it (the sign-in checks it in its own transaction).
     state
         .store
         .require_password_reset(&taken.user_id, now)
@@ -224,6 +229,15 @@ pub async fn undo_change(
         .find_user_by_id(&taken.user_id)
         .await?
         .ok_or(LinkError::Invalid)?;
+    // Whoever changed the address may have added a way in of their own since (a passkey, an
+    // authenticator app): what was added after the change goes with it.
+    for factor in factor_review::recently_added(state, &user.id).await? {
+        if factor.added_at() >= taken.created_at {
+            factor_review::remove_recent(state, origin, &user, &factor.key()).await?;
+        }
+    }
+    sessions::sign_out_everywhere(state, origin, &taken.user_id, None, true).await?;
+    devices::forget_all(state, &taken.user_id, None).await?;
     audit::record(
         state,
         origin,

@@ -70,16 +70,21 @@ pub async fn ask(
     address: &str,
 ) -> Result<Result<Challenge, AskRefused>, StoreError> {
     let now = state.clock.now();
+    let network = throttle::address_of(&origin);
+    let keys = throttle::key(throttle::EMAIL_CODE_REQUEST, &network);
+    // Every request counts against the network, found or not: the limit is on asking. It is
+    // counted before the room to handle it is taken, so one network cannot fill that room.
+    if let Err(lock) = throttle::begin(state, &keys).await? {
+        return Ok(Err(AskRefused::Throttled(lock)));
+    }
+    let everyone = [throttle::limit(throttle::EMAIL_CODE_ALL, "")];
+    if let Err(lock) = throttle::count(state, &everyone).await? {
+        return Ok(Err(AskRefused::Overloaded(lock)));
+    }
     let Ok(permit) = state.after_answer.clone().try_acquire_owned() else {
         tracing::warn!("too many sign-in code requests at once; one was refused");
         return Ok(Err(AskRefused::Overloaded(Locked { until: now + 5 })));
     };
-    let network = throttle::address_of(&origin);
-    let keys = throttle::key(throttle::EMAIL_CODE_REQUEST, &network);
-    // Every request counts against the network, found or not: the limit is on asking.
-    if let Err(lock) = throttle::begin(state, &keys).await? {
-        return Ok(Err(AskRefused::Throttled(lock)));
-    }
     let challenge = Challenge {
         id: random_token::<16>(),
         address: normalized(address),

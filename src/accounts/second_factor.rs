@@ -305,7 +305,10 @@ pub async fn confirm_password(
     let keys = throttle::key(throttle::PASSWORD_CONFIRM, &user.id);
     let attempt = begin(state, origin, &user.id, "password.confirm", &keys).await?;
     let hash = user.password_hash.clone().unwrap_or_default();
-    let matches = match hash.is_empty() || password_text.len() > 1024 {
+    // A password an administrator (or an undone change of address) required to be replaced
+    // proves nothing any more: whoever took the account may know it.
+    let refused = hash.is_empty() || password_text.len() > 1024 || user.password_reset_required;
+    let matches = match refused {
         true => Ok(false),
         false => password::verify(password_text.to_string(), hash).await,
     };

@@ -87,12 +87,32 @@ pub const PASSWORD_CONFIRM: Policy = Policy {
     forget: HOUR,
 };
 
-/// Codes typed to sign in, per address typed (known or not, so the answer tells nothing):
-/// the same room as a password from anywhere.
-pub const EMAIL_CODE: Policy = Policy {
-    prefix: "email-code",
+/// Codes typed to sign in for one address (known or not, so the answer tells nothing) from
+/// one network: the guesser's own lane, as [`LOGIN_FROM_ADDRESS`] for passwords.
+pub const EMAIL_CODE_FROM_ADDRESS: Policy = Policy {
+    prefix: "email-code-from",
     free: 5,
     base: 30,
+    max: 900,
+    forget: HOUR,
+};
+
+/// Codes typed for one address from anywhere: more room, since it holds the person back
+/// too, as [`LOGIN_ACCOUNT`].
+pub const EMAIL_CODE: Policy = Policy {
+    prefix: "email-code",
+    free: 20,
+    base: 60,
+    max: 900,
+    forget: HOUR,
+};
+
+/// Codes typed for one address from the person's own known browser, in place of
+/// [`EMAIL_CODE`], as [`LOGIN_DEVICE`].
+pub const EMAIL_CODE_DEVICE: Policy = Policy {
+    prefix: "email-code-device",
+    free: 20,
+    base: 60,
     max: 900,
     forget: HOUR,
 };
@@ -224,6 +244,13 @@ pub fn signup_all(per_minute: u64) -> Limit {
 
 /// Reset requests from everyone, per minute: beyond this the mail would wait longer than
 /// its link lives.
+/// Sign-in codes asked for by everyone, per minute: what the mail server takes.
+pub const EMAIL_CODE_ALL: Limit = Limit {
+    prefix: "email-code-all",
+    max: 600,
+    window: 60,
+};
+
 pub const RESET_ALL: Limit = Limit {
     prefix: "reset-all",
     max: 600,
@@ -313,6 +340,32 @@ pub fn login_keys(username: &str, origin: &Origin, device: Option<&str>) -> Vec<
 
 /// What counts as one address: an IPv4 address, or an IPv6 /64 (one household or
 /// machine is given a whole /64, and could otherwise change address at every attempt).
+/// The keys a code typed for `address` counts against: that address from this network,
+/// that address from anywhere (or from the person's own known browser, `device`), and this
+/// network for any address or username ([`LOGIN_ADDRESS`], shared with passwords).
+pub fn email_code_keys(
+    address: &str,
+    origin: &Origin,
+    device: Option<&str>,
+) -> Vec<(Policy, String)> {
+    let network = address_of(origin);
+    let anywhere = match device {
+        Some(token) => (
+            EMAIL_CODE_DEVICE,
+            EMAIL_CODE_DEVICE.key(&format!("{address}\n{token}")),
+        ),
+        None => (EMAIL_CODE, EMAIL_CODE.key(address)),
+    };
+    vec![
+        (
+            EMAIL_CODE_FROM_ADDRESS,
+            EMAIL_CODE_FROM_ADDRESS.key(&format!("{address}\n{network}")),
+        ),
+        anywhere,
+        (LOGIN_ADDRESS, LOGIN_ADDRESS.key(&network)),
+    ]
+}
+
 pub fn address_of(origin: &Origin) -> String {
     network_of(origin, 64)
 }

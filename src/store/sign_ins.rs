@@ -44,9 +44,24 @@ pub enum KnownDevice<'a> {
     Insert(&'a str),
 }
 
+/// What [`Store::write_sign_in`] came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// The proof had been used up already: nothing was written.
+    ProofUsed,
+    /// The account was locked, or a new password required while the step ran (the step
+    /// checked the row it had read before): nothing was written.
+    AccountStopped,
+}
+
 /// Everything one sign-in step writes.
 pub struct SignInWrite<'a> {
     pub user_id: &'a str,
+    /// `Some(used_password)`: write only if the account is not locked, nor (when the
+    /// password was one of the factors) waiting for a new password, in this transaction.
+    /// It also orders the sign-in with an administrator's lock on the same row.
+    pub guard: Option<bool>,
     pub proof: Proof<'a>,
     /// Throttle keys whose failures are forgotten, and those that only take the attempt back.
     pub clear: &'a [&'a AttemptStart],
@@ -60,11 +75,23 @@ pub struct SignInWrite<'a> {
 }
 
 impl Store {
-    /// Writes a sign-in step in one transaction. `Ok(false)`: its proof had been used up
-    /// already, and nothing was written.
-    pub async fn write_sign_in(&self, write: &SignInWrite<'_>, now: i64) -> Result<bool> {
+    /// Writes a sign-in step in one transaction, or nothing ([`Written`]).
+    pub async fn write_sign_in(&self, write: &SignInWrite<'_>, now: i64) -> Result<Written> {
         let mut tx = self.pool().begin().await?;
         let user_id = write.user_id;
+        if let Some(used_password) = write.guard {
+            let open = sqlx::query(
+                "UPDATE users SET updated_at = updated_at WHERE id = $1 AND locked_at IS NULL \
+                 AND (password_reset_required = 0 OR $2 = 0)",
+            )
+            .bind(user_id)
+            .bind(i64::from(used_password))
+            .execute(&mut *tx)
+            .await?;
+            if open.rows_affected() != 1 {
+                return Ok(Written::AccountStopped);
+            }
+        }
         let taken = match write.proof {
             Proof::Nothing => true,
             Proof::TotpStep(step) => take_totp_step(&mut tx, user_id, step, false, now).await?,
@@ -81,8 +108,8 @@ impl Store {
             }
         };
         if !taken {
-            // Dropped: rolled back, though nothing was written.
-            return Ok(false);
+            // Dropped: rolled back.
+            return Ok(Written::ProofUsed);
         }
         settle_throttled_attempt(&mut tx, write.clear, write.undo).await?;
         for (event, aggregate) in write.events {
@@ -102,6 +129,6 @@ impl Store {
             None => {}
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(Written::Done)
     }
 }

@@ -53,6 +53,10 @@ pub async fn person(
         return Err(PageError::SignInFirst);
     };
     match crate::accounts::users::find(state, &signed_in.user_id).await? {
+        // A lock ends the account's sessions; one that began as the lock was set is refused.
+        Some(user) if user.locked.is_some() => {
+            Err(PageError::Forbidden(super::sign_in::ACCOUNT_LOCKED))
+        }
         Some(user) => Ok((signed_in, user)),
         None => {
             session.sign_out().await?;

@@ -266,3 +266,51 @@ async fn hostile_and_malformed_input_gets_a_page_never_a_server_error() {
     let (path, _, _) = fresh.navigate("/login/email-code/verify").await.page();
     assert_eq!(path, "/login/email-code");
 }
+
+#[tokio::test]
+async fn a_code_mailed_before_the_address_changed_signs_in_no_one() {
+    let app = TestApp::spawn().await;
+    let (id, email) = confirmed(&app, "ines").await;
+    let agent = UserAgent::new(&app);
+    let page = ask(&agent, agent.navigate("/login").await, &email).await;
+    let code = mailed_code(&app, &email, 1).await;
+    // The account moves to another address (as a confirmed change of address does).
+    let now = app.clock.now();
+    let moved = app
+        .store
+        .set_confirmed_email(&id, "ines.new@farm.example", now)
+        .await
+        .unwrap();
+    assert!(moved);
+    let (path, _, page) = agent
+        .submit(&page, "/login/email-code/verify", &[("code", &code)])
+        .await
+        .page();
+    assert!(path.starts_with("/login/email-code/verify"), "{path}");
+    assert!(page.contains("That code is not right"), "{page}");
+}
+
+#[tokio::test]
+async fn a_strangers_guesses_from_another_network_do_not_lock_the_owner_out() {
+    let app = TestApp::spawn_with(crate::support::Options {
+        trusted_proxies: Some("127.0.0.1/32".into()),
+        ..Default::default()
+    })
+    .await;
+    let (_, email) = confirmed(&app, "ines").await;
+    let stranger = crate::support::user_agent::browser_at(&app, "198.51.100.7");
+    let page = ask(&stranger, stranger.navigate("/login").await, &email).await;
+    for _ in 0..6 {
+        stranger
+            .submit(&page, "/login/email-code/verify", &[("code", "000000")])
+            .await;
+    }
+    let owner = crate::support::user_agent::browser_at(&app, "203.0.113.9");
+    let page = ask(&owner, owner.navigate("/login").await, &email).await;
+    let code = mailed_code(&app, &email, 2).await;
+    let (path, _, page) = owner
+        .submit(&page, "/login/email-code/verify", &[("code", &code)])
+        .await
+        .page();
+    assert_eq!(path, "/account", "{page}");
+}

@@ -306,3 +306,55 @@ async fn a_sign_in_over_another_ends_the_session_it_replaces() {
             .contains(&("session.ended".into(), "success".into()))
     );
 }
+
+#[tokio::test]
+async fn the_closing_transaction_writes_nothing_for_an_account_locked_meanwhile() {
+    use farm_auth::store::sessions::LoginSessionRecord;
+    use farm_auth::store::sign_ins::{Proof, SignInWrite, Written};
+    let app = TestApp::spawn().await;
+    let id = app.person("maren", Role::Consumer).await;
+    let now = app.clock.now();
+    // The step read the row before the lock; the transaction reads it again.
+    app.store
+        .set_user_lock(&id, Some((now, "fraud review")), now)
+        .await
+        .unwrap();
+    let session = LoginSessionRecord {
+        sid: "sid-after-lock".into(),
+        user_id: id.clone(),
+        auth_time: now,
+        amr: vec!["pwd".into()],
+        created_at: now,
+        expires_at: now + 3_600,
+        ip: None,
+        user_agent: None,
+        last_seen_at: Some(now),
+    };
+    let write = SignInWrite {
+        user_id: &id,
+        guard: Some(true),
+        proof: Proof::Nothing,
+        clear: &[],
+        undo: &[],
+        events: &[],
+        replaces: None,
+        session: Some(&session),
+        device: None,
+    };
+    let written = app.store.write_sign_in(&write, now).await.unwrap();
+    assert_eq!(written, Written::AccountStopped);
+    assert_eq!(live_sessions(&app, &id).await, 0);
+
+    // A required new password stops a step that used the password, not one that did not.
+    app.store.set_user_lock(&id, None, now).await.unwrap();
+    app.store.require_password_reset(&id, now).await.unwrap();
+    let written = app.store.write_sign_in(&write, now).await.unwrap();
+    assert_eq!(written, Written::AccountStopped);
+    let passkey = SignInWrite {
+        guard: Some(false),
+        ..write
+    };
+    let written = app.store.write_sign_in(&passkey, now).await.unwrap();
+    assert_eq!(written, Written::Done);
+    assert_eq!(live_sessions(&app, &id).await, 1);
+}

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::audit::AuditRecord;
 use crate::store::sessions::LoginSessionRecord;
-use crate::store::sign_ins::{KnownDevice, Proof, SignInWrite};
+use crate::store::sign_ins::{KnownDevice, Proof, SignInWrite, Written};
 use crate::store::users::UserRecord;
 
 use super::super::audit::{Event, Outcome, Row};
@@ -102,25 +102,36 @@ pub(super) async fn close(
         proof: proved.proof,
         settlement: proved.settlement.as_ref(),
         events: Vec::new(),
+        guard: None,
     };
     let event_name = proved.event.name;
-    let replayed = |lock| replayed(state, browser, user, event_name, lock);
+    let lock = proved.lock_if_replayed;
+    let refused = |written: Written, why: Refusal| async move {
+        match written {
+            Written::Done => Ok(Step::Refused(why)),
+            Written::ProofUsed => replayed(state, browser, user, event_name, lock).await,
+            Written::AccountStopped => stopped_meanwhile(state, user, proved.used_password).await,
+        }
+    };
     if let Some(why) = stopped(user, proved.used_password) {
         write
             .events
             .push(row(stop_event(proved.event.of(user), &why)));
-        return match write.apply(state, user, None, None, None).await? {
-            true => Ok(Step::Refused(why)),
-            false => replayed(proved.lock_if_replayed).await,
-        };
+        let written = write.apply(state, user, None, None, None).await?;
+        return refused(written, why).await;
     }
     write.events.push(row(proved.event.of(user)));
+    // From here on, the account must still be open when the step is written.
+    write.guard = Some(proved.used_password);
     if proved.first_factor {
         let factors = second_factor::factors_of(state, &user.id).await?;
         match factors.second_step(state) {
             SecondStep::NotNeeded => {}
             SecondStep::Ask => {
-                write.apply(state, user, None, None, None).await?;
+                let written = write.apply(state, user, None, None, None).await?;
+                if written != Written::Done {
+                    return refused(written, Refusal::StartAgain).await;
+                }
                 return Ok(Step::SecondFactor(Partial {
                     user_id: user.id.clone(),
                     amr: proved.amr,
@@ -132,14 +143,14 @@ pub(super) async fn close(
                     .outcome(Outcome::Failure)
                     .detail("no second factor of the account can be checked on this server");
                 write.events.push(row(event));
-                write.apply(state, user, None, None, None).await?;
-                return Ok(Step::Refused(Refusal::FactorUnavailable));
+                let written = write.apply(state, user, None, None, None).await?;
+                return refused(written, Refusal::FactorUnavailable).await;
             }
         }
     }
     match sign_in(state, browser, user, proved.amr, write, proved.known_device).await? {
-        Some(done) => Ok(Step::SignedIn(done)),
-        None => replayed(proved.lock_if_replayed).await,
+        Ok(done) => Ok(Step::SignedIn(done)),
+        Err(written) => refused(written, Refusal::StartAgain).await,
     }
 }
 
@@ -153,14 +164,16 @@ pub async fn after_sign_up(
         proof: Proof::Nothing,
         settlement: None,
         events: Vec::new(),
+        guard: None,
     };
     let amr = vec!["pwd".into()];
     let done = sign_in(state, browser, user, amr, write, Some(false)).await?;
-    done.ok_or_else(|| StoreError::Corrupt("a sign-up's sign-in used up nothing".into()))
+    done.map_err(|_| StoreError::Corrupt("a sign-up's sign-in used up nothing".into()))
 }
 
 /// The last writes of a sign-in: the session it replaces ended, the new login session, the
-/// browser remembered; `None` if the step's proof was used up already (nothing written).
+/// browser remembered; what [`Store::write_sign_in`](crate::store::Store::write_sign_in)
+/// came to when it wrote nothing.
 async fn sign_in(
     state: &AppState,
     browser: Browser<'_>,
@@ -168,7 +181,7 @@ async fn sign_in(
     amr: Vec<String>,
     mut write: Writes<'_>,
     known_device: Option<bool>,
-) -> Result<Option<Done>, StoreError> {
+) -> Result<Result<Done, Written>, StoreError> {
     if let Some(previous) = browser.replacing {
         let event = Event::of_user("session.ended", &previous.user_id)
             .detail("replaced by another sign-in in the same browser");
@@ -178,10 +191,13 @@ async fn sign_in(
     let session = new_session(state, browser, user, amr);
     let device = device_of(state, browser, user, known_device).await?;
     let replaces = browser.replacing.map(|p| p.sid.as_str());
-    let applied = write
+    let written = write
         .apply(state, user, replaces, Some(&session), device.write())
         .await?;
-    Ok(applied.then_some(Done {
+    if written != Written::Done {
+        return Ok(Err(written));
+    }
+    Ok(Ok(Done {
         person: SignedIn {
             user_id: session.user_id,
             sid: session.sid,
@@ -190,6 +206,18 @@ async fn sign_in(
         },
         device_token: device.new_token,
     }))
+}
+
+/// The account was locked, or a new password required, while the step ran: refused as
+/// [`stopped`] says, with the account as it is now.
+async fn stopped_meanwhile(
+    state: &AppState,
+    user: &UserRecord,
+    used_password: bool,
+) -> Result<Step, StoreError> {
+    let now = state.store.find_user_by_id(&user.id).await?;
+    let why = now.as_ref().and_then(|u| stopped(u, used_password));
+    Ok(Step::Refused(why.unwrap_or(Refusal::StartAgain)))
 }
 
 /// A proof used up while the step ran (a code sent twice at once): the second is a wrong
@@ -282,6 +310,8 @@ struct Writes<'a> {
     proof: Proof<'a>,
     settlement: Option<&'a Settlement>,
     events: Vec<(AuditRecord, Option<String>)>,
+    /// [`SignInWrite::guard`].
+    guard: Option<bool>,
 }
 
 impl Writes<'_> {
@@ -292,13 +322,14 @@ impl Writes<'_> {
         replaces: Option<&str>,
         session: Option<&LoginSessionRecord>,
         device: Option<KnownDevice<'_>>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Written, StoreError> {
         let (clear, undo) = match self.settlement {
             Some(settled) => (settled.clear(), settled.undo()),
             None => (Vec::new(), Vec::new()),
         };
         let write = SignInWrite {
             user_id: &user.id,
+            guard: self.guard,
             proof: self.proof,
             clear: &clear,
             undo: &undo,

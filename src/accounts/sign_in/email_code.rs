@@ -8,7 +8,10 @@ use crate::state::AppState;
 use crate::store::email_tokens::SIGN_IN_CODE;
 use crate::store::sign_ins::Proof;
 
+use crate::domain::EmailAddress;
+
 use super::super::audit::{self, Event, Outcome};
+use super::super::devices;
 use super::super::email_codes::{CODE_DIGITS, Challenge};
 use super::super::throttle;
 use super::close::{Proved, StepEvent, close};
@@ -27,7 +30,21 @@ pub async fn email_code(
     if challenge.expires_at <= now {
         return Ok(Step::Refused(Refusal::StartAgain));
     }
-    let keys = throttle::key(throttle::EMAIL_CODE, &challenge.address);
+    // The account the address names, looked up once: whether this browser is its owner's
+    // (whose guesses are counted apart), and whose address the code must still be.
+    let named = match EmailAddress::parse(&challenge.address) {
+        Ok(address) => state.store.find_user_by_email(address.as_str()).await?,
+        Err(_) => None,
+    };
+    let owner = match browser.device {
+        Some(_) => devices::owner(state, browser.device).await?,
+        None => None,
+    };
+    let known = named
+        .as_ref()
+        .is_some_and(|u| owner.as_deref() == Some(&u.id));
+    let device = browser.device.filter(|_| known);
+    let keys = throttle::email_code_keys(&challenge.address, browser.origin, device);
     let attempt = match throttle::begin(state, &keys).await? {
         Ok(attempt) => attempt,
         Err(locked) => {
@@ -47,9 +64,17 @@ pub async fn email_code(
         }
         false => None,
     };
-    let user = match found {
-        Some(token) => state.store.find_user_by_id(&token.user_id).await?,
-        None => None,
+    // The code must be for the account's address as it is now, confirmed: one mailed to an
+    // address the account has since left signs in no one.
+    let user = match (found, named) {
+        (Some(token), Some(user))
+            if token.user_id == user.id
+                && user.email_verified
+                && token.email.eq_ignore_ascii_case(&user.email) =>
+        {
+            Some(user)
+        }
+        _ => None,
     };
     let Some(user) = user else {
         let mut event = Event::new(EVENT).outcome(Outcome::Failure);
@@ -68,7 +93,7 @@ pub async fn email_code(
         lock_if_replayed: attempt.lock_if_failed(),
         settlement: Some(attempt.success()),
         event: StepEvent::named(EVENT),
-        known_device: None,
+        known_device: Some(known),
         user,
     };
     Ok(close(state, browser, proved).await?)

@@ -31,9 +31,10 @@ pub async fn password(
         }
         _ => None,
     };
-    let owner = match (&named, browser.device) {
-        (Some(_), Some(_)) => devices::owner(state, browser.device).await?,
-        _ => None,
+    // Looked up for every cookie, named account or not: the work must not say which.
+    let owner = match browser.device {
+        Some(_) => devices::owner(state, browser.device).await?,
+        None => None,
     };
     let known_device = named
         .as_ref()

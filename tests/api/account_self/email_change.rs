@@ -344,3 +344,34 @@ async fn a_fourth_request_within_an_hour_is_refused_and_mails_nothing() {
     let page = ask_on_page(&ada.agent, NEW, PASSWORD).await;
     assert!(page.contains(SENT), "{page}");
 }
+
+#[tokio::test]
+async fn undoing_a_change_removes_the_sign_in_methods_added_after_it_and_keeps_older_ones() {
+    let app = TestApp::spawn().await;
+    let ada = ada(&app).await;
+    let id = account(&app, "ada").await.unwrap().id;
+    // Ada's own authenticator app, from before.
+    app.authenticators.set_up(&app, &id).await;
+    app.clock.advance(60);
+    change_to(&app, &ada.agent, NEW, 1).await;
+    // The first mail to ada's address was the notice that the app was set up.
+    let undo = mailed_link(&app, "ada@farm.example", 2, UNDO).await;
+    // The intruder, who changed the address, makes recovery codes of their own.
+    app.clock.advance(60);
+    let user = account(&app, "ada").await.unwrap();
+    farm_auth::accounts::second_factor::regenerate_recovery_codes(
+        &app.state,
+        &Default::default(),
+        &user,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let (status, page) = follow_link(&UserAgent::new(&app), &undo, UNDO).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let left = farm_auth::accounts::second_factor::factors_of(&app.state, &id)
+        .await
+        .unwrap();
+    assert!(left.totp, "the app from before the change stays");
+    assert_eq!(left.recovery_codes_left, 0, "the codes made after it go");
+}
