@@ -8,10 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Username;
 use crate::secrets::hash_secret;
-use crate::state::AppState;
-use crate::store::StoreError;
 use crate::store::users::UserRecord;
 
 use super::audit::Event;
@@ -61,24 +58,22 @@ pub(crate) struct AttemptedName {
 }
 
 impl AttemptedName {
-    /// Looked up after the answer was decided, for every attempt alike, so it tells an
-    /// attacker nothing.
-    pub(crate) async fn of(state: &AppState, typed: &str) -> Result<AttemptedName, StoreError> {
-        let typed = typed.trim();
-        let known = match Username::parse(typed) {
-            Ok(username) => state.store.find_user_by_username(username.as_str()).await?,
-            Err(_) => None,
-        };
-        Ok(match known {
+    /// `named`: the account the typed username names, looked up once for every attempt alike
+    /// ([`super::sign_in::password`]), so the record tells an attacker nothing.
+    pub(crate) fn of(named: Option<&UserRecord>, typed: &str) -> AttemptedName {
+        match named {
             Some(user) => AttemptedName {
-                user_id: Some(user.id),
-                label: user.username,
+                user_id: Some(user.id.clone()),
+                label: user.username.clone(),
             },
             None => AttemptedName {
                 user_id: None,
-                label: format!("unknown:{}", &hash_secret(&typed.to_lowercase())[..16]),
+                label: format!(
+                    "unknown:{}",
+                    &hash_secret(&typed.trim().to_lowercase())[..16]
+                ),
             },
-        })
+        }
     }
 
     pub(crate) fn event(&self) -> Event<'_> {

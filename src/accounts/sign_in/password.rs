@@ -40,12 +40,12 @@ pub async fn password(
         .as_ref()
         .is_some_and(|u| owner.as_deref() == Some(&u.id));
     let device = browser.device.filter(|_| known_device);
+    let attempted = AttemptedName::of(named.as_ref(), username);
     let keys = throttle::login_keys(username, browser.origin, device);
     let attempt = match throttle::begin(state, &keys).await? {
         Ok(attempt) => attempt,
         Err(locked) => {
-            let named = AttemptedName::of(state, username).await?;
-            let event = named.event().outcome(Outcome::Locked);
+            let event = attempted.event().outcome(Outcome::Locked);
             audit::record(state, browser.origin, event).await?;
             return Ok(Step::Refused(Refusal::Throttled(locked)));
         }
@@ -54,8 +54,7 @@ pub async fn password(
         Ok(Some(user)) => user,
         Ok(None) => {
             let locked = attempt.failed();
-            let named = AttemptedName::of(state, username).await?;
-            let mut event = named.event().outcome(Outcome::Failure);
+            let mut event = attempted.event().outcome(Outcome::Failure);
             if let Some(lock) = locked {
                 event = event.detail(format!("locked until {}", lock.until));
             }
