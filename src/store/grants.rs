@@ -34,7 +34,7 @@ pub struct GrantRecord {
 }
 
 #[derive(FromRow)]
-struct GrantRow {
+pub(super) struct GrantRow {
     id: String,
     client_id: String,
     user_id: String,
@@ -406,14 +406,14 @@ struct PresentedCodeRow {
 }
 
 #[derive(FromRow)]
-struct RefreshRow {
-    token_hash: String,
-    grant_id: String,
-    scope: String,
-    created_at: i64,
-    idle_expires_at: i64,
-    access_jti: String,
-    access_exp: i64,
+pub(super) struct RefreshRow {
+    pub(super) token_hash: String,
+    pub(super) grant_id: String,
+    pub(super) scope: String,
+    pub(super) created_at: i64,
+    pub(super) idle_expires_at: i64,
+    pub(super) access_jti: String,
+    pub(super) access_exp: i64,
 }
 
 impl TryFrom<RefreshRow> for RefreshTokenRecord {

@@ -25,19 +25,19 @@ pub struct UserRecord {
 }
 
 #[derive(FromRow)]
-struct UserRow {
-    id: String,
-    username: String,
-    email: String,
-    email_verified: i64,
-    password_hash: Option<String>,
-    roles: String,
-    created_at: i64,
-    updated_at: i64,
-    locked_at: Option<i64>,
-    locked_reason: Option<String>,
-    password_reset_required: i64,
-    display_name: Option<String>,
+pub(super) struct UserRow {
+    pub(super) id: String,
+    pub(super) username: String,
+    pub(super) email: String,
+    pub(super) email_verified: i64,
+    pub(super) password_hash: Option<String>,
+    pub(super) roles: String,
+    pub(super) created_at: i64,
+    pub(super) updated_at: i64,
+    pub(super) locked_at: Option<i64>,
+    pub(super) locked_reason: Option<String>,
+    pub(super) password_reset_required: i64,
+    pub(super) display_name: Option<String>,
 }
 
 impl TryFrom<UserRow> for UserRecord {

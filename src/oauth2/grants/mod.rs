@@ -186,7 +186,12 @@ pub(crate) async fn grant_user(
         .find_user_by_id(&grant.user_id)
         .await?
         .ok_or_else(|| invalid_grant("the person of this grant no longer exists"))?;
-    // A lock revokes the grants it finds; this catches one issued in the same moment.
+    unlocked(user)
+}
+
+/// `user`, unless an administrator locked them: a lock revokes the grants it finds; this
+/// catches one issued in the same moment.
+pub(crate) fn unlocked(user: UserRecord) -> Result<UserRecord, OAuthError> {
     match user.locked {
         Some(_) => Err(invalid_grant("the person's account is locked")),
         None => Ok(user),

@@ -10,19 +10,18 @@ use super::super::params::Params;
 use super::super::resource;
 use super::super::scope::Scope;
 use super::super::token::TokenResponse;
-use super::{Refresh, grant_user, invalid_grant, issue_tokens, replayed};
+use super::{Refresh, grant_user, invalid_grant, issue_tokens, replayed, unlocked};
 use crate::secrets::hash_secret;
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::grants::{GrantRecord, RefreshTokenRecord};
+use crate::store::refresh_in_use::RefreshInUse;
 
 /// Refresh tokens are 43 characters; longer strings are not ours and are not looked up.
 pub const MAX_TOKEN_LEN: usize = 128;
 
 /// An unused refresh token, as looked up from what a client presented.
 pub(crate) struct Unused {
-    /// The SHA-256 it is stored under.
-    pub hash: String,
     pub token: RefreshTokenRecord,
     /// Its grant, if neither revoked nor past its absolute end.
     pub grant: Option<GrantRecord>,
@@ -43,7 +42,7 @@ pub(crate) async fn find_unused(
         return Ok(None);
     };
     let grant = state.store.find_live_grant(&token.grant_id, now).await?;
-    Ok(Some(Unused { hash, token, grant }))
+    Ok(Some(Unused { token, grant }))
 }
 
 pub async fn exchange(
@@ -53,36 +52,24 @@ pub async fn exchange(
 ) -> Result<TokenResponse, OAuthError> {
     let presented = params.require("refresh_token")?;
     let now = state.clock.now();
-    let expired = || invalid_grant("the refresh token is invalid or expired");
     // Checked before the token is consumed: a refused request must not cost the client its
     // refresh token (RFC 6749 §6 replaces it only when a new one is issued).
-    let (hash, grant, scope) = match find_unused(state, presented, now).await? {
-        Some(Unused {
-            hash,
-            token,
-            grant: Some(grant),
-        }) => {
-            let scope = check(client, &token, &grant, params.get("scope"), now)?;
-            (hash, grant, scope)
-        }
-        Some(Unused { grant: None, .. }) => return Err(expired()),
-        // Used before (a replay), or never ours.
-        None => match state
-            .store
-            .find_refresh_token_grant(&hash_secret(presented))
-            .await?
-        {
-            Some(grant_id) => return Err(replayed(state, &grant_id, "refresh token").await),
-            None => return Err(expired()),
-        },
+    let hash = hash_secret(presented);
+    let in_use = match presented.len() <= MAX_TOKEN_LEN {
+        true => state.store.find_refresh_in_use(&hash, now).await?,
+        false => None,
     };
+    let Some(RefreshInUse { token, grant, user }) = in_use else {
+        return Err(not_in_use(state, presented, now).await);
+    };
+    let scope = check(client, &token, &grant, params.get("scope"), now)?;
+    let user = unlocked(user)?;
     // RFC 8707 §2.2: a refresh may ask for a token for another target the grant covers
     // (farm-auth itself, or the grant's API), downscoped to it; checked before the refresh
     // token is used up. The successor keeps the whole grant's scope.
     let apis = state.apis.current();
     let named = resource::named_target(&apis, &state.audience, &params.resources())?;
     let target = resource::of_grant(&apis, client, &scope, named)?;
-    let user = grant_user(state, &grant).await?;
     // OpenID Connect Core §12.2: no nonce in an ID token from a refresh.
     issue_tokens(
         state,
@@ -97,6 +84,37 @@ pub async fn exchange(
         },
     )
     .await
+}
+
+/// Why a presented string is not a refresh token in use (the one statement that finds one
+/// found nothing): unknown, used before (a replay, which revokes its grant), of a grant
+/// that ended, or of a person who is gone.
+async fn not_in_use(state: &AppState, presented: &str, now: i64) -> OAuthError {
+    let expired = || invalid_grant("the refresh token is invalid or expired");
+    let found = match find_unused(state, presented, now).await {
+        Ok(found) => found,
+        Err(error) => return error.into(),
+    };
+    match found {
+        // Its grant is live, so its person is gone (or went since the first read).
+        Some(Unused {
+            grant: Some(grant), ..
+        }) => match grant_user(state, &grant).await {
+            Ok(_) => expired(),
+            Err(error) => error,
+        },
+        Some(Unused { grant: None, .. }) => expired(),
+        // Used before (a replay), or never ours.
+        None => match state
+            .store
+            .find_refresh_token_grant(&hash_secret(presented))
+            .await
+        {
+            Ok(Some(grant_id)) => replayed(state, &grant_id, "refresh token").await,
+            Ok(None) => expired(),
+            Err(error) => error.into(),
+        },
+    }
 }
 
 /// The scope of the new access token, if `token` of the live `grant` may be used by
