@@ -4,6 +4,8 @@
 //! shown once.
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

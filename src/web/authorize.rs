@@ -37,6 +37,10 @@ async fn get_authorize(
     let raw = query.unwrap_or_default();
     let (request, _client) =
         authorize::parse_request(&state, raw.as_bytes(), person.is_some()).await?;
+    // OpenID Connect Core §3.1.2.1: the pages of this flow are in the language asked for.
+    if let Some(lang) = request.ui_lang {
+        session.choose_lang(lang).await?;
+    }
     let kept = Kept {
         person,
         ..Kept::default()

@@ -5,6 +5,8 @@
 //! page with what happened.
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

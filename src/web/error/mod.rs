@@ -152,7 +152,7 @@ impl From<crate::accounts::sign_in::SignInError> for PageError {
 fn waiting(status: StatusCode, title: &str, seconds: i64) -> Response {
     let seconds = seconds.max(1);
     let again = crate::accounts::throttle::Locked { until: seconds }.try_again(0);
-    let message = format!("Nothing was done. {again}");
+    let message = format!("{} {again}", crate::i18n::translate("Nothing was done."));
     let mut response = pages::message(status, title, &message, None);
     if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);

@@ -3,6 +3,8 @@
 
 use askama::Template;
 
+use crate::i18n::Words;
+
 use crate::domain::Scope;
 
 #[derive(Template)]
