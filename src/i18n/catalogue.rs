@@ -103,6 +103,25 @@ pub fn translate(english: &str) -> String {
     }
 }
 
+/// A complaint from the domain ("username must be ...") as a sentence of a page: its
+/// translation, or in English with a capital letter and a full stop.
+pub fn sentence(text: &str) -> String {
+    let translated = translate(text);
+    if translated != text {
+        return translated;
+    }
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    out.extend(chars);
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
 /// A value for a message: a number when it reads as one (so plurals work), else text.
 fn value_of(value: &dyn Display) -> FluentValue<'static> {
     let text = value.to_string();

@@ -15,7 +15,7 @@ mod catalogue_tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use catalogue::{Words, t, t1, t2, translate};
+pub use catalogue::{Words, sentence, t, t1, t2, translate};
 
 /// A language of the pages: English (the default), Spanish, French (decision 142).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -140,6 +140,12 @@ tokio::task_local! {
 /// Runs `future` (a request's handling) in `lang`.
 pub async fn scope<F: Future>(lang: Lang, future: F) -> F::Output {
     CURRENT.scope(lang, future).await
+}
+
+/// `future` in the current language, for work a request hands to a task of its own (a
+/// mail written after the answer): tasks do not inherit the language.
+pub fn carried<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    scope(current(), future)
 }
 
 /// The language of the request being handled; English outside one.

@@ -205,7 +205,11 @@ async fn post_password(
     let changed = password_change::change_password(&state, &origin, &user, change).await;
     let notice = match changed {
         Ok(()) => done("Your password is changed. Your other sessions were signed out."),
-        Err(ChangeError::Weak(why)) => refused(format!("The new password cannot be used: {why}.")),
+        Err(ChangeError::Weak(why)) => refused(crate::i18n::t1(
+            "page-new-password-unusable",
+            "why",
+            &crate::i18n::translate(&why),
+        )),
         Err(ChangeError::Confirm(error)) => factor_refusal(&state, error)?,
     };
     back(&session, notice).await

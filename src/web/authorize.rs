@@ -217,7 +217,7 @@ pub fn held_error(held: &HeldResponse) -> Response {
         .map_or("", |(_, text)| text.as_str());
     let page = ReturnToAppPage {
         title: "We cannot sign you in to this application",
-        message: format!("The application's request cannot be completed: {why}."),
+        message: crate::i18n::t1("page-request-cannot-complete", "why", &why),
         app: held.app.clone(),
         destination: destination(&response.redirect_uri),
         action: match response.mode {

@@ -269,13 +269,21 @@ pub fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
     ]
 }
 
-pub async fn not_found() -> Response {
-    pages::message(
-        StatusCode::NOT_FOUND,
-        "Page not found",
-        "There is nothing at this address.",
-        Some(("/account", "Go to your account")),
-    )
+/// Outside the page routes, so in the language of `Accept-Language` alone.
+pub async fn not_found(headers: axum::http::HeaderMap) -> Response {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let lang = crate::i18n::Lang::negotiate(None, accept);
+    crate::i18n::scope(lang, async {
+        pages::message(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is nothing at this address.",
+            Some(("/account", "Go to your account")),
+        )
+    })
+    .await
 }
 
 /// A panic in a handler is a bug: log it, answer 500, reveal nothing.
