@@ -477,3 +477,16 @@ domain-you-are-already-a-member-of = you are already a member of this farm
 domain-your-farm-role-does-not-allow = your farm role does not allow inviting as this role
 domain-only-owners-and-managers-withdraw-invitations = only owners and managers withdraw invitations
 domain-your-farm-role-does-not-allow-2 = your farm role does not allow withdrawing this invitation
+
+## Words the pages' scripts show, and names of roles
+
+passkey-failed = Something went wrong. Reload the page and try again.
+passkey-cancelled = The passkey request was cancelled or timed out.
+passkey-exists = This device already holds a passkey for your account.
+signup-checking = Checking that you are a person…
+role-name = { $role ->
+    [consumer] consumer
+    [farmer] farmer
+   *[admin] admin
+}
+domain-password-length = password must be 8 to 128 characters

@@ -480,3 +480,16 @@ domain-you-are-already-a-member-of = Ya eres miembro de esta granja.
 domain-your-farm-role-does-not-allow = Tu función en la granja no permite invitar con esta función.
 domain-only-owners-and-managers-withdraw-invitations = Solo los propietarios y los gerentes retiran invitaciones.
 domain-your-farm-role-does-not-allow-2 = Tu función en la granja no permite retirar esta invitación.
+
+## Words the pages' scripts show, and names of roles
+
+passkey-failed = Algo salió mal. Recarga la página y vuelve a intentarlo.
+passkey-cancelled = La solicitud de la llave de acceso se canceló o se agotó el tiempo.
+passkey-exists = Este dispositivo ya tiene una llave de acceso para tu cuenta.
+signup-checking = Comprobando que eres una persona…
+role-name = { $role ->
+    [consumer] consumidor
+    [farmer] agricultor
+   *[admin] administrador
+}
+domain-password-length = la contraseña debe tener de 8 a 128 caracteres

@@ -480,3 +480,16 @@ domain-you-are-already-a-member-of = Vous êtes déjà membre de cette ferme.
 domain-your-farm-role-does-not-allow = Votre rôle dans la ferme ne permet pas d’inviter avec ce rôle.
 domain-only-owners-and-managers-withdraw-invitations = Seuls les propriétaires et les gérants retirent des invitations.
 domain-your-farm-role-does-not-allow-2 = Votre rôle dans la ferme ne permet pas de retirer cette invitation.
+
+## Words the pages' scripts show, and names of roles
+
+passkey-failed = Un problème est survenu. Rechargez la page et réessayez.
+passkey-cancelled = La demande de clé d’accès a été annulée ou a expiré.
+passkey-exists = Cet appareil possède déjà une clé d’accès pour votre compte.
+signup-checking = Vérification que vous êtes bien une personne…
+role-name = { $role ->
+    [consumer] consommateur
+    [farmer] agriculteur
+   *[admin] administrateur
+}
+domain-password-length = le mot de passe doit compter de 8 à 128 caractères

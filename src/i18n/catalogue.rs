@@ -103,13 +103,10 @@ pub fn translate(english: &str) -> String {
     }
 }
 
-/// A complaint from the domain ("username must be ...") as a sentence of a page: its
-/// translation, or in English with a capital letter and a full stop.
+/// A complaint from the domain ("username must be ...") as a sentence of a page: in the
+/// current language, with a capital letter and a full stop.
 pub fn sentence(text: &str) -> String {
-    let translated = translate(text);
-    if translated != text {
-        return translated;
-    }
+    let text = translate(text);
     let mut chars = text.chars();
     let mut out: String = chars
         .next()

@@ -171,7 +171,12 @@ fn no_template_a_person_reads_writes_words_of_its_own() {
     let templates = files(&root().join("templates"), &[".html", ".txt"]);
     let mut offenders = Vec::new();
     for (path, text) in templates.iter().filter(|(p, _)| !p.contains("/admin/")) {
-        let words = words_of(text);
+        // A fragment of attributes (`passkey_words.html`) is read as the tag it goes into.
+        let text = match text.trim_start().starts_with("data-") {
+            true => format!("<div {text}>"),
+            false => text.clone(),
+        };
+        let words = words_of(&text);
         if !words.is_empty() {
             offenders.push(format!("{path}: {}", words.join(" ")));
         }

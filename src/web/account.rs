@@ -164,7 +164,12 @@ async fn get_account(
         username: user.username,
         email: user.email,
         email_verified: user.email_verified,
-        roles: user.roles.join(", "),
+        roles: user
+            .roles
+            .iter()
+            .map(|role| crate::i18n::t1("role-name", "role", &role))
+            .collect::<Vec<_>>()
+            .join(", "),
         notice,
         totp: factors.totp,
         recovery_codes_left: factors.recovery_codes_left,

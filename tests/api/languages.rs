@@ -173,6 +173,34 @@ fn english_that_is_translated(lang: Lang) -> Vec<String> {
     english
 }
 
+/// The pages that answer a stranger's forms: a refused sign-in and sign-up, a reset link and
+/// a sign-in code asked for.
+async fn refusals(app: &TestApp, header: &str) -> Vec<(String, String)> {
+    let stranger = browser(app, header);
+    let nobody: &[(&str, &str)] = &[("email", "nobody@farm.example")];
+    let forms: [(&str, &[(&str, &str)]); 4] = [
+        ("/login", &[("username", "ines"), ("password", "not it")]),
+        (
+            "/signup",
+            &[
+                ("username", "ines2"),
+                ("email", "i@farm.example"),
+                ("password", "short"),
+                ("role", "consumer"),
+            ],
+        ),
+        ("/password/forgot", nobody),
+        ("/login/email-code", nobody),
+    ];
+    let mut pages = Vec::new();
+    for (path, fields) in forms {
+        let page = stranger.navigate(path).await.page().2;
+        let answer = stranger.submit(&page, path, fields).await.page().2;
+        pages.push((format!("{path} answered"), answer));
+    }
+    pages
+}
+
 #[tokio::test]
 async fn the_main_pages_in_spanish_and_french_show_no_english_text_of_the_catalogue() {
     let app = TestApp::spawn().await;
@@ -198,16 +226,14 @@ async fn the_main_pages_in_spanish_and_french_show_no_english_text_of_the_catalo
         for path in ["/account", "/account/farms", "/device", "/logout"] {
             pages.push((path.to_string(), agent.navigate(path).await.page().2));
         }
-        let wrong = [
-            ("username", "ines"),
-            ("password", "not the password at all"),
-        ];
-        let refused = browser(&app, header);
-        let page = refused.navigate("/login").await.page().2;
-        pages.push((
-            "refused".into(),
-            refused.submit(&page, "/login", &wrong).await.page().2,
-        ));
+        pages.extend(refusals(&app, header).await);
+        // A complaint of the domain, composed into a sentence of the page's language.
+        let too_short = match lang {
+            Lang::Es => "La contraseña debe tener de 8 a 128 caracteres.",
+            _ => "Le mot de passe doit compter de 8 à 128 caractères.",
+        };
+        let signup = pages.iter().find(|(path, _)| path == "/signup answered");
+        assert!(signup.unwrap().1.contains(too_short), "{signup:?}");
         let english = english_that_is_translated(lang);
         for (path, page) in &pages {
             assert_eq!(lang_of(page), lang.code(), "{path}");
