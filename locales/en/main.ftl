@@ -490,3 +490,15 @@ role-name = { $role ->
    *[admin] admin
 }
 domain-password-length = password must be 8 to 128 characters
+
+## Why an authorization request is answered here, and refusals of passkeys and tokens
+
+page-the-request-has-too-many-parameters = The request has too many parameters.
+page-the-request-names-more-than-one = The request names more than one application.
+page-the-application-that-sent-you-here = The application that sent you here is not registered with us.
+page-the-address-the-application-asked-us = The address the application asked us to send you back to is not registered for it.
+page-the-request-carries-more-than-one = The request carries more than one return address.
+page-the-request-does-not-say-where = The request does not say where to send you back (redirect_uri is missing).
+page-the-passkey-could-not-be-verified = the passkey could not be verified
+page-the-farm-is-not-active-it = the farm is not active: it can register apps once the platform approves it
+page-no-such-farm = no such farm

@@ -493,3 +493,15 @@ role-name = { $role ->
    *[admin] administrador
 }
 domain-password-length = la contraseña debe tener de 8 a 128 caracteres
+
+## Why an authorization request is answered here, and refusals of passkeys and tokens
+
+page-the-request-has-too-many-parameters = La solicitud tiene demasiados parámetros.
+page-the-request-names-more-than-one = La solicitud nombra más de una aplicación.
+page-the-application-that-sent-you-here = La aplicación que te envió aquí no está registrada con nosotros.
+page-the-address-the-application-asked-us = La dirección a la que la aplicación pidió que te devolviéramos no está registrada para ella.
+page-the-request-carries-more-than-one = La solicitud lleva más de una dirección de vuelta.
+page-the-request-does-not-say-where = La solicitud no dice adónde devolverte (falta redirect_uri).
+page-the-passkey-could-not-be-verified = no se pudo verificar la llave de acceso
+page-the-farm-is-not-active-it = la granja no está activa: podrá registrar aplicaciones cuando la plataforma la apruebe
+page-no-such-farm = no existe esa granja

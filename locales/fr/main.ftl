@@ -493,3 +493,15 @@ role-name = { $role ->
    *[admin] administrateur
 }
 domain-password-length = le mot de passe doit compter de 8 à 128 caractères
+
+## Why an authorization request is answered here, and refusals of passkeys and tokens
+
+page-the-request-has-too-many-parameters = La demande comporte trop de paramètres.
+page-the-request-names-more-than-one = La demande désigne plus d’une application.
+page-the-application-that-sent-you-here = L’application qui vous a envoyé ici n’est pas enregistrée chez nous.
+page-the-address-the-application-asked-us = L’adresse vers laquelle l’application nous a demandé de vous renvoyer n’est pas enregistrée pour elle.
+page-the-request-carries-more-than-one = La demande comporte plus d’une adresse de retour.
+page-the-request-does-not-say-where = La demande n’indique pas où vous renvoyer (redirect_uri manque).
+page-the-passkey-could-not-be-verified = la clé d’accès n’a pas pu être vérifiée
+page-the-farm-is-not-active-it = la ferme n’est pas active : elle pourra enregistrer des applications une fois approuvée par la plateforme
+page-no-such-farm = cette ferme n’existe pas

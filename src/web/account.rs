@@ -121,7 +121,7 @@ pub fn factor_refusal(state: &AppState, error: FactorError) -> Result<Notice, Pa
     Ok(refused(match error {
         FactorError::WrongPassword => "Your current password is not right.".to_string(),
         FactorError::WrongCode => "That code is not right. Check it and try again.".to_string(),
-        FactorError::Locked(lock) => format!("Too many failed attempts. {}", lock.try_again(now)),
+        FactorError::Locked(lock) => super::sign_in::too_many_attempts(&lock, now),
         FactorError::NotEnrolled => "No authenticator app is set up.".to_string(),
         FactorError::AlreadyEnabled => "An authenticator app is already set up.".to_string(),
         FactorError::Password(error) => return Err(error.into()),

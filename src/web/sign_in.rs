@@ -73,12 +73,17 @@ pub fn refusal_text(state: &AppState, why: &Refusal) -> String {
         Refusal::WrongCode => "That code is not right. Check it and try again.".into(),
         Refusal::NotEnrolled => "Use another way to confirm it is you.".into(),
         Refusal::StartAgain => "Sign in again.".into(),
-        Refusal::Throttled(lock) => format!(
-            "{} {}",
-            translate("Too many failed attempts."),
-            lock.try_again(now)
-        ),
+        Refusal::Throttled(lock) => too_many_attempts(lock, now),
     }
+}
+
+/// "Too many failed attempts. Try again in …", in the page's language.
+pub fn too_many_attempts(lock: &crate::accounts::throttle::Locked, now: i64) -> String {
+    format!(
+        "{} {}",
+        translate("Too many failed attempts."),
+        lock.try_again(now)
+    )
 }
 
 /// Whether a refusal ends the sign-in (back to the login page), rather than letting the

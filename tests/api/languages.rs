@@ -215,6 +215,7 @@ async fn the_main_pages_in_spanish_and_french_show_no_english_text_of_the_catalo
             "/password/forgot",
             "/login/email-code",
             "/nowhere",
+            "/oauth2/authorize?client_id=nobody&response_type=code",
         ] {
             pages.push((path.to_string(), agent.navigate(path).await.page().2));
         }
