@@ -13,9 +13,9 @@ field-email-address = Dirección de correo electrónico
 signed-in-as = Sesión iniciada como { $name }.
 decision-allow = Permitir
 decision-deny = Rechazar
-flow-continue = para continuar a { $app }
-flow-continue-vendor = para continuar a { $app }, creada por { $vendor }, no por Not Far(m) From Home
-flow-continue-outside = para continuar a { $app }, creada por un desarrollador externo, no por Not Far(m) From Home
+flow-continue = para continuar en { $app }
+flow-continue-vendor = para continuar en { $app }, creada por { $vendor }, no por Not Far(m) From Home
+flow-continue-outside = para continuar en { $app }, creada por un desarrollador externo, no por Not Far(m) From Home
 vendor-note = { $app } es obra de { $vendor }, un proveedor externo, no de Not Far(m) From Home. Permítela solo si confías en ellos.
 vendor-note-outside = { $app } es obra de un desarrollador externo, no de Not Far(m) From Home. Permítela solo si confías en él.
 
