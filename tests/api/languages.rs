@@ -39,6 +39,21 @@ fn without_csrf(page: &str) -> String {
     out
 }
 
+/// The page without its tags (whose attribute values, such as `value="staff"`, are for
+/// programs), each tag a space.
+fn visible_text(page: &str) -> String {
+    let mut text = String::new();
+    for (i, part) in page.split('<').enumerate() {
+        let shown = match i {
+            0 => part,
+            _ => part.split_once('>').map_or("", |(_, after)| after),
+        };
+        text.push_str(shown);
+        text.push(' ');
+    }
+    text
+}
+
 /// Whether `text` stands in `page` as words of its own (not inside a longer word, as
 /// "Confirm" is inside "Confirmar").
 fn shows(page: &str, text: &str) -> bool {
@@ -235,12 +250,50 @@ async fn the_main_pages_in_spanish_and_french_show_no_english_text_of_the_catalo
         };
         let signup = pages.iter().find(|(path, _)| path == "/signup answered");
         assert!(signup.unwrap().1.contains(too_short), "{signup:?}");
-        let english = english_that_is_translated(lang);
-        for (path, page) in &pages {
-            assert_eq!(lang_of(page), lang.code(), "{path}");
-            let found: Vec<_> = english.iter().filter(|e| shows(page, e)).collect();
-            assert!(found.is_empty(), "{path} in {}: {found:?}", lang.code());
+        assert_translated(lang, &pages);
+    }
+}
+
+/// Every page is in `lang` and shows no English sentence of the catalogue that `lang`
+/// translates.
+fn assert_translated(lang: Lang, pages: &[(String, String)]) {
+    let english = english_that_is_translated(lang);
+    for (path, page) in pages {
+        assert_eq!(lang_of(page), lang.code(), "{path}");
+        let text = visible_text(page);
+        let found: Vec<_> = english.iter().filter(|e| shows(&text, e)).collect();
+        assert!(found.is_empty(), "{path} in {}: {found:?}", lang.code());
+    }
+}
+
+#[tokio::test]
+async fn a_farm_owner_s_pages_and_the_authenticator_set_up_are_translated_too() {
+    use farm_auth::domain::FarmRole;
+    let app = TestApp::spawn().await;
+    app.person("margaux", Role::Farmer).await;
+    app.person("paul", Role::Consumer).await;
+    let farm = app.active_farm("Les Prés", "margaux").await;
+    app.add_member(&farm, "paul", FarmRole::Staff).await;
+    for (lang, header) in [(Lang::Es, "es"), (Lang::Fr, "fr")] {
+        let agent = browser(&app, header);
+        let login = login_page(&agent).await;
+        let fields = [("username", "margaux"), ("password", PASSWORD)];
+        let account = agent.submit(&login, "/login", &fields).await.page().2;
+        let mut pages = vec![("/account".to_string(), account.clone())];
+        for path in [
+            "/account/farms".to_string(),
+            format!("/account/farms/{farm}"),
+        ] {
+            pages.push((path.clone(), agent.navigate(&path).await.page().2));
         }
+        let enrol = agent.submit(&account, "/account/totp", &[("password", PASSWORD)]);
+        let enrol = enrol.await.page().2;
+        assert!(enrol.contains("otpauth://totp/"), "{enrol}");
+        let wrong = agent.submit(&enrol, "/account/totp/confirm", &[("code", "000000")]);
+        let wrong = wrong.await.page().2;
+        pages.push(("/account/totp".into(), enrol));
+        pages.push(("a wrong code".into(), wrong));
+        assert_translated(lang, &pages);
     }
 }
 
