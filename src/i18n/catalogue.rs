@@ -122,9 +122,10 @@ pub fn sentence(text: &str) -> String {
 /// A value for a message: a number when it reads as one (so plurals work), else text.
 fn value_of(value: &dyn Display) -> FluentValue<'static> {
     let text = value.to_string();
+    // Only a number written as one ("007" is a name, not seven).
     match text.parse::<i64>() {
-        Ok(number) => FluentValue::from(number),
-        Err(_) => FluentValue::from(text),
+        Ok(number) if number.to_string() == text => FluentValue::from(number),
+        _ => FluentValue::from(text),
     }
 }
 
@@ -222,4 +223,34 @@ pub fn message_ids(source: &str) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_look_like_numbers_stay_as_written() {
+        let hello = |name: &str| t1("mail-hello", "name", &name);
+        assert_eq!(hello("007"), "Hello 007,");
+        assert_eq!(hello("42"), "Hello 42,");
+        assert_eq!(t1("try-again-seconds", "n", &1), "Try again in a second.");
+        assert_eq!(t1("try-again-seconds", "n", &5), "Try again in 5 seconds.");
+    }
+
+    #[test]
+    fn bold_values_are_escaped_and_placed_where_the_language_puts_them() {
+        let html = strong("consent-heading", &[("app", &"<Shop & Co>")]);
+        assert_eq!(
+            html,
+            "Allow <strong>&#60;Shop &#38; Co&#62;</strong> to access your account?"
+        );
+    }
+
+    #[test]
+    fn english_text_finds_its_translation_only_outside_english() {
+        assert_eq!(translate("Sign in again."), "Sign in again.");
+        let es = text_in(Lang::Es, "err-sign-in-again", None);
+        assert_eq!(es, "Vuelve a iniciar sesión.");
+    }
 }
