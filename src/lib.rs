@@ -23,6 +23,10 @@
 //!   `parse`: ids, scopes, roles, a device request's status, redirect URIs, usernames. The
 //!   store keeps them in its records, so a corrupt stored value is an error where it is read.
 //!
+//! - [`i18n`] is the person's language: negotiated once per request (`ui_locales`,
+//!   `Accept-Language`, English), and the one catalogue of words pages and mail are
+//!   written with.
+//!
 //! Dependencies point one way: `web → (oauth2 | oidc | accounts | keys) → store → domain`
 //! (every module may use [`domain`]; it uses none of them); `accounts` hands mail to
 //! [`mail`], which records delivery failures in the audit trail.
@@ -41,6 +45,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod i18n;
 pub mod keys;
 pub mod mail;
 pub mod oauth2;

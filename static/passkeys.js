@@ -97,16 +97,19 @@ async function postJson(url, csrf, body) {
   let data = {};
   try { data = await response.json(); } catch (e) { /* not JSON: a page */ }
   if (!response.ok) {
-    throw new Error(data.error || "Something went wrong. Reload the page and try again.");
+    // The server's words are in the page's language; without them, the page's own.
+    throw new Error(data.error || "");
   }
   return data;
 }
 
 function showError(box, error) {
   const alert = box.querySelector(".alert");
-  let text = error && error.message ? error.message : "Something went wrong.";
-  if (error && error.name === "NotAllowedError") text = "The passkey request was cancelled or timed out.";
-  if (error && error.name === "InvalidStateError") text = "This device already holds a passkey for your account.";
+  // The words come from the page (data-msg-*), in the person's language.
+  const say = box.dataset;
+  let text = error && error.message ? error.message : say.msgFailed || "Something went wrong. Reload the page and try again.";
+  if (error && error.name === "NotAllowedError") text = say.msgCancelled || "The passkey request was cancelled or timed out.";
+  if (error && error.name === "InvalidStateError") text = say.msgExists || "This device already holds a passkey for your account.";
   alert.textContent = text;
   alert.hidden = false;
 }

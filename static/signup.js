@@ -48,7 +48,7 @@
   form.addEventListener("submit", function (event) {
     if (solved) return;
     event.preventDefault();
-    if (status) status.textContent = "Checking that you are a person\u2026";
+    if (status) status.textContent = form.dataset.checking || "Checking that you are a person\u2026";
     // form.submit() does not fire this handler again.
     work.then(function () {
       form.submit();

@@ -91,6 +91,7 @@ pub async fn request_change(
     let Some(link) = email_links::new_link_about(state, &user.id, link).await? else {
         return Err(EmailChangeError::TooMany);
     };
+    let there = crate::i18n::translate("there");
     let mail = match in_use {
         false => LinkMail {
             subject: "Confirm your new email address",
@@ -102,7 +103,7 @@ pub async fn request_change(
         },
         true => LinkMail {
             subject: "This email address already has an account",
-            greeting_name: "there",
+            greeting_name: &there,
             intro: "Someone asked to move an account at Not Far(m) From Home to this address, but this address already belongs to an account, so nothing was changed. If that was you, sign in to the account this address belongs to instead.",
             link: &format!("{}/login", state.issuer),
             link_text: "Sign in",
@@ -245,7 +246,8 @@ pub async fn undo_change(
     )
     .await?;
     let intro = "The change of your email address was undone and everyone was signed out. Choose a new password now: whoever changed the address may know the old one. The link works once, for 30 minutes.";
-    let closing = "If the link runs out, ask for a new one with \u{201c}Forgot your password?\u{201d} on the sign-in page.";
+    let closing =
+        "If the link runs out, ask for a new one with “Forgot your password?” on the sign-in page.";
     email_links::mail_reset_link(state, &user, intro, closing).await?;
     Ok(user)
 }

@@ -92,12 +92,13 @@ pub async fn ask(
     };
     let state = state.clone();
     let kept = challenge.clone();
-    tokio::spawn(async move {
+    // The mail is written in the language of the request that asked for it.
+    tokio::spawn(crate::i18n::carried(async move {
         if let Err(error) = mail_code(&state, &origin, &kept).await {
             tracing::error!(%error, "a sign-in code request failed");
         }
         drop(permit);
-    });
+    }));
     Ok(Ok(challenge))
 }
 

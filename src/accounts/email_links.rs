@@ -8,6 +8,7 @@
 //! reset every session and refresh token of the account is revoked.
 
 use crate::domain::EmailAddress;
+use crate::i18n;
 use crate::mail::{self, LinkMail};
 use crate::secrets::{hash_secret, random_token};
 use crate::state::AppState;
@@ -226,12 +227,13 @@ pub async fn request_reset_after_answer(
         return Ok(Err(ResetRefused::Overloaded(lock)));
     }
     let state = state.clone();
-    tokio::spawn(async move {
+    // The mail is written in the language of the request that asked for it.
+    tokio::spawn(i18n::carried(async move {
         if let Err(error) = request_reset(&state, &origin, &email).await {
             tracing::error!(%error, "a password reset request failed");
         }
         drop(permit);
-    });
+    }));
     Ok(Ok(()))
 }
 
@@ -386,7 +388,11 @@ async fn queue_notice(state: &AppState, user: &UserRecord, what: &str) -> Result
         return Ok(());
     }
     let intro = format!(
-        "{what} If this was you, there is nothing to do. If it was not, change your password now and check the sessions and sign-in methods on your account page."
+        "{} {}",
+        i18n::translate(what),
+        i18n::translate(
+            "If this was you, there is nothing to do. If it was not, change your password now and check the sessions and sign-in methods on your account page."
+        )
     );
     let link = format!("{}/account", state.issuer);
     let mail = LinkMail {

@@ -10,6 +10,7 @@
 //! brings them back, and accepts (DECISIONS §54).
 
 use crate::domain::{EmailAddress, FarmRole, InvitationId};
+use crate::i18n;
 use crate::mail::{self, LinkMail};
 use crate::secrets::{hash_secret, random_id, random_token};
 use crate::state::AppState;
@@ -124,24 +125,34 @@ async fn mail_invitation(
     token: &str,
 ) -> Result<(), StoreError> {
     let link = format!("{}{PATH}{token}", state.issuer);
-    let by = match acting.person() {
-        Some(person) => format!("{} invited you", person.username),
-        None => "You are invited".to_string(),
+    let invited = match acting.person() {
+        Some(person) => i18n::t2(
+            "mail-invited-by",
+            "name",
+            &person.username,
+            "farm",
+            &farm.name,
+        ),
+        None => i18n::t1("mail-invited", "farm", &farm.name),
     };
     let days = state.config.farm_invitation_ttl.as_secs().div_ceil(86_400);
     let intro = format!(
-        "{by} to join the farm \u{201c}{}\u{201d} on Not Far(m) From Home as {} {}. Follow the link to accept; if you have no account yet, you can create one there with this address. The link works once, for {days} day(s).",
-        farm.name,
-        article(invitation.role),
-        invitation.role
+        "{invited} {}",
+        i18n::t2(
+            "mail-invitation-intro",
+            "role",
+            &invitation.role.as_str(),
+            "days",
+            &days
+        )
     );
-    let subject = format!("Join {} on Not Far(m) From Home", farm.name);
+    let subject = i18n::t1("mail-invitation-subject", "farm", &farm.name);
     let mail = LinkMail {
         subject: &subject,
         greeting_name: &invitation.email,
         intro: &intro,
         link: &link,
-        link_text: "See the invitation",
+        link_text: &i18n::t("mail-invitation-link"),
         closing: "If you do not know this farm, ignore this message and nothing will happen.",
     };
     let bodies = mail::render_link_mail(&mail)
@@ -149,13 +160,6 @@ async fn mail_invitation(
     let ttl = state.config.farm_invitation_ttl.as_secs() as i64;
     mail::enqueue(state, &invitation.email, &subject, bodies, Some(ttl)).await?;
     Ok(())
-}
-
-fn article(role: FarmRole) -> &'static str {
-    match role {
-        FarmRole::Owner => "an",
-        _ => "a",
-    }
 }
 
 /// The farm's open invitations, to its owners and managers.

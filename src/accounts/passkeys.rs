@@ -162,9 +162,7 @@ pub async fn finish_registration(
     }
     let event = Event::of_user("passkey.added", &user.id).detail(name.clone());
     audit::record(state, origin, event).await?;
-    let what = format!(
-        "A passkey named \u{201c}{name}\u{201d} was added to your account; it signs in without a password."
-    );
+    let what = crate::i18n::t1("mail-passkey-added", "name", &name);
     email_links::security_notice(state, user, &what).await;
     Ok(())
 }

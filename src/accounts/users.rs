@@ -42,6 +42,9 @@ pub struct NewUser {
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_CHARS: usize = 128;
+/// What a password outside those bounds is told: a literal, so that the pages find its
+/// translation by its words (decision 144); a test keeps the numbers in step.
+const PASSWORD_LENGTH: &str = "password must be 8 to 128 characters";
 
 /// The user with id `id`, if there is one.
 pub async fn find(state: &AppState, id: &str) -> Result<Option<UserRecord>, StoreError> {
@@ -102,9 +105,7 @@ pub async fn prepare(state: &AppState, new: NewUser) -> Result<UserRecord, UserE
 pub fn check_password(password: &str) -> Result<(), UserError> {
     let chars = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
-        return Err(UserError::Invalid(format!(
-            "password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
-        )));
+        return Err(UserError::Invalid(PASSWORD_LENGTH.into()));
     }
     if is_common_password(password) {
         return Err(UserError::Invalid(
@@ -129,6 +130,12 @@ pub fn is_common_password(password: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_length_complaint_names_the_bounds() {
+        let bounds = format!("{MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters");
+        assert!(PASSWORD_LENGTH.ends_with(&bounds));
+    }
 
     #[test]
     fn passwords_are_checked() {

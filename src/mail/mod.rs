@@ -163,6 +163,8 @@ pub async fn enqueue(
     (text_body, html_body): (String, String),
     valid_for: Option<i64>,
 ) -> Result<Option<String>, StoreError> {
+    // The subject in the language of the request that caused the mail, like its body.
+    let subject = &crate::i18n::translate(subject);
     let to = throttle::limit(throttle::MAIL_TO_RECIPIENT, &recipient.to_lowercase());
     if throttle::count(state, &[to]).await?.is_err() {
         tracing::warn!(%subject, "too much mail to one address this hour; a message was not queued");

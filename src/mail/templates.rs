@@ -3,6 +3,8 @@
 
 use askama::Template;
 
+use crate::i18n::Words;
+
 /// A message whose point is one link to follow.
 pub struct LinkMail<'a> {
     pub subject: &'a str,

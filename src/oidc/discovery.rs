@@ -70,6 +70,8 @@ struct ProviderMetadata<'a> {
     claims_supported: &'static [&'static str],
     claims_parameter_supported: bool,
     acr_values_supported: [&'static str; 3],
+    /// OpenID Connect Discovery §3: the languages of the pages, for `ui_locales`.
+    ui_locales_supported: [&'static str; 3],
     request_parameter_supported: bool,
     request_uri_parameter_supported: bool,
     require_request_uri_registration: bool,
@@ -114,6 +116,7 @@ pub fn document<'a>(issuer: &'a str, api_scopes: &[&'a str]) -> Vec<u8> {
         claims_parameter_supported: true,
         // Weakest first (decision 123); a request may name any of them (Core §3.1.2.1).
         acr_values_supported: Acr::ALL.map(Acr::as_str),
+        ui_locales_supported: crate::i18n::Lang::ALL.map(crate::i18n::Lang::code),
         request_parameter_supported: false,
         request_uri_parameter_supported: false,
         require_request_uri_registration: false,

@@ -121,7 +121,7 @@ pub fn factor_refusal(state: &AppState, error: FactorError) -> Result<Notice, Pa
     Ok(refused(match error {
         FactorError::WrongPassword => "Your current password is not right.".to_string(),
         FactorError::WrongCode => "That code is not right. Check it and try again.".to_string(),
-        FactorError::Locked(lock) => format!("Too many failed attempts. {}", lock.try_again(now)),
+        FactorError::Locked(lock) => super::sign_in::too_many_attempts(&lock, now),
         FactorError::NotEnrolled => "No authenticator app is set up.".to_string(),
         FactorError::AlreadyEnabled => "An authenticator app is already set up.".to_string(),
         FactorError::Password(error) => return Err(error.into()),
@@ -164,7 +164,12 @@ async fn get_account(
         username: user.username,
         email: user.email,
         email_verified: user.email_verified,
-        roles: user.roles.join(", "),
+        roles: user
+            .roles
+            .iter()
+            .map(|role| crate::i18n::t1("role-name", "role", &role))
+            .collect::<Vec<_>>()
+            .join(", "),
         notice,
         totp: factors.totp,
         recovery_codes_left: factors.recovery_codes_left,
@@ -205,7 +210,11 @@ async fn post_password(
     let changed = password_change::change_password(&state, &origin, &user, change).await;
     let notice = match changed {
         Ok(()) => done("Your password is changed. Your other sessions were signed out."),
-        Err(ChangeError::Weak(why)) => refused(format!("The new password cannot be used: {why}.")),
+        Err(ChangeError::Weak(why)) => refused(crate::i18n::t1(
+            "page-new-password-unusable",
+            "why",
+            &crate::i18n::translate(&why),
+        )),
         Err(ChangeError::Confirm(error)) => factor_refusal(&state, error)?,
     };
     back(&session, notice).await

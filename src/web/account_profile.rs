@@ -59,7 +59,11 @@ async fn post_name(
     let notice = match profile::set_display_name(&state, &origin, &user, text).await {
         Ok(Some(_)) => done("Your display name is saved."),
         Ok(None) => done("Your display name is removed; apps see your username."),
-        Err(ProfileError::Invalid(why)) => refused(format!("That name cannot be used: {why}.")),
+        Err(ProfileError::Invalid(why)) => refused(crate::i18n::t1(
+            "page-name-unusable",
+            "why",
+            &crate::i18n::translate(&why.to_string()),
+        )),
         Err(ProfileError::Store(error)) => return Err(error.into()),
     };
     back(&session, notice).await
@@ -270,9 +274,10 @@ async fn post_delete(
                 Some(("/signup", "Create a new account")),
             ));
         }
-        Err(DeleteError::LastOwner(farms)) => refused(format!(
-            "You are the last owner of {}. Hand the farm over to someone else (or ask an administrator) before you delete your account.",
-            farms.join(", ")
+        Err(DeleteError::LastOwner(farms)) => refused(crate::i18n::t1(
+            "page-last-owner",
+            "farms",
+            &farms.join(", "),
         )),
         Err(DeleteError::Confirm(error)) => factor_refusal(&state, error)?,
     };

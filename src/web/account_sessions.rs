@@ -63,7 +63,7 @@ async fn post_end_others(
     let notice = match ended.len() {
         0 => done("There were no other sessions."),
         1 => done("Your other session is signed out."),
-        n => done(&format!("Your {n} other sessions are signed out.")),
+        n => done(&crate::i18n::t1("page-other-sessions-ended", "n", &n)),
     };
     back(&session, notice).await
 }

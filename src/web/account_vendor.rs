@@ -4,6 +4,8 @@
 //! shown once.
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -73,6 +75,9 @@ async fn post_registration_token(
             Ok(pages::page(StatusCode::OK, &template, Csp::default()))
         }
         Err(IssueError::Store(error)) => Err(error.into()),
-        Err(refusal) => back(&session, refused(refusal.to_string())).await,
+        Err(refusal) => {
+            let why = crate::i18n::translate(&refusal.to_string());
+            back(&session, refused(why)).await
+        }
     }
 }

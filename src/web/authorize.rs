@@ -37,6 +37,10 @@ async fn get_authorize(
     let raw = query.unwrap_or_default();
     let (request, _client) =
         authorize::parse_request(&state, raw.as_bytes(), person.is_some()).await?;
+    // OpenID Connect Core §3.1.2.1: the pages of this flow are in the language asked for.
+    if let Some(lang) = request.ui_lang {
+        session.choose_lang(lang).await?;
+    }
     let kept = Kept {
         person,
         ..Kept::default()
@@ -213,7 +217,7 @@ pub fn held_error(held: &HeldResponse) -> Response {
         .map_or("", |(_, text)| text.as_str());
     let page = ReturnToAppPage {
         title: "We cannot sign you in to this application",
-        message: format!("The application's request cannot be completed: {why}."),
+        message: crate::i18n::t1("page-request-cannot-complete", "why", &why),
         app: held.app.clone(),
         destination: destination(&response.redirect_uri),
         action: match response.mode {

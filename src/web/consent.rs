@@ -48,7 +48,7 @@ pub fn describe(scope: &str) -> String {
         "offline_access" => {
             "Keep access when you are not using it, until you sign it out from your account".into()
         }
-        other => format!("Use the “{other}” permission"),
+        other => crate::i18n::t1("consent-use-permission", "scope", &other),
     }
 }
 

@@ -123,7 +123,8 @@ async fn post_device(
         CodeCheck::BelowMinimum { reachable: false } => NEEDS_SECOND_FACTOR.to_string(),
         CodeCheck::Invalid => INVALID_CODE.to_string(),
         CodeCheck::Locked(lock) => format!(
-            "Too many codes that did not work. {}",
+            "{} {}",
+            crate::i18n::translate("Too many codes that did not work."),
             lock.try_again(state.clock.now())
         ),
     };

@@ -5,6 +5,8 @@
 //! page with what happened.
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -250,23 +252,10 @@ async fn back(
         Ok(notice) => notice,
         Err(FarmError::NoSuchFarm) => return Err(PageError::NotFound),
         Err(FarmError::Store(error)) => return Err(error.into()),
-        Err(refusal) => refused(sentence(&refusal.to_string())),
+        Err(refusal) => refused(crate::i18n::sentence(&refusal.to_string())),
     };
     session.set_flash(NOTICE, &notice).await?;
     Ok(Redirect::to(&format!("/account/farms/{farm_id}")).into_response())
-}
-
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
-    out.extend(chars);
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
 }
 
 async fn post_invite(
@@ -279,7 +268,7 @@ async fn post_invite(
     let outcome = match farms::parse_role(post.form.get("role").unwrap_or_default()) {
         Ok(role) => farm_invitations::invite(&state, acting, &farm_id, email, role)
             .await
-            .map(|i| done(&format!("We mailed an invitation to {}.", i.email))),
+            .map(|i| done(&crate::i18n::t1("page-invitation-sent", "email", &i.email))),
         Err(error) => Err(error),
     };
     back(&post.session, &farm_id, outcome).await
@@ -410,7 +399,7 @@ async fn post_accept(
 ) -> Result<Response, PageError> {
     match farm_invitations::accept(&state, &post.user, &post.origin, &token).await {
         Ok(farm) => {
-            let notice = done(&format!("Welcome to {}.", farm.name));
+            let notice = done(&crate::i18n::t1("page-welcome-to-farm", "farm", &farm.name));
             post.session.set_flash(NOTICE, &notice).await?;
             Ok(Redirect::to(&format!("/account/farms/{}", farm.id)).into_response())
         }
@@ -419,7 +408,7 @@ async fn post_accept(
         Err(why) => Ok(pages::message(
             StatusCode::FORBIDDEN,
             "You cannot accept this invitation",
-            &sentence(&why.to_string()),
+            &crate::i18n::sentence(&why.to_string()),
             Some(("/account", "Go to your account")),
         )),
     }

@@ -163,7 +163,10 @@ async fn post_login(
         }
         Step::Refused(Refusal::FactorUnavailable) => return Ok(factor_unavailable()),
         Step::Refused(Refusal::Throttled(lock)) => format!(
-            "Too many failed sign-ins for this account or from this network. {}",
+            "{} {}",
+            crate::i18n::translate(
+                "Too many failed sign-ins for this account or from this network."
+            ),
             lock.try_again(state.clock.now())
         ),
         Step::Refused(why) => web_sign_in::refusal_text(&state, &why),
@@ -307,7 +310,7 @@ async fn post_signup(
                 email,
                 role,
                 farm_name,
-                error: Some(sentence(&error.to_string())),
+                error: Some(crate::i18n::sentence(&error.to_string())),
             };
             session.set_flash(SIGNUP_FLASH, &view).await?;
             let again = with_request("/signup", pending.as_ref());
@@ -317,18 +320,4 @@ async fn post_signup(
     let browser = from.browser();
     let done = sign_in::after_sign_up(&state, browser, &user).await?;
     web_sign_in::finish(&state, &session, &done, pending.as_ref()).await
-}
-
-/// An error message as a sentence: capitalised, with a full stop.
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
-    out.extend(chars);
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
 }

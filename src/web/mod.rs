@@ -20,6 +20,7 @@ pub mod error;
 pub mod extract;
 pub mod farms;
 pub mod health;
+pub mod lang;
 pub mod login;
 pub mod logout;
 pub mod oauth2;
@@ -64,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .merge(password_reset::router())
         .merge(passkeys::router())
         .merge(admin::router())
+        // The language of every page, from the session's choice or the request.
+        .layer(axum::middleware::from_fn(lang::negotiate))
         .layer(session::layer(&state));
     Router::new()
         .merge(pages)

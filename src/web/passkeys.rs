@@ -225,7 +225,7 @@ async fn post_delete(
         Ok(false) => refused("That passkey was already gone."),
         Err(PasskeyError::Confirm(error)) => factor_refusal(&state, error)?,
         Err(PasskeyError::Store(error)) => return Err(error.into()),
-        Err(other) => refused(other.to_string()),
+        Err(other) => refused(crate::i18n::translate(&other.to_string())),
     };
     back(&session, notice).await
 }

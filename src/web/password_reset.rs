@@ -156,7 +156,11 @@ async fn post_reset(
             session
                 .set_flash(
                     RESET_FLASH,
-                    &format!("This password cannot be used: {why}."),
+                    &crate::i18n::t1(
+                        "page-password-unusable",
+                        "why",
+                        &crate::i18n::translate(&why),
+                    ),
                 )
                 .await?;
             let again = format!("/password/reset?{}", query_with_token(token));

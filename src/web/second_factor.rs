@@ -86,7 +86,8 @@ async fn post_second_factor(
             return refuse_stopped(&state, &session, pending.as_ref(), &why).await;
         }
         Step::Refused(Refusal::Throttled(lock)) => format!(
-            "Too many wrong codes. {}",
+            "{} {}",
+            crate::i18n::translate("Too many wrong codes."),
             lock.try_again(state.clock.now())
         ),
         Step::Refused(why) => web_sign_in::refusal_text(&state, &why),

@@ -23,6 +23,7 @@ use crate::accounts::sessions;
 use crate::accounts::sign_in::Partial;
 use crate::accounts::throttle::address_of;
 use crate::error::InternalError;
+use crate::i18n::Lang;
 use crate::oauth2::authorize::{AuthorizationRequest, Progress};
 use crate::secrets::{constant_time_eq, random_token};
 use crate::state::AppState;
@@ -33,6 +34,8 @@ const LOGIN: &str = "login";
 const PENDING: &str = "pending";
 const PARTIAL: &str = "partial";
 const RETURN_TO: &str = "return_to";
+/// The language an authorization request's `ui_locales` chose for this browser's pages.
+const LANG: &str = "lang";
 /// Authorization requests kept per browser; the oldest goes when another arrives.
 const MAX_PENDING: usize = 8;
 /// The most the pending requests of one browser take, serialised: the oldest go first, so
@@ -143,6 +146,20 @@ fn internal(error: tower_sessions::session::Error) -> PageError {
 }
 
 impl BrowserSession {
+    /// The language a `ui_locales` chose here, if any; a session that cannot be read
+    /// chooses nothing (the handler meets the same failure and reports it).
+    pub async fn chosen_lang(&self) -> Option<Lang> {
+        self.0.get::<Lang>(LANG).await.ok().flatten()
+    }
+
+    /// Keeps `lang` for the pages of this browser's flows.
+    pub async fn choose_lang(&self, lang: Lang) -> Result<(), PageError> {
+        if self.chosen_lang().await == Some(lang) {
+            return Ok(());
+        }
+        self.0.insert(LANG, lang).await.map_err(internal)
+    }
+
     /// The CSRF token of this browser's forms, created on first use.
     pub async fn csrf_token(&self) -> Result<String, PageError> {
         if let Some(token) = self.0.get::<String>(CSRF).await.map_err(internal)? {

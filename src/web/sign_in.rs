@@ -13,6 +13,7 @@ use super::session::{BrowserSession, Pending};
 use crate::accounts::audit::Origin;
 use crate::accounts::login::SignedIn;
 use crate::accounts::sign_in::{Browser, Done, Refusal};
+use crate::i18n::translate;
 use crate::state::AppState;
 
 /// Where a sign-in step comes from, as a handler takes it: the browser's address, its
@@ -53,7 +54,7 @@ impl FromRequestParts<AppState> for StepFrom {
 /// they are.
 pub const ACCOUNT_LOCKED: &str = "This account is locked. If you think this is a mistake, contact Not Far(m) From Home's support.";
 
-pub const PASSWORD_RESET_REQUIRED: &str = "You need to choose a new password before you sign in: we emailed you a link. If it has expired, use \u{201c}Forgot your password?\u{201d} below.";
+pub const PASSWORD_RESET_REQUIRED: &str = "You need to choose a new password before you sign in: we emailed you a link. If it has expired, use “Forgot your password?” below.";
 
 /// The session's mark that a page (the console) asked the signed-in person to prove who
 /// they are again: the login page then shows its form instead of sending them on.
@@ -72,8 +73,17 @@ pub fn refusal_text(state: &AppState, why: &Refusal) -> String {
         Refusal::WrongCode => "That code is not right. Check it and try again.".into(),
         Refusal::NotEnrolled => "Use another way to confirm it is you.".into(),
         Refusal::StartAgain => "Sign in again.".into(),
-        Refusal::Throttled(lock) => format!("Too many failed attempts. {}", lock.try_again(now)),
+        Refusal::Throttled(lock) => too_many_attempts(lock, now),
     }
+}
+
+/// "Too many failed attempts. Try again in …", in the page's language.
+pub fn too_many_attempts(lock: &crate::accounts::throttle::Locked, now: i64) -> String {
+    format!(
+        "{} {}",
+        translate("Too many failed attempts."),
+        lock.try_again(now)
+    )
 }
 
 /// Whether a refusal ends the sign-in (back to the login page), rather than letting the

@@ -40,6 +40,7 @@ async fn discovery_advertises_exactly_the_endpoints_that_answer() {
     );
     // OpenID Connect Discovery 1.0 §3: the REQUIRED members.
     assert_eq!(metadata["response_types_supported"], json!(["code"]));
+    assert_eq!(metadata["ui_locales_supported"], json!(["en", "es", "fr"]));
     assert_eq!(metadata["subject_types_supported"], json!(["public"]));
     assert_eq!(
         metadata["id_token_signing_alg_values_supported"],

@@ -69,6 +69,9 @@ mod email_verification;
 mod factor_unavailable;
 /// Sign-ins keep their share of the password hashers whatever floods the sign-up page.
 mod hashing_share;
+/// Pages and mail in the person's language: `ui_locales`, then `Accept-Language`, then
+/// English; hostile values fall back; no English sentence left on a translated page.
+mod languages;
 /// The person's own sessions and connected apps on the account page, and changing the
 /// password there.
 mod own_sessions;

@@ -197,10 +197,9 @@ impl Locked {
     pub fn try_again(&self, now: i64) -> String {
         let seconds = self.retry_after(now);
         match seconds {
-            1 => "Try again in a second.".to_string(),
-            2..=59 => format!("Try again in {seconds} seconds."),
-            60..=119 => "Try again in a minute.".to_string(),
-            _ => format!("Try again in {} minutes.", (seconds + 59) / 60),
+            ..=59 => crate::i18n::t1("try-again-seconds", "n", &seconds.max(1)),
+            60..=119 => crate::i18n::t1("try-again-minutes", "n", &1),
+            _ => crate::i18n::t1("try-again-minutes", "n", &((seconds + 59) / 60)),
         }
     }
 }

@@ -93,6 +93,10 @@ pub struct AuthorizationRequest {
     /// before step-up existed read as asking nothing.
     #[serde(default)]
     pub acr: AcrRequest,
+    /// The first language of `ui_locales` that the pages have (OpenID Connect Core
+    /// §3.1.2.1); unknown or hostile values choose nothing (decision 143).
+    #[serde(default)]
+    pub ui_lang: Option<crate::i18n::Lang>,
     pub received_at: i64,
 }
 

@@ -263,6 +263,7 @@ fn parse_rest<'a>(
             .map_err(invalid)?,
         claims: claims.map(|c| c.to_string()),
         acr,
+        ui_lang: get("ui_locales").and_then(crate::i18n::Lang::from_ui_locales),
         received_at: state.clock.now(),
     })
 }

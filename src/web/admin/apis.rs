@@ -3,6 +3,8 @@
 //! apps, delete. The same functions as `farm-auth api` and the admin API.
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -2,6 +2,8 @@
 //! pages of 50.
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

@@ -3,6 +3,8 @@
 //! once, and never again.
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

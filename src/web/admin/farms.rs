@@ -3,6 +3,8 @@
 //! change role, remove; a farm keeps an owner). Decisions are `accounts::farms`'.
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -1,6 +1,8 @@
 //! The console's signing keys: the keys in the JWKS, rotation, and revocation.
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

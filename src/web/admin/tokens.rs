@@ -3,6 +3,8 @@
 //! page that answers the form.
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;

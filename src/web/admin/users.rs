@@ -2,6 +2,8 @@
 //! roles, required password reset, sessions, deletion).
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -322,6 +322,8 @@ impl IntoResponse for ScriptError {
     fn into_response(self) -> Response {
         match self {
             ScriptError::Refused(status, message) => {
+                // The page's script shows it to the person: in their language.
+                let message = crate::i18n::translate(&message);
                 let mut response = (status, Json(json!({ "error": message }))).into_response();
                 response
                     .headers_mut()

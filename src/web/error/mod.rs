@@ -152,7 +152,7 @@ impl From<crate::accounts::sign_in::SignInError> for PageError {
 fn waiting(status: StatusCode, title: &str, seconds: i64) -> Response {
     let seconds = seconds.max(1);
     let again = crate::accounts::throttle::Locked { until: seconds }.try_again(0);
-    let message = format!("Nothing was done. {again}");
+    let message = format!("{} {again}", crate::i18n::translate("Nothing was done."));
     let mut response = pages::message(status, title, &message, None);
     if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -269,13 +269,21 @@ pub fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
     ]
 }
 
-pub async fn not_found() -> Response {
-    pages::message(
-        StatusCode::NOT_FOUND,
-        "Page not found",
-        "There is nothing at this address.",
-        Some(("/account", "Go to your account")),
-    )
+/// Outside the page routes, so in the language of `Accept-Language` alone.
+pub async fn not_found(headers: axum::http::HeaderMap) -> Response {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let lang = crate::i18n::Lang::negotiate(None, accept);
+    crate::i18n::scope(lang, async {
+        pages::message(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is nothing at this address.",
+            Some(("/account", "Go to your account")),
+        )
+    })
+    .await
 }
 
 /// A panic in a handler is a bug: log it, answer 500, reveal nothing.

@@ -3,6 +3,8 @@
 
 use askama::Template;
 
+use crate::i18n::{self, Words};
+
 use crate::domain::Scope;
 
 #[derive(Template)]
@@ -42,7 +44,10 @@ impl SessionView {
         SessionView {
             sid: login.sid.clone(),
             device: device_of(login.user_agent.as_deref()),
-            ip: login.ip.clone().unwrap_or_else(|| "unknown".into()),
+            ip: login
+                .ip
+                .clone()
+                .unwrap_or_else(|| i18n::t("account-unknown")),
             started: when(login.created_at),
             last_seen: when(login.last_seen_at.unwrap_or(login.created_at)),
             current: login.sid == current_sid,
@@ -88,7 +93,7 @@ impl PasskeyView {
             last_used: passkey
                 .last_used_at
                 .map(when)
-                .unwrap_or_else(|| "never".into()),
+                .unwrap_or_else(|| i18n::t("account-never")),
         }
     }
 }
@@ -105,7 +110,7 @@ pub fn when(unix: i64) -> String {
 /// "Firefox on Linux", from a `User-Agent`; good enough to recognise one's own devices.
 pub fn device_of(user_agent: Option<&str>) -> String {
     let Some(ua) = user_agent else {
-        return "Unknown device".into();
+        return i18n::t("account-unknown-device");
     };
     let browser = [
         ("Edg/", "Edge"),
@@ -192,9 +197,9 @@ impl ReviewedFactor {
     pub fn of(factor: &crate::accounts::factor_review::RecentFactor) -> ReviewedFactor {
         use crate::accounts::factor_review::RecentFactor;
         let label = match factor {
-            RecentFactor::AuthenticatorApp { .. } => "An authenticator app".to_string(),
-            RecentFactor::RecoveryCodes { .. } => "New recovery codes".to_string(),
-            RecentFactor::Passkey { name, .. } => format!("The passkey \u{201c}{name}\u{201d}"),
+            RecentFactor::AuthenticatorApp { .. } => i18n::t("review-factor-app"),
+            RecentFactor::RecoveryCodes { .. } => i18n::t("review-factor-codes"),
+            RecentFactor::Passkey { name, .. } => i18n::t1("review-factor-passkey", "name", name),
         };
         ReviewedFactor {
             key: factor.key(),

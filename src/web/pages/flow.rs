@@ -3,6 +3,8 @@
 
 use askama::Template;
 
+use crate::i18n::Words;
+
 use super::Csp;
 
 /// What the sign-in and sign-up pages show of the authorization request they serve.

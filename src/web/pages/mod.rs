@@ -6,6 +6,8 @@
 //! stylesheet and scripts.
 
 use askama::Template;
+
+use crate::i18n::Words;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use url::Url;

@@ -15,6 +15,7 @@ mod checks;
 mod device;
 mod driver;
 mod farms;
+mod languages;
 mod passkeys;
 mod relying_party;
 mod signup;

@@ -195,8 +195,13 @@ impl UserAgent {
 /// A browser whose requests a trusted proxy forwards for `address` (the app needs
 /// `Options::trusted_proxies` naming 127.0.0.1).
 pub fn browser_at(app: &TestApp, address: &str) -> UserAgent {
+    browser_with(app, "x-forwarded-for", address)
+}
+
+/// A browser that sends the header `name: value` with every request.
+pub fn browser_with(app: &TestApp, name: &'static str, value: &str) -> UserAgent {
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("x-forwarded-for", address.parse().unwrap());
+    headers.insert(name, value.parse().unwrap());
     let mut agent = UserAgent::new(app);
     agent.http = reqwest::Client::builder()
         .cookie_store(true)
