@@ -29,4 +29,5 @@ pub mod signup_challenge;
 pub mod step_up;
 pub mod throttle;
 pub mod totp;
+pub mod upstream;
 pub mod users;

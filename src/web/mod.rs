@@ -6,6 +6,7 @@ pub mod account;
 pub mod account_factors;
 pub mod account_profile;
 pub mod account_sessions;
+pub mod account_upstream;
 pub mod account_vendor;
 pub mod admin;
 pub mod api;
@@ -32,6 +33,7 @@ pub mod serve;
 pub mod session;
 pub mod session_store;
 pub mod sign_in;
+pub mod upstream;
 pub mod userinfo;
 
 use axum::Router;
@@ -63,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(email_code::router())
         .merge(password_reset::router())
         .merge(passkeys::router())
+        .merge(upstream::router())
         .merge(admin::router())
         .layer(session::layer(&state));
     Router::new()

@@ -13,6 +13,7 @@ use url::Url;
 mod account;
 mod assets;
 mod flow;
+mod upstream;
 
 pub use account::{
     AccountPage, AppView, EmailChangeLinkPage, ForgotPasswordPage, PasskeyView, RecoveryCodesPage,
@@ -24,6 +25,9 @@ pub use flow::{
     ConsentPage, DeviceConfirmPage, DevicePage, EmailCodePage, EmailCodeVerifyPage,
     FORM_POST_SCRIPT, Flow, FormPostPage, LoginPage, LogoutPage, ReturnToAppPage, SecondFactorPage,
     SignupPage,
+};
+pub use upstream::{
+    AccountUpstreamPage, LinkView, UpstreamButton, UpstreamProvePage, UpstreamSignupPage,
 };
 
 #[derive(Template)]
