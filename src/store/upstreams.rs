@@ -103,6 +103,18 @@ impl Store {
         rows.into_iter().map(|r| self.open_upstream(r)).collect()
     }
 
+    /// The enabled providers' ids and labels, by id: the buttons of the sign-in pages (no
+    /// secret opened).
+    pub async fn list_upstream_buttons(&self) -> Result<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as(
+                "SELECT id, label FROM upstream_providers WHERE enabled = 1 ORDER BY id",
+            )
+            .fetch_all(self.pool())
+            .await?,
+        )
+    }
+
     pub async fn find_upstream(&self, id: &str) -> Result<Option<UpstreamRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM upstream_providers WHERE id = $1");
         let row: Option<UpstreamRow> = sqlx::query_as(&sql)

@@ -164,12 +164,7 @@ pub async fn list(state: &AppState) -> Result<Vec<UpstreamSummary>, StoreError> 
 
 /// The providers offered on the sign-in and sign-up pages: (id, label).
 pub async fn buttons(state: &AppState) -> Result<Vec<(String, String)>, StoreError> {
-    let all = state.store.list_upstreams().await?;
-    Ok(all
-        .into_iter()
-        .filter(|p| p.enabled)
-        .map(|p| (p.id, p.label))
-        .collect())
+    state.store.list_upstream_buttons().await
 }
 
 /// An enabled provider by id.

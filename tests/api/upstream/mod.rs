@@ -2,10 +2,12 @@
 //! second farm-auth: a person signs in there, and the downstream, its relying party,
 //! verifies the ID token and signs the person in, links, or makes an account.
 
+mod administration;
 mod callback_attacks;
 mod first_sign_in;
 mod linking;
 mod second_factor;
+mod trail;
 mod unlink;
 mod unreachable;
 
