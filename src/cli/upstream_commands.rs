@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 
 use super::{print_result, read_password_from_stdin};
 use crate::accounts::admin::Actor;
-use crate::accounts::upstream::{self, CALLBACK_PATH, NewUpstream};
+use crate::accounts::upstream::{self, NewUpstream};
 use crate::state::AppState;
 
 #[derive(Subcommand, Debug)]
@@ -61,14 +61,11 @@ pub async fn upstream_command(state: &AppState, command: UpstreamCommand) -> any
                 trust_mfa: args.trust_mfa,
             };
             let created = upstream::create(state, Actor::CommandLine, new).await?;
-            let callback = format!("{}{CALLBACK_PATH}", state.issuer);
             let text = format!(
-                "upstream provider {} created; register this redirect URI at it: {callback}",
-                created.id
+                "upstream provider {} created; register this redirect URI at it: {}",
+                created.provider.id, created.redirect_uri
             );
-            let mut value = serde_json::to_value(&created)?;
-            value["redirect_uri"] = callback.into();
-            print_result(args.json, value, &text);
+            print_result(args.json, serde_json::to_value(&created)?, &text);
         }
         UpstreamCommand::List { json } => {
             let all = upstream::list(state).await?;

@@ -22,6 +22,19 @@ pub const DEFAULT_SCOPES: &str = "openid email profile";
 /// registers at the provider.
 pub const CALLBACK_PATH: &str = "/login/upstream/callback";
 
+/// What an administrator registers at every provider: the callback under this issuer.
+pub fn redirect_uri(state: &AppState) -> String {
+    format!("{}{CALLBACK_PATH}", state.issuer)
+}
+
+/// A provider just configured, with the redirect URI to register at it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CreatedUpstream {
+    #[serde(flatten)]
+    pub provider: UpstreamSummary,
+    pub redirect_uri: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamConfigError {
     #[error("{0}")]
@@ -128,7 +141,7 @@ pub async fn create(
     state: &AppState,
     actor: Actor<'_>,
     new: NewUpstream,
-) -> Result<UpstreamSummary, UpstreamConfigError> {
+) -> Result<CreatedUpstream, UpstreamConfigError> {
     if !is_provider_id(&new.id) {
         return Err(invalid(
             "the id must be 1 to 32 lower-case letters, digits or '-'",
@@ -153,7 +166,10 @@ pub async fn create(
     actor
         .record(state, "upstream.created", None, Some(detail))
         .await?;
-    Ok(UpstreamSummary::from(&record))
+    Ok(CreatedUpstream {
+        provider: UpstreamSummary::from(&record),
+        redirect_uri: redirect_uri(state),
+    })
 }
 
 /// Every configured provider.

@@ -26,8 +26,6 @@ use serde::{Deserialize, Serialize};
 use crate::state::AppState;
 use crate::store::upstreams::UpstreamRecord;
 
-use super::CALLBACK_PATH;
-
 /// How long a discovery document and its JWKS are used before they are fetched again.
 const CACHE_SECS: i64 = 300;
 /// An unknown `kid` refetches the JWKS only if the cached one is at least this old.
@@ -200,7 +198,7 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 fn redirect_url(state: &AppState) -> Result<RedirectUrl, RelyingPartyError> {
-    RedirectUrl::new(format!("{}{CALLBACK_PATH}", state.issuer))
+    RedirectUrl::new(super::redirect_uri(state))
         .map_err(|e| RelyingPartyError::Unreachable(e.to_string()))
 }
 

@@ -2,6 +2,7 @@
 //! second farm-auth: a person signs in there, and the downstream, its relying party,
 //! verifies the ID token and signs the person in, links, or makes an account.
 
+mod admin_api;
 mod administration;
 mod callback_attacks;
 mod first_sign_in;
