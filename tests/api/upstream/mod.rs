@@ -5,6 +5,7 @@
 mod admin_api;
 mod administration;
 mod callback_attacks;
+mod console;
 mod first_sign_in;
 mod linking;
 mod second_factor;
