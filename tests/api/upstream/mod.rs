@@ -7,6 +7,7 @@ mod administration;
 mod callback_attacks;
 mod console;
 mod first_sign_in;
+mod forged_tokens;
 mod linking;
 mod second_factor;
 mod trail;

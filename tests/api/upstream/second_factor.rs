@@ -1,5 +1,6 @@
-//! An upstream sign-in is one factor (`fed`): the local second factor still follows, unless
-//! the administrator trusts the provider's and its ID token shows one (decision 134).
+//! An upstream sign-in is one factor (`fed`) of the state machine: the local second factor
+//! still follows, unless the administrator trusts the provider's and its ID token shows one
+//! (decision 134); an administrator's lock stops it like every way in.
 
 use super::*;
 
@@ -52,4 +53,19 @@ async fn a_trusted_provider_that_did_two_factors_skips_the_local_one() {
         .await;
     let (_, landing) = pair.sign_in().await;
     assert_signed_in(landing);
+}
+
+#[tokio::test]
+async fn a_locked_account_is_not_signed_in_by_its_provider() {
+    let pair = Pair::new().await;
+    let id = pair.down.person(CAROL, Role::Consumer).await;
+    pair.link_to(&id).await;
+    let now = pair.down.clock.now();
+    let locked = pair.down.store.set_user_lock(&id, Some((now, "test")), now);
+    assert!(locked.await.unwrap());
+    let (agent, landing) = pair.sign_in().await;
+    let (path, _, page) = landing.page();
+    assert!(path.starts_with("/login"), "{path}");
+    assert!(page.contains("This account is locked"), "{page}");
+    assert!(!crate::support::is_signed_in(&agent).await);
 }
