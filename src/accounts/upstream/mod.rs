@@ -90,13 +90,14 @@ fn invalid(why: &str) -> UpstreamConfigError {
     UpstreamConfigError::Invalid(why.into())
 }
 
-/// Whether `id` is a slug fit for a URL path: 1 to 32 lower-case letters, digits and `-`.
+/// Whether `id` is a slug fit for a URL path: 1 to 32 lower-case letters, digits and `-`,
+/// and not one of the fixed paths beside `/login/upstream/{id}`.
 pub fn is_provider_id(id: &str) -> bool {
     (1..=32).contains(&id.len())
         && id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && id != "callback"
+        && !matches!(id, "callback" | "signup")
 }
 
 /// The issuer as given, checked: an absolute http(s) URL without query or fragment, and

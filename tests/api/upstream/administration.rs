@@ -68,6 +68,7 @@ async fn bad_provider_settings_are_one_line_errors() {
         "https",
     );
     assert_one_line_error(&create(&cli, "callback", "https://a.example"), "the id");
+    assert_one_line_error(&create(&cli, "signup", "https://a.example"), "the id");
     assert!(
         create(&cli, "google", "https://accounts.google.com")
             .status
