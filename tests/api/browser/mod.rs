@@ -18,6 +18,7 @@ mod farms;
 mod passkeys;
 mod relying_party;
 mod signup;
+mod upstream;
 
 use std::time::Duration;
 

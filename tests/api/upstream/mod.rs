@@ -20,7 +20,7 @@ use farm_auth::accounts::users::Role;
 use farm_auth::oauth2::client_metadata::NewClient;
 use url::Url;
 
-use crate::support::{Landing, PASSWORD, TestApp, UserAgent, is_signed_in};
+use crate::support::{Landing, Options, PASSWORD, TestApp, UserAgent, is_signed_in};
 
 /// The provider's id at the downstream.
 pub const PROVIDER: &str = "up";
@@ -36,6 +36,9 @@ pub struct Setup {
     pub trust_mfa: bool,
     /// Carol's address is not confirmed at the upstream (`email_verified` false).
     pub unconfirmed: bool,
+    /// The downstream's issuer is `http://localhost:PORT`: a browser then keeps the two
+    /// servers' cookies apart (cookies ignore ports, not hosts).
+    pub localhost_down: bool,
 }
 
 /// An upstream farm-auth with [`CAROL`], and a downstream that offers it as [`PROVIDER`].
@@ -53,7 +56,11 @@ impl Pair {
 
     pub async fn with(setup: Setup) -> Pair {
         let up = TestApp::spawn().await;
-        let down = TestApp::spawn().await;
+        let down = TestApp::spawn_with(Options {
+            localhost_issuer: setup.localhost_down,
+            ..Options::default()
+        })
+        .await;
         let carol_sub = up.person(CAROL, Role::Consumer).await;
         if !setup.unconfirmed {
             let now = up.clock.now();
