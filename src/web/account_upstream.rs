@@ -8,11 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::account::{AccountPost, Notice, done, person, refused};
+use super::account::{AccountPost, Notice, done, factor_refusal, person, refused};
 use super::error::PageError;
 use super::pages::{self, AccountUpstreamPage, Csp, LinkView, UpstreamButton, when};
 use super::session::BrowserSession;
 use super::sign_in::StepFrom;
+use crate::accounts::reconfirm::{self, Proof};
 use crate::accounts::upstream::links::{self, Linked, Unlinked};
 use crate::accounts::upstream::relying_party::Identity;
 use crate::accounts::upstream::{self};
@@ -68,6 +69,7 @@ async fn get_providers(
         .unwrap_or_default();
     let page = AccountUpstreamPage {
         csrf_token: session.csrf_token().await?,
+        has_password: user.password_hash.is_some(),
         done: notice.done,
         error: notice.error,
         linked,
@@ -84,6 +86,7 @@ async fn post_link(
     State(state): State<AppState>,
     AccountPost {
         session,
+        origin,
         user,
         form,
         ..
@@ -93,6 +96,14 @@ async fn post_link(
     let Some(provider) = upstream::find(&state, id).await? else {
         return back(&session, refused("That provider is not offered.")).await;
     };
+    // Decision 140: a link hands the account to whoever holds the provider's account, so
+    // an account with a password proves it is its owner again first.
+    if user.password_hash.is_some() {
+        let proof = Proof::of(form.get("password"), form.get("code"));
+        if let Err(error) = reconfirm::confirm(&state, &origin, &user, proof).await {
+            return back(&session, factor_refusal(&state, error)?).await;
+        }
+    }
     super::upstream::go(&state, &session, &provider, None, Some(user.id)).await
 }
 

@@ -43,6 +43,8 @@ pub struct LinkView {
 #[template(path = "account_upstream.html")]
 pub struct AccountUpstreamPage {
     pub csrf_token: String,
+    /// Linking asks for the password (or an authenticator code) again.
+    pub has_password: bool,
     pub done: Option<String>,
     pub error: Option<String>,
     pub linked: Vec<LinkView>,

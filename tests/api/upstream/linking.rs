@@ -62,3 +62,39 @@ async fn an_address_the_provider_does_not_vouch_for_links_nothing_and_makes_no_a
     assert_signed_in(agent.log_in(login, CAROL, PASSWORD).await);
     assert_eq!(pair.linked_account().await, None);
 }
+
+/// Carol, signed in locally with her password, links the upstream from her account page
+/// with `password`: where her browser is sent (the provider, or back to the page).
+async fn link_from_account(pair: &Pair, password: &str) -> (UserAgent, Landing) {
+    let agent = crate::support::signed_in(&pair.down, CAROL).await.agent;
+    let (_, _, page) = agent.navigate("/account/upstream").await.page();
+    let fields = [("provider", PROVIDER), ("password", password)];
+    let landing = agent.submit(&page, "/account/upstream/link", &fields).await;
+    (agent, landing)
+}
+
+#[tokio::test]
+async fn a_signed_in_person_links_a_provider_after_their_password() {
+    let pair = Pair::new().await;
+    let local = pair.down.person(CAROL, Role::Consumer).await;
+    let (agent, landing) = link_from_account(&pair, PASSWORD).await;
+    let back = pair.at_upstream(&landing.client()).await;
+    let (path, _, page) = agent.navigate(back.as_str()).await.page();
+    assert_eq!(path, "/account/upstream");
+    assert!(page.contains("The provider is linked"), "{page}");
+    assert_eq!(pair.linked_account().await, Some(local));
+}
+
+#[tokio::test]
+async fn linking_from_the_account_page_with_a_wrong_password_goes_nowhere() {
+    let pair = Pair::new().await;
+    pair.down.person(CAROL, Role::Consumer).await;
+    let (_, landing) = link_from_account(&pair, "not her password").await;
+    let (path, _, page) = landing.page();
+    assert_eq!(path, "/account/upstream");
+    assert!(
+        page.contains("Your current password is not right"),
+        "{page}"
+    );
+    assert_eq!(pair.linked_account().await, None);
+}
