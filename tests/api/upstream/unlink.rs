@@ -1,4 +1,5 @@
-//! A person unlinks a provider on `/account/upstream`, unless it is the account's last way in.
+//! A person unlinks a provider on `/account/upstream`, unless it is the account's last way in;
+//! the download of their data lists the providers linked.
 
 use super::*;
 use crate::support::csrf_of;
@@ -48,4 +49,19 @@ async fn unlinking_without_the_forms_token_is_refused() {
         .await;
     assert_eq!(response.status().as_u16(), 403);
     assert!(pair.linked_account().await.is_some());
+}
+
+#[tokio::test]
+async fn the_download_of_ones_data_lists_the_linked_providers() {
+    let pair = Pair::new().await;
+    let (agent, _) = pair.sign_up().await;
+    let (_, _, page) = agent.navigate("/account").await.page();
+    let token = csrf_of(&page, "/account/export");
+    let answer = agent
+        .post("/account/export", &[("csrf_token", &token)])
+        .await;
+    let data: serde_json::Value = answer.json().await.unwrap();
+    let providers = &data["sign_in_providers"];
+    assert_eq!(providers[0]["provider"], PROVIDER, "{data}");
+    assert_eq!(providers[0]["subject"], pair.carol_sub.as_str());
 }
