@@ -34,6 +34,7 @@ pub mod session;
 pub mod session_store;
 pub mod sign_in;
 pub mod upstream;
+mod upstream_signup;
 pub mod userinfo;
 
 use axum::Router;

@@ -6,7 +6,7 @@
 //! verified identity to the sign-in step ([`crate::accounts::sign_in::upstream`]). Then
 //! the person is signed in, asked for the local second factor, asked to prove the local
 //! account that has the address (the link is written after that sign-in, [`link_proved`]),
-//! or offered a new account.
+//! or offered a new account ([`super::upstream_signup`]).
 
 use std::net::IpAddr;
 
@@ -17,17 +17,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use super::csrf::CsrfForm;
 use super::error::PageError;
 use super::extract::PendingId;
 use super::login::{pending, refuse_stopped, with_request};
-use super::pages::{self, Csp, UpstreamButton, UpstreamProvePage, UpstreamSignupPage};
+use super::pages::{self, Csp, UpstreamButton, UpstreamProvePage};
 use super::session::{BrowserSession, Pending};
 use super::sign_in::{self as web_sign_in, StepFrom};
+use super::upstream_signup;
 use crate::accounts::audit::Origin;
 use crate::accounts::sign_in::Step;
 use crate::accounts::sign_in::upstream::{Arrival, upstream as upstream_step};
-use crate::accounts::upstream::links::{self, Linked, UpstreamSignUpError};
+use crate::accounts::upstream::links::{self, Linked};
 use crate::accounts::upstream::relying_party::{self, Identity, RelyingPartyError, Started};
 use crate::accounts::upstream::{self, CALLBACK_PATH};
 use crate::secrets::constant_time_eq;
@@ -37,7 +37,10 @@ use crate::store::upstreams::UpstreamRecord;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(CALLBACK_PATH, get(get_callback))
-        .route("/login/upstream/signup", get(get_signup).post(post_signup))
+        .route(
+            "/login/upstream/signup",
+            get(upstream_signup::get_signup).post(upstream_signup::post_signup),
+        )
         .route("/login/upstream/{id}", get(get_start))
         .merge(super::account_upstream::router())
 }
@@ -45,10 +48,9 @@ pub fn router() -> Router<AppState> {
 /// The outgoing sign-in; one per browser, a new one replaces it.
 const OUTGOING: &str = "upstream:outgoing";
 /// An identity offered a new account.
-const ARRIVED: &str = "upstream:arrived";
+pub(super) const ARRIVED: &str = "upstream:arrived";
 /// An identity waiting for its person to sign in to the local account with its address.
 const PROOF: &str = "upstream:proof";
-const SIGNUP_FLASH: &str = "flash:upstream-signup";
 /// How long the provider may take to send the person back, and how long an arrived
 /// identity waits for its sign-up or its proof.
 const TTL_SECS: i64 = 600;
@@ -64,10 +66,10 @@ struct Outgoing {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Arrived {
-    identity: Identity,
+pub(super) struct Arrived {
+    pub(super) identity: Identity,
     expires_at: i64,
-    request: Option<String>,
+    pub(super) request: Option<String>,
     /// Where the callback came from, for the trail of the link written later.
     ip: Option<IpAddr>,
 }
@@ -143,7 +145,7 @@ fn unreachable(provider: &UpstreamRecord, error: &RelyingPartyError) -> Response
     )
 }
 
-fn start_again(text: &str) -> Response {
+pub(super) fn start_again(text: &str) -> Response {
     pages::message(
         StatusCode::BAD_REQUEST,
         "Sign-in did not work",
@@ -257,7 +259,7 @@ async fn arrive(
 }
 
 /// Renders a sign-in step as the other ways in do.
-async fn render_step(
+pub(super) async fn render_step(
     state: &AppState,
     session: &BrowserSession,
     pending: Option<&Pending>,
@@ -275,7 +277,7 @@ async fn render_step(
 }
 
 /// The identity waiting under `key`, if it has not run out.
-async fn kept(
+pub(super) async fn kept(
     state: &AppState,
     session: &BrowserSession,
     key: &str,
@@ -285,84 +287,6 @@ async fn kept(
         .read::<Arrived>(key)
         .await?
         .filter(|a| a.expires_at > now))
-}
-
-#[derive(Serialize, Deserialize)]
-struct SignupRefused {
-    username: String,
-    error: String,
-}
-
-async fn get_signup(
-    State(state): State<AppState>,
-    session: BrowserSession,
-) -> Result<Response, PageError> {
-    let Some(arrived) = kept(&state, &session, ARRIVED).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
-    let provider = upstream::find(&state, &arrived.identity.provider_id).await?;
-    let refused = session.take_flash::<SignupRefused>(SIGNUP_FLASH).await?;
-    let identity = &arrived.identity;
-    let page = UpstreamSignupPage {
-        csrf_token: session.csrf_token().await?,
-        request: arrived.request.clone(),
-        provider: provider.map(|p| p.label).unwrap_or_default(),
-        email: identity.email.clone().unwrap_or_default(),
-        email_verified: identity.email_verified,
-        username: match &refused {
-            Some(r) => r.username.clone(),
-            None => links::suggested_username(identity),
-        },
-        error: refused.map(|r| r.error),
-    };
-    Ok(pages::page(StatusCode::OK, &page, Csp::default()))
-}
-
-async fn post_signup(
-    State(state): State<AppState>,
-    from: StepFrom,
-    CsrfForm { session, form }: CsrfForm,
-) -> Result<Response, PageError> {
-    let Some(arrived) = kept(&state, &session, ARRIVED).await? else {
-        return Ok(start_again("This sign-in has expired. Start again."));
-    };
-    let pending = pending(&session, arrived.request.as_deref()).await?;
-    let username: String = form
-        .get("username")
-        .unwrap_or_default()
-        .chars()
-        .take(64)
-        .collect();
-    let origin = from.browser().origin;
-    let now = state.clock.now();
-    match links::sign_up(&state, origin, &arrived.identity, &username).await {
-        Ok(_) => {}
-        Err(UpstreamSignUpError::Store(error)) => return Err(error.into()),
-        Err(UpstreamSignUpError::Throttled(lock)) => {
-            return Err(PageError::TooMany(lock.retry_after(now)));
-        }
-        Err(UpstreamSignUpError::Overloaded(lock)) => {
-            return Err(PageError::Overloaded(lock.retry_after(now)));
-        }
-        Err(error) => {
-            let refused = SignupRefused {
-                username,
-                error: error.to_string(),
-            };
-            session.set_flash(SIGNUP_FLASH, &refused).await?;
-            return Ok(Redirect::to("/login/upstream/signup").into_response());
-        }
-    }
-    session.take_flash::<Arrived>(ARRIVED).await?;
-    let Some(provider) = upstream::find(&state, &arrived.identity.provider_id).await? else {
-        return Ok(start_again("This sign-in provider is no longer offered."));
-    };
-    // The new account is linked: the same step as every later upstream sign-in.
-    let arrival = upstream_step(&state, from.browser(), &provider, &arrived.identity).await?;
-    match arrival {
-        Arrival::Step(step) => render_step(&state, &session, pending.as_ref(), step).await,
-        _ => Ok(start_again("Sign in again.")),
-    }
 }
 
 /// After any sign-in in this browser: the link the person was asked to prove the account
