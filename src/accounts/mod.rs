@@ -1,5 +1,5 @@
-//! People: user accounts, roles, password hashing, signing in, second factors, recovery,
-//! brute-force defence and the security audit trail.
+//! People: user accounts, roles, password hashing, signing in (also with upstream OpenID
+//! providers), second factors, recovery, brute-force defence and the security audit trail.
 
 pub mod acr;
 pub mod admin;

@@ -187,3 +187,30 @@ pub async fn unlink(
     audit::record(state, origin, event).await?;
     Ok(Unlinked::Done)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::suggested_username;
+    use crate::accounts::upstream::relying_party::Identity;
+
+    fn identity(preferred: Option<&str>, email: Option<&str>) -> Identity {
+        Identity {
+            provider_id: "up".into(),
+            subject: "s".into(),
+            email: email.map(str::to_string),
+            email_verified: true,
+            preferred_username: preferred.map(str::to_string),
+            multi_factor: false,
+        }
+    }
+
+    #[test]
+    fn the_offered_username_is_the_preferred_one_else_the_address_local_part() {
+        let both = identity(Some("carol"), Some("c.smith@farm.example"));
+        assert_eq!(suggested_username(&both), "carol");
+        let address = identity(None, Some("c.smith+x@farm.example"));
+        assert_eq!(suggested_username(&address), "c.smithx");
+        assert_eq!(suggested_username(&identity(Some("Zoë Q"), None)), "ZoQ");
+        assert_eq!(suggested_username(&identity(None, None)), "");
+    }
+}

@@ -213,3 +213,45 @@ pub async fn delete(
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{is_provider_id, parse_issuer, parse_scopes};
+
+    #[test]
+    fn a_provider_id_is_a_slug_that_is_not_a_fixed_path() {
+        assert!(is_provider_id("google"));
+        assert!(is_provider_id("farm-2"));
+        for bad in ["", "Google", "a/b", "callback", "signup", &"a".repeat(33)] {
+            assert!(!is_provider_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_issuer_is_https_or_loopback_http_without_query() {
+        assert_eq!(
+            parse_issuer("https://accounts.google.com/").unwrap(),
+            "https://accounts.google.com"
+        );
+        assert!(parse_issuer("http://127.0.0.1:8080").is_ok());
+        assert!(parse_issuer("http://localhost:8080").is_ok());
+        for bad in [
+            "http://idp.example",
+            "https://idp.example/?a=b",
+            "idp.example",
+        ] {
+            assert!(parse_issuer(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scopes_default_and_always_include_openid() {
+        assert_eq!(parse_scopes(None).unwrap(), "openid email profile");
+        assert_eq!(
+            parse_scopes(Some(" openid  email ")).unwrap(),
+            "openid email"
+        );
+        assert!(parse_scopes(Some("email profile")).is_err());
+        assert!(parse_scopes(Some("openid \"x")).is_err());
+    }
+}
