@@ -8,6 +8,7 @@
 mod api_commands;
 mod farm_commands;
 mod key_commands;
+mod upstream_commands;
 
 use std::io::Read;
 
@@ -65,6 +66,9 @@ pub enum Command {
     /// Manage APIs (resource servers): their audiences, scopes and credentials.
     #[command(subcommand)]
     Api(api_commands::ApiCommand),
+    /// Manage upstream OpenID providers people may sign in with.
+    #[command(subcommand)]
+    Upstream(upstream_commands::UpstreamCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -207,6 +211,9 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Api(command) => {
             api_commands::api_command(&open_state(config).await?, command).await
+        }
+        Command::Upstream(command) => {
+            upstream_commands::upstream_command(&open_state(config).await?, command).await
         }
         Command::Keys(command) => {
             key_commands::keys_command(&open_state(config).await?, command).await

@@ -14,7 +14,8 @@
 //! - [`keys`] owns the signing keys: generation, rotation, the JWKS, signing and verifying JWTs.
 //! - [`accounts`] owns people: users, roles, password hashing, signing in, second factors
 //!   (TOTP, recovery codes, passkeys), recovery by mail, brute-force defence, the audit trail,
-//!   and what administrators do to accounts.
+//!   and what administrators do to accounts; also farm-auth as the relying party of upstream
+//!   OpenID providers people may sign in with (`accounts::upstream`).
 //! - [`mail`] is the adapter to the outside mail system (lettre): an outbox in the database,
 //!   sent by a background worker over SMTP or into `.eml` files.
 //! - [`store`] is the only module that talks SQL (sqlx), one query layer for SQLite and

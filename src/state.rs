@@ -50,6 +50,8 @@ pub struct AppState {
     pub last_probe: Arc<crate::app::LastProbe>,
     /// The key that signs sign-up challenges, read from the database on first use.
     pub challenge_key: Arc<crate::accounts::signup_challenge::ChallengeKey>,
+    /// The upstream providers' discovery documents and JWKS, cached.
+    pub upstreams: Arc<crate::accounts::upstream::relying_party::Discovered>,
 }
 
 /// Opens the database with the configured secret key, migrates it, and seals the secrets
@@ -134,6 +136,7 @@ impl AppState {
             draining: Arc::default(),
             last_probe: Arc::default(),
             challenge_key: Arc::default(),
+            upstreams: Arc::default(),
             clock,
             issuer,
             audience,

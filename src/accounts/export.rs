@@ -1,7 +1,7 @@
 //! A download of everything farm-auth holds about a person (GDPR art. 20; decision 120),
 //! as one JSON document: profile, roles, farms, second factors and passkeys (names and
 //! dates, never a secret), live sessions, connected apps and the latest events of the
-//! security trail. Built from the account's own rows only.
+//! security trail, the linked sign-in providers. Built from the account's own rows only.
 
 use serde::Serialize;
 
@@ -27,6 +27,17 @@ pub struct Export {
     pub sessions: Vec<Session>,
     pub connected_apps: Vec<App>,
     pub audit_events: Vec<AuditEvent>,
+    /// The upstream providers linked to the account (decision 131).
+    pub sign_in_providers: Vec<SignInProvider>,
+}
+
+#[derive(Serialize)]
+pub struct SignInProvider {
+    pub provider: String,
+    /// The person's `sub` at the provider.
+    pub subject: String,
+    pub linked_at: i64,
+    pub last_used_at: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -140,6 +151,15 @@ pub async fn export(state: &AppState, user: &UserRecord) -> Result<Export, Store
             .collect(),
         connected_apps: apps(state, user).await?,
         audit_events: audit_events(state, user).await?,
+        sign_in_providers: (state.store.upstream_links_of(&user.id).await?)
+            .into_iter()
+            .map(|link| SignInProvider {
+                provider: link.provider_id,
+                subject: link.subject,
+                linked_at: link.created_at,
+                last_used_at: link.last_used_at,
+            })
+            .collect(),
     })
 }
 

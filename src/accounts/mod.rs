@@ -1,5 +1,5 @@
-//! People: user accounts, roles, password hashing, signing in, second factors, recovery,
-//! brute-force defence and the security audit trail.
+//! People: user accounts, roles, password hashing, signing in (also with upstream OpenID
+//! providers), second factors, recovery, brute-force defence and the security audit trail.
 
 pub mod acr;
 pub mod admin;
@@ -29,4 +29,5 @@ pub mod signup_challenge;
 pub mod step_up;
 pub mod throttle;
 pub mod totp;
+pub mod upstream;
 pub mod users;

@@ -26,6 +26,7 @@ pub mod sessions;
 pub mod sign_ins;
 pub mod signup_challenges;
 pub mod throttles;
+pub mod upstreams;
 pub mod users;
 
 use std::sync::Arc;

@@ -1,11 +1,12 @@
 //! The columns sealed at rest: `signing_keys.private_key`, `totp_factors.secret`, the
-//! bodies of `mail_outbox` (they carry sign-in and reset links) and
-//! `instance_secrets.secret` (the key that signs sign-up challenges). Each is sealed by the
-//! store's [`Sealer`] as it is written and opened as it is read, with the column and the
-//! row's key as associated data, so callers see plain values and a copy of the database
-//! alone shows none. Values written before sealing existed are read as they are and sealed
-//! by [`Store::reseal`] at start-up; the same function re-seals everything under a new
-//! secret key (`farm-auth secrets rekey`).
+//! bodies of `mail_outbox` (they carry sign-in and reset links),
+//! `instance_secrets.secret` (the key that signs sign-up challenges) and
+//! `upstream_providers.client_secret` (what farm-auth signs in to upstream providers with).
+//! Each is sealed by the store's [`Sealer`] as it is written and opened as it is read, with
+//! the column and the row's key as associated data, so callers see plain values and a copy
+//! of the database alone shows none. Values written before sealing existed are read as they
+//! are and sealed by [`Store::reseal`] at start-up; the same function re-seals everything
+//! under a new secret key (`farm-auth secrets rekey`).
 
 use super::{Result, Store, StoreError};
 use crate::secrets::{SEALED_PREFIX, SealError, Sealer, is_sealed};
@@ -17,7 +18,7 @@ struct TextColumn {
     column: &'static str,
 }
 
-const TEXT_COLUMNS: [TextColumn; 4] = [
+const TEXT_COLUMNS: [TextColumn; 5] = [
     TextColumn {
         table: "totp_factors",
         key: "user_id",
@@ -37,6 +38,11 @@ const TEXT_COLUMNS: [TextColumn; 4] = [
         table: "instance_secrets",
         key: "name",
         column: "secret",
+    },
+    TextColumn {
+        table: "upstream_providers",
+        key: "id",
+        column: "client_secret",
     },
 ];
 

@@ -64,6 +64,7 @@ async fn flow(
         client_name: client.as_ref().map(|c| c.name.clone()),
         vendor: client.and_then(|c| c.vendor_label()),
         redirect_uri: pending.map(|p| p.request.redirect_uri.clone()),
+        upstreams: super::upstream::buttons(state).await?,
     })
 }
 

@@ -6,6 +6,7 @@ pub mod account;
 pub mod account_factors;
 pub mod account_profile;
 pub mod account_sessions;
+pub mod account_upstream;
 pub mod account_vendor;
 pub mod admin;
 pub mod api;
@@ -33,6 +34,8 @@ pub mod serve;
 pub mod session;
 pub mod session_store;
 pub mod sign_in;
+pub mod upstream;
+mod upstream_signup;
 pub mod userinfo;
 
 use axum::Router;
@@ -64,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(email_code::router())
         .merge(password_reset::router())
         .merge(passkeys::router())
+        .merge(upstream::router())
         .merge(admin::router())
         // The language of every page, from the session's choice or the request.
         .layer(axum::middleware::from_fn(lang::negotiate))

@@ -131,6 +131,7 @@ pub async fn record(
 ) -> Result<Option<HeaderValue>, PageError> {
     session.sign_in(&done.person).await?;
     session.take_flash::<bool>(SIGN_IN_AGAIN).await?;
+    super::upstream::link_proved(state, session, &done.person.user_id).await?;
     if let Some(pending) = pending {
         session
             .record_progress(&pending.id, |p| p.signed_in = true)

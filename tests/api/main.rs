@@ -97,6 +97,9 @@ mod signup_throttle;
 /// Brute-force throttling: failed sign-ins and wrong codes earn back-off, never an answer
 /// that says whether an account exists.
 mod throttling;
+/// Signing in with an upstream OpenID provider (a second farm-auth): first sign-in,
+/// linking, refused callbacks, the local second factor, unlinking, a provider down.
+mod upstream;
 
 // ---- Administration
 /// The admin API per resource: who may call, users, suspension, clients, keys and audit,

@@ -17,6 +17,7 @@ pub mod email_code;
 pub mod passkey;
 pub mod password;
 pub mod second_factor;
+pub mod upstream;
 
 use serde::{Deserialize, Serialize};
 

@@ -10,6 +10,7 @@ mod clients;
 mod farms;
 mod keys;
 mod tokens;
+mod upstreams;
 mod users;
 
 use axum::Router;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(clients::router())
         .merge(farms::router())
         .merge(apis::router())
+        .merge(upstreams::router())
         .merge(keys::router())
         .merge(tokens::router())
         .merge(audit::router())

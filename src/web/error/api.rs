@@ -18,6 +18,7 @@ use crate::accounts::passkeys::PasskeyError;
 use crate::accounts::password::PasswordError;
 use crate::accounts::second_factor::FactorError;
 use crate::accounts::throttle::Locked;
+use crate::accounts::upstream::UpstreamConfigError;
 use crate::error::InternalError;
 use crate::keys::KeyError;
 use crate::oauth2::api_admin::ApiAdminError;
@@ -228,6 +229,20 @@ impl From<ApiAdminError> for ApiError {
             ApiAdminError::Taken(why) => ApiError::Conflict("api_taken", why.into()),
             ApiAdminError::NotFound => ApiError::NotFound,
             ApiAdminError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<UpstreamConfigError> for ApiError {
+    fn from(error: UpstreamConfigError) -> Self {
+        match error {
+            UpstreamConfigError::Invalid(why) => ApiError::Invalid("invalid_upstream", why),
+            UpstreamConfigError::Taken(id) => ApiError::Conflict(
+                "upstream_taken",
+                format!("a provider with id '{id}' exists already"),
+            ),
+            UpstreamConfigError::NoSuchProvider(_) => ApiError::NotFound,
+            UpstreamConfigError::Store(e) => e.into(),
         }
     }
 }

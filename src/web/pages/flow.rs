@@ -19,6 +19,8 @@ pub struct Flow {
     pub vendor: Option<String>,
     /// Where the flow ends, for the page's `form-action`.
     pub redirect_uri: Option<String>,
+    /// The upstream providers offered (`upstream_buttons.html`).
+    pub upstreams: Vec<super::UpstreamButton>,
 }
 
 impl Flow {

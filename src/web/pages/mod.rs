@@ -15,6 +15,7 @@ use url::Url;
 mod account;
 mod assets;
 mod flow;
+mod upstream;
 
 pub use account::{
     AccountPage, AppView, EmailChangeLinkPage, ForgotPasswordPage, PasskeyView, RecoveryCodesPage,
@@ -26,6 +27,9 @@ pub use flow::{
     ConsentPage, DeviceConfirmPage, DevicePage, EmailCodePage, EmailCodeVerifyPage,
     FORM_POST_SCRIPT, Flow, FormPostPage, LoginPage, LogoutPage, ReturnToAppPage, SecondFactorPage,
     SignupPage,
+};
+pub use upstream::{
+    AccountUpstreamPage, LinkView, UpstreamButton, UpstreamProvePage, UpstreamSignupPage,
 };
 
 #[derive(Template)]

@@ -178,6 +178,7 @@ fn body_routes(user: &str, client: &str) -> Vec<(Method, String)> {
         (Method::POST, "/api/v1/me/initial-access-tokens".into()),
         (Method::POST, "/api/v1/admin/apis".into()),
         (Method::PUT, format!("/api/v1/admin/apis/{client}/scopes")),
+        (Method::POST, "/api/v1/admin/upstreams".into()),
     ]
 }
 

@@ -45,6 +45,9 @@ const ADMIN_OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/apis/{id}"),
     ("delete", "/api/v1/admin/apis/{id}"),
     ("put", "/api/v1/admin/apis/{id}/scopes"),
+    ("get", "/api/v1/admin/upstreams"),
+    ("post", "/api/v1/admin/upstreams"),
+    ("delete", "/api/v1/admin/upstreams/{id}"),
 ];
 
 /// The statuses the tests below see each operation answer.

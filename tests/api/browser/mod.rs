@@ -19,6 +19,7 @@ mod languages;
 mod passkeys;
 mod relying_party;
 mod signup;
+mod upstream;
 
 use std::time::Duration;
 

@@ -6,6 +6,7 @@
 mod apis;
 mod clients;
 mod operations;
+mod upstreams;
 mod users;
 
 use axum::Json;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(clients::router())
         .merge(apis::router())
         .merge(operations::router())
+        .merge(upstreams::router())
 }
 
 fn json<T: Serialize>(status: StatusCode, body: T) -> Response {

@@ -1,0 +1,95 @@
+//! The step of a person an upstream OpenID provider vouched for
+//! ([`crate::accounts::upstream`]): the provider's verified ID token names an upstream
+//! subject. A subject linked to a local account signs in to it, `amr` `fed` (RFC 8176); the
+//! rest ([`close`]) is as for every way in: the administrator's lock, and the local second
+//! factor, which follows unless the administrator trusts the provider's own and its ID
+//! token shows one (decision 134). An unlinked subject signs in no one: it is told to prove
+//! the local account with its address, or to sign up (decision 135).
+
+use crate::domain::EmailAddress;
+use crate::state::AppState;
+use crate::store::sign_ins::Proof;
+use crate::store::upstreams::UpstreamRecord;
+
+use super::super::upstream::relying_party::Identity;
+use super::close::{Proved, StepEvent, close};
+use super::{Browser, Refusal, SignInError, Step};
+
+const EVENT: &str = "login.upstream";
+
+/// Where an upstream sign-in goes.
+#[derive(Debug)]
+pub enum Arrival {
+    /// The subject is linked: a step like the others.
+    Step(Step),
+    /// Not linked, and a local account has the address the provider vouched for: the
+    /// person must sign in to it (password and factors) before the link is written. Never
+    /// linked on the address alone.
+    ProveAccount,
+    /// Not linked, and no account has the address: a new account may be made.
+    SignUp,
+    /// Not linked, and the address belongs to a local account but the provider does not
+    /// vouch for it (or the account has not confirmed it): no link, no sign-up with it.
+    AddressTaken,
+    /// Not linked, and the provider shared no usable address: no account can be made.
+    NoAddress,
+}
+
+/// The step of `identity`, vouched for by `provider`.
+pub async fn upstream(
+    state: &AppState,
+    browser: Browser<'_>,
+    provider: &UpstreamRecord,
+    identity: &Identity,
+) -> Result<Arrival, SignInError> {
+    let now = state.clock.now();
+    let linked = (state.store)
+        .use_upstream_link(&provider.id, &identity.subject, now)
+        .await?;
+    let Some(link) = linked else {
+        return unlinked(state, identity).await;
+    };
+    let Some(user) = state.store.find_user_by_id(&link.user_id).await? else {
+        return Ok(Arrival::Step(Step::Refused(Refusal::StartAgain)));
+    };
+    // Decision 134: the provider's second factor stands for ours only when the
+    // administrator trusts it and the ID token shows one.
+    let trusted = provider.trust_mfa && identity.multi_factor;
+    let amr = match trusted {
+        true => vec!["fed".into(), "mfa".into()],
+        false => vec!["fed".into()],
+    };
+    let proved = Proved {
+        user,
+        amr,
+        used_password: false,
+        first_factor: !trusted,
+        proof: Proof::Nothing,
+        settlement: None,
+        lock_if_replayed: None,
+        event: StepEvent {
+            name: EVENT,
+            with_username: false,
+            detail: Some(format!("provider {}", provider.id)),
+        },
+        known_device: None,
+    };
+    Ok(Arrival::Step(close(state, browser, proved).await?))
+}
+
+async fn unlinked(state: &AppState, identity: &Identity) -> Result<Arrival, SignInError> {
+    let address = identity
+        .email
+        .as_deref()
+        .and_then(|e| EmailAddress::parse(e).ok());
+    let Some(address) = address else {
+        return Ok(Arrival::NoAddress);
+    };
+    let owner = state.store.find_user_by_email(address.as_str()).await?;
+    Ok(match owner {
+        // The new account's address is confirmed only if the provider vouches for it.
+        None => Arrival::SignUp,
+        Some(user) if identity.email_verified && user.email_verified => Arrival::ProveAccount,
+        Some(_) => Arrival::AddressTaken,
+    })
+}

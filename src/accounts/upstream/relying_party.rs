@@ -1,0 +1,325 @@
+//! farm-auth as the relying party of an upstream OpenID provider (OpenID Connect Core §3.1,
+//! the code flow), with the `openidconnect` crate: discovery of the issuer, the
+//! authorization URL with PKCE S256 (RFC 7636), `state` and `nonce`, the code exchanged at
+//! the token endpoint and the ID token checked against the provider's JWKS (signature,
+//! `iss`, `aud`, `exp`, `nonce`).
+//!
+//! The outgoing HTTP is bounded (decision 133): a connect timeout, a whole-request timeout,
+//! no redirects followed (the crate's advice against SSRF) and a cap on the bytes read.
+//! Discovery and the JWKS are cached per provider for a few minutes, one entry per
+//! configured provider; an ID token signed with a key the cached JWKS does not hold makes
+//! one fresh discovery (key rotation), at most every [`REFETCH_AFTER_SECS`].
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use openidconnect::core::{CoreClient, CoreProviderMetadata, CoreResponseType};
+use openidconnect::{
+    AsyncHttpClient, AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId,
+    ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::state::AppState;
+use crate::store::upstreams::UpstreamRecord;
+
+/// How long a discovery document and its JWKS are used before they are fetched again.
+const CACHE_SECS: i64 = 300;
+/// An unknown `kid` refetches the JWKS only if the cached one is at least this old.
+const REFETCH_AFTER_SECS: i64 = 30;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most read of one answer of the provider (discovery, JWKS, token response).
+const MAX_RESPONSE_BYTES: usize = 256 * 1024;
+
+/// Why the provider could not be used: said to the person as "could not reach it".
+#[derive(Debug, thiserror::Error)]
+pub enum RelyingPartyError {
+    /// Down, slow, or answering with something that is not OpenID Connect.
+    #[error("the provider could not be reached: {0}")]
+    Unreachable(String),
+    /// The provider's answer was refused: a bad code, or an ID token that did not verify.
+    #[error("the provider's answer was refused: {0}")]
+    Refused(String),
+}
+
+/// The discovery documents (with their JWKS) of the providers, by provider id.
+#[derive(Default)]
+pub struct Discovered {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+#[derive(Clone)]
+struct Entry {
+    issuer: String,
+    fetched_at: i64,
+    metadata: CoreProviderMetadata,
+}
+
+impl Discovered {
+    fn fresh(&self, provider: &UpstreamRecord, now: i64) -> Option<Entry> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(&provider.id)
+            .filter(|e| e.issuer == provider.issuer && e.fetched_at + CACHE_SECS > now)
+            .cloned()
+    }
+
+    fn keep(&self, provider: &UpstreamRecord, entry: Entry) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.insert(provider.id.clone(), entry);
+    }
+
+    /// Drops a deleted provider's entry.
+    pub fn forget(&self, id: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.remove(id);
+    }
+}
+
+/// An upstream sign-in started in a browser, kept in its session until the callback.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Started {
+    pub provider_id: String,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+}
+
+/// Who the provider says signed in, from a verified ID token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub provider_id: String,
+    /// The upstream `sub`.
+    pub subject: String,
+    pub email: Option<String>,
+    /// `email_verified`, false when missing.
+    pub email_verified: bool,
+    pub preferred_username: Option<String>,
+    /// Whether the ID token's `amr` shows more than one factor (RFC 8176).
+    pub multi_factor: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{0}")]
+    Http(#[from] reqwest::Error),
+    #[error("the answer is larger than {MAX_RESPONSE_BYTES} bytes")]
+    TooLarge,
+    #[error("{0}")]
+    Build(String),
+}
+
+/// The HTTP client of the relying party: bounded ([`fetch`]).
+struct Bounded(reqwest::Client);
+
+impl<'c> AsyncHttpClient<'c> for Bounded {
+    type Error = FetchError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, FetchError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(fetch(&self.0, request))
+    }
+}
+
+fn http_client() -> Result<Bounded, RelyingPartyError> {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map(Bounded)
+        .map_err(|e| RelyingPartyError::Unreachable(e.to_string()))
+}
+
+/// One request to the provider, its answer read up to [`MAX_RESPONSE_BYTES`].
+async fn fetch(client: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, FetchError> {
+    let (parts, body) = request.into_parts();
+    let mut response = client
+        .request(parts.method, parts.uri.to_string())
+        .headers(parts.headers)
+        .body(body)
+        .send()
+        .await?;
+    let mut answer = openidconnect::http::Response::builder().status(response.status());
+    for (name, value) in response.headers() {
+        answer = answer.header(name, value);
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(FetchError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    answer
+        .body(bytes)
+        .map_err(|e| FetchError::Build(e.to_string()))
+}
+
+/// The provider's discovery document and JWKS, from the cache or fetched (`refetch`: fetched
+/// even when cached).
+async fn metadata(
+    state: &AppState,
+    provider: &UpstreamRecord,
+    refetch: bool,
+) -> Result<Entry, RelyingPartyError> {
+    let now = state.clock.now();
+    if !refetch && let Some(entry) = state.upstreams.fresh(provider, now) {
+        return Ok(entry);
+    }
+    let issuer = IssuerUrl::new(provider.issuer.clone())
+        .map_err(|e| RelyingPartyError::Unreachable(e.to_string()))?;
+    let http = http_client()?;
+    let metadata = CoreProviderMetadata::discover_async(issuer, &http)
+        .await
+        .map_err(|e| RelyingPartyError::Unreachable(error_chain(&e)))?;
+    let entry = Entry {
+        issuer: provider.issuer.clone(),
+        fetched_at: now,
+        metadata,
+    };
+    state.upstreams.keep(provider, entry.clone());
+    Ok(entry)
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn redirect_url(state: &AppState) -> Result<RedirectUrl, RelyingPartyError> {
+    RedirectUrl::new(super::redirect_uri(state))
+        .map_err(|e| RelyingPartyError::Unreachable(e.to_string()))
+}
+
+fn client_of(
+    state: &AppState,
+    provider: &UpstreamRecord,
+    metadata: CoreProviderMetadata,
+) -> Result<
+    CoreClient<
+        openidconnect::EndpointSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    >,
+    RelyingPartyError,
+> {
+    Ok(CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(provider.client_id.clone()),
+        Some(ClientSecret::new(provider.client_secret.clone())),
+    )
+    .set_redirect_uri(redirect_url(state)?))
+}
+
+/// The URL that sends the browser to the provider, and what the callback will need.
+pub async fn start(
+    state: &AppState,
+    provider: &UpstreamRecord,
+) -> Result<(String, Started), RelyingPartyError> {
+    let entry = metadata(state, provider, false).await?;
+    let client = client_of(state, provider, entry.metadata)?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client.authorize_url(
+        AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+        CsrfToken::new_random,
+        Nonce::new_random,
+    );
+    for scope in provider
+        .scopes
+        .split_whitespace()
+        .filter(|s| *s != "openid")
+    {
+        request = request.add_scope(Scope::new(scope.to_string()));
+    }
+    let (url, csrf, nonce) = request.set_pkce_challenge(challenge).url();
+    let started = Started {
+        provider_id: provider.id.clone(),
+        state: csrf.secret().clone(),
+        nonce: nonce.secret().clone(),
+        pkce_verifier: verifier.secret().clone(),
+    };
+    Ok((url.to_string(), started))
+}
+
+/// Exchanges the code the provider sent back and verifies its ID token: who signed in.
+pub async fn finish(
+    state: &AppState,
+    provider: &UpstreamRecord,
+    started: &Started,
+    code: &str,
+) -> Result<Identity, RelyingPartyError> {
+    let entry = metadata(state, provider, false).await?;
+    let client = client_of(state, provider, entry.metadata.clone())?;
+    let http = http_client()?;
+    let exchange = client
+        .exchange_code(AuthorizationCode::new(code.to_string()))
+        .map_err(|e| RelyingPartyError::Unreachable(e.to_string()))?
+        .set_pkce_verifier(PkceCodeVerifier::new(started.pkce_verifier.clone()));
+    let response = exchange.request_async(&http).await.map_err(|e| match e {
+        openidconnect::RequestTokenError::ServerResponse(answer) => {
+            RelyingPartyError::Refused(answer.to_string())
+        }
+        other => RelyingPartyError::Unreachable(error_chain(&other)),
+    })?;
+    let id_token = response
+        .id_token()
+        .ok_or_else(|| RelyingPartyError::Refused("no ID token in the answer".into()))?;
+    let nonce = Nonce::new(started.nonce.clone());
+    let verified = {
+        let verifier = client.id_token_verifier();
+        id_token
+            .claims(&verifier, &nonce)
+            .map(|c| identity(provider, c))
+    };
+    match verified {
+        Ok(identity) => Ok(identity),
+        // OpenID Connect Core §10.1.1: the provider may have rotated its keys.
+        Err(ClaimsVerificationError::SignatureVerification(
+            SignatureVerificationError::NoMatchingKey,
+        )) if entry.fetched_at + REFETCH_AFTER_SECS <= state.clock.now() => {
+            let entry = metadata(state, provider, true).await?;
+            let client = client_of(state, provider, entry.metadata)?;
+            let verifier = client.id_token_verifier();
+            id_token
+                .claims(&verifier, &nonce)
+                .map(|c| identity(provider, c))
+                .map_err(|e| RelyingPartyError::Refused(e.to_string()))
+        }
+        Err(error) => Err(RelyingPartyError::Refused(error.to_string())),
+    }
+}
+
+/// The RFC 8176 values that show more than one factor.
+const MULTI_FACTOR: &[&str] = &["mfa", "otp", "hwk", "sc"];
+
+fn identity(
+    provider: &UpstreamRecord,
+    claims: &openidconnect::core::CoreIdTokenClaims,
+) -> Identity {
+    let multi_factor = claims.auth_method_refs().is_some_and(|amr| {
+        amr.iter()
+            .any(|value| MULTI_FACTOR.contains(&value.as_str()))
+    });
+    Identity {
+        provider_id: provider.id.clone(),
+        subject: claims.subject().as_str().to_string(),
+        email: claims.email().map(|e| e.as_str().to_string()),
+        email_verified: claims.email_verified() == Some(true),
+        preferred_username: claims.preferred_username().map(|u| u.as_str().to_string()),
+        multi_factor,
+    }
+}
