@@ -10,7 +10,7 @@ use super::users::{UserRecord, insert_user_row};
 use super::{Result, Store, StoreError};
 
 /// A configured upstream provider, its secret opened.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct UpstreamRecord {
     /// A short slug (`google`), in the start URL.
     pub id: String,
@@ -25,6 +25,18 @@ pub struct UpstreamRecord {
     pub trust_mfa: bool,
     pub enabled: bool,
     pub created_at: i64,
+}
+
+/// Without the opened client secret.
+impl std::fmt::Debug for UpstreamRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamRecord")
+            .field("id", &self.id)
+            .field("label", &self.label)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(FromRow)]
@@ -183,14 +195,28 @@ impl Store {
             .await?)
     }
 
-    /// Removes `user_id`'s link to `provider_id`; false if there was none.
+    /// Removes `user_id`'s link to `provider_id` if the account keeps another way in (a
+    /// password, a passkey, another link); false if nothing was removed.
     pub async fn delete_upstream_link(&self, user_id: &str, provider_id: &str) -> Result<bool> {
-        let done =
-            sqlx::query("DELETE FROM upstream_links WHERE user_id = $1 AND provider_id = $2")
-                .bind(user_id)
-                .bind(provider_id)
-                .execute(self.pool())
-                .await?;
+        // The person's row is taken first, so that two unlinks (or an unlink and another
+        // change of the ways in) run one after the other: each then sees what the other
+        // left, and the last way in is never removed by both at once.
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query(
+            "DELETE FROM upstream_links WHERE user_id = $1 AND provider_id = $2 \
+             AND (EXISTS (SELECT 1 FROM users WHERE id = $1 AND password_hash IS NOT NULL) \
+             OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1) \
+             OR EXISTS (SELECT 1 FROM upstream_links WHERE user_id = $1 AND provider_id <> $2))",
+        )
+        .bind(user_id)
+        .bind(provider_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 

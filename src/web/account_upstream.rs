@@ -104,7 +104,7 @@ async fn post_link(
             return back(&session, factor_refusal(&state, error)?).await;
         }
     }
-    super::upstream::go(&state, &session, &provider, None, Some(user.id)).await
+    super::upstream::go(&state, &session, &provider, None, Some(user.id), None).await
 }
 
 /// The callback of a link started here: written if the same person is still signed in.

@@ -22,7 +22,7 @@ use super::extract::PendingId;
 use super::login::{pending, refuse_stopped, with_request};
 use super::pages::{self, Csp, UpstreamButton, UpstreamProvePage};
 use super::session::{BrowserSession, Pending};
-use super::sign_in::{self as web_sign_in, StepFrom};
+use super::sign_in::{self as web_sign_in, SIGN_IN_AGAIN, StepFrom};
 use super::upstream_signup;
 use crate::accounts::audit::Origin;
 use crate::accounts::sign_in::Step;
@@ -91,8 +91,9 @@ pub async fn go(
     provider: &UpstreamRecord,
     request: Option<String>,
     link_for: Option<String>,
+    max_age: Option<i64>,
 ) -> Result<Response, PageError> {
-    let (url, started) = match relying_party::start(state, provider).await {
+    let (url, started) = match relying_party::start(state, provider, max_age).await {
         Ok(started) => started,
         Err(error) => return Ok(unreachable(provider, &error)),
     };
@@ -116,7 +117,35 @@ async fn get_start(
         return Err(PageError::NotFound);
     };
     let pending = pending(&session, request.as_deref()).await?;
-    go(&state, &session, &provider, pending.map(|p| p.id), None).await
+    let max_age = fresh_sign_in(&session, pending.as_ref()).await?;
+    go(
+        &state,
+        &session,
+        &provider,
+        pending.map(|p| p.id),
+        None,
+        max_age,
+    )
+    .await
+}
+
+/// How recent a sign-in the provider must report, when this one must be fresh: the
+/// request's `prompt=login` or `max_age` (OpenID Connect Core §3.1.2.1), or a page that
+/// asked the person to sign in again (the console's step-up). The provider is asked for it
+/// and its `auth_time` is checked, so its older session cannot stand in for a sign-in that
+/// was asked to happen now.
+async fn fresh_sign_in(
+    session: &BrowserSession,
+    pending: Option<&Pending>,
+) -> Result<Option<i64>, PageError> {
+    let again = session.read::<bool>(SIGN_IN_AGAIN).await?.is_some();
+    let request = pending.map(|p| &p.request);
+    let login = again || request.is_some_and(|r| r.prompt.login);
+    let asked = request.and_then(|r| r.max_age);
+    Ok(match login {
+        true => Some(0),
+        false => asked,
+    })
 }
 
 /// A provider that is down, slow or not speaking OpenID Connect: a clear page, never a 500.
@@ -242,7 +271,13 @@ async fn arrive(
         Arrival::AddressTaken => Ok(pages::message(
             StatusCode::CONFLICT,
             "This address belongs to an account",
-            &i18n::t1("upstream-address-unvouched", "provider", &label),
+            &i18n::t1("upstream-address-unconfirmed", "provider", &label),
+            Some(("/login", "Sign in")),
+        )),
+        Arrival::Unvouched => Ok(pages::message(
+            StatusCode::CONFLICT,
+            "Sign-in did not work",
+            &i18n::t1("upstream-unvouched", "provider", &label),
             Some(("/login", "Sign in")),
         )),
         Arrival::NoAddress => Ok(start_again(&i18n::t1(

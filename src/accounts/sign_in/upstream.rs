@@ -28,9 +28,13 @@ pub enum Arrival {
     ProveAccount,
     /// Not linked, and no account has the address: a new account may be made.
     SignUp,
-    /// Not linked, and the address belongs to a local account but the provider does not
-    /// vouch for it (or the account has not confirmed it): no link, no sign-up with it.
+    /// Not linked, and the address the provider vouched for belongs to a local account
+    /// that has not confirmed it: no link, no sign-up with it.
     AddressTaken,
+    /// Not linked, and the provider does not vouch for the address it gave: no account is
+    /// made with it and none is linked, whoever holds it here (decision 135). Answered
+    /// before any lookup, so it tells nothing of the accounts here either.
+    Unvouched,
     /// Not linked, and the provider shared no usable address: no account can be made.
     NoAddress,
 }
@@ -85,11 +89,16 @@ async fn unlinked(state: &AppState, identity: &Identity) -> Result<Arrival, Sign
     let Some(address) = address else {
         return Ok(Arrival::NoAddress);
     };
+    // An account made with an address nobody confirmed would be the first holder's, and a
+    // link written then would survive the real owner's reset: anyone could make an account
+    // in someone else's name at a provider that vouches for nothing, in advance.
+    if !identity.email_verified {
+        return Ok(Arrival::Unvouched);
+    }
     let owner = state.store.find_user_by_email(address.as_str()).await?;
     Ok(match owner {
-        // The new account's address is confirmed only if the provider vouches for it.
         None => Arrival::SignUp,
-        Some(user) if identity.email_verified && user.email_verified => Arrival::ProveAccount,
+        Some(user) if user.email_verified => Arrival::ProveAccount,
         Some(_) => Arrival::AddressTaken,
     })
 }

@@ -175,12 +175,14 @@ pub async fn unlink(
     if !other_way {
         return Ok(Unlinked::LastWayIn);
     }
+    // The store checks the other ways in again as it deletes: another request may have
+    // removed one since they were read here.
     if !state
         .store
         .delete_upstream_link(&user.id, provider_id)
         .await?
     {
-        return Ok(Unlinked::NotLinked);
+        return Ok(Unlinked::LastWayIn);
     }
     let event =
         Event::of_user("upstream.unlinked", &user.id).detail(format!("provider {provider_id}"));

@@ -100,13 +100,23 @@ pub fn is_provider_id(id: &str) -> bool {
         && !matches!(id, "callback" | "signup")
 }
 
+/// Whether a provider's URL may be used: https, or http to a loopback address (a
+/// development or test provider). Its issuer and every endpoint it names are held to this,
+/// so neither the client secret nor a code travels in clear text or to another scheme.
+pub(super) fn https_or_loopback(url: &url::Url) -> bool {
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    url.scheme() == "https" || (url.scheme() == "http" && loopback)
+}
+
 /// The issuer as given, checked: an absolute http(s) URL without query or fragment, and
 /// https unless its host is a loopback address (a development or test provider).
 fn parse_issuer(issuer: &str) -> Result<String, UpstreamConfigError> {
     let url = url::Url::parse(issuer).map_err(|_| invalid("the issuer must be an absolute URL"))?;
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
-    if !scheme_ok || url.query().is_some() || url.fragment().is_some() || issuer.len() > 512 {
+    if !https_or_loopback(&url)
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || issuer.len() > 512
+    {
         return Err(invalid(
             "the issuer must be an https URL without query or fragment",
         ));

@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use openidconnect::core::{CoreClient, CoreProviderMetadata, CoreResponseType};
+use openidconnect::core::{CoreAuthPrompt, CoreClient, CoreProviderMetadata, CoreResponseType};
 use openidconnect::{
     AsyncHttpClient, AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId,
     ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce, PkceCodeChallenge,
@@ -81,12 +81,24 @@ impl Discovered {
 }
 
 /// An upstream sign-in started in a browser, kept in its session until the callback.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Started {
     pub provider_id: String,
     pub state: String,
     pub nonce: String,
     pub pkce_verifier: String,
+    /// When the sign-in had to be fresh: the provider's `auth_time` must not be earlier.
+    #[serde(default)]
+    pub signed_in_after: Option<i64>,
+}
+
+/// Without the secrets it carries: a log line must never hold a verifier or a nonce.
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Started")
+            .field("provider_id", &self.provider_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Who the provider says signed in, from a verified ID token.
@@ -177,6 +189,20 @@ async fn metadata(
     let metadata = CoreProviderMetadata::discover_async(issuer, &http)
         .await
         .map_err(|e| RelyingPartyError::Unreachable(error_chain(&e)))?;
+    let endpoints = [
+        Some(metadata.authorization_endpoint().url()),
+        metadata.token_endpoint().map(|e| e.url()),
+        Some(metadata.jwks_uri().url()),
+    ];
+    if endpoints
+        .into_iter()
+        .flatten()
+        .any(|url| !super::https_or_loopback(url))
+    {
+        return Err(RelyingPartyError::Refused(
+            "the discovery document names an endpoint that is neither https nor loopback".into(),
+        ));
+    }
     let entry = Entry {
         issuer: provider.issuer.clone(),
         fetched_at: now,
@@ -229,6 +255,7 @@ fn client_of(
 pub async fn start(
     state: &AppState,
     provider: &UpstreamRecord,
+    max_age: Option<i64>,
 ) -> Result<(String, Started), RelyingPartyError> {
     let entry = metadata(state, provider, false).await?;
     let client = client_of(state, provider, entry.metadata)?;
@@ -245,12 +272,22 @@ pub async fn start(
     {
         request = request.add_scope(Scope::new(scope.to_string()));
     }
+    // A sign-in that must be fresh is asked for as one (Core §3.1.2.1), and `finish` checks
+    // the provider's `auth_time` against it.
+    if let Some(max_age) = max_age {
+        let seconds = std::time::Duration::from_secs(max_age.max(0) as u64);
+        request = request.set_max_age(seconds);
+        if max_age == 0 {
+            request = request.add_prompt(CoreAuthPrompt::Login);
+        }
+    }
     let (url, csrf, nonce) = request.set_pkce_challenge(challenge).url();
     let started = Started {
         provider_id: provider.id.clone(),
         state: csrf.secret().clone(),
         nonce: nonce.secret().clone(),
         pkce_verifier: verifier.secret().clone(),
+        signed_in_after: max_age.map(|age| state.clock.now() - age.max(0) - CLOCK_SKEW_SECS),
     };
     Ok((url.to_string(), started))
 }
@@ -283,10 +320,10 @@ pub async fn finish(
         let verifier = client.id_token_verifier();
         id_token
             .claims(&verifier, &nonce)
-            .map(|c| identity(provider, c))
+            .map(|c| identity(provider, c, started))
     };
-    match verified {
-        Ok(identity) => Ok(identity),
+    let identity = match verified {
+        Ok(identity) => identity,
         // OpenID Connect Core §10.1.1: the provider may have rotated its keys.
         Err(ClaimsVerificationError::SignatureVerification(
             SignatureVerificationError::NoMatchingKey,
@@ -296,30 +333,46 @@ pub async fn finish(
             let verifier = client.id_token_verifier();
             id_token
                 .claims(&verifier, &nonce)
-                .map(|c| identity(provider, c))
-                .map_err(|e| RelyingPartyError::Refused(e.to_string()))
+                .map(|c| identity(provider, c, started))
+                .map_err(|e| RelyingPartyError::Refused(e.to_string()))?
         }
-        Err(error) => Err(RelyingPartyError::Refused(error.to_string())),
-    }
+        Err(error) => return Err(RelyingPartyError::Refused(error.to_string())),
+    };
+    identity.ok_or_else(|| {
+        RelyingPartyError::Refused("the provider did not sign the person in again".into())
+    })
 }
 
-/// The RFC 8176 values that show more than one factor.
-const MULTI_FACTOR: &[&str] = &["mfa", "otp", "hwk", "sc"];
+/// How far the provider's clock may be behind ours when its `auth_time` is checked.
+const CLOCK_SKEW_SECS: i64 = 60;
 
+/// The RFC 8176 value that shows more than one factor. `otp`, `hwk` and `sc` may each be
+/// the only factor (farm-auth itself states `otp` for a sign-in by mailed code alone), so
+/// they do not stand for our second factor.
+const MULTI_FACTOR: &[&str] = &["mfa"];
+
+/// Who signed in, if the sign-in is as recent as `started` asked for.
 fn identity(
     provider: &UpstreamRecord,
     claims: &openidconnect::core::CoreIdTokenClaims,
-) -> Identity {
+    started: &Started,
+) -> Option<Identity> {
+    if let Some(after) = started.signed_in_after {
+        let at = claims.auth_time().map(|t| t.timestamp());
+        if at.is_none_or(|at| at < after) {
+            return None;
+        }
+    }
     let multi_factor = claims.auth_method_refs().is_some_and(|amr| {
         amr.iter()
             .any(|value| MULTI_FACTOR.contains(&value.as_str()))
     });
-    Identity {
+    Some(Identity {
         provider_id: provider.id.clone(),
         subject: claims.subject().as_str().to_string(),
         email: claims.email().map(|e| e.as_str().to_string()),
         email_verified: claims.email_verified() == Some(true),
         preferred_username: claims.preferred_username().map(|u| u.as_str().to_string()),
         multi_factor,
-    }
+    })
 }

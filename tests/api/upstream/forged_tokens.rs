@@ -67,7 +67,9 @@ async fn set_up() -> Setup {
         ..Options::default()
     })
     .await;
-    issuer.person(CAROL, Role::Consumer).await;
+    let carol = issuer.person(CAROL, Role::Consumer).await;
+    let confirmed = (issuer.store).set_email_verified(&carol, CAROL_EMAIL, issuer.clock.now());
+    assert!(confirmed.await.unwrap());
     let client = issuer.web_client(SCOPE).await;
     let down = TestApp::spawn().await;
     let new = NewUpstream {

@@ -8,6 +8,7 @@ mod callback_attacks;
 mod console;
 mod first_sign_in;
 mod forged_tokens;
+mod fresh_sign_in;
 mod linking;
 mod second_factor;
 mod trail;
