@@ -50,7 +50,16 @@ pub enum RelyingPartyError {
 #[derive(Default)]
 pub struct Discovered {
     entries: Mutex<HashMap<String, Entry>>,
+    /// When discovery of a provider last failed, and why: for [`FAILURE_SECS`] the answer
+    /// is that failure again, so that strangers' requests cannot make the server wait on a
+    /// provider that is down over and over (one entry per configured provider).
+    failures: Mutex<HashMap<String, (i64, String)>>,
+    /// One HTTP client for every provider (its TLS roots are loaded once), made on first use.
+    client: std::sync::OnceLock<reqwest::Client>,
 }
+
+/// How long a failed discovery is answered from memory.
+const FAILURE_SECS: i64 = 30;
 
 #[derive(Clone)]
 struct Entry {
@@ -77,6 +86,31 @@ impl Discovered {
     pub fn forget(&self, id: &str) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.remove(id);
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.remove(id);
+    }
+
+    /// Why discovery of `provider` failed, if it did less than [`FAILURE_SECS`] ago.
+    fn recent_failure(&self, provider: &UpstreamRecord, now: i64) -> Option<String> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures
+            .get(&provider.id)
+            .filter(|(at, _)| at + FAILURE_SECS > now)
+            .map(|(_, why)| why.clone())
+    }
+
+    fn failed(&self, provider: &UpstreamRecord, now: i64, why: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.insert(provider.id.clone(), (now, why.to_string()));
+    }
+
+    /// The shared HTTP client.
+    fn http(&self) -> Result<Bounded, RelyingPartyError> {
+        if let Some(client) = self.client.get() {
+            return Ok(Bounded(client.clone()));
+        }
+        let client = http_client()?;
+        Ok(Bounded(self.client.get_or_init(|| client.0).clone()))
     }
 }
 
@@ -183,12 +217,20 @@ async fn metadata(
     if !refetch && let Some(entry) = state.upstreams.fresh(provider, now) {
         return Ok(entry);
     }
+    if let Some(why) = state.upstreams.recent_failure(provider, now) {
+        return Err(RelyingPartyError::Unreachable(why));
+    }
     let issuer = IssuerUrl::new(provider.issuer.clone())
         .map_err(|e| RelyingPartyError::Unreachable(e.to_string()))?;
-    let http = http_client()?;
-    let metadata = CoreProviderMetadata::discover_async(issuer, &http)
-        .await
-        .map_err(|e| RelyingPartyError::Unreachable(error_chain(&e)))?;
+    let http = state.upstreams.http()?;
+    let metadata = match CoreProviderMetadata::discover_async(issuer, &http).await {
+        Ok(metadata) => metadata,
+        Err(error) => {
+            let why = error_chain(&error);
+            state.upstreams.failed(provider, now, &why);
+            return Err(RelyingPartyError::Unreachable(why));
+        }
+    };
     let endpoints = [
         Some(metadata.authorization_endpoint().url()),
         metadata.token_endpoint().map(|e| e.url()),
@@ -301,7 +343,7 @@ pub async fn finish(
 ) -> Result<Identity, RelyingPartyError> {
     let entry = metadata(state, provider, false).await?;
     let client = client_of(state, provider, entry.metadata.clone())?;
-    let http = http_client()?;
+    let http = state.upstreams.http()?;
     let exchange = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
         .map_err(|e| RelyingPartyError::Unreachable(e.to_string()))?

@@ -56,4 +56,20 @@ async fn a_provider_that_never_answers_gives_a_clear_page_in_bounded_time() {
     let started = Instant::now();
     assert_could_not_reach(agent.navigate("/login/upstream/gone").await);
     assert!(started.elapsed() < Duration::from_secs(15));
+    // For half a minute the failure is the answer: strangers cannot make the server wait
+    // on a provider that is down, request after request.
+    let again = Instant::now();
+    assert_could_not_reach(UserAgent::new(&down).navigate("/login/upstream/gone").await);
+    assert!(
+        again.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        again.elapsed()
+    );
+    down.clock.advance(31);
+    let later = Instant::now();
+    assert_could_not_reach(UserAgent::new(&down).navigate("/login/upstream/gone").await);
+    assert!(
+        later.elapsed() >= Duration::from_secs(2),
+        "asked the provider again"
+    );
 }
