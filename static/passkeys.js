@@ -142,12 +142,61 @@ document.querySelectorAll("[data-passkey-register]").forEach((box) => {
   });
 });
 
+// Passkey autofill (conditional mediation): where the browser offers passkeys in the
+// username field's suggestions, the field says so ("username webauthn", added here only)
+// and a quiet request waits for the person to pick one. It is renewed before its challenge
+// runs out on the server (five minutes), and aborted before the button's request or the
+// password form's submission, since a browser runs one WebAuthn request at a time.
+const AUTOFILL_RENEW_MS = 4 * 60 * 1000;
+let autofill = null;
+
+function stopAutofill() {
+  if (!autofill) return;
+  autofill.controller.abort();
+  clearTimeout(autofill.timer);
+  autofill = null;
+}
+
+async function runAutofill(box) {
+  stopAutofill();
+  const mine = { controller: new AbortController(), timer: setTimeout(() => runAutofill(box), AUTOFILL_RENEW_MS) };
+  autofill = mine;
+  const csrf = box.dataset.csrf;
+  const request = box.dataset.request || null;
+  try {
+    const options = await postJson("/login/passkey/start", csrf, { mode: "autofill" });
+    if (mine.controller.signal.aborted) return;
+    const credential = JSON.parse(await getPasskey(options, "conditional", mine.controller.signal));
+    clearTimeout(mine.timer);
+    const done = await postJson("/login/passkey/finish", csrf, { credential, request, autofill: true });
+    window.location.assign(done.next);
+  } catch (error) {
+    if (mine.controller.signal.aborted || (error && error.name === "AbortError")) return;
+    clearTimeout(mine.timer);
+    showError(box, error);
+  }
+}
+
+async function startAutofill(box) {
+  const input = document.getElementById(box.dataset.passkeyAutofill || "");
+  const pkc = window.PublicKeyCredential;
+  if (!input || !pkc || !pkc.isConditionalMediationAvailable || !navigator.credentials) return;
+  let available = false;
+  try { available = await pkc.isConditionalMediationAvailable(); } catch (e) { /* no */ }
+  if (!available) return;
+  input.setAttribute("autocomplete", "username webauthn");
+  if (input.form) input.form.addEventListener("submit", stopAutofill);
+  runAutofill(box);
+}
+
 document.querySelectorAll("[data-passkey-login]").forEach((box) => {
   wire(box, async () => {
+    stopAutofill();
     const csrf = box.dataset.csrf;
     const options = await postJson("/login/passkey/start", csrf, { mode: box.dataset.passkeyLogin });
     const credential = JSON.parse(await getPasskey(options));
     const request = box.dataset.request || null;
     return postJson("/login/passkey/finish", csrf, { credential, request });
   });
+  if (box.dataset.passkeyAutofill) startAutofill(box);
 });

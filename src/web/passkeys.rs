@@ -49,6 +49,10 @@ pub fn router() -> Router<AppState> {
 
 const REGISTRATION: &str = "webauthn:registration";
 const LOGIN: &str = "webauthn:login";
+/// The passkey autofill's own ceremony (conditional mediation, started when the login page
+/// loads): kept apart from [`LOGIN`] so that the button, which aborts the autofill's
+/// request in the browser, never finds its challenge replaced by a late autofill start.
+const AUTOFILL: &str = "webauthn:autofill";
 /// The largest ceremony body read: credentials are a few kilobytes at most.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -232,8 +236,14 @@ async fn post_delete(
 
 #[derive(Deserialize)]
 struct LoginStart {
-    /// `second-factor` (after the password) or `passwordless`.
+    /// `second-factor` (after the password), `passwordless` (the button) or `autofill`
+    /// (a passkey alone, offered in the username field).
     mode: String,
+}
+
+/// The session key of a sign-in ceremony: the autofill's, or the others'.
+fn login_key(autofill: bool) -> &'static str {
+    if autofill { AUTOFILL } else { LOGIN }
 }
 
 async fn post_login_start(
@@ -255,7 +265,7 @@ async fn post_login_start(
             };
             (options, ceremony)
         }
-        "passwordless" => {
+        "passwordless" | "autofill" => {
             let (options, auth) = passkeys::start_passwordless(webauthn)?;
             (options, LoginCeremony::Passwordless(auth))
         }
@@ -266,10 +276,30 @@ async fn post_login_start(
             ));
         }
     };
+    let key = login_key(start.mode == "autofill");
     session
-        .put(LOGIN, &Kept::new(ceremony, state.clock.now()))
+        .put(key, &Kept::new(ceremony, state.clock.now()))
         .await?;
     Ok(ok_json(json!(options)))
+}
+
+/// The live sign-in ceremony `finish` answers, taken first: whatever the answer, this
+/// challenge is spent. A malformed answer, which says neither, spends both.
+async fn take_login(
+    state: &AppState,
+    session: &BrowserSession,
+    finish: Option<&LoginFinish>,
+) -> Result<Option<LoginCeremony>, ScriptError> {
+    let keys = match finish {
+        Some(finish) => vec![login_key(finish.autofill)],
+        None => vec![LOGIN, AUTOFILL],
+    };
+    let mut live = None;
+    for key in keys {
+        let kept = session.take_flash::<Kept<LoginCeremony>>(key).await?;
+        live = live.or(kept.and_then(|k| k.live(state.clock.now())));
+    }
+    Ok(live)
 }
 
 #[derive(Deserialize)]
@@ -277,6 +307,9 @@ struct LoginFinish {
     credential: PublicKeyCredential,
     /// The pending authorization request, when the sign-in serves one.
     request: Option<String>,
+    /// Whether this answers the autofill's ceremony rather than the button's.
+    #[serde(default)]
+    autofill: bool,
 }
 
 async fn post_login_finish(
@@ -285,11 +318,11 @@ async fn post_login_finish(
     CsrfScript { session, body }: CsrfScript,
 ) -> Result<Response, ScriptError> {
     let webauthn = ceremony(&state)?;
-    let kept = session.take_flash::<Kept<LoginCeremony>>(LOGIN).await?;
-    let Some(ceremony) = kept.and_then(|k| k.live(state.clock.now())) else {
+    let finish = parse_body::<LoginFinish>(&body);
+    let Some(ceremony) = take_login(&state, &session, finish.as_ref().ok()).await? else {
         return Err(expired());
     };
-    let finish: LoginFinish = parse_body(&body)?;
+    let finish = finish?;
     let browser = from.browser();
     let step = match ceremony {
         LoginCeremony::SecondFactor {
