@@ -116,6 +116,7 @@ function showError(box, error) {
 
 function wire(box, run) {
   if (!window.PublicKeyCredential || !navigator.credentials) return;
+  box.hidden = false; // a block shown only where passkeys can be made (the offer)
   const button = box.querySelector("button");
   button.hidden = false;
   button.addEventListener("click", async () => {
@@ -134,11 +135,14 @@ function wire(box, run) {
 document.querySelectorAll("[data-passkey-register]").forEach((box) => {
   wire(box, async () => {
     const csrf = box.dataset.csrf;
-    const password = box.querySelector("input[type=password]").value;
-    const options = await postJson("/account/passkeys/register/start", csrf, { password });
+    // The offer after sign-up asks no password again and names the passkey itself.
+    const password = box.querySelector("input[type=password]");
+    const options = await postJson("/account/passkeys/register/start", csrf, { password: password ? password.value : "" });
     const credential = JSON.parse(await registerPasskey(options));
-    const name = box.querySelector("input[type=text]").value;
-    return postJson("/account/passkeys/register/finish", csrf, { name, credential });
+    const named = box.querySelector("input[type=text]");
+    const name = named ? named.value : box.dataset.passkeyName;
+    const done = await postJson("/account/passkeys/register/finish", csrf, { name, credential });
+    return { next: box.dataset.next || done.next };
   });
 });
 

@@ -538,3 +538,8 @@ upstream-unreachable = We could not reach { $provider }. Try again in a moment, 
 upstream-refused = { $provider } did not sign you in: its answer could not be checked. Try again, or sign in another way.
 upstream-address-unvouched = An account here has the address { $provider } gave us, but { $provider } does not vouch for it, so we cannot link them. Sign in to your account, then link { $provider } on your account page.
 upstream-no-address = { $provider } did not give us an email address, so we cannot make an account for you. Sign up with an email address instead.
+
+# The passkey offered right after sign-up (account and consent pages).
+passkey-offer-heading = Add a passkey now?
+passkey-offer-text = Next time, sign in with this device’s screen lock, fingerprint or face instead of your password.
+passkey-offer-add = Yes, add a passkey

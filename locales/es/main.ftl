@@ -541,3 +541,8 @@ upstream-unreachable = No pudimos comunicarnos con { $provider }. Inténtalo de 
 upstream-refused = { $provider } no inició tu sesión: no se pudo comprobar su respuesta. Inténtalo de nuevo o inicia sesión de otra forma.
 upstream-address-unvouched = Una cuenta de aquí tiene la dirección que nos dio { $provider }, pero { $provider } no la garantiza, así que no podemos vincularlas. Inicia sesión en tu cuenta y vincula { $provider } desde la página de tu cuenta.
 upstream-no-address = { $provider } no nos dio ninguna dirección de correo, así que no podemos crearte una cuenta. Regístrate con una dirección de correo.
+
+# The passkey offered right after sign-up (account and consent pages).
+passkey-offer-heading = ¿Añadir una llave de acceso ahora?
+passkey-offer-text = La próxima vez, inicia sesión con el bloqueo de pantalla, la huella o la cara de este dispositivo en lugar de tu contraseña.
+passkey-offer-add = Sí, añadir una llave de acceso

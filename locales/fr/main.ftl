@@ -541,3 +541,8 @@ upstream-unreachable = Nous n’avons pas pu joindre { $provider }. Réessayez d
 upstream-refused = { $provider } ne vous a pas connecté : sa réponse n’a pas pu être vérifiée. Réessayez, ou connectez-vous autrement.
 upstream-address-unvouched = Un compte d’ici a l’adresse que { $provider } nous a donnée, mais { $provider } ne la garantit pas : nous ne pouvons donc pas les lier. Connectez-vous à votre compte, puis liez { $provider } depuis la page de votre compte.
 upstream-no-address = { $provider } ne nous a pas donné d’adresse e-mail : nous ne pouvons donc pas vous créer de compte. Inscrivez-vous avec une adresse e-mail.
+
+# The passkey offered right after sign-up (account and consent pages).
+passkey-offer-heading = Ajouter une clé d’accès maintenant ?
+passkey-offer-text = La prochaine fois, connectez-vous avec le verrouillage d’écran, l’empreinte ou le visage de cet appareil au lieu de votre mot de passe.
+passkey-offer-add = Oui, ajouter une clé d’accès

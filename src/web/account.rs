@@ -175,6 +175,7 @@ async fn get_account(
         recovery_codes_left: factors.recovery_codes_left,
         passkeys,
         passkeys_available: state.passkeys.is_some(),
+        passkey_offer: super::passkey_offer::stands(&state, &session, &user.id).await?,
         sessions,
         apps,
     };

@@ -24,9 +24,10 @@ use super::csrf::CsrfScript;
 use super::error::{PageError, ScriptError};
 use super::extract::RequestOrigin;
 use super::login::pending;
+use super::passkey_offer;
 use super::session::BrowserSession;
 use super::sign_in::{self as web_sign_in, StepFrom};
-use crate::accounts::passkeys::{self, PasskeyError};
+use crate::accounts::passkeys::{self, AddProof, PasskeyError};
 use crate::accounts::sign_in::{Refusal, Step, passkey};
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
@@ -158,7 +159,9 @@ fn password_first() -> ScriptError {
 
 #[derive(Deserialize)]
 struct RegisterStart {
-    /// The current password: a passkey signs in alone, so adding one asks for it.
+    /// The current password: a passkey signs in alone, so adding one asks for it; empty
+    /// while the offer after sign-up stands ([`passkey_offer`]).
+    #[serde(default)]
     password: String,
 }
 
@@ -169,8 +172,14 @@ async fn post_register_start(
 ) -> Result<Response, ScriptError> {
     let (webauthn, user) = person_ceremony(&state, &session).await?;
     let start: RegisterStart = parse_body(&body)?;
+    let new_account =
+        start.password.is_empty() && passkey_offer::stands(&state, &session, &user.id).await?;
+    let proof = match new_account {
+        true => AddProof::NewAccount,
+        false => AddProof::Password(&start.password),
+    };
     let (options, registration) =
-        passkeys::start_registration(&state, &origin, webauthn, &user, &start.password).await?;
+        passkeys::start_registration(&state, &origin, webauthn, &user, proof).await?;
     let kept = Kept::new(registration, state.clock.now());
     session.put(REGISTRATION, &kept).await?;
     Ok(ok_json(json!(options)))
@@ -206,6 +215,7 @@ async fn post_register_finish(
         &registration,
     )
     .await?;
+    passkey_offer::end(&session).await?;
     session
         .set_flash(NOTICE, &done("Your passkey is added."))
         .await?;

@@ -11,6 +11,8 @@ use crate::domain::Scope;
 #[template(path = "account.html")]
 pub struct AccountPage {
     pub csrf_token: String,
+    /// A passkey is offered: the account was just created here (decision 150).
+    pub passkey_offer: bool,
     pub username: String,
     /// Empty when none is set.
     pub display_name: String,

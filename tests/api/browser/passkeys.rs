@@ -288,6 +288,48 @@ async fn a_person_adds_a_passkey_then_signs_in_with_it_from_the_username_field_a
     not(farm_auth_browser),
     ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
 )]
+async fn right_after_sign_up_a_person_adds_the_offered_passkey_without_the_password_again() {
+    let browser = Browser::launch("passkey-offer").await;
+    let app = TestApp::spawn_with(Options {
+        localhost_issuer: true,
+        ..Default::default()
+    })
+    .await;
+    let authenticator = browser.add_virtual_authenticator().await;
+    browser.sign_up(&app, "farmer_dot").await;
+    let yes = browser
+        .wait_for(
+            Locator::XPath(&format!(
+                r#"{}[not(@hidden)]"#,
+                any_button("Yes, add a passkey")
+            )),
+            "the offer's button",
+        )
+        .await;
+    browser.wait_for_text("Add a passkey now?").await;
+    browser.page("account-passkey-offer").await;
+    yes.click().await.expect("click Yes, add a passkey");
+    browser.wait_for_text("Your passkey is added").await;
+    browser
+        .wait_for(
+            Locator::XPath(&button("Remove My passkey")),
+            "the new passkey in the list",
+        )
+        .await;
+    let held = browser.virtual_credentials(&authenticator).await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    let offer = browser
+        .read("document.querySelectorAll('section.offer').length")
+        .await;
+    assert_eq!(offer, json!(0), "the offer served once");
+    browser.close().await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(farm_auth_browser),
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
 async fn a_person_sets_up_an_authenticator_app_and_signs_in_with_its_code() {
     let browser = Browser::launch("totp").await;
     let app = TestApp::spawn_with(Options {

@@ -2,6 +2,7 @@
 //! from the account page, using it after the password, signing in with it alone, and every
 //! way a ceremony can be answered wrongly.
 
+mod after_signup;
 mod autofill;
 mod ceremonies;
 mod refusals;
