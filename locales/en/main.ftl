@@ -543,3 +543,13 @@ upstream-no-address = { $provider } did not give us an email address, so we cann
 passkey-offer-heading = Add a passkey now?
 passkey-offer-text = Next time, sign in with this device’s screen lock, fingerprint or face instead of your password.
 passkey-offer-add = Yes, add a passkey
+
+# An account without a password (decision 151).
+account-remove-password-help = You can sign in without a password: with a passkey or a code sent to your address. To remove your password, type it once more.
+account-remove-my-password = Remove my password
+account-no-password = Your account has no password: you sign in with a passkey or a code by e-mail.
+account-set-password = Set a password
+page-no-password = Your account has no password.
+page-password-last-way-in = Add a passkey or confirm your e-mail address first: without a password, you need another way to sign in.
+page-password-removed = Your password is removed. Sign in with a passkey or a code by e-mail.
+mail-notice-password-removed = The password of your account was removed: it signs in with a passkey or a code by e-mail now.
