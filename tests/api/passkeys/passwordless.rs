@@ -3,14 +3,14 @@
 //! with the passkey alone, and "Forgot your password?" sets a password again.
 
 use farm_auth::accounts::users::Role;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 
 use super::{
     account_page, person_with_passkey, signed_in_with_passkey, signed_in_with_passkey_alone,
 };
 use crate::support::{
-    NEW_PASSWORD, PASSWORD, SignIn, ask_for_reset, password_works, reset_link, reset_with, sign_in,
-    signed_in,
+    NEW_PASSWORD, PASSWORD, SignIn, api_person, ask_for_reset, call_api, json_answer,
+    password_works, reset_link, reset_with, sign_in, signed_in,
 };
 
 /// Whether `password` passes the first step for `username`, who holds a passkey (then
@@ -24,6 +24,8 @@ async fn password_accepted(app: &crate::support::TestApp, username: &str, passwo
 }
 
 const REMOVE: &str = "/account/password/remove";
+/// What the admin API asks for.
+const ADMIN: &str = "openid account admin";
 
 /// Asks to remove the password from the account page `page`, proving it with `password`:
 /// the account page shown after.
@@ -126,4 +128,26 @@ async fn a_reset_by_mail_sets_a_password_again_on_an_account_without_one() {
     assert!(password_accepted(&app, "uma", NEW_PASSWORD).await);
     let user = app.store.find_user_by_id(&user_id).await.unwrap().unwrap();
     assert!(user.password_hash.is_some());
+}
+
+#[tokio::test]
+async fn the_admin_api_shows_and_requires_a_reset_of_an_account_without_a_password() {
+    let app = super::passkey_app().await;
+    let (user_id, mut authenticator) = person_with_passkey(&app, "vera").await;
+    let (agent, page) = signed_in_with_passkey(&app, "vera", &mut authenticator).await;
+    remove_password(&agent, &page, PASSWORD).await;
+    let admin = api_person(&app, "root", Role::Admin, ADMIN, ADMIN).await;
+    let path = format!("/api/v1/admin/users/{user_id}");
+    let shown = call_api(&app, Method::GET, &path, Some(&admin.token), None).await;
+    let shown = json_answer(shown, StatusCode::OK).await;
+    assert_eq!(shown["username"], "vera", "{shown}");
+    let reset = format!("{path}/password-reset");
+    let asked = call_api(&app, Method::POST, &reset, Some(&admin.token), None).await;
+    json_answer(asked, StatusCode::ACCEPTED).await;
+    // The required reset stops the password steps; the passkey alone still signs in, and
+    // the mailed reset sets a password again.
+    signed_in_with_passkey_alone(&app, &mut authenticator).await;
+    let link = reset_link(&app, "vera", 1).await;
+    reset_with(&app, &link, NEW_PASSWORD).await;
+    assert!(password_accepted(&app, "vera", NEW_PASSWORD).await);
 }
