@@ -116,6 +116,7 @@ function showError(box, error) {
 
 function wire(box, run) {
   if (!window.PublicKeyCredential || !navigator.credentials) return;
+  box.hidden = false; // a block shown only where passkeys can be made (the offer)
   const button = box.querySelector("button");
   button.hidden = false;
   button.addEventListener("click", async () => {
@@ -134,20 +135,72 @@ function wire(box, run) {
 document.querySelectorAll("[data-passkey-register]").forEach((box) => {
   wire(box, async () => {
     const csrf = box.dataset.csrf;
-    const password = box.querySelector("input[type=password]").value;
-    const options = await postJson("/account/passkeys/register/start", csrf, { password });
+    // The offer after sign-up asks no password again and names the passkey itself.
+    const password = box.querySelector("input[type=password]");
+    const options = await postJson("/account/passkeys/register/start", csrf, { password: password ? password.value : "" });
     const credential = JSON.parse(await registerPasskey(options));
-    const name = box.querySelector("input[type=text]").value;
-    return postJson("/account/passkeys/register/finish", csrf, { name, credential });
+    const named = box.querySelector("input[type=text]");
+    const name = named ? named.value : box.dataset.passkeyName;
+    const done = await postJson("/account/passkeys/register/finish", csrf, { name, credential });
+    return { next: box.dataset.next || done.next };
   });
 });
 
+// Passkey autofill (conditional mediation): where the browser offers passkeys in the
+// username field's suggestions, the field says so ("username webauthn", added here only)
+// and a quiet request waits for the person to pick one. It is renewed before its challenge
+// runs out on the server (five minutes), and aborted before the button's request or the
+// password form's submission, since a browser runs one WebAuthn request at a time.
+const AUTOFILL_RENEW_MS = 4 * 60 * 1000;
+let autofill = null;
+
+function stopAutofill() {
+  if (!autofill) return;
+  autofill.controller.abort();
+  clearTimeout(autofill.timer);
+  autofill = null;
+}
+
+async function runAutofill(box) {
+  stopAutofill();
+  const mine = { controller: new AbortController(), timer: setTimeout(() => runAutofill(box), AUTOFILL_RENEW_MS) };
+  autofill = mine;
+  const csrf = box.dataset.csrf;
+  const request = box.dataset.request || null;
+  try {
+    const options = await postJson("/login/passkey/start", csrf, { mode: "autofill" });
+    if (mine.controller.signal.aborted) return;
+    const credential = JSON.parse(await getPasskey(options, "conditional", mine.controller.signal));
+    clearTimeout(mine.timer);
+    const done = await postJson("/login/passkey/finish", csrf, { credential, request, autofill: true });
+    window.location.assign(done.next);
+  } catch (error) {
+    if (mine.controller.signal.aborted || (error && error.name === "AbortError")) return;
+    clearTimeout(mine.timer);
+    showError(box, error);
+  }
+}
+
+async function startAutofill(box) {
+  const input = document.getElementById(box.dataset.passkeyAutofill || "");
+  const pkc = window.PublicKeyCredential;
+  if (!input || !pkc || !pkc.isConditionalMediationAvailable || !navigator.credentials) return;
+  let available = false;
+  try { available = await pkc.isConditionalMediationAvailable(); } catch (e) { /* no */ }
+  if (!available) return;
+  input.setAttribute("autocomplete", "username webauthn");
+  if (input.form) input.form.addEventListener("submit", stopAutofill);
+  runAutofill(box);
+}
+
 document.querySelectorAll("[data-passkey-login]").forEach((box) => {
   wire(box, async () => {
+    stopAutofill();
     const csrf = box.dataset.csrf;
     const options = await postJson("/login/passkey/start", csrf, { mode: box.dataset.passkeyLogin });
     const credential = JSON.parse(await getPasskey(options));
     const request = box.dataset.request || null;
     return postJson("/login/passkey/finish", csrf, { credential, request });
   });
+  if (box.dataset.passkeyAutofill) startAutofill(box);
 });

@@ -539,3 +539,18 @@ upstream-refused = { $provider } did not sign you in: its answer could not be ch
 upstream-address-unconfirmed = An account here has the address { $provider } gave us, but has not confirmed it, so we cannot link them. Sign in to your account, then link { $provider } on your account page.
 upstream-unvouched = { $provider } gave us an address but does not vouch for it, so we cannot make or link an account with it. Sign up or sign in here first, then link { $provider } on your account page.
 upstream-no-address = { $provider } did not give us an email address, so we cannot make an account for you. Sign up with an email address instead.
+
+# The passkey offered right after sign-up (account and consent pages).
+passkey-offer-heading = Add a passkey now?
+passkey-offer-text = Next time, sign in with this device’s screen lock, fingerprint or face instead of your password.
+passkey-offer-add = Yes, add a passkey
+
+# An account without a password (decision 151).
+account-remove-password-help = You can sign in without a password: with a passkey or a code sent to your address. To remove your password, type it once more.
+account-remove-my-password = Remove my password
+account-no-password = Your account has no password: you sign in with a passkey or a code by e-mail.
+account-set-password = Set a password
+page-no-password = Your account has no password.
+page-password-last-way-in = Add a passkey or confirm your e-mail address first: without a password, you need another way to sign in.
+page-password-removed = Your password is removed. Sign in with a passkey or a code by e-mail.
+mail-notice-password-removed = The password of your account was removed: it signs in with a passkey or a code by e-mail now.

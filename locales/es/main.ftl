@@ -542,3 +542,18 @@ upstream-refused = { $provider } no inició tu sesión: no se pudo comprobar su 
 upstream-address-unconfirmed = Una cuenta de aquí tiene la dirección que nos dio { $provider }, pero no la ha confirmado, así que no podemos vincularlas. Inicia sesión en tu cuenta y vincula { $provider } desde la página de tu cuenta.
 upstream-unvouched = { $provider } nos dio una dirección pero no la garantiza, así que no podemos crear ni vincular una cuenta con ella. Regístrate o inicia sesión aquí primero y luego vincula { $provider } desde la página de tu cuenta.
 upstream-no-address = { $provider } no nos dio ninguna dirección de correo, así que no podemos crearte una cuenta. Regístrate con una dirección de correo.
+
+# The passkey offered right after sign-up (account and consent pages).
+passkey-offer-heading = ¿Añadir una llave de acceso ahora?
+passkey-offer-text = La próxima vez, inicia sesión con el bloqueo de pantalla, la huella o la cara de este dispositivo en lugar de tu contraseña.
+passkey-offer-add = Sí, añadir una llave de acceso
+
+# An account without a password (decision 151).
+account-remove-password-help = Puedes iniciar sesión sin contraseña: con una llave de acceso o con un código enviado a tu dirección. Para quitar tu contraseña, escríbela una vez más.
+account-remove-my-password = Quitar mi contraseña
+account-no-password = Tu cuenta no tiene contraseña: inicias sesión con una llave de acceso o con un código por correo.
+account-set-password = Poner una contraseña
+page-no-password = Tu cuenta no tiene contraseña.
+page-password-last-way-in = Primero añade una llave de acceso o confirma tu dirección de correo: sin contraseña, necesitas otra forma de iniciar sesión.
+page-password-removed = Tu contraseña se ha quitado. Inicia sesión con una llave de acceso o con un código por correo.
+mail-notice-password-removed = Se quitó la contraseña de tu cuenta: ahora inicia sesión con una llave de acceso o con un código por correo.

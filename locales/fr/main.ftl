@@ -542,3 +542,18 @@ upstream-refused = { $provider } ne vous a pas connecté : sa réponse n’a pa
 upstream-address-unconfirmed = Un compte d’ici a l’adresse que { $provider } nous a donnée, mais ne l’a pas confirmée : nous ne pouvons donc pas les lier. Connectez-vous à votre compte, puis liez { $provider } depuis la page de votre compte.
 upstream-unvouched = { $provider } nous a donné une adresse mais ne la garantit pas : nous ne pouvons donc ni créer ni lier de compte avec elle. Inscrivez-vous ou connectez-vous ici d’abord, puis liez { $provider } depuis la page de votre compte.
 upstream-no-address = { $provider } ne nous a pas donné d’adresse e-mail : nous ne pouvons donc pas vous créer de compte. Inscrivez-vous avec une adresse e-mail.
+
+# The passkey offered right after sign-up (account and consent pages).
+passkey-offer-heading = Ajouter une clé d’accès maintenant ?
+passkey-offer-text = La prochaine fois, connectez-vous avec le verrouillage d’écran, l’empreinte ou le visage de cet appareil au lieu de votre mot de passe.
+passkey-offer-add = Oui, ajouter une clé d’accès
+
+# An account without a password (decision 151).
+account-remove-password-help = Vous pouvez vous connecter sans mot de passe : avec une clé d’accès ou un code envoyé à votre adresse. Pour supprimer votre mot de passe, saisissez-le encore une fois.
+account-remove-my-password = Supprimer mon mot de passe
+account-no-password = Votre compte n’a pas de mot de passe : vous vous connectez avec une clé d’accès ou un code par e-mail.
+account-set-password = Définir un mot de passe
+page-no-password = Votre compte n’a pas de mot de passe.
+page-password-last-way-in = Ajoutez d’abord une clé d’accès ou confirmez votre adresse e-mail : sans mot de passe, il vous faut un autre moyen de vous connecter.
+page-password-removed = Votre mot de passe est supprimé. Connectez-vous avec une clé d’accès ou un code par e-mail.
+mail-notice-password-removed = Le mot de passe de votre compte a été supprimé : il se connecte désormais avec une clé d’accès ou un code par e-mail.

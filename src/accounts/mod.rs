@@ -18,6 +18,7 @@ pub mod login;
 pub mod passkeys;
 pub mod password;
 pub mod password_change;
+pub mod password_removal;
 pub mod profile;
 pub mod reconfirm;
 pub mod recovery;

@@ -83,16 +83,27 @@ fn rejected(error: impl std::fmt::Display) -> PasskeyError {
     PasskeyError::Rejected
 }
 
+/// How the person proved, before adding a passkey, that it is them.
+#[derive(Clone, Copy, Debug)]
+pub enum AddProof<'a> {
+    /// Their password, asked again.
+    Password(&'a str),
+    /// Nothing more: the account was created in this browser minutes ago (decision 150).
+    NewAccount,
+}
+
 /// The options for the browser to create a discoverable passkey, and the state to keep.
 pub async fn start_registration(
     state: &AppState,
     origin: &Origin,
     webauthn: &Webauthn,
     user: &UserRecord,
-    password_text: &str,
+    proof: AddProof<'_>,
 ) -> Result<(CreationChallengeResponse, PasskeyRegistration), PasskeyError> {
     // A passkey signs in alone: whoever holds a session must not add their own.
-    second_factor::confirm_password(state, origin, user, password_text).await?;
+    if let AddProof::Password(text) = proof {
+        second_factor::confirm_password(state, origin, user, text).await?;
+    }
     let existing = state.store.list_passkeys(&user.id).await?;
     if existing.len() >= MAX_PER_USER {
         return Err(PasskeyError::Invalid(

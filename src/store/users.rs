@@ -178,6 +178,19 @@ impl Store {
         row.map(UserRecord::try_from).transpose()
     }
 
+    /// Removes the user's password (decision 151); false when there was none.
+    pub async fn remove_password_hash(&self, user_id: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = NULL, updated_at = $2 \
+             WHERE id = $1 AND password_hash IS NOT NULL",
+        )
+        .bind(user_id)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn update_password_hash(&self, user_id: &str, hash: &str, now: i64) -> Result<()> {
         // A new password is what an administrator's required reset waits for.
         sqlx::query(

@@ -17,6 +17,8 @@ use super::session::BrowserSession;
 use crate::accounts::audit::Origin;
 use crate::accounts::login::SignedIn;
 use crate::accounts::password_change::{self, ChangeError, PasswordChange};
+use crate::accounts::password_removal::{self, RemovalError};
+use crate::accounts::reconfirm::Proof;
 use crate::accounts::second_factor::{self, FactorError};
 use crate::accounts::users::Role;
 use crate::accounts::{email_links, passkeys, sessions};
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/account", get(get_account))
         .route("/account/password", post(post_password))
+        .route("/account/password/remove", post(post_remove_password))
         .route("/account/email/verify", post(post_resend_verification))
         .merge(super::account_factors::router())
         .merge(super::account_profile::router())
@@ -157,6 +160,7 @@ async fn get_account(
         .iter()
         .map(PasskeyView::new)
         .collect();
+    let other_way_in = password_removal::other_way_in(&state, &user).await?;
     let template = AccountPage {
         admin: user.roles.contains(Role::Admin),
         csrf_token: session.csrf_token().await?,
@@ -175,6 +179,9 @@ async fn get_account(
         recovery_codes_left: factors.recovery_codes_left,
         passkeys,
         passkeys_available: state.passkeys.is_some(),
+        passkey_offer: super::passkey_offer::stands(&state, &session, &user.id).await?,
+        has_password: user.password_hash.is_some(),
+        other_way_in,
         sessions,
         apps,
     };
@@ -232,6 +239,25 @@ async fn post_resend_verification(
         false => refused(
             "We sent three links this hour already. Please use one of those, or try again later.",
         ),
+    };
+    back(&session, notice).await
+}
+
+async fn post_remove_password(
+    State(state): State<AppState>,
+    AccountPost {
+        session,
+        origin,
+        user,
+        form,
+        ..
+    }: AccountPost,
+) -> Result<Response, PageError> {
+    let proof = Proof::of(form.get("password"), form.get("code"));
+    let notice = match password_removal::remove_password(&state, &origin, &user, proof).await {
+        Ok(()) => done("Your password is removed. Sign in with a passkey or a code by e-mail."),
+        Err(RemovalError::Confirm(error)) => factor_refusal(&state, error)?,
+        Err(other) => refused(crate::i18n::translate(&other.to_string())),
     };
     back(&session, notice).await
 }

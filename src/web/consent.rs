@@ -79,7 +79,9 @@ async fn get_consent(
         .iter()
         .map(|s| describe_in(&apis, s))
         .collect();
+    let passkey_offer = super::passkey_offer::stands(&state, &session, &person.user_id).await?;
     let template = ConsentPage {
+        passkey_offer,
         csrf_token: session.csrf_token().await?,
         request: pending.id.clone(),
         client_name: client.name.clone(),
@@ -87,7 +89,10 @@ async fn get_consent(
         scopes,
         vendor: client.vendor_label(),
     };
-    let csp = Csp::returning_to(Some(&pending.request.redirect_uri));
+    let mut csp = Csp::returning_to(Some(&pending.request.redirect_uri));
+    if passkey_offer {
+        csp = csp.with_own_scripts();
+    }
     Ok(pages::page(StatusCode::OK, &template, csp))
 }
 

@@ -320,5 +320,7 @@ async fn post_signup(
     };
     let browser = from.browser();
     let done = sign_in::after_sign_up(&state, browser, &user).await?;
-    web_sign_in::finish(&state, &session, &done, pending.as_ref()).await
+    let next = web_sign_in::finish(&state, &session, &done, pending.as_ref()).await?;
+    super::passkey_offer::make(&state, &session, &user.id).await?;
+    Ok(next)
 }

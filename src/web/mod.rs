@@ -26,6 +26,8 @@ pub mod login;
 pub mod logout;
 pub mod oauth2;
 pub mod pages;
+pub mod passkey_login;
+pub mod passkey_offer;
 pub mod passkeys;
 pub mod password_reset;
 pub mod registration;

@@ -1,5 +1,6 @@
 //! The passkey ceremonies, spoken as JSON with `static/passkeys.js`: registering a passkey
-//! from the account page, and signing in with one (after the password, or alone). Each
+//! from the account page here, and signing in with one (after the password, or alone) in
+//! [`super::passkey_login`]. Each
 //! request carries the page's CSRF token in `X-CSRF-Token` ([`CsrfScript`]); each
 //! ceremony's state is taken out of the browser session before the answer is checked, so a
 //! challenge answers once.
@@ -14,21 +15,15 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use webauthn_rs::Webauthn;
-use webauthn_rs::prelude::{
-    DiscoverableAuthentication, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential,
-};
+use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential};
 
 use super::account::{AccountPost, NOTICE, back, done, factor_refusal, person, refused};
 use super::csrf::CsrfScript;
 use super::error::{PageError, ScriptError};
 use super::extract::RequestOrigin;
-use super::login::pending;
+use super::passkey_offer;
 use super::session::BrowserSession;
-use super::sign_in::{self as web_sign_in, StepFrom};
-use crate::accounts::passkeys::{self, PasskeyError};
-use crate::accounts::sign_in::{Refusal, Step, passkey};
-use crate::oidc::discovery::paths;
+use crate::accounts::passkeys::{self, AddProof, PasskeyError};
 use crate::state::AppState;
 use crate::store::users::UserRecord;
 
@@ -43,12 +38,10 @@ pub fn router() -> Router<AppState> {
             post(post_register_finish),
         )
         .route("/account/passkeys/delete", post(post_delete))
-        .route("/login/passkey/start", post(post_login_start))
-        .route("/login/passkey/finish", post(post_login_finish))
+        .merge(super::passkey_login::router())
 }
 
 const REGISTRATION: &str = "webauthn:registration";
-const LOGIN: &str = "webauthn:login";
 /// The largest ceremony body read: credentials are a few kilobytes at most.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -58,13 +51,13 @@ const CEREMONY_TTL_SECS: i64 = 300;
 
 /// A ceremony's state as kept in the session, with the time its challenge runs out.
 #[derive(Serialize, Deserialize)]
-struct Kept<T> {
+pub(super) struct Kept<T> {
     state: T,
     expires_at: i64,
 }
 
 impl<T> Kept<T> {
-    fn new(state: T, now: i64) -> Self {
+    pub(super) fn new(state: T, now: i64) -> Self {
         Kept {
             state,
             expires_at: now + CEREMONY_TTL_SECS,
@@ -72,24 +65,12 @@ impl<T> Kept<T> {
     }
 
     /// The state, if its challenge has not run out.
-    fn live(self, now: i64) -> Option<T> {
+    pub(super) fn live(self, now: i64) -> Option<T> {
         (self.expires_at > now).then_some(self.state)
     }
 }
 
-/// A sign-in ceremony in progress.
-#[derive(Serialize, Deserialize)]
-enum LoginCeremony {
-    /// After the password, for this user.
-    SecondFactor {
-        user_id: String,
-        state: PasskeyAuthentication,
-    },
-    /// A passkey alone.
-    Passwordless(DiscoverableAuthentication),
-}
-
-fn ok_json(value: serde_json::Value) -> Response {
+pub(super) fn ok_json(value: serde_json::Value) -> Response {
     let mut response = axum::Json(value).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -99,7 +80,7 @@ fn ok_json(value: serde_json::Value) -> Response {
 }
 
 /// A JSON body, or the refusal to send back.
-fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ScriptError> {
+pub(super) fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ScriptError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(ScriptError::refused(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -116,7 +97,7 @@ fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ScriptError> {
 
 /// What every ceremony request needs besides its CSRF token ([`CsrfScript`]): a relying
 /// party (else a 404 refusal the script shows).
-fn ceremony(state: &AppState) -> Result<&Webauthn, ScriptError> {
+pub(super) fn ceremony(state: &AppState) -> Result<&Webauthn, ScriptError> {
     state.passkeys.as_deref().ok_or(ScriptError::refused(
         StatusCode::NOT_FOUND,
         "Passkeys are not available on this server.",
@@ -141,20 +122,18 @@ async fn person_ceremony<'a>(
 }
 
 /// The refusal of a challenge that was never given, or has run out.
-fn expired() -> ScriptError {
+pub(super) fn expired() -> ScriptError {
     ScriptError::refused(
         StatusCode::BAD_REQUEST,
         "Start again: that request expired.",
     )
 }
 
-fn password_first() -> ScriptError {
-    ScriptError::refused(StatusCode::BAD_REQUEST, "Sign in with your password first.")
-}
-
 #[derive(Deserialize)]
 struct RegisterStart {
-    /// The current password: a passkey signs in alone, so adding one asks for it.
+    /// The current password: a passkey signs in alone, so adding one asks for it; empty
+    /// while the offer after sign-up stands ([`passkey_offer`]).
+    #[serde(default)]
     password: String,
 }
 
@@ -165,8 +144,14 @@ async fn post_register_start(
 ) -> Result<Response, ScriptError> {
     let (webauthn, user) = person_ceremony(&state, &session).await?;
     let start: RegisterStart = parse_body(&body)?;
+    let new_account =
+        start.password.is_empty() && passkey_offer::stands(&state, &session, &user.id).await?;
+    let proof = match new_account {
+        true => AddProof::NewAccount,
+        false => AddProof::Password(&start.password),
+    };
     let (options, registration) =
-        passkeys::start_registration(&state, &origin, webauthn, &user, &start.password).await?;
+        passkeys::start_registration(&state, &origin, webauthn, &user, proof).await?;
     let kept = Kept::new(registration, state.clock.now());
     session.put(REGISTRATION, &kept).await?;
     Ok(ok_json(json!(options)))
@@ -202,6 +187,7 @@ async fn post_register_finish(
         &registration,
     )
     .await?;
+    passkey_offer::end(&session).await?;
     session
         .set_flash(NOTICE, &done("Your passkey is added."))
         .await?;
@@ -228,113 +214,4 @@ async fn post_delete(
         Err(other) => refused(crate::i18n::translate(&other.to_string())),
     };
     back(&session, notice).await
-}
-
-#[derive(Deserialize)]
-struct LoginStart {
-    /// `second-factor` (after the password) or `passwordless`.
-    mode: String,
-}
-
-async fn post_login_start(
-    State(state): State<AppState>,
-    CsrfScript { session, body }: CsrfScript,
-) -> Result<Response, ScriptError> {
-    let webauthn = ceremony(&state)?;
-    let start: LoginStart = parse_body(&body)?;
-    let (options, ceremony) = match start.mode.as_str() {
-        "second-factor" => {
-            let Some(partial) = session.partial_login(state.clock.now()).await? else {
-                return Err(password_first());
-            };
-            let (options, auth) =
-                passkeys::start_second_factor(&state, webauthn, &partial.user_id).await?;
-            let ceremony = LoginCeremony::SecondFactor {
-                user_id: partial.user_id,
-                state: auth,
-            };
-            (options, ceremony)
-        }
-        "passwordless" => {
-            let (options, auth) = passkeys::start_passwordless(webauthn)?;
-            (options, LoginCeremony::Passwordless(auth))
-        }
-        _ => {
-            return Err(ScriptError::refused(
-                StatusCode::BAD_REQUEST,
-                "Unknown sign-in mode.",
-            ));
-        }
-    };
-    session
-        .put(LOGIN, &Kept::new(ceremony, state.clock.now()))
-        .await?;
-    Ok(ok_json(json!(options)))
-}
-
-#[derive(Deserialize)]
-struct LoginFinish {
-    credential: PublicKeyCredential,
-    /// The pending authorization request, when the sign-in serves one.
-    request: Option<String>,
-}
-
-async fn post_login_finish(
-    State(state): State<AppState>,
-    from: StepFrom,
-    CsrfScript { session, body }: CsrfScript,
-) -> Result<Response, ScriptError> {
-    let webauthn = ceremony(&state)?;
-    let kept = session.take_flash::<Kept<LoginCeremony>>(LOGIN).await?;
-    let Some(ceremony) = kept.and_then(|k| k.live(state.clock.now())) else {
-        return Err(expired());
-    };
-    let finish: LoginFinish = parse_body(&body)?;
-    let browser = from.browser();
-    let step = match ceremony {
-        LoginCeremony::SecondFactor {
-            user_id,
-            state: auth,
-        } => {
-            // The password step must still be in force, for the same person.
-            let partial = session.partial_login(state.clock.now()).await?;
-            let Some(partial) = partial.filter(|p| p.user_id == user_id) else {
-                return Err(password_first());
-            };
-            let credential = &finish.credential;
-            passkey::after_password(&state, browser, &partial, webauthn, credential, &auth).await?
-        }
-        LoginCeremony::Passwordless(auth) => {
-            passkey::alone(&state, browser, webauthn, &finish.credential, auth).await?
-        }
-    };
-    let done = match step {
-        Step::SignedIn(done) => done,
-        Step::Refused(why @ (Refusal::AccountLocked | Refusal::PasswordResetRequired)) => {
-            session.clear_partial_login().await?;
-            let text = web_sign_in::refusal_text(&state, &why);
-            return Err(ScriptError::refused(StatusCode::FORBIDDEN, text));
-        }
-        Step::Refused(Refusal::StartAgain) | Step::SecondFactor(_) => {
-            return Err(ScriptError::refused(
-                StatusCode::BAD_REQUEST,
-                "Sign in again.",
-            ));
-        }
-        Step::Refused(_) => return Err(PasskeyError::Rejected.into()),
-    };
-    let pending = pending(&session, finish.request.as_deref()).await?;
-    let cookie = web_sign_in::record(&state, &session, &done, pending.as_ref()).await?;
-    let next = match &pending {
-        Some(p) => format!("{}?request={}", paths::AUTHORIZE_RESUME, p.id),
-        None => session
-            .take_return_path(state.clock.now())
-            .await?
-            .unwrap_or_else(|| "/account".to_string()),
-    };
-    let mut response = ok_json(json!({ "next": next }));
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
 }

@@ -11,6 +11,12 @@ use crate::domain::Scope;
 #[template(path = "account.html")]
 pub struct AccountPage {
     pub csrf_token: String,
+    /// A passkey is offered: the account was just created here (decision 150).
+    pub passkey_offer: bool,
+    /// The account has a password (decision 151: it may have none).
+    pub has_password: bool,
+    /// The account can sign in without its password: it may remove it.
+    pub other_way_in: bool,
     pub username: String,
     /// Empty when none is set.
     pub display_name: String,

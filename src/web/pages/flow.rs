@@ -84,6 +84,8 @@ pub struct SignupPage {
 #[template(path = "consent.html")]
 pub struct ConsentPage {
     pub csrf_token: String,
+    /// A passkey is offered: the account was just created here (decision 150).
+    pub passkey_offer: bool,
     pub request: String,
     pub client_name: String,
     pub username: String,

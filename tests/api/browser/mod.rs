@@ -235,7 +235,9 @@ async fn an_unknown_client_gets_an_error_page_not_a_redirect() {
     browser.close().await;
 }
 
-const USERNAME_FIELD: Locator<'static> = Locator::Css(r#"input[autocomplete="username"]"#);
+/// The username field: on the login page, the passkey script adds `webauthn` to its
+/// `autocomplete` where the browser can offer passkeys there.
+const USERNAME_FIELD: Locator<'static> = Locator::Css(r#"input[autocomplete~="username"]"#);
 const NEW_PASSWORD: Locator<'static> = Locator::Css(r#"input[autocomplete="new-password"]"#);
 const CURRENT_PASSWORD: Locator<'static> =
     Locator::Css(r#"input[autocomplete="current-password"]"#);

@@ -13,23 +13,24 @@ use super::driver::Browser;
 use super::{NEW_PASSWORD, PASSWORD, USERNAME_FIELD, button};
 use crate::support::{Options, TestApp};
 
-/// A command of the WebDriver WebAuthn extension (WebAuthn Level 2, §11), under
-/// `/session/{id}/webauthn/`: fantoccini has no typed API for them.
+/// A command under `/session/{id}/`: of the WebDriver WebAuthn extension (WebAuthn Level 2,
+/// §11), under `webauthn/`, or chromedriver's DevTools bridge (`goog/cdp/execute`):
+/// fantoccini has no typed API for them.
 #[derive(Debug)]
-struct WebAuthnCommand {
+struct SessionCommand {
     method: Method,
     path: String,
     body: Option<Value>,
 }
 
-impl WebDriverCompatibleCommand for WebAuthnCommand {
+impl WebDriverCompatibleCommand for SessionCommand {
     fn endpoint(
         &self,
         base: &url::Url,
         session: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         let session = session.expect("a WebDriver session");
-        base.join(&format!("session/{session}/webauthn/{}", self.path))
+        base.join(&format!("session/{session}/{}", self.path))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
@@ -44,9 +45,9 @@ impl Browser {
     /// Gives the browser a platform authenticator that keeps discoverable credentials and
     /// verifies the person (as a phone's screen lock does) without asking; its id.
     async fn add_virtual_authenticator(&self) -> String {
-        let command = WebAuthnCommand {
+        let command = SessionCommand {
             method: Method::POST,
-            path: "authenticator".into(),
+            path: "webauthn/authenticator".into(),
             body: Some(json!({
                 "protocol": "ctap2",
                 "transport": "internal",
@@ -67,14 +68,34 @@ impl Browser {
 
     /// The credentials the virtual authenticator `id` holds.
     async fn virtual_credentials(&self, id: &str) -> Vec<Value> {
-        let command = WebAuthnCommand {
+        let command = SessionCommand {
             method: Method::GET,
-            path: format!("authenticator/{id}/credentials"),
+            path: format!("webauthn/authenticator/{id}/credentials"),
             body: None,
         };
         match self.client.issue_cmd(command).await {
             Ok(Value::Array(credentials)) => credentials,
             other => self.fail(&format!("listing credentials: {other:?}")).await,
+        }
+    }
+
+    /// From the next page on, the browser says it cannot offer passkeys in a username
+    /// field, as browsers without passkey autofill do: Chromium's virtual authenticator
+    /// answers a conditional request at once, which would sign in before the password could
+    /// be typed.
+    async fn without_passkey_autofill(&self) {
+        let source = "if (window.PublicKeyCredential) \
+            PublicKeyCredential.isConditionalMediationAvailable = async () => false;";
+        let command = SessionCommand {
+            method: Method::POST,
+            path: "goog/cdp/execute".into(),
+            body: Some(json!({
+                "cmd": "Page.addScriptToEvaluateOnNewDocument",
+                "params": { "source": source },
+            })),
+        };
+        if let Err(e) = self.client.issue_cmd(command).await {
+            self.fail(&format!("hiding passkey autofill: {e}")).await;
         }
     }
 
@@ -135,7 +156,8 @@ const PASSKEY_NAME: &str = "Farm phone";
     not(farm_auth_browser),
     ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
 )]
-async fn a_person_adds_a_passkey_then_signs_in_with_it_after_the_password_and_alone() {
+async fn a_person_adds_a_passkey_then_signs_in_with_it_from_the_username_field_after_the_password_and_alone()
+ {
     let browser = Browser::launch("passkeys").await;
     let app = TestApp::spawn_with(Options {
         localhost_issuer: true,
@@ -195,9 +217,25 @@ async fn a_person_adds_a_passkey_then_signs_in_with_it_after_the_password_and_al
         "{held:?}"
     );
 
-    // With a passkey, the password is followed by it.
+    // Where the browser offers passkeys in the username field, the login page says so,
+    // and picking the passkey there signs in (the virtual authenticator picks at once).
     browser.sign_out_from_account().await;
     browser.goto(&format!("{}/login", app.issuer)).await;
+    browser
+        .wait_for_url(&format!("{}/account", app.issuer), "the account page")
+        .await;
+    browser.wait_for_text(PASSKEY_NAME).await;
+    browser.page("account-after-autofill").await;
+
+    // Without autofill, the field reads as the server wrote it, and the password is
+    // followed by the passkey.
+    browser.without_passkey_autofill().await;
+    browser.sign_out_from_account().await;
+    browser.goto(&format!("{}/login", app.issuer)).await;
+    let autocomplete = browser
+        .read("document.getElementById('username').getAttribute('autocomplete')")
+        .await;
+    assert_eq!(autocomplete, json!("username"));
     browser.log_in(username, PASSWORD).await;
     let use_passkey = browser
         .wait_for(
@@ -241,7 +279,49 @@ async fn a_person_adds_a_passkey_then_signs_in_with_it_after_the_password_and_al
         .iter()
         .filter(|e| e.event == "login.passkey" && e.outcome == "success")
         .count();
-    assert_eq!(passkey_sign_ins, 2, "{events:?}");
+    assert_eq!(passkey_sign_ins, 3, "{events:?}");
+    browser.close().await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(farm_auth_browser),
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
+async fn right_after_sign_up_a_person_adds_the_offered_passkey_without_the_password_again() {
+    let browser = Browser::launch("passkey-offer").await;
+    let app = TestApp::spawn_with(Options {
+        localhost_issuer: true,
+        ..Default::default()
+    })
+    .await;
+    let authenticator = browser.add_virtual_authenticator().await;
+    browser.sign_up(&app, "farmer_dot").await;
+    let yes = browser
+        .wait_for(
+            Locator::XPath(&format!(
+                r#"{}[not(@hidden)]"#,
+                any_button("Yes, add a passkey")
+            )),
+            "the offer's button",
+        )
+        .await;
+    browser.wait_for_text("Add a passkey now?").await;
+    browser.page("account-passkey-offer").await;
+    yes.click().await.expect("click Yes, add a passkey");
+    browser.wait_for_text("Your passkey is added").await;
+    browser
+        .wait_for(
+            Locator::XPath(&button("Remove My passkey")),
+            "the new passkey in the list",
+        )
+        .await;
+    let held = browser.virtual_credentials(&authenticator).await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    let offer = browser
+        .read("document.querySelectorAll('section.offer').length")
+        .await;
+    assert_eq!(offer, json!(0), "the offer served once");
     browser.close().await;
 }
 

@@ -211,12 +211,7 @@ async fn a_new_password_required_stops_a_passkey_after_the_password_but_not_a_pa
     assert_eq!(stopped.len(), 1, "{events:#?}");
 
     // The passkey alone is not the password: it still signs in.
-    let (agent, csrf) = at_login_page(&app).await;
-    let options = start_login(&app, &agent, &csrf, "passwordless").await;
-    let credential = authenticator.authenticate(&options, &app.issuer).unwrap();
-    let body = json!({ "credential": credential, "request": null });
-    let reply = post_json(&app, &agent, LOGIN_FINISH, &csrf, &body).await;
-    assert_eq!(reply, (StatusCode::OK, json!({ "next": "/account" })));
+    let agent = signed_in_with_passkey_alone(&app, &mut authenticator).await;
     assert!(is_signed_in(&agent).await);
     assert!(
         app.store

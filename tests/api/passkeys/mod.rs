@@ -2,7 +2,10 @@
 //! from the account page, using it after the password, signing in with it alone, and every
 //! way a ceremony can be answered wrongly.
 
+mod after_signup;
+mod autofill;
 mod ceremonies;
+mod passwordless;
 mod refusals;
 
 use farm_auth::accounts::users::Role;
@@ -128,6 +131,20 @@ async fn signed_in_with_passkey(
     assert_eq!(reply, (StatusCode::OK, json!({ "next": "/account" })));
     let page = account_page(&agent).await;
     (agent, page)
+}
+
+/// A new browser signed in with a passkey of `authenticator` alone, from the login page.
+async fn signed_in_with_passkey_alone(
+    app: &TestApp,
+    authenticator: &mut SoftAuthenticator,
+) -> UserAgent {
+    let (agent, csrf) = at_login_page(app).await;
+    let options = start_login(app, &agent, &csrf, "passwordless").await;
+    let credential = authenticator.authenticate(&options, &app.issuer).unwrap();
+    let body = json!({ "credential": credential, "request": null });
+    let reply = post_json(app, &agent, LOGIN_FINISH, &csrf, &body).await;
+    assert_eq!(reply, (StatusCode::OK, json!({ "next": "/account" })));
+    agent
 }
 
 /// The account page as `agent` sees it now.

@@ -1,0 +1,153 @@
+//! Accounts without a password: a person with another way in (here a passkey) removes their
+//! password on the account page, proving it is them once more; the account then signs in
+//! with the passkey alone, and "Forgot your password?" sets a password again.
+
+use farm_auth::accounts::users::Role;
+use reqwest::{Method, StatusCode};
+
+use super::{
+    account_page, person_with_passkey, signed_in_with_passkey, signed_in_with_passkey_alone,
+};
+use crate::support::{
+    NEW_PASSWORD, PASSWORD, SignIn, api_person, ask_for_reset, call_api, json_answer,
+    password_works, reset_link, reset_with, sign_in, signed_in,
+};
+
+/// Whether `password` passes the first step for `username`, who holds a passkey (then
+/// asked for at the second step), or is refused.
+async fn password_accepted(app: &crate::support::TestApp, username: &str, password: &str) -> bool {
+    let signed = sign_in(app, username, password).await;
+    match signed.path.as_str() {
+        "/login" => false,
+        path => path.starts_with("/login/second-factor") || panic!("landed on {path}"),
+    }
+}
+
+const REMOVE: &str = "/account/password/remove";
+/// What the admin API asks for.
+const ADMIN: &str = "openid account admin";
+
+/// Asks to remove the password from the account page `page`, proving it with `password`:
+/// the account page shown after.
+async fn remove_password(agent: &crate::support::UserAgent, page: &str, password: &str) -> String {
+    let (path, status, page) = agent
+        .submit(page, REMOVE, &[("password", password)])
+        .await
+        .page();
+    assert_eq!(
+        (path.as_str(), status),
+        ("/account", StatusCode::OK),
+        "{page}"
+    );
+    page
+}
+
+#[tokio::test]
+async fn a_person_with_a_passkey_removes_their_password_and_signs_in_with_the_passkey_alone() {
+    let app = super::passkey_app().await;
+    let (user_id, mut authenticator) = person_with_passkey(&app, "sam").await;
+    let (agent, page) = signed_in_with_passkey(&app, "sam", &mut authenticator).await;
+    assert!(page.contains(&format!(r#"action="{REMOVE}""#)), "{page}");
+
+    // Proved again: a wrong password removes nothing.
+    let page = remove_password(&agent, &page, "not my password").await;
+    assert!(
+        page.contains("Your current password is not right"),
+        "{page}"
+    );
+    let user = app.store.find_user_by_id(&user_id).await.unwrap().unwrap();
+    assert!(user.password_hash.is_some());
+
+    let page = remove_password(&agent, &page, PASSWORD).await;
+    assert!(page.contains("Your password is removed"), "{page}");
+    assert!(page.contains("Your account has no password"), "{page}");
+    assert!(!page.contains(r#"action="/account/password""#), "{page}");
+    let user = app.store.find_user_by_id(&user_id).await.unwrap().unwrap();
+    assert_eq!(user.password_hash, None);
+    let events = app
+        .store
+        .list_audit_events(Some(&user_id), 50)
+        .await
+        .unwrap();
+    assert!(
+        events.iter().any(|e| e.event == "password.removed"),
+        "{events:?}"
+    );
+
+    // The old password signs in no more; the passkey alone does.
+    assert!(!password_accepted(&app, "sam", PASSWORD).await);
+    let agent = signed_in_with_passkey_alone(&app, &mut authenticator).await;
+    let page = account_page(&agent).await;
+    assert!(page.contains("Your account has no password"), "{page}");
+
+    // Asking again, with no password to prove it by, removes nothing and breaks nothing.
+    let csrf = super::data_csrf(&page);
+    let response = agent
+        .post(REMOVE, &[("csrf_token", &csrf), ("password", "")])
+        .await;
+    let (path, status, page) = agent.follow(response).await.page();
+    assert_eq!(
+        (path.as_str(), status),
+        ("/account", StatusCode::OK),
+        "{page}"
+    );
+    assert!(page.contains("Your account has no password"), "{page}");
+}
+
+#[tokio::test]
+async fn the_password_stays_while_it_is_the_only_way_in() {
+    let app = super::passkey_app().await;
+    let user_id = app.person("tia", Role::Consumer).await;
+    let SignIn { agent, page, .. } = signed_in(&app, "tia").await;
+    // No passkey, no confirmed address, no provider: nothing offered, and a forged
+    // request is refused.
+    assert!(!page.contains(&format!(r#"action="{REMOVE}""#)), "{page}");
+    let form = page.replace(
+        r#"action="/account/password""#,
+        &format!(r#"action="{REMOVE}""#),
+    );
+    let page = remove_password(&agent, &form, PASSWORD).await;
+    assert!(page.contains("you need another way to sign in"), "{page}");
+    let user = app.store.find_user_by_id(&user_id).await.unwrap().unwrap();
+    assert!(user.password_hash.is_some());
+    assert!(password_works(&app, "tia", PASSWORD).await);
+}
+
+#[tokio::test]
+async fn a_reset_by_mail_sets_a_password_again_on_an_account_without_one() {
+    let app = super::passkey_app().await;
+    let (user_id, mut authenticator) = person_with_passkey(&app, "uma").await;
+    let (agent, page) = signed_in_with_passkey(&app, "uma", &mut authenticator).await;
+    remove_password(&agent, &page, PASSWORD).await;
+    assert!(!password_accepted(&app, "uma", PASSWORD).await);
+
+    let (status, _) = ask_for_reset(&app, "uma@farm.example").await;
+    assert_eq!(status, StatusCode::OK);
+    let link = reset_link(&app, "uma", 1).await;
+    reset_with(&app, &link, NEW_PASSWORD).await;
+    assert!(password_accepted(&app, "uma", NEW_PASSWORD).await);
+    let user = app.store.find_user_by_id(&user_id).await.unwrap().unwrap();
+    assert!(user.password_hash.is_some());
+}
+
+#[tokio::test]
+async fn the_admin_api_shows_and_requires_a_reset_of_an_account_without_a_password() {
+    let app = super::passkey_app().await;
+    let (user_id, mut authenticator) = person_with_passkey(&app, "vera").await;
+    let (agent, page) = signed_in_with_passkey(&app, "vera", &mut authenticator).await;
+    remove_password(&agent, &page, PASSWORD).await;
+    let admin = api_person(&app, "root", Role::Admin, ADMIN, ADMIN).await;
+    let path = format!("/api/v1/admin/users/{user_id}");
+    let shown = call_api(&app, Method::GET, &path, Some(&admin.token), None).await;
+    let shown = json_answer(shown, StatusCode::OK).await;
+    assert_eq!(shown["username"], "vera", "{shown}");
+    let reset = format!("{path}/password-reset");
+    let asked = call_api(&app, Method::POST, &reset, Some(&admin.token), None).await;
+    json_answer(asked, StatusCode::ACCEPTED).await;
+    // The required reset stops the password steps; the passkey alone still signs in, and
+    // the mailed reset sets a password again.
+    signed_in_with_passkey_alone(&app, &mut authenticator).await;
+    let link = reset_link(&app, "vera", 1).await;
+    reset_with(&app, &link, NEW_PASSWORD).await;
+    assert!(password_accepted(&app, "vera", NEW_PASSWORD).await);
+}
