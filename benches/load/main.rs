@@ -32,6 +32,12 @@
 //!   code for the app, which redeems it; and the app's refresh token grant, each worker on
 //!   its own chain since refresh tokens rotate. Each signs two tokens (access and ID token),
 //!   so they are judged against the signing rate too, with half of it the ceiling.
+//! - The upstream sign-in is a fresh browser signing in to the web client through an
+//!   upstream OpenID provider: a second farm-auth (same binary, own SQLite database) started
+//!   for the row, where each worker's browser is signed in before the warm-up. Its figure is
+//!   flows per main-server CPU-second, with no goal: it is printed beside SSO's (both sign two
+//!   tokens at the main server; this one also redeems the upstream's code and checks its ID
+//!   token), and the upstream's own CPU time beside it.
 //!
 //! Settings (environment): `BENCH_SECONDS` (default 10) measured per scenario after a 1 s
 //! warm-up; `BENCH_CONNECTIONS` (default 32) concurrent connections; `BENCH_FLOWS` (default
@@ -72,6 +78,7 @@
 //! - `flow`: the browser sign-in flow.
 //! - `signed_in`: SSO and refresh, by workers each with its own signed-in browser or
 //!   refresh token chain.
+//! - `upstream`: the second server as upstream provider, and the upstream sign-in row.
 //! - `report`: each row's figures, and the printed table and goals.
 //! - `seeded`: the seeded mode, with its own seeding, sweep, admin API rows and table.
 
@@ -86,6 +93,7 @@ mod seeded;
 mod server;
 mod settings;
 mod signed_in;
+mod upstream;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -97,7 +105,9 @@ use crate::endpoints::{Endpoints, fetch_access_token, setup_http_client, wait_fo
 use crate::flow::{FARMS_SCOPE, Flow, WEB_CLIENT_SCOPE};
 use crate::measure::{Hashing, measure_hashing, measure_signing, proc_status_mib, signing_input};
 use crate::report::{MAX_ERROR_RATE, Report, Results, print_comparison, print_results};
-use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios, signed_in_scenarios};
+use crate::scenarios::{
+    Goal, SSO, Scenario, UPSTREAM, WARM_UP, Work, drive, scenarios, signed_in_scenarios,
+};
 use crate::seeded::seed::SeedDatabase;
 use crate::server::{Server, this_build};
 use crate::settings::{Engine, Settings};
@@ -245,6 +255,19 @@ fn run_on(
     runtime.block_on(second_app_consent.remember_consent())?;
     let signed_in = signed_in_scenarios(&endpoints, &web_client, &second_app, &settings)?;
     reports.extend(run_scenarios(runtime, signed_in, &settings, server.pid())?);
+    // After SSO, which it is compared with; the upstream server goes once it is measured.
+    let upstream_flow = Flow::new(&endpoints, &web_client, WEB_CLIENT_SCOPE)?;
+    let upstream = upstream::set_up(binary, dir, &server, upstream_flow);
+    if let Some((upstream_server, row)) = runtime.block_on(upstream)? {
+        let row = Scenario {
+            name: UPSTREAM,
+            work: Work::Upstream(row),
+            workers: settings.connections,
+            goal: Goal::ComparedWith(SSO),
+        };
+        reports.extend(run_scenarios(runtime, vec![row], &settings, server.pid())?);
+        drop(upstream_server);
+    }
     // Right before and right after the flows (with the server idle each time), so that the
     // rate they are compared with is the machine's speed at that moment.
     let hashing_before = measure_hashing()?;
