@@ -284,11 +284,26 @@ impl Flow {
         jar: &CookieJar,
         form: &str,
     ) -> Result<Response, String> {
+        self.post_from(connection, steps, (path, jar), form, None)
+            .await
+    }
+
+    /// The same, through a proxy that names the browser's address in `X-Forwarded-For`
+    /// when `forwarded_for` is given.
+    pub(crate) async fn post_from(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+        (path, jar): (&str, &CookieJar),
+        form: &str,
+        forwarded_for: Option<&str>,
+    ) -> Result<Response, String> {
         let cookie = jar.header();
-        let headers = [
+        let mut headers = vec![
             ("cookie", cookie.as_str()),
             ("content-type", "application/x-www-form-urlencoded"),
         ];
+        headers.extend(forwarded_for.map(|address| ("x-forwarded-for", address)));
         let request = self.target.render("POST", path, &headers, form);
         self.exchange(connection, steps, &request).await
     }

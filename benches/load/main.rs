@@ -38,6 +38,13 @@
 //!   flows per main-server CPU-second, with no goal: it is printed beside SSO's (both sign two
 //!   tokens at the main server; this one also redeems the upstream's code and checks its ID
 //!   token), and the upstream's own CPU time beside it.
+//! - The e-mail-code sign-in is a fresh browser signing in with a code mailed to it, read
+//!   from the server's mail directory. The server's throttles stay as they are: accounts are
+//!   seeded by SQL (6 codes an hour each), each flow posts from its own address through
+//!   `X-Forwarded-For` (the server trusts loopback as its proxy; 20 asks an hour per
+//!   network), and the row is paced to 8 flows a second (600 asks a minute in all). Run
+//!   last, since it seeds the database; flows per server CPU-second, no goal, printed
+//!   beside the password flow's.
 //!
 //! Settings (environment): `BENCH_SECONDS` (default 10) measured per scenario after a 1 s
 //! warm-up; `BENCH_CONNECTIONS` (default 32) concurrent connections; `BENCH_FLOWS` (default
@@ -79,10 +86,12 @@
 //! - `signed_in`: SSO and refresh, by workers each with its own signed-in browser or
 //!   refresh token chain.
 //! - `upstream`: the second server as upstream provider, and the upstream sign-in row.
+//! - `email_code`: the e-mail-code sign-in row, its seeded accounts and its pace.
 //! - `report`: each row's figures, and the printed table and goals.
 //! - `seeded`: the seeded mode, with its own seeding, sweep, admin API rows and table.
 
 mod browser;
+mod email_code;
 mod endpoints;
 mod flow;
 mod http;
@@ -101,12 +110,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
+use crate::email_code::TRUSTED_PROXY;
 use crate::endpoints::{Endpoints, fetch_access_token, setup_http_client, wait_for_api};
 use crate::flow::{FARMS_SCOPE, Flow, WEB_CLIENT_SCOPE};
 use crate::measure::{Hashing, measure_hashing, measure_signing, proc_status_mib, signing_input};
 use crate::report::{MAX_ERROR_RATE, Report, Results, print_comparison, print_results};
 use crate::scenarios::{
-    Goal, SSO, Scenario, UPSTREAM, WARM_UP, Work, drive, scenarios, signed_in_scenarios,
+    EMAIL_CODE, Goal, SSO, Scenario, UPSTREAM, WARM_UP, Work, drive, scenarios, signed_in_scenarios,
 };
 use crate::seeded::seed::SeedDatabase;
 use crate::server::{Server, this_build};
@@ -220,7 +230,9 @@ fn run_on(
     database: &SeedDatabase,
     dir: &Path,
 ) -> Result<Results> {
-    let mut server = Server::start_on(binary, dir, database.server.clone(), Vec::new())?;
+    // Loopback is the proxy: the e-mail-code row's flows each come from their own address.
+    let env = vec![(TRUSTED_PROXY.0, TRUSTED_PROXY.1.to_string())];
+    let mut server = Server::start_on(binary, dir, database.server.clone(), env)?;
     runtime.block_on(server.wait_until_healthy())?;
     let idle_rss_mib = proc_status_mib(server.pid(), "VmRSS")?;
     let api = server.create_api()?;
@@ -298,6 +310,18 @@ fn run_on(
         hashing_before.per_second, hashing_after.per_second
     );
     let hashing = Hashing::mean(&hashing_before, &hashing_after);
+    // Last: its accounts are seeded into the database the server is running on.
+    let email_flow = Flow::new(&endpoints, &web_client, WEB_CLIENT_SCOPE)?;
+    let seconds = settings.duration.as_secs();
+    let client_id = &web_client.client_id;
+    let email_code = email_code::set_up(database, dir, email_flow, client_id, seconds);
+    let row = Scenario {
+        name: EMAIL_CODE,
+        work: Work::EmailCode(runtime.block_on(email_code)?),
+        workers: settings.flows,
+        goal: Goal::ComparedWith(PLAIN_FLOW),
+    };
+    reports.extend(run_scenarios(runtime, vec![row], &settings, server.pid())?);
     let server_pid = server.pid();
     drop(server); // stops it before the temporary directory with its database goes
     Ok(Results {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+use crate::email_code::EmailCodeSignIn;
 use crate::endpoints::{Credentials, Endpoints};
 use crate::flow::{FLOW_STEPS, Flow, WEB_CLIENT_SCOPE};
 use crate::http::{Request, Response, contains, send};
@@ -50,6 +51,8 @@ pub(crate) enum Work {
     Refresh(SignedIn),
     /// A fresh browser signing in through the upstream provider, where it is signed in.
     Upstream(UpstreamSignIn),
+    /// A fresh browser signing in with a code mailed to it, paced under the server's limit.
+    EmailCode(EmailCodeSignIn),
 }
 
 impl Work {
@@ -60,9 +63,10 @@ impl Work {
             Work::Sso(signed_in) => signed_in.browsers(workers).await,
             Work::Refresh(signed_in) => signed_in.chains(workers).await,
             Work::Upstream(upstream) => upstream.browsers(workers).await,
-            Work::Request { .. } | Work::Requests { .. } | Work::BrowserFlow(_) => {
-                Ok((0..workers).map(|_| WorkerState::None).collect())
-            }
+            Work::Request { .. }
+            | Work::Requests { .. }
+            | Work::BrowserFlow(_)
+            | Work::EmailCode(_) => Ok((0..workers).map(|_| WorkerState::None).collect()),
         }
     }
 }
@@ -188,6 +192,8 @@ pub(crate) const SSO: &str = "SSO (signed-in browser: authorize → code → tok
 pub(crate) const REFRESH: &str = "refresh (refresh_token grant, rotating)";
 pub(crate) const UPSTREAM: &str =
     "upstream sign-in (fresh browser: authorize → login → upstream → callback → token)";
+pub(crate) const EMAIL_CODE: &str =
+    "e-mail-code sign-in (fresh browser: authorize → ask → mail → code → token, paced)";
 
 impl Expect {
     /// `Err` carries a description for the report; it is built only on failure.
@@ -305,6 +311,9 @@ async fn worker(scenario: Arc<Scenario>, phase: Arc<AtomicU8>, mut state: Worker
     let mut turn = 0usize;
     loop {
         steps.clear();
+        if let Work::EmailCode(email_code) = &scenario.work {
+            email_code.pace().await;
+        }
         let started = Instant::now();
         let outcome = match &scenario.work {
             Work::Request { request, expect } => {
@@ -333,6 +342,7 @@ async fn worker(scenario: Arc<Scenario>, phase: Arc<AtomicU8>, mut state: Worker
                 }
                 _ => Err("a refresh worker without a chain".to_string()),
             },
+            Work::EmailCode(email_code) => email_code.run(&mut connection, &mut steps).await,
             Work::Upstream(upstream) => match &mut state {
                 WorkerState::Upstream(jar, upstream_connection) => {
                     let theirs = upstream_connection;
