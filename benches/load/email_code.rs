@@ -22,6 +22,7 @@ use anyhow::Result;
 use tokio::sync::Mutex;
 
 use crate::browser::{CookieJar, at, page, redirect};
+use crate::endpoints::setup_http_client;
 use crate::flow::{Flow, WEB_CLIENT_SCOPE, code_of, ensure_tokens};
 use crate::http::Connection;
 use crate::seeded::seed::SeedDatabase;
@@ -52,15 +53,22 @@ fn address(i: u64) -> String {
     format!("code{i}@bench.example")
 }
 
-/// Seeds the accounts for a row of `seconds` measured seconds (plus the warm-up) and
-/// `workers` workers, on the server running in `dir` whose web client is `main`'s.
+/// Seeds the accounts for a row of `seconds` measured seconds (plus the warm-up), on the
+/// server running in `dir` whose web client is `main`'s. `None` when the server has no
+/// e-mail-code sign-in (a baseline from before it).
 pub(crate) async fn set_up(
     database: &SeedDatabase,
     dir: &Path,
     main: Flow,
     client_id: &str,
     seconds: u64,
-) -> Result<EmailCodeSignIn> {
+) -> Result<Option<EmailCodeSignIn>> {
+    let ask = format!("http://{}/login/email-code", main.target.address);
+    let answer = setup_http_client()?.get(&ask).send().await?;
+    if answer.status() != reqwest::StatusCode::OK {
+        eprintln!("{ask} answers {}; no e-mail-code row", answer.status());
+        return Ok(None);
+    }
     let flows = FLOWS_PER_SECOND * (seconds + 2);
     let accounts = flows.div_ceil(CODES_PER_ACCOUNT - 1) + 10;
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
@@ -87,13 +95,13 @@ pub(crate) async fn set_up(
             ),
         ])
         .await?;
-    Ok(EmailCodeSignIn {
+    Ok(Some(EmailCodeSignIn {
         main,
         mail_dir: dir.join("mail"),
         accounts,
         started: AtomicU64::new(0),
         next_start: Mutex::new(Instant::now()),
-    })
+    }))
 }
 
 impl EmailCodeSignIn {

@@ -267,19 +267,15 @@ fn run_on(
     runtime.block_on(second_app_consent.remember_consent())?;
     let signed_in = signed_in_scenarios(&endpoints, &web_client, &second_app, &settings)?;
     reports.extend(run_scenarios(runtime, signed_in, &settings, server.pid())?);
-    // After SSO, which it is compared with; the upstream server goes once it is measured.
     let upstream_flow = Flow::new(&endpoints, &web_client, WEB_CLIENT_SCOPE)?;
-    let upstream = upstream::set_up(binary, dir, &server, upstream_flow);
-    if let Some((upstream_server, row)) = runtime.block_on(upstream)? {
-        let row = Scenario {
-            name: UPSTREAM,
-            work: Work::Upstream(row),
-            workers: settings.connections,
-            goal: Goal::ComparedWith(SSO),
-        };
-        reports.extend(run_scenarios(runtime, vec![row], &settings, server.pid())?);
-        drop(upstream_server);
-    }
+    let on = (binary, dir);
+    reports.extend(upstream_row(
+        runtime,
+        &settings,
+        on,
+        &server,
+        upstream_flow,
+    )?);
     // Right before and right after the flows (with the server idle each time), so that the
     // rate they are compared with is the machine's speed at that moment.
     let hashing_before = measure_hashing()?;
@@ -312,16 +308,11 @@ fn run_on(
     let hashing = Hashing::mean(&hashing_before, &hashing_after);
     // Last: its accounts are seeded into the database the server is running on.
     let email_flow = Flow::new(&endpoints, &web_client, WEB_CLIENT_SCOPE)?;
-    let seconds = settings.duration.as_secs();
+    let on = (database, dir, server.pid());
     let client_id = &web_client.client_id;
-    let email_code = email_code::set_up(database, dir, email_flow, client_id, seconds);
-    let row = Scenario {
-        name: EMAIL_CODE,
-        work: Work::EmailCode(runtime.block_on(email_code)?),
-        workers: settings.flows,
-        goal: Goal::ComparedWith(PLAIN_FLOW),
-    };
-    reports.extend(run_scenarios(runtime, vec![row], &settings, server.pid())?);
+    reports.extend(email_code_row(
+        runtime, &settings, on, email_flow, client_id,
+    )?);
     let server_pid = server.pid();
     drop(server); // stops it before the temporary directory with its database goes
     Ok(Results {
@@ -335,6 +326,55 @@ fn run_on(
         peak_rss_mib,
         flow_peak_rss_mib,
     })
+}
+
+/// The upstream sign-in row (see `upstream`), compared with SSO, against `server` run from
+/// `binary` in `dir`; the upstream server goes once it is measured. No row when `server`
+/// cannot configure upstream providers.
+fn upstream_row(
+    runtime: &tokio::runtime::Runtime,
+    settings: &Settings,
+    (binary, dir): (&Path, &Path),
+    server: &Server,
+    flow: Flow,
+) -> Result<Vec<Report>> {
+    let upstream = upstream::set_up(binary, dir, server, flow);
+    let Some((upstream_server, row)) = runtime.block_on(upstream)? else {
+        return Ok(Vec::new());
+    };
+    let row = Scenario {
+        name: UPSTREAM,
+        work: Work::Upstream(row),
+        workers: settings.connections,
+        goal: Goal::ComparedWith(SSO),
+    };
+    let reports = run_scenarios(runtime, vec![row], settings, server.pid());
+    drop(upstream_server);
+    reports
+}
+
+/// The e-mail-code sign-in row (see `email_code`), compared with the password flow, its
+/// accounts seeded into `database`, which the server (`server_pid`, in `dir`) runs on. No
+/// row when the server has no e-mail-code sign-in.
+fn email_code_row(
+    runtime: &tokio::runtime::Runtime,
+    settings: &Settings,
+    (database, dir, server_pid): (&SeedDatabase, &Path, u32),
+    flow: Flow,
+    client_id: &str,
+) -> Result<Vec<Report>> {
+    let seconds = settings.duration.as_secs();
+    let email_code = email_code::set_up(database, dir, flow, client_id, seconds);
+    let Some(email_code) = runtime.block_on(email_code)? else {
+        return Ok(Vec::new());
+    };
+    let row = Scenario {
+        name: EMAIL_CODE,
+        work: Work::EmailCode(email_code),
+        workers: settings.flows,
+        goal: Goal::ComparedWith(PLAIN_FLOW),
+    };
+    run_scenarios(runtime, vec![row], settings, server_pid)
 }
 
 /// Runs the scenarios one after the other, so each has the server to itself.

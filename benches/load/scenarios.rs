@@ -69,9 +69,7 @@ impl Work {
             | Work::EmailCode(_) => Ok((0..workers).map(|_| WorkerState::None).collect()),
         }
     }
-}
 
-impl Work {
     /// The process of a second server the work loads too (the upstream provider), whose
     /// CPU time is reported beside the row.
     fn other_server(&self) -> Option<u32> {
