@@ -16,7 +16,7 @@ use crate::server::{CLIENT_SCOPE, STARTUP_TIMEOUT};
 #[derive(Deserialize)]
 pub(crate) struct Credentials {
     pub(crate) client_id: String,
-    client_secret: String,
+    pub(crate) client_secret: String,
 }
 
 impl Credentials {

@@ -152,13 +152,7 @@ impl Flow {
         connection: &mut Option<Connection>,
         steps: &mut Vec<u64>,
     ) -> Result<(CookieJar, String), String> {
-        let mut jar = CookieJar::default();
-        // The client sends the browser to the authorization endpoint; nobody is signed in.
-        let step = FLOW_STEPS[0];
-        let response = self.exchange(connection, steps, &self.authorize).await;
-        let login = redirect(response, &mut jar, "/login?").map_err(|e| at(step, e))?;
-        ensure_cookie(&jar).map_err(|e| at(step, e))?;
-        let request_id = query_value(&login, "request").map_err(|e| at(step, e))?;
+        let (mut jar, login, request_id) = self.authorize(connection, steps).await?;
 
         // The login page, for its CSRF token.
         let step = FLOW_STEPS[1];
@@ -200,6 +194,22 @@ impl Flow {
         Ok((jar, back))
     }
 
+    /// A fresh browser sent by the client to the authorization endpoint, nobody signed in:
+    /// the browser, the login page it is sent to, and the pending request's id.
+    pub(crate) async fn authorize(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+    ) -> Result<(CookieJar, String, String), String> {
+        let mut jar = CookieJar::default();
+        let step = FLOW_STEPS[0];
+        let response = self.exchange(connection, steps, &self.authorize).await;
+        let login = redirect(response, &mut jar, "/login?").map_err(|e| at(step, e))?;
+        ensure_cookie(&jar).map_err(|e| at(step, e))?;
+        let request_id = query_value(&login, "request").map_err(|e| at(step, e))?;
+        Ok((jar, login, request_id))
+    }
+
     /// The client trades `code` for tokens at the token endpoint (with the PKCE verifier).
     pub(crate) async fn redeem(
         &self,
@@ -232,7 +242,7 @@ impl Flow {
     }
 
     /// The consent page, allowed; returns where its answer sends the browser.
-    async fn consent(
+    pub(crate) async fn consent(
         &self,
         connection: &mut Option<Connection>,
         steps: &mut Vec<u64>,
@@ -266,7 +276,7 @@ impl Flow {
     }
 
     /// A form the browser posts from one of the pages.
-    async fn post(
+    pub(crate) async fn post(
         &self,
         connection: &mut Option<Connection>,
         steps: &mut Vec<u64>,
@@ -274,11 +284,26 @@ impl Flow {
         jar: &CookieJar,
         form: &str,
     ) -> Result<Response, String> {
+        self.post_from(connection, steps, (path, jar), form, None)
+            .await
+    }
+
+    /// The same, through a proxy that names the browser's address in `X-Forwarded-For`
+    /// when `forwarded_for` is given.
+    pub(crate) async fn post_from(
+        &self,
+        connection: &mut Option<Connection>,
+        steps: &mut Vec<u64>,
+        (path, jar): (&str, &CookieJar),
+        form: &str,
+        forwarded_for: Option<&str>,
+    ) -> Result<Response, String> {
         let cookie = jar.header();
-        let headers = [
+        let mut headers = vec![
             ("cookie", cookie.as_str()),
             ("content-type", "application/x-www-form-urlencoded"),
         ];
+        headers.extend(forwarded_for.map(|address| ("x-forwarded-for", address)));
         let request = self.target.render("POST", path, &headers, form);
         self.exchange(connection, steps, &request).await
     }

@@ -32,6 +32,19 @@
 //!   code for the app, which redeems it; and the app's refresh token grant, each worker on
 //!   its own chain since refresh tokens rotate. Each signs two tokens (access and ID token),
 //!   so they are judged against the signing rate too, with half of it the ceiling.
+//! - The upstream sign-in is a fresh browser signing in to the web client through an
+//!   upstream OpenID provider: a second farm-auth (same binary, own SQLite database) started
+//!   for the row, where each worker's browser is signed in before the warm-up. Its figure is
+//!   flows per main-server CPU-second, with no goal: it is printed beside SSO's (both sign two
+//!   tokens at the main server; this one also redeems the upstream's code and checks its ID
+//!   token), and the upstream's own CPU time beside it.
+//! - The e-mail-code sign-in is a fresh browser signing in with a code mailed to it, read
+//!   from the server's mail directory. The server's throttles stay as they are: accounts are
+//!   seeded by SQL (6 codes an hour each), each flow posts from its own address through
+//!   `X-Forwarded-For` (the server trusts loopback as its proxy; 20 asks an hour per
+//!   network), and the row is paced to 8 flows a second (600 asks a minute in all). Run
+//!   last, since it seeds the database; flows per server CPU-second, no goal, printed
+//!   beside the password flow's.
 //!
 //! Settings (environment): `BENCH_SECONDS` (default 10) measured per scenario after a 1 s
 //! warm-up; `BENCH_CONNECTIONS` (default 32) concurrent connections; `BENCH_FLOWS` (default
@@ -72,10 +85,13 @@
 //! - `flow`: the browser sign-in flow.
 //! - `signed_in`: SSO and refresh, by workers each with its own signed-in browser or
 //!   refresh token chain.
+//! - `upstream`: the second server as upstream provider, and the upstream sign-in row.
+//! - `email_code`: the e-mail-code sign-in row, its seeded accounts and its pace.
 //! - `report`: each row's figures, and the printed table and goals.
 //! - `seeded`: the seeded mode, with its own seeding, sweep, admin API rows and table.
 
 mod browser;
+mod email_code;
 mod endpoints;
 mod flow;
 mod http;
@@ -86,6 +102,7 @@ mod seeded;
 mod server;
 mod settings;
 mod signed_in;
+mod upstream;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -93,11 +110,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
+use crate::email_code::TRUSTED_PROXY;
 use crate::endpoints::{Endpoints, fetch_access_token, setup_http_client, wait_for_api};
 use crate::flow::{FARMS_SCOPE, Flow, WEB_CLIENT_SCOPE};
 use crate::measure::{Hashing, measure_hashing, measure_signing, proc_status_mib, signing_input};
 use crate::report::{MAX_ERROR_RATE, Report, Results, print_comparison, print_results};
-use crate::scenarios::{Goal, Scenario, WARM_UP, Work, drive, scenarios, signed_in_scenarios};
+use crate::scenarios::{
+    EMAIL_CODE, Goal, SSO, Scenario, UPSTREAM, WARM_UP, Work, drive, scenarios, signed_in_scenarios,
+};
 use crate::seeded::seed::SeedDatabase;
 use crate::server::{Server, this_build};
 use crate::settings::{Engine, Settings};
@@ -210,7 +230,9 @@ fn run_on(
     database: &SeedDatabase,
     dir: &Path,
 ) -> Result<Results> {
-    let mut server = Server::start_on(binary, dir, database.server.clone(), Vec::new())?;
+    // Loopback is the proxy: the e-mail-code row's flows each come from their own address.
+    let env = vec![(TRUSTED_PROXY.0, TRUSTED_PROXY.1.to_string())];
+    let mut server = Server::start_on(binary, dir, database.server.clone(), env)?;
     runtime.block_on(server.wait_until_healthy())?;
     let idle_rss_mib = proc_status_mib(server.pid(), "VmRSS")?;
     let api = server.create_api()?;
@@ -245,6 +267,15 @@ fn run_on(
     runtime.block_on(second_app_consent.remember_consent())?;
     let signed_in = signed_in_scenarios(&endpoints, &web_client, &second_app, &settings)?;
     reports.extend(run_scenarios(runtime, signed_in, &settings, server.pid())?);
+    let upstream_flow = Flow::new(&endpoints, &web_client, WEB_CLIENT_SCOPE)?;
+    let on = (binary, dir);
+    reports.extend(upstream_row(
+        runtime,
+        &settings,
+        on,
+        &server,
+        upstream_flow,
+    )?);
     // Right before and right after the flows (with the server idle each time), so that the
     // rate they are compared with is the machine's speed at that moment.
     let hashing_before = measure_hashing()?;
@@ -275,6 +306,13 @@ fn run_on(
         hashing_before.per_second, hashing_after.per_second
     );
     let hashing = Hashing::mean(&hashing_before, &hashing_after);
+    // Last: its accounts are seeded into the database the server is running on.
+    let email_flow = Flow::new(&endpoints, &web_client, WEB_CLIENT_SCOPE)?;
+    let on = (database, dir, server.pid());
+    let client_id = &web_client.client_id;
+    reports.extend(email_code_row(
+        runtime, &settings, on, email_flow, client_id,
+    )?);
     let server_pid = server.pid();
     drop(server); // stops it before the temporary directory with its database goes
     Ok(Results {
@@ -288,6 +326,55 @@ fn run_on(
         peak_rss_mib,
         flow_peak_rss_mib,
     })
+}
+
+/// The upstream sign-in row (see `upstream`), compared with SSO, against `server` run from
+/// `binary` in `dir`; the upstream server goes once it is measured. No row when `server`
+/// cannot configure upstream providers.
+fn upstream_row(
+    runtime: &tokio::runtime::Runtime,
+    settings: &Settings,
+    (binary, dir): (&Path, &Path),
+    server: &Server,
+    flow: Flow,
+) -> Result<Vec<Report>> {
+    let upstream = upstream::set_up(binary, dir, server, flow);
+    let Some((upstream_server, row)) = runtime.block_on(upstream)? else {
+        return Ok(Vec::new());
+    };
+    let row = Scenario {
+        name: UPSTREAM,
+        work: Work::Upstream(row),
+        workers: settings.connections,
+        goal: Goal::ComparedWith(SSO),
+    };
+    let reports = run_scenarios(runtime, vec![row], settings, server.pid());
+    drop(upstream_server);
+    reports
+}
+
+/// The e-mail-code sign-in row (see `email_code`), compared with the password flow, its
+/// accounts seeded into `database`, which the server (`server_pid`, in `dir`) runs on. No
+/// row when the server has no e-mail-code sign-in.
+fn email_code_row(
+    runtime: &tokio::runtime::Runtime,
+    settings: &Settings,
+    (database, dir, server_pid): (&SeedDatabase, &Path, u32),
+    flow: Flow,
+    client_id: &str,
+) -> Result<Vec<Report>> {
+    let seconds = settings.duration.as_secs();
+    let email_code = email_code::set_up(database, dir, flow, client_id, seconds);
+    let Some(email_code) = runtime.block_on(email_code)? else {
+        return Ok(Vec::new());
+    };
+    let row = Scenario {
+        name: EMAIL_CODE,
+        work: Work::EmailCode(email_code),
+        workers: settings.flows,
+        goal: Goal::ComparedWith(PLAIN_FLOW),
+    };
+    run_scenarios(runtime, vec![row], settings, server_pid)
 }
 
 /// Runs the scenarios one after the other, so each has the server to itself.

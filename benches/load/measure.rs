@@ -70,7 +70,7 @@ fn machine_cpu_seconds() -> Result<(f64, f64)> {
     Ok((busy as f64 / per_second, idle as f64 / per_second))
 }
 
-fn process_cpu_seconds(pid: &str) -> Result<f64> {
+pub(crate) fn process_cpu_seconds(pid: &str) -> Result<f64> {
     let path = format!("/proc/{pid}/stat");
     let stat = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
     // The command name (field 2) is in parentheses and may contain spaces: split after it.

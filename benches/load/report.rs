@@ -53,6 +53,8 @@ pub(crate) struct Report {
     idle_cpu: f64,
     /// The browser flow's requests: name, p50, p99, mean.
     steps: Vec<StepReport>,
+    /// CPU seconds of the second server the work loads too (the upstream provider).
+    upstream_cpu: Option<f64>,
 }
 
 struct StepReport {
@@ -67,8 +69,8 @@ impl Report {
         scenario: &Scenario,
         mut tally: Tally,
         wall: Duration,
-        before: CpuTimes,
-        after: CpuTimes,
+        (before, after): (CpuTimes, CpuTimes),
+        upstream_cpu: Option<f64>,
     ) -> Report {
         tally.latencies_ns.sort_unstable();
         let steps = tally
@@ -105,6 +107,7 @@ impl Report {
                 .max(0.0),
             idle_cpu: after.machine_idle - before.machine_idle,
             steps,
+            upstream_cpu,
         }
     }
 
@@ -236,6 +239,14 @@ fn print_goals(results: &Results) {
     for report in &results.reports {
         let per_cpu = report.per_server_cpu_second().unwrap_or(0.0);
         let (pass, text) = match report.goal {
+            Goal::ComparedWith(with) => {
+                println!(
+                    "- INFO {}: {}",
+                    report.name,
+                    compared(results, report, with)
+                );
+                continue;
+            }
             Goal::PerServerCpuSecond(goal) => (
                 per_cpu >= goal,
                 format!("{per_cpu:.0} req per server CPU-s (goal >= {goal:.0})"),
@@ -286,12 +297,7 @@ fn print_goals(results: &Results) {
                 ),
             ),
             Goal::ShareOfScenario { of, share } => {
-                let base = results
-                    .reports
-                    .iter()
-                    .find(|r| r.name == of)
-                    .and_then(Report::per_server_cpu_second)
-                    .unwrap_or(f64::NAN);
+                let base = per_cpu_of(results, of);
                 let ratio = per_cpu / base;
                 (
                     ratio >= share,
@@ -320,6 +326,36 @@ fn print_goals(results: &Results) {
         verdict(peak < 50.0),
         results.flow_peak_rss_mib
     );
+}
+
+/// The units per server CPU-second of the row named `name` (NaN without one).
+fn per_cpu_of(results: &Results, name: &str) -> f64 {
+    results
+        .reports
+        .iter()
+        .find(|r| r.name == name)
+        .and_then(Report::per_server_cpu_second)
+        .unwrap_or(f64::NAN)
+}
+
+/// A row without a goal: its units per server CPU-second against `with`'s, and the CPU time
+/// of the second server it loads.
+fn compared(results: &Results, report: &Report, with: &str) -> String {
+    let per_cpu = report.per_server_cpu_second().unwrap_or(0.0);
+    let base = per_cpu_of(results, with);
+    let mut text = format!(
+        "{per_cpu:.1} per server CPU-s = {:.3} x '{with}' at {base:.1} (no goal)",
+        per_cpu / base
+    );
+    if let Some(upstream) = report.upstream_cpu {
+        let per_flow_ms = upstream * 1e3 / report.requests.max(1) as f64;
+        text.push_str(&format!(
+            "; the upstream provider used {upstream:.2} CPU s meanwhile ({per_flow_ms:.2} ms \
+             per flow), the main server {:.2} CPU s",
+            report.server_cpu
+        ));
+    }
+    text
 }
 
 fn verdict(pass: bool) -> &'static str {

@@ -10,13 +10,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+use crate::email_code::EmailCodeSignIn;
 use crate::endpoints::{Credentials, Endpoints};
 use crate::flow::{FLOW_STEPS, Flow, WEB_CLIENT_SCOPE};
 use crate::http::{Request, Response, contains, send};
-use crate::measure::CpuTimes;
+use crate::measure::{CpuTimes, process_cpu_seconds};
 use crate::report::Report;
 use crate::settings::Settings;
 use crate::signed_in::{SECOND_APP_SCOPE, SSO_SCOPE, SignedIn, WorkerState};
+use crate::upstream::UpstreamSignIn;
 
 /// Load before each measurement, not counted: connections open, caches and allocator warm.
 pub(crate) const WARM_UP: Duration = Duration::from_secs(1);
@@ -47,6 +49,10 @@ pub(crate) enum Work {
     Sso(SignedIn),
     /// The second app refreshing its tokens, each worker along its own chain.
     Refresh(SignedIn),
+    /// A fresh browser signing in through the upstream provider, where it is signed in.
+    Upstream(UpstreamSignIn),
+    /// A fresh browser signing in with a code mailed to it, paced under the server's limit.
+    EmailCode(EmailCodeSignIn),
 }
 
 impl Work {
@@ -56,9 +62,20 @@ impl Work {
         match self {
             Work::Sso(signed_in) => signed_in.browsers(workers).await,
             Work::Refresh(signed_in) => signed_in.chains(workers).await,
-            Work::Request { .. } | Work::Requests { .. } | Work::BrowserFlow(_) => {
-                Ok((0..workers).map(|_| WorkerState::None).collect())
-            }
+            Work::Upstream(upstream) => upstream.browsers(workers).await,
+            Work::Request { .. }
+            | Work::Requests { .. }
+            | Work::BrowserFlow(_)
+            | Work::EmailCode(_) => Ok((0..workers).map(|_| WorkerState::None).collect()),
+        }
+    }
+
+    /// The process of a second server the work loads too (the upstream provider), whose
+    /// CPU time is reported beside the row.
+    fn other_server(&self) -> Option<u32> {
+        match self {
+            Work::Upstream(upstream) => Some(upstream.upstream_pid),
+            _ => None,
         }
     }
 }
@@ -84,6 +101,9 @@ pub(crate) enum Goal {
     ShareOfScenario { of: &'static str, share: f64 },
     /// Median and 99th percentile latency under this.
     LatencyUnder(Duration),
+    /// No goal: units of work per server CPU-second, printed beside those of the scenario
+    /// named `with`.
+    ComparedWith(&'static str),
 }
 
 /// The single-request scenarios, on `BENCH_CONNECTIONS` connections each.
@@ -168,6 +188,10 @@ pub(crate) fn signed_in_scenarios(
 pub(crate) const TOKEN: &str = "token (client_credentials, API audience)";
 pub(crate) const SSO: &str = "SSO (signed-in browser: authorize → code → token, second app)";
 pub(crate) const REFRESH: &str = "refresh (refresh_token grant, rotating)";
+pub(crate) const UPSTREAM: &str =
+    "upstream sign-in (fresh browser: authorize → login → upstream → callback → token)";
+pub(crate) const EMAIL_CODE: &str =
+    "e-mail-code sign-in (fresh browser: authorize → ask → mail → code → token, paced)";
 
 impl Expect {
     /// `Err` carries a description for the report; it is built only on failure.
@@ -247,18 +271,32 @@ pub(crate) async fn drive(
         .map(|state| tokio::spawn(worker(scenario.clone(), phase.clone(), state)))
         .collect();
     tokio::time::sleep(WARM_UP).await;
+    let other_pid = scenario.work.other_server();
     let before = CpuTimes::read(server_pid)?;
+    let other_before = other_pid
+        .map(|pid| process_cpu_seconds(&pid.to_string()))
+        .transpose()?;
     phase.store(MEASURING, Ordering::Relaxed);
     let started = Instant::now();
     tokio::time::sleep(settings.duration).await;
     phase.store(STOPPED, Ordering::Relaxed);
     let wall = started.elapsed();
     let after = CpuTimes::read(server_pid)?;
+    let other_after = other_pid
+        .map(|pid| process_cpu_seconds(&pid.to_string()))
+        .transpose()?;
+    let other_cpu = other_before.zip(other_after).map(|(b, a)| a - b);
     let mut tally = Tally::default();
     for worker in workers {
         tally.merge(worker.await.context("a load worker panicked")?);
     }
-    Ok(Report::new(&scenario, tally, wall, before, after))
+    Ok(Report::new(
+        &scenario,
+        tally,
+        wall,
+        (before, after),
+        other_cpu,
+    ))
 }
 
 /// One connection doing the scenario's work (a request, or a whole flow) back to back until
@@ -271,6 +309,9 @@ async fn worker(scenario: Arc<Scenario>, phase: Arc<AtomicU8>, mut state: Worker
     let mut turn = 0usize;
     loop {
         steps.clear();
+        if let Work::EmailCode(email_code) = &scenario.work {
+            email_code.pace().await;
+        }
         let started = Instant::now();
         let outcome = match &scenario.work {
             Work::Request { request, expect } => {
@@ -298,6 +339,14 @@ async fn worker(scenario: Arc<Scenario>, phase: Arc<AtomicU8>, mut state: Worker
                     signed_in.refresh(&mut connection, &mut steps, token).await
                 }
                 _ => Err("a refresh worker without a chain".to_string()),
+            },
+            Work::EmailCode(email_code) => email_code.run(&mut connection, &mut steps).await,
+            Work::Upstream(upstream) => match &mut state {
+                WorkerState::Upstream(jar, upstream_connection) => {
+                    let theirs = upstream_connection;
+                    upstream.run(&mut connection, theirs, jar, &mut steps).await
+                }
+                _ => Err("an upstream worker without a browser".to_string()),
             },
         };
         let latency = started.elapsed();

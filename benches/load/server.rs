@@ -8,7 +8,7 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -262,25 +262,14 @@ impl Server {
 
     /// Creates the browser flow's user with the CLI, the password on standard input.
     pub(crate) fn create_user(&self) -> Result<()> {
-        let mut child = self
-            .command()
-            .args(["user", "create", "--username", USERNAME, "--email", EMAIL])
-            .args(["--role", "consumer", "--password-stdin", "--json"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("cannot run `farm-auth user create`")?;
-        let mut stdin = child
-            .stdin
-            .take()
-            .context("no stdin for `farm-auth user create`")?;
-        io::Write::write_all(&mut stdin, PASSWORD.as_bytes())
-            .context("cannot write the password to `farm-auth user create`")?;
-        drop(stdin); // end of input
-        let output = child
-            .wait_with_output()
-            .context("cannot run `farm-auth user create`")?;
+        self.create_user_with(USERNAME, EMAIL)
+    }
+
+    /// Creates a consumer with the flows' password, as [`Server::create_user`] does.
+    pub(crate) fn create_user_with(&self, username: &str, email: &str) -> Result<()> {
+        let args = ["user", "create", "--username", username, "--email", email];
+        let more = ["--role", "consumer", "--password-stdin", "--json"];
+        let output = self.run_with_input(&[&args[..], &more[..]].concat(), PASSWORD)?;
         ensure!(
             output.status.success(),
             "`farm-auth user create` failed ({}): {}",
@@ -288,6 +277,30 @@ impl Server {
             String::from_utf8_lossy(&output.stderr).trim()
         );
         Ok(())
+    }
+
+    /// Runs the CLI with `args`, `input` on its standard input (a password or a secret,
+    /// never an argument).
+    pub(crate) fn run_with_input(&self, args: &[&str], input: &str) -> Result<Output> {
+        let what = format!("`farm-auth {}`", args[..2.min(args.len())].join(" "));
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot run {what}"))?;
+        let mut stdin = child
+            .stdin
+            .take()
+            .with_context(|| format!("no stdin for {what}"))?;
+        io::Write::write_all(&mut stdin, input.as_bytes())
+            .with_context(|| format!("cannot write to {what}"))?;
+        drop(stdin); // end of input
+        child
+            .wait_with_output()
+            .with_context(|| format!("cannot run {what}"))
     }
 }
 

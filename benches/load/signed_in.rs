@@ -41,6 +41,8 @@ pub(crate) enum WorkerState {
     Browser(CookieJar),
     /// The refresh token the next refresh presents (refresh).
     Chain(String),
+    /// A browser signed in at the upstream provider, and the connection to it.
+    Upstream(CookieJar, Option<Connection>),
 }
 
 impl SignedIn {

@@ -139,6 +139,37 @@ impl SeedDatabase {
     }
 }
 
+impl SeedDatabase {
+    /// Runs bulk inserts (table, columns, values over the series' `i`, its first and last
+    /// `i`) on the database, which the server may be using meanwhile.
+    pub(crate) async fn insert(&self, inserts: &[(&str, &str, String, (i64, i64))]) -> Result<()> {
+        let sqls = inserts
+            .iter()
+            .map(|(table, columns, values, range)| match self.engine {
+                Engine::Sqlite => sqlite_insert(table, columns, values, *range),
+                Engine::Postgres => postgres_insert(table, columns, values, *range),
+            });
+        let sqls: Vec<String> = sqls.collect();
+        match self.engine {
+            Engine::Sqlite => {
+                let pool = sqlite_pool(&self.server.url).await?;
+                for sql in &sqls {
+                    pool.execute(sql.as_str()).await?;
+                }
+                pool.close().await;
+            }
+            Engine::Postgres => {
+                let pool = PgPool::connect(&self.server.url).await?;
+                for sql in &sqls {
+                    pool.execute(sql.as_str()).await?;
+                }
+                pool.close().await;
+            }
+        }
+        Ok(())
+    }
+}
+
 async fn sqlite_pool(url: &str) -> Result<SqlitePool> {
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
