@@ -35,8 +35,11 @@ impl From<StoreError> for RemovalError {
 /// Whether `user` can sign in without a password: a passkey, a confirmed address for
 /// e-mail codes, or a linked upstream provider.
 pub async fn other_way_in(state: &AppState, user: &UserRecord) -> Result<bool, StoreError> {
+    // A passkey counts only where this server can check one (not on an IP-address issuer).
+    let passkeys =
+        state.passkeys.is_some() && !state.store.list_passkeys(&user.id).await?.is_empty();
     Ok(user.email_verified
-        || !state.store.list_passkeys(&user.id).await?.is_empty()
+        || passkeys
         || !state.store.upstream_links_of(&user.id).await?.is_empty())
 }
 
@@ -54,12 +57,13 @@ pub async fn remove_password(
         return Err(RemovalError::LastWayIn);
     }
     reconfirm::confirm(state, origin, user, proof).await?;
+    // Checked again as it is written: another request may have removed a way in since.
     if !state
         .store
-        .remove_password_hash(&user.id, state.clock.now())
+        .remove_password_hash(&user.id, state.clock.now(), state.passkeys.is_some())
         .await?
     {
-        return Err(RemovalError::NoPassword);
+        return Err(RemovalError::LastWayIn);
     }
     audit::record(state, origin, Event::of_user("password.removed", &user.id)).await?;
     let what = "The password of your account was removed: it signs in with a passkey or a code by e-mail now.";

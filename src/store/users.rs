@@ -179,15 +179,34 @@ impl Store {
     }
 
     /// Removes the user's password (decision 151); false when there was none.
-    pub async fn remove_password_hash(&self, user_id: &str, now: i64) -> Result<bool> {
+    /// Removes the password while another way in remains (a confirmed address, a linked
+    /// provider, or a passkey when `passkeys_count`); false if it did not. The person's row
+    /// is taken first, as unlinking a provider does, so that the two run one after the
+    /// other and each sees what the other left: both at once must not leave no way in.
+    pub async fn remove_password_hash(
+        &self,
+        user_id: &str,
+        now: i64,
+        passkeys_count: bool,
+    ) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         let done = sqlx::query(
             "UPDATE users SET password_hash = NULL, updated_at = $2 \
-             WHERE id = $1 AND password_hash IS NOT NULL",
+             WHERE id = $1 AND password_hash IS NOT NULL \
+             AND (email_verified <> 0 \
+             OR EXISTS (SELECT 1 FROM upstream_links WHERE user_id = $1) \
+             OR ($3 = 1 AND EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1)))",
         )
         .bind(user_id)
         .bind(now)
-        .execute(self.pool())
+        .bind(i64::from(passkeys_count))
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -30,11 +30,11 @@ pub fn router() -> Router<AppState> {
         .route("/login/passkey/finish", post(post_login_finish))
 }
 
-const LOGIN: &str = "webauthn:login";
+pub(super) const LOGIN: &str = "webauthn:login";
 /// The passkey autofill's own ceremony (conditional mediation, started when the login page
 /// loads): kept apart from [`LOGIN`] so that the button, which aborts the autofill's
 /// request in the browser, never finds its challenge replaced by a late autofill start.
-const AUTOFILL: &str = "webauthn:autofill";
+pub(super) const AUTOFILL: &str = "webauthn:autofill";
 
 /// A sign-in ceremony in progress.
 #[derive(Serialize, Deserialize)]

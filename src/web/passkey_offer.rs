@@ -10,7 +10,7 @@ use super::error::PageError;
 use super::session::BrowserSession;
 use crate::state::AppState;
 
-const OFFER: &str = "passkey:offer";
+pub(super) const OFFER: &str = "passkey:offer";
 /// How long after sign-up the offer stands.
 const OFFER_TTL_SECS: i64 = 600;
 

@@ -41,7 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(super::passkey_login::router())
 }
 
-const REGISTRATION: &str = "webauthn:registration";
+pub(super) const REGISTRATION: &str = "webauthn:registration";
 /// The largest ceremony body read: credentials are a few kilobytes at most.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -152,7 +152,8 @@ async fn post_register_start(
     };
     let (options, registration) =
         passkeys::start_registration(&state, &origin, webauthn, &user, proof).await?;
-    let kept = Kept::new(registration, state.clock.now());
+    // Kept with whose it is: only the same person may finish it.
+    let kept = Kept::new((user.id.clone(), registration), state.clock.now());
     session.put(REGISTRATION, &kept).await?;
     Ok(ok_json(json!(options)))
 }
@@ -171,9 +172,10 @@ async fn post_register_finish(
     let (webauthn, user) = person_ceremony(&state, &session).await?;
     // Taken first: whatever the answer, this challenge is spent.
     let kept = session
-        .take_flash::<Kept<PasskeyRegistration>>(REGISTRATION)
+        .take_flash::<Kept<(String, PasskeyRegistration)>>(REGISTRATION)
         .await?;
-    let Some(registration) = kept.and_then(|k| k.live(state.clock.now())) else {
+    let live = kept.and_then(|k| k.live(state.clock.now()));
+    let Some((_, registration)) = live.filter(|(owner, _)| *owner == user.id) else {
         return Err(expired());
     };
     let finish: RegisterFinish = parse_body(&body)?;

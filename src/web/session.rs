@@ -201,6 +201,7 @@ impl BrowserSession {
     pub async fn sign_in(&self, person: &SignedIn) -> Result<(), PageError> {
         self.0.cycle_id().await.map_err(internal)?;
         self.clear_partial_login().await?;
+        self.forget_ceremonies().await?;
         self.0.insert(LOGIN, person).await.map_err(internal)?;
         self.0
             .insert(CSRF, random_token::<32>())
@@ -283,7 +284,24 @@ impl BrowserSession {
     /// changes, as at a full sign-in.
     pub async fn set_partial_login(&self, partial: &Partial) -> Result<(), PageError> {
         self.0.cycle_id().await.map_err(internal)?;
+        self.forget_ceremonies().await?;
         self.put(PARTIAL, partial).await
+    }
+
+    /// Drops every passkey ceremony under way and the offer of a passkey after sign-up:
+    /// they belong to whoever was signed in when they started, and a registration started
+    /// by one account must never be finished by the next one signed in here.
+    async fn forget_ceremonies(&self) -> Result<(), PageError> {
+        let keys = [
+            super::passkeys::REGISTRATION,
+            super::passkey_login::LOGIN,
+            super::passkey_login::AUTOFILL,
+            super::passkey_offer::OFFER,
+        ];
+        for key in keys {
+            self.0.remove_value(key).await.map_err(internal)?;
+        }
+        Ok(())
     }
 
     pub async fn clear_partial_login(&self) -> Result<(), PageError> {

@@ -11,9 +11,10 @@ use super::{
     passkey_app, post_json,
 };
 use crate::support::{
-    SoftAuthenticator, TestApp, UserAgent, hidden_fields, post_signup, post_signup_form,
+    PASSWORD, SoftAuthenticator, TestApp, UserAgent, hidden_fields, post_signup, post_signup_form,
     solve_challenge,
 };
+use farm_auth::accounts::users::Role;
 
 /// The block the offer is shown in (hidden until the script finds WebAuthn).
 const OFFER: &str = r#"<section class="passkey offer""#;
@@ -126,4 +127,38 @@ async fn a_sign_up_for_an_application_offers_the_passkey_on_the_consent_page_and
         .unwrap()
         .unwrap();
     assert_eq!(app.store.list_passkeys(&user.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_registration_started_by_one_account_is_not_finished_by_the_next_one_signed_in_here() {
+    // Someone signs up a throwaway account, starts adding a passkey without the password
+    // (the offer), then signs in here as someone else: the passkey must not become theirs.
+    let app = passkey_app().await;
+    let victim = app.person("vera", Role::Consumer).await;
+    let agent = UserAgent::new(&app);
+    let landing = agent.follow(post_signup(&agent, "mallory").await).await;
+    let (_, _, page) = landing.page();
+    let offer = &page[page.find(OFFER).expect("the offer")..];
+    let csrf = data_csrf(offer);
+    let (status, options) = post_json(&app, &agent, REGISTER_START, &csrf, &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{options}");
+    let credential = SoftAuthenticator::default()
+        .register(&options, &app.issuer)
+        .unwrap();
+
+    // An application asks for a fresh sign-in, and the person signs in as the victim.
+    let client = app.web_client("openid").await;
+    let url = app.authorize_url(&client, "openid", &[("prompt", "login")]);
+    let login = agent.navigate(&url).await;
+    agent.log_in(login, "vera", PASSWORD).await;
+    let page = account_page(&agent).await;
+    assert!(
+        !page.contains(OFFER),
+        "the offer was the other account's:\n{page}"
+    );
+    let csrf = data_csrf(&page);
+    let body = json!({ "name": "Planted", "credential": credential });
+    let reply = post_json(&app, &agent, REGISTER_FINISH, &csrf, &body).await;
+    assert_refused(&reply, StatusCode::BAD_REQUEST);
+    assert!(app.store.list_passkeys(&victim).await.unwrap().is_empty());
 }

@@ -151,3 +151,32 @@ async fn the_admin_api_shows_and_requires_a_reset_of_an_account_without_a_passwo
     reset_with(&app, &link, NEW_PASSWORD).await;
     assert!(password_accepted(&app, "vera", NEW_PASSWORD).await);
 }
+
+#[tokio::test]
+async fn the_store_removes_a_password_only_while_another_way_in_remains() {
+    // The check is repeated as the password is removed, in one transaction with the
+    // person's row taken: a way in removed meanwhile (an unlink, say) keeps the password.
+    let app = super::passkey_app().await;
+    let user = app.person("rhea", Role::Consumer).await;
+    let now = app.clock.now();
+    let removed = app
+        .store
+        .remove_password_hash(&user, now, true)
+        .await
+        .unwrap();
+    assert!(
+        !removed,
+        "no passkey, link or confirmed address: the password stays"
+    );
+    assert!(password_works(&app, "rhea", PASSWORD).await);
+    let confirmed = app
+        .store
+        .set_email_verified(&user, "rhea@farm.example", now);
+    assert!(confirmed.await.unwrap());
+    assert!(
+        app.store
+            .remove_password_hash(&user, now, true)
+            .await
+            .unwrap()
+    );
+}
