@@ -76,6 +76,7 @@ pub(crate) async fn set_up(
     ])?;
     let web_client = upstream.create_web_client()?;
     upstream.create_user_with(USERNAME, UPSTREAM_EMAIL)?;
+    confirm_address(upstream.database(), USERNAME, UPSTREAM_EMAIL).await?;
     let issuer = format!("http://{}", upstream.address);
     let args = [
         "upstream",
@@ -215,4 +216,20 @@ impl UpstreamSignIn {
         }
         Ok(back)
     }
+}
+
+/// Marks the upstream's user's address confirmed, as a real provider's account would have
+/// it: farm-auth makes no account from an address its provider does not vouch for
+/// (decision 135), and the upstream farm-auth vouches only for a confirmed one.
+async fn confirm_address(database: &Database, username: &str, email: &str) -> Result<()> {
+    let store = farm_auth::store::Store::connect(&database.url).await?;
+    let user = (store.find_user_by_username(username).await?)
+        .context("the upstream's user is not there")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let normalized = email.to_lowercase();
+    let confirmed = store.set_email_verified(&user.id, &normalized, now).await?;
+    anyhow::ensure!(confirmed, "the upstream's user's address was not confirmed");
+    Ok(())
 }
