@@ -25,6 +25,7 @@ pub mod sealed;
 pub mod sessions;
 pub mod sign_ins;
 pub mod signup_challenges;
+mod sqlite_file;
 pub mod throttles;
 pub mod upstreams;
 pub mod users;
@@ -205,7 +206,7 @@ impl Store {
             // busy timeout makes writers wait for the lock rather than fail, but not longer
             // than a request should.
             Backend::Sqlite => {
-                create_private_file(url)?;
+                sqlite_file::create_private_file(url)?;
                 options
                     .max_connections(8)
                     .after_connect(move |conn, _| {
@@ -412,28 +413,6 @@ async fn release_only_outside_a_transaction(conn: &mut AnyConnection) -> sqlx::R
         return Ok(false);
     }
     Ok(true)
-}
-
-/// Creates the SQLite file readable by its owner only (it holds the private signing keys),
-/// before SQLite would create it with the umask's permissions. SQLite gives its `-wal` and
-/// `-shm` files the same mode as the database file.
-fn create_private_file(url: &str) -> Result<()> {
-    let rest = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
-    let path = rest.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
-        return Ok(());
-    }
-    let mut file = std::fs::OpenOptions::new();
-    file.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
-    match file.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(StoreError::Database(sqlx::Error::Io(e))),
-    }
 }
 
 /// Lists are stored as JSON text so both engines hold them in one column type.
