@@ -7,7 +7,9 @@
 //! window is one row whose `repeats` counts them and whose `last_at` says when the latest
 //! came, so a flood during a lock writes one row an hour per account and address, not one
 //! per request. A checked failure keeps a row of its own: each costs a password hash, and the
-//! throttle locks after a few, so they cannot flood.
+//! throttle locks after a few, so they cannot flood. A failure that costs a stranger nothing
+//! and is not throttled (an upstream provider's answer refused at the callback) is
+//! aggregated the same way ([`Event::aggregated`]).
 
 use std::net::IpAddr;
 
@@ -57,6 +59,8 @@ pub struct Event<'a> {
     pub username: Option<&'a str>,
     pub client_id: Option<&'a str>,
     pub detail: Option<String>,
+    /// Equal events in one window share a row, whatever the outcome.
+    pub aggregated: bool,
 }
 
 impl<'a> Event<'a> {
@@ -69,6 +73,7 @@ impl<'a> Event<'a> {
             username: None,
             client_id: None,
             detail: None,
+            aggregated: false,
         }
     }
 
@@ -99,6 +104,13 @@ impl<'a> Event<'a> {
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    /// Equal events within one [`AGGREGATE_WINDOW_SECS`] window share one row: for events
+    /// a stranger can repeat at no cost.
+    pub fn aggregated(mut self) -> Self {
+        self.aggregated = true;
         self
     }
 }
@@ -151,9 +163,9 @@ impl Row {
             detail: event.detail,
             ..AuditRecord::default()
         };
-        let aggregate = match event.outcome {
-            Outcome::Success | Outcome::Failure => None,
-            Outcome::Locked => Some(aggregate_key(&record)),
+        let aggregate = match (event.outcome, event.aggregated) {
+            (Outcome::Locked, _) | (_, true) => Some(aggregate_key(&record)),
+            (Outcome::Success | Outcome::Failure, false) => None,
         };
         Row { record, aggregate }
     }

@@ -23,6 +23,7 @@ use crate::store::factors::PasskeyRecord;
 use crate::store::users::UserRecord;
 
 use super::audit::{self, Event, Origin, Outcome};
+use super::reconfirm::{self, Proof};
 use super::{email_links, second_factor};
 
 /// The most passkeys one account may hold.
@@ -86,8 +87,9 @@ fn rejected(error: impl std::fmt::Display) -> PasskeyError {
 /// How the person proved, before adding a passkey, that it is them.
 #[derive(Clone, Copy, Debug)]
 pub enum AddProof<'a> {
-    /// Their password, asked again.
-    Password(&'a str),
+    /// Their password (or authenticator code, or for an account without a password a
+    /// fresh sign-in) again ([`reconfirm`]).
+    Confirm(Proof<'a>),
     /// Nothing more: the account was created in this browser minutes ago (decision 150).
     NewAccount,
 }
@@ -101,8 +103,8 @@ pub async fn start_registration(
     proof: AddProof<'_>,
 ) -> Result<(CreationChallengeResponse, PasskeyRegistration), PasskeyError> {
     // A passkey signs in alone: whoever holds a session must not add their own.
-    if let AddProof::Password(text) = proof {
-        second_factor::confirm_password(state, origin, user, text).await?;
+    if let AddProof::Confirm(proof) = proof {
+        reconfirm::confirm(state, origin, user, proof).await?;
     }
     let existing = state.store.list_passkeys(&user.id).await?;
     if existing.len() >= MAX_PER_USER {
@@ -335,16 +337,16 @@ pub async fn list(state: &AppState, user: &UserRecord) -> Result<Vec<PasskeyReco
     state.store.list_passkeys(&user.id).await
 }
 
-/// Removes one of `user`'s passkeys, after the password once more; false if they have none
-/// with that id.
+/// Removes one of `user`'s passkeys, after the password once more (or what stands for it,
+/// [`reconfirm`]); false if they have none with that id.
 pub async fn remove(
     state: &AppState,
     origin: &Origin,
     user: &UserRecord,
     credential_id: &str,
-    password_text: &str,
+    proof: Proof<'_>,
 ) -> Result<bool, PasskeyError> {
-    second_factor::confirm_password(state, origin, user, password_text).await?;
+    reconfirm::confirm(state, origin, user, proof).await?;
     let Ok(credential_id) = CredentialId::parse(credential_id) else {
         return Ok(false);
     };

@@ -23,6 +23,10 @@ pub enum FactorError {
     NotEnrolled,
     #[error("an authenticator app is already set up")]
     AlreadyEnabled,
+    /// An account without a password whose session signed in too long ago
+    /// ([`super::reconfirm`]).
+    #[error("sign in again to confirm it is you")]
+    SignInAgain,
     #[error(transparent)]
     Password(#[from] PasswordError),
     #[error(transparent)]

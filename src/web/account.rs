@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/password", post(post_password))
         .route("/account/password/remove", post(post_remove_password))
         .route("/account/email/verify", post(post_resend_verification))
+        .route("/account/sign-in-again", post(post_sign_in_again))
         .merge(super::account_factors::router())
         .merge(super::account_profile::router())
         .merge(super::account_sessions::router())
@@ -39,6 +40,11 @@ pub fn router() -> Router<AppState> {
 }
 
 pub const NOTICE: &str = "flash:account";
+
+/// What an account without a password is told when its sign-in is too old to confirm a
+/// change ([`crate::accounts::reconfirm`]).
+pub const SIGN_IN_AGAIN_FIRST: &str =
+    "To confirm it is you, sign in again, then make the change within five minutes.";
 
 /// What the last change on the account page came to, shown once at the top.
 #[derive(Default, Serialize, Deserialize)]
@@ -127,6 +133,7 @@ pub fn factor_refusal(state: &AppState, error: FactorError) -> Result<Notice, Pa
         FactorError::Locked(lock) => super::sign_in::too_many_attempts(&lock, now),
         FactorError::NotEnrolled => "No authenticator app is set up.".to_string(),
         FactorError::AlreadyEnabled => "An authenticator app is already set up.".to_string(),
+        FactorError::SignInAgain => SIGN_IN_AGAIN_FIRST.to_string(),
         FactorError::Password(error) => return Err(error.into()),
         FactorError::Store(error) => return Err(error.into()),
     }))
@@ -248,16 +255,30 @@ async fn post_remove_password(
     AccountPost {
         session,
         origin,
+        me,
         user,
         form,
-        ..
     }: AccountPost,
 ) -> Result<Response, PageError> {
-    let proof = Proof::of(form.get("password"), form.get("code"));
+    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.auth_time));
     let notice = match password_removal::remove_password(&state, &origin, &user, proof).await {
         Ok(()) => done("Your password is removed. Sign in with a passkey or a code by e-mail."),
         Err(RemovalError::Confirm(error)) => factor_refusal(&state, error)?,
         Err(other) => refused(crate::i18n::translate(&other.to_string())),
     };
     back(&session, notice).await
+}
+
+/// "Sign in again" on the account page of an account without a password: the login page
+/// asks for a fresh sign-in (any way in), then sends the person back here, where it stands
+/// as their proof for [`crate::accounts::reconfirm::RECENT_SIGN_IN_SECS`].
+async fn post_sign_in_again(
+    State(state): State<AppState>,
+    AccountPost { session, .. }: AccountPost,
+) -> Result<Response, PageError> {
+    session
+        .set_return_path("/account", state.clock.now())
+        .await?;
+    super::login::ask_to_sign_in_again(&session).await?;
+    Ok(Redirect::to("/login").into_response())
 }

@@ -19,6 +19,7 @@ use crate::accounts::deletion::{self, DeleteError};
 use crate::accounts::email_change::{self, ChangeLinkError, EmailChangeError};
 use crate::accounts::email_links::{self, LinkError};
 use crate::accounts::export;
+use crate::accounts::login::SignedIn;
 use crate::accounts::profile::{self, ProfileError};
 use crate::accounts::reconfirm::Proof;
 use crate::oauth2::params::Params;
@@ -40,9 +41,9 @@ pub fn router() -> Router<AppState> {
         .route("/account/delete", post(post_delete))
 }
 
-/// The password or the authenticator code a form carries.
-fn proof_in(form: &Params) -> Proof<'_> {
-    Proof::of(form.get("password"), form.get("code"))
+/// The password or the authenticator code a form carries, else the session's sign-in.
+fn proof_in<'a>(form: &'a Params, me: &SignedIn) -> Proof<'a> {
+    Proof::of(form.get("password"), form.get("code"), Some(me.auth_time))
 }
 
 async fn post_name(
@@ -74,13 +75,14 @@ async fn post_email(
     AccountPost {
         session,
         origin,
+        me,
         user,
         form,
-        ..
     }: AccountPost,
 ) -> Result<Response, PageError> {
     let new_email = form.get("new_email").unwrap_or_default();
-    let asked = email_change::request_change(&state, &origin, &user, proof_in(&form), new_email);
+    let asked =
+        email_change::request_change(&state, &origin, &user, proof_in(&form, &me), new_email);
     let notice = match asked.await {
         Ok(()) => done(
             "We sent a link to the new address. Your address changes when you follow it (within one hour).",
@@ -254,16 +256,16 @@ async fn post_delete(
     AccountPost {
         session,
         origin,
+        me,
         user,
         form,
-        ..
     }: AccountPost,
 ) -> Result<Response, PageError> {
     if form.get("confirm") != Some("delete") {
         let notice = refused("Tick the box to say you want your account deleted.");
         return back(&session, notice).await;
     }
-    let deleted = deletion::delete_own_account(&state, &origin, &user, proof_in(&form)).await;
+    let deleted = deletion::delete_own_account(&state, &origin, &user, proof_in(&form, &me)).await;
     let notice = match deleted {
         Ok(()) => {
             session.sign_out().await?;

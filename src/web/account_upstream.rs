@@ -87,9 +87,9 @@ async fn post_link(
     AccountPost {
         session,
         origin,
+        me,
         user,
         form,
-        ..
     }: AccountPost,
 ) -> Result<Response, PageError> {
     let id = form.get("provider").unwrap_or_default();
@@ -97,12 +97,11 @@ async fn post_link(
         return back(&session, refused("That provider is not offered.")).await;
     };
     // Decision 140: a link hands the account to whoever holds the provider's account, so
-    // an account with a password proves it is its owner again first.
-    if user.password_hash.is_some() {
-        let proof = Proof::of(form.get("password"), form.get("code"));
-        if let Err(error) = reconfirm::confirm(&state, &origin, &user, proof).await {
-            return back(&session, factor_refusal(&state, error)?).await;
-        }
+    // the person proves it is them again first (an account without a password by a fresh
+    // sign-in, decision 159).
+    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.auth_time));
+    if let Err(error) = reconfirm::confirm(&state, &origin, &user, proof).await {
+        return back(&session, factor_refusal(&state, error)?).await;
     }
     super::upstream::go(&state, &session, &provider, None, Some(user.id), None).await
 }

@@ -31,6 +31,9 @@ pub fn router() -> Router<AppState> {
 
 const SIGN_IN_AGAIN_MESSAGE: &str =
     "To go on, sign in again with your password and your second step.";
+/// The same, to a person whose account has no password.
+const SIGN_IN_AGAIN_NO_PASSWORD: &str =
+    "To go on, sign in again: with a passkey, a code by e-mail or a provider.";
 
 /// Asks the signed-in person to sign in again (decision 73); the next sign-in clears it.
 pub async fn ask_to_sign_in_again(session: &BrowserSession) -> Result<(), PageError> {
@@ -129,8 +132,11 @@ async fn get_login(
         Some(refused) => refused,
         None => match again {
             Some(user) => LoginView {
+                error: Some(match user.password_hash {
+                    Some(_) => SIGN_IN_AGAIN_MESSAGE.into(),
+                    None => SIGN_IN_AGAIN_NO_PASSWORD.into(),
+                }),
                 username: user.username,
-                error: Some(SIGN_IN_AGAIN_MESSAGE.into()),
             },
             None => LoginView {
                 username: pending

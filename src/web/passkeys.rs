@@ -23,7 +23,9 @@ use super::error::{PageError, ScriptError};
 use super::extract::RequestOrigin;
 use super::passkey_offer;
 use super::session::BrowserSession;
+use crate::accounts::login::SignedIn;
 use crate::accounts::passkeys::{self, AddProof, PasskeyError};
+use crate::accounts::reconfirm::Proof;
 use crate::state::AppState;
 use crate::store::users::UserRecord;
 
@@ -109,10 +111,10 @@ pub(super) fn ceremony(state: &AppState) -> Result<&Webauthn, ScriptError> {
 async fn person_ceremony<'a>(
     state: &'a AppState,
     session: &BrowserSession,
-) -> Result<(&'a Webauthn, UserRecord), ScriptError> {
+) -> Result<(&'a Webauthn, SignedIn, UserRecord), ScriptError> {
     let webauthn = ceremony(state)?;
     match person(state, session).await {
-        Ok((_, user)) => Ok((webauthn, user)),
+        Ok((me, user)) => Ok((webauthn, me, user)),
         Err(PageError::SignInFirst) => Err(ScriptError::refused(
             StatusCode::UNAUTHORIZED,
             "Sign in first.",
@@ -142,13 +144,14 @@ async fn post_register_start(
     RequestOrigin(origin): RequestOrigin,
     CsrfScript { session, body }: CsrfScript,
 ) -> Result<Response, ScriptError> {
-    let (webauthn, user) = person_ceremony(&state, &session).await?;
+    let (webauthn, me, user) = person_ceremony(&state, &session).await?;
     let start: RegisterStart = parse_body(&body)?;
+    let signed_in_at = Some(me.auth_time);
     let new_account =
         start.password.is_empty() && passkey_offer::stands(&state, &session, &user.id).await?;
     let proof = match new_account {
         true => AddProof::NewAccount,
-        false => AddProof::Password(&start.password),
+        false => AddProof::Confirm(Proof::of(Some(&start.password), None, signed_in_at)),
     };
     let (options, registration) =
         passkeys::start_registration(&state, &origin, webauthn, &user, proof).await?;
@@ -169,7 +172,7 @@ async fn post_register_finish(
     RequestOrigin(origin): RequestOrigin,
     CsrfScript { session, body }: CsrfScript,
 ) -> Result<Response, ScriptError> {
-    let (webauthn, user) = person_ceremony(&state, &session).await?;
+    let (webauthn, _, user) = person_ceremony(&state, &session).await?;
     // Taken first: whatever the answer, this challenge is spent.
     let kept = session
         .take_flash::<Kept<(String, PasskeyRegistration)>>(REGISTRATION)
@@ -201,14 +204,14 @@ async fn post_delete(
     AccountPost {
         session,
         origin,
+        me,
         user,
         form,
-        ..
     }: AccountPost,
 ) -> Result<Response, PageError> {
     let id = form.get("credential_id").unwrap_or_default();
-    let password = form.get("password").unwrap_or_default();
-    let notice = match passkeys::remove(&state, &origin, &user, id, password).await {
+    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.auth_time));
+    let notice = match passkeys::remove(&state, &origin, &user, id, proof).await {
         Ok(true) => done("The passkey is removed."),
         Ok(false) => refused("That passkey was already gone."),
         Err(PasskeyError::Confirm(error)) => factor_refusal(&state, error)?,

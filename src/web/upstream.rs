@@ -26,7 +26,9 @@ use super::sign_in::{self as web_sign_in, SIGN_IN_AGAIN, StepFrom};
 use super::upstream_signup;
 use crate::accounts::audit::Origin;
 use crate::accounts::sign_in::Step;
-use crate::accounts::sign_in::upstream::{Arrival, upstream as upstream_step};
+use crate::accounts::sign_in::upstream::{
+    self as sign_in_upstream, Arrival, upstream as upstream_step,
+};
 use crate::accounts::upstream::links::{self, Linked};
 use crate::accounts::upstream::relying_party::{self, Identity, RelyingPartyError, Started};
 use crate::accounts::upstream::{self, CALLBACK_PATH};
@@ -218,7 +220,12 @@ async fn get_callback(
     let code = params.code.unwrap_or_default();
     let identity = match relying_party::finish(&state, &provider, &out.started, &code).await {
         Ok(identity) => identity,
-        Err(error) => return Ok(unreachable(&provider, &error)),
+        Err(error) => {
+            if let RelyingPartyError::Refused(_) = error {
+                sign_in_upstream::refused(&state, from.browser().origin, &provider).await?;
+            }
+            return Ok(unreachable(&provider, &error));
+        }
     };
     let pending = pending(&session, out.request.as_deref()).await?;
     if let Some(user_id) = out.link_for {

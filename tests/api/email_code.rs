@@ -11,7 +11,7 @@ use crate::support::{TestApp, code_from};
 const SCOPE: &str = "openid profile";
 
 /// A person whose address is confirmed (a code goes only to a confirmed address).
-async fn confirmed(app: &TestApp, username: &str) -> (String, String) {
+pub async fn confirmed(app: &TestApp, username: &str) -> (String, String) {
     let id = app.person(username, Role::Consumer).await;
     let email = format!("{username}@farm.example");
     let now = app.clock.now();
@@ -51,7 +51,7 @@ fn between(page: &str, start: &str, end: &str) -> String {
 
 /// The code in the `n`-th code mail to `email` (other mails, such as security notices,
 /// are skipped).
-async fn mailed_code(app: &TestApp, email: &str, n: usize) -> String {
+pub async fn mailed_code(app: &TestApp, email: &str, n: usize) -> String {
     for _ in 0..200 {
         let codes: Vec<String> = app
             .mails()

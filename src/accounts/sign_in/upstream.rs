@@ -11,6 +11,7 @@ use crate::state::AppState;
 use crate::store::sign_ins::Proof;
 use crate::store::upstreams::UpstreamRecord;
 
+use super::super::audit::{self, Event, Origin, Outcome};
 use super::super::upstream::relying_party::Identity;
 use super::close::{Proved, StepEvent, close};
 use super::{Browser, Refusal, SignInError, Step};
@@ -79,6 +80,24 @@ pub async fn upstream(
         known_device: None,
     };
     Ok(Arrival::Step(close(state, browser, proved).await?))
+}
+
+/// The trail's row for a callback whose answer `provider` refused to verify (a bad code, a
+/// forged or foreign-signed ID token, a wrong `nonce`): one row per provider, address and
+/// hour however many come, since each costs a stranger only a redirect (decision 160).
+pub async fn refused(
+    state: &AppState,
+    origin: &Origin,
+    provider: &UpstreamRecord,
+) -> Result<(), SignInError> {
+    let event = Event::new(EVENT)
+        .outcome(Outcome::Failure)
+        .detail(format!(
+            "provider {}: its answer did not verify",
+            provider.id
+        ))
+        .aggregated();
+    Ok(audit::record(state, origin, event).await?)
 }
 
 async fn unlinked(state: &AppState, identity: &Identity) -> Result<Arrival, SignInError> {

@@ -141,7 +141,27 @@ pub async fn link(
         other => other?,
     }
     linked_event(state, origin, user_id, &identity.provider_id).await?;
+    if let Some(user) = state.store.find_user_by_id(user_id).await? {
+        notice(state, &user, "mail-upstream-linked", &identity.provider_id).await?;
+    }
     Ok(Linked::Done)
+}
+
+/// Tells the person by mail that a provider now signs in to their account, or no longer
+/// does: a link they did not make must not go unnoticed.
+async fn notice(
+    state: &AppState,
+    user: &UserRecord,
+    message: &str,
+    provider_id: &str,
+) -> Result<(), StoreError> {
+    let label = match super::find(state, provider_id).await? {
+        Some(provider) => provider.label,
+        None => provider_id.to_string(),
+    };
+    let what = crate::i18n::t1(message, "provider", &label);
+    email_links::security_notice(state, user, &what).await;
+    Ok(())
 }
 
 /// The providers `user_id` is linked to.
@@ -187,6 +207,7 @@ pub async fn unlink(
     let event =
         Event::of_user("upstream.unlinked", &user.id).detail(format!("provider {provider_id}"));
     audit::record(state, origin, event).await?;
+    notice(state, user, "mail-upstream-unlinked", provider_id).await?;
     Ok(Unlinked::Done)
 }
 

@@ -64,7 +64,7 @@ struct ProofBody {
 
 impl ProofBody {
     fn proof(&self) -> Proof<'_> {
-        Proof::of(self.password.as_deref(), self.code.as_deref())
+        Proof::of(self.password.as_deref(), self.code.as_deref(), None)
     }
 }
 

@@ -68,6 +68,10 @@ impl ApiError {
                 "totp_already_enabled",
                 "an authenticator app is already enabled".into(),
             ),
+            // Only a browser's session can stand for a password; the API never gets here.
+            FactorError::SignInAgain => {
+                ApiError::Invalid("invalid_password", "the password is wrong".into())
+            }
             FactorError::Password(error) => error.into(),
             FactorError::Store(error) => error.into(),
         }
@@ -324,6 +328,10 @@ impl From<PasskeyError> for ScriptError {
             ),
             PasskeyError::Confirm(FactorError::Store(error)) => error.into(),
             PasskeyError::Confirm(FactorError::Password(error)) => ScriptError::Page(error.into()),
+            PasskeyError::Confirm(FactorError::SignInAgain) => refused(
+                StatusCode::FORBIDDEN,
+                crate::web::account::SIGN_IN_AGAIN_FIRST,
+            ),
             PasskeyError::Confirm(_) => refused(
                 StatusCode::BAD_REQUEST,
                 "Your current password is not right.",

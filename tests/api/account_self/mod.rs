@@ -7,6 +7,7 @@ mod deletion;
 mod display_name;
 mod email_change;
 mod export;
+mod without_password;
 
 use farm_auth::store::users::UserRecord;
 use reqwest::{Method, Response, StatusCode};

@@ -14,6 +14,7 @@ mod admin;
 mod checks;
 mod device;
 mod driver;
+mod email_code;
 mod farms;
 mod languages;
 mod passkeys;

@@ -148,3 +148,26 @@ async fn an_id_token_not_signed_with_the_providers_keys_or_altered_is_refused() 
     let (path, _, page) = attempt(&setup, own_keys, |t| t).await.page();
     assert_eq!(path, "/login/upstream/signup", "{page}");
 }
+
+/// Refused answers are in the trail, aggregated: one row per provider, address and hour,
+/// counting them, so a stranger repeating forged callbacks cannot grow the trail.
+#[tokio::test]
+async fn refused_answers_share_one_row_of_the_trail_per_hour() {
+    let setup = set_up().await;
+    let own_keys = setup.issuer.endpoint("jwks_uri").await;
+    for _ in 0..4 {
+        assert_refused(attempt(&setup, own_keys.clone(), altered).await);
+    }
+    let rows = setup.down.trail("login.upstream").await;
+    // Four attempts 600 s apart fall in one or two hour-long windows.
+    assert!(matches!(rows.len(), 1 | 2), "{rows:?}");
+    assert_eq!(rows.iter().map(|r| r.repeats).sum::<i64>(), 4, "{rows:?}");
+    for row in &rows {
+        assert_eq!(row.outcome, "failure");
+        assert_eq!(
+            row.detail.as_deref(),
+            Some("provider front: its answer did not verify")
+        );
+        assert_eq!(row.user_id, None);
+    }
+}

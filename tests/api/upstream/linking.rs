@@ -32,6 +32,11 @@ async fn an_account_with_the_vouched_address_is_linked_only_after_its_password()
     assert_eq!(pair.linked_account().await, Some(local));
     let (_, landing) = pair.sign_in().await;
     assert_signed_in(landing);
+    // A link the person did not make would not go unnoticed: a notice to the address.
+    let notice = pair.down.wait_for_mail(CAROL_EMAIL, 1).await;
+    assert!(notice.contains("Subject: A change to how you sign in"));
+    let words = "Sign-in with Upstream Farm was linked to your account";
+    assert!(notice.contains(words), "{notice}");
 }
 
 #[tokio::test]
