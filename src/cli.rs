@@ -243,7 +243,7 @@ async fn create_user(state: &AppState, args: UserCreate) -> anyhow::Result<()> {
     let new = NewUser {
         username: args.username,
         email: args.email,
-        password,
+        password: Some(password),
         roles,
     };
     let user = users::create(state, new).await?;

@@ -164,7 +164,13 @@ impl Row {
             ..AuditRecord::default()
         };
         let aggregate = match (event.outcome, event.aggregated) {
-            (Outcome::Locked, _) | (_, true) => Some(aggregate_key(&record)),
+            // Counted per site (an IPv6 /56) rather than per address: a caller holding a
+            // network of addresses gets one row, not one per address it uses.
+            (_, true) => Some(aggregate_key(
+                &record,
+                Some(super::throttle::site_of(origin)),
+            )),
+            (Outcome::Locked, false) => Some(aggregate_key(&record, None)),
             (Outcome::Success | Outcome::Failure, false) => None,
         };
         Row { record, aggregate }
@@ -178,7 +184,8 @@ impl Row {
 /// What makes two refusals the same: every field but the time (and the name typed, when it
 /// is nobody's), and the window they fall in; hashed, so the unique index holds a
 /// fixed-size value.
-fn aggregate_key(record: &AuditRecord) -> String {
+/// `site`, when given, stands for the address.
+fn aggregate_key(record: &AuditRecord, site: Option<String>) -> String {
     let window = record.at.div_euclid(AGGREGATE_WINDOW_SECS);
     let fields = [
         Some(record.event.as_str()),
@@ -187,7 +194,7 @@ fn aggregate_key(record: &AuditRecord) -> String {
         // A name that is nobody's is left out: refusals of fresh random names from one
         // address would otherwise each make a row. They share one, which keeps the first.
         record.user_id.as_ref().and(record.username.as_deref()),
-        record.ip.as_deref(),
+        site.as_deref().or(record.ip.as_deref()),
         record.client_id.as_deref(),
         record.detail.as_deref(),
     ];

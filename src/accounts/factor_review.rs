@@ -1,6 +1,6 @@
 //! The review of second factors after a password reset (decision 71). Whoever had the old
 //! password may have added a factor of their own (an authenticator app, a passkey, new
-//! recovery codes) to keep a way in, or to lock the person out. After a reset by mail, the
+//! recovery codes, a linked provider) to keep a way in, or to lock the person out. After a reset by mail, the
 //! factors added in the last [`REVIEW_WINDOW_SECS`] are listed, and the person may remove
 //! them before signing in. Older factors are not offered: the person set them up long
 //! enough ago to protect the account against someone who only reads their mail.
@@ -31,6 +31,12 @@ pub enum RecentFactor {
         name: String,
         added_at: i64,
     },
+    /// An upstream provider linked, which signs in alone (decision 160).
+    Provider {
+        id: String,
+        label: String,
+        added_at: i64,
+    },
 }
 
 impl RecentFactor {
@@ -47,6 +53,11 @@ impl RecentFactor {
                 name: row.name,
                 added_at: row.added_at,
             }),
+            "upstream" => Some(RecentFactor::Provider {
+                id: row.id,
+                label: row.name,
+                added_at: row.added_at,
+            }),
             _ => None,
         }
     }
@@ -57,6 +68,7 @@ impl RecentFactor {
             RecentFactor::AuthenticatorApp { .. } => "totp".into(),
             RecentFactor::RecoveryCodes { .. } => "recovery_codes".into(),
             RecentFactor::Passkey { id, .. } => format!("passkey:{id}"),
+            RecentFactor::Provider { id, .. } => format!("upstream:{id}"),
         }
     }
 
@@ -64,7 +76,8 @@ impl RecentFactor {
         match self {
             RecentFactor::AuthenticatorApp { added_at }
             | RecentFactor::RecoveryCodes { added_at }
-            | RecentFactor::Passkey { added_at, .. } => *added_at,
+            | RecentFactor::Passkey { added_at, .. }
+            | RecentFactor::Provider { added_at, .. } => *added_at,
         }
     }
 }
@@ -109,6 +122,13 @@ pub async fn remove_recent(
             state.store.delete_passkey(&user.id, id).await?,
             "passkey.removed",
             "A passkey was removed from your account after a password reset.",
+        ),
+        RecentFactor::Provider { id, added_at, .. } => (
+            (state.store)
+                .delete_upstream_link_added_since(&user.id, id, *added_at)
+                .await?,
+            "upstream.unlinked",
+            "A provider was unlinked from your account after a password reset.",
         ),
     };
     if removed {

@@ -25,6 +25,19 @@ pub struct SignedIn {
     pub sid: String,
     pub auth_time: i64,
     pub amr: Vec<String>,
+    /// When the person last proved who they are: the sign-in's time for a factor checked
+    /// here, the provider's `auth_time` for an upstream sign-in, `None` when unknown. Only
+    /// this stands for the password of an account without one (decision 159): a provider's
+    /// old session signs a person in, but proves nothing fresh.
+    #[serde(default)]
+    pub fresh_at: Option<i64>,
+}
+
+impl SignedIn {
+    /// [`Self::fresh_at`], or 0 (never recent) when unknown.
+    pub fn proved_at(&self) -> i64 {
+        self.fresh_at.unwrap_or(0)
+    }
 }
 
 /// Verified when the username is unknown, so that the work (and time) is the same as for a

@@ -23,7 +23,8 @@ pub enum Proof<'a> {
     Password(&'a str),
     /// A code from the authenticator app.
     Code(&'a str),
-    /// Neither: the time the browser's session signed in (an account without a password).
+    /// Neither: when the browser's session last proved who the person is
+    /// ([`crate::accounts::login::SignedIn::proved_at`]), for an account without a password.
     SignedInAt(i64),
 }
 
@@ -61,6 +62,9 @@ pub async fn confirm(
         Proof::SignedInAt(_) if user.password_hash.is_some() => {
             second_factor::confirm_password(state, origin, user, "").await
         }
+        // A new password required (an administrator's, or an undone change of address):
+        // whoever took the account may be the one signing in, so only the reset helps.
+        Proof::SignedInAt(_) if user.password_reset_required => Err(FactorError::ResetRequired),
         Proof::SignedInAt(at) => match recent(at, state.clock.now()) {
             true => Ok(()),
             false => Err(FactorError::SignInAgain),

@@ -27,6 +27,9 @@ pub enum FactorError {
     /// ([`super::reconfirm`]).
     #[error("sign in again to confirm it is you")]
     SignInAgain,
+    /// An account without a password that must choose one first (a required reset).
+    #[error("choose a new password first")]
+    ResetRequired,
     #[error(transparent)]
     Password(#[from] PasswordError),
     #[error(transparent)]

@@ -27,7 +27,9 @@ use super::{email_links, farms};
 pub struct SignUp {
     pub username: String,
     pub email: String,
-    pub password: String,
+    /// `None` on the sign-up page when the person leaves the field empty: an account
+    /// without a password (decision 161).
+    pub password: Option<String>,
     /// `consumer` or `farmer`, as typed.
     pub role: String,
     /// The farm's name, required to join as a farmer (ignored for a consumer).
@@ -87,6 +89,7 @@ pub async fn sign_up(
         ),
         _ => return Err(SignUpError::Role),
     };
+    let with_password = form.password.is_some();
     let new = NewUser {
         username: form.username,
         email: form.email,
@@ -119,7 +122,11 @@ pub async fn sign_up(
     email_links::send_verification(state, &user)
         .await
         .map_err(store_error)?;
-    audit::record(state, origin, Event::of_user("signup", &user.id))
+    let mut event = Event::of_user("signup", &user.id);
+    if !with_password {
+        event = event.detail("without a password");
+    }
+    audit::record(state, origin, event)
         .await
         .map_err(store_error)?;
     if let Some(farm) = &farm {

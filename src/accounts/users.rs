@@ -36,7 +36,9 @@ impl From<StoreError> for UserError {
 pub struct NewUser {
     pub username: String,
     pub email: String,
-    pub password: String,
+    /// `None`: an account without a password, signed in to with a passkey or a mailed
+    /// code (decision 161).
+    pub password: Option<String>,
     pub roles: Vec<Role>,
 }
 
@@ -74,7 +76,9 @@ pub fn check_new(new: &NewUser) -> Result<(Username, EmailAddress, Roles), UserE
     let username = Username::parse(&new.username).map_err(|e| UserError::Invalid(e.to_string()))?;
     let email =
         EmailAddress::parse(new.email.trim()).map_err(|e| UserError::Invalid(e.to_string()))?;
-    check_password(&new.password)?;
+    if let Some(password) = &new.password {
+        check_password(password)?;
+    }
     let roles = Roles::of(&new.roles).map_err(|e| UserError::Invalid(e.to_string()))?;
     Ok((username, email, roles))
 }
@@ -82,14 +86,17 @@ pub fn check_new(new: &NewUser) -> Result<(Username, EmailAddress, Roles), UserE
 /// Validates a new user and hashes their password: the record to store, not yet stored.
 pub async fn prepare(state: &AppState, new: NewUser) -> Result<UserRecord, UserError> {
     let (username, email, roles) = check_new(&new)?;
-    let password_hash = password::hash(new.password).await?;
+    let password_hash = match new.password {
+        Some(text) => Some(password::hash(text).await?),
+        None => None,
+    };
     let now = state.clock.now();
     let record = UserRecord {
         id: random_id(),
         username: username.into_string(),
         email: email.into_string(),
         email_verified: false,
-        password_hash: Some(password_hash),
+        password_hash,
         roles,
         created_at: now,
         updated_at: now,

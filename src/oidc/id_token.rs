@@ -23,7 +23,8 @@ pub struct IdTokenClaims {
     pub nonce: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_hash: Option<String>,
-    #[serde(default)]
+    /// Left out when no method was used (a sign-up without a password, decision 161).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amr: Vec<String>,
     /// The authentication level reached (Core §2; decision 123), always stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]

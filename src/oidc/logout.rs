@@ -197,6 +197,7 @@ mod tests {
             sid: sid.into(),
             auth_time: 0,
             amr: vec![],
+            fresh_at: None,
         }
     }
 

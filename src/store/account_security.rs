@@ -19,11 +19,12 @@ pub struct LiveGrant {
 /// A second factor, as the review after a reset lists it.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct AddedFactor {
-    /// `totp`, `recovery_codes` or `passkey`.
+    /// `totp`, `recovery_codes`, `passkey` or `upstream` (a provider linked).
     pub kind: String,
-    /// The passkey's credential id; the user id for the others (one of each per person).
+    /// The passkey's credential id, the provider's id; the user id for the others (one of
+    /// each per person).
     pub id: String,
-    /// The passkey's name; empty for the others.
+    /// The passkey's name, the provider's label; empty for the others.
     pub name: String,
     pub added_at: i64,
 }
@@ -61,7 +62,7 @@ impl Store {
     }
 
     /// The second factors of `user_id` added (or, for recovery codes, made anew) at
-    /// `since` or later, oldest first.
+    /// `since` or later, and the providers linked since, oldest first.
     pub async fn list_factors_added_since(
         &self,
         user_id: &str,
@@ -76,6 +77,10 @@ impl Store {
              UNION ALL \
              SELECT 'passkey', credential_id, name, created_at FROM passkeys \
              WHERE user_id = $1 AND created_at >= $2 \
+             UNION ALL \
+             SELECT 'upstream', l.provider_id, p.label, l.created_at FROM upstream_links l \
+             JOIN upstream_providers p ON p.id = l.provider_id \
+             WHERE l.user_id = $1 AND l.created_at >= $2 \
              ORDER BY added_at, id",
         )
         .bind(user_id)
@@ -83,6 +88,27 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(rows)
+    }
+
+    /// Removes `user_id`'s link to `provider_id` if it was written at `since` or later,
+    /// whatever other ways in remain (the review after a reset, an undone change of
+    /// address: the person has another way back, the reset); false if there was none.
+    pub async fn delete_upstream_link_added_since(
+        &self,
+        user_id: &str,
+        provider_id: &str,
+        since: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM upstream_links \
+             WHERE user_id = $1 AND provider_id = $2 AND created_at >= $3",
+        )
+        .bind(user_id)
+        .bind(provider_id)
+        .bind(since)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Removes `user_id`'s recovery codes; false if they had none.

@@ -45,6 +45,8 @@ pub const NOTICE: &str = "flash:account";
 /// change ([`crate::accounts::reconfirm`]).
 pub const SIGN_IN_AGAIN_FIRST: &str =
     "To confirm it is you, sign in again, then make the change within five minutes.";
+/// What an account without a password is told while a new password is required of it.
+pub const RESET_FIRST: &str = "Choose a password first: we emailed you a link. If it has expired, use “Forgot your password?” on the sign-in page.";
 
 /// What the last change on the account page came to, shown once at the top.
 #[derive(Default, Serialize, Deserialize)]
@@ -134,6 +136,7 @@ pub fn factor_refusal(state: &AppState, error: FactorError) -> Result<Notice, Pa
         FactorError::NotEnrolled => "No authenticator app is set up.".to_string(),
         FactorError::AlreadyEnabled => "An authenticator app is already set up.".to_string(),
         FactorError::SignInAgain => SIGN_IN_AGAIN_FIRST.to_string(),
+        FactorError::ResetRequired => RESET_FIRST.to_string(),
         FactorError::Password(error) => return Err(error.into()),
         FactorError::Store(error) => return Err(error.into()),
     }))
@@ -260,7 +263,7 @@ async fn post_remove_password(
         form,
     }: AccountPost,
 ) -> Result<Response, PageError> {
-    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.auth_time));
+    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.proved_at()));
     let notice = match password_removal::remove_password(&state, &origin, &user, proof).await {
         Ok(()) => done("Your password is removed. Sign in with a passkey or a code by e-mail."),
         Err(RemovalError::Confirm(error)) => factor_refusal(&state, error)?,
@@ -270,15 +273,16 @@ async fn post_remove_password(
 }
 
 /// "Sign in again" on the account page of an account without a password: the login page
-/// asks for a fresh sign-in (any way in), then sends the person back here, where it stands
-/// as their proof for [`crate::accounts::reconfirm::RECENT_SIGN_IN_SECS`].
+/// asks for a fresh sign-in (any way in; a provider is asked for one with `max_age=0`),
+/// then sends the person back here, where it stands as their proof for
+/// [`crate::accounts::reconfirm::RECENT_SIGN_IN_SECS`].
 async fn post_sign_in_again(
     State(state): State<AppState>,
     AccountPost { session, .. }: AccountPost,
 ) -> Result<Response, PageError> {
-    session
-        .set_return_path("/account", state.clock.now())
-        .await?;
+    // Back to the account page, where a sign-in with no page to return to goes: a page
+    // kept from an abandoned sign-in must not take its place.
+    session.take_return_path(state.clock.now()).await?;
     super::login::ask_to_sign_in_again(&session).await?;
     Ok(Redirect::to("/login").into_response())
 }

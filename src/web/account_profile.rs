@@ -43,7 +43,7 @@ pub fn router() -> Router<AppState> {
 
 /// The password or the authenticator code a form carries, else the session's sign-in.
 fn proof_in<'a>(form: &'a Params, me: &SignedIn) -> Proof<'a> {
-    Proof::of(form.get("password"), form.get("code"), Some(me.auth_time))
+    Proof::of(form.get("password"), form.get("code"), Some(me.proved_at()))
 }
 
 async fn post_name(

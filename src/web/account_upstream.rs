@@ -99,7 +99,7 @@ async fn post_link(
     // Decision 140: a link hands the account to whoever holds the provider's account, so
     // the person proves it is them again first (an account without a password by a fresh
     // sign-in, decision 159).
-    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.auth_time));
+    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.proved_at()));
     if let Err(error) = reconfirm::confirm(&state, &origin, &user, proof).await {
         return back(&session, factor_refusal(&state, error)?).await;
     }

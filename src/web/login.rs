@@ -290,10 +290,15 @@ async fn post_signup(
         solution: text(signup_challenge::SOLUTION_FIELD),
         honeypot: text(signup_challenge::HONEYPOT_FIELD),
     });
+    let with_password = form.get("password").is_some_and(|p| !p.is_empty());
     let form = SignUp {
         username: username.clone(),
         email: email.clone(),
-        password: form.get("password").unwrap_or_default().to_string(),
+        // Left empty: an account without a password, as the page's help says (decision 161).
+        password: form
+            .get("password")
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
         role: role.clone(),
         farm_name: farm_name.clone(),
     };
@@ -325,7 +330,7 @@ async fn post_signup(
         }
     };
     let browser = from.browser();
-    let done = sign_in::after_sign_up(&state, browser, &user).await?;
+    let done = sign_in::after_sign_up(&state, browser, &user, with_password).await?;
     let next = web_sign_in::finish(&state, &session, &done, pending.as_ref()).await?;
     super::passkey_offer::make(&state, &session, &user.id).await?;
     Ok(next)

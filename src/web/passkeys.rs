@@ -146,7 +146,7 @@ async fn post_register_start(
 ) -> Result<Response, ScriptError> {
     let (webauthn, me, user) = person_ceremony(&state, &session).await?;
     let start: RegisterStart = parse_body(&body)?;
-    let signed_in_at = Some(me.auth_time);
+    let signed_in_at = Some(me.proved_at());
     let new_account =
         start.password.is_empty() && passkey_offer::stands(&state, &session, &user.id).await?;
     let proof = match new_account {
@@ -210,7 +210,7 @@ async fn post_delete(
     }: AccountPost,
 ) -> Result<Response, PageError> {
     let id = form.get("credential_id").unwrap_or_default();
-    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.auth_time));
+    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.proved_at()));
     let notice = match passkeys::remove(&state, &origin, &user, id, proof).await {
         Ok(true) => done("The passkey is removed."),
         Ok(false) => refused("That passkey was already gone."),

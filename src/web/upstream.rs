@@ -27,7 +27,7 @@ use super::upstream_signup;
 use crate::accounts::audit::Origin;
 use crate::accounts::sign_in::Step;
 use crate::accounts::sign_in::upstream::{
-    self as sign_in_upstream, Arrival, upstream as upstream_step,
+    self as sign_in_upstream, Arrival, CallbackRefused, upstream as upstream_step,
 };
 use crate::accounts::upstream::links::{self, Linked};
 use crate::accounts::upstream::relying_party::{self, Identity, RelyingPartyError, Started};
@@ -218,14 +218,14 @@ async fn get_callback(
         return Ok(start_again(&text));
     }
     let code = params.code.unwrap_or_default();
-    let identity = match relying_party::finish(&state, &provider, &out.started, &code).await {
+    let origin = from.browser().origin;
+    let answer = sign_in_upstream::callback(&state, origin, &provider, &out.started, &code);
+    let identity = match answer.await? {
         Ok(identity) => identity,
-        Err(error) => {
-            if let RelyingPartyError::Refused(_) = error {
-                sign_in_upstream::refused(&state, from.browser().origin, &provider).await?;
-            }
-            return Ok(unreachable(&provider, &error));
+        Err(CallbackRefused::Throttled(lock)) => {
+            return Err(PageError::TooMany(lock.retry_after(now)));
         }
+        Err(CallbackRefused::Provider(error)) => return Ok(unreachable(&provider, &error)),
     };
     let pending = pending(&session, out.request.as_deref()).await?;
     if let Some(user_id) = out.link_for {

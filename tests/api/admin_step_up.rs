@@ -23,7 +23,7 @@ async fn password_only_admin(app: &TestApp, username: &str) {
     let new = NewUser {
         username: username.into(),
         email: format!("{username}@farm.example"),
-        password: PASSWORD.into(),
+        password: Some(PASSWORD.into()),
         roles: vec![Role::Admin],
     };
     users::create(&app.state, new).await.expect("user created");

@@ -17,7 +17,7 @@ fn new_user(username: &str, email: &str) -> NewUser {
     NewUser {
         username: username.into(),
         email: email.into(),
-        password: "a long password".into(),
+        password: Some("a long password".into()),
         roles: vec![Role::Farmer],
     }
 }

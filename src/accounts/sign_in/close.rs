@@ -36,6 +36,10 @@ pub(super) struct Proved<'a> {
     pub event: StepEvent,
     /// Whether the browser is known for this person, when the step found out already.
     pub known_device: Option<bool>,
+    /// When the person last proved who they are, as far as this step knows: now, for a
+    /// factor checked here; the provider's `auth_time` for an upstream sign-in (`None` when
+    /// it said none). What a session without a password proves by ([`SignedIn::fresh_at`]).
+    pub fresh_at: Option<i64>,
 }
 
 /// The audit event of a step, of the person it proved.
@@ -148,17 +152,24 @@ pub(super) async fn close(
             }
         }
     }
-    match sign_in(state, browser, user, proved.amr, write, proved.known_device).await? {
+    let signing = Signing {
+        amr: proved.amr,
+        known_device: proved.known_device,
+        fresh_at: proved.fresh_at,
+    };
+    match sign_in(state, browser, user, signing, write).await? {
         Ok(done) => Ok(Step::SignedIn(done)),
         Err(written) => refused(written, Refusal::StartAgain).await,
     }
 }
 
-/// Signs in the person who just signed up (with their new password), in one transaction.
+/// Signs in the person who just signed up (with their new password, or without one), in one
+/// transaction.
 pub async fn after_sign_up(
     state: &AppState,
     browser: Browser<'_>,
     user: &UserRecord,
+    with_password: bool,
 ) -> Result<Done, StoreError> {
     let write = Writes {
         proof: Proof::Nothing,
@@ -166,9 +177,26 @@ pub async fn after_sign_up(
         events: Vec::new(),
         guard: None,
     };
-    let amr = vec!["pwd".into()];
-    let done = sign_in(state, browser, user, amr, write, Some(false)).await?;
+    // Without a password nothing was proved but the making of the account in this browser:
+    // no method to name (the level is the lowest, `Acr::Password`).
+    let amr = match with_password {
+        true => vec!["pwd".into()],
+        false => Vec::new(),
+    };
+    let signing = Signing {
+        amr,
+        known_device: Some(false),
+        fresh_at: Some(state.clock.now()),
+    };
+    let done = sign_in(state, browser, user, signing, write).await?;
     done.map_err(|_| StoreError::Corrupt("a sign-up's sign-in used up nothing".into()))
+}
+
+/// What a sign-in that is written says of itself.
+struct Signing {
+    amr: Vec<String>,
+    known_device: Option<bool>,
+    fresh_at: Option<i64>,
 }
 
 /// The last writes of a sign-in: the session it replaces ended, the new login session, the
@@ -178,10 +206,14 @@ async fn sign_in(
     state: &AppState,
     browser: Browser<'_>,
     user: &UserRecord,
-    amr: Vec<String>,
+    signing: Signing,
     mut write: Writes<'_>,
-    known_device: Option<bool>,
 ) -> Result<Result<Done, Written>, StoreError> {
+    let Signing {
+        amr,
+        known_device,
+        fresh_at,
+    } = signing;
     if let Some(previous) = browser.replacing {
         let event = Event::of_user("session.ended", &previous.user_id)
             .detail("replaced by another sign-in in the same browser");
@@ -203,6 +235,7 @@ async fn sign_in(
             sid: session.sid,
             auth_time: session.auth_time,
             amr: session.amr,
+            fresh_at: fresh_at.map(|at| at.min(session.auth_time)),
         },
         device_token: device.new_token,
     }))

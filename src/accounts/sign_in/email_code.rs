@@ -94,6 +94,7 @@ pub async fn email_code(
         settlement: Some(attempt.success()),
         event: StepEvent::named(EVENT),
         known_device: Some(known),
+        fresh_at: Some(state.clock.now()),
         user,
     };
     Ok(close(state, browser, proved).await?)

@@ -39,7 +39,15 @@ pub async fn after_password(
     let Some(user) = state.store.find_user_by_id(&partial.user_id).await? else {
         return Ok(Step::Refused(Refusal::StartAgain));
     };
-    let mut proved = second(partial, user, [used.kind.amr()], proof(&used), None, EVENT);
+    let mut proved = second(
+        state.clock.now(),
+        partial,
+        user,
+        [used.kind.amr()],
+        proof(&used),
+        None,
+        EVENT,
+    );
     proved.event.detail = Some(used.name.clone());
     Ok(close(state, browser, proved).await?)
 }
@@ -68,6 +76,7 @@ pub async fn alone(
             detail: Some(used.name.clone()),
         },
         known_device: None,
+        fresh_at: Some(state.clock.now()),
         user,
     };
     Ok(close(state, browser, proved).await?)

@@ -80,6 +80,7 @@ pub async fn password(
             detail: None,
         },
         known_device: Some(known_device),
+        fresh_at: Some(state.clock.now()),
         user,
     };
     Ok(close(state, browser, proved).await?)

@@ -38,6 +38,7 @@ pub async fn totp(
         return failed(state, browser, &user, EVENT, attempt).await;
     };
     let proved = second(
+        state.clock.now(),
         partial,
         user,
         ["otp"],
@@ -68,13 +69,22 @@ pub async fn recovery_code(
     };
     let left = state.store.count_recovery_codes(&user.id).await? - 1;
     let proof = Proof::RecoveryCode(&hash);
-    let mut proved = second(partial, user, ["otp"], proof, Some(attempt), EVENT);
+    let mut proved = second(
+        state.clock.now(),
+        partial,
+        user,
+        ["otp"],
+        proof,
+        Some(attempt),
+        EVENT,
+    );
     proved.event.detail = Some(format!("{} left", left.max(0)));
     Ok(close(state, browser, proved).await?)
 }
 
 /// What a second step proved: the first step's factors and its own, two factors in all.
 pub(super) fn second<'a>(
+    now: i64,
     partial: &Partial,
     user: UserRecord,
     added: impl IntoIterator<Item = &'static str>,
@@ -98,6 +108,8 @@ pub(super) fn second<'a>(
         settlement: attempt.map(Attempt::success),
         event: StepEvent::named(event),
         known_device: None,
+        // The second factor was checked here, now.
+        fresh_at: Some(now),
         amr,
         user,
     }

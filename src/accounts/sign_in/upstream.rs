@@ -12,7 +12,8 @@ use crate::store::sign_ins::Proof;
 use crate::store::upstreams::UpstreamRecord;
 
 use super::super::audit::{self, Event, Origin, Outcome};
-use super::super::upstream::relying_party::Identity;
+use super::super::throttle::{self, Locked};
+use super::super::upstream::relying_party::{self, Identity, RelyingPartyError, Started};
 use super::close::{Proved, StepEvent, close};
 use super::{Browser, Refusal, SignInError, Step};
 
@@ -78,26 +79,62 @@ pub async fn upstream(
             detail: Some(format!("provider {}", provider.id)),
         },
         known_device: None,
+        // The provider's word for when the person signed in: its old session proves
+        // nothing fresh here (decision 159).
+        fresh_at: identity.auth_time,
     };
     Ok(Arrival::Step(close(state, browser, proved).await?))
 }
 
-/// The trail's row for a callback whose answer `provider` refused to verify (a bad code, a
-/// forged or foreign-signed ID token, a wrong `nonce`): one row per provider, address and
-/// hour however many come, since each costs a stranger only a redirect (decision 160).
-pub async fn refused(
+/// Why a callback brought no identity.
+#[derive(Debug)]
+pub enum CallbackRefused {
+    /// Too many refused answers from this network: not even asked of the provider.
+    Throttled(Locked),
+    /// The provider could not be reached, or its answer did not verify.
+    Provider(RelyingPartyError),
+}
+
+/// The identity of a callback of `started` with `code`: the code exchanged and the ID
+/// token verified ([`relying_party::finish`]). Each costs a stranger one redirect and this
+/// server a call to the provider, so refused answers are counted per network and locked
+/// after a few ([`throttle::UPSTREAM_CALLBACK`]), and written to the trail as one row per
+/// provider, site and hour, however many come (decision 160).
+pub async fn callback(
     state: &AppState,
     origin: &Origin,
     provider: &UpstreamRecord,
-) -> Result<(), SignInError> {
-    let event = Event::new(EVENT)
-        .outcome(Outcome::Failure)
-        .detail(format!(
-            "provider {}: its answer did not verify",
-            provider.id
-        ))
-        .aggregated();
-    Ok(audit::record(state, origin, event).await?)
+    started: &Started,
+    code: &str,
+) -> Result<Result<Identity, CallbackRefused>, SignInError> {
+    let keys = throttle::key(throttle::UPSTREAM_CALLBACK, &throttle::address_of(origin));
+    let attempt = match throttle::begin(state, &keys).await? {
+        Ok(attempt) => attempt,
+        Err(locked) => return Ok(Err(CallbackRefused::Throttled(locked))),
+    };
+    match relying_party::finish(state, provider, started, code).await {
+        Ok(identity) => {
+            // Taken back, not forgiven: one good answer does not excuse the bad ones.
+            attempt.passed(state).await?;
+            Ok(Ok(identity))
+        }
+        Err(error @ RelyingPartyError::Refused(_)) => {
+            let _ = attempt.failed();
+            let event = Event::new(EVENT)
+                .outcome(Outcome::Failure)
+                .detail(format!(
+                    "provider {}: its answer did not verify",
+                    provider.id
+                ))
+                .aggregated();
+            audit::record(state, origin, event).await?;
+            Ok(Err(CallbackRefused::Provider(error)))
+        }
+        Err(error) => {
+            attempt.abandoned(state).await?;
+            Ok(Err(CallbackRefused::Provider(error)))
+        }
+    }
 }
 
 async fn unlinked(state: &AppState, identity: &Identity) -> Result<Arrival, SignInError> {

@@ -101,6 +101,17 @@ pub const EMAIL_CODE_REQUEST: Policy = Policy {
     forget: HOUR,
 };
 
+/// Upstream sign-in callbacks whose answer the provider refused, from one network: each
+/// makes this server call the provider's token endpoint, so a stranger must not make it do
+/// so without end (decision 160).
+pub const UPSTREAM_CALLBACK: Policy = Policy {
+    prefix: "upstream-cb",
+    free: 10,
+    base: 60,
+    max: HOUR,
+    forget: HOUR,
+};
+
 /// Password reset requests from one address.
 pub const RESET_REQUEST: Policy = Policy {
     prefix: "reset-ip",

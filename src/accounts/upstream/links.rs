@@ -224,6 +224,7 @@ mod tests {
             email_verified: true,
             preferred_username: preferred.map(str::to_string),
             multi_factor: false,
+            auth_time: None,
         }
     }
 

@@ -147,6 +147,10 @@ pub struct Identity {
     pub preferred_username: Option<String>,
     /// Whether the ID token's `amr` shows more than one factor (RFC 8176).
     pub multi_factor: bool,
+    /// When the person last signed in at the provider, as its ID token says (`auth_time`;
+    /// `None` when it does not say): how fresh a proof this sign-in is here (decision 159).
+    #[serde(default)]
+    pub auth_time: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -416,5 +420,6 @@ fn identity(
         email_verified: claims.email_verified() == Some(true),
         preferred_username: claims.preferred_username().map(|u| u.as_str().to_string()),
         multi_factor,
+        auth_time: claims.auth_time().map(|t| t.timestamp()),
     })
 }

@@ -90,7 +90,7 @@ async fn post_user(
     let form = SignUp {
         username: form.username,
         email: form.email,
-        password: form.password,
+        password: Some(form.password),
         role: form.role.unwrap_or_else(|| "consumer".into()),
         farm_name: form.farm_name.unwrap_or_default(),
     };

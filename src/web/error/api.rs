@@ -69,7 +69,7 @@ impl ApiError {
                 "an authenticator app is already enabled".into(),
             ),
             // Only a browser's session can stand for a password; the API never gets here.
-            FactorError::SignInAgain => {
+            FactorError::SignInAgain | FactorError::ResetRequired => {
                 ApiError::Invalid("invalid_password", "the password is wrong".into())
             }
             FactorError::Password(error) => error.into(),
@@ -332,6 +332,9 @@ impl From<PasskeyError> for ScriptError {
                 StatusCode::FORBIDDEN,
                 crate::web::account::SIGN_IN_AGAIN_FIRST,
             ),
+            PasskeyError::Confirm(FactorError::ResetRequired) => {
+                refused(StatusCode::FORBIDDEN, crate::web::account::RESET_FIRST)
+            }
             PasskeyError::Confirm(_) => refused(
                 StatusCode::BAD_REQUEST,
                 "Your current password is not right.",

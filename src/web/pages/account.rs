@@ -206,6 +206,9 @@ impl ReviewedFactor {
             RecentFactor::AuthenticatorApp { .. } => i18n::t("review-factor-app"),
             RecentFactor::RecoveryCodes { .. } => i18n::t("review-factor-codes"),
             RecentFactor::Passkey { name, .. } => i18n::t1("review-factor-passkey", "name", name),
+            RecentFactor::Provider { label, .. } => {
+                i18n::t1("review-factor-provider", "provider", label)
+            }
         };
         ReviewedFactor {
             key: factor.key(),

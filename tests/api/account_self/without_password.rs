@@ -89,3 +89,19 @@ async fn an_account_with_a_password_is_asked_for_it_however_fresh_its_sign_in() 
     );
     assert!(account(&app, "ada").await.is_some());
 }
+
+#[tokio::test]
+async fn while_a_new_password_is_required_a_fresh_sign_in_confirms_nothing() {
+    let app = TestApp::spawn().await;
+    let agent = passwordless(&app, "wren").await;
+    let user = account(&app, "wren").await.unwrap();
+    let now = app.clock.now();
+    app.store
+        .require_password_reset(&user.id, now)
+        .await
+        .unwrap();
+    let fields = [("confirm", "delete")];
+    let page = on_account_page(&agent, "/account/delete", &fields).await;
+    assert!(page.contains("Choose a password first"), "{page}");
+    assert!(account(&app, "wren").await.is_some());
+}

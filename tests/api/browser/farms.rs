@@ -127,7 +127,7 @@ async fn a_farmer_invites_a_new_person_who_signs_up_from_the_mail_and_lands_in_t
         SignUp {
             username: "fern_new".into(),
             email: "fern@farm.example".into(),
-            password: PASSWORD.into(),
+            password: Some(PASSWORD.into()),
             role: "farmer".into(),
             farm_name: "Fern Hollow".into(),
         },

@@ -136,7 +136,7 @@ async fn the_console_lists_pending_farms_first_and_approves_refuses_and_suspends
         SignUp {
             username: "fern".into(),
             email: "fern@farm.example".into(),
-            password: PASSWORD.into(),
+            password: Some(PASSWORD.into()),
             role: "farmer".into(),
             farm_name: "Zucchini Hill".into(),
         },

@@ -15,7 +15,7 @@ fn farmer(username: &str, farm_name: &str) -> SignUp {
     SignUp {
         username: username.into(),
         email: format!("{username}@farm.example"),
-        password: PASSWORD.into(),
+        password: Some(PASSWORD.into()),
         role: "farmer".into(),
         farm_name: farm_name.into(),
     }

@@ -180,3 +180,46 @@ async fn the_store_removes_a_password_only_while_another_way_in_remains() {
             .unwrap()
     );
 }
+
+/// Sign-up with the password field left empty makes an account without a password
+/// (decision 161): signed in at once, with no method named, and later in by a mailed code
+/// once the address is confirmed; the empty password opens nothing.
+#[tokio::test]
+async fn a_person_signs_up_without_a_password_and_signs_in_later_with_a_mailed_code() {
+    let app = super::passkey_app().await;
+    let agent = crate::support::UserAgent::new(&app);
+    let mut form = crate::support::signup_form(&agent, "fern").await;
+    for (name, value) in form.iter_mut() {
+        if name == "password" {
+            value.clear();
+        }
+    }
+    crate::support::user_agent::solve_challenge(&mut form);
+    let answer = crate::support::post_signup_form(&agent, &form).await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let user = app.store.find_user_by_username("fern").await.unwrap();
+    let user = user.expect("an account was made");
+    assert_eq!(user.password_hash, None);
+    let signups = app.trail("signup").await;
+    assert_eq!(signups[0].detail.as_deref(), Some("without a password"));
+    let now = app.clock.now();
+    let sessions = app.store.list_live_login_sessions(&user.id, now).await;
+    let sessions = sessions.unwrap();
+    assert_eq!(sessions.len(), 1, "signed in at once");
+    assert!(sessions[0].amr.is_empty(), "{:?}", sessions[0].amr);
+
+    assert!(!password_works(&app, "fern", "").await);
+    let confirmed = app
+        .store
+        .set_email_verified(&user.id, "fern@farm.example", now);
+    assert!(confirmed.await.unwrap());
+    let other = crate::support::UserAgent::new(&app);
+    let (_, _, ask) = other.navigate("/login/email-code").await.page();
+    let email = [("email", "fern@farm.example")];
+    let (_, _, verify) = other.submit(&ask, "/login/email-code", &email).await.page();
+    let code = crate::email_code::mailed_code(&app, "fern@farm.example", 1).await;
+    let fields = [("code", code.as_str())];
+    let landing = other.submit(&verify, "/login/email-code/verify", &fields);
+    let (path, _, page) = landing.await.page();
+    assert_eq!(path, "/account", "{page}");
+}

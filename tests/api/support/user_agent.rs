@@ -283,7 +283,7 @@ impl TestApp {
         let new = NewUser {
             username: username.into(),
             email: format!("{username}@farm.example"),
-            password: PASSWORD.into(),
+            password: Some(PASSWORD.into()),
             roles: vec![role],
         };
         let user = users::create(&self.state, new).await.expect("user created");

@@ -171,3 +171,25 @@ async fn refused_answers_share_one_row_of_the_trail_per_hour() {
         assert_eq!(row.user_id, None);
     }
 }
+
+/// Refused answers from one network are counted: after ten in an hour, a callback from it
+/// is answered 429 without asking the provider (decision 160).
+#[tokio::test]
+async fn refused_answers_lock_the_callback_for_the_network() {
+    let setup = set_up().await;
+    let own_keys = setup.issuer.endpoint("jwks_uri").await;
+    // The front now serves an altered token to every exchange.
+    assert_refused(attempt(&setup, own_keys, altered).await);
+    let agent = UserAgent::new(&setup.down);
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let there = agent.navigate("/login/upstream/front").await.client();
+        let state = Landing::param(&there, "state").unwrap();
+        let callback = format!("/login/upstream/callback?code=c&state={state}");
+        let (_, status, _) = agent.navigate(&callback).await.page();
+        statuses.push(status.as_u16());
+    }
+    // One refused before the loop: nine more are let through, then the lock.
+    assert_eq!(&statuses[..9], &[400; 9], "{statuses:?}");
+    assert_eq!(statuses[9], 429, "{statuses:?}");
+}

@@ -103,3 +103,33 @@ async fn linking_from_the_account_page_with_a_wrong_password_goes_nowhere() {
     );
     assert_eq!(pair.linked_account().await, None);
 }
+
+/// A provider linked in the last seven days is offered for removal after a password reset,
+/// like a passkey: whoever had the password may have linked their own (decision 160).
+#[tokio::test]
+async fn a_reset_offers_to_unlink_a_provider_linked_recently() {
+    use crate::support::{ask_for_reset, choose_password, open_reset_form, reset_link};
+    let pair = Pair::new().await;
+    let local = pair.down.person(CAROL, Role::Consumer).await;
+    let (agent, landing) = link_from_account(&pair, PASSWORD).await;
+    let back = pair.at_upstream(&landing.client()).await;
+    agent.navigate(back.as_str()).await;
+    assert_eq!(pair.linked_account().await, Some(local));
+
+    pair.down.clock.advance(86_400);
+    ask_for_reset(&pair.down, &format!("{CAROL}@farm.example")).await;
+    let link = reset_link(&pair.down, CAROL, 1).await;
+    let browser = UserAgent::new(&pair.down);
+    let form = open_reset_form(&browser, &link).await;
+    let (path, _, page) = choose_password(&browser, &form, "a brand new phrase 77").await;
+    assert_eq!(path, "/password/reset/review", "{page}");
+    assert!(page.contains("Sign-in with Upstream Farm"), "{page}");
+    let key = format!("upstream:{PROVIDER}");
+    let fields = [("factor", key.as_str())];
+    let (_, _, page) = browser
+        .submit(&page, "/password/reset/review", &fields)
+        .await
+        .page();
+    assert!(!page.contains("Sign-in with Upstream Farm"), "{page}");
+    assert_eq!(pair.linked_account().await, None);
+}

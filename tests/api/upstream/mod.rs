@@ -8,6 +8,7 @@ mod callback_attacks;
 mod console;
 mod first_sign_in;
 mod forged_tokens;
+mod fresh_proof;
 mod fresh_sign_in;
 mod linking;
 mod second_factor;
@@ -40,6 +41,8 @@ pub struct Setup {
     /// The downstream's issuer is `http://localhost:PORT`: a browser then keeps the two
     /// servers' cookies apart (cookies ignore ports, not hosts).
     pub localhost_down: bool,
+    /// Both servers read one clock (as two servers on one machine do).
+    pub shared_clock: bool,
 }
 
 /// An upstream farm-auth with [`CAROL`], and a downstream that offers it as [`PROVIDER`].
@@ -59,6 +62,7 @@ impl Pair {
         let up = TestApp::spawn().await;
         let down = TestApp::spawn_with(Options {
             localhost_issuer: setup.localhost_down,
+            clock: setup.shared_clock.then(|| up.clock.clone()),
             ..Options::default()
         })
         .await;
