@@ -541,6 +541,7 @@ upstream-link-legend = Link a provider
 upstream-link-submit = Link
 upstream-unreachable = We could not reach { $provider }. Try again in a moment, or sign in another way.
 upstream-refused = { $provider } did not sign you in: its answer could not be checked. Try again, or sign in another way.
+upstream-stale = { $provider } signed you in with an earlier sign-in, but this step needs one made now. Sign in there again, or sign in another way.
 upstream-address-unconfirmed = An account here has the address { $provider } gave us, but has not confirmed it, so we cannot link them. Sign in to your account, then link { $provider } on your account page.
 upstream-unvouched = { $provider } gave us an address but does not vouch for it, so we cannot make or link an account with it. Sign up or sign in here first, then link { $provider } on your account page.
 upstream-no-address = { $provider } did not give us an email address, so we cannot make an account for you. Sign up with an email address instead.

@@ -544,6 +544,7 @@ upstream-link-legend = Vincular un proveedor
 upstream-link-submit = Vincular
 upstream-unreachable = No pudimos comunicarnos con { $provider }. Inténtalo de nuevo en un momento o inicia sesión de otra forma.
 upstream-refused = { $provider } no inició tu sesión: no se pudo comprobar su respuesta. Inténtalo de nuevo o inicia sesión de otra forma.
+upstream-stale = { $provider } usó un inicio de sesión anterior, pero este paso necesita uno hecho ahora. Vuelve a iniciar sesión allí o inicia sesión de otra forma.
 upstream-address-unconfirmed = Una cuenta de aquí tiene la dirección que nos dio { $provider }, pero no la ha confirmado, así que no podemos vincularlas. Inicia sesión en tu cuenta y vincula { $provider } desde la página de tu cuenta.
 upstream-unvouched = { $provider } nos dio una dirección pero no la garantiza, así que no podemos crear ni vincular una cuenta con ella. Regístrate o inicia sesión aquí primero y luego vincula { $provider } desde la página de tu cuenta.
 upstream-no-address = { $provider } no nos dio ninguna dirección de correo, así que no podemos crearte una cuenta. Regístrate con una dirección de correo.

@@ -544,6 +544,7 @@ upstream-link-legend = Lier un fournisseur
 upstream-link-submit = Lier
 upstream-unreachable = Nous n’avons pas pu joindre { $provider }. Réessayez dans un instant, ou connectez-vous autrement.
 upstream-refused = { $provider } ne vous a pas connecté : sa réponse n’a pas pu être vérifiée. Réessayez, ou connectez-vous autrement.
+upstream-stale = { $provider } a repris une connexion antérieure, mais cette étape en demande une faite maintenant. Reconnectez-vous là-bas, ou connectez-vous autrement.
 upstream-address-unconfirmed = Un compte d’ici a l’adresse que { $provider } nous a donnée, mais ne l’a pas confirmée : nous ne pouvons donc pas les lier. Connectez-vous à votre compte, puis liez { $provider } depuis la page de votre compte.
 upstream-unvouched = { $provider } nous a donné une adresse mais ne la garantit pas : nous ne pouvons donc ni créer ni lier de compte avec elle. Inscrivez-vous ou connectez-vous ici d’abord, puis liez { $provider } depuis la page de votre compte.
 upstream-no-address = { $provider } ne nous a pas donné d’adresse e-mail : nous ne pouvons donc pas vous créer de compte. Inscrivez-vous avec une adresse e-mail.

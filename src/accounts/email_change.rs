@@ -232,7 +232,7 @@ pub async fn undo_change(
         .ok_or(LinkError::Invalid)?;
     // Whoever changed the address may have added a way in of their own since (a passkey, an
     // authenticator app): what was added after the change goes with it.
-    for factor in factor_review::recently_added(state, &user.id).await? {
+    for factor in factor_review::recently_added(state, &user).await? {
         if factor.added_at() >= taken.created_at {
             factor_review::remove_recent(state, origin, &user, &factor.key()).await?;
         }

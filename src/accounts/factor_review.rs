@@ -82,13 +82,33 @@ impl RecentFactor {
     }
 }
 
-/// The factors of `user_id` added within the review window.
+/// Since when `user`'s factors are reviewed: the last [`REVIEW_WINDOW_SECS`]; for an
+/// account whose address was never confirmed, since it was made. Whoever signed up with
+/// someone else's address (with or without a password) may have added ways in long before
+/// the owner takes the account over with a reset (decision 161).
+pub fn review_since(user: &UserRecord, now: i64) -> i64 {
+    let window = now - REVIEW_WINDOW_SECS;
+    match user.email_verified {
+        true => window,
+        false => window.min(user.created_at),
+    }
+}
+
+/// The days the review of `user` looks back, as its page says.
+pub fn review_days(user: &UserRecord, now: i64) -> i64 {
+    (now - review_since(user, now) + 86_399) / 86_400
+}
+
+/// The factors of `user` added within the review window ([`review_since`]).
 pub async fn recently_added(
     state: &AppState,
-    user_id: &str,
+    user: &UserRecord,
 ) -> Result<Vec<RecentFactor>, StoreError> {
-    let since = state.clock.now() - REVIEW_WINDOW_SECS;
-    let rows = state.store.list_factors_added_since(user_id, since).await?;
+    let since = review_since(user, state.clock.now());
+    let rows = state
+        .store
+        .list_factors_added_since(&user.id, since)
+        .await?;
     Ok(rows
         .into_iter()
         .filter_map(RecentFactor::from_row)
@@ -103,7 +123,7 @@ pub async fn remove_recent(
     user: &UserRecord,
     key: &str,
 ) -> Result<bool, StoreError> {
-    let recent = recently_added(state, &user.id).await?;
+    let recent = recently_added(state, user).await?;
     let Some(factor) = recent.into_iter().find(|f| f.key() == key) else {
         return Ok(false);
     };

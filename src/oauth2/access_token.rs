@@ -120,7 +120,11 @@ pub fn issue(
         farm_id: subject.farm_id.map(str::to_string),
         farms: subject.farms.map(<[FarmClaim]>::to_vec),
         auth_time: subject.authentication.map(|a| a.auth_time),
-        amr: subject.authentication.map(|a| a.amr.to_vec()),
+        // Left out when no method was used (a sign-up without a password, decision 161).
+        amr: subject
+            .authentication
+            .filter(|a| !a.amr.is_empty())
+            .map(|a| a.amr.to_vec()),
         acr: subject.authentication.map(|a| a.acr.to_string()),
         iat: now,
         exp: planned.exp,

@@ -139,7 +139,7 @@ async fn post_reset(
         Ok(user) => {
             session.sign_out().await?;
             // Factors added lately may be an intruder's: offered for removal first.
-            if !factor_review::recently_added(&state, &user.id)
+            if !factor_review::recently_added(&state, &user)
                 .await?
                 .is_empty()
             {
@@ -215,11 +215,11 @@ async fn get_review(
     let Some(user) = under_review(&state, &session).await? else {
         return Ok(password_changed());
     };
-    let factors = factor_review::recently_added(&state, &user.id).await?;
+    let factors = factor_review::recently_added(&state, &user).await?;
     let page = ResetReviewPage {
         csrf_token: session.csrf_token().await?,
         factors: factors.iter().map(ReviewedFactor::of).collect(),
-        days: factor_review::REVIEW_WINDOW_SECS / 86_400,
+        days: factor_review::review_days(&user, state.clock.now()),
         notice: session.take_flash::<String>(REVIEW_FLASH).await?,
     };
     Ok(pages::page(StatusCode::OK, &page, Csp::default()))

@@ -162,6 +162,10 @@ fn unreachable(provider: &UpstreamRecord, error: &RelyingPartyError) -> Response
             StatusCode::BAD_REQUEST,
             i18n::t1("upstream-refused", "provider", &provider.label),
         ),
+        RelyingPartyError::Stale => (
+            StatusCode::BAD_REQUEST,
+            i18n::t1("upstream-stale", "provider", &provider.label),
+        ),
     };
     pages::message(
         status,

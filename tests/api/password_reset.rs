@@ -497,10 +497,24 @@ async fn a_reset_lists_the_factors_added_in_the_last_seven_days_and_removes_the_
     );
 }
 
+/// `username`, with the address confirmed: their id.
+async fn confirmed_person(app: &TestApp, username: &str) -> String {
+    let id = app.person(username, Role::Consumer).await;
+    let address = format!("{username}@farm.example");
+    let now = app.clock.now();
+    assert!(
+        app.store
+            .set_email_verified(&id, &address, now)
+            .await
+            .unwrap()
+    );
+    id
+}
+
 #[tokio::test]
 async fn a_reset_does_not_offer_factors_older_than_seven_days() {
     let app = TestApp::spawn().await;
-    let ada = app.person("ada", Role::Consumer).await;
+    let ada = confirmed_person(&app, "ada").await;
     enrol_totp(&app, &ada).await;
     app.clock.advance(8 * 86_400);
 
@@ -513,7 +527,7 @@ async fn a_reset_does_not_offer_factors_older_than_seven_days() {
 #[tokio::test]
 async fn the_review_removes_nothing_for_another_browser_nor_a_factor_older_than_seven_days() {
     let app = TestApp::spawn().await;
-    let ada = app.person("ada", Role::Consumer).await;
+    let ada = confirmed_person(&app, "ada").await;
     enrol_totp(&app, &ada).await;
     app.clock.advance(8 * 86_400);
     app.store
@@ -537,4 +551,18 @@ async fn the_review_removes_nothing_for_another_browser_nor_a_factor_older_than_
     let (_, _, page) = stranger.navigate("/password/reset/review").await.page();
     assert!(!page.contains("New recovery codes"), "{page}");
     assert_eq!(app.store.count_recovery_codes(&ada).await.unwrap(), 1);
+}
+
+/// An account whose address was never confirmed may be someone else's sign-up with the
+/// owner's address: its reset reviews every factor since it was made (decision 161).
+#[tokio::test]
+async fn a_reset_of_a_never_confirmed_account_offers_every_factor_since_it_was_made() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("ada", Role::Consumer).await;
+    enrol_totp(&app, &ada).await;
+    app.clock.advance(30 * 86_400);
+    let (_, path, page) = reset_in_browser(&app, "ada").await;
+    assert_eq!(path, "/password/reset/review", "{page}");
+    assert!(page.contains("An authenticator app"), "{page}");
+    assert!(page.contains("30 days"), "{page}");
 }

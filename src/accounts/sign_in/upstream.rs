@@ -19,6 +19,9 @@ use super::{Browser, Refusal, SignInError, Step};
 
 const EVENT: &str = "login.upstream";
 
+/// How far ahead of ours the provider's clock may be when its `auth_time` is believed.
+const AUTH_TIME_SKEW_SECS: i64 = 60;
+
 /// Where an upstream sign-in goes.
 #[derive(Debug)]
 pub enum Arrival {
@@ -81,7 +84,10 @@ pub async fn upstream(
         known_device: None,
         // The provider's word for when the person signed in: its old session proves
         // nothing fresh here (decision 159).
-        fresh_at: identity.auth_time,
+        // A time ahead of ours (beyond the skew a clock may have) is not believed.
+        fresh_at: identity
+            .auth_time
+            .filter(|at| *at <= now + AUTH_TIME_SKEW_SECS),
     };
     Ok(Arrival::Step(close(state, browser, proved).await?))
 }
@@ -99,7 +105,8 @@ pub enum CallbackRefused {
 /// token verified ([`relying_party::finish`]). Each costs a stranger one redirect and this
 /// server a call to the provider, so refused answers are counted per network and locked
 /// after a few ([`throttle::UPSTREAM_CALLBACK`]), and written to the trail as one row per
-/// provider, site and hour, however many come (decision 160).
+/// provider, site and hour, however many come (decision 160). An earlier sign-in where a
+/// fresh one was asked for is the provider's choice: not counted.
 pub async fn callback(
     state: &AppState,
     origin: &Origin,
@@ -107,10 +114,22 @@ pub async fn callback(
     started: &Started,
     code: &str,
 ) -> Result<Result<Identity, CallbackRefused>, SignInError> {
-    let keys = throttle::key(throttle::UPSTREAM_CALLBACK, &throttle::address_of(origin));
+    let network = throttle::address_of(origin);
+    let subject = format!("{}|{network}", provider.id);
+    let keys = throttle::key(throttle::UPSTREAM_CALLBACK, &subject);
     let attempt = match throttle::begin(state, &keys).await? {
         Ok(attempt) => attempt,
-        Err(locked) => return Ok(Err(CallbackRefused::Throttled(locked))),
+        Err(locked) => {
+            let event = Event::new(EVENT)
+                .outcome(Outcome::Locked)
+                .detail(format!(
+                    "provider {}: too many refused answers",
+                    provider.id
+                ))
+                .aggregated();
+            audit::record(state, origin, event).await?;
+            return Ok(Err(CallbackRefused::Throttled(locked)));
+        }
     };
     match relying_party::finish(state, provider, started, code).await {
         Ok(identity) => {

@@ -104,11 +104,13 @@ pub const EMAIL_CODE_REQUEST: Policy = Policy {
 /// Upstream sign-in callbacks whose answer the provider refused, from one network: each
 /// makes this server call the provider's token endpoint, so a stranger must not make it do
 /// so without end (decision 160).
+/// Counted per provider, and locked at most a quarter of an hour: a stranger behind the
+/// same NAT can hold others back from that provider for a while, not for good.
 pub const UPSTREAM_CALLBACK: Policy = Policy {
     prefix: "upstream-cb",
     free: 10,
     base: 60,
-    max: HOUR,
+    max: 900,
     forget: HOUR,
 };
 

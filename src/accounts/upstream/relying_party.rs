@@ -44,6 +44,10 @@ pub enum RelyingPartyError {
     /// The provider's answer was refused: a bad code, or an ID token that did not verify.
     #[error("the provider's answer was refused: {0}")]
     Refused(String),
+    /// The provider answered with an earlier sign-in where one made now was asked for
+    /// (`max_age`, its `auth_time`): the provider's choice, not a sign of an attack.
+    #[error("the provider did not sign the person in again")]
+    Stale,
 }
 
 /// The discovery documents (with their JWKS) of the providers, by provider id.
@@ -384,9 +388,7 @@ pub async fn finish(
         }
         Err(error) => return Err(RelyingPartyError::Refused(error.to_string())),
     };
-    identity.ok_or_else(|| {
-        RelyingPartyError::Refused("the provider did not sign the person in again".into())
-    })
+    identity.ok_or(RelyingPartyError::Stale)
 }
 
 /// How far the provider's clock may be behind ours when its `auth_time` is checked.

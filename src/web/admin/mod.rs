@@ -78,7 +78,7 @@ impl Admin {
         }
         let facts = SignInFacts {
             user_id: &user.id,
-            auth_time: Some(signed_in.auth_time),
+            auth_time: Some(signed_in.proved_at()),
             amr: &signed_in.amr,
         };
         match step_up::admin_needs(state, facts).await? {

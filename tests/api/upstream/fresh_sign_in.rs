@@ -61,6 +61,6 @@ async fn an_upstream_sign_in_older_than_the_request_allows_is_refused() {
     let back = pair.at_upstream(&there).await;
     let (_, status, page) = agent.navigate(back.as_str()).await.page();
     assert_eq!(status.as_u16(), 400, "{page}");
-    assert!(page.contains("could not be checked"), "{page}");
+    assert!(page.contains("needs one made now"), "{page}");
     pair.assert_nobody_signed_in(&agent).await;
 }
