@@ -49,8 +49,17 @@
     if (solved) return;
     event.preventDefault();
     if (status) status.textContent = form.dataset.checking || "Checking that you are a person\u2026";
-    // form.submit() does not fire this handler again.
+    // form.submit() does not fire this handler again, nor send the button pressed: the
+    // button's name and value (the choice of no password) go as a hidden field.
+    const submitter = event.submitter;
     work.then(function () {
+      if (submitter && submitter.name) {
+        const carried = document.createElement("input");
+        carried.type = "hidden";
+        carried.name = submitter.name;
+        carried.value = submitter.value;
+        form.appendChild(carried);
+      }
       form.submit();
     });
   });

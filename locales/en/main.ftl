@@ -30,7 +30,7 @@ login-new-here = New here?
 login-create-account = Create an account
 signup-title = Create your account
 signup-username-help = 3 to 64 letters (a to z), digits, dots, dashes or underscores.
-signup-password-help = At least 8 characters. A long phrase you remember is best; very common passwords are refused. Or leave it empty to sign in without a password: with a passkey or a code sent to your address, once you have confirmed it.
+signup-password-help = At least 8 characters. A long phrase you remember is best; very common passwords are refused.
 signup-joining-as = I am joining as
 signup-role-consumer = a consumer, to buy from local farms
 signup-role-farmer = a farmer, to sell my produce
@@ -38,6 +38,8 @@ signup-farm-name = Farm name (if you join as a farmer)
 signup-farm-help = The farm you sell for. An administrator approves it before you can sell; you shop as a consumer until then.
 signup-trap = Leave this field empty
 signup-submit = Create account
+signup-submit-no-password = Create account without a password
+signup-no-password-help = Without a password, you sign in with a passkey (offered next) or a code sent to your address once you have confirmed it.
 signup-have-account = Already have an account?
 
 ## Second factor

@@ -30,7 +30,7 @@ login-new-here = ¿Primera vez aquí?
 login-create-account = Crea una cuenta
 signup-title = Crea tu cuenta
 signup-username-help = De 3 a 64 letras (de la a a la z), cifras, puntos, guiones o guiones bajos.
-signup-password-help = Al menos 8 caracteres. Lo mejor es una frase larga que recuerdes; las contraseñas muy comunes se rechazan. O déjala vacía para iniciar sesión sin contraseña: con una llave de acceso o con un código enviado a tu dirección, una vez confirmada.
+signup-password-help = Al menos 8 caracteres. Lo mejor es una frase larga que recuerdes; las contraseñas muy comunes se rechazan.
 signup-joining-as = Me uno como
 signup-role-consumer = consumidor, para comprar a granjas locales
 signup-role-farmer = agricultor, para vender mis productos
@@ -38,6 +38,8 @@ signup-farm-name = Nombre de la granja (si te unes como agricultor)
 signup-farm-help = La granja para la que vendes. Un administrador la aprueba antes de que puedas vender; mientras tanto, compras como consumidor.
 signup-trap = Deja este campo vacío
 signup-submit = Crear cuenta
+signup-submit-no-password = Crear cuenta sin contraseña
+signup-no-password-help = Sin contraseña, inicias sesión con una llave de acceso (te la ofrecemos a continuación) o con un código enviado a tu dirección una vez confirmada.
 signup-have-account = ¿Ya tienes una cuenta?
 
 ## Second factor

@@ -30,7 +30,7 @@ login-new-here = Première visite ?
 login-create-account = Créer un compte
 signup-title = Créez votre compte
 signup-username-help = De 3 à 64 lettres (de a à z), chiffres, points, tirets ou tirets bas.
-signup-password-help = Au moins 8 caractères. Une longue phrase dont vous vous souvenez est l’idéal ; les mots de passe trop courants sont refusés. Ou laissez-le vide pour vous connecter sans mot de passe : avec une clé d’accès ou un code envoyé à votre adresse, une fois celle-ci confirmée.
+signup-password-help = Au moins 8 caractères. Une longue phrase dont vous vous souvenez est l’idéal ; les mots de passe trop courants sont refusés.
 signup-joining-as = Je m’inscris en tant que
 signup-role-consumer = consommateur, pour acheter aux fermes locales
 signup-role-farmer = agriculteur, pour vendre ma production
@@ -38,6 +38,8 @@ signup-farm-name = Nom de la ferme (si vous vous inscrivez en tant qu’agricult
 signup-farm-help = La ferme pour laquelle vous vendez. Un administrateur l’approuve avant que vous puissiez vendre ; d’ici là, vous achetez en tant que consommateur.
 signup-trap = Laissez ce champ vide
 signup-submit = Créer le compte
+signup-submit-no-password = Créer un compte sans mot de passe
+signup-no-password-help = Sans mot de passe, vous vous connectez avec une clé d’accès (proposée ensuite) ou un code envoyé à votre adresse une fois celle-ci confirmée.
 signup-have-account = Vous avez déjà un compte ?
 
 ## Second factor

@@ -290,15 +290,13 @@ async fn post_signup(
         solution: text(signup_challenge::SOLUTION_FIELD),
         honeypot: text(signup_challenge::HONEYPOT_FIELD),
     });
-    let with_password = form.get("password").is_some_and(|p| !p.is_empty());
+    // The second button, "Create account without a password" (decision 161): a password
+    // typed anyway is not kept. Otherwise the password is required, as it always was.
+    let with_password = form.get("without_password") != Some("1");
     let form = SignUp {
         username: username.clone(),
         email: email.clone(),
-        // Left empty: an account without a password, as the page's help says (decision 161).
-        password: form
-            .get("password")
-            .filter(|p| !p.is_empty())
-            .map(str::to_string),
+        password: with_password.then(|| form.get("password").unwrap_or_default().to_string()),
         role: role.clone(),
         farm_name: farm_name.clone(),
     };

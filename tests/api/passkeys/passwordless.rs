@@ -181,7 +181,7 @@ async fn the_store_removes_a_password_only_while_another_way_in_remains() {
     );
 }
 
-/// Sign-up with the password field left empty makes an account without a password
+/// Sign-up with "Create account without a password" makes an account without one
 /// (decision 161): signed in at once, with no method named, and later in by a mailed code
 /// once the address is confirmed; the empty password opens nothing.
 #[tokio::test]
@@ -189,11 +189,26 @@ async fn a_person_signs_up_without_a_password_and_signs_in_later_with_a_mailed_c
     let app = super::passkey_app().await;
     let agent = crate::support::UserAgent::new(&app);
     let mut form = crate::support::signup_form(&agent, "fern").await;
+    // An empty password with the main button is refused as it always was.
     for (name, value) in form.iter_mut() {
         if name == "password" {
             value.clear();
         }
     }
+    crate::support::user_agent::solve_challenge(&mut form);
+    let refused = crate::support::post_signup_form(&agent, &form).await;
+    let again = refused.headers()["location"].to_str().unwrap().to_string();
+    assert!(again.starts_with("/signup"), "{again}");
+    assert!(
+        app.store
+            .find_user_by_username("fern")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The second button makes the account without one.
+    let mut form = crate::support::signup_form(&agent, "fern").await;
+    form.push(("without_password".into(), "1".into()));
     crate::support::user_agent::solve_challenge(&mut form);
     let answer = crate::support::post_signup_form(&agent, &form).await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
