@@ -1,9 +1,11 @@
 //! The review of second factors after a password reset (decision 71). Whoever had the old
 //! password may have added a factor of their own (an authenticator app, a passkey, new
-//! recovery codes, a linked provider) to keep a way in, or to lock the person out. After a reset by mail, the
-//! factors added in the last [`REVIEW_WINDOW_SECS`] are listed, and the person may remove
-//! them before signing in. Older factors are not offered: the person set them up long
-//! enough ago to protect the account against someone who only reads their mail.
+//! recovery codes, a linked provider) to keep a way in, or to lock the person out. After a
+//! reset by mail, the factors added in the last [`REVIEW_WINDOW_SECS`] are listed (for an
+//! account whose address was never confirmed, all since it was made: [`review_since`]), and
+//! the person may remove them before signing in. Older factors are not offered: the person
+//! set them up long enough ago to protect the account against someone who only reads their
+//! mail.
 
 use crate::state::AppState;
 use crate::store::StoreError;

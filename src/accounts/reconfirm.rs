@@ -30,8 +30,8 @@ pub enum Proof<'a> {
 
 impl<'a> Proof<'a> {
     /// The proof in a form or body: the code when one was given, else the password; with
-    /// neither, the time the session signed in, if there is a session (else the empty
-    /// password, which no password matches).
+    /// neither, when the browser's session last proved who the person is, if there is a
+    /// session (else the empty password, which no password matches).
     pub fn of(
         password: Option<&'a str>,
         code: Option<&'a str>,

@@ -19,9 +19,6 @@ use super::{Browser, Refusal, SignInError, Step};
 
 const EVENT: &str = "login.upstream";
 
-/// How far ahead of ours the provider's clock may be when its `auth_time` is believed.
-const AUTH_TIME_SKEW_SECS: i64 = 60;
-
 /// Where an upstream sign-in goes.
 #[derive(Debug)]
 pub enum Arrival {
@@ -83,11 +80,11 @@ pub async fn upstream(
         },
         known_device: None,
         // The provider's word for when the person signed in: its old session proves
-        // nothing fresh here (decision 159).
-        // A time ahead of ours (beyond the skew a clock may have) is not believed.
+        // nothing fresh here (decision 159). A time ahead of ours, beyond the skew a clock
+        // may have, is not believed.
         fresh_at: identity
             .auth_time
-            .filter(|at| *at <= now + AUTH_TIME_SKEW_SECS),
+            .filter(|at| *at <= now + relying_party::CLOCK_SKEW_SECS),
     };
     Ok(Arrival::Step(close(state, browser, proved).await?))
 }

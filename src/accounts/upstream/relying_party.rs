@@ -391,8 +391,8 @@ pub async fn finish(
     identity.ok_or(RelyingPartyError::Stale)
 }
 
-/// How far the provider's clock may be behind ours when its `auth_time` is checked.
-const CLOCK_SKEW_SECS: i64 = 60;
+/// How far the provider's clock may be off ours when its `auth_time` is checked.
+pub(crate) const CLOCK_SKEW_SECS: i64 = 60;
 
 /// The RFC 8176 value that shows more than one factor. `otp`, `hwk` and `sc` may each be
 /// the only factor (farm-auth itself states `otp` for a sign-in by mailed code alone), so
