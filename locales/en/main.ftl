@@ -562,6 +562,7 @@ account-no-password-proof = Without a password, you confirm it is you by signing
 account-sign-in-again = Sign in again
 account-sign-in-again-first = To confirm it is you, sign in again, then make the change within five minutes.
 account-reset-first = Choose a password first: we emailed you a link. If it has expired, use “Forgot your password?” on the sign-in page.
+passkey-last-way-in = This passkey is your only way into your account: set a password or confirm your address before you remove it.
 page-no-password = Your account has no password.
 page-password-last-way-in = Add a passkey or confirm your e-mail address first: without a password, you need another way to sign in.
 page-password-removed = Your password is removed. Sign in with a passkey or a code by e-mail.

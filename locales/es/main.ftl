@@ -565,6 +565,7 @@ account-no-password-proof = Sin contraseña, confirmas que eres tú volviendo a 
 account-sign-in-again = Volver a iniciar sesión
 account-sign-in-again-first = Para confirmar que eres tú, vuelve a iniciar sesión y haz el cambio en los cinco minutos siguientes.
 account-reset-first = Elige primero una contraseña: te enviamos un enlace por correo. Si ha caducado, usa «¿Olvidaste tu contraseña?» en la página de inicio de sesión.
+passkey-last-way-in = Esta llave de acceso es tu única forma de entrar en tu cuenta: pon una contraseña o confirma tu dirección antes de quitarla.
 page-no-password = Tu cuenta no tiene contraseña.
 page-password-last-way-in = Primero añade una llave de acceso o confirma tu dirección de correo: sin contraseña, necesitas otra forma de iniciar sesión.
 page-password-removed = Tu contraseña se ha quitado. Inicia sesión con una llave de acceso o con un código por correo.

@@ -565,6 +565,7 @@ account-no-password-proof = Sans mot de passe, vous confirmez que c’est bien v
 account-sign-in-again = Se reconnecter
 account-sign-in-again-first = Pour confirmer que c’est bien vous, reconnectez-vous, puis faites le changement dans les cinq minutes.
 account-reset-first = Choisissez d’abord un mot de passe : nous vous avons envoyé un lien par e-mail. S’il a expiré, utilisez « Mot de passe oublié ? » sur la page de connexion.
+passkey-last-way-in = Cette clé d’accès est votre seul moyen d’accéder à votre compte : définissez un mot de passe ou confirmez votre adresse avant de la retirer.
 page-no-password = Votre compte n’a pas de mot de passe.
 page-password-last-way-in = Ajoutez d’abord une clé d’accès ou confirmez votre adresse e-mail : sans mot de passe, il vous faut un autre moyen de vous connecter.
 page-password-removed = Votre mot de passe est supprimé. Connectez-vous avec une clé d’accès ou un code par e-mail.

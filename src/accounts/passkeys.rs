@@ -28,6 +28,9 @@ use super::{email_links, second_factor};
 
 /// The most passkeys one account may hold.
 pub const MAX_PER_USER: usize = 20;
+
+/// Why the last passkey of an account with no other way in stays.
+const LAST_WAY_IN: &str = "This passkey is your only way into your account: set a password or confirm your address before you remove it.";
 /// The longest name of a passkey.
 pub const MAX_NAME_CHARS: usize = 64;
 
@@ -350,8 +353,20 @@ pub async fn remove(
     let Ok(credential_id) = CredentialId::parse(credential_id) else {
         return Ok(false);
     };
-    if !state.store.delete_passkey(&user.id, &credential_id).await? {
-        return Ok(false);
+    let store = &state.store;
+    if !store
+        .delete_passkey_leaving_a_way_in(&user.id, &credential_id)
+        .await?
+    {
+        // Gone already, or the account's last way in.
+        let kept = store.list_passkeys(&user.id).await?;
+        return match kept
+            .iter()
+            .any(|p| p.credential_id == credential_id.as_str())
+        {
+            true => Err(PasskeyError::Invalid(LAST_WAY_IN)),
+            false => Ok(false),
+        };
     }
     audit::record(state, origin, Event::of_user("passkey.removed", &user.id)).await?;
     let what = "A passkey was removed from your account.";

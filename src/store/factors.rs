@@ -202,6 +202,35 @@ impl Store {
             .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Removes one of `user_id`'s passkeys while another way in remains (a password, a
+    /// confirmed address for codes by mail, a linked provider, another passkey); false if
+    /// it did not. The person's row is taken first, as removing the password and unlinking a
+    /// provider do, so that two such changes at once each see what the other left.
+    pub async fn delete_passkey_leaving_a_way_in(
+        &self,
+        user_id: &str,
+        credential_id: &str,
+    ) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query(
+            "DELETE FROM passkeys WHERE user_id = $1 AND credential_id = $2 \
+             AND (EXISTS (SELECT 1 FROM users WHERE id = $1 \
+                          AND (password_hash IS NOT NULL OR email_verified <> 0)) \
+             OR EXISTS (SELECT 1 FROM upstream_links WHERE user_id = $1) \
+             OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1 AND credential_id <> $2))",
+        )
+        .bind(user_id)
+        .bind(credential_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
 }
 
 /// [`Store::take_totp_step`] on a connection the caller holds (a transaction).

@@ -238,3 +238,38 @@ async fn a_person_signs_up_without_a_password_and_signs_in_later_with_a_mailed_c
     let (path, _, page) = landing.await.page();
     assert_eq!(path, "/account", "{page}");
 }
+
+/// The last passkey of an account with no other way in (no password, no confirmed address,
+/// no provider) is not removed; with a confirmed address, codes by mail are a way in, and it
+/// is. The person's row is taken as it is removed, as for the password.
+#[tokio::test]
+async fn the_only_way_in_is_not_removed() {
+    let app = super::passkey_app().await;
+    let (user_id, mut authenticator) = person_with_passkey(&app, "sam").await;
+    // Without a password and with an unconfirmed address, as after a sign-up without one.
+    let removed = app
+        .store
+        .remove_password_hash(&user_id, app.clock.now(), true);
+    assert!(removed.await.unwrap());
+    let agent = signed_in_with_passkey_alone(&app, &mut authenticator).await;
+    let page = account_page(&agent).await;
+    let (path, _, page) = agent
+        .submit(&page, "/account/passkeys/delete", &[])
+        .await
+        .page();
+    assert_eq!(path, "/account");
+    assert!(page.contains("only way into your account"), "{page}");
+    assert_eq!(app.store.list_passkeys(&user_id).await.unwrap().len(), 1);
+
+    let now = app.clock.now();
+    let confirmed = app
+        .store
+        .set_email_verified(&user_id, "sam@farm.example", now);
+    assert!(confirmed.await.unwrap());
+    let (_, _, page) = agent
+        .submit(&page, "/account/passkeys/delete", &[])
+        .await
+        .page();
+    assert!(page.contains("The passkey is removed."), "{page}");
+    assert!(app.store.list_passkeys(&user_id).await.unwrap().is_empty());
+}
