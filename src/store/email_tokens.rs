@@ -53,10 +53,7 @@ impl Store {
         replace: bool,
     ) -> Result<bool> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
-            .bind(&token.user_id)
-            .execute(&mut *tx)
-            .await?;
+        super::users::take_user_row(&mut tx, &token.user_id).await?;
         let (recent,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM email_tokens \
              WHERE user_id = $1 AND purpose = $2 AND created_at > $3",

@@ -213,10 +213,7 @@ impl Store {
         credential_id: &str,
     ) -> Result<bool> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        super::users::take_user_row(&mut tx, user_id).await?;
         let done = sqlx::query(
             "DELETE FROM passkeys WHERE user_id = $1 AND credential_id = $2 \
              AND (EXISTS (SELECT 1 FROM users WHERE id = $1 \

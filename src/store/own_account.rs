@@ -79,11 +79,7 @@ impl Store {
         names: (&str, &str),
     ) -> Result<Deletion> {
         let mut tx = self.pool().begin().await?;
-        let locked = sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        if locked.rows_affected() == 0 {
+        if !super::users::take_user_row(&mut tx, user_id).await? {
             return Ok(Deletion::NoSuchUser);
         }
         let farms: Vec<String> = sqlx::query_scalar(SOLE_OWNER_OF)

@@ -202,10 +202,7 @@ impl Store {
         // change of the ways in) run one after the other: each then sees what the other
         // left, and the last way in is never removed by both at once.
         let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        super::users::take_user_row(&mut tx, user_id).await?;
         let done = sqlx::query(
             "DELETE FROM upstream_links WHERE user_id = $1 AND provider_id = $2 \
              AND (EXISTS (SELECT 1 FROM users WHERE id = $1 AND password_hash IS NOT NULL) \

@@ -190,10 +190,7 @@ impl Store {
         passkeys_count: bool,
     ) -> Result<bool> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        take_user_row(&mut tx, user_id).await?;
         let done = sqlx::query(
             "UPDATE users SET password_hash = NULL, updated_at = $2 \
              WHERE id = $1 AND password_hash IS NOT NULL \
@@ -395,6 +392,17 @@ impl Store {
             .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Takes `user_id`'s row in the transaction on `conn` (a no-op write), so that changes to the
+/// person's ways in, their account or their mail limits run one after the other: each sees
+/// what the one before left. False when there is no such person.
+pub(crate) async fn take_user_row(conn: &mut sqlx::AnyConnection, user_id: &str) -> Result<bool> {
+    let taken = sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(taken.rows_affected() == 1)
 }
 
 /// Inserts `user` on `conn` (a pooled connection or a transaction's); [`StoreError::Conflict`]
