@@ -105,3 +105,15 @@ async fn while_a_new_password_is_required_a_fresh_sign_in_confirms_nothing() {
     assert!(page.contains("Choose a password first"), "{page}");
     assert!(account(&app, "wren").await.is_some());
 }
+
+/// "Sign in again" is a form like the others: without its token it is refused and marks
+/// nothing (the login page still sends the signed-in person on to the account).
+#[tokio::test]
+async fn sign_in_again_without_the_forms_token_is_refused() {
+    let app = TestApp::spawn().await;
+    let agent = passwordless(&app, "wren").await;
+    let response = agent.post("/account/sign-in-again", &[]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let (path, _, _) = agent.navigate("/login").await.page();
+    assert_eq!(path, "/account");
+}
