@@ -126,6 +126,13 @@ pub fn refused(text: impl Into<String>) -> Notice {
     }
 }
 
+/// What a form of the account page gives to prove it is the person (for a change that asks
+/// it again, [`crate::accounts::reconfirm`]): the authenticator code or the password it
+/// carries, else when the session last proved who the person is.
+pub fn proof_in<'a>(form: &'a Params, me: &SignedIn) -> Proof<'a> {
+    Proof::of(form.get("password"), form.get("code"), Some(me.proved_at()))
+}
+
 /// The words for a refused password or code; internal failures stay errors.
 pub fn factor_refusal(state: &AppState, error: FactorError) -> Result<Notice, PageError> {
     let now = state.clock.now();
@@ -263,7 +270,7 @@ async fn post_remove_password(
         form,
     }: AccountPost,
 ) -> Result<Response, PageError> {
-    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.proved_at()));
+    let proof = proof_in(&form, &me);
     let notice = match password_removal::remove_password(&state, &origin, &user, proof).await {
         Ok(()) => done("Your password is removed. Sign in with a passkey or a code by e-mail."),
         Err(RemovalError::Confirm(error)) => factor_refusal(&state, error)?,

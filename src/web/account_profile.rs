@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::account::{AccountPost, back, done, factor_refusal, refused};
+use super::account::{AccountPost, back, done, factor_refusal, proof_in, refused};
 use super::csrf::CsrfForm;
 use super::error::{PageError, no_store};
 use super::extract::RequestOrigin;
@@ -19,10 +19,7 @@ use crate::accounts::deletion::{self, DeleteError};
 use crate::accounts::email_change::{self, ChangeLinkError, EmailChangeError};
 use crate::accounts::email_links::{self, LinkError};
 use crate::accounts::export;
-use crate::accounts::login::SignedIn;
 use crate::accounts::profile::{self, ProfileError};
-use crate::accounts::reconfirm::Proof;
-use crate::oauth2::params::Params;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -39,11 +36,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/account/export", post(post_export))
         .route("/account/delete", post(post_delete))
-}
-
-/// The password or the authenticator code a form carries, else the session's sign-in.
-fn proof_in<'a>(form: &'a Params, me: &SignedIn) -> Proof<'a> {
-    Proof::of(form.get("password"), form.get("code"), Some(me.proved_at()))
 }
 
 async fn post_name(

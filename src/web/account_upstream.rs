@@ -13,7 +13,7 @@ use super::error::PageError;
 use super::pages::{self, AccountUpstreamPage, Csp, LinkView, UpstreamButton, when};
 use super::session::BrowserSession;
 use super::sign_in::StepFrom;
-use crate::accounts::reconfirm::{self, Proof};
+use crate::accounts::reconfirm;
 use crate::accounts::upstream::links::{self, Linked, Unlinked};
 use crate::accounts::upstream::relying_party::Identity;
 use crate::accounts::upstream::{self};
@@ -99,7 +99,7 @@ async fn post_link(
     // Decision 140: a link hands the account to whoever holds the provider's account, so
     // the person proves it is them again first (an account without a password by a fresh
     // sign-in, decision 159).
-    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.proved_at()));
+    let proof = super::account::proof_in(&form, &me);
     if let Err(error) = reconfirm::confirm(&state, &origin, &user, proof).await {
         return back(&session, factor_refusal(&state, error)?).await;
     }

@@ -210,7 +210,7 @@ async fn post_delete(
     }: AccountPost,
 ) -> Result<Response, PageError> {
     let id = form.get("credential_id").unwrap_or_default();
-    let proof = Proof::of(form.get("password"), form.get("code"), Some(me.proved_at()));
+    let proof = super::account::proof_in(&form, &me);
     let notice = match passkeys::remove(&state, &origin, &user, id, proof).await {
         Ok(true) => done("The passkey is removed."),
         Ok(false) => refused("That passkey was already gone."),
