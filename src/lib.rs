@@ -51,6 +51,7 @@ pub mod keys;
 pub mod mail;
 pub mod oauth2;
 pub mod oidc;
+pub mod outbound;
 pub mod secrets;
 pub mod state;
 pub mod store;

@@ -14,6 +14,7 @@ use crate::oauth2::rate_limit::RateLimiter;
 use crate::oauth2::registry::ClientRegistry;
 use crate::oauth2::revocation_list::RevocationList;
 use crate::oauth2::verified_tokens::VerifiedTokens;
+use crate::outbound::{AddressPolicy, Outbound};
 use crate::secrets::Sealer;
 use crate::store::Store;
 use crate::store::sealed::Reseal;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub challenge_key: Arc<crate::accounts::signup_challenge::ChallengeKey>,
     /// The upstream providers' discovery documents and JWKS, cached.
     pub upstreams: Arc<crate::accounts::upstream::relying_party::Discovered>,
+    /// The one client for the calls farm-auth makes (decision 162).
+    pub outbound: crate::outbound::Outbound,
 }
 
 /// Opens the database with the configured secret key, migrates it, and seals the secrets
@@ -121,7 +124,10 @@ impl AppState {
         let mailer = Mailer::from_config(&config, &issuer)?;
         let passkeys = crate::accounts::passkeys::relying_party(&issuer).map(Arc::new);
         let token_rate = RateLimiter::new(config.token_rate_limit);
+        let outbound = Outbound::new(AddressPolicy::new(config.outbound_allow_networks.clone()))
+            .context("cannot make the outbound HTTP client")?;
         Ok(AppState {
+            outbound,
             after_answer: Arc::new(tokio::sync::Semaphore::new(32)),
             token_rate: Arc::new(token_rate),
             passkeys,

@@ -326,6 +326,8 @@ impl HowToRun {
             // One client makes every token request here: the per-client limit would cap
             // the rate this bench exists to measure.
             .env("FARM_AUTH_TOKEN_RATE_LIMIT", "0")
+            // The upstream provider of the upstream row listens on loopback (decision 162).
+            .env("FARM_AUTH_OUTBOUND_ALLOW_NETWORKS", "127.0.0.1, ::1")
             .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null()) // its warnings and errors still reach stderr
             .spawn()

@@ -158,6 +158,15 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub trusted_proxies: Option<String>,
+    /// Comma-separated networks farm-auth may call although they are loopback, private or
+    /// link-local (upstream providers, logout and webhook receivers on an inner network).
+    #[arg(
+        long,
+        env = "FARM_AUTH_OUTBOUND_ALLOW_NETWORKS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub outbound_allow_networks: Option<String>,
     /// Token endpoint requests allowed per client and minute, over all replicas (0: no limit).
     #[arg(
         long,

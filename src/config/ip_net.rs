@@ -1,4 +1,5 @@
-//! [`IpNet`]: the networks of `FARM_AUTH_TRUSTED_PROXIES`, and whether an address is in one.
+//! [`IpNet`]: the networks of `FARM_AUTH_TRUSTED_PROXIES` and
+//! `FARM_AUTH_OUTBOUND_ALLOW_NETWORKS`, and whether an address is in one.
 
 /// An IP network (`10.0.0.0/8`, `fd00::/8`), or one address (a full-length prefix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +19,11 @@ impl IpNet {
         address: std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
         prefix: 128,
     };
+
+    /// `address/prefix`; `prefix` must not exceed the address's width.
+    pub const fn new(address: std::net::IpAddr, prefix: u8) -> IpNet {
+        IpNet { address, prefix }
+    }
 
     pub fn parse(text: &str) -> Option<IpNet> {
         let (address, prefix) = match text.split_once('/') {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use url::Url;
 
-use super::values::{bad, parse_issuer, parse_secret_key, seconds, whole};
+use super::values::{bad, networks, parse_issuer, parse_secret_key, seconds, whole};
 use super::{
     Config, ConfigArgs, ConfigError, DEFAULT_ADMIN_MAX_AUTH_AGE_SECS, DEFAULT_DATABASE_URL,
     DEFAULT_FARM_APP_QUOTA, DEFAULT_LISTEN, DEFAULT_SIGNUP_RATE_LIMIT, DEFAULT_TOKEN_RATE_LIMIT,
@@ -129,22 +129,12 @@ impl Config {
             }
             other => other,
         };
-        let trusted_proxies = match args.trusted_proxies.as_deref() {
-            None => Vec::new(),
-            Some(list) => list
-                .split(',')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(|a| {
-                    IpNet::parse(a).ok_or_else(|| {
-                        bad(
-                            "FARM_AUTH_TRUSTED_PROXIES",
-                            format!("'{a}' is not an IP address or a network like 10.0.0.0/8"),
-                        )
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-        };
+        let trusted_proxies =
+            networks("FARM_AUTH_TRUSTED_PROXIES", args.trusted_proxies.as_deref())?;
+        let outbound_allow_networks = networks(
+            "FARM_AUTH_OUTBOUND_ALLOW_NETWORKS",
+            args.outbound_allow_networks.as_deref(),
+        )?;
         let token_rate_limit = match args.token_rate_limit.as_deref() {
             None => DEFAULT_TOKEN_RATE_LIMIT,
             Some(text) => text.trim().parse::<u64>().map_err(|_| {
@@ -253,6 +243,7 @@ impl Config {
         Ok(Config {
             mail_from: args.mail_from,
             trusted_proxies,
+            outbound_allow_networks,
             token_rate_limit,
             signup_rate_limit,
             farm_app_quota,

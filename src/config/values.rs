@@ -103,3 +103,23 @@ pub(super) fn whole(
     };
     Ok(value)
 }
+
+/// A comma-separated list of addresses and networks (`10.0.0.0/8, ::1`); unset is none.
+pub(super) fn networks(
+    variable: &'static str,
+    list: Option<&str>,
+) -> Result<Vec<super::IpNet>, ConfigError> {
+    list.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            super::IpNet::parse(a).ok_or_else(|| {
+                bad(
+                    variable,
+                    format!("'{a}' is not an IP address or a network like 10.0.0.0/8"),
+                )
+            })
+        })
+        .collect()
+}

@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use openidconnect::core::{CoreAuthPrompt, CoreClient, CoreProviderMetadata, CoreResponseType};
 use openidconnect::{
@@ -23,6 +22,7 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::outbound::{Outbound, OutboundError, error_chain};
 use crate::state::AppState;
 use crate::store::upstreams::UpstreamRecord;
 
@@ -30,8 +30,6 @@ use crate::store::upstreams::UpstreamRecord;
 const CACHE_SECS: i64 = 300;
 /// An unknown `kid` refetches the JWKS only if the cached one is at least this old.
 const REFETCH_AFTER_SECS: i64 = 30;
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most read of one answer of the provider (discovery, JWKS, token response).
 const MAX_RESPONSE_BYTES: usize = 256 * 1024;
 
@@ -58,8 +56,6 @@ pub struct Discovered {
     /// is that failure again, so that strangers' requests cannot make the server wait on a
     /// provider that is down over and over (one entry per configured provider).
     failures: Mutex<HashMap<String, (i64, String)>>,
-    /// One HTTP client for every provider (its TLS roots are loaded once), made on first use.
-    client: std::sync::OnceLock<reqwest::Client>,
 }
 
 /// How long a failed discovery is answered from memory.
@@ -107,15 +103,6 @@ impl Discovered {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         failures.insert(provider.id.clone(), (now, why.to_string()));
     }
-
-    /// The shared HTTP client.
-    fn http(&self) -> Result<Bounded, RelyingPartyError> {
-        if let Some(client) = self.client.get() {
-            return Ok(Bounded(client.clone()));
-        }
-        let client = http_client()?;
-        Ok(Bounded(self.client.get_or_init(|| client.0).clone()))
-    }
 }
 
 /// An upstream sign-in started in a browser, kept in its session until the callback.
@@ -157,61 +144,17 @@ pub struct Identity {
     pub auth_time: Option<i64>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error("{0}")]
-    Http(#[from] reqwest::Error),
-    #[error("the answer is larger than {MAX_RESPONSE_BYTES} bytes")]
-    TooLarge,
-    #[error("{0}")]
-    Build(String),
-}
+/// The relying party's HTTP client: the outbound client ([`crate::outbound`]), each
+/// answer read up to [`MAX_RESPONSE_BYTES`].
+struct Bounded<'a>(&'a Outbound);
 
-/// The HTTP client of the relying party: bounded ([`fetch`]).
-struct Bounded(reqwest::Client);
-
-impl<'c> AsyncHttpClient<'c> for Bounded {
-    type Error = FetchError;
-    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, FetchError>> + Send + 'c>>;
+impl<'c> AsyncHttpClient<'c> for Bounded<'_> {
+    type Error = OutboundError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, OutboundError>> + Send + 'c>>;
 
     fn call(&'c self, request: HttpRequest) -> Self::Future {
-        Box::pin(fetch(&self.0, request))
+        Box::pin(self.0.send(request, MAX_RESPONSE_BYTES))
     }
-}
-
-fn http_client() -> Result<Bounded, RelyingPartyError> {
-    reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map(Bounded)
-        .map_err(|e| RelyingPartyError::Unreachable(e.to_string()))
-}
-
-/// One request to the provider, its answer read up to [`MAX_RESPONSE_BYTES`].
-async fn fetch(client: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, FetchError> {
-    let (parts, body) = request.into_parts();
-    let mut response = client
-        .request(parts.method, parts.uri.to_string())
-        .headers(parts.headers)
-        .body(body)
-        .send()
-        .await?;
-    let mut answer = openidconnect::http::Response::builder().status(response.status());
-    for (name, value) in response.headers() {
-        answer = answer.header(name, value);
-    }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
-            return Err(FetchError::TooLarge);
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    answer
-        .body(bytes)
-        .map_err(|e| FetchError::Build(e.to_string()))
 }
 
 /// The provider's discovery document and JWKS, from the cache or fetched (`refetch`: fetched
@@ -230,7 +173,7 @@ async fn metadata(
     }
     let issuer = IssuerUrl::new(provider.issuer.clone())
         .map_err(|e| RelyingPartyError::Unreachable(e.to_string()))?;
-    let http = state.upstreams.http()?;
+    let http = Bounded(&state.outbound);
     let metadata = match CoreProviderMetadata::discover_async(issuer, &http).await {
         Ok(metadata) => metadata,
         Err(error) => {
@@ -260,17 +203,6 @@ async fn metadata(
     };
     state.upstreams.keep(provider, entry.clone());
     Ok(entry)
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn redirect_url(state: &AppState) -> Result<RedirectUrl, RelyingPartyError> {
@@ -351,7 +283,7 @@ pub async fn finish(
 ) -> Result<Identity, RelyingPartyError> {
     let entry = metadata(state, provider, false).await?;
     let client = client_of(state, provider, entry.metadata.clone())?;
-    let http = state.upstreams.http()?;
+    let http = Bounded(&state.outbound);
     let exchange = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
         .map_err(|e| RelyingPartyError::Unreachable(e.to_string()))?

@@ -158,6 +158,9 @@ pub struct Options {
     /// `FARM_AUTH_SECRET_KEY_PREVIOUS`.
     pub secret_key: Option<String>,
     pub secret_key_previous: Option<String>,
+    /// No `FARM_AUTH_OUTBOUND_ALLOW_NETWORKS`: outbound calls to loopback are refused, as in
+    /// production. Otherwise tests allow loopback, where their peers listen.
+    pub outbound_strict: bool,
 }
 
 pub struct TestApp {
@@ -227,6 +230,7 @@ impl TestApp {
             token_rate_limit: options.token_rate_limit.map(|n| n.to_string()),
             signup_rate_limit: options.signup_rate_limit.map(|n| n.to_string()),
             trusted_proxies: options.trusted_proxies.clone(),
+            outbound_allow_networks: (!options.outbound_strict).then(|| "127.0.0.0/8, ::1".into()),
             listen: Some("127.0.0.1:0".into()),
             issuer,
             key_refresh_secs: options.key_refresh_secs.map(|s| s.to_string()),

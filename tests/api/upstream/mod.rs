@@ -11,6 +11,7 @@ mod forged_tokens;
 mod fresh_proof;
 mod fresh_sign_in;
 mod linking;
+mod outbound_guard;
 mod second_factor;
 mod trail;
 mod unlink;
@@ -30,6 +31,23 @@ const SCOPE: &str = "openid email profile";
 /// The person at the upstream.
 pub const CAROL: &str = "carol";
 pub const CAROL_EMAIL: &str = "carol@farm.example";
+
+/// Makes `down` offer a provider at `issuer` (which need not answer) as `id`, labelled
+/// `label`.
+pub async fn offer(down: &TestApp, id: &str, label: &str, issuer: String) {
+    let new = NewUpstream {
+        id: id.into(),
+        label: label.into(),
+        issuer,
+        client_id: "downstream".into(),
+        client_secret: "a secret".into(),
+        scopes: None,
+        trust_mfa: false,
+    };
+    upstream::create(&down.state, Actor::CommandLine, new)
+        .await
+        .unwrap();
+}
 
 /// How a test wants the pair.
 #[derive(Clone, Copy, Default)]

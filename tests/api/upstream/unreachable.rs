@@ -9,18 +9,7 @@ use super::*;
 /// A downstream that offers a provider at `issuer` (which does not answer).
 async fn offering(issuer: String) -> TestApp {
     let down = TestApp::spawn().await;
-    let new = NewUpstream {
-        id: "gone".into(),
-        label: "Gone Farm".into(),
-        issuer,
-        client_id: "downstream".into(),
-        client_secret: "a secret".into(),
-        scopes: None,
-        trust_mfa: false,
-    };
-    upstream::create(&down.state, Actor::CommandLine, new)
-        .await
-        .unwrap();
+    offer(&down, "gone", "Gone Farm", issuer).await;
     down
 }
 
