@@ -21,6 +21,8 @@ const SWEEP_INTERVAL: Duration = Duration::from_secs(600);
 
 pub struct App {
     listener: TcpListener,
+    /// `FARM_AUTH_METRICS_LISTEN`, bound.
+    metrics: Option<TcpListener>,
     state: AppState,
 }
 
@@ -39,6 +41,12 @@ impl App {
         listener: TcpListener,
         clock: Clock,
     ) -> anyhow::Result<App> {
+        let metrics = match config.metrics_listen {
+            None => None,
+            Some(address) => Some(TcpListener::bind(address).await.with_context(|| {
+                format!("cannot listen on {address} (FARM_AUTH_METRICS_LISTEN)")
+            })?),
+        };
         let state = AppState::open(config, listener.local_addr()?, clock).await?;
         state
             .keys
@@ -48,13 +56,22 @@ impl App {
         if state.passkeys.is_none() {
             tracing::info!(issuer = %state.issuer, "passkeys are off: WebAuthn needs an issuer with a host name (such as localhost), not an IP address");
         }
-        Ok(App { listener, state })
+        Ok(App {
+            listener,
+            metrics,
+            state,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The metrics listener's address, when there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -68,9 +85,21 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let App { listener, state } = self;
+        let App {
+            listener,
+            metrics,
+            state,
+        } = self;
         tracing::info!(address = %listener.local_addr()?, issuer = %state.issuer, "farm-auth listening");
-        let background = background_tasks(&state);
+        let mut background = Vec::from(background_tasks(&state));
+        if let Some(metrics) = metrics {
+            let state = state.clone();
+            background.push(tokio::spawn(async move {
+                if let Err(error) = crate::metrics::serve(metrics, state).await {
+                    tracing::error!(%error, "the metrics listener stopped");
+                }
+            }));
+        }
         let draining = state.draining.clone();
         let shutdown = async move {
             shutdown.await;

@@ -49,6 +49,7 @@ pub mod error;
 pub mod i18n;
 pub mod keys;
 pub mod mail;
+pub mod metrics;
 pub mod oauth2;
 pub mod oidc;
 pub mod outbound;

@@ -328,6 +328,8 @@ impl HowToRun {
             .env("FARM_AUTH_TOKEN_RATE_LIMIT", "0")
             // The upstream provider of the upstream row listens on loopback (decision 162).
             .env("FARM_AUTH_OUTBOUND_ALLOW_NETWORKS", "127.0.0.1, ::1")
+            // Issue 15: the token endpoint keeps its rate with metrics served.
+            .env("FARM_AUTH_METRICS_LISTEN", "127.0.0.1:0")
             .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null()) // its warnings and errors still reach stderr
             .spawn()

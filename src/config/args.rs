@@ -158,6 +158,10 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub trusted_proxies: Option<String>,
+    /// Socket address of a separate listener serving Prometheus metrics at `/metrics`
+    /// (unset: no metrics listener).
+    #[arg(long, env = "FARM_AUTH_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<String>,
     /// Comma-separated networks farm-auth may call although they are loopback, private or
     /// link-local (upstream providers, logout and webhook receivers on an inner network).
     #[arg(

@@ -33,6 +33,15 @@ impl Config {
                 format!("'{listen_text}' is not a socket address like 127.0.0.1:8080"),
             )
         })?;
+        let metrics_listen = match args.metrics_listen.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(text.parse().map_err(|_| {
+                bad(
+                    "FARM_AUTH_METRICS_LISTEN",
+                    format!("'{text}' is not a socket address like 127.0.0.1:9090"),
+                )
+            })?),
+        };
         let issuer = args.issuer.as_deref().map(parse_issuer).transpose()?;
         let access_token_ttl = seconds(
             "FARM_AUTH_ACCESS_TOKEN_TTL",
@@ -244,6 +253,7 @@ impl Config {
             mail_from: args.mail_from,
             trusted_proxies,
             outbound_allow_networks,
+            metrics_listen,
             token_rate_limit,
             signup_rate_limit,
             farm_app_quota,

@@ -59,6 +59,8 @@ pub struct Config {
     pub mail_from: Option<String>,
     /// Proxies whose `X-Forwarded-For` header names the client.
     pub trusted_proxies: Vec<IpNet>,
+    /// Where Prometheus metrics are served, if anywhere (a listener of their own).
+    pub metrics_listen: Option<SocketAddr>,
     /// Networks outbound calls may reach although they are not public.
     pub outbound_allow_networks: Vec<IpNet>,
     /// Token requests per client and minute (0: unlimited).

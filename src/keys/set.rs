@@ -145,6 +145,12 @@ impl KeySet {
             .or_else(|| live().min_by_key(|key| key.activates_at))
     }
 
+    /// Since when the key that signs now has been signing (its activation time).
+    pub fn active_since(&self) -> Option<i64> {
+        self.signing_at(self.clock.now())
+            .map(|key| key.activates_at)
+    }
+
     /// The kid of the key that signs now.
     pub fn active_kid(&self) -> Option<&str> {
         self.signing_at(self.clock.now())

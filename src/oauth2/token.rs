@@ -59,7 +59,7 @@ pub async fn exchange(
             "this client is not registered for this grant type",
         ));
     }
-    match grant {
+    let issued = match grant {
         GrantType::ClientCredentials => {
             grants::client_credentials::exchange(state, &client, params)
         }
@@ -68,7 +68,9 @@ pub async fn exchange(
         }
         GrantType::RefreshToken => grants::refresh_token::exchange(state, &client, params).await,
         GrantType::DeviceCode => grants::device_code::exchange(state, &client, params).await,
-    }
+    }?;
+    crate::metrics::token_issued(grant.as_str());
+    Ok(issued)
 }
 
 /// Counts a request of an authenticated client against its rate (the token and device

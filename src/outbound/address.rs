@@ -30,14 +30,17 @@ const FORBIDDEN_V4: [(Ipv4Addr, u8); 15] = [
 
 /// IPv6 ranges no outbound call goes to unless allowed. IPv4-mapped addresses and the
 /// well-known NAT64 prefix are judged by the IPv4 address they carry ([`canonical`]).
-const FORBIDDEN_V6: [(Ipv6Addr, u8); 11] = [
+const FORBIDDEN_V6: [(Ipv6Addr, u8); 14] = [
     (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0), 96), // unspecified, loopback, IPv4-compatible
+    (Ipv6Addr::new(0, 0, 0, 0, 0xffff, 0, 0, 0), 96), // IPv4-translated (RFC 2765)
     (Ipv6Addr::new(0x64, 0xff9b, 1, 0, 0, 0, 0, 0), 48), // local-use NAT64 (RFC 8215)
     (Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0), 64), // discard (RFC 6666)
+    (Ipv6Addr::new(0x100, 0, 0, 1, 0, 0, 0, 0), 64), // dummy prefix (RFC 9780)
     (Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 23), // IETF protocol assignments, Teredo
     (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32), // documentation
     (Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0), 16), // 6to4
     (Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0), 20), // documentation (RFC 9637)
+    (Ipv6Addr::new(0x5f00, 0, 0, 0, 0, 0, 0, 0), 16), // segment routing SIDs (RFC 9602)
     (Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7), // unique local, fd00:ec2::254 metadata
     (Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10), // link-local
     (Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10), // site-local (deprecated)
@@ -62,10 +65,12 @@ impl AddressPolicy {
         AddressPolicy { allowed }
     }
 
-    /// Whether a connection to `ip` may be made.
+    /// Whether a connection to `ip` may be made: an allowed network holds it (as it is, or
+    /// as the IPv4 address it carries), or it is in no special-purpose range.
     pub fn permits(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
-        self.allowed.iter().any(|net| net.contains(ip)) || !special(ip)
+        let reached = canonical(ip);
+        let allowed = |ip| self.allowed.iter().any(|net| net.contains(ip));
+        allowed(ip) || allowed(reached) || !special(reached)
     }
 }
 
@@ -126,6 +131,8 @@ mod tests {
             "ff02::1",
             "2001:db8::1",
             "2002:7f00:1::",
+            "::ffff:0:7f00:1",
+            "5f00::1",
         ] {
             assert!(refused(ip), "{ip} should be refused");
         }

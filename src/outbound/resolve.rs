@@ -9,6 +9,10 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use super::{AddressPolicy, OutboundError};
 
+/// The longest wait for the resolver (the connect timeout bounds a call as a whole; this
+/// bounds a check made at registration).
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// A destination refused by the policy; says which address, never why it is special.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error(
@@ -51,8 +55,10 @@ pub(super) async fn permitted_addresses(
     name: &str,
     every: bool,
 ) -> Result<Vec<SocketAddr>, OutboundError> {
-    let resolved: Vec<SocketAddr> = tokio::net::lookup_host((name, 0))
+    let lookup = tokio::net::lookup_host((name, 0));
+    let resolved: Vec<SocketAddr> = tokio::time::timeout(LOOKUP_TIMEOUT, lookup)
         .await
+        .map_err(|_| OutboundError::Unresolved(format!("{name}: no answer in time")))?
         .map_err(|e| OutboundError::Unresolved(format!("{name}: {e}")))?
         .collect();
     let mut permitted = Vec::with_capacity(resolved.len());

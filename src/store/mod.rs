@@ -19,6 +19,7 @@ pub mod initial_access_tokens;
 pub mod keys;
 pub mod outbox;
 pub mod own_account;
+pub mod pool_use;
 pub mod refresh_in_use;
 pub mod revocations;
 pub mod sealed;

@@ -60,6 +60,16 @@ impl Store {
         Ok(())
     }
 
+    /// Mail neither sent nor given up: the backlog (a metric).
+    pub async fn count_pending_mail(&self) -> Result<i64> {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(count)
+    }
+
     /// Mail due at `now`, oldest first.
     pub async fn list_due_mail(&self, now: i64, limit: i64) -> Result<Vec<OutgoingMail>> {
         let rows: Vec<OutgoingMail> = sqlx::query_as(

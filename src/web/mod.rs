@@ -127,5 +127,7 @@ pub fn router(state: AppState) -> Router {
                     HeaderValue::from_static("no-referrer"),
                 )),
         )
+        // Outermost: every answer is counted, a timeout's 408 and a panic's 500 included.
+        .layer(axum::middleware::from_fn(crate::metrics::http::record))
         .with_state(state)
 }

@@ -132,7 +132,7 @@ pub async fn serve(
     }
 }
 
-fn connection_builder(limits: &HttpLimits) -> auto::Builder<TokioExecutor> {
+pub(crate) fn connection_builder(limits: &HttpLimits) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -150,7 +150,7 @@ fn connection_builder(limits: &HttpLimits) -> auto::Builder<TokioExecutor> {
 
 /// An accept error: a connection that died in the backlog is nothing; anything else (out
 /// of file descriptors, say) is logged and the loop pauses rather than spinning on it.
-async fn accept_failed(error: std::io::Error) {
+pub(crate) async fn accept_failed(error: std::io::Error) {
     use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
     if matches!(
         error.kind(),

@@ -72,6 +72,9 @@ mod hashing_share;
 /// Pages and mail in the person's language: `ui_locales`, then `Accept-Language`, then
 /// English; hostile values fall back; no English sentence left on a translated page.
 mod languages;
+/// Prometheus metrics: their own listener, parsed by an independent parser, labels from
+/// fixed sets only.
+mod metrics;
 /// The person's own sessions and connected apps on the account page, and changing the
 /// password there.
 mod own_sessions;
@@ -97,6 +100,7 @@ mod signup_throttle;
 /// Brute-force throttling: failed sign-ins and wrong codes earn back-off, never an answer
 /// that says whether an account exists.
 mod throttling;
+
 /// Signing in with an upstream OpenID provider (a second farm-auth): first sign-in,
 /// linking, refused callbacks, the local second factor, unlinking, a provider down.
 mod upstream;

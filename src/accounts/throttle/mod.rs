@@ -239,7 +239,11 @@ pub async fn begin(
 impl Attempt {
     /// The attempt failed: it stays counted. Returns the lock it earned, if any.
     pub fn failed(self) -> Option<Locked> {
-        self.lock_if_failed()
+        let lock = self.lock_if_failed();
+        if lock.is_some() {
+            crate::metrics::METRICS.lockouts.inc();
+        }
+        lock
     }
 
     /// The lock this attempt earns if it fails, if any.

@@ -161,11 +161,15 @@ pub struct Options {
     /// No `FARM_AUTH_OUTBOUND_ALLOW_NETWORKS`: outbound calls to loopback are refused, as in
     /// production. Otherwise tests allow loopback, where their peers listen.
     pub outbound_strict: bool,
+    /// A metrics listener on a port of its own ([`TestApp::metrics_address`]).
+    pub metrics: bool,
 }
 
 pub struct TestApp {
     /// Where the server listens, e.g. `http://127.0.0.1:41234`.
     pub address: String,
+    /// `http://host:port` of the metrics listener, when [`Options::metrics`] asked for one.
+    pub metrics_address: Option<String>,
     pub issuer: String,
     pub http: reqwest::Client,
     pub store: Store,
@@ -231,6 +235,7 @@ impl TestApp {
             signup_rate_limit: options.signup_rate_limit.map(|n| n.to_string()),
             trusted_proxies: options.trusted_proxies.clone(),
             outbound_allow_networks: (!options.outbound_strict).then(|| "127.0.0.0/8, ::1".into()),
+            metrics_listen: options.metrics.then(|| "127.0.0.1:0".into()),
             listen: Some("127.0.0.1:0".into()),
             issuer,
             key_refresh_secs: options.key_refresh_secs.map(|s| s.to_string()),
@@ -252,6 +257,7 @@ impl TestApp {
             .await
             .expect("app starts");
         let address = format!("http://{}", app.local_addr());
+        let metrics_address = app.metrics_addr().map(|a| format!("http://{a}"));
         let issuer = app.state().issuer.to_string();
         let store = app.state().store.clone();
         let state = app.state().clone();
@@ -265,6 +271,7 @@ impl TestApp {
             .expect("http client");
         TestApp {
             address,
+            metrics_address,
             issuer,
             http,
             store,

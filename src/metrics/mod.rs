@@ -1,0 +1,108 @@
+//! Prometheus metrics (issue 15), served on a listener of their own when
+//! `FARM_AUTH_METRICS_LISTEN` is set ([`serve`]). Every label comes from a fixed set (an
+//! enum, or a route template of the router), never from what a caller sends: a client id, a
+//! user, a path or an error text would let anyone grow the series without bound
+//! (docs/DECISIONS.md §163).
+//!
+//! The counters are process-wide, as Prometheus counts per process: one [`METRICS`], fed
+//! from the request path ([`http`]), the token endpoint and the lockouts of the sign-in
+//! throttle; what only a scrape needs (the database pool, an outage, the key's age, the mail
+//! outbox) is read when scraped.
+
+pub mod http;
+mod serve;
+
+use std::sync::LazyLock;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+pub use serve::{scrape, serve};
+
+/// Request latency buckets, in seconds: from a JWKS answer to a slow sign-in.
+const LATENCY_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// A request: its route template (`/oauth2/token`, `/admin/users/{id}`; `unmatched` for
+/// anything the router does not know), method (the standard ones, else `OTHER`) and status
+/// class (`2xx`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub route: String,
+    pub method: &'static str,
+    pub status: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+}
+
+/// The grant types the token endpoint issues for (RFC 6749 §4, RFC 8628), by their
+/// `grant_type` value.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct GrantLabels {
+    pub grant_type: &'static str,
+}
+
+/// The process's metrics.
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<RequestLabels, Counter>,
+    pub latency: Family<RouteLabels, Histogram>,
+    pub tokens: Family<GrantLabels, Counter>,
+    pub lockouts: Counter,
+}
+
+pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+
+impl Metrics {
+    fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("farm_auth");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route template, method and status class",
+            requests.clone(),
+        );
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(LATENCY_BUCKETS)
+        });
+        registry.register(
+            "http_request_duration_seconds",
+            "Time from a request's arrival to its response, by route template",
+            latency.clone(),
+        );
+        let tokens = Family::<GrantLabels, Counter>::default();
+        registry.register(
+            "tokens_issued",
+            "Token responses issued by the token endpoint, by grant type",
+            tokens.clone(),
+        );
+        let lockouts = Counter::default();
+        registry.register(
+            "lockouts",
+            "Locks earned by failed sign-in attempts (an account, an address or both)",
+            lockouts.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            tokens,
+            lockouts,
+        }
+    }
+}
+
+/// Counts a token response; `grant_type` is one of the grant types the endpoint serves.
+pub fn token_issued(grant_type: &'static str) {
+    METRICS
+        .tokens
+        .get_or_create(&GrantLabels { grant_type })
+        .inc();
+}

@@ -1,0 +1,162 @@
+//! Prometheus metrics (decision 163): served only on their own listener, in a format a
+//! Prometheus parser reads, counting requests by route template and tokens by grant type,
+//! with the pool and key read at scrape time; and no label a caller can choose, so hostile
+//! paths, methods and queries add no series.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+
+use crate::support::{Options, TestApp};
+
+async fn metrics_app() -> TestApp {
+    TestApp::spawn_with(Options {
+        metrics: true,
+        ..Options::default()
+    })
+    .await
+}
+
+/// One scrape, parsed by an independent parser (`prometheus-parse`).
+async fn scrape(app: &TestApp) -> prometheus_parse::Scrape {
+    let address = app.metrics_address.as_ref().expect("a metrics listener");
+    let response = app
+        .http
+        .get(format!("{address}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text"),
+    );
+    let text = response.text().await.unwrap();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    let lines = text.lines().map(|line| Ok(line.to_string()));
+    prometheus_parse::Scrape::parse(lines).expect("the metrics parse")
+}
+
+fn value_of(sample: &prometheus_parse::Sample) -> f64 {
+    match sample.value {
+        prometheus_parse::Value::Counter(v)
+        | prometheus_parse::Value::Gauge(v)
+        | prometheus_parse::Value::Untyped(v) => v,
+        _ => f64::NAN,
+    }
+}
+
+/// The value of the sample `name` whose labels include `labels`.
+fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .map(value_of)
+}
+
+#[tokio::test]
+async fn requests_tokens_pool_and_key_are_counted() {
+    let app = metrics_app().await;
+    let bot = app.machine_client("orders:read").await;
+    let response = app.client_credentials(&bot, Some("orders:read")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let scrape = scrape(&app).await;
+    let token_route = [
+        ("route", "/oauth2/token"),
+        ("method", "POST"),
+        ("status", "2xx"),
+    ];
+    assert!(sample(&scrape, "farm_auth_http_requests_total", &token_route).unwrap() >= 1.0);
+    let issued = [("grant_type", "client_credentials")];
+    assert!(sample(&scrape, "farm_auth_tokens_issued_total", &issued).unwrap() >= 1.0);
+    let timed = scrape
+        .samples
+        .iter()
+        .find(|s| {
+            s.metric == "farm_auth_http_request_duration_seconds"
+                && s.labels.get("route") == Some("/oauth2/token")
+        })
+        .expect("the token endpoint's latency");
+    let prometheus_parse::Value::Histogram(buckets) = &timed.value else {
+        panic!("not a histogram: {:?}", timed.value);
+    };
+    let all = buckets.iter().find(|b| b.less_than == f64::INFINITY);
+    assert!(all.expect("a +Inf bucket").count >= 1.0, "{buckets:?}");
+    assert!(sample(&scrape, "farm_auth_db_pool_max_connections", &[]).unwrap() >= 1.0);
+    assert_eq!(sample(&scrape, "farm_auth_db_outage", &[]), Some(0.0));
+    assert!(sample(&scrape, "farm_auth_signing_key_age_seconds", &[]).unwrap() >= 0.0);
+    assert!(sample(&scrape, "farm_auth_mail_outbox_pending", &[]).is_some());
+}
+
+#[tokio::test]
+async fn the_public_listener_does_not_serve_metrics() {
+    let app = metrics_app().await;
+    let response = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // Without the setting, no listener at all.
+    assert!(TestApp::spawn().await.metrics_address.is_none());
+}
+
+#[tokio::test]
+async fn hostile_paths_methods_and_queries_add_no_series() {
+    let app = metrics_app().await;
+    for n in 0..200 {
+        let marker = format!("zz{n}marker");
+        let method = reqwest::Method::from_bytes(format!("X{marker}").as_bytes()).unwrap();
+        let paths = [
+            format!("/{marker}"),
+            format!("/oauth2/token?{marker}=1"),
+            format!("/admin/users/{marker}"),
+        ];
+        for path in paths {
+            let _ = app
+                .http
+                .request(method.clone(), format!("{}{path}", app.address))
+                .send()
+                .await
+                .unwrap();
+        }
+        let _ = app
+            .http
+            .get(format!("{}/{marker}/x", app.address))
+            .send()
+            .await
+            .unwrap();
+    }
+    let scrape = scrape(&app).await;
+    let mut values = BTreeSet::new();
+    for sample in &scrape.samples {
+        for (name, value) in sample.labels.iter() {
+            assert!(
+                !value.contains("marker"),
+                "{name}={value} in {}",
+                sample.metric
+            );
+            values.insert((name.clone(), value.clone()));
+        }
+    }
+    let methods: BTreeSet<_> = values
+        .iter()
+        .filter(|(name, _)| name == "method")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    assert!(methods.contains("OTHER"), "{methods:?}");
+    assert!(
+        methods.iter().all(|m| [
+            "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER"
+        ]
+        .contains(m)),
+        "{methods:?}"
+    );
+    let unmatched = [("route", "unmatched"), ("method", "GET"), ("status", "4xx")];
+    assert!(sample(&scrape, "farm_auth_http_requests_total", &unmatched).unwrap() >= 200.0);
+}
