@@ -77,6 +77,12 @@ impl Queues {
     /// The next job a free thread may take: a sign-in first; another class's job only
     /// while it holds fewer than its share of the threads.
     fn next(&mut self) -> Option<(Class, Job)> {
+        let next = self.take();
+        crate::metrics::hash_queues(self.sign_in.len(), self.other.len());
+        next
+    }
+
+    fn take(&mut self) -> Option<(Class, Job)> {
         if let Some(job) = self.sign_in.pop_front() {
             return Some((Class::SignIn, job));
         }
@@ -161,6 +167,7 @@ impl Hasher {
             return Err(PasswordError::Busy);
         }
         queue.push_back(job);
+        crate::metrics::hash_queues(queues.sign_in.len(), queues.other.len());
         drop(queues);
         // Every thread may be waiting, some unable to take this class: wake them all.
         self.ready.notify_all();
@@ -174,7 +181,13 @@ async fn run_queued<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, PasswordError> {
     let (done, result) = oneshot::channel();
+    let queued = std::time::Instant::now();
     let job: Job = Box::new(move || {
+        let class = match class {
+            Class::SignIn => crate::metrics::HashClass::sign_in,
+            Class::Other => crate::metrics::HashClass::other,
+        };
+        crate::metrics::hash_waited(class, queued.elapsed());
         // The caller gave up (its request timed out or its client left): skip the work.
         if done.is_closed() {
             return;

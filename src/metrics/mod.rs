@@ -5,8 +5,8 @@
 //! (docs/DECISIONS.md §163).
 //!
 //! The counters are process-wide, as Prometheus counts per process: one [`METRICS`], fed
-//! from the request path ([`http`]), the token endpoint and the lockouts of the sign-in
-//! throttle; what only a scrape needs (the database pool, an outage, the key's age, the mail
+//! from the request path ([`http`]), the token endpoint, the sign-in steps and their
+//! throttle's lockouts, and the password hasher's queues; what only a scrape needs (the database pool, an outage, the key's age, the mail
 //! outbox) is read when scraped.
 
 pub mod http;
@@ -14,9 +14,10 @@ mod serve;
 
 use std::sync::LazyLock;
 
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
@@ -49,6 +50,48 @@ pub struct GrantLabels {
     pub grant_type: &'static str,
 }
 
+/// The ways into an account (a step of the sign-in state machine).
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum SignInMethod {
+    password,
+    authenticator_code,
+    recovery_code,
+    passkey,
+    email_code,
+    upstream,
+}
+
+/// Where a sign-in step left the attempt.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum SignInOutcome {
+    signed_in,
+    second_factor_needed,
+    refused,
+    /// Refused unchecked: a lock from earlier failures is in force.
+    throttled,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SignInLabels {
+    pub method: SignInMethod,
+    pub outcome: SignInOutcome,
+}
+
+/// Why a password is hashed: a sign-in (first in line), or anything else.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum HashClass {
+    sign_in,
+    other,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HashLabels {
+    pub class: HashClass,
+}
+
 /// The process's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -56,6 +99,9 @@ pub struct Metrics {
     pub latency: Family<RouteLabels, Histogram>,
     pub tokens: Family<GrantLabels, Counter>,
     pub lockouts: Counter,
+    pub sign_ins: Family<SignInLabels, Counter>,
+    pub hash_queue: Family<HashLabels, Gauge>,
+    pub hash_wait: Family<HashLabels, Histogram>,
 }
 
 pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -89,8 +135,31 @@ impl Metrics {
             "Locks earned by failed sign-in attempts (an account, an address or both)",
             lockouts.clone(),
         );
+        let sign_ins = Family::<SignInLabels, Counter>::default();
+        registry.register(
+            "sign_ins",
+            "Sign-in steps, by way in and outcome",
+            sign_ins.clone(),
+        );
+        let hash_queue = Family::<HashLabels, Gauge>::default();
+        registry.register(
+            "password_hash_queue_depth",
+            "Password hashes waiting for a hashing thread, by class",
+            hash_queue.clone(),
+        );
+        let hash_wait = Family::<HashLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(LATENCY_BUCKETS)
+        });
+        registry.register(
+            "password_hash_wait_seconds",
+            "Time a password hash waited for a hashing thread, by class",
+            hash_wait.clone(),
+        );
         Metrics {
             registry,
+            sign_ins,
+            hash_queue,
+            hash_wait,
             requests,
             latency,
             tokens,
@@ -105,4 +174,30 @@ pub fn token_issued(grant_type: &'static str) {
         .tokens
         .get_or_create(&GrantLabels { grant_type })
         .inc();
+}
+
+/// Counts a sign-in step's outcome.
+pub fn sign_in(method: SignInMethod, outcome: SignInOutcome) {
+    METRICS
+        .sign_ins
+        .get_or_create(&SignInLabels { method, outcome })
+        .inc();
+}
+
+/// The hashing queues' depths now.
+pub fn hash_queues(sign_in: usize, other: usize) {
+    for (class, depth) in [(HashClass::sign_in, sign_in), (HashClass::other, other)] {
+        METRICS
+            .hash_queue
+            .get_or_create(&HashLabels { class })
+            .set(i64::try_from(depth).unwrap_or(i64::MAX));
+    }
+}
+
+/// How long a password hash of `class` waited for a thread.
+pub fn hash_waited(class: HashClass, waited: std::time::Duration) {
+    METRICS
+        .hash_wait
+        .get_or_create(&HashLabels { class })
+        .observe(waited.as_secs_f64());
 }

@@ -19,6 +19,7 @@ use super::session::{BrowserSession, Pending};
 use super::sign_in::{self as web_sign_in, StepFrom};
 use crate::accounts::email_codes::{self, AskRefused, Challenge};
 use crate::accounts::sign_in::{Refusal, Step, email_code};
+use crate::metrics::SignInMethod;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -124,7 +125,8 @@ async fn post_verify(
     };
     let code = form.get("code").unwrap_or_default();
     let browser = from.browser();
-    let refused = match email_code::email_code(&state, browser, &challenge, code).await? {
+    let step = email_code::email_code(&state, browser, &challenge, code).await?;
+    let refused = match step.counted(SignInMethod::email_code) {
         Step::SecondFactor(partial) => {
             session.take_flash::<Challenge>(CHALLENGE).await?;
             session.set_partial_login(&partial).await?;

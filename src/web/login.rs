@@ -21,6 +21,7 @@ use crate::accounts::sign_in::{self, Refusal, Step};
 use crate::accounts::signup::{self, Applicant, SignUp, SignUpError};
 use crate::accounts::signup_challenge::{self, ChallengeAnswer};
 use crate::accounts::users::UserError;
+use crate::metrics::SignInMethod;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -159,7 +160,8 @@ async fn post_login(
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
     let browser = from.browser();
-    let refused = match sign_in::password::password(&state, browser, username, password).await? {
+    let step = sign_in::password::password(&state, browser, username, password).await?;
+    let refused = match step.counted(SignInMethod::password) {
         Step::SecondFactor(partial) => {
             session.set_partial_login(&partial).await?;
             let next = with_request("/login/second-factor", pending.as_ref());

@@ -21,6 +21,7 @@ use super::session::BrowserSession;
 use super::sign_in::{self as web_sign_in, StepFrom};
 use crate::accounts::passkeys::{self, PasskeyError};
 use crate::accounts::sign_in::{Refusal, Step, passkey};
+use crate::metrics::SignInMethod;
 use crate::oidc::discovery::paths;
 use crate::state::AppState;
 
@@ -159,7 +160,7 @@ async fn post_login_finish(
             passkey::alone(&state, browser, webauthn, &finish.credential, auth).await?
         }
     };
-    let done = match step {
+    let done = match step.counted(SignInMethod::passkey) {
         Step::SignedIn(done) => done,
         Step::Refused(why @ (Refusal::AccountLocked | Refusal::PasswordResetRequired)) => {
             session.clear_partial_login().await?;

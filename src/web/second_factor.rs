@@ -17,6 +17,7 @@ use super::pages::{self, SecondFactorPage};
 use super::session::BrowserSession;
 use super::sign_in::{self as web_sign_in, StepFrom};
 use crate::accounts::sign_in::{Refusal, Step, second_factor};
+use crate::metrics::SignInMethod;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -71,8 +72,12 @@ async fn post_second_factor(
     let code = form.get("code").unwrap_or_default();
     let browser = from.browser();
     let step = match form.get("method") {
-        Some("recovery") => second_factor::recovery_code(&state, browser, &partial, code).await?,
-        _ => second_factor::totp(&state, browser, &partial, code).await?,
+        Some("recovery") => second_factor::recovery_code(&state, browser, &partial, code)
+            .await?
+            .counted(SignInMethod::recovery_code),
+        _ => second_factor::totp(&state, browser, &partial, code)
+            .await?
+            .counted(SignInMethod::authenticator_code),
     };
     let refused = match step {
         Step::SignedIn(done) => {

@@ -33,6 +33,7 @@ use crate::accounts::upstream::links::{self, Linked};
 use crate::accounts::upstream::relying_party::{self, Identity, RelyingPartyError, Started};
 use crate::accounts::upstream::{self, CALLBACK_PATH};
 use crate::i18n;
+use crate::metrics::SignInMethod;
 use crate::secrets::constant_time_eq;
 use crate::state::AppState;
 use crate::store::upstreams::UpstreamRecord;
@@ -306,7 +307,7 @@ pub(super) async fn render_step(
     pending: Option<&Pending>,
     step: Step,
 ) -> Result<Response, PageError> {
-    match step {
+    match step.counted(SignInMethod::upstream) {
         Step::SignedIn(done) => web_sign_in::finish(state, session, &done, pending).await,
         Step::SecondFactor(partial) => {
             session.set_partial_login(&partial).await?;

@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
 
-use crate::support::{Options, TestApp};
+use farm_auth::accounts::users::Role;
+
+use crate::support::{Options, PASSWORD, TestApp, UserAgent};
 
 async fn metrics_app() -> TestApp {
     TestApp::spawn_with(Options {
@@ -57,6 +59,21 @@ fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]
         .map(value_of)
 }
 
+/// How many observations the histogram `name` with the label `label` holds (its +Inf
+/// bucket).
+fn observations(scrape: &prometheus_parse::Scrape, name: &str, label: (&str, &str)) -> f64 {
+    let histogram = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == name && s.labels.get(label.0) == Some(label.1))
+        .unwrap_or_else(|| panic!("no {name} for {label:?}"));
+    let prometheus_parse::Value::Histogram(buckets) = &histogram.value else {
+        panic!("not a histogram: {:?}", histogram.value);
+    };
+    let all = buckets.iter().find(|b| b.less_than == f64::INFINITY);
+    all.expect("a +Inf bucket").count
+}
+
 #[tokio::test]
 async fn requests_tokens_pool_and_key_are_counted() {
     let app = metrics_app().await;
@@ -73,19 +90,12 @@ async fn requests_tokens_pool_and_key_are_counted() {
     assert!(sample(&scrape, "farm_auth_http_requests_total", &token_route).unwrap() >= 1.0);
     let issued = [("grant_type", "client_credentials")];
     assert!(sample(&scrape, "farm_auth_tokens_issued_total", &issued).unwrap() >= 1.0);
-    let timed = scrape
-        .samples
-        .iter()
-        .find(|s| {
-            s.metric == "farm_auth_http_request_duration_seconds"
-                && s.labels.get("route") == Some("/oauth2/token")
-        })
-        .expect("the token endpoint's latency");
-    let prometheus_parse::Value::Histogram(buckets) = &timed.value else {
-        panic!("not a histogram: {:?}", timed.value);
-    };
-    let all = buckets.iter().find(|b| b.less_than == f64::INFINITY);
-    assert!(all.expect("a +Inf bucket").count >= 1.0, "{buckets:?}");
+    let timed = observations(
+        &scrape,
+        "farm_auth_http_request_duration_seconds",
+        ("route", "/oauth2/token"),
+    );
+    assert!(timed >= 1.0, "{timed}");
     assert!(sample(&scrape, "farm_auth_db_pool_max_connections", &[]).unwrap() >= 1.0);
     assert_eq!(sample(&scrape, "farm_auth_db_outage", &[]), Some(0.0));
     assert!(sample(&scrape, "farm_auth_signing_key_age_seconds", &[]).unwrap() >= 0.0);
@@ -141,7 +151,9 @@ async fn hostile_paths_methods_and_queries_add_no_series() {
                 "{name}={value} in {}",
                 sample.metric
             );
-            values.insert((name.clone(), value.clone()));
+            if sample.metric == "farm_auth_http_requests_total" {
+                values.insert((name.clone(), value.clone()));
+            }
         }
     }
     let methods: BTreeSet<_> = values
@@ -159,4 +171,40 @@ async fn hostile_paths_methods_and_queries_add_no_series() {
     );
     let unmatched = [("route", "unmatched"), ("method", "GET"), ("status", "4xx")];
     assert!(sample(&scrape, "farm_auth_http_requests_total", &unmatched).unwrap() >= 200.0);
+}
+
+#[tokio::test]
+async fn sign_ins_are_counted_by_way_in_and_outcome_and_hashing_by_class() {
+    let app = metrics_app().await;
+    app.person("metrics-mira", Role::Consumer).await;
+    let before = scrape(&app).await;
+    let count = |scrape: &prometheus_parse::Scrape, outcome: &str| {
+        let labels = [("method", "password"), ("outcome", outcome)];
+        sample(scrape, "farm_auth_sign_ins_total", &labels).unwrap_or(0.0)
+    };
+    let agent = UserAgent::new(&app);
+    let refused = agent
+        .log_in(
+            agent.navigate("/login").await,
+            "metrics-mira",
+            "not the password",
+        )
+        .await;
+    let (path, _, page) = refused.page();
+    assert!(path.starts_with("/login"), "{path}: {page}");
+    agent
+        .log_in(agent.navigate("/login").await, "metrics-mira", PASSWORD)
+        .await;
+
+    let after = scrape(&app).await;
+    assert!(count(&after, "refused") >= count(&before, "refused") + 1.0);
+    assert!(count(&after, "signed_in") >= count(&before, "signed_in") + 1.0);
+    let waited = observations(
+        &after,
+        "farm_auth_password_hash_wait_seconds",
+        ("class", "sign_in"),
+    );
+    assert!(waited >= 2.0, "{waited}");
+    let depth = [("class", "sign_in")];
+    assert!(sample(&after, "farm_auth_password_hash_queue_depth", &depth).is_some());
 }

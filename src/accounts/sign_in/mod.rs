@@ -25,6 +25,7 @@ use super::audit::Origin;
 use super::login::SignedIn;
 use super::password::PasswordError;
 use super::throttle::Locked;
+use crate::metrics::{SignInMethod, SignInOutcome};
 use crate::store::StoreError;
 
 pub use close::after_sign_up;
@@ -41,6 +42,20 @@ pub enum Step {
     SignedIn(Done),
     /// Refused; nothing was signed in.
     Refused(Refusal),
+}
+
+impl Step {
+    /// Counts where this step left the attempt under `method` (a metric), and returns it.
+    pub fn counted(self, method: SignInMethod) -> Step {
+        let outcome = match &self {
+            Step::SignedIn(_) => SignInOutcome::signed_in,
+            Step::SecondFactor(_) => SignInOutcome::second_factor_needed,
+            Step::Refused(Refusal::Throttled(_)) => SignInOutcome::throttled,
+            Step::Refused(_) => SignInOutcome::refused,
+        };
+        crate::metrics::sign_in(method, outcome);
+        self
+    }
 }
 
 /// A sign-in half done: the first factor passed, the second is still to come. Kept in the
