@@ -124,8 +124,7 @@ impl AppState {
         let mailer = Mailer::from_config(&config, &issuer)?;
         let passkeys = crate::accounts::passkeys::relying_party(&issuer).map(Arc::new);
         let token_rate = RateLimiter::new(config.token_rate_limit);
-        let outbound = Outbound::new(AddressPolicy::new(config.outbound_allow_networks.clone()))
-            .context("cannot make the outbound HTTP client")?;
+        let outbound = Outbound::new(AddressPolicy::new(config.outbound_allow_networks.clone()));
         Ok(AppState {
             outbound,
             after_answer: Arc::new(tokio::sync::Semaphore::new(32)),

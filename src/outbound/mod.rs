@@ -10,7 +10,7 @@ pub mod address;
 mod resolve;
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 pub use address::AddressPolicy;
@@ -61,25 +61,36 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// The outbound client; cheap to clone (one connection pool, one set of TLS roots).
+/// The outbound client; cheap to clone (one connection pool, one set of TLS roots). The
+/// reqwest client is made on the first call: its TLS roots cost memory that a server
+/// which never calls out should not hold.
 #[derive(Clone)]
 pub struct Outbound {
-    client: reqwest::Client,
+    client: Arc<OnceLock<reqwest::Client>>,
     policy: Arc<AddressPolicy>,
 }
 
 impl Outbound {
-    pub fn new(policy: AddressPolicy) -> Result<Outbound, OutboundError> {
-        let policy = Arc::new(policy);
+    pub fn new(policy: AddressPolicy) -> Outbound {
+        Outbound {
+            client: Arc::default(),
+            policy: Arc::new(policy),
+        }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, OutboundError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             // A proxy would resolve the name itself, out of the policy's sight.
             .no_proxy()
-            .dns_resolver(Arc::new(resolve::Guarded::new(policy.clone())))
+            .dns_resolver(Arc::new(resolve::Guarded::new(self.policy.clone())))
             .build()?;
-        Ok(Outbound { client, policy })
+        Ok(self.client.get_or_init(|| client))
     }
 
     /// Whether `url` may be called as far as can be known without DNS: http or https, and
@@ -127,7 +138,7 @@ impl Outbound {
             .map_err(|e| OutboundError::BadUrl(e.to_string()))?;
         self.check_url(&url)?;
         let mut response = self
-            .client
+            .client()?
             .request(parts.method, url)
             .headers(parts.headers)
             .body(body)
@@ -161,7 +172,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_registered_url_is_judged_by_every_address_of_its_name() {
-        let strict = Outbound::new(AddressPolicy::default()).unwrap();
+        let strict = Outbound::new(AddressPolicy::default());
         for refused in [
             "http://localhost/hook",
             "http://127.0.0.1:9/hook",
@@ -182,7 +193,7 @@ mod tests {
             IpNet::parse("127.0.0.0/8").unwrap(),
             IpNet::parse("::1").unwrap(),
         ]);
-        let inner = Outbound::new(allowed).unwrap();
+        let inner = Outbound::new(allowed);
         inner
             .resolve_and_check(&url("http://localhost/hook"))
             .await
