@@ -166,7 +166,7 @@ where
 }
 
 /// The work that keeps this process in step with the database and the database tidy.
-fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 5] {
+fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 6] {
     let config = &state.config;
     let (keys, revocations, sweep) = (state.clone(), state.clone(), state.clone());
     let apis = state.clone();
@@ -222,6 +222,9 @@ fn background_tasks(state: &AppState) -> [tokio::task::JoinHandle<()>; 5] {
         }),
         // Mail waiting in the outbox, sent as soon as it is written and retried after.
         tokio::spawn(mail::run_outbox(state.clone())),
+        // Events of changes made here, elsewhere or on the command line, fanned out to
+        // webhook endpoints and back-channel logout URIs.
+        tokio::spawn(crate::events::run(state.clone())),
     ]
 }
 
@@ -250,6 +253,12 @@ pub async fn sweep_expired(store: &Store, now: i64) -> Result<u64, crate::store:
         + store.delete_spent_initial_access_tokens(now).await?
         + store.delete_expired_invitations(now).await?
         + store.delete_finished_mail(now - 7 * DAY).await?
+        + store
+            .delete_finished_events(
+                now - crate::events::RETENTION_SECS,
+                (now - crate::events::RETENTION_SECS) * 1_000,
+            )
+            .await?
         + store
             .delete_unused_known_devices(now - crate::accounts::devices::DEVICE_TTL_SECS)
             .await?

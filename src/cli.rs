@@ -181,6 +181,9 @@ pub struct ClientCreate {
     /// Where OpenID Connect back-channel logout tokens are POSTed.
     #[arg(long)]
     backchannel_logout_uri: Option<String>,
+    /// The client needs `sid` in logout tokens (Back-Channel Logout 1.0 §2.2).
+    #[arg(long)]
+    backchannel_logout_session_required: bool,
     /// The least sign-in level (an `acr` value) every authorization of the client needs.
     #[arg(long)]
     min_acr: Option<String>,
@@ -359,6 +362,7 @@ async fn client_command(state: &AppState, command: ClientCommand) -> anyhow::Res
                 public: args.public,
                 auth_method: args.token_endpoint_auth_method,
                 backchannel_logout_uri: args.backchannel_logout_uri,
+                backchannel_logout_session_required: args.backchannel_logout_session_required,
                 min_acr: args.min_acr,
                 default_acr_values: None,
             };

@@ -55,6 +55,8 @@ pub struct AppState {
     pub upstreams: Arc<crate::accounts::upstream::relying_party::Discovered>,
     /// The one client for the calls farm-auth makes (decision 162).
     pub outbound: crate::outbound::Outbound,
+    /// The bell of the event dispatcher (webhooks, back-channel logout).
+    pub events: Arc<crate::events::Dispatcher>,
 }
 
 /// Opens the database with the configured secret key, migrates it, and seals the secrets
@@ -142,6 +144,7 @@ impl AppState {
             last_probe: Arc::default(),
             challenge_key: Arc::default(),
             upstreams: Arc::default(),
+            events: Arc::default(),
             clock,
             issuer,
             audience,

@@ -134,7 +134,11 @@ pub async fn record(state: &AppState, origin: &Origin, event: Event<'_>) -> Resu
     state
         .store
         .insert_or_count_audit_event(&row.record, row.aggregate.as_deref())
-        .await
+        .await?;
+    // A change recorded here may have left events in the outbox (decision 165): the
+    // dispatcher looks at once rather than at its next poll.
+    state.events.wake();
+    Ok(())
 }
 
 /// An event as the trail stores it, ready to be written with other writes in one

@@ -496,5 +496,7 @@ async fn write_trail(
         actor_id,
         ..AuditRecord::default()
     };
-    state.store.insert_audit_event(&record).await
+    state.store.insert_audit_event(&record).await?;
+    state.events.wake(); // the change may have left events (decision 165)
+    Ok(())
 }

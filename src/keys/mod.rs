@@ -56,15 +56,20 @@ pub enum JwtType {
     AccessToken,
     /// OpenID Connect Core §2: an ID token is a plain `JWT`.
     IdToken,
+    /// OpenID Connect Back-Channel Logout 1.0 §2.4: `typ` is `logout+jwt`, so that a logout
+    /// token can never pass for an ID token (§4.4).
+    LogoutToken,
 }
 
 impl JwtType {
-    pub(super) const ALL: [JwtType; 2] = [JwtType::AccessToken, JwtType::IdToken];
+    pub(super) const ALL: [JwtType; 3] =
+        [JwtType::AccessToken, JwtType::IdToken, JwtType::LogoutToken];
 
     pub(super) fn typ(self) -> &'static str {
         match self {
             JwtType::AccessToken => "at+jwt",
             JwtType::IdToken => "JWT",
+            JwtType::LogoutToken => "logout+jwt",
         }
     }
 
@@ -80,6 +85,7 @@ impl JwtType {
             }
             (JwtType::AccessToken, None) => false,
             (JwtType::IdToken, t) => t.is_none_or(|t| t.eq_ignore_ascii_case("JWT")),
+            (JwtType::LogoutToken, t) => t.is_some_and(|t| t.eq_ignore_ascii_case("logout+jwt")),
         }
     }
 }

@@ -25,7 +25,7 @@ struct SigningKey {
     activates_at: i64,
     retired_at: Option<i64>,
     /// base64url of the JOSE header for each [`JwtType`], computed once.
-    headers: [String; 2],
+    headers: [String; 3],
 }
 
 /// A published key set, parsed once and shared by every request until the next refresh.

@@ -9,6 +9,7 @@
 //! throttle's lockouts, and the password hasher's queues; what only a scrape needs (the database pool, an outage, the key's age, the mail
 //! outbox) is read when scraped.
 
+pub mod events;
 pub mod http;
 mod serve;
 
@@ -102,6 +103,7 @@ pub struct Metrics {
     pub sign_ins: Family<SignInLabels, Counter>,
     pub hash_queue: Family<HashLabels, Gauge>,
     pub hash_wait: Family<HashLabels, Histogram>,
+    pub events: events::EventMetrics,
 }
 
 pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -155,7 +157,9 @@ impl Metrics {
             "Time a password hash waited for a hashing thread, by class",
             hash_wait.clone(),
         );
+        let events = events::EventMetrics::register(&mut registry);
         Metrics {
+            events,
             registry,
             sign_ins,
             hash_queue,

@@ -5,7 +5,7 @@
 //!
 //! Whoever reaches the port must not be able to hurt the public side: at most
 //! [`MAX_CONNECTIONS`] connections, each with the public listener's header-read timeout and
-//! ended after [`CONNECTION_LIFETIME`]; and the one database read of a scrape is made by one
+//! ended after [`CONNECTION_LIFETIME`]; and the database reads of a scrape is made by one
 //! scrape at a time and kept [`BACKLOG_TTL`], so a flood of scrapes takes one pool connection
 //! every few seconds at most.
 
@@ -37,7 +37,15 @@ const CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
 const BACKLOG_TTL: Duration = Duration::from_secs(15);
 
 /// The last backlog read and when; locked while a scrape reads it anew.
-static BACKLOG: Mutex<Option<(Instant, Option<i64>)>> = Mutex::const_new(None);
+static BACKLOG: Mutex<Option<(Instant, Option<Backlog>)>> = Mutex::const_new(None);
+
+/// What waits to go out: mail, events not yet fanned out, deliveries not yet made.
+#[derive(Clone, Copy)]
+struct Backlog {
+    mail: i64,
+    events: i64,
+    deliveries: i64,
+}
 
 /// The OpenMetrics text format; Prometheus asks for it and reads it.
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -125,12 +133,24 @@ pub async fn scrape(state: &AppState) -> Result<String, std::fmt::Error> {
             (state.clock.now() - since).max(0),
         );
     }
-    if let Some(pending) = mail_backlog(state).await {
+    if let Some(backlog) = backlog(state).await {
         gauge(
             &mut now,
             "mail_outbox_pending",
             "Mail neither sent nor given up",
-            pending,
+            backlog.mail,
+        );
+        gauge(
+            &mut now,
+            "event_outbox_pending",
+            "Events not yet fanned out to their receivers",
+            backlog.events,
+        );
+        gauge(
+            &mut now,
+            "event_deliveries_pending",
+            "Webhooks and logout tokens waiting to be delivered (retries included)",
+            backlog.deliveries,
         );
     }
     let mut text = String::new();
@@ -140,16 +160,25 @@ pub async fn scrape(state: &AppState) -> Result<String, std::fmt::Error> {
     Ok(text)
 }
 
-/// The mail outbox's backlog, read at most every [`BACKLOG_TTL`] by one scrape at a time;
+/// The outboxes' backlog, read at most every [`BACKLOG_TTL`] by one scrape at a time;
 /// `None` when the database could not answer.
-async fn mail_backlog(state: &AppState) -> Option<i64> {
+async fn backlog(state: &AppState) -> Option<Backlog> {
     let mut kept = BACKLOG.lock().await;
     if let Some((at, backlog)) = *kept
         && at.elapsed() < BACKLOG_TTL
     {
         return backlog;
     }
-    let backlog = state.store.count_pending_mail().await.ok();
+    let mail = state.store.count_pending_mail().await.ok();
+    let events = state.store.count_event_backlog().await.ok();
+    let backlog = match (mail, events) {
+        (Some(mail), Some((events, deliveries))) => Some(Backlog {
+            mail,
+            events,
+            deliveries,
+        }),
+        _ => None,
+    };
     *kept = Some((Instant::now(), backlog));
     backlog
 }

@@ -146,6 +146,7 @@ pub async fn create(
         farm: None,
         suspended_at: None,
         backchannel_logout_uri: None,
+        backchannel_logout_session_required: false,
         min_acr: None,
         default_acr_values: None,
     };

@@ -100,6 +100,7 @@ pub struct Client {
     pub suspended: bool,
     /// OpenID Connect Back-Channel Logout 1.0 §2.2.
     pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: bool,
     /// The administrator's minimum level for every authorization of it (decision 126).
     pub min_acr: Option<Acr>,
     /// Its own default `acr_values` (OpenID Connect Registration §2): asked voluntarily
@@ -228,6 +229,7 @@ impl TryFrom<ClientRecord> for Client {
             farm: record.farm,
             suspended: record.suspended_at.is_some(),
             backchannel_logout_uri: record.backchannel_logout_uri,
+            backchannel_logout_session_required: record.backchannel_logout_session_required,
             min_acr,
             default_acr_values,
         })

@@ -144,6 +144,7 @@ pub async fn register(state: &AppState, token: &str, body: &Value) -> Result<Val
         farm_id: grant.farm_id.clone(),
         ..record
     };
+    client_metadata::reachable(state, &record).await?;
     // The token is spent in the transaction that stores the client: a registration that
     // fails leaves the token as it was.
     if state
@@ -175,6 +176,7 @@ pub async fn register(state: &AppState, token: &str, body: &Value) -> Result<Val
     if let Err(error) = state.store.insert_audit_event(&audit).await {
         tracing::error!(%error, client_id = %record.client_id, "could not record a registration in the audit trail");
     }
+    state.events.wake(); // `app.registered` is in the outbox (decision 165)
     let client = Client::try_from(record)?;
     let mut answer = client_information(state, &client);
     answer.insert(
@@ -280,6 +282,7 @@ pub async fn update(
     let revised =
         client_metadata::revise(stored_record, new, Registrant::Vendor, state.clock.now())?;
     let revised = with_api_scopes(revised, &api_scopes);
+    client_metadata::reachable(state, &revised).await?;
     // The change and the token's rotation are one statement: of two requests racing with
     // one token, the second changes nothing and is told its token is spent.
     let fresh = random_token::<32>();
@@ -320,7 +323,9 @@ async fn record(state: &AppState, event: &str, client_id: &str) -> Result<(), St
         detail: Some("by the vendor (RFC 7592)".into()),
         ..AuditRecord::default()
     };
-    state.store.insert_audit_event(&audit).await
+    state.store.insert_audit_event(&audit).await?;
+    state.events.wake(); // `app.deleted` is in the outbox (decision 165)
+    Ok(())
 }
 
 /// RFC 7591 §3.2.1: the client's metadata as registered, with where to manage it.
@@ -352,6 +357,10 @@ fn client_information(state: &AppState, client: &Client) -> Map<String, Value> {
     answer.insert("require_pkce".into(), json!(client.requires_pkce()));
     if let Some(uri) = &client.backchannel_logout_uri {
         answer.insert("backchannel_logout_uri".into(), json!(uri));
+        answer.insert(
+            "backchannel_logout_session_required".into(),
+            json!(client.backchannel_logout_session_required),
+        );
     }
     if !client.default_acr_values.is_empty() {
         answer.insert(
@@ -449,9 +458,17 @@ fn parse_metadata(body: &Value, current: Option<&Client>) -> Result<NewClient, D
         scope: text("scope")?,
         public,
         auth_method: auth_method.filter(|_| !public),
-        // Back-channel logout is registered by the platform (issue 15 sends it); a vendor's
-        // value is ignored (RFC 7591 §3.2.1 lets the server replace requested metadata).
-        backchannel_logout_uri: None,
+        // Back-Channel Logout 1.0 §2.2 (https only for a vendor's app).
+        backchannel_logout_uri: text("backchannel_logout_uri")?,
+        backchannel_logout_session_required: match body.get("backchannel_logout_session_required") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(required)) => *required,
+            Some(_) => {
+                return Err(metadata_error(
+                    "backchannel_logout_session_required must be a boolean",
+                ));
+            }
+        },
         // The minimum is the platform's (decision 126); the defaults are the app's own,
         // and an update without them clears them, as RFC 7592 §2.2 replaces all metadata.
         min_acr: None,

@@ -281,6 +281,7 @@ mod tests {
             farm: None,
             suspended_at: None,
             backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
             min_acr: None,
             default_acr_values: None,
         })

@@ -80,6 +80,7 @@ struct ProviderMetadata<'a> {
     authorization_response_iss_parameter_supported: bool,
     frontchannel_logout_supported: bool,
     backchannel_logout_supported: bool,
+    backchannel_logout_session_supported: bool,
 }
 
 /// The metadata document for `issuer` (no trailing slash), as JSON bytes; `api_scopes` are
@@ -123,7 +124,10 @@ pub fn document<'a>(issuer: &'a str, api_scopes: &[&'a str]) -> Vec<u8> {
         prompt_values_supported: &["none", "login", "consent", "select_account"],
         authorization_response_iss_parameter_supported: true,
         frontchannel_logout_supported: false,
-        backchannel_logout_supported: false,
+        // Back-Channel Logout 1.0 §2.1: logout tokens are sent (crate::events::logout_token),
+        // and always carry `sid`, so a client may require it.
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
     };
     serde_json::to_vec(&metadata).expect("provider metadata always serializes")
 }

@@ -65,6 +65,11 @@ impl AddressPolicy {
         AddressPolicy { allowed }
     }
 
+    /// Whether no network is allowed beyond the public Internet.
+    pub fn is_strict(&self) -> bool {
+        self.allowed.is_empty()
+    }
+
     /// Whether a connection to `ip` may be made: an allowed network holds it (as it is, or
     /// as the IPv4 address it carries), or it is in no special-purpose range.
     pub fn permits(&self, ip: IpAddr) -> bool {

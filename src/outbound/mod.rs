@@ -68,14 +68,26 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 pub struct Outbound {
     client: Arc<OnceLock<reqwest::Client>>,
     policy: Arc<AddressPolicy>,
+    /// The same without the networks an administrator allowed, for URLs that vendors and
+    /// farms register (decision 167); `None` when nothing is allowed (then it is `self`).
+    strict: Option<Arc<Outbound>>,
 }
 
 impl Outbound {
     pub fn new(policy: AddressPolicy) -> Outbound {
+        let strict =
+            (!policy.is_strict()).then(|| Arc::new(Outbound::new(AddressPolicy::default())));
         Outbound {
             client: Arc::default(),
             policy: Arc::new(policy),
+            strict,
         }
+    }
+
+    /// The client for a URL a vendor or a farm registered: an inner network an
+    /// administrator opened for the platform's own services stays closed to them.
+    pub fn for_third_parties(&self) -> &Outbound {
+        self.strict.as_deref().unwrap_or(self)
     }
 
     fn client(&self) -> Result<&reqwest::Client, OutboundError> {
@@ -117,14 +129,17 @@ impl Outbound {
 
     /// [`Self::check_url`], and every address the host's name resolves to now, each of which
     /// must be permitted: for a URL an administrator or a client registers, refused at once
-    /// rather than at each delivery.
+    /// rather than at each delivery. A name that does not resolve now (a receiver not yet
+    /// deployed, a server without DNS) is let through: each delivery judges it again.
     pub async fn resolve_and_check(&self, url: &url::Url) -> Result<(), OutboundError> {
         self.check_url(url)?;
         let Some(url::Host::Domain(name)) = url.host() else {
             return Ok(());
         };
-        resolve::permitted_addresses(&self.policy, name, true).await?;
-        Ok(())
+        match resolve::permitted_addresses(&self.policy, name, true).await {
+            Ok(_) | Err(OutboundError::Unresolved(_)) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     /// Sends `request` and reads its answer up to `limit` bytes.

@@ -31,6 +31,9 @@ pub struct ClientRecord {
     pub suspended_at: Option<i64>,
     /// OpenID Connect Back-Channel Logout 1.0 §2.2.
     pub backchannel_logout_uri: Option<String>,
+    /// §2.2 `backchannel_logout_session_required`: the client needs `sid` in logout tokens
+    /// (which always carry it).
+    pub backchannel_logout_session_required: bool,
     /// The administrator's minimum `acr` for every authorization of the client.
     pub min_acr: Option<String>,
     /// The client's own default `acr_values` (OpenID Connect Registration §2), space
@@ -63,6 +66,7 @@ struct ClientRow {
     farm_id: Option<String>,
     suspended_at: Option<i64>,
     backchannel_logout_uri: Option<String>,
+    backchannel_logout_session_required: i64,
     min_acr: Option<String>,
     default_acr_values: Option<String>,
     farm_name: Option<String>,
@@ -111,6 +115,7 @@ impl TryFrom<ClientRow> for ClientRecord {
             farm,
             suspended_at: row.suspended_at,
             backchannel_logout_uri: row.backchannel_logout_uri,
+            backchannel_logout_session_required: row.backchannel_logout_session_required != 0,
             min_acr: row.min_acr,
             default_acr_values: row.default_acr_values,
         })
@@ -159,7 +164,8 @@ const COLUMNS: &str = "clients.client_id, clients.name, clients.secret_hash, \
                        clients.post_logout_redirect_uris, clients.grant_types, clients.scope, \
                        clients.created_at, clients.updated_at, clients.vendor, \
                        clients.registration_token_hash, clients.farm_id, clients.suspended_at, \
-                       clients.backchannel_logout_uri, clients.min_acr, \
+                       clients.backchannel_logout_uri, \
+                       clients.backchannel_logout_session_required, clients.min_acr, \
                        clients.default_acr_values, farms.name AS farm_name, \
                        farms.status AS farm_status";
 const CLIENTS: &str = "clients LEFT JOIN farms ON farms.id = clients.farm_id";
@@ -242,7 +248,8 @@ impl Store {
             "UPDATE clients SET name = $2, token_endpoint_auth_method = $3, redirect_uris = $4, \
              post_logout_redirect_uris = $5, grant_types = $6, scope = $7, updated_at = $8, \
              registration_token_hash = COALESCE($10, registration_token_hash), \
-             backchannel_logout_uri = $11, min_acr = $12, default_acr_values = $13 \
+             backchannel_logout_uri = $11, min_acr = $12, default_acr_values = $13, \
+             backchannel_logout_session_required = $14 \
              WHERE client_id = $1 AND ($9 IS NULL OR registration_token_hash = $9)",
         )
         .bind(&client.client_id)
@@ -258,6 +265,7 @@ impl Store {
         .bind(&client.backchannel_logout_uri)
         .bind(&client.min_acr)
         .bind(&client.default_acr_values)
+        .bind(i64::from(client.backchannel_logout_session_required))
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
@@ -402,8 +410,8 @@ pub(super) fn insert(
         "INSERT INTO clients (client_id, name, secret_hash, token_endpoint_auth_method, \
          redirect_uris, post_logout_redirect_uris, grant_types, scope, created_at, updated_at, \
          vendor, registration_token_hash, farm_id, suspended_at, backchannel_logout_uri, \
-         min_acr, default_acr_values) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         min_acr, default_acr_values, backchannel_logout_session_required) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(&client.client_id)
     .bind(&client.name)
@@ -422,6 +430,7 @@ pub(super) fn insert(
     .bind(&client.backchannel_logout_uri)
     .bind(&client.min_acr)
     .bind(&client.default_acr_values)
+    .bind(i64::from(client.backchannel_logout_session_required))
 }
 
 fn uri_list(uris: &[RedirectUri]) -> String {

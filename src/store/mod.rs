@@ -11,6 +11,7 @@ pub mod consents;
 pub mod device_authorizations;
 pub mod devices;
 pub mod email_tokens;
+pub mod events;
 pub mod factors;
 pub mod farm_invitations;
 pub mod farms;
@@ -30,6 +31,7 @@ mod sqlite_file;
 pub mod throttles;
 pub mod upstreams;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -2,13 +2,12 @@
 //! tokens, settings and `.env`, a clean stop on SIGTERM, and one-line errors with nothing
 //! stored. Locking a person from the command line is in `suspension`.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::support::{
-    BIN, Cli, TestDatabase, assert_one_line_error, operator, run_farm_auth, stdout_json,
+    Cli, TestDatabase, assert_one_line_error, operator, run_farm_auth, serve_binary, stdout_json,
 };
 
 #[tokio::test]
@@ -275,39 +274,7 @@ fn a_dot_env_file_is_read_and_the_real_environment_wins() {
 async fn serve_finishes_in_flight_requests_on_sigterm_then_exits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let database = TestDatabase::new().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut server = Command::new(BIN)
-        .arg("serve")
-        .current_dir(dir.path())
-        .env_clear()
-        .env("FARM_AUTH_DATABASE_URL", &database.url)
-        .env("FARM_AUTH_SECRET_KEY", &database.secret_key)
-        .env("FARM_AUTH_LISTEN", &listen)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let address = format!("http://{listen}");
-    let http = reqwest::Client::new();
-    let mut ready = false;
-    for _ in 0..100 {
-        if http
-            .get(format!("{address}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "server did not start");
+    let (mut server, listen) = serve_binary(&database, dir.path(), &[]).await;
 
     // A request whose body is still arriving when SIGTERM comes.
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

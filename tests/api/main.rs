@@ -105,6 +105,11 @@ mod throttling;
 /// linking, refused callbacks, the local second factor, unlinking, a provider down.
 mod upstream;
 
+// ---- Telling the platform
+/// Signed webhooks from the outbox (every event type, order, retries, dead letters,
+/// replay, a crash) and back-channel logout for every way a session ends.
+mod events;
+
 // ---- Administration
 /// The admin API per resource: who may call, users, suspension, clients, keys and audit,
 /// registration tokens, hostile input, the OpenAPI document.

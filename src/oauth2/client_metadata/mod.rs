@@ -56,6 +56,8 @@ pub struct NewClient {
     pub auth_method: Option<String>,
     /// OpenID Connect Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed.
     pub backchannel_logout_uri: Option<String>,
+    /// §2.2: whether the client needs `sid` in logout tokens (they always carry it).
+    pub backchannel_logout_session_required: bool,
     /// The administrator's minimum `acr` for every authorization of the client (decision
     /// 126); a vendor cannot set it, nor change it.
     pub min_acr: Option<String>,
@@ -115,6 +117,7 @@ pub async fn register_for_farm(
             status: found.status,
         });
     }
+    reachable(state, &record).await?;
     state.store.insert_client(&record).await?;
     // A public client's redirect origins may call us from pages from now on.
     state.clients.forget(&record.client_id);
@@ -156,6 +159,7 @@ pub async fn update(
         .await?
         .ok_or(RegistrationError::NotFound)?;
     let record = revise(current, new, registrant, state.clock.now())?;
+    reachable(state, &record).await?;
     if !state.store.update_client(&record).await? {
         return Err(RegistrationError::NotFound);
     }
@@ -177,11 +181,10 @@ pub fn revise(
         ));
     }
     // A vendor keeps what an administrator granted (`client_credentials`, scopes beyond the
-    // sign-in ones) and cannot add to it; its back-channel logout URI is the platform's call.
+    // sign-in ones) and cannot add to it.
     let keep_defaults = new.default_acr_values.is_none();
     let mut changed = match registrant {
         Registrant::Vendor => ClientRecord {
-            backchannel_logout_uri: current.backchannel_logout_uri.clone(),
             min_acr: current.min_acr.clone(),
             ..validate_keeping(new, registrant, now, Some(&current))?
         },
@@ -225,6 +228,32 @@ pub async fn rotate_secret(state: &AppState, client_id: &str) -> Result<String, 
         true => Ok(secret),
         false => Err(RegistrationError::NotFound),
     }
+}
+
+/// A back-channel logout URI must resolve, now, only to addresses farm-auth may call
+/// (decision 162): refused at registration rather than failing at every sign-out. It is
+/// checked again at each delivery, as DNS can change.
+pub async fn reachable(state: &AppState, record: &ClientRecord) -> Result<(), RegistrationError> {
+    let Some(uri) = &record.backchannel_logout_uri else {
+        return Ok(());
+    };
+    let url = url::Url::parse(uri)
+        .map_err(|_| RegistrationError::Metadata("backchannel_logout_uri is not a URL".into()))?;
+    // A vendor's or a farm's app is judged as the public Internet, and is not told what its
+    // name resolves to (that would map the inner network for it).
+    let third_party = record.vendor.is_some()
+        || record.farm_id.is_some()
+        || record.registration_token_hash.is_some();
+    let outbound = match third_party {
+        true => state.outbound.for_third_parties(),
+        false => &state.outbound,
+    };
+    outbound.resolve_and_check(&url).await.map_err(|error| {
+        RegistrationError::Metadata(match third_party {
+            true => "backchannel_logout_uri cannot be called from here".into(),
+            false => format!("backchannel_logout_uri cannot be called: {error}"),
+        })
+    })
 }
 
 fn validate(
@@ -363,6 +392,7 @@ fn validate_keeping(
         farm: None,
         suspended_at: None,
         backchannel_logout_uri,
+        backchannel_logout_session_required: new.backchannel_logout_session_required,
         min_acr,
         default_acr_values,
     })

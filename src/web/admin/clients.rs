@@ -46,6 +46,7 @@ pub struct ClientRow {
     pub vendor: Option<String>,
     pub suspended: bool,
     pub backchannel_logout_uri: String,
+    pub backchannel_logout_session_required: bool,
     /// Each minimum level (value, label, whether chosen), for the select.
     pub min_acr_choices: Vec<(&'static str, &'static str, bool)>,
     pub created: String,
@@ -84,6 +85,7 @@ impl ClientRow {
             }),
             suspended: client.suspended,
             backchannel_logout_uri: client.backchannel_logout_uri.clone().unwrap_or_default(),
+            backchannel_logout_session_required: client.backchannel_logout_session_required,
             min_acr_choices: min_acr_choices(client.min_acr),
             created: when(client.created_at),
             grant_choices: GrantType::ALL
@@ -189,6 +191,9 @@ fn new_client(form: &crate::oauth2::params::Params) -> NewClient {
             .map(str::trim)
             .filter(|uri| !uri.is_empty())
             .map(str::to_string),
+        backchannel_logout_session_required: form
+            .get("backchannel_logout_session_required")
+            .is_some(),
         min_acr: form
             .get("min_acr")
             .filter(|acr| !acr.is_empty())

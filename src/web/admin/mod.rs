@@ -1,5 +1,5 @@
 //! The administrator's console under `/admin`: users, farms, apps, APIs, registration tokens, signing
-//! keys and the audit trail, as server-rendered pages. Every page needs a signed-in person
+//! keys, sign-in providers, webhooks and the audit trail, as server-rendered pages. Every page needs a signed-in person
 //! who holds the admin role now (read at each request); every form carries the session's
 //! CSRF token; every change goes through the same functions as the admin API and the
 //! command line, and lands in the trail with the administrator's name.
@@ -12,6 +12,7 @@ mod keys;
 mod tokens;
 mod upstreams;
 mod users;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(farms::router())
         .merge(apis::router())
         .merge(upstreams::router())
+        .merge(webhooks::router())
         .merge(keys::router())
         .merge(tokens::router())
         .merge(audit::router())

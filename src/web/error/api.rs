@@ -20,6 +20,7 @@ use crate::accounts::second_factor::FactorError;
 use crate::accounts::throttle::Locked;
 use crate::accounts::upstream::UpstreamConfigError;
 use crate::error::InternalError;
+use crate::events::endpoints::EndpointError;
 use crate::keys::KeyError;
 use crate::oauth2::api_admin::ApiAdminError;
 use crate::oauth2::client_metadata::RegistrationError;
@@ -247,6 +248,17 @@ impl From<UpstreamConfigError> for ApiError {
             ),
             UpstreamConfigError::NoSuchProvider(_) => ApiError::NotFound,
             UpstreamConfigError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<EndpointError> for ApiError {
+    fn from(error: EndpointError) -> Self {
+        match error {
+            EndpointError::Invalid(why) => ApiError::Invalid("invalid_webhook", why),
+            EndpointError::TooMany => ApiError::Conflict("too_many_webhooks", error.to_string()),
+            EndpointError::NotFound => ApiError::NotFound,
+            EndpointError::Store(e) => e.into(),
         }
     }
 }

@@ -179,6 +179,8 @@ fn body_routes(user: &str, client: &str) -> Vec<(Method, String)> {
         (Method::POST, "/api/v1/admin/apis".into()),
         (Method::PUT, format!("/api/v1/admin/apis/{client}/scopes")),
         (Method::POST, "/api/v1/admin/upstreams".into()),
+        (Method::POST, "/api/v1/admin/webhooks".into()),
+        (Method::PUT, format!("/api/v1/admin/webhooks/{client}")),
     ]
 }
 

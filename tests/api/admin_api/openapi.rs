@@ -48,6 +48,16 @@ const ADMIN_OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/upstreams"),
     ("post", "/api/v1/admin/upstreams"),
     ("delete", "/api/v1/admin/upstreams/{id}"),
+    ("get", "/api/v1/admin/webhooks"),
+    ("post", "/api/v1/admin/webhooks"),
+    ("get", "/api/v1/admin/webhooks/{id}"),
+    ("put", "/api/v1/admin/webhooks/{id}"),
+    ("delete", "/api/v1/admin/webhooks/{id}"),
+    ("get", "/api/v1/admin/webhooks/{id}/deliveries"),
+    (
+        "post",
+        "/api/v1/admin/webhooks/{id}/deliveries/{delivery}/replay",
+    ),
 ];
 
 /// The statuses the tests below see each operation answer.

@@ -129,7 +129,12 @@ async fn the_command_line_approves_refuses_suspends_and_reactivates_farms() {
         String::from_utf8_lossy(&suspended.stderr)
     );
     assert_eq!(app.farm_status(&farm).await.as_deref(), Some("suspended"));
-    assert!(run(&["farm", "reactivate", &farm]).status.success());
+    let reactivated = run(&["farm", "reactivate", &farm]);
+    assert!(
+        reactivated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reactivated.stderr)
+    );
     assert_eq!(app.farm_status(&farm).await.as_deref(), Some("active"));
     assert_one_line_error(
         &run(&["farm", "refuse", &farm, "--reason", "no"]),

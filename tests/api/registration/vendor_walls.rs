@@ -281,3 +281,40 @@ async fn a_refused_registration_and_an_administrators_refused_grant_are_in_the_t
             .any(|(e, d)| *e == "client.updated" && d.contains("account"))
     );
 }
+
+/// Back-Channel Logout 1.0 §2.2: a vendor may register where its logout tokens go, https
+/// only, and never on a network only the platform's own services may be called on (the
+/// tests allow loopback, as an operator allows an inner network): it is refused without
+/// being told what the name resolved to.
+#[tokio::test]
+async fn a_vendor_registers_a_logout_uri_but_never_one_on_the_platforms_inner_network() {
+    let app = TestApp::spawn().await;
+    let token = initial_token(&app, 5, Some("Acme Produce Ltd")).await;
+    let with_uri = |uri: &str| {
+        let mut body = web_app("Acme Orders");
+        body["backchannel_logout_uri"] = json!(uri);
+        body["backchannel_logout_session_required"] = json!(true);
+        body
+    };
+    for (uri, why) in [
+        ("https://127.0.0.1/logout", "cannot be called from here"),
+        ("https://localhost/logout", "cannot be called from here"),
+        ("http://acme.example/logout", "https"),
+    ] {
+        let refused = register(&app, Some(&token), &with_uri(uri)).await;
+        let error =
+            assert_oauth_error(refused, StatusCode::BAD_REQUEST, "invalid_client_metadata").await;
+        let text = error["error_description"].as_str().unwrap();
+        assert!(text.contains(why), "{uri}: {text}");
+        assert!(
+            !text.contains("127.0.0.1") || uri.contains("127.0.0.1"),
+            "{text}"
+        );
+    }
+    let info = registered(&app, &token, &with_uri("https://acme.example/logout")).await;
+    assert_eq!(
+        info["backchannel_logout_uri"],
+        "https://acme.example/logout"
+    );
+    assert_eq!(info["backchannel_logout_session_required"], true);
+}

@@ -3,7 +3,8 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -96,4 +97,43 @@ pub fn operator(app: &TestApp, args: &[&str]) -> Output {
         args,
         None,
     )
+}
+
+/// The real binary serving `database` from `dir` on a free port of 127.0.0.1, with only its
+/// database settings and `env`; waits (up to 10 s) until `/healthz` answers. The child and
+/// the address it listens on (`127.0.0.1:port`).
+pub async fn serve_binary(
+    database: &TestDatabase,
+    dir: &Path,
+    env: &[(&str, &str)],
+) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir)
+        .env_clear()
+        .env("FARM_AUTH_DATABASE_URL", &database.url)
+        .env("FARM_AUTH_SECRET_KEY", &database.secret_key)
+        .env("FARM_AUTH_LISTEN", &listen)
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        let ready = http.get(format!("http://{listen}/healthz")).send().await;
+        if ready.is_ok_and(|r| r.status().is_success()) {
+            return (child, listen);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not start");
 }

@@ -17,6 +17,9 @@
 //!   `resource`, and a platform service's own verifier.
 //! - [`cli`]: the real binary, run in a directory of its own against a test's database.
 //! - [`smtp_server`], [`soft_authenticator`]: test doubles for a mail server and a passkey.
+//! - [`receiver`]: an HTTP server on loopback that keeps the server's outbound calls
+//!   (webhooks, back-channel logout) and answers as told ([`Receiver`]), and independent
+//!   checks of what arrived: Standard Webhooks signatures and logout tokens.
 //!
 //! The library's own API (`Config`, `Store`, `NewClient`, `users::create`, ...) is used here
 //! and in as few topic files as possible, so a change to it is adapted in one place.
@@ -29,6 +32,7 @@ pub mod farms;
 pub mod openapi;
 pub mod pages;
 pub mod password_reset;
+pub mod receiver;
 pub mod resource_servers;
 pub mod smtp_server;
 pub mod soft_authenticator;
@@ -42,6 +46,7 @@ pub use farms::*;
 pub use openapi::*;
 pub use pages::*;
 pub use password_reset::*;
+pub use receiver::*;
 pub use resource_servers::*;
 pub use smtp_server::FakeSmtp;
 pub use soft_authenticator::SoftAuthenticator;

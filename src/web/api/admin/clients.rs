@@ -51,6 +51,7 @@ pub struct ClientView {
     farm_id: Option<String>,
     suspended: bool,
     backchannel_logout_uri: Option<String>,
+    backchannel_logout_session_required: bool,
     /// The administrator's minimum `acr` for every authorization (decision 126).
     min_acr: Option<&'static str>,
     /// The app's own default `acr_values` (OpenID Connect Registration §2).
@@ -73,6 +74,7 @@ impl From<&Client> for ClientView {
             farm_id: client.farm_id().map(str::to_string),
             suspended: client.suspended,
             backchannel_logout_uri: client.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: client.backchannel_logout_session_required,
             min_acr: client.min_acr.map(Acr::as_str),
             default_acr_values: client
                 .default_acr_values
@@ -142,6 +144,8 @@ struct ClientBody {
     scope: Option<String>,
     token_endpoint_auth_method: Option<String>,
     backchannel_logout_uri: Option<String>,
+    #[serde(default)]
+    backchannel_logout_session_required: bool,
     /// One of discovery's `acr_values_supported`: every authorization of the client must
     /// reach it.
     min_acr: Option<String>,
@@ -161,6 +165,7 @@ impl From<ClientBody> for NewClient {
             public,
             auth_method: body.token_endpoint_auth_method.filter(|_| !public),
             backchannel_logout_uri: body.backchannel_logout_uri,
+            backchannel_logout_session_required: body.backchannel_logout_session_required,
             min_acr: body.min_acr,
             default_acr_values: None,
         }

@@ -8,6 +8,7 @@ mod clients;
 mod operations;
 mod upstreams;
 mod users;
+mod webhooks;
 
 use axum::Json;
 use axum::Router;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(apis::router())
         .merge(operations::router())
         .merge(upstreams::router())
+        .merge(webhooks::router())
 }
 
 fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
