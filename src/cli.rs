@@ -9,6 +9,7 @@ mod api_commands;
 mod farm_commands;
 mod key_commands;
 mod upstream_commands;
+mod webhook_commands;
 
 use std::io::Read;
 
@@ -69,6 +70,9 @@ pub enum Command {
     /// Manage upstream OpenID providers people may sign in with.
     #[command(subcommand)]
     Upstream(upstream_commands::UpstreamCommand),
+    /// Manage the webhook endpoints of the platform's services.
+    #[command(subcommand)]
+    Webhook(webhook_commands::WebhookCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -217,6 +221,9 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Upstream(command) => {
             upstream_commands::upstream_command(&open_state(config).await?, command).await
+        }
+        Command::Webhook(command) => {
+            webhook_commands::webhook_command(&open_state(config).await?, command).await
         }
         Command::Keys(command) => {
             key_commands::keys_command(&open_state(config).await?, command).await
@@ -474,18 +481,27 @@ pub fn one_line(message: &str) -> String {
 
 /// Structured logs on standard error (standard output is for command results), filtered by
 /// `RUST_LOG` (default `info`, less PostgreSQL's chatter such as "relation already exists,
-/// skipping" during migrations).
-pub fn init_tracing(config: &Config) {
-    use tracing_subscriber::EnvFilter;
+/// skipping" during migrations); and, when `traces` are exported, every span at info level
+/// and the store's calls (debug level, never logged) to the OpenTelemetry layer.
+pub fn init_tracing(config: &Config, traces: Option<&opentelemetry_sdk::trace::SdkTracerProvider>) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(ansi);
-    let _ = match config.log_format {
-        crate::config::LogFormat::Json => builder.json().try_init(),
-        crate::config::LogFormat::Text => builder.try_init(),
+    let logs = match config.log_format {
+        crate::config::LogFormat::Json => logs.json().with_filter(filter).boxed(),
+        crate::config::LogFormat::Text => logs.with_filter(filter).boxed(),
     };
+    let traces = traces.map(|provider| {
+        crate::telemetry::layer(provider).with_filter(EnvFilter::new("info,farm_auth::store=debug"))
+    });
+    let _ = tracing_subscriber::registry()
+        .with(logs)
+        .with(traces)
+        .try_init();
 }

@@ -57,6 +57,7 @@ pub mod outbound;
 pub mod secrets;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 pub mod web;
 
 pub use app::App;

@@ -31,7 +31,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    cli::init_tracing(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -42,7 +41,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(cli.command, config)) {
+    // The exporter runs on the runtime: made inside it.
+    let traces = {
+        let _inside = runtime.enter();
+        farm_auth::telemetry::init()
+    };
+    cli::init_tracing(&config, traces.as_ref());
+    let result = runtime.block_on(cli::run(cli.command, config));
+    if let Some(traces) = traces {
+        runtime.block_on(farm_auth::telemetry::shutdown(traces));
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");

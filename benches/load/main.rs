@@ -103,6 +103,7 @@ mod server;
 mod settings;
 mod signed_in;
 mod upstream;
+mod webhooks;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -300,6 +301,13 @@ fn run_on(
     }
     reports.extend(run_scenarios(runtime, flows, &settings, server.pid())?);
     let flow_peak_rss_mib = proc_status_mib(server.pid(), "VmHWM")?;
+    reports.extend(webhook_rows(
+        runtime,
+        &settings,
+        &server,
+        &endpoints,
+        &web_client,
+    )?);
     let hashing_after = measure_hashing()?;
     eprintln!(
         "Argon2id rate before the flows {:.1}/s, after {:.1}/s",
@@ -326,6 +334,48 @@ fn run_on(
         peak_rss_mib,
         flow_peak_rss_mib,
     })
+}
+
+/// The webhook delivery row (see `webhooks`), then the browser flow again with an endpoint
+/// subscribed to every event type, held to 95% of the flow without. No rows when the server
+/// has no webhooks.
+fn webhook_rows(
+    runtime: &tokio::runtime::Runtime,
+    settings: &Settings,
+    server: &Server,
+    endpoints: &Endpoints,
+    web_client: &crate::endpoints::Credentials,
+) -> Result<Vec<Report>> {
+    let Some(load) = runtime.block_on(webhooks::set_up(server, settings.connections))? else {
+        return Ok(Vec::new());
+    };
+    let url = load.url.clone();
+    let delivery = Scenario {
+        name: "webhook delivery (change → receiver, lag)",
+        work: Work::Webhooks(Arc::new(load)),
+        workers: settings.connections,
+        goal: Goal::LatencyUnder(std::time::Duration::from_secs(1)),
+    };
+    let mut reports = run_scenarios(runtime, vec![delivery], settings, server.pid())?;
+    if webhooks::subscribe_everything(server, &url)? {
+        let flow = Flow::new(endpoints, web_client, WEB_CLIENT_SCOPE)?;
+        let with_webhooks = Scenario {
+            name: "browser flow with webhooks subscribed",
+            work: Work::BrowserFlow(flow),
+            workers: settings.flows,
+            goal: Goal::ShareOfScenario {
+                of: PLAIN_FLOW,
+                share: 0.95,
+            },
+        };
+        reports.extend(run_scenarios(
+            runtime,
+            vec![with_webhooks],
+            settings,
+            server.pid(),
+        )?);
+    }
+    Ok(reports)
 }
 
 /// The upstream sign-in row (see `upstream`), compared with SSO, against `server` run from

@@ -19,6 +19,7 @@ use crate::report::Report;
 use crate::settings::Settings;
 use crate::signed_in::{SECOND_APP_SCOPE, SSO_SCOPE, SignedIn, WorkerState};
 use crate::upstream::UpstreamSignIn;
+use crate::webhooks::WebhookLoad;
 
 /// Load before each measurement, not counted: connections open, caches and allocator warm.
 pub(crate) const WARM_UP: Duration = Duration::from_secs(1);
@@ -53,6 +54,8 @@ pub(crate) enum Work {
     Upstream(UpstreamSignIn),
     /// A fresh browser signing in with a code mailed to it, paced under the server's limit.
     EmailCode(EmailCodeSignIn),
+    /// A change in the database and the wait for its webhook (issue 15).
+    Webhooks(Arc<WebhookLoad>),
 }
 
 impl Work {
@@ -63,6 +66,9 @@ impl Work {
             Work::Sso(signed_in) => signed_in.browsers(workers).await,
             Work::Refresh(signed_in) => signed_in.chains(workers).await,
             Work::Upstream(upstream) => upstream.browsers(workers).await,
+            Work::Webhooks(load) => Ok((0..workers)
+                .map(|n| WorkerState::Person(n % load.people.len(), false))
+                .collect()),
             Work::Request { .. }
             | Work::Requests { .. }
             | Work::BrowserFlow(_)
@@ -341,6 +347,10 @@ async fn worker(scenario: Arc<Scenario>, phase: Arc<AtomicU8>, mut state: Worker
                 _ => Err("a refresh worker without a chain".to_string()),
             },
             Work::EmailCode(email_code) => email_code.run(&mut connection, &mut steps).await,
+            Work::Webhooks(load) => match &mut state {
+                WorkerState::Person(n, locked) => load.run(&load.people[*n], locked).await,
+                _ => Err("a webhook worker without a person".to_string()),
+            },
             Work::Upstream(upstream) => match &mut state {
                 WorkerState::Upstream(jar, upstream_connection) => {
                     let theirs = upstream_connection;

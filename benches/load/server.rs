@@ -326,8 +326,6 @@ impl HowToRun {
             // One client makes every token request here: the per-client limit would cap
             // the rate this bench exists to measure.
             .env("FARM_AUTH_TOKEN_RATE_LIMIT", "0")
-            // The upstream provider of the upstream row listens on loopback (decision 162).
-            .env("FARM_AUTH_OUTBOUND_ALLOW_NETWORKS", "127.0.0.1, ::1")
             // Issue 15: the token endpoint keeps its rate with metrics served.
             .env("FARM_AUTH_METRICS_LISTEN", "127.0.0.1:0")
             .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
@@ -351,6 +349,9 @@ impl HowToRun {
         }
         command
             .env("FARM_AUTH_DATABASE_URL", &self.database.url)
+            // The upstream provider of the upstream row and the webhook receiver listen on
+            // loopback (decision 162); the CLI checks a webhook's URL as the server does.
+            .env("FARM_AUTH_OUTBOUND_ALLOW_NETWORKS", "127.0.0.1, ::1")
             .env("RUST_LOG", "warn") // a log line per request would be part of what is measured
             .current_dir(&self.dir) // no stray `.env` file is read, and `./mail` lands in the temp dir
             .stdin(Stdio::null());

@@ -43,6 +43,8 @@ pub(crate) enum WorkerState {
     Chain(String),
     /// A browser signed in at the upstream provider, and the connection to it.
     Upstream(CookieJar, Option<Connection>),
+    /// The person a webhook worker changes, and whether they are locked now.
+    Person(usize, bool),
 }
 
 impl SignedIn {

@@ -216,7 +216,11 @@ fn compute(argon: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> 
 
 /// Hashes `password` into a PHC string (salt and parameters included).
 pub async fn hash(password: String) -> Result<String, PasswordError> {
-    run_queued(Class::Other, move || hash_blocking(&password)).await?
+    use tracing::Instrument;
+    let span = crate::telemetry::hashing_span("argon2id hash");
+    run_queued(Class::Other, move || hash_blocking(&password))
+        .instrument(span)
+        .await?
 }
 
 pub fn hash_blocking(password: &str) -> Result<String, PasswordError> {
@@ -241,7 +245,11 @@ pub fn hash_blocking(password: &str) -> Result<String, PasswordError> {
 /// Whether `password` matches the PHC string `hash`. A malformed hash never matches; a
 /// check that could not run is an error, never a mismatch.
 pub async fn verify(password: String, hash: String) -> Result<bool, PasswordError> {
-    run_queued(Class::SignIn, move || verify_blocking(&password, &hash)).await
+    use tracing::Instrument;
+    let span = crate::telemetry::hashing_span("argon2id verify");
+    run_queued(Class::SignIn, move || verify_blocking(&password, &hash))
+        .instrument(span)
+        .await
 }
 
 /// Verifies under the algorithm, version and parameters the hash names, so hashes made

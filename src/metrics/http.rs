@@ -6,6 +6,7 @@ use axum::extract::MatchedPath;
 use axum::http::{Method, Request};
 use axum::middleware::Next;
 use axum::response::Response;
+use tracing::Instrument;
 
 use super::{METRICS, RequestLabels, RouteLabels};
 
@@ -20,7 +21,9 @@ pub async fn record(request: Request<Body>, next: Next) -> Response {
         .map_or(UNMATCHED, MatchedPath::as_str)
         .to_string();
     let method = method_label(request.method());
-    let response = next.run(request).await;
+    let span = crate::telemetry::request_span(method, &route, request.headers());
+    let response = next.run(request).instrument(span.clone()).await;
+    span.record("http.response.status_code", response.status().as_u16());
     let status = match response.status().as_u16() {
         100..=199 => "1xx",
         200..=299 => "2xx",

@@ -148,17 +148,20 @@ impl Outbound {
         request: axum::http::Request<Vec<u8>>,
         limit: usize,
     ) -> Result<axum::http::Response<Vec<u8>>, OutboundError> {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
         let url = url::Url::parse(&parts.uri.to_string())
             .map_err(|e| OutboundError::BadUrl(e.to_string()))?;
         self.check_url(&url)?;
-        let mut response = self
+        // The trace goes on with the call (W3C `traceparent`), when traces are exported.
+        let span = crate::telemetry::outbound_span(parts.method.as_str(), &url, &mut parts.headers);
+        let sent = self
             .client()?
             .request(parts.method, url)
             .headers(parts.headers)
             .body(body)
-            .send()
-            .await?;
+            .send();
+        let mut response = tracing::Instrument::instrument(sent, span.clone()).await?;
+        span.record("http.response.status_code", response.status().as_u16());
         let mut answer = axum::http::Response::builder().status(response.status());
         for (name, value) in response.headers() {
             answer = answer.header(name, value);

@@ -32,6 +32,7 @@ pub struct AddedFactor {
 impl Store {
     /// The live grants of `user_id`, except the one that issued the access token `except_jti`
     /// (the token of the app making the change).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_live_grants_of_user(
         &self,
         user_id: &str,
@@ -63,6 +64,7 @@ impl Store {
 
     /// The second factors of `user_id` added (or, for recovery codes, made anew) at
     /// `since` or later, and the providers linked since, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_factors_added_since(
         &self,
         user_id: &str,
@@ -93,6 +95,7 @@ impl Store {
     /// Removes `user_id`'s link to `provider_id` if it was written at `since` or later,
     /// whatever other ways in remain (the review after a reset, an undone change of
     /// address: the person has another way back, the reset); false if there was none.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_upstream_link_added_since(
         &self,
         user_id: &str,
@@ -112,6 +115,7 @@ impl Store {
     }
 
     /// Removes `user_id`'s recovery codes; false if they had none.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_recovery_codes(&self, user_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
             .bind(user_id)

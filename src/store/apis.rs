@@ -68,6 +68,7 @@ impl From<sqlx::Error> for ApiStoreError {
 
 impl Store {
     /// Stores `api` with its scopes and its client `client`, all or nothing.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_api(
         &self,
         api: &ApiRecord,
@@ -94,6 +95,7 @@ impl Store {
     }
 
     /// Replaces the scopes of API `api_id`; false if there is no such API.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn replace_api_scopes(
         &self,
         api_id: &str,
@@ -121,6 +123,7 @@ impl Store {
     }
 
     /// Every API with its scopes, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_apis(&self) -> Result<Vec<ApiRecord>> {
         let apis: Vec<ApiRow> = sqlx::query_as(
             "SELECT id, name, audience, client_id, created_at FROM apis ORDER BY created_at, id",

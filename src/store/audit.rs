@@ -103,6 +103,7 @@ impl AuditQuery {
 }
 
 impl Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_audit_event(&self, event: &AuditRecord) -> Result<()> {
         self.insert_or_count_audit_event(event, None).await
     }
@@ -111,6 +112,7 @@ impl Store {
     /// ones of its window (the same key) when there is one: `repeats` goes up by one and
     /// `last_at` becomes its time. One statement, so replicas refusing at once count every
     /// refusal. Without a key nothing conflicts (NULLs are distinct in a unique index).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_or_count_audit_event(
         &self,
         event: &AuditRecord,
@@ -120,6 +122,7 @@ impl Store {
     }
 
     /// The newest events first, optionally of one user, at most `limit`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_audit_events(
         &self,
         user_id: Option<&str>,
@@ -139,6 +142,7 @@ impl Store {
     /// absent is left out of the SQL rather than written `($1 IS NULL OR ...)`, which no
     /// engine can plan around; times become bounds on `id` first; a family of events
     /// (`login`) is read one event name at a time and merged.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_audit_events(
         &self,
         filter: &AuditFilter<'_>,
@@ -256,6 +260,7 @@ impl Store {
     }
 
     /// Drops events older than `before` (the trail's retention).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_audit_events_before(&self, before: i64) -> Result<u64> {
         let sweep = Sweep {
             table: "audit_events",

@@ -171,6 +171,7 @@ const COLUMNS: &str = "clients.client_id, clients.name, clients.secret_hash, \
 const CLIENTS: &str = "clients LEFT JOIN farms ON farms.id = clients.farm_id";
 
 impl Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_client(&self, client: &ClientRecord) -> Result<()> {
         insert(client)
             .execute(self.pool())
@@ -182,6 +183,7 @@ impl Store {
     /// Registers `client` with one use of the initial access token hashed `token_hash`, in
     /// one transaction: `None` (and nothing written) when the token is unknown, expired or
     /// used up, or the client's farm is not active.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_client_with_initial_token(
         &self,
         token_hash: &str,
@@ -223,6 +225,7 @@ impl Store {
 
     /// Replaces a client's metadata (all but its id, secret, vendor and creation time);
     /// false if there is no such client.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn update_client(&self, client: &ClientRecord) -> Result<bool> {
         self.update_client_where(client, None).await
     }
@@ -230,6 +233,7 @@ impl Store {
     /// Replaces a client's metadata, and its registration access token hashed `old` with
     /// the one hashed `new`, in one statement: false (and nothing changed) if `old` is no
     /// longer the client's (RFC 7592: another request rotated it).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn update_client_rotating(
         &self,
         client: &ClientRecord,
@@ -273,6 +277,7 @@ impl Store {
 
     /// Replaces the registration access token hashed `old` with the one hashed `new` (RFC
     /// 7592 §3); false if `old` is no longer the client's (another request rotated it).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rotate_registration_token(
         &self,
         client_id: &str,
@@ -292,6 +297,7 @@ impl Store {
     }
 
     /// Replaces a client's secret hash; false if there is no such client.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_client_secret_hash(
         &self,
         client_id: &str,
@@ -309,6 +315,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_client(&self, client_id: &str) -> Result<Option<ClientRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM {CLIENTS} WHERE clients.client_id = $1");
         let row: Option<ClientRow> = sqlx::query_as(&sql)
@@ -318,6 +325,7 @@ impl Store {
         row.map(ClientRecord::try_from).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_clients(&self) -> Result<Vec<ClientRecord>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM {CLIENTS} ORDER BY clients.created_at, clients.client_id"
@@ -328,6 +336,7 @@ impl Store {
 
     /// The public clients that are not suspended (their farms' standing is checked by the
     /// caller), for the web origins that may call us from a browser.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_public_clients(&self) -> Result<Vec<ClientRecord>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM {CLIENTS} \
@@ -339,6 +348,7 @@ impl Store {
 
     /// One page of the clients, oldest first, after `after` (a cursor of the previous
     /// page): a range of the `(created_at, client_id)` index, however many clients there are.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_clients_page(
         &self,
         after: Option<&ClientCursor>,
@@ -363,6 +373,7 @@ impl Store {
     }
 
     /// Suspends (`Some(now)`) or resumes (`None`) a client; false if there is no such client.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_client_suspended(
         &self,
         client_id: &str,
@@ -381,6 +392,7 @@ impl Store {
     }
 
     /// The clients that belong to `farm_id`, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_clients_of_farm(&self, farm_id: &str) -> Result<Vec<ClientRecord>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM {CLIENTS} WHERE clients.farm_id = $1 \
@@ -394,6 +406,7 @@ impl Store {
     }
 
     /// Deletes a client; `false` when there was none.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_client(&self, client_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
             .bind(client_id)

@@ -6,6 +6,7 @@ use crate::domain::Scope;
 
 impl Store {
     /// The scopes `user_id` has allowed `client_id`, if any.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_consent(&self, user_id: &str, client_id: &str) -> Result<Option<Scope>> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2")
@@ -18,6 +19,7 @@ impl Store {
     }
 
     /// Records the scopes now allowed (replacing what was remembered).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn upsert_consent(
         &self,
         user_id: &str,
@@ -40,6 +42,7 @@ impl Store {
     }
 
     /// Forgets what `user_id` allowed `client_id`; true if there was something.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_consent(&self, user_id: &str, client_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM consents WHERE user_id = $1 AND client_id = $2")
             .bind(user_id)
@@ -51,6 +54,7 @@ impl Store {
 
     /// The apps `user_id` has connected: every client holding their consent or a live
     /// grant, with the scopes allowed and when they were last granted.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_connected_apps(&self, user_id: &str, now: i64) -> Result<Vec<ConnectedApp>> {
         let rows: Vec<ConnectedAppRow> = sqlx::query_as(
             "SELECT client_id, MAX(scope) AS scope, MAX(granted_at) AS granted_at, \

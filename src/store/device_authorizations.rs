@@ -100,6 +100,7 @@ impl Store {
     /// nothing stored); [`StoreError::Conflict`] when its user code is taken already. The
     /// counts and the insert are one statement; replicas inserting at the same moment can
     /// overshoot a cap by the few requests in flight, never more.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_device_authorization(
         &self,
         record: &DeviceAuthorizationRecord,
@@ -134,6 +135,7 @@ impl Store {
 
     /// The request with this (normalised) user code, if it is still waiting for a decision
     /// and unexpired at `now`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_pending_device_authorization(
         &self,
         user_code: &str,
@@ -156,6 +158,7 @@ impl Store {
     /// previous one raises the interval by `step` and sets `slowed_at` to `now`; decided in
     /// this one statement, so replicas polled at once agree. `None`: no such device code for
     /// this client.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn poll_device_authorization(
         &self,
         device_code_hash: &str,
@@ -188,6 +191,7 @@ impl Store {
     /// approval stores `grant` (whose code hash is the device code's) in the same
     /// transaction, so a poll sees both or neither. False: it was decided already, or
     /// expired, and nothing changed.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn decide_device_authorization(
         &self,
         device_code_hash: &str,
@@ -219,6 +223,7 @@ impl Store {
     }
 
     /// Drops requests that expired before `before`; returns how many went.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_expired_device_authorizations(&self, before: i64) -> Result<u64> {
         let sweep = Sweep {
             table: "device_authorizations",

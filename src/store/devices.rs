@@ -10,6 +10,7 @@ const MAX_PER_USER: i64 = 20;
 
 impl Store {
     /// Remembers a device of `user_id`, forgetting their least recently used beyond the cap.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_known_device(
         &self,
         token_hash: &str,
@@ -23,6 +24,7 @@ impl Store {
     }
 
     /// The person a device was remembered for, if it was used since `since`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_known_device(&self, token_hash: &str, since: i64) -> Result<Option<String>> {
         let row: Option<(String,)> = sqlx::query_as(
             "SELECT user_id FROM known_devices WHERE token_hash = $1 AND last_used_at > $2",
@@ -34,10 +36,12 @@ impl Store {
         Ok(row.map(|(user_id,)| user_id))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn touch_known_device(&self, token_hash: &str, now: i64) -> Result<()> {
         touch_known_device(&mut *self.pool().acquire().await?, token_hash, now).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_unused_known_devices(&self, before: i64) -> Result<u64> {
         let sweep = Sweep {
             table: "known_devices",
@@ -49,6 +53,7 @@ impl Store {
 
     /// Forgets `user_id`'s known devices but `keep` (after a password change or reset: a
     /// browser that knew the old password is known no more).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_known_devices(&self, user_id: &str, keep: Option<&str>) -> Result<u64> {
         let done = sqlx::query(
             "DELETE FROM known_devices WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)",

@@ -24,6 +24,7 @@ impl Store {
     /// Stores `token` unless `max` tokens of its purpose went to its user since `since`;
     /// true if stored. The user's row is locked first, so concurrent requests for one
     /// account are counted one after the other and never all slip under the limit.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_email_token_limited(
         &self,
         token: &EmailTokenRecord,
@@ -36,6 +37,7 @@ impl Store {
     /// As [`Store::insert_email_token_limited`], and the unused tokens of the same user and
     /// purpose are used up in the same transaction: one live token of that purpose per
     /// account, the newest (a pending change of address).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn replace_email_token_limited(
         &self,
         token: &EmailTokenRecord,
@@ -93,6 +95,7 @@ impl Store {
     }
 
     /// An unused, unexpired token for `purpose`, without using it up.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_email_token(
         &self,
         token_hash: &str,
@@ -114,6 +117,7 @@ impl Store {
     /// Uses up a token atomically: the record if it was unused and unexpired, and every other
     /// unused token of the same user and purpose goes with it (an older link must not work
     /// after a newer one did).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn take_email_token(
         &self,
         token_hash: &str,
@@ -126,6 +130,7 @@ impl Store {
     /// Uses up a token atomically, as [`Store::take_email_token`], and with it only the
     /// unused tokens of the same user and purpose made after it: an undo link of an older
     /// change of address outlives the use of a newer one (the older address is the owner's).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn take_email_token_and_later(
         &self,
         token_hash: &str,
@@ -152,11 +157,13 @@ impl Store {
 
     /// Uses up every unused token of `user_id` for `purpose`: links that must stop working
     /// (reset links mailed to an address the account no longer has).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn retire_email_tokens(&self, user_id: &str, purpose: &str, now: i64) -> Result<()> {
         let mut conn = self.pool().acquire().await?;
         retire(&mut conn, user_id, purpose, i64::MIN, now).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_expired_email_tokens(&self, before: i64) -> Result<u64> {
         let sweep = Sweep {
             table: "email_tokens",

@@ -88,6 +88,7 @@ const DELIVERY_COLUMNS: &str = "d.id, d.event_seq, e.id AS event_id, e.type AS e
 
 impl Store {
     /// Events not yet fanned out, oldest first.
+    // Not a span: the dispatcher asks every 500 ms, and an idle poll is not worth a trace.
     pub async fn list_waiting_events(&self, limit: i64) -> Result<Vec<EventRecord>> {
         let rows = sqlx::query_as(
             "SELECT seq, id, type, subject, data, created_ms FROM events \
@@ -102,6 +103,7 @@ impl Store {
     /// Writes the deliveries of `event` that `plan` names and marks it fanned out, in one
     /// transaction; false (and nothing written) if another replica fanned it out first. A
     /// logout delivery is written only if its client still has a back-channel logout URI.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn fan_out_event(
         &self,
         event: &EventRecord,
@@ -150,6 +152,7 @@ impl Store {
     }
 
     /// How many deliveries wait for an endpoint (for the cap).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn count_pending_for_endpoint(&self, endpoint_id: &str) -> Result<i64> {
         let (count,): (i64,) = sqlx::query_as(
             "SELECT count(*) FROM event_deliveries WHERE endpoint_id = $1 AND state = 'pending'",
@@ -161,6 +164,7 @@ impl Store {
     }
 
     /// How many logout tokens wait for a client (for the cap).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn count_pending_for_client(&self, client_id: &str) -> Result<i64> {
         let (count,): (i64,) = sqlx::query_as(
             "SELECT count(*) FROM event_deliveries WHERE client_id = $1 AND state = 'pending'",
@@ -173,6 +177,7 @@ impl Store {
 
     /// The receivers (endpoint or client ids) with a delivery due at `now`, those waiting
     /// longest first.
+    // Not a span: the dispatcher asks every 500 ms, and an idle poll is not worth a trace.
     pub async fn list_due_receivers(&self, now: i64, limit: i64) -> Result<Vec<String>> {
         let rows: Vec<(String,)> = sqlx::query_as(
             "SELECT COALESCE(endpoint_id, client_id) FROM event_deliveries \
@@ -189,6 +194,7 @@ impl Store {
 
     /// `receiver`'s deliveries due at `now`, each the earliest of its subject still waiting
     /// (so a subject's events reach an endpoint in order); none while the endpoint is paused.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_due_deliveries(
         &self,
         now: i64,
@@ -236,6 +242,7 @@ impl Store {
 
     /// Claims a due delivery for one attempt until `lease_until`, so that two replicas never
     /// send it at once: true if this caller won it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn claim_delivery(&self, due: &DueDelivery, lease_until: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE event_deliveries SET next_attempt_at = $3, attempts = attempts + 1 \
@@ -254,6 +261,7 @@ impl Store {
     /// is still that attempt's: one that outlived its lease, and was claimed again since,
     /// changes nothing.
     #[allow(clippy::too_many_arguments)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_attempt(
         &self,
         id: &str,
@@ -292,6 +300,7 @@ impl Store {
 
     /// An endpoint's deliveries, newest first: all, or those in `state`; `before` pages on
     /// `event_seq` (exclusive).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_deliveries(
         &self,
         endpoint_id: &str,
@@ -317,6 +326,7 @@ impl Store {
 
     /// A delivery of `endpoint_id` sent again from the start: one given up (a dead letter) or
     /// one delivered. False if it has no such delivery, or it is still being tried.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn replay_delivery(&self, endpoint_id: &str, id: &str, now: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE event_deliveries SET state = 'pending', attempts = 0, next_attempt_at = $3, \
@@ -332,6 +342,7 @@ impl Store {
     }
 
     /// Events waiting to be fanned out and deliveries waiting to be made (metrics).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn count_event_backlog(&self) -> Result<(i64, i64)> {
         let (events,): (i64,) = sqlx::query_as("SELECT count(*) FROM events WHERE fanned_out = 0")
             .fetch_one(self.pool())
@@ -345,6 +356,7 @@ impl Store {
 
     /// Drops deliveries finished before `before`, then events older than `before_ms` that
     /// were fanned out and have no delivery left.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_finished_events(&self, before: i64, before_ms: i64) -> Result<u64> {
         let deliveries = Sweep {
             table: "event_deliveries",

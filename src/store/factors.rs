@@ -33,6 +33,7 @@ pub struct PasskeyRecord {
 impl Store {
     /// Starts (or restarts) an enrolment: an unconfirmed secret. A confirmed factor is never
     /// replaced this way; [`StoreError::Conflict`] then.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn upsert_pending_totp(&self, user_id: &str, secret: &str, now: i64) -> Result<()> {
         let sealed = self.seal_text(&context("totp_factors", "secret", user_id), secret)?;
         let done = sqlx::query(
@@ -53,6 +54,7 @@ impl Store {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_totp(&self, user_id: &str) -> Result<Option<TotpRecord>> {
         let row: Option<TotpRecord> = sqlx::query_as(
             "SELECT user_id, secret, confirmed_at, last_step, created_at FROM totp_factors \
@@ -71,6 +73,7 @@ impl Store {
 
     /// Accepts the code of time step `step` once: true if no code of this step or a later
     /// one was accepted before (RFC 6238 §5.2). Confirms a pending enrolment when `confirm`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn take_totp_step(
         &self,
         user_id: &str,
@@ -83,6 +86,7 @@ impl Store {
     }
 
     /// Removes the authenticator app and the recovery codes that came with it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_totp(&self, user_id: &str) -> Result<bool> {
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1")
@@ -98,6 +102,7 @@ impl Store {
     }
 
     /// Replaces the person's recovery codes with new ones (given as hashes).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn replace_recovery_codes(
         &self,
         user_id: &str,
@@ -124,12 +129,14 @@ impl Store {
     }
 
     /// Uses up a recovery code: true if it was there and unused.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn take_recovery_code(&self, user_id: &str, hash: &str, now: i64) -> Result<bool> {
         let mut conn = self.pool().acquire().await?;
         take_recovery_code(&mut conn, user_id, hash, now).await
     }
 
     /// How many recovery codes are left unused.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn count_recovery_codes(&self, user_id: &str) -> Result<i64> {
         let (count,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
@@ -142,6 +149,7 @@ impl Store {
 
     /// How many second factors `user_id` has: (confirmed TOTP, unused recovery codes,
     /// passkeys), in one round trip.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn count_factors(&self, user_id: &str) -> Result<(i64, i64, i64)> {
         let counts: (i64, i64, i64) = sqlx::query_as(
             "SELECT \
@@ -155,6 +163,7 @@ impl Store {
         Ok(counts)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_passkey(&self, passkey: &PasskeyRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO passkeys (credential_id, user_id, name, credential, created_at) \
@@ -171,6 +180,7 @@ impl Store {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_passkeys(&self, user_id: &str) -> Result<Vec<PasskeyRecord>> {
         let rows = sqlx::query_as(
             "SELECT credential_id, user_id, name, credential, created_at, last_used_at \
@@ -182,6 +192,7 @@ impl Store {
         Ok(rows)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_passkey(&self, credential_id: &str) -> Result<Option<PasskeyRecord>> {
         let row = sqlx::query_as(
             "SELECT credential_id, user_id, name, credential, created_at, last_used_at \
@@ -194,6 +205,7 @@ impl Store {
     }
 
     /// Removes one of `user_id`'s passkeys; false if they have none with that id.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_passkey(&self, user_id: &str, credential_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND credential_id = $2")
             .bind(user_id)
@@ -207,6 +219,7 @@ impl Store {
     /// confirmed address for codes by mail, a linked provider, another passkey); false if
     /// it did not. The person's row is taken first, as removing the password and unlinking a
     /// provider do, so that two such changes at once each see what the other left.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_passkey_leaving_a_way_in(
         &self,
         user_id: &str,

@@ -69,6 +69,7 @@ impl Store {
     /// Stores `invitation` (token hash `token_hash`), replacing any open invitation of the
     /// same farm to the same address; false, storing nothing, when the farm has `max_open`
     /// open invitations already.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_invitation(
         &self,
         invitation: &InvitationRecord,
@@ -122,6 +123,7 @@ impl Store {
     }
 
     /// The open (unused, unexpired) invitation with token hash `token_hash`, with its farm.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_open_invitation(
         &self,
         token_hash: &str,
@@ -144,6 +146,7 @@ impl Store {
     }
 
     /// The farm's open invitations, newest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open_invitations(&self, farm_id: &str, now: i64) -> Result<Vec<InvitationRecord>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM farm_invitations WHERE farm_id = $1 \
@@ -158,6 +161,7 @@ impl Store {
     }
 
     /// Withdraws the farm's open invitation `id`: the invitation, if there was one.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_open_invitation(
         &self,
         farm_id: &str,
@@ -179,6 +183,7 @@ impl Store {
     /// address is `email`, and makes them a member, in one transaction: the invitation is
     /// taken by one conditional UPDATE (unused, unexpired, for this address), so it works
     /// once however many times it is sent.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn accept_invitation(
         &self,
         token_hash: &str,
@@ -222,6 +227,7 @@ impl Store {
     }
 
     /// Deletes invitations that expired or were used before `before`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_expired_invitations(&self, before: i64) -> Result<u64> {
         let sweep = Sweep {
             table: "farm_invitations",

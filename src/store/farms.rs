@@ -143,6 +143,7 @@ const ANOTHER_OWNER: &str = "EXISTS (SELECT 1 FROM farm_members AS other \
 
 impl Store {
     /// Creates `farm` with `owner` as its first owner, in one transaction.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_farm(&self, farm: &FarmRecord, owner: &str) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         insert_farm_rows(&mut tx, farm, owner).await?;
@@ -152,6 +153,7 @@ impl Store {
 
     /// Creates `user` and `farm` with them as its owner, in one transaction: a failure leaves
     /// neither a person without their farm nor a farm without its person.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_user_with_farm(&self, user: &UserRecord, farm: &FarmRecord) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         insert_user_row(&mut tx, user).await?;
@@ -162,6 +164,7 @@ impl Store {
 
     /// Every farm, or those with `status`: pending ones first (they wait for an
     /// administrator), then by creation; at most `limit`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_farms(
         &self,
         status: Option<FarmStatus>,
@@ -180,6 +183,7 @@ impl Store {
     }
 
     /// The members of `farm_id`, owners first, then by when they joined.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn farm_members(&self, farm_id: &str) -> Result<Vec<MemberRecord>> {
         let rows: Vec<MemberRow> = sqlx::query_as(
             "SELECT farm_members.user_id, users.username, users.email, farm_members.role, \
@@ -209,6 +213,7 @@ impl Store {
 
     /// Moves `farm_id` from status `from` to `to` with `reason`; false if it was not in
     /// `from` (or does not exist), so two administrators deciding at once act once.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_farm_status(
         &self,
         farm_id: &str,
@@ -233,6 +238,7 @@ impl Store {
 
     /// Deletes `farm_id` if it is still pending (a refused sign-up); its memberships and
     /// invitations go with it. False if it was not pending.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_pending_farm(&self, farm_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM farms WHERE id = $1 AND status = 'pending'")
             .bind(farm_id)
@@ -243,6 +249,7 @@ impl Store {
 
     /// Adds `user_id` to `farm_id` with `role`; [`StoreError::Conflict`] if they are a
     /// member already.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_member(
         &self,
         farm_id: &str,
@@ -265,6 +272,7 @@ impl Store {
 
     /// Gives `user_id` the farm role `role`, unless that would leave the farm without an
     /// owner.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_member_role(
         &self,
         farm_id: &str,
@@ -284,6 +292,7 @@ impl Store {
     }
 
     /// Removes `user_id` from `farm_id`, unless they are its last owner.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_member(
         &self,
         farm_id: &str,
@@ -315,6 +324,7 @@ impl Store {
 
     /// Ownership handed over in one transaction: `to` becomes an owner, then `from` takes
     /// `from_becomes` (when given). Nothing changes unless both steps do.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hand_over_farm(
         &self,
         farm_id: &str,
@@ -342,6 +352,7 @@ impl Store {
 
     /// The `farms` claim of `user_id`: every *active* farm they are a member of, in one
     /// indexed query (`farm_members_user_id`), oldest membership first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn active_farm_claims_of(&self, user_id: &str) -> Result<Vec<FarmClaim>> {
         let rows: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT farms.id, farms.name, farm_members.role \
@@ -447,6 +458,7 @@ async fn why_unchanged(
 }
 
 impl Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_farm(&self, farm_id: &str) -> Result<Option<FarmRecord>> {
         let sql = format!("SELECT {FARM_COLUMNS} FROM farms WHERE id = $1");
         let row: Option<FarmRow> = sqlx::query_as(&sql)
@@ -457,6 +469,7 @@ impl Store {
     }
 
     /// `user_id`'s membership of `farm_id`, with the farm; `None` if they are not a member.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_membership(
         &self,
         farm_id: &str,
@@ -476,6 +489,7 @@ impl Store {
     }
 
     /// Every farm `user_id` belongs to, whatever its status, oldest membership first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn memberships_of(&self, user_id: &str) -> Result<Vec<Membership>> {
         let sql = format!(
             "SELECT {FARM_COLUMNS}, farm_members.role, farm_members.joined_at \

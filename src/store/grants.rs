@@ -143,6 +143,7 @@ pub enum CodeTake {
 }
 
 impl Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_grant(&self, grant: &GrantRecord) -> Result<()> {
         insert_grant(self.pool(), grant).await
     }
@@ -152,6 +153,7 @@ impl Store {
     /// URI and PKCE verifier; records beforehand the access token that will be issued for it
     /// (so a replay can revoke it). RFC 6749 §4.1.2: a code is used once; a presentation that
     /// fails a check takes nothing, so whoever holds a code cannot spend it for its client.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn take_authorization_code(
         &self,
         code_hash: &str,
@@ -202,6 +204,7 @@ impl Store {
     /// and unexpired, recording beforehand the access token that will be issued for it. A
     /// device code presented by another client, or expired, takes nothing and is `Unknown`;
     /// one its client used before is `Replayed`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn take_device_grant_code(
         &self,
         code_hash: &str,
@@ -238,6 +241,7 @@ impl Store {
     }
 
     /// A grant that is neither revoked nor past its absolute end.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_live_grant(&self, id: &str, now: i64) -> Result<Option<GrantRecord>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM grants WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2"
@@ -252,6 +256,7 @@ impl Store {
 
     /// Revokes a grant and its refresh tokens; returns the access tokens it issued that may
     /// still be unexpired at `now`, for the caller to revoke.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn revoke_grant(&self, id: &str, now: i64) -> Result<Vec<IssuedJti>> {
         sqlx::query("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
             .bind(id)
@@ -279,6 +284,7 @@ impl Store {
 
     /// Revokes every live grant of `user_id` (of one client, when given); returns how many,
     /// and the access tokens issued under them that may still be valid.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn revoke_user_grants(
         &self,
         user_id: &str,
@@ -302,11 +308,13 @@ impl Store {
         Ok((ids.len(), issued))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> Result<()> {
         insert_refresh_token(self.pool(), token).await
     }
 
     /// The grant of a refresh token, used or not.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_refresh_token_grant(&self, token_hash: &str) -> Result<Option<String>> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT grant_id FROM refresh_tokens WHERE token_hash = $1")
@@ -323,6 +331,7 @@ impl Store {
     /// which on PostgreSQL locks it (and on SQLite the write lock serialises everything),
     /// so a revocation either comes before (and the rotation finds nothing) or waits and
     /// then sees the successor and its access token, which it revokes too.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rotate_refresh_token(
         &self,
         grant_id: &str,
@@ -365,6 +374,7 @@ impl Store {
     }
 
     /// An unused refresh token (for introspection and revocation), whatever its grant's state.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_unused_refresh_token(
         &self,
         token_hash: &str,
@@ -381,6 +391,7 @@ impl Store {
 
     /// Drops grants past their end (their refresh tokens go with them) and refresh tokens
     /// past their idle end; returns how many rows went.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_expired_grants(&self, now: i64) -> Result<u64> {
         let tokens = Sweep {
             table: "refresh_tokens",

@@ -34,6 +34,7 @@ pub enum FarmTokenOutcome {
 const COLUMNS: &str = "token_hash, issued_by, vendor, uses_left, created_at, expires_at, farm_id";
 
 impl Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_initial_access_token(
         &self,
         token: &InitialAccessTokenRecord,
@@ -47,6 +48,7 @@ impl Store {
     /// One transaction that first touches the farm's row, so that (on PostgreSQL, where
     /// writers do not queue for the whole database as on SQLite) two issuers for one farm
     /// take turns and cannot both squeeze under the quota.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_farm_initial_access_token(
         &self,
         token: &InitialAccessTokenRecord,
@@ -84,6 +86,7 @@ impl Store {
     }
 
     /// The token with this hash, if it can still register a client at `now`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_usable_initial_access_token(
         &self,
         token_hash: &str,
@@ -101,6 +104,7 @@ impl Store {
     }
 
     /// The tokens that can still register clients, newest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_usable_initial_access_tokens(
         &self,
         now: i64,
@@ -116,6 +120,7 @@ impl Store {
     }
 
     /// Withdraws a token; false if there was none.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_initial_access_token(&self, token_hash: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM initial_access_tokens WHERE token_hash = $1")
             .bind(token_hash)
@@ -125,6 +130,7 @@ impl Store {
     }
 
     /// Drops tokens that expired or were used up before `now`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_spent_initial_access_tokens(&self, now: i64) -> Result<u64> {
         let sweep = Sweep {
             table: "initial_access_tokens",

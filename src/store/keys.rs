@@ -65,6 +65,7 @@ impl Store {
 
     /// Inserts `key` as the active key, signing from `now`, unless one is already active.
     /// Returns whether it was inserted: when two replicas start at once, exactly one wins.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_first_signing_key(
         &self,
         kid: &str,
@@ -88,6 +89,7 @@ impl Store {
     /// at `now` (a new database), there is nobody to wait for: it signs from `now`.
     /// Concurrent rotations run one after the other (SQLite) or the later one fails with
     /// [`StoreError::Conflict`] (PostgreSQL).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rotate_signing_key(
         &self,
         kid: &str,
@@ -114,6 +116,7 @@ impl Store {
     /// the next key waiting for its turn signs from `now`, or, when none waits, `spare`
     /// (kid, PKCS#8) is inserted to sign from `now`. If it was waiting for its turn, the key
     /// it would have replaced keeps signing. One transaction.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn revoke_signing_key(
         &self,
         kid: &str,
@@ -189,6 +192,7 @@ impl Store {
 
     /// Keys whose public half belongs in the JWKS at `now` for a server whose tokens live up
     /// to `retention` seconds, with their private halves opened.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_published_signing_keys(
         &self,
         now: i64,
@@ -210,6 +214,7 @@ impl Store {
 
     /// A cheap fingerprint of the published key set (its kids and activation times, in
     /// order), so replicas notice a rotation or a revocation without reading private keys.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn signing_keys_version(&self, now: i64, retention: i64) -> Result<String> {
         let sql = format!("SELECT kid, activates_at {PUBLISHED}");
         let kids: Vec<(String, i64)> = sqlx::query_as(&sql)
@@ -220,6 +225,7 @@ impl Store {
     }
 
     /// Deletes keys retired before `retired_before`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_expired_signing_keys(&self, retired_before: i64) -> Result<u64> {
         let sweep = Sweep {
             table: "signing_keys",

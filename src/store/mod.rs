@@ -180,6 +180,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Store {
     /// Opens a pool on `url` (`sqlite:…` or `postgres://…`). Does not migrate.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn connect(url: &str) -> Result<Store> {
         Store::connect_with(url, DEFAULT_TIMEOUT).await
     }
@@ -187,6 +188,7 @@ impl Store {
     /// Opens a pool whose every wait is bounded by `timeout`: acquiring a connection, the
     /// SQLite busy timeout (waiting for the write lock), the PostgreSQL `statement_timeout`.
     /// A database that is down or slow is then an error within seconds, answered 503.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn connect_with(url: &str, timeout: Duration) -> Result<Store> {
         install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
@@ -248,6 +250,7 @@ impl Store {
         self
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn migrate(&self) -> Result<()> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
@@ -287,6 +290,7 @@ impl Store {
     /// A write that changes nothing of value, for `/readyz`: a database that answers a
     /// SELECT but cannot write (disk full, a read-only standby, a writer holding the lock
     /// past the busy timeout) is not ready.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn probe_write(&self, now: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO readiness_probe (id, written_at) VALUES (1, $1) \
@@ -331,6 +335,7 @@ impl Store {
         });
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -33,6 +33,7 @@ pub struct MailState {
 }
 
 impl Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_mail(&self, mail: &OutgoingMail) -> Result<()> {
         let text_body = self.seal_text(
             &context("mail_outbox", "text_body", &mail.id),
@@ -61,6 +62,7 @@ impl Store {
     }
 
     /// Mail neither sent nor given up: the backlog (a metric).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn count_pending_mail(&self) -> Result<i64> {
         let (count,): (i64,) = sqlx::query_as(
             "SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL",
@@ -71,6 +73,7 @@ impl Store {
     }
 
     /// Mail due at `now`, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_due_mail(&self, now: i64, limit: i64) -> Result<Vec<OutgoingMail>> {
         let rows: Vec<OutgoingMail> = sqlx::query_as(
             "SELECT id, recipient, subject, text_body, html_body, created_at, attempts, \
@@ -96,6 +99,7 @@ impl Store {
     /// Claims a due mail for one send attempt, so that two replicas never send it at once:
     /// true if this caller won it. The claim lasts until `lease_until`; a sender that dies
     /// mid-send leaves the mail to be tried again then.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn claim_mail(&self, mail: &OutgoingMail, lease_until: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE mail_outbox SET next_attempt_at = $3, attempts = attempts + 1 \
@@ -110,6 +114,7 @@ impl Store {
     }
 
     /// Records a delivery; the bodies (which may carry a link) are dropped.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn mark_mail_sent(&self, id: &str, now: i64) -> Result<()> {
         sqlx::query(
             "UPDATE mail_outbox SET sent_at = $2, text_body = '', html_body = '', \
@@ -124,6 +129,7 @@ impl Store {
 
     /// Records a failed attempt: tried again at `retry_at`, or given up when `None` (the
     /// bodies are dropped then too).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn mark_mail_failed(
         &self,
         id: &str,
@@ -151,6 +157,7 @@ impl Store {
     }
 
     /// The delivery state of one mail, for tests and operators.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_mail_state(&self, id: &str) -> Result<Option<MailState>> {
         let row = sqlx::query_as(
             "SELECT attempts, sent_at, failed_at, last_error FROM mail_outbox WHERE id = $1",
@@ -162,6 +169,7 @@ impl Store {
     }
 
     /// Drops mail sent or given up before `before`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_finished_mail(&self, before: i64) -> Result<u64> {
         let sweep = Sweep {
             table: "mail_outbox",

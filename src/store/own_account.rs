@@ -25,6 +25,7 @@ const SOLE_OWNER_OF: &str = "SELECT farms.name FROM farm_members \
 
 impl Store {
     /// Sets (or with `None` clears) the display name; false if no such user.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_display_name(
         &self,
         user_id: &str,
@@ -42,6 +43,7 @@ impl Store {
 
     /// Sets the user's address, confirmed (it was proved by a link mailed to it); false if
     /// no such user, [`StoreError::Conflict`] if another account has it (ignoring case).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_confirmed_email(&self, user_id: &str, email: &str, now: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE users SET email = $2, email_normalized = $3, email_verified = 1, \
@@ -58,6 +60,7 @@ impl Store {
     }
 
     /// The names of the farms (not pending) of which `user_id` is the only owner.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn farms_solely_owned_by(&self, user_id: &str) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(SOLE_OWNER_OF)
             .bind(user_id)
@@ -72,6 +75,7 @@ impl Store {
     /// or by them (as an administrator, or acting for a farm) stay with `pseudonym` in place
     /// of their id, no username, and `pseudonym` in place of their username and address in
     /// the details.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_account(
         &self,
         user_id: &str,

@@ -60,6 +60,7 @@ const IN_USE: &str = "SELECT g.id, g.client_id, g.user_id, g.scope, g.claims, g.
 impl Store {
     /// The unused refresh token with this hash, with its grant if live at `now` and the
     /// grant's person if they exist; `None` if any of the three is missing.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_refresh_in_use(
         &self,
         token_hash: &str,

@@ -7,6 +7,7 @@ impl Store {
     /// Records a revocation, stamped with the database's clock; revoking twice is not an error
     /// (RFC 7009 §2.2).
     /// Whether `jti` was revoked (what the in-memory list asks when it is full).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn is_token_revoked(&self, jti: &str) -> Result<bool> {
         let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM revoked_tokens WHERE jti = $1")
             .bind(jti)
@@ -15,6 +16,7 @@ impl Store {
         Ok(found.is_some())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_revoked_token(&self, jti: &str, expires_at: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) \
@@ -30,6 +32,7 @@ impl Store {
     /// Up to `limit` revocations whose tokens have not expired at `now`, stamped (database
     /// time) after `(revoked_at, jti)` in that order, as `(jti, expires_at, revoked_at)`:
     /// pages of what is new since a sync, through the `revoked_at` index.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_revocations_after(
         &self,
         revoked_at: i64,
@@ -52,6 +55,7 @@ impl Store {
     }
 
     /// Drops revocations of tokens that have expired anyway; returns how many.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_expired_revocations(&self, now: i64) -> Result<u64> {
         let sweep = Sweep {
             table: "revoked_tokens",

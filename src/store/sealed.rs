@@ -110,6 +110,7 @@ impl Store {
     /// column; returns how many were rewritten. Each row is replaced only if it still holds
     /// the value read, so a concurrent writer (or a second process doing the same) is never
     /// overwritten. Idempotent: a second run rewrites nothing.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reseal(&self, which: Reseal) -> Result<u64> {
         let skip = match which {
             Reseal::Plain => SEALED_PREFIX.to_string(),

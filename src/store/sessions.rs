@@ -58,6 +58,7 @@ const LOGIN_COLUMNS: &str =
 impl Store {
     /// Stores a browser session record, replacing the one with the same id. `client`: the
     /// address an anonymous record is counted under (`None` once someone is signed in).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn upsert_browser_session(
         &self,
         id: &str,
@@ -81,6 +82,7 @@ impl Store {
     }
 
     /// Stores a new browser session record; [`StoreError::Conflict`] if the id is taken.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_browser_session(
         &self,
         id: &str,
@@ -105,6 +107,7 @@ impl Store {
     /// Deletes the anonymous sessions of `client` beyond the `keep` that expire last (the
     /// most recently changed); returns how many went. One statement, through the
     /// `(client_key, expires_at)` index, touching at most `keep` + the few new rows.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn evict_anonymous_sessions(&self, client: &str, keep: i64) -> Result<u64> {
         let done = sqlx::query(
             "DELETE FROM browser_sessions WHERE client_key = $1 AND id NOT IN \
@@ -119,6 +122,7 @@ impl Store {
     }
 
     /// The data and expiry of an unexpired browser session.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_browser_session(&self, id: &str, now: i64) -> Result<Option<(Vec<u8>, i64)>> {
         let row: Option<(Vec<u8>, i64)> = sqlx::query_as(
             "SELECT data, expires_at FROM browser_sessions WHERE id = $1 AND expires_at > $2",
@@ -130,6 +134,7 @@ impl Store {
         Ok(row)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_browser_session(&self, id: &str) -> Result<()> {
         sqlx::query("DELETE FROM browser_sessions WHERE id = $1")
             .bind(id)
@@ -140,6 +145,7 @@ impl Store {
 
     /// Drops expired browser sessions and login sessions that ended or expired; returns how
     /// many rows went.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
         let browser = Sweep {
             table: "browser_sessions",
@@ -165,11 +171,13 @@ impl Store {
             + self.sweep(&ended, &[i64::MIN]).await?)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_login_session(&self, login: &LoginSessionRecord) -> Result<()> {
         insert_login_session(&mut *self.pool().acquire().await?, login).await
     }
 
     /// A login session that has neither ended nor expired at `now`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_live_login_session(
         &self,
         sid: &str,
@@ -188,6 +196,7 @@ impl Store {
     }
 
     /// `user_id`'s live login sessions, the most recently started first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_live_login_sessions(
         &self,
         user_id: &str,
@@ -207,6 +216,7 @@ impl Store {
     }
 
     /// Notes that a login session was used at `now`; written at most once a minute.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn touch_login_session(&self, sid: &str, now: i64) -> Result<()> {
         sqlx::query(
             "UPDATE login_sessions SET last_seen_at = $2 \
@@ -221,6 +231,7 @@ impl Store {
 
     /// Ends `user_id`'s live login sessions, all or one (`only`), except `keep`; returns the
     /// sids ended.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn end_login_sessions_of_user(
         &self,
         user_id: &str,
@@ -244,6 +255,7 @@ impl Store {
     }
 
     /// Ends a login session (logout); ending it twice is not an error.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn end_login_session(&self, sid: &str, now: i64) -> Result<()> {
         end_login_session(&mut *self.pool().acquire().await?, sid, now).await
     }

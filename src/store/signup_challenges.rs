@@ -8,6 +8,7 @@ impl Store {
     /// The shared secret named `name`: the one on record, or `fresh` stored now if there is
     /// none. Two replicas racing both get the one that was stored first. Sealed at rest like
     /// every secret column ([`super::sealed`]): it signs the sign-up challenges.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_or_insert_instance_secret(
         &self,
         name: &str,
@@ -33,6 +34,7 @@ impl Store {
     }
 
     /// Records a challenge as used: true the first time, false when it was used already.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn spend_challenge(&self, nonce: &str, expires_at: i64) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO spent_challenges (nonce, expires_at) VALUES ($1, $2) \
@@ -46,6 +48,7 @@ impl Store {
     }
 
     /// Forgets used challenges that have expired: they would be refused as expired anyway.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_expired_challenges(&self, now: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM spent_challenges WHERE expires_at <= $1")
             .bind(now)

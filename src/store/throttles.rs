@@ -24,6 +24,7 @@ impl Store {
     /// `now`, nothing is counted and the latest lock end is returned as `Err`. Otherwise
     /// each key gets the lock `lock_for(key index, count)` would earn if this attempt
     /// fails (0: none), in force while the attempt runs; the start is returned.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn begin_throttled_attempt(
         &self,
         keys: &[(String, i64)],
@@ -90,6 +91,7 @@ impl Store {
     /// Settles attempts that succeeded (or never ran): the keys in `clear` are forgotten;
     /// each of `undo` loses the count and, unless a later failure locked it further, the
     /// lock this attempt set.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn settle_throttled_attempt(
         &self,
         clear: &[&AttemptStart],
@@ -105,6 +107,7 @@ impl Store {
     }
 
     /// Forgets the failures of `key` (after a success).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn clear_throttle(&self, key: &str) -> Result<()> {
         sqlx::query("DELETE FROM throttles WHERE key = $1")
             .bind(key)
@@ -113,6 +116,7 @@ impl Store {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_stale_throttles(&self, last_failure_before: i64, now: i64) -> Result<u64> {
         let sweep = Sweep {
             table: "throttles",
@@ -124,6 +128,7 @@ impl Store {
 
     /// Adds `count` requests to `key`'s window starting at `window_start`; returns the
     /// window's total over every replica.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_to_rate_window(
         &self,
         key: &str,
@@ -143,6 +148,7 @@ impl Store {
         Ok(total)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_old_rate_windows(&self, before: i64) -> Result<u64> {
         let sweep = Sweep {
             table: "rate_windows",

@@ -87,6 +87,7 @@ impl Store {
     }
 
     /// Inserts a provider; [`super::StoreError::Conflict`] when its id is taken.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_upstream(&self, upstream: &UpstreamRecord) -> Result<()> {
         let sealed = self.seal_text(&secret_context(&upstream.id), &upstream.client_secret)?;
         sqlx::query(&format!(
@@ -109,6 +110,7 @@ impl Store {
     }
 
     /// Every configured provider, by id.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_upstreams(&self) -> Result<Vec<UpstreamRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM upstream_providers ORDER BY id");
         let rows: Vec<UpstreamRow> = sqlx::query_as(&sql).fetch_all(self.pool()).await?;
@@ -117,6 +119,7 @@ impl Store {
 
     /// The enabled providers' ids and labels, by id: the buttons of the sign-in pages (no
     /// secret opened).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_upstream_buttons(&self) -> Result<Vec<(String, String)>> {
         Ok(
             sqlx::query_as(
@@ -127,6 +130,7 @@ impl Store {
         )
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_upstream(&self, id: &str) -> Result<Option<UpstreamRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM upstream_providers WHERE id = $1");
         let row: Option<UpstreamRow> = sqlx::query_as(&sql)
@@ -137,6 +141,7 @@ impl Store {
     }
 
     /// Deletes a provider and its links; false if there was none.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_upstream(&self, id: &str) -> Result<bool> {
         let mut tx = self.pool().begin().await?;
         // Explicitly too, so the links go even where foreign keys are not enforced.
@@ -153,6 +158,7 @@ impl Store {
     }
 
     /// The local account `subject` of `provider_id` signs in to, its last use moved on.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn use_upstream_link(
         &self,
         provider_id: &str,
@@ -173,6 +179,7 @@ impl Store {
 
     /// Links `subject` of `provider_id` to `user_id`; [`super::StoreError::Conflict`] when
     /// the subject or the person is linked to that provider already.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_upstream_link(
         &self,
         provider_id: &str,
@@ -185,6 +192,7 @@ impl Store {
     }
 
     /// The providers `user_id` is linked to.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn upstream_links_of(&self, user_id: &str) -> Result<Vec<UpstreamLink>> {
         let sql = format!(
             "SELECT {LINK_COLUMNS} FROM upstream_links WHERE user_id = $1 ORDER BY provider_id"
@@ -197,6 +205,7 @@ impl Store {
 
     /// Removes `user_id`'s link to `provider_id` if the account keeps another way in (a
     /// password, a passkey, another link); false if nothing was removed.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_upstream_link(&self, user_id: &str, provider_id: &str) -> Result<bool> {
         // The person's row is taken first, so that two unlinks (or an unlink and another
         // change of the ways in) run one after the other: each then sees what the other
@@ -219,6 +228,7 @@ impl Store {
 
     /// Inserts `user` and links `subject` of `provider_id` to them, in one transaction;
     /// [`StoreError::Conflict`] when the name, the address or the subject is taken.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_user_with_upstream_link(
         &self,
         user: &UserRecord,

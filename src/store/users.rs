@@ -143,12 +143,14 @@ pub struct UserPage {
 impl Store {
     /// Inserts a user; [`StoreError::Conflict`] when the username or email (ignoring case) is
     /// taken.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_user(&self, user: &UserRecord) -> Result<()> {
         let mut conn = self.pool().acquire().await?;
         insert_user_row(&mut conn, user).await
     }
 
     /// Finds a user by username, ignoring case.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM users WHERE username_normalized = $1");
         let row: Option<UserRow> = sqlx::query_as(&sql)
@@ -159,6 +161,7 @@ impl Store {
     }
 
     /// Finds a user by their stable id (`sub`).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_user_by_id(&self, id: &str) -> Result<Option<UserRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
         let row: Option<UserRow> = sqlx::query_as(&sql)
@@ -169,6 +172,7 @@ impl Store {
     }
 
     /// Finds a user by email address, ignoring case.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM users WHERE email_normalized = $1");
         let row: Option<UserRow> = sqlx::query_as(&sql)
@@ -183,6 +187,7 @@ impl Store {
     /// provider, or a passkey when `passkeys_count`); false if it did not. The person's row
     /// is taken first, as unlinking a provider does, so that the two run one after the
     /// other and each sees what the other left: both at once must not leave no way in.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn remove_password_hash(
         &self,
         user_id: &str,
@@ -207,6 +212,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn update_password_hash(&self, user_id: &str, hash: &str, now: i64) -> Result<()> {
         // A new password is what an administrator's required reset waits for.
         sqlx::query(
@@ -222,6 +228,7 @@ impl Store {
     }
 
     /// Marks the address verified, if it is still the user's address; true if it is.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_email_verified(&self, user_id: &str, email: &str, now: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE users SET email_verified = 1, updated_at = $3 \
@@ -236,6 +243,7 @@ impl Store {
     }
 
     /// Locks (`Some((at, reason))`) or unlocks (`None`) an account; false if no such user.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_user_lock(
         &self,
         user_id: &str,
@@ -255,6 +263,7 @@ impl Store {
     }
 
     /// Replaces a user's roles; false if no such user.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_user_roles(&self, user_id: &str, roles: &Roles, now: i64) -> Result<bool> {
         let done = sqlx::query("UPDATE users SET roles = $2, updated_at = $3 WHERE id = $1")
             .bind(user_id)
@@ -270,6 +279,7 @@ impl Store {
     /// username does not), by address. Each phase is a range of a unique index read in
     /// order from `after`, so a page costs `limit` rows however many people there are; the
     /// count stops at [`COUNT_CAP`].
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_users(
         &self,
         text: &str,
@@ -372,6 +382,7 @@ impl Store {
     }
 
     /// Marks the password as no longer good for signing in, until a reset replaces it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn require_password_reset(&self, user_id: &str, now: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE users SET password_reset_required = 1, updated_at = $2 WHERE id = $1",
@@ -385,6 +396,7 @@ impl Store {
 
     /// Deletes a user; what hangs off the account (sessions, grants, factors) goes with it.
     /// False if there was none.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_user(&self, user_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM users WHERE id = $1")
             .bind(user_id)

@@ -56,6 +56,7 @@ impl Store {
     /// Stores a new endpoint with its secret, sealed, to be sent the events written from
     /// now on (its `after_seq` is read in the same statement); [`StoreError::Conflict`] if
     /// `max` endpoints exist already (checked in the same statement too).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_webhook_endpoint(
         &self,
         endpoint: &EndpointRecord,
@@ -90,12 +91,14 @@ impl Store {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_webhook_endpoints(&self) -> Result<Vec<EndpointRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM webhook_endpoints ORDER BY created_at, id");
         let rows: Vec<EndpointRow> = sqlx::query_as(&sql).fetch_all(self.pool()).await?;
         rows.into_iter().map(EndpointRecord::try_from).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_webhook_endpoint(&self, id: &str) -> Result<Option<EndpointRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE id = $1");
         let row: Option<EndpointRow> = sqlx::query_as(&sql)
@@ -107,6 +110,7 @@ impl Store {
 
     /// Changes an endpoint's URL, description, event types and whether it is paused; false
     /// if there is no such endpoint.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn update_webhook_endpoint(&self, endpoint: &EndpointRecord) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE webhook_endpoints SET url = $2, description = $3, event_types = $4, \
@@ -124,6 +128,7 @@ impl Store {
     }
 
     /// Deletes an endpoint and its deliveries; false if there was none.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_webhook_endpoint(&self, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1")
             .bind(id)

@@ -109,6 +109,9 @@ mod upstream;
 /// Signed webhooks from the outbox (every event type, order, retries, dead letters,
 /// replay, a crash) and back-channel logout for every way a session ends.
 mod events;
+/// OpenTelemetry traces exported over OTLP by the real binary, and the W3C trace context
+/// carried on outbound calls.
+mod traces;
 
 // ---- Administration
 /// The admin API per resource: who may call, users, suspension, clients, keys and audit,

@@ -1,6 +1,7 @@
 //! A person in a real browser: headless Chromium, driven over WebDriver in a phone-sized
 //! window, signs up, consents, signs out, signs in again and is signed out by the relying
-//! party; connects a TV with the device flow; and joins a farm through a mailed invitation. Every page the person sees is saved as a
+//! party; connects a TV with the device flow; joins a farm through a mailed invitation; and
+//! signs out of two apps at once by back-channel logout. Every page the person sees is saved as a
 //! screenshot (under `$CARGO_TARGET_DIR/screenshots/`, else `target/screenshots/`) and
 //! checked for accessibility basics.
 //!
@@ -11,6 +12,7 @@
 
 mod actions;
 mod admin;
+mod back_channel;
 mod checks;
 mod device;
 mod driver;

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use super::*;
 use crate::support::{
-    Behaviour, Receiver, TestDatabase, run_farm_auth, serve_binary, verify_webhook,
+    Behaviour, Receiver, TestDatabase, cli_consumer, cli_env, cli_webhook, run_farm_auth,
+    serve_binary, verify_webhook,
 };
 
 /// The real binary on `database`, allowed to call the receiver on loopback.
@@ -27,64 +28,26 @@ async fn an_event_committed_before_a_kill_9_is_delivered_after_the_restart() {
     let dir = tempfile::tempdir().unwrap();
     let database = TestDatabase::new().await;
     let receiver = Receiver::start().await;
-    // The endpoint is subscribed through the library, as the admin API would.
-    let app = TestApp::spawn_with(crate::support::Options {
-        database: Some(database.clone()),
-        ..Default::default()
-    })
-    .await;
-    let root = admin(&app).await;
-    let (_, secret) = subscribe(
-        &app,
-        &root,
-        &receiver.url("/hooks"),
+    let hooks = receiver.url("/hooks");
+    let secret = cli_webhook(
+        dir.path(),
+        &database,
+        &hooks,
         &["person.created", "person.locked"],
-    )
-    .await;
-    drop(root);
-    drop(app);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    );
 
     // A server is running, the receiver is down: the event waits for a retry.
     receiver.behave(Behaviour::Status(503));
     let (first, _) = server(&database, dir.path()).await;
-    let env = [
-        ("FARM_AUTH_DATABASE_URL", database.url.as_str()),
-        ("FARM_AUTH_SECRET_KEY", database.secret_key.as_str()),
-    ];
-    let created = run_farm_auth(
-        dir.path(),
-        &env,
-        &[
-            "user",
-            "create",
-            "--username",
-            "ada",
-            "--email",
-            "ada@farm.example",
-            "--role",
-            "consumer",
-            "--password-stdin",
-        ],
-        Some("a field of sunflowers\n"),
-    );
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    cli_consumer(dir.path(), &database, "ada");
     wait_for_requests(&receiver, 1).await;
     // The failed attempt is recorded (a retry in 5 s); then the process dies.
     tokio::time::sleep(Duration::from_millis(500)).await;
     kill_hard(first);
 
     // Committed while no server runs at all.
-    let locked = run_farm_auth(
-        dir.path(),
-        &env,
-        &["user", "lock", "ada", "--reason", "while down"],
-        None,
-    );
+    let lock = ["user", "lock", "ada", "--reason", "while down"];
+    let locked = run_farm_auth(dir.path(), &cli_env(&database), &lock, None);
     assert!(
         locked.status.success(),
         "{}",

@@ -381,3 +381,51 @@ async fn at_most_fifty_endpoints_and_the_secret_is_shown_once() {
     );
     crate::support::assert_not_logged(&secrets.iter().map(String::as_str).collect::<Vec<_>>());
 }
+
+/// The real binary against `app`'s database, allowed to call loopback as the server is.
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let env = crate::support::cli_env(&app.database);
+    crate::support::run_farm_auth(dir.path(), &env, args, None)
+}
+
+#[tokio::test]
+async fn the_command_line_subscribes_lists_and_deletes_an_endpoint() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url("/hooks");
+    let args = [
+        "webhook",
+        "create",
+        "--url",
+        &url,
+        "--event",
+        "person.created",
+        "--json",
+    ];
+    let created = crate::support::stdout_json(&cli(&app, &args));
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let id = created["id"].as_str().unwrap().to_string();
+    let ada = app.person("ada", Role::Consumer).await;
+    wait_for_event(&receiver, &secret, "person.created", "person_id", &ada).await;
+
+    let listed = cli(&app, &["webhook", "list", "--json"]);
+    let listed = crate::support::stdout_json(&listed);
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert!(!listed.to_string().contains(&secret));
+    let unknown = crate::support::operator(
+        &app,
+        &[
+            "webhook",
+            "create",
+            "--url",
+            &url,
+            "--event",
+            "person.hacked",
+        ],
+    );
+    crate::support::assert_one_line_error(&unknown, "unknown event type");
+    assert!(cli(&app, &["webhook", "delete", &id]).status.success());
+    let listed = cli(&app, &["webhook", "list", "--json"]);
+    assert_eq!(crate::support::stdout_json(&listed), json!([]));
+}

@@ -137,3 +137,42 @@ pub async fn serve_binary(
     let _ = child.wait();
     panic!("the server did not start");
 }
+
+/// The command line's environment on `database`, allowed to call loopback (where the tests'
+/// receivers listen) as a server beside it is: the command line checks a webhook's URL too.
+pub fn cli_env(database: &TestDatabase) -> [(&str, &str); 3] {
+    [
+        ("FARM_AUTH_DATABASE_URL", database.url.as_str()),
+        ("FARM_AUTH_SECRET_KEY", database.secret_key.as_str()),
+        ("FARM_AUTH_OUTBOUND_ALLOW_NETWORKS", "127.0.0.0/8"),
+    ]
+}
+
+/// `farm-auth webhook create` for `events` at `url` on `database`: the endpoint's secret.
+pub fn cli_webhook(dir: &Path, database: &TestDatabase, url: &str, events: &[&str]) -> String {
+    let mut args = vec!["webhook", "create", "--url", url, "--json"];
+    for event in events {
+        args.extend(["--event", event]);
+    }
+    let created = stdout_json(&run_farm_auth(dir, &cli_env(database), &args, None));
+    created["secret"].as_str().expect("the secret").to_string()
+}
+
+/// `farm-auth user create` of the consumer `username` (password [`super::PASSWORD`]).
+pub fn cli_consumer(dir: &Path, database: &TestDatabase, username: &str) {
+    let email = format!("{username}@farm.example");
+    let args = ["user", "create", "--username", username, "--email", &email];
+    let more = ["--role", "consumer", "--password-stdin"];
+    let password = format!("{}\n", super::PASSWORD);
+    let output = run_farm_auth(
+        dir,
+        &cli_env(database),
+        &[&args[..], &more[..]].concat(),
+        Some(&password),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
