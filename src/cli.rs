@@ -478,30 +478,3 @@ pub fn one_line(message: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
-
-/// Structured logs on standard error (standard output is for command results), filtered by
-/// `RUST_LOG` (default `info`, less PostgreSQL's chatter such as "relation already exists,
-/// skipping" during migrations); and, when `traces` are exported, every span at info level
-/// and the store's calls (debug level, never logged) to the OpenTelemetry layer.
-pub fn init_tracing(config: &Config, traces: Option<&opentelemetry_sdk::trace::SdkTracerProvider>) {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    use tracing_subscriber::{EnvFilter, Layer};
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let logs = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi);
-    let logs = match config.log_format {
-        crate::config::LogFormat::Json => logs.json().with_filter(filter).boxed(),
-        crate::config::LogFormat::Text => logs.with_filter(filter).boxed(),
-    };
-    let traces = traces.map(|provider| {
-        crate::telemetry::layer(provider).with_filter(EnvFilter::new("info,farm_auth::store=debug"))
-    });
-    let _ = tracing_subscriber::registry()
-        .with(logs)
-        .with(traces)
-        .try_init();
-}

@@ -46,7 +46,7 @@ fn main() -> ExitCode {
         let _inside = runtime.enter();
         farm_auth::telemetry::init()
     };
-    cli::init_tracing(&config, traces.as_ref());
+    farm_auth::telemetry::init_logs(&config, traces.as_ref());
     let result = runtime.block_on(cli::run(cli.command, config));
     if let Some(traces) = traces {
         runtime.block_on(farm_auth::telemetry::shutdown(traces));

@@ -1,4 +1,4 @@
-//! OpenTelemetry traces (issue 15, decision 168), exported over OTLP/HTTP (protobuf) when
+//! Logs on standard error, and OpenTelemetry traces (issue 15, decision 168), exported over OTLP/HTTP (protobuf) when
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` is set; the SDK reads the other standard variables itself
 //! (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`,
 //! `OTEL_BSP_SCHEDULE_DELAY` ...). Unset, nothing is made: no exporter, no span on the
@@ -82,6 +82,32 @@ pub fn init() -> Option<SdkTracerProvider> {
     opentelemetry::global::set_tracer_provider(provider.clone());
     ENABLED.store(true, Ordering::Relaxed);
     Some(provider)
+}
+
+/// Structured logs on standard error (standard output is for command results), filtered by
+/// `RUST_LOG` (default `info`, less PostgreSQL's chatter such as "relation already exists,
+/// skipping" during migrations); and, when `traces` are exported, every span at info level
+/// and the store's calls (debug level, never logged) to the OpenTelemetry layer.
+pub fn init_logs(config: &crate::config::Config, traces: Option<&SdkTracerProvider>) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let logs = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
+    let logs = match config.log_format {
+        crate::config::LogFormat::Json => logs.json().with_filter(filter).boxed(),
+        crate::config::LogFormat::Text => logs.with_filter(filter).boxed(),
+    };
+    let traces = traces
+        .map(|provider| layer(provider).with_filter(EnvFilter::new("info,farm_auth::store=debug")));
+    let _ = tracing_subscriber::registry()
+        .with(logs)
+        .with(traces)
+        .try_init();
 }
 
 /// The layer that turns spans into OpenTelemetry spans.

@@ -141,6 +141,14 @@ pub async fn record(state: &AppState, origin: &Origin, event: Event<'_>) -> Resu
     Ok(())
 }
 
+/// Writes a row built elsewhere (an administrator's, a farm's or a vendor's change) and
+/// rings the event dispatcher: the change may have left events in the outbox (decision 165).
+pub async fn write(state: &AppState, record: &AuditRecord) -> Result<(), StoreError> {
+    state.store.insert_audit_event(record).await?;
+    state.events.wake();
+    Ok(())
+}
+
 /// An event as the trail stores it, ready to be written with other writes in one
 /// transaction ([`crate::store::sign_ins`]).
 pub struct Row {

@@ -496,7 +496,5 @@ async fn write_trail(
         actor_id,
         ..AuditRecord::default()
     };
-    state.store.insert_audit_event(&record).await?;
-    state.events.wake(); // the change may have left events (decision 165)
-    Ok(())
+    super::audit::write(state, &record).await
 }

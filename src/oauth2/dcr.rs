@@ -173,10 +173,9 @@ pub async fn register(state: &AppState, token: &str, body: &Value) -> Result<Val
     };
     // The client exists now and the token's use is spent: the vendor must get the answer,
     // so a trail that cannot be written is logged rather than failing the request.
-    if let Err(error) = state.store.insert_audit_event(&audit).await {
+    if let Err(error) = crate::accounts::audit::write(state, &audit).await {
         tracing::error!(%error, client_id = %record.client_id, "could not record a registration in the audit trail");
     }
-    state.events.wake(); // `app.registered` is in the outbox (decision 165)
     let client = Client::try_from(record)?;
     let mut answer = client_information(state, &client);
     answer.insert(
@@ -323,9 +322,7 @@ async fn record(state: &AppState, event: &str, client_id: &str) -> Result<(), St
         detail: Some("by the vendor (RFC 7592)".into()),
         ..AuditRecord::default()
     };
-    state.store.insert_audit_event(&audit).await?;
-    state.events.wake(); // `app.deleted` is in the outbox (decision 165)
-    Ok(())
+    crate::accounts::audit::write(state, &audit).await
 }
 
 /// RFC 7591 §3.2.1: the client's metadata as registered, with where to manage it.
@@ -477,39 +474,5 @@ fn parse_metadata(body: &Value, current: Option<&Client>) -> Result<NewClient, D
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn metadata_defaults_follow_rfc_7591() {
-        let body = json!({"client_name": "Shop", "redirect_uris": ["https://shop.example/cb"]});
-        let new = parse_metadata(&body, None).unwrap();
-        assert_eq!(new.grant_types, vec!["authorization_code"]);
-        assert!(!new.public);
-        assert_eq!(new.auth_method, None);
-    }
-
-    #[test]
-    fn malformed_metadata_is_refused() {
-        for body in [
-            json!([]),
-            json!({"redirect_uris": ["https://a.example/cb"]}),
-            json!({"client_name": 3}),
-            json!({"client_name": "x", "redirect_uris": "https://a.example/cb"}),
-            json!({"client_name": "x", "redirect_uris": [1]}),
-            json!({"client_name": "x", "response_types": ["token"]}),
-            json!({"client_name": "x", "grant_types": []}),
-            json!({"client_name": "x", "grant_types": ["client_credentials"], "response_types": ["code"]}),
-            json!({"client_name": "x", "redirect_uris": vec!["https://a.example/cb"; 21]}),
-        ] {
-            assert!(parse_metadata(&body, None).is_err(), "{body}");
-        }
-    }
-
-    #[test]
-    fn unknown_metadata_is_ignored() {
-        let body = json!({"client_name": "Shop", "logo_uri": 5, "software_id": "x",
-                          "redirect_uris": ["https://shop.example/cb"]});
-        assert!(parse_metadata(&body, None).is_ok());
-    }
-}
+#[path = "dcr_tests.rs"]
+mod tests;

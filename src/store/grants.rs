@@ -1,7 +1,6 @@
-//! The `grants` and `refresh_tokens` tables: what a person allowed a client, born with its
-//! authorization code, and the rotating refresh tokens that hang off it. Codes and refresh
-//! tokens are stored only as hashes; a code is consumed atomically (`take_*`) and only by
-//! the presentation that passes its checks, a refresh token rotated in one transaction.
+//! The `grants` and `refresh_tokens` tables: what a person allowed a client (born with its
+//! code) and its rotating refresh tokens, stored as hashes. A code is consumed atomically
+//! (`take_*`) by the one presentation that passes its checks; a refresh token rotates in one.
 
 use sqlx::FromRow;
 

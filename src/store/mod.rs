@@ -18,6 +18,7 @@ pub mod farms;
 pub mod grants;
 pub mod initial_access_tokens;
 pub mod keys;
+pub mod memberships;
 pub mod outbox;
 pub mod own_account;
 pub mod pool_use;
