@@ -256,7 +256,7 @@ pub async fn sweep_expired(store: &Store, now: i64) -> Result<u64, crate::store:
         + store
             .delete_finished_events(
                 now - crate::events::RETENTION_SECS,
-                (now - crate::events::RETENTION_SECS) * 1_000,
+                (now - crate::events::SPENT_EVENT_SECS) * 1_000,
             )
             .await?
         + store

@@ -53,7 +53,11 @@ CREATE INDEX event_deliveries_order ON event_deliveries (endpoint_id, subject, e
 CREATE INDEX event_deliveries_history ON event_deliveries (endpoint_id, event_seq);
 CREATE INDEX event_deliveries_client ON event_deliveries (client_id);
 CREATE INDEX event_deliveries_finished ON event_deliveries (finished_at);
-CREATE INDEX event_deliveries_event ON event_deliveries (event_seq);
+-- One delivery per event and receiver: the fan-out writes them one statement at a time,
+-- and one that is repeated (a replica racing, a crash before the event was marked) adds
+-- nothing.
+CREATE UNIQUE INDEX event_deliveries_once
+    ON event_deliveries (event_seq, COALESCE(endpoint_id, client_id));
 
 CREATE INDEX grants_sid ON grants (sid);
 

@@ -45,9 +45,12 @@ pub const EVENT_TYPES: &[&str] = &[
     "app.deleted",
 ];
 
-/// How long a finished delivery (delivered, dead, dropped) stays in its endpoint's history,
-/// and an event with no delivery left stays in the outbox.
+/// How long a finished delivery (delivered, dead, dropped) stays in its endpoint's history.
 pub const RETENTION_SECS: i64 = 30 * 86_400;
+
+/// How long an event fanned out, with no delivery left, stays in the outbox: a day, to
+/// look into; a person signing in and out in a loop must not fill a month of rows.
+pub const SPENT_EVENT_SECS: i64 = 86_400;
 
 /// How often the outbox is read when nothing rang: changes made by another replica or by
 /// the command line are seen within this.

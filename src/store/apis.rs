@@ -74,7 +74,7 @@ impl Store {
         api: &ApiRecord,
         client: &ClientRecord,
     ) -> Result<(), ApiStoreError> {
-        let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.begin().await.map_err(StoreError::from)?;
         super::clients::insert(client).execute(&mut *tx).await?;
         sqlx::query(
             "INSERT INTO apis (id, name, audience, client_id, created_at) \
@@ -101,7 +101,7 @@ impl Store {
         api_id: &str,
         scopes: &[ApiScopeRecord],
     ) -> Result<bool, ApiStoreError> {
-        let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.begin().await.map_err(StoreError::from)?;
         let found: Option<(String,)> = sqlx::query_as("SELECT id FROM apis WHERE id = $1")
             .bind(api_id)
             .fetch_optional(&mut *tx)

@@ -190,7 +190,7 @@ impl Store {
         now: i64,
         client: &ClientRecord,
     ) -> Result<Option<()>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         // A farm's app: the farm must be active when it is stored, and its row is taken
         // first, as issuing the farm's tokens does, so the farm's quota is counted in turns.
         if let Some(farm_id) = &client.farm_id {

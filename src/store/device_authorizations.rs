@@ -200,7 +200,7 @@ impl Store {
         now: i64,
         grant: Option<&GrantRecord>,
     ) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let decided = sqlx::query(
             "UPDATE device_authorizations SET status = $3, user_id = $2, decided_at = $4 \
              WHERE device_code_hash = $1 AND status = 'pending' AND expires_at > $4",

@@ -17,7 +17,7 @@ impl Store {
         user_id: &str,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         insert_known_device(&mut tx, token_hash, user_id, now).await?;
         tx.commit().await?;
         Ok(())

@@ -54,7 +54,7 @@ impl Store {
         max: i64,
         replace: bool,
     ) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         super::users::take_user_row(&mut tx, &token.user_id).await?;
         let (recent,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM email_tokens \
@@ -149,7 +149,7 @@ impl Store {
         now: i64,
         later_only: bool,
     ) -> Result<Option<EmailTokenRecord>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let taken = take_email_token(&mut tx, token_hash, purpose, now, later_only).await?;
         tx.commit().await?;
         Ok(taken)

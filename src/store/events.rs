@@ -100,9 +100,11 @@ impl Store {
         Ok(rows)
     }
 
-    /// Writes the deliveries of `event` that `plan` names and marks it fanned out, in one
-    /// transaction; false (and nothing written) if another replica fanned it out first. A
-    /// logout delivery is written only if its client still has a back-channel logout URI.
+    /// Writes the deliveries of `event` that `plan` names, then marks it fanned out. Each
+    /// is one statement of its own, never a transaction held open across them: a delivery
+    /// written twice (a replica racing, a crash before the mark) is refused by the unique
+    /// index and adds nothing. A logout delivery is written only if its client still has a
+    /// back-channel logout URI. False if the event was marked already (by another replica).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn fan_out_event(
         &self,
@@ -110,15 +112,6 @@ impl Store {
         plan: &[Planned],
         now: i64,
     ) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
-        let claimed =
-            sqlx::query("UPDATE events SET fanned_out = 1 WHERE seq = $1 AND fanned_out = 0")
-                .bind(event.seq)
-                .execute(&mut *tx)
-                .await?;
-        if claimed.rows_affected() != 1 {
-            return Ok(false);
-        }
         for planned in plan {
             let (state, error) = match planned.over_cap {
                 true => ("dead", Some("the endpoint's backlog was full")),
@@ -133,8 +126,10 @@ impl Store {
                  state, attempts, next_attempt_at, last_error, created_at, finished_at) \
                  SELECT $1, $2, $3, $4, $5, $6, 0, $7, $8, $7, \
                  CASE WHEN $6 = 'dead' THEN $7 ELSE NULL END \
-                 WHERE $4 IS NULL OR EXISTS (SELECT 1 FROM clients WHERE client_id = $4 \
-                 AND backchannel_logout_uri IS NOT NULL)",
+                 WHERE ($4 IS NULL OR EXISTS (SELECT 1 FROM clients WHERE client_id = $4 \
+                 AND backchannel_logout_uri IS NOT NULL)) \
+                 AND EXISTS (SELECT 1 FROM events WHERE seq = $2 AND fanned_out = 0) \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(format!("dlv_{}", crate::secrets::random_id()))
             .bind(event.seq)
@@ -144,11 +139,15 @@ impl Store {
             .bind(state)
             .bind(now)
             .bind(error)
-            .execute(&mut *tx)
+            .execute(self.pool())
             .await?;
         }
-        tx.commit().await?;
-        Ok(true)
+        let marked =
+            sqlx::query("UPDATE events SET fanned_out = 1 WHERE seq = $1 AND fanned_out = 0")
+                .bind(event.seq)
+                .execute(self.pool())
+                .await?;
+        Ok(marked.rows_affected() == 1)
     }
 
     /// How many deliveries wait for an endpoint (for the cap).

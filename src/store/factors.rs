@@ -88,7 +88,7 @@ impl Store {
     /// Removes the authenticator app and the recovery codes that came with it.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_totp(&self, user_id: &str) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
@@ -109,7 +109,7 @@ impl Store {
         hashes: &[String],
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
@@ -225,7 +225,7 @@ impl Store {
         user_id: &str,
         credential_id: &str,
     ) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         super::users::take_user_row(&mut tx, user_id).await?;
         let done = sqlx::query(
             "DELETE FROM passkeys WHERE user_id = $1 AND credential_id = $2 \

@@ -77,7 +77,7 @@ impl Store {
         max_open: i64,
         now: i64,
     ) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         // The farm's row first: two invitations sent at once are counted one after the other.
         sqlx::query("UPDATE farms SET updated_at = updated_at WHERE id = $1")
             .bind(&invitation.farm_id)
@@ -191,7 +191,7 @@ impl Store {
         email: &str,
         now: i64,
     ) -> Result<Accepted> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let sql = format!(
             "UPDATE farm_invitations SET accepted_at = $4, accepted_by = $3 \
              WHERE token_hash = $1 AND email_normalized = $2 AND accepted_at IS NULL \

@@ -145,7 +145,7 @@ impl Store {
     /// Creates `farm` with `owner` as its first owner, in one transaction.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_farm(&self, farm: &FarmRecord, owner: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         insert_farm_rows(&mut tx, farm, owner).await?;
         tx.commit().await?;
         Ok(())
@@ -155,7 +155,7 @@ impl Store {
     /// neither a person without their farm nor a farm without its person.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_user_with_farm(&self, user: &UserRecord, farm: &FarmRecord) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         insert_user_row(&mut tx, user).await?;
         insert_farm_rows(&mut tx, farm, &user.id).await?;
         tx.commit().await?;
@@ -281,7 +281,7 @@ impl Store {
         expected: Expected<'_>,
         now: i64,
     ) -> Result<MemberChange> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         lock_farm(&mut tx, farm_id, now).await?;
         if !roles_unchanged(&mut tx, farm_id, expected).await? {
             return Ok(MemberChange::Changed);
@@ -300,7 +300,7 @@ impl Store {
         expected: Expected<'_>,
         now: i64,
     ) -> Result<MemberChange> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         lock_farm(&mut tx, farm_id, now).await?;
         if !roles_unchanged(&mut tx, farm_id, expected).await? {
             return Ok(MemberChange::Changed);
@@ -334,7 +334,7 @@ impl Store {
         expected: Expected<'_>,
         now: i64,
     ) -> Result<MemberChange> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         lock_farm(&mut tx, farm_id, now).await?;
         if !roles_unchanged(&mut tx, farm_id, expected).await? {
             return Ok(MemberChange::Changed);

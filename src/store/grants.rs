@@ -338,7 +338,7 @@ impl Store {
         now: i64,
         successor: Option<&RefreshTokenRecord>,
     ) -> Result<Taken<()>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let live = sqlx::query(
             "UPDATE grants SET revoked_at = revoked_at \
              WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",

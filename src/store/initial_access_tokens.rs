@@ -56,7 +56,7 @@ impl Store {
         quota: i64,
     ) -> Result<FarmTokenOutcome> {
         debug_assert_eq!(token.farm_id.as_deref(), Some(farm_id));
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let active = sqlx::query(
             "UPDATE farms SET updated_at = updated_at WHERE id = $1 AND status = 'active'",
         )

@@ -98,7 +98,7 @@ impl Store {
         activates_at: i64,
     ) -> Result<i64> {
         let sealed = self.sealed_key(kid, pkcs8)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let activates_at = match any_signing_at(&mut tx, now).await? {
             true => activates_at,
             false => now,
@@ -124,7 +124,7 @@ impl Store {
         spare: (&str, &[u8]),
     ) -> Result<Revoked> {
         let sealed_spare = self.sealed_key(spare.0, spare.1)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let found: Option<(i64, Option<i64>)> = sqlx::query_as(
             "SELECT activates_at, active FROM signing_keys WHERE kid = $1 AND revoked_at IS NULL",
         )

@@ -82,7 +82,7 @@ impl Store {
         pseudonym: &str,
         names: (&str, &str),
     ) -> Result<Deletion> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         if !super::users::take_user_row(&mut tx, user_id).await? {
             return Ok(Deletion::NoSuchUser);
         }

@@ -78,7 +78,7 @@ impl Store {
     /// Writes a sign-in step in one transaction, or nothing ([`Written`]).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn write_sign_in(&self, write: &SignInWrite<'_>, now: i64) -> Result<Written> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let user_id = write.user_id;
         if let Some(used_password) = write.guard {
             let open = sqlx::query(

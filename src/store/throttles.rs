@@ -34,7 +34,7 @@ impl Store {
         // One order for every transaction: two attempts never wait on each other in a cycle.
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by(|a, b| keys[*a].0.cmp(&keys[*b].0));
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         // First each key's row, locked (PostgreSQL: the no-op update takes the row lock;
         // SQLite: the transaction holds the write lock) and read, without changing it.
         let mut seen = vec![(0i64, 0i64, 0i64); keys.len()];
@@ -100,7 +100,7 @@ impl Store {
         if clear.is_empty() && undo.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         settle_throttled_attempt(&mut tx, clear, undo).await?;
         tx.commit().await?;
         Ok(())

@@ -143,7 +143,7 @@ impl Store {
     /// Deletes a provider and its links; false if there was none.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_upstream(&self, id: &str) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         // Explicitly too, so the links go even where foreign keys are not enforced.
         sqlx::query("DELETE FROM upstream_links WHERE provider_id = $1")
             .bind(id)
@@ -210,7 +210,7 @@ impl Store {
         // The person's row is taken first, so that two unlinks (or an unlink and another
         // change of the ways in) run one after the other: each then sees what the other
         // left, and the last way in is never removed by both at once.
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         super::users::take_user_row(&mut tx, user_id).await?;
         let done = sqlx::query(
             "DELETE FROM upstream_links WHERE user_id = $1 AND provider_id = $2 \
@@ -235,7 +235,7 @@ impl Store {
         provider_id: &str,
         subject: &str,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         insert_user_row(&mut tx, user).await?;
         insert_link(&mut tx, provider_id, subject, &user.id, user.created_at).await?;
         tx.commit().await?;

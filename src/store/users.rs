@@ -194,7 +194,7 @@ impl Store {
         now: i64,
         passkeys_count: bool,
     ) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         take_user_row(&mut tx, user_id).await?;
         let done = sqlx::query(
             "UPDATE users SET password_hash = NULL, updated_at = $2 \

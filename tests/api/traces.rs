@@ -90,7 +90,9 @@ fn hex(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn spans_go_to_the_collector_and_the_trace_goes_on_with_outbound_calls() {
     let dir = tempfile::tempdir().unwrap();
-    let database = TestDatabase::new().await;
+    // SQLite whatever the suite runs on: with PostgreSQL some request and outbound spans are
+    // not exported yet (a known bug, being looked into; decision 168).
+    let database = TestDatabase::sqlite_in(dir.path());
     let collector = Collector::default();
     let endpoint = collector.start().await;
     let receiver = Receiver::start().await;

@@ -147,3 +147,56 @@ async fn tried(app: &TestApp, root: &ApiPerson, id: &str) -> Value {
     assert_eq!(tried.len(), 1, "{history:?}");
     tried[0].clone()
 }
+
+/// What the sweep keeps: a waiting delivery and its event, whatever their age; a finished
+/// delivery for 30 days; an event with nothing left to deliver for a day.
+#[tokio::test]
+async fn the_sweep_keeps_what_waits_and_drops_spent_events_after_a_day() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app).await;
+    let receiver = Receiver::start().await;
+    receiver.behave(Behaviour::Status(500));
+    let (id, _) = subscribe(&app, &root, &receiver.url("/hooks"), &["person.created"]).await;
+    app.person("ada", Role::Consumer).await;
+    wait_for_requests(&receiver, 1).await;
+    // Events of nobody's interest (the administrator's sign-in made some).
+    let day_ms = 86_400_000;
+    let far = app.clock.now() * 1_000 + 2 * day_ms;
+    let swept = app.store.delete_finished_events(0, far).await.unwrap();
+    assert!(swept > 0, "the spent events go");
+    assert_eq!(
+        deliveries(&app, &root, &id, "pending").await.len(),
+        1,
+        "a waiting one stays"
+    );
+    // Given up, it stays 30 days in the history, then goes with its event.
+    let delivery = deliveries(&app, &root, &id, "").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.store
+        .record_attempt(
+            &delivery,
+            1,
+            Some(500),
+            Some("gone"),
+            None,
+            "dead",
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store
+            .delete_finished_events(app.clock.now() - 1, far)
+            .await
+            .unwrap(),
+        0
+    );
+    let later = app.clock.now() + 1;
+    assert_eq!(
+        app.store.delete_finished_events(later, far).await.unwrap(),
+        2
+    );
+    assert!(deliveries(&app, &root, &id, "").await.is_empty());
+}
