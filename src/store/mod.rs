@@ -341,10 +341,9 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// A write transaction. On SQLite it takes the write lock at `BEGIN IMMEDIATE`: a
-    /// deferred transaction that reads first cannot take it later if another connection
-    /// wrote in between (SQLITE_BUSY at once, whatever the busy timeout), and the event
-    /// dispatcher writes right after most changes. Every transaction here writes.
+    /// A write transaction; on SQLite `BEGIN IMMEDIATE`, as a deferred one that read first
+    /// fails at once (SQLITE_BUSY, whatever the busy timeout) if another connection wrote in
+    /// between, and the event dispatcher writes right after most changes (decision 166).
     pub(crate) async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
