@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{logout_token, webhook};
+use crate::metrics::events::{Kind, Outcome as Counted};
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::events::DueDelivery;
@@ -180,8 +181,8 @@ async fn record(
 ) -> Result<(), StoreError> {
     let now = state.clock.now();
     let kind = match delivery.endpoint_id {
-        Some(_) => "webhook",
-        None => "logout",
+        Some(_) => Kind::webhook,
+        None => Kind::logout,
     };
     let store = &state.store;
     let id = delivery.id.as_str();
@@ -195,7 +196,7 @@ async fn record(
                 .await;
         }
         Outcome::Dropped(why) => {
-            crate::metrics::events::finished(kind, "dropped");
+            crate::metrics::events::finished(kind, Counted::dropped);
             return store
                 .record_attempt(id, attempts, None, Some(why), None, "dropped", now)
                 .await;
@@ -203,15 +204,15 @@ async fn record(
         Outcome::Failed { status, error } => (status, error),
     };
     let schedule = match kind {
-        "webhook" => WEBHOOK_RETRIES,
-        _ => LOGOUT_RETRIES,
+        Kind::webhook => WEBHOOK_RETRIES,
+        Kind::logout => LOGOUT_RETRIES,
     };
     match usize::try_from(attempts - 1)
         .ok()
         .and_then(|i| schedule.get(i))
     {
         Some(wait) => {
-            crate::metrics::events::finished(kind, "failed");
+            crate::metrics::events::finished(kind, Counted::failed);
             tracing::info!(delivery = %id, event = %delivery.event_type, attempts, retry_in_secs = wait, %error, "a delivery failed; will retry");
             store
                 .record_attempt(
@@ -226,7 +227,7 @@ async fn record(
                 .await
         }
         None => {
-            crate::metrics::events::finished(kind, "dead");
+            crate::metrics::events::finished(kind, Counted::dead);
             tracing::warn!(delivery = %id, event = %delivery.event_type, attempts, %error, "a delivery was given up");
             store
                 .record_attempt(id, attempts, status, Some(&error), None, "dead", now)

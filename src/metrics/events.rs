@@ -80,21 +80,14 @@ impl EventMetrics {
     }
 }
 
-fn kind(name: &str) -> Kind {
-    match name {
-        "webhook" => Kind::webhook,
-        _ => Kind::logout,
-    }
-}
-
 /// Counts an event fanned out.
 pub fn fanned_out() {
     METRICS.events.events.inc();
 }
 
 /// Counts a delivery made, and its lag from the change (`created_ms`).
-pub fn delivered(kind_name: &str, created_ms: i64) {
-    finished(kind_name, "delivered");
+pub fn delivered(kind: Kind, created_ms: i64) {
+    finished(kind, Outcome::delivered);
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
@@ -102,26 +95,15 @@ pub fn delivered(kind_name: &str, created_ms: i64) {
     METRICS
         .events
         .lag
-        .get_or_create(&KindLabels {
-            kind: kind(kind_name),
-        })
+        .get_or_create(&KindLabels { kind })
         .observe(lag);
 }
 
 /// Counts an attempt's outcome.
-pub fn finished(kind_name: &str, outcome: &str) {
-    let outcome = match outcome {
-        "delivered" => Outcome::delivered,
-        "failed" => Outcome::failed,
-        "dead" => Outcome::dead,
-        _ => Outcome::dropped,
-    };
+pub fn finished(kind: Kind, outcome: Outcome) {
     METRICS
         .events
         .deliveries
-        .get_or_create(&DeliveryLabels {
-            kind: kind(kind_name),
-            outcome,
-        })
+        .get_or_create(&DeliveryLabels { kind, outcome })
         .inc();
 }
