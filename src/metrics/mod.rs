@@ -6,12 +6,14 @@
 //!
 //! The counters are process-wide, as Prometheus counts per process: one [`METRICS`], fed
 //! from the request path ([`http`]), the token endpoint, the sign-in steps and their
-//! throttle's lockouts, and the password hasher's queues; what only a scrape needs (the database pool, an outage, the key's age, the mail
-//! outbox) is read when scraped.
+//! throttle's lockouts, the password hasher's queues, and the store's calls, timed from
+//! their spans ([`store_calls`]); what only a scrape needs (the database pool, an outage,
+//! the key's age, the outboxes' backlog) is read when scraped.
 
 pub mod events;
 pub mod http;
 mod serve;
+pub mod store_calls;
 
 use std::sync::LazyLock;
 
@@ -104,6 +106,7 @@ pub struct Metrics {
     pub hash_queue: Family<HashLabels, Gauge>,
     pub hash_wait: Family<HashLabels, Histogram>,
     pub events: events::EventMetrics,
+    pub store_calls: Family<store_calls::CallLabels, Histogram>,
 }
 
 pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -158,7 +161,9 @@ impl Metrics {
             hash_wait.clone(),
         );
         let events = events::EventMetrics::register(&mut registry);
+        let store_calls = store_calls::register(&mut registry);
         Metrics {
+            store_calls,
             events,
             registry,
             sign_ins,

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 
 use farm_auth::accounts::users::Role;
 
-use crate::support::{Options, PASSWORD, TestApp, UserAgent};
+use crate::support::{Options, PASSWORD, TestApp, TestDatabase, UserAgent, serve_binary};
 
 async fn metrics_app() -> TestApp {
     TestApp::spawn_with(Options {
@@ -22,12 +22,11 @@ async fn metrics_app() -> TestApp {
 /// One scrape, parsed by an independent parser (`prometheus-parse`).
 async fn scrape(app: &TestApp) -> prometheus_parse::Scrape {
     let address = app.metrics_address.as_ref().expect("a metrics listener");
-    let response = app
-        .http
-        .get(format!("{address}/metrics"))
-        .send()
-        .await
-        .unwrap();
+    scrape_at(&app.http, address).await
+}
+
+async fn scrape_at(http: &reqwest::Client, address: &str) -> prometheus_parse::Scrape {
+    let response = http.get(format!("{address}/metrics")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(
         response.headers()["content-type"]
@@ -207,4 +206,58 @@ async fn sign_ins_are_counted_by_way_in_and_outcome_and_hashing_by_class() {
     assert!(waited >= 2.0, "{waited}");
     let depth = [("class", "sign_in")];
     assert!(sample(&after, "farm_auth_password_hash_queue_depth", &depth).is_some());
+}
+
+/// The store's calls are timed by call (the server's own process, as the timing reads the
+/// store's spans through the logging set up at start): a token request with an unknown
+/// client looks the client up, and that call is counted under its name, a fixed label.
+#[tokio::test]
+async fn store_calls_are_timed_by_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::new().await;
+    let metrics = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let env = [("FARM_AUTH_METRICS_LISTEN", metrics.as_str())];
+    let (mut server, listen) = serve_binary(&database, dir.path(), &env).await;
+    let http = reqwest::Client::new();
+    let address = format!("http://{metrics}");
+    let lookups = |scrape: &prometheus_parse::Scrape| {
+        let timed = scrape.samples.iter().any(|s| {
+            s.metric == "farm_auth_db_call_duration_seconds"
+                && s.labels.get("call") == Some("find_client")
+        });
+        match timed {
+            true => observations(
+                scrape,
+                "farm_auth_db_call_duration_seconds",
+                ("call", "find_client"),
+            ),
+            false => 0.0,
+        }
+    };
+    let before = lookups(&scrape_at(&http, &address).await);
+    let refused = http
+        .post(format!("http://{listen}/oauth2/token"))
+        .basic_auth("no-such-client", Some("secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let after = scrape_at(&http, &address).await;
+    assert_eq!(lookups(&after), before + 1.0);
+    let calls: BTreeSet<&str> = after
+        .samples
+        .iter()
+        .filter(|s| s.metric == "farm_auth_db_call_duration_seconds")
+        .filter_map(|s| s.labels.get("call"))
+        .collect();
+    assert!(calls.contains("find_client"), "{calls:?}");
+    let named = |call: &&str| call.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    assert!(calls.iter().all(named), "{calls:?}");
+    server.kill().unwrap();
+    server.wait().unwrap();
 }

@@ -21,6 +21,8 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+mod gate;
+
 /// Whether traces are exported (set once, at start-up).
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
@@ -84,29 +86,50 @@ pub fn init() -> Option<SdkTracerProvider> {
     Some(provider)
 }
 
+/// The default log filter: `info`, less PostgreSQL's chatter such as "relation already
+/// exists, skipping" during migrations.
+const LOG_DEFAULT: &str = "info,sqlx::postgres::notice=warn";
+/// What the OpenTelemetry layer takes: every span at info level, and the store's calls
+/// (debug level, never logged).
+const TRACES: &str = "info,farm_auth::store=debug";
+
 /// Structured logs on standard error (standard output is for command results), filtered by
-/// `RUST_LOG` (default `info`, less PostgreSQL's chatter such as "relation already exists,
-/// skipping" during migrations); and, when `traces` are exported, every span at info level
-/// and the store's calls (debug level, never logged) to the OpenTelemetry layer.
+/// `RUST_LOG` (default [`LOG_DEFAULT`]); when `traces` are exported, [`TRACES`] to the
+/// OpenTelemetry layer; and with metrics on, the store's calls to the layer that times them
+/// ([`crate::metrics::store_calls`]). Each layer has its own filter, behind one [`gate::Gate`]
+/// (which works around a bug of per-layer filters).
 pub fn init_logs(config: &crate::config::Config, traces: Option<&SdkTracerProvider>) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::{EnvFilter, Layer};
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn"));
+    let log_filter =
+        || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(LOG_DEFAULT));
+    let mut wanted = vec![log_filter()];
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(ansi);
     let logs = match config.log_format {
-        crate::config::LogFormat::Json => logs.json().with_filter(filter).boxed(),
-        crate::config::LogFormat::Text => logs.with_filter(filter).boxed(),
+        crate::config::LogFormat::Json => logs.json().with_filter(log_filter()).boxed(),
+        crate::config::LogFormat::Text => logs.with_filter(log_filter()).boxed(),
     };
-    let traces = traces
-        .map(|provider| layer(provider).with_filter(EnvFilter::new("info,farm_auth::store=debug")));
+    let mut layers = vec![logs];
+    if let Some(provider) = traces {
+        wanted.push(EnvFilter::new(TRACES));
+        layers.push(layer(provider).with_filter(EnvFilter::new(TRACES)).boxed());
+    }
+    if config.metrics_listen.is_some() {
+        let store = crate::metrics::store_calls::FILTER;
+        wanted.push(EnvFilter::new(store));
+        layers.push(
+            crate::metrics::store_calls::layer()
+                .with_filter(EnvFilter::new(store))
+                .boxed(),
+        );
+    }
     let _ = tracing_subscriber::registry()
-        .with(logs)
-        .with(traces)
+        .with(layers)
+        .with(gate::Gate::new(wanted))
         .try_init();
 }
 
