@@ -29,6 +29,9 @@ const CALL_BUCKETS: [f64; 13] = [
 
 /// The layer's filter: the store's spans (their target is their module path).
 pub const FILTER: &str = "farm_auth::store=debug";
+/// The store's module, whose spans are timed (the filter matches any target that begins
+/// with its text, `farm_auth::store_…` too).
+const STORE: &str = "farm_auth::store";
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
@@ -40,7 +43,8 @@ pub(super) fn register(registry: &mut Registry) -> Family<CallLabels, Histogram>
         Family::<CallLabels, Histogram>::new_with_constructor(|| Histogram::new(CALL_BUCKETS));
     registry.register(
         "db_call_duration_seconds",
-        "Time a store call took, waiting for a pool connection included, by call",
+        "Time a store call took, waiting for a pool connection included, by call (a call \
+         cut short, its request timed out or gone, counts with the time it had taken)",
         calls.clone(),
     );
     calls
@@ -56,7 +60,14 @@ impl<S> Layer<S> for StoreCalls
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    fn on_new_span(&self, _: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let target = attrs.metadata().target();
+        let in_store = target
+            .strip_prefix(STORE)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"));
+        if !in_store {
+            return;
+        }
         if let Some(span) = ctx.span(id) {
             span.extensions_mut().insert(Started(Instant::now()));
         }

@@ -16,23 +16,48 @@
 //! filter wants gets `never`, and a record no filter wants at run time is refused here, which
 //! also clears the bitmap. Its filters are copies of the layers' filters (an `EnvFilter` is
 //! built again from the same directives), told of spans so that span-scoped directives work.
+//! [`GatedLayers`] adds each layer and its filter's copy together, so none is forgotten.
 
 use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Metadata, Subscriber};
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
-use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Registry};
 
-pub struct Gate {
+/// Layers, each with a filter of its own, behind one [`Gate`].
+#[derive(Default)]
+pub struct GatedLayers {
+    layers: Vec<Box<dyn Layer<Registry> + Send + Sync>>,
     filters: Vec<EnvFilter>,
 }
 
-impl Gate {
-    /// The gate that lets through what any of `filters` enables.
-    pub fn new(filters: Vec<EnvFilter>) -> Gate {
-        Gate { filters }
+impl GatedLayers {
+    /// Adds `layer`, filtered by `filter()`; the gate gets a second `filter()`.
+    pub fn add<L>(&mut self, layer: L, filter: impl Fn() -> EnvFilter)
+    where
+        L: Layer<Registry> + Send + Sync + 'static,
+    {
+        self.filters.push(filter());
+        self.layers.push(Box::new(layer.with_filter(filter())));
     }
+
+    /// Installs the layers and their gate as the process's subscriber (once; a second call
+    /// changes nothing). The `log` bridge comes with it.
+    pub fn init(self) {
+        let _ = tracing_subscriber::registry()
+            .with(self.layers)
+            .with(Gate {
+                filters: self.filters,
+            })
+            .try_init();
+    }
+}
+
+/// Lets through what any of its filters enables.
+struct Gate {
+    filters: Vec<EnvFilter>,
 }
 
 impl<S: Subscriber> Layer<S> for Gate {

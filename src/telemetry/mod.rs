@@ -21,7 +21,7 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-mod gate;
+pub mod gate;
 
 /// Whether traces are exported (set once, at start-up).
 static ENABLED: AtomicBool = AtomicBool::new(false);
@@ -99,38 +99,26 @@ const TRACES: &str = "info,farm_auth::store=debug";
 /// ([`crate::metrics::store_calls`]). Each layer has its own filter, behind one [`gate::Gate`]
 /// (which works around a bug of per-layer filters).
 pub fn init_logs(config: &crate::config::Config, traces: Option<&SdkTracerProvider>) {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    use tracing_subscriber::{EnvFilter, Layer};
+    use tracing_subscriber::EnvFilter;
     let log_filter =
         || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(LOG_DEFAULT));
-    let mut wanted = vec![log_filter()];
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(ansi);
-    let logs = match config.log_format {
-        crate::config::LogFormat::Json => logs.json().with_filter(log_filter()).boxed(),
-        crate::config::LogFormat::Text => logs.with_filter(log_filter()).boxed(),
-    };
-    let mut layers = vec![logs];
+    let mut layers = gate::GatedLayers::default();
+    match config.log_format {
+        crate::config::LogFormat::Json => layers.add(logs.json(), log_filter),
+        crate::config::LogFormat::Text => layers.add(logs, log_filter),
+    }
     if let Some(provider) = traces {
-        wanted.push(EnvFilter::new(TRACES));
-        layers.push(layer(provider).with_filter(EnvFilter::new(TRACES)).boxed());
+        layers.add(layer(provider), || EnvFilter::new(TRACES));
     }
     if config.metrics_listen.is_some() {
-        let store = crate::metrics::store_calls::FILTER;
-        wanted.push(EnvFilter::new(store));
-        layers.push(
-            crate::metrics::store_calls::layer()
-                .with_filter(EnvFilter::new(store))
-                .boxed(),
-        );
+        let filter = || EnvFilter::new(crate::metrics::store_calls::FILTER);
+        layers.add(crate::metrics::store_calls::layer(), filter);
     }
-    let _ = tracing_subscriber::registry()
-        .with(layers)
-        .with(gate::Gate::new(wanted))
-        .try_init();
+    layers.init();
 }
 
 /// The layer that turns spans into OpenTelemetry spans.
