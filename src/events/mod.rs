@@ -26,6 +26,7 @@ use crate::store::StoreError;
 pub const EVENT_TYPES: &[&str] = &[
     "person.created",
     "person.confirmed",
+    "person.email_changed",
     "person.locked",
     "person.unlocked",
     "person.deleted",

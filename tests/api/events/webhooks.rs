@@ -30,6 +30,10 @@ async fn every_event_type_reaches_the_endpoint_signed_and_carries_no_secret() {
         .set_email_verified(&ada, "ada@farm.example", app.clock.now())
         .await
         .unwrap();
+    app.store
+        .set_confirmed_email(&ada, "ada.lovelace@farm.example", app.clock.now())
+        .await
+        .unwrap();
     let user = format!("/api/v1/admin/users/{ada}");
     ok(
         &app,
@@ -170,6 +174,9 @@ async fn every_event_type_reaches_the_endpoint_signed_and_carries_no_secret() {
         find("person.confirmed", "person_id", &ada)["email"],
         "ada@farm.example"
     );
+    let changed = find("person.email_changed", "person_id", &ada);
+    assert_eq!(changed["email"], "ada.lovelace@farm.example");
+    assert_eq!(changed["email_verified"], true);
     // Ids and what changed: never a password, a hash or a client secret.
     for received in receiver.received() {
         let text = String::from_utf8_lossy(&received.body).to_string();
@@ -190,6 +197,7 @@ async fn every_event_type_reaches_the_endpoint_signed_and_carries_no_secret() {
         [
             "person.created",
             "person.confirmed",
+            "person.email_changed",
             "person.roles_changed",
             "person.locked",
             "person.unlocked",
