@@ -73,7 +73,9 @@ pub async fn request_change(
 ) -> Result<(), EmailChangeError> {
     let new_email = EmailAddress::parse(new_email.trim())
         .map_err(|_| EmailChangeError::Invalid("that is not an email address"))?;
-    if new_email.as_str().eq_ignore_ascii_case(&user.email) {
+    // The store compares addresses lowercased (any letter, not only ASCII): a change of case
+    // alone is the same address.
+    if new_email.as_str().to_lowercase() == user.email.to_lowercase() {
         return Err(EmailChangeError::Invalid("that is your address already"));
     }
     reconfirm::confirm(state, origin, user, proof).await?;

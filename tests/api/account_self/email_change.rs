@@ -166,6 +166,24 @@ async fn an_expired_link_and_one_replaced_by_a_newer_request_do_not_work() {
     assert_eq!(email_of(&app, "ada").await, "ada@farm.example");
 }
 
+/// The same address in other letter case is the same address, beyond ASCII too (the store
+/// compares addresses lowercased): nothing to change, no event, no mail.
+#[tokio::test]
+async fn the_same_address_in_other_case_is_not_a_change() {
+    let app = TestApp::spawn().await;
+    let ada = ada(&app).await;
+    let id = account(&app, "ada").await.unwrap().id;
+    app.store
+        .set_confirmed_email(&id, "Åda@farm.example", app.clock.now())
+        .await
+        .unwrap();
+    for same in ["åda@farm.example", "ÅDA@FARM.EXAMPLE"] {
+        let body = json!({"email": same, "password": PASSWORD});
+        let answer = ask_by_api(&app, &ada.token, &body).await;
+        assert_api_error(answer, StatusCode::BAD_REQUEST, "invalid_email").await;
+    }
+}
+
 #[tokio::test]
 async fn malformed_addresses_and_forged_tokens_are_refused_without_a_server_error() {
     let app = TestApp::spawn().await;

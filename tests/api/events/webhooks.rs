@@ -207,6 +207,36 @@ async fn every_event_type_reaches_the_endpoint_signed_and_carries_no_secret() {
     );
 }
 
+/// An unconfirmed person who changes their address confirms it in the same update (the
+/// statement the link of `/account/email` runs): both events, `person.confirmed` first, on
+/// either engine.
+#[tokio::test]
+async fn an_address_changed_before_it_was_confirmed_tells_confirmed_then_changed() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app).await;
+    let receiver = Receiver::start().await;
+    let types = ["person.confirmed", "person.email_changed"];
+    let (_, secret) = subscribe(&app, &root, &receiver.url("/hooks"), &types).await;
+    let ada = app.person("ada", Role::Consumer).await;
+    app.store
+        .set_confirmed_email(&ada, "ada.lovelace@farm.example", app.clock.now())
+        .await
+        .unwrap();
+    wait_for_event(
+        &receiver,
+        &secret,
+        "person.email_changed",
+        "person_id",
+        &ada,
+    )
+    .await;
+    let received: Vec<String> = accepted_events(&receiver, &secret)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(received, types);
+}
+
 #[tokio::test]
 async fn an_endpoint_gets_only_the_types_it_subscribed_to_and_nothing_while_paused() {
     let app = TestApp::spawn().await;
